@@ -1,0 +1,56 @@
+// The lnsim executable's subcommand registry. Each subcommand lives in its own cli/cmd_<name>.cc
+// and registers itself with LNSIM_REGISTER_SUBCOMMAND, so parts can add commands without
+// touching main.cc. cli/ is the only place that creates real clocks and entropy.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <boost/program_options.hpp>
+
+namespace lnsim::cli {
+
+// Exit codes (ARCHITECTURE.md): 0 passed, 1 an SLO or check failed, 2 bad usage or
+// configuration, 3 infrastructure failure.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailed = 1;
+inline constexpr int kExitUsage = 2;
+inline constexpr int kExitInfra = 3;
+
+// args excludes the program name and the subcommand name.
+using SubcommandFn = std::function<int(const std::vector<std::string>& args)>;
+
+struct Subcommand {
+  std::string name;
+  std::string summary;  // one line for `lnsim --help`
+  SubcommandFn run;
+};
+
+std::map<std::string, Subcommand>& Registry();
+
+struct Registrar {
+  Registrar(std::string name, std::string summary, SubcommandFn fn);
+};
+
+#define LNSIM_REGISTER_SUBCOMMAND(ident, name, summary, fn) \
+  static ::lnsim::cli::Registrar lnsim_registrar_##ident(name, summary, fn)
+
+// Parses `args` against `options` (plus --help) and positional names. Returns:
+//  - nullopt-like false and sets *exit_code = 0 after printing help when --help is given;
+//  - false and *exit_code = 2 after printing a one-line error on unknown flags or bad values;
+//  - true when parsing succeeded and the caller should go on.
+// `usage` is the first help line, e.g. "lnsim sim SCENARIO [options]".
+bool ParseOptions(const std::vector<std::string>& args, const std::string& usage,
+                  boost::program_options::options_description& options,
+                  const boost::program_options::positional_options_description& positional,
+                  boost::program_options::variables_map* vm, int* exit_code);
+
+// Prints "lnsim <sub>: <message>" to stderr and returns kExitUsage.
+int UsageError(const std::string& subcommand, const std::string& message);
+
+// The version string printed by `lnsim --version` and stamped into reports.
+std::string VersionString();
+
+}  // namespace lnsim::cli

@@ -1,0 +1,43 @@
+# Helpers shared by every part: warnings as errors on our own code, includes from the repo root.
+
+set(LNSIM_WARNINGS -Wall -Wextra -Werror -Wno-missing-field-initializers)
+
+# lnsim_library(NAME SOURCES ... DEPS ...)
+function(lnsim_library name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_library(${name} STATIC ${ARG_SOURCES})
+  target_include_directories(${name} PUBLIC ${PROJECT_SOURCE_DIR})
+  target_compile_options(${name} PRIVATE ${LNSIM_WARNINGS})
+  target_link_libraries(${name} PUBLIC ${ARG_DEPS})
+endfunction()
+
+# lnsim_test(NAME SOURCES ... DEPS ... [LABELS ...])
+# One GoogleTest binary; every TEST in it becomes a ctest case (gtest_discover_tests).
+function(lnsim_test name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;LABELS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR})
+  target_compile_options(${name} PRIVATE ${LNSIM_WARNINGS})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
+  set(labels unit)
+  if(ARG_LABELS)
+    set(labels ${ARG_LABELS})
+  endif()
+  # Tests find the repo (scenarios/, ../shared) and the lnsim binary through these.
+  target_compile_definitions(${name} PRIVATE
+    LNSIM_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
+    LNSIM_BINARY_PATH="${PROJECT_BINARY_DIR}/cli/lnsim")
+  gtest_discover_tests(${name}
+    WORKING_DIRECTORY ${PROJECT_SOURCE_DIR}
+    PROPERTIES LABELS "${labels}"
+    DISCOVERY_TIMEOUT 60)
+endfunction()
+
+# lnsim_bench(NAME SOURCES ... DEPS ...)
+function(lnsim_bench name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR})
+  target_compile_options(${name} PRIVATE ${LNSIM_WARNINGS})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} benchmark::benchmark)
+endfunction()
