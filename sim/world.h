@@ -1,0 +1,140 @@
+// The world: a simulated LINSTOR cluster that advances through time. It owns the Cluster, applies
+// operations with LINSTOR's semantics, runs the DRBD failure state machines and records every
+// state transition in the ground-truth log (sim/trace.h).
+//
+// Pure and deterministic (ARCHITECTURE.md): no I/O, no threads, no real clock. Time only moves
+// through AdvanceTo(); randomness comes from the seed. Same spec + seed + sequence of calls =>
+// the same trace, byte for byte. Not thread-safe: the mock controller serialises access.
+//
+// Time is world time since the start of the scenario (t = 0), in nanoseconds. time_scale is
+// applied by the world itself to every duration it schedules (DRBD timings, fault windows,
+// workload rates), so callers always pass unscaled wall time.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/rng.h"
+#include "common/status.h"
+#include "sim/model.h"
+#include "sim/scenario.h"
+#include "sim/trace.h"
+
+namespace lnsim::sim {
+
+// LINSTOR return-code numbers (the 15-bit code, without severity/operation/object masks; see
+// LINSTOR-API.md 3.2). The mock adds the masks; the world only says which failure it is.
+namespace rc {
+inline constexpr int kCreated = 1, kDeleted = 2, kModified = 3;
+inline constexpr int kInvalidName = 200;  // FAIL_INVLD_*_NAME family (node 200..)
+inline constexpr int kInvalidVolumeSize = 206, kInvalidPlaceCount = 219, kInvalidVolumeSizes = 228;
+inline constexpr int kNotFoundNode = 300, kNotFoundRscDfn = 301, kNotFoundRsc = 302,
+                     kNotFoundVlmDfn = 303, kNotFoundVlm = 304, kNotFoundStorPool = 310,
+                     kNotFoundRscGrp = 317;
+inline constexpr int kExistsNode = 500, kExistsRscDfn = 501, kExistsRsc = 502, kExistsVlmDfn = 503,
+                     kExistsStorPool = 507, kExistsRscGrp = 522;
+inline constexpr int kNotAllUpToDate = 974, kNotEnoughFreeSpace = 980, kRscBusy = 992,
+                     kNotConnected = 995, kNotEnoughNodes = 996, kInUse = 997;
+inline constexpr int kWarnNotConnected = 1002, kWarnResizeSameSize = 1023;
+}  // namespace rc
+
+enum class Severity : uint8_t { kSuccess, kInfo, kWarning, kError };
+
+// One entry of what an operation answers; the mock turns each into an ApiCallRc.
+struct OpMessage {
+  Severity severity = Severity::kSuccess;
+  int code = 0;  // rc:: number
+  std::string message;
+  std::string details;
+  std::string node;  // object refs, when meaningful
+  std::string rd;
+};
+
+// An operation's outcome: ok() iff no entry is an error. Warnings (e.g. WARN_NOT_CONNECTED for
+// an offline node) may accompany success.
+struct OpResult {
+  std::vector<OpMessage> messages;
+  bool ok() const;
+  const OpMessage* FirstError() const;
+};
+
+struct AutoPlaceRequest {
+  int place_count = 0;  // 0 = the resource group's place count (default 2)
+  int additional_place_count = 0;
+  std::vector<std::string> storage_pool_list;  // empty = the group's list, or any diskful pool
+  std::vector<std::string> node_name_list;     // empty = any node
+  std::vector<std::string> not_place_with_rsc;
+  bool diskless_on_remaining = false;
+};
+
+class World {
+ public:
+  // Generates the cluster from spec.cluster with `seed` and schedules the spec's workload and
+  // faults. Fails (kInvalidArgument) when the spec cannot produce a consistent cluster, e.g. more
+  // replicas than nodes.
+  static StatusOr<std::unique_ptr<World>> Create(const WorldSpec& spec, uint64_t seed);
+
+  virtual ~World() = default;
+
+  // Processes every scheduled event with time <= t, in (time, sequence) order. t never goes
+  // backwards (a smaller t is a no-op). Returns how many transitions were recorded.
+  virtual uint64_t AdvanceTo(Duration t) = 0;
+  virtual Duration now() const = 0;
+  // Time of the next scheduled event, or nullopt when nothing is scheduled.
+  virtual std::optional<Duration> NextEventTime() const = 0;
+
+  virtual const Cluster& cluster() const = 0;
+  virtual const TraceLog& trace() const = 0;
+  virtual const WorldSpec& spec() const = 0;
+
+  // --- Lookups (case-insensitive names; kNoIndex when absent or deleted) -----------------------
+  virtual NodeIndex FindNode(std::string_view name) const = 0;
+  virtual RdIndex FindResourceDefinition(std::string_view name) const = 0;
+  virtual GroupIndex FindResourceGroup(std::string_view name) const = 0;
+  virtual PoolIndex FindPool(NodeIndex node, std::string_view pool_name) const = 0;
+  virtual ReplicaIndex FindReplica(RdIndex rd, NodeIndex node) const = 0;
+
+  // --- Operations with LINSTOR's semantics, applied at now() ----------------------------------
+  // Names are validated with LINSTOR's rules (rc::kInvalidName on violation).
+  virtual OpResult CreateNode(std::string_view name, NodeType type, std::string_view ipv4) = 0;
+  virtual OpResult DeleteNode(std::string_view name) = 0;
+  virtual OpResult CreateStoragePool(std::string_view node, std::string_view pool,
+                                     ProviderKind kind, Kib total_kib) = 0;
+  virtual OpResult CreateResourceGroup(std::string_view name, int place_count,
+                                       std::vector<std::string> pool_names) = 0;
+  virtual OpResult ModifyResourceGroup(std::string_view name, std::optional<int> place_count,
+                                       std::optional<std::vector<std::string>> pool_names) = 0;
+  virtual OpResult CreateResourceDefinition(std::string_view name,
+                                            std::string_view group /* "" = DfltRscGrp */) = 0;
+  virtual OpResult DeleteResourceDefinition(std::string_view name) = 0;
+  // *number_out receives the volume number chosen (next free when `number` is nullopt).
+  virtual OpResult CreateVolumeDefinition(std::string_view rd, Kib size_kib,
+                                          std::optional<uint32_t> number,
+                                          uint32_t* number_out) = 0;
+  virtual OpResult DeleteVolumeDefinition(std::string_view rd, uint32_t number) = 0;
+  // Grow (or same-size warning). Refused with kNotAllUpToDate when a diskful replica is not
+  // UpToDate (including one whose node is offline), kNotEnoughFreeSpace when a pool cannot grow.
+  virtual OpResult ResizeVolumeDefinition(std::string_view rd, uint32_t number, Kib size_kib) = 0;
+  // Creates a replica on `node`. kind kDiskful uses `pool` (or the group's / first diskful pool).
+  virtual OpResult CreateReplica(std::string_view rd, std::string_view node, ReplicaKind kind,
+                                 std::string_view pool) = 0;
+  virtual OpResult DeleteReplica(std::string_view rd, std::string_view node) = 0;
+  virtual OpResult AutoPlace(std::string_view rd, const AutoPlaceRequest& request) = 0;
+  // CSI attach: creates a diskless replica on `node` when none exists (diskful when asked and
+  // possible); a no-op success when one exists.
+  virtual OpResult MakeAvailable(std::string_view rd, std::string_view node, bool diskful) = 0;
+  virtual OpResult ToggleDisk(std::string_view rd, std::string_view node, bool to_diskful,
+                              std::string_view pool) = 0;
+  // Promote (attach: the workload opens the device on `node`) or demote (detach).
+  virtual OpResult SetInUse(std::string_view rd, std::string_view node, bool in_use) = 0;
+  // Resource-group spawn: RD + VDs, then autoplace unless definitions_only.
+  virtual OpResult Spawn(std::string_view group, std::string_view rd, const std::vector<Kib>& sizes,
+                         bool definitions_only) = 0;
+};
+
+}  // namespace lnsim::sim
