@@ -1,0 +1,442 @@
+// Report renderings: lnsim.report/v1 JSON (and back), JUnit XML, the human table. Field names and
+// units are documented in docs/report.md; change both together.
+#include "harness/report.h"
+
+#include <nats/nats.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <iomanip>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "common/duration.h"
+
+namespace lnsim::harness {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+constexpr Stage kAllStages[] = {Stage::kObserve, Stage::kPublish, Stage::kDeliver,
+                                Stage::kEndToEnd};
+
+// Exact: milliseconds with six decimals carry every nanosecond (integers < 2^53 are exact).
+double NsToMs(uint64_t ns) { return static_cast<double>(ns) / 1e6; }
+uint64_t MsToNs(double ms) { return static_cast<uint64_t>(std::llround(ms * 1e6)); }
+double Round3(double v) { return std::round(v * 1e3) / 1e3; }
+
+void AddCounters(const VerdictCounters& c, Json& j) {
+  j["lost"] = c.lost;
+  j["duplicated"] = c.duplicated;
+  j["redelivered"] = c.redelivered;
+  j["reordered"] = c.reordered;
+  j["phantom"] = c.phantom;
+  j["late"] = c.late;
+  j["delivered"] = c.delivered;
+  j["matched"] = c.matched;
+  j["coalesced"] = c.coalesced;
+}
+
+Json OptionalMs(const std::optional<double>& v) { return v ? Json(Round3(*v)) : Json(nullptr); }
+
+std::string XmlEscape(std::string_view s) {
+  std::string out;
+  for (char ch : s) {
+    switch (ch) {
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '&': out += "&amp;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&apos;"; break;
+      default:
+        if (static_cast<unsigned char>(ch) < 0x20 && ch != '\n' && ch != '\t') {
+          out += ' ';  // control characters are not allowed in XML 1.0
+        } else {
+          out += ch;
+        }
+    }
+  }
+  return out;
+}
+
+std::string Trimmed(std::string s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
+  size_t i = 0;
+  while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
+  return s.substr(i);
+}
+
+std::string Ms(uint64_t ns) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.3f", static_cast<double>(ns) / 1e6);
+  return buf;
+}
+
+// Reads a field with a clear error: "report: verdict.lost: expected a number".
+template <typename T>
+Status Get(const Json& object, const char* key, const std::string& where, T* out) {
+  auto it = object.find(key);
+  if (it == object.end()) {
+    return InvalidArgumentError("report: " + where + key + ": missing");
+  }
+  try {
+    *out = it->template get<T>();
+  } catch (const nlohmann::json::exception& e) {
+    return InvalidArgumentError("report: " + where + key + ": " + e.what());
+  }
+  return OkStatus();
+}
+
+Status CountersFromJson(const Json& j, const std::string& where, VerdictCounters* c) {
+  LNSIM_RETURN_IF_ERROR(Get(j, "lost", where, &c->lost));
+  LNSIM_RETURN_IF_ERROR(Get(j, "duplicated", where, &c->duplicated));
+  LNSIM_RETURN_IF_ERROR(Get(j, "redelivered", where, &c->redelivered));
+  LNSIM_RETURN_IF_ERROR(Get(j, "reordered", where, &c->reordered));
+  LNSIM_RETURN_IF_ERROR(Get(j, "phantom", where, &c->phantom));
+  LNSIM_RETURN_IF_ERROR(Get(j, "late", where, &c->late));
+  LNSIM_RETURN_IF_ERROR(Get(j, "delivered", where, &c->delivered));
+  LNSIM_RETURN_IF_ERROR(Get(j, "matched", where, &c->matched));
+  LNSIM_RETURN_IF_ERROR(Get(j, "coalesced", where, &c->coalesced));
+  return OkStatus();
+}
+
+std::optional<double> OptionalFromJson(const Json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null() || !it->is_number()) return std::nullopt;
+  return it->get<double>();
+}
+
+}  // namespace
+
+VerdictCounters& VerdictCounters::operator+=(const VerdictCounters& o) {
+  delivered += o.delivered;
+  matched += o.matched;
+  coalesced += o.coalesced;
+  lost += o.lost;
+  duplicated += o.duplicated;
+  redelivered += o.redelivered;
+  reordered += o.reordered;
+  phantom += o.phantom;
+  late += o.late;
+  return *this;
+}
+
+std::string_view StageName(Stage stage) {
+  switch (stage) {
+    case Stage::kObserve: return "observe";
+    case Stage::kPublish: return "publish";
+    case Stage::kDeliver: return "deliver";
+    case Stage::kEndToEnd: return "end_to_end";
+  }
+  return "?";
+}
+
+StageSummary StageSummary::From(const Histogram& h) {
+  StageSummary s;
+  s.count = h.count();
+  s.p50_ns = h.Quantile(0.5);
+  s.p90_ns = h.Quantile(0.9);
+  s.p99_ns = h.Quantile(0.99);
+  s.p999_ns = h.Quantile(0.999);
+  s.max_ns = h.max();
+  return s;
+}
+
+Environment CollectEnvironment() {
+  Environment env;
+  env.nats_c_version = nats_GetVersion();
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(cpuinfo, line)) {
+    if (line.rfind("model name", 0) == 0) {
+      const size_t colon = line.find(':');
+      if (colon != std::string::npos) env.cpu_model = Trimmed(line.substr(colon + 1));
+      break;
+    }
+  }
+  env.cpu_count = static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN));
+  utsname u{};
+  if (uname(&u) == 0) env.kernel = std::string(u.sysname) + " " + u.release;
+  return env;
+}
+
+std::string ReportToJson(const Report& r) {
+  Json j;
+  j["schema"] = kReportSchema;
+  Json verdict;
+  verdict["passed"] = r.passed;
+  AddCounters(r.totals, verdict);
+  Json per_consumer = Json::array();
+  for (const ConsumerVerdict& c : r.per_consumer) {
+    Json cj;
+    cj["name"] = c.name;
+    cj["mode"] = c.mode;
+    cj["converged"] = c.converged;
+    AddCounters(c.counters, cj);
+    per_consumer.push_back(cj);
+  }
+  verdict["per_consumer"] = per_consumer;
+  Json slos = Json::array();
+  for (const SloResult& s : r.slos) {
+    slos.push_back(Json{{"expression", s.expression}, {"passed", s.passed},
+                        {"measured", s.measured}});
+  }
+  verdict["slos"] = slos;
+  verdict["failed_checks"] = r.failed_checks;
+  j["verdict"] = verdict;
+
+  Json latency;
+  for (Stage stage : kAllStages) {
+    const StageSummary& s = r.stage(stage);
+    latency[std::string(StageName(stage))] =
+        Json{{"p50", NsToMs(s.p50_ns)}, {"p90", NsToMs(s.p90_ns)}, {"p99", NsToMs(s.p99_ns)},
+             {"p999", NsToMs(s.p999_ns)}, {"max", NsToMs(s.max_ns)}, {"count", s.count}};
+  }
+  j["latency_ms"] = latency;
+  j["throughput"] = Round3(r.throughput);
+  j["duration_s"] = Round3(r.duration_s);
+  j["events"] = r.events;
+  Json faults = Json::array();
+  for (const FaultWindow& f : r.faults) {
+    faults.push_back(Json{{"kind", f.kind},
+                          {"target", f.target},
+                          {"start", Round3(f.start_ms)},
+                          {"end", Round3(f.end_ms)},
+                          {"detect", OptionalMs(f.detect_ms)},
+                          {"recover", OptionalMs(f.recover_ms)},
+                          {"drain", OptionalMs(f.drain_ms)},
+                          {"events_in_window", f.events_in_window}});
+  }
+  j["faults"] = faults;
+  const Environment& e = r.environment;
+  j["environment"] = Json{{"lnsim_version", e.lnsim_version},
+                          {"nats_server_version", e.nats_server_version},
+                          {"nats_c_version", e.nats_c_version},
+                          {"cpu_model", e.cpu_model},
+                          {"cpu_count", e.cpu_count},
+                          {"kernel", e.kernel},
+                          {"git_commit", e.git_commit}};
+  j["trace_digest"] = r.trace_digest;
+  j["seed"] = r.seed;
+  j["scenario"] = r.scenario;
+  j["command"] = r.command;
+  return j.dump(2) + "\n";
+}
+
+StatusOr<Report> ReportFromJson(std::string_view text) {
+  Json j = Json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) {
+    return InvalidArgumentError("report: not a JSON object");
+  }
+  std::string schema;
+  LNSIM_RETURN_IF_ERROR(Get(j, "schema", "", &schema));
+  if (schema != kReportSchema) {
+    return FailedPreconditionError("report: schema '" + schema + "', expected '" +
+                                   std::string(kReportSchema) + "'");
+  }
+  Report r;
+  if (!j.contains("verdict") || !j["verdict"].is_object()) {
+    return InvalidArgumentError("report: verdict: missing");
+  }
+  const Json& v = j["verdict"];
+  LNSIM_RETURN_IF_ERROR(Get(v, "passed", "verdict.", &r.passed));
+  LNSIM_RETURN_IF_ERROR(CountersFromJson(v, "verdict.", &r.totals));
+  if (v.contains("per_consumer") && v["per_consumer"].is_array()) {
+    for (size_t i = 0; i < v["per_consumer"].size(); ++i) {
+      const Json& cj = v["per_consumer"][i];
+      const std::string where = "verdict.per_consumer[" + std::to_string(i) + "].";
+      ConsumerVerdict c;
+      LNSIM_RETURN_IF_ERROR(Get(cj, "name", where, &c.name));
+      LNSIM_RETURN_IF_ERROR(Get(cj, "mode", where, &c.mode));
+      LNSIM_RETURN_IF_ERROR(Get(cj, "converged", where, &c.converged));
+      LNSIM_RETURN_IF_ERROR(CountersFromJson(cj, where, &c.counters));
+      r.per_consumer.push_back(std::move(c));
+    }
+  }
+  if (v.contains("slos") && v["slos"].is_array()) {
+    for (const Json& sj : v["slos"]) {
+      SloResult s;
+      LNSIM_RETURN_IF_ERROR(Get(sj, "expression", "verdict.slos[].", &s.expression));
+      LNSIM_RETURN_IF_ERROR(Get(sj, "passed", "verdict.slos[].", &s.passed));
+      LNSIM_RETURN_IF_ERROR(Get(sj, "measured", "verdict.slos[].", &s.measured));
+      r.slos.push_back(std::move(s));
+    }
+  }
+  if (v.contains("failed_checks")) {
+    LNSIM_RETURN_IF_ERROR(Get(v, "failed_checks", "verdict.", &r.failed_checks));
+  }
+  if (!j.contains("latency_ms") || !j["latency_ms"].is_object()) {
+    return InvalidArgumentError("report: latency_ms: missing");
+  }
+  for (Stage stage : kAllStages) {
+    const std::string name(StageName(stage));
+    if (!j["latency_ms"].contains(name)) {
+      return InvalidArgumentError("report: latency_ms." + name + ": missing");
+    }
+    const Json& sj = j["latency_ms"][name];
+    const std::string where = "latency_ms." + name + ".";
+    double p50 = 0, p90 = 0, p99 = 0, p999 = 0, max = 0;
+    StageSummary& s = r.stage(stage);
+    LNSIM_RETURN_IF_ERROR(Get(sj, "p50", where, &p50));
+    LNSIM_RETURN_IF_ERROR(Get(sj, "p90", where, &p90));
+    LNSIM_RETURN_IF_ERROR(Get(sj, "p99", where, &p99));
+    LNSIM_RETURN_IF_ERROR(Get(sj, "p999", where, &p999));
+    LNSIM_RETURN_IF_ERROR(Get(sj, "max", where, &max));
+    LNSIM_RETURN_IF_ERROR(Get(sj, "count", where, &s.count));
+    s.p50_ns = MsToNs(p50);
+    s.p90_ns = MsToNs(p90);
+    s.p99_ns = MsToNs(p99);
+    s.p999_ns = MsToNs(p999);
+    s.max_ns = MsToNs(max);
+  }
+  LNSIM_RETURN_IF_ERROR(Get(j, "throughput", "", &r.throughput));
+  LNSIM_RETURN_IF_ERROR(Get(j, "events", "", &r.events));
+  if (j.contains("duration_s")) LNSIM_RETURN_IF_ERROR(Get(j, "duration_s", "", &r.duration_s));
+  if (j.contains("faults") && j["faults"].is_array()) {
+    for (const Json& fj : j["faults"]) {
+      FaultWindow f;
+      LNSIM_RETURN_IF_ERROR(Get(fj, "kind", "faults[].", &f.kind));
+      LNSIM_RETURN_IF_ERROR(Get(fj, "target", "faults[].", &f.target));
+      LNSIM_RETURN_IF_ERROR(Get(fj, "start", "faults[].", &f.start_ms));
+      LNSIM_RETURN_IF_ERROR(Get(fj, "end", "faults[].", &f.end_ms));
+      LNSIM_RETURN_IF_ERROR(Get(fj, "events_in_window", "faults[].", &f.events_in_window));
+      f.detect_ms = OptionalFromJson(fj, "detect");
+      f.recover_ms = OptionalFromJson(fj, "recover");
+      f.drain_ms = OptionalFromJson(fj, "drain");
+      r.faults.push_back(std::move(f));
+    }
+  }
+  if (j.contains("environment") && j["environment"].is_object()) {
+    const Json& ej = j["environment"];
+    Environment& e = r.environment;
+    e.lnsim_version = ej.value("lnsim_version", "");
+    e.nats_server_version = ej.value("nats_server_version", "");
+    e.nats_c_version = ej.value("nats_c_version", "");
+    e.cpu_model = ej.value("cpu_model", "");
+    e.cpu_count = ej.value("cpu_count", 0);
+    e.kernel = ej.value("kernel", "");
+    e.git_commit = ej.value("git_commit", "");
+  }
+  r.trace_digest = j.value("trace_digest", "");
+  LNSIM_RETURN_IF_ERROR(Get(j, "seed", "", &r.seed));
+  r.scenario = j.value("scenario", "");
+  r.command = j.value("command", "");
+  return r;
+}
+
+std::string ReportToJunit(const Report& r) {
+  int failures = 0;
+  for (const SloResult& s : r.slos) failures += s.passed ? 0 : 1;
+  failures += static_cast<int>(r.failed_checks.size());
+  const size_t tests = r.slos.size() + r.failed_checks.size();
+  std::ostringstream out;
+  out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  out << "<testsuites name=\"lnsim\" tests=\"" << tests << "\" failures=\"" << failures
+      << "\">\n";
+  out << "  <testsuite name=\"" << XmlEscape("lnsim " + r.scenario) << "\" tests=\"" << tests
+      << "\" failures=\"" << failures << "\" errors=\"0\" time=\"" << Round3(r.duration_s)
+      << "\">\n";
+  out << "    <properties>\n";
+  out << "      <property name=\"seed\" value=\"" << r.seed << "\"/>\n";
+  out << "      <property name=\"trace_digest\" value=\"" << XmlEscape(r.trace_digest) << "\"/>\n";
+  out << "      <property name=\"command\" value=\"" << XmlEscape(r.command) << "\"/>\n";
+  out << "    </properties>\n";
+  for (const SloResult& s : r.slos) {
+    out << "    <testcase classname=\"lnsim.slo\" name=\"" << XmlEscape(s.expression)
+        << "\" time=\"0\"";
+    if (s.passed) {
+      out << ">\n      <system-out>measured " << XmlEscape(s.measured)
+          << "</system-out>\n    </testcase>\n";
+    } else {
+      out << ">\n      <failure type=\"slo\" message=\""
+          << XmlEscape(s.expression + ": measured " + s.measured) << "\"/>\n    </testcase>\n";
+    }
+  }
+  for (const std::string& check : r.failed_checks) {
+    out << "    <testcase classname=\"lnsim.check\" name=\"" << XmlEscape(check)
+        << "\" time=\"0\">\n      <failure type=\"check\" message=\"" << XmlEscape(check)
+        << "\"/>\n    </testcase>\n";
+  }
+  out << "  </testsuite>\n</testsuites>\n";
+  return out.str();
+}
+
+void PrintReportTable(const Report& r, std::ostream& out) {
+  out << "lnsim " << (r.passed ? "PASSED" : "FAILED") << "  scenario " << r.scenario << "  seed "
+      << r.seed << "  trace " << r.trace_digest << "\n\n";
+  auto row = [&](const std::string& name, const VerdictCounters& c, const std::string& extra) {
+    out << std::left << std::setw(22) << name << std::right << std::setw(10) << c.delivered
+        << std::setw(8) << c.lost << std::setw(8) << c.duplicated << std::setw(8)
+        << c.redelivered << std::setw(8) << c.reordered << std::setw(8) << c.phantom
+        << std::setw(8) << c.late << std::setw(10) << c.coalesced << "  " << extra << "\n";
+  };
+  out << std::left << std::setw(22) << "consumer" << std::right << std::setw(10) << "delivered"
+      << std::setw(8) << "lost" << std::setw(8) << "dup" << std::setw(8) << "redeliv"
+      << std::setw(8) << "reorder" << std::setw(8) << "phantom" << std::setw(8) << "late"
+      << std::setw(10) << "coalesced" << "\n";
+  for (const ConsumerVerdict& c : r.per_consumer) {
+    row(c.name + " (" + c.mode + ")", c.counters, c.converged ? "" : "NOT CONVERGED");
+  }
+  row("total", r.totals, "");
+  out << "\n"
+      << std::left << std::setw(14) << "latency ms" << std::right << std::setw(10) << "p50"
+      << std::setw(10) << "p90" << std::setw(10) << "p99" << std::setw(10) << "p99.9"
+      << std::setw(10) << "max" << std::setw(10) << "count" << "\n";
+  for (Stage stage : kAllStages) {
+    const StageSummary& s = r.stage(stage);
+    out << std::left << std::setw(14) << StageName(stage) << std::right << std::setw(10)
+        << Ms(s.p50_ns) << std::setw(10) << Ms(s.p90_ns) << std::setw(10) << Ms(s.p99_ns)
+        << std::setw(10) << Ms(s.p999_ns) << std::setw(10) << Ms(s.max_ns) << std::setw(10)
+        << s.count << "\n";
+  }
+  char rate[64];
+  std::snprintf(rate, sizeof(rate), "%.1f", r.throughput);
+  out << "\nthroughput " << rate << " events/s over " << Round3(r.duration_s)
+      << " s; world changes expected " << r.events << "\n";
+  if (!r.faults.empty()) {
+    out << "\nfaults\n";
+    for (const FaultWindow& f : r.faults) {
+      auto opt = [](const std::optional<double>& v) {
+        return v ? std::to_string(static_cast<int64_t>(std::llround(*v))) + "ms" : std::string("-");
+      };
+      out << "  " << f.kind << " " << f.target << " [" << Round3(f.start_ms / 1e3) << "s, "
+          << Round3(f.end_ms / 1e3) << "s)  detect " << opt(f.detect_ms) << "  recover "
+          << opt(f.recover_ms) << "  drain " << opt(f.drain_ms) << "  events "
+          << f.events_in_window << "\n";
+    }
+  }
+  if (!r.slos.empty() || !r.failed_checks.empty()) {
+    out << "\nSLOs\n";
+    for (const SloResult& s : r.slos) {
+      out << "  " << (s.passed ? "pass " : "FAIL ") << s.expression << "  (measured " << s.measured
+          << ")\n";
+    }
+    for (const std::string& check : r.failed_checks) out << "  FAIL " << check << "\n";
+  }
+  out << "\nreproduce: " << r.command << "\n";
+}
+
+Status WriteFileAtomically(const std::string& path, std::string_view text) {
+  const std::string temp = path + ".tmp." + std::to_string(getpid());
+  {
+    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+    if (!out) return UnavailableError("cannot write '" + path + "'");
+    out.write(text.data(), static_cast<std::streamsize>(text.size()));
+    out.flush();
+    if (!out) {
+      std::remove(temp.c_str());
+      return UnavailableError("cannot write '" + path + "'");
+    }
+  }
+  if (std::rename(temp.c_str(), path.c_str()) != 0) {
+    std::remove(temp.c_str());
+    return UnavailableError("cannot write '" + path + "' (rename failed)");
+  }
+  return OkStatus();
+}
+
+}  // namespace lnsim::harness

@@ -1,0 +1,125 @@
+// The outcome of a run as data (Report) and its three renderings: `lnsim.report/v1` JSON for
+// machines and `lnsim compare`, JUnit XML for CI (each SLO a test case), and the human table
+// printed at the end of `lnsim run`. Every field is documented in docs/report.md.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/histogram.h"
+#include "common/status.h"
+
+namespace lnsim::harness {
+
+inline constexpr char kReportSchema[] = "lnsim.report/v1";
+
+// The verifier's counters (ARCHITECTURE.md "What the verifier judges").
+struct VerdictCounters {
+  uint64_t delivered = 0;    // events received by the consumer(s), raw
+  uint64_t matched = 0;      // delivered events explained by a world transition (first receipt)
+  uint64_t coalesced = 0;    // world transitions folded into a later event: not lost
+  uint64_t lost = 0;
+  uint64_t duplicated = 0;   // effective: processed twice after the consumer's dedup
+  uint64_t redelivered = 0;  // raw NATS redeliveries (JetStream num_delivered > 1)
+  uint64_t reordered = 0;
+  uint64_t phantom = 0;
+  uint64_t late = 0;
+  bool operator==(const VerdictCounters&) const = default;
+  VerdictCounters& operator+=(const VerdictCounters& other);
+};
+
+struct ConsumerVerdict {
+  std::string name;  // "js-1"
+  std::string mode;  // "core", "jetstream-ack", "jetstream-acksync"
+  VerdictCounters counters;
+  bool converged = true;  // the state rebuilt from its events equals the world's final state
+};
+
+// Latency stages (ARCHITECTURE.md "Latency stages"), in this order everywhere.
+enum class Stage : uint8_t { kObserve = 0, kPublish, kDeliver, kEndToEnd };
+inline constexpr int kStageCount = 4;
+std::string_view StageName(Stage stage);  // "observe", "publish", "deliver", "end_to_end"
+
+// Percentiles of one stage, in nanoseconds (rendered as milliseconds in JSON).
+struct StageSummary {
+  uint64_t count = 0;
+  uint64_t p50_ns = 0, p90_ns = 0, p99_ns = 0, p999_ns = 0, max_ns = 0;
+  static StageSummary From(const Histogram& histogram);
+};
+
+// One fault window of the scenario's timeline. Times are milliseconds since the run's start
+// (world time t = 0); the derived durations are nullopt when they did not happen (e.g. never
+// detected).
+struct FaultWindow {
+  std::string kind;    // "nats-restart", "bridge-kill", "node-crash", "proxy-blackhole", ...
+  std::string target;  // what it hit: "node-3", "bridge", "consumer js-1", ...
+  double start_ms = 0;
+  double end_ms = 0;
+  std::optional<double> detect_ms;   // start -> first event about the fault delivered
+  std::optional<double> recover_ms;  // end -> first event delivered on time again
+  std::optional<double> drain_ms;    // end -> backlog of late events delivered
+  uint64_t events_in_window = 0;     // events delivered whose world change fell in [start, end)
+};
+
+struct Environment {
+  std::string lnsim_version;
+  std::string nats_server_version;  // "" when a live server did not say
+  std::string nats_c_version;       // nats_GetVersion()
+  std::string cpu_model;            // /proc/cpuinfo "model name"
+  int cpu_count = 0;
+  std::string kernel;               // uname -sr
+  std::string git_commit;           // of the lnsim source tree, "" when unknown
+};
+
+// Fills what lnsim can learn about itself: nats.c version, CPU, kernel. The caller sets
+// lnsim_version, nats_server_version and git_commit.
+Environment CollectEnvironment();
+
+struct SloResult {
+  std::string expression;  // as written: "p99_end_to_end < 2s"
+  bool passed = false;
+  std::string measured;    // "1.23s", "0", "no samples"
+};
+
+struct Report {
+  bool passed = false;  // every SLO passed and no check failed
+  std::vector<std::string> failed_checks;  // non-SLO failures ("consumer js-1 did not converge")
+  VerdictCounters totals;
+  std::vector<ConsumerVerdict> per_consumer;
+  std::array<StageSummary, kStageCount> latency;
+  double duration_s = 0;    // measured part of the run (drain excluded)
+  double throughput = 0;    // delivered events per second over duration_s
+  uint64_t events = 0;      // world transitions the run expected to be observable
+  std::vector<FaultWindow> faults;
+  std::vector<SloResult> slos;
+  Environment environment;
+  std::string trace_digest;  // sim TraceLog::DigestHex()
+  uint64_t seed = 0;
+  std::string scenario;      // path as given
+  std::string command;       // the exact command line that reproduces the run
+
+  const StageSummary& stage(Stage s) const { return latency[static_cast<int>(s)]; }
+  StageSummary& stage(Stage s) { return latency[static_cast<int>(s)]; }
+};
+
+// `lnsim.report/v1` JSON, pretty-printed, keys in the documented order.
+std::string ReportToJson(const Report& report);
+// Reads a report back (for `lnsim compare`). kInvalidArgument naming the field that is wrong,
+// kFailedPrecondition for another schema.
+StatusOr<Report> ReportFromJson(std::string_view json);
+// JUnit XML: one <testsuite name="lnsim"> with one <testcase> per SLO (failure message with the
+// measured value) and one per failed check.
+std::string ReportToJunit(const Report& report);
+// The human table printed at the end of a run.
+void PrintReportTable(const Report& report, std::ostream& out);
+
+// Writes `text` to `path` atomically (temp file + rename). kUnavailable naming the path.
+Status WriteFileAtomically(const std::string& path, std::string_view text);
+
+}  // namespace lnsim::harness
