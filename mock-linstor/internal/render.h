@@ -1,0 +1,59 @@
+// Renders the simulated cluster as LINSTOR REST v1 JSON objects, field for field as the Java
+// controller's Json.apiTo* converters do (LINSTOR-API.md sections 2 and 6): NON_EMPTY omission,
+// live satellite data hidden while a node is not ONLINE, deterministic uuids.
+// All functions are pure reads of a Cluster; the caller holds whatever lock protects it.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "mock-linstor/internal/json_writer.h"
+#include "mock-linstor/state.h"
+#include "sim/model.h"
+
+namespace lnsim::mock::internal {
+
+// 8-4-4-4-12 hex uuid derived from `kind` and `key` (stable across runs).
+std::string DeterministicUuid(std::string_view kind, std::string_view key);
+// Dotted quad of a host-order IPv4 address.
+std::string FormatIpv4(uint32_t ipv4);
+
+struct RenderContext {
+  const sim::Cluster& cluster;
+  const MockState& state;
+  int64_t epoch_unix_ms = 0;  // unix time of world time 0
+};
+
+// Whether the controller holds live state for this node (ONLINE).
+inline bool NodeOnline(const sim::Cluster& c, sim::NodeIndex n) {
+  return n < c.nodes.size() && c.nodes[n].connection == sim::NodeConnection::kOnline;
+}
+
+void RenderNode(JsonWriter& w, const RenderContext& ctx, sim::NodeIndex n);
+void RenderPool(JsonWriter& w, const RenderContext& ctx, sim::PoolIndex p);
+void RenderResourceDefinition(JsonWriter& w, const RenderContext& ctx, sim::RdIndex rd,
+                              bool with_volume_definitions);
+void RenderVolumeDefinition(JsonWriter& w, const RenderContext& ctx, sim::RdIndex rd,
+                            size_t vd_slot);
+// A Resource (with `volumes` when asked: the view form).
+void RenderResource(JsonWriter& w, const RenderContext& ctx, sim::ReplicaIndex r,
+                    bool with_volumes);
+void RenderVolume(JsonWriter& w, const RenderContext& ctx, sim::ReplicaIndex r, size_t vd_slot);
+void RenderResourceGroup(JsonWriter& w, const RenderContext& ctx, sim::GroupIndex g);
+void RenderVolumeGroup(JsonWriter& w, const RenderContext& ctx, sim::GroupIndex g, uint32_t nr);
+// Number of volume groups of a group: the world's plus those created through the API.
+uint32_t VolumeGroupCount(const RenderContext& ctx, sim::GroupIndex g);
+
+// Props as the controller stores them, derived defaults merged with API overrides.
+std::map<std::string, std::string> NodeProps(const RenderContext& ctx, sim::NodeIndex n);
+std::map<std::string, std::string> PoolProps(const RenderContext& ctx, sim::PoolIndex p);
+std::map<std::string, std::string> RdProps(const RenderContext& ctx, sim::RdIndex rd);
+std::map<std::string, std::string> ResourceProps(const RenderContext& ctx, sim::ReplicaIndex r);
+std::map<std::string, std::string> GroupProps(const RenderContext& ctx, sim::GroupIndex g);
+
+// "SyncTarget(42.17%)" while resyncing with a known percentage, else the DRBD disk state name.
+std::string DiskStateText(const sim::Replica& replica, const sim::VolumeReplica& vr);
+
+}  // namespace lnsim::mock::internal
