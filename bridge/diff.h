@@ -1,0 +1,33 @@
+// The differ: a pure function from two snapshots to the ordered list of domain events, plus the
+// rule that turns the observed snapshot into the next baseline. Pure (no clock, no I/O), so
+// every case is a unit test and a restarted bridge that recovers its baseline from the state
+// mirror computes exactly the events a bridge that never crashed would have computed.
+#pragma once
+
+#include <vector>
+
+#include "bridge/event.h"
+#include "bridge/snapshot.h"
+
+namespace lnsim::bridge {
+
+// Events that turn `before` (the baseline: what consumers have been told) into `after` (a
+// finalized observation, see FinalizeSnapshot). Unknown live data in `after` (node OFFLINE,
+// satellite state missing) produces no event: the baseline keeps the last known value, and a
+// change is reported once the value is known again. Deterministic order:
+//   1. nodes by folded name: online / offline / evicted;
+//   2. pools by (node, pool): capacity_low / capacity_ok;
+//   3. resources by folded name, all under one partition key: resource.created,
+//      volume.resized (by volume number), then per replica by folded node name:
+//      [volume.detached] replica.deleted | replica.created [volume.attached] |
+//      disk_state_changed (by volume), connection_lost/restored (by peer),
+//      quorum_lost/regained, volume.attached/detached; finally resource.deleted.
+std::vector<DomainEvent> Diff(const Snapshot& before, const Snapshot& after,
+                              const DiffOptions& options);
+
+// The baseline to keep after publishing Diff(before, after): `after`, except that every
+// unknown live value carries the last known value from `before`, and resync progress keeps the
+// last reported percentage until Diff reports a new one.
+Snapshot NextBaseline(const Snapshot& before, const Snapshot& after, const DiffOptions& options);
+
+}  // namespace lnsim::bridge
