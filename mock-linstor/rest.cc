@@ -1347,7 +1347,7 @@ std::vector<std::string> SplitPath(std::string_view path) {
     }
     size_t j = path.find('/', i);
     if (j == std::string_view::npos) j = path.size();
-    out.push_back(UrlDecode(path.substr(i, j - i), false));
+    out.emplace_back(path.substr(i, j - i));
     i = j;
   }
   return out;

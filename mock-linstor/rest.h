@@ -100,7 +100,7 @@ std::string RenderNodeJson(const sim::Cluster& cluster, const MockState& state,
 HttpResponse ErrorResponse(int64_t ret_code, std::string message, int64_t created_unix_ms,
                            int status = 0);
 
-// Splits "/v1/a/b" into {"v1","a","b"}, URL-decoding each segment.
+// Splits an already-decoded path "/v1/a/b" into {"v1","a","b"} (empty segments dropped).
 std::vector<std::string> SplitPath(std::string_view path);
 std::string UrlDecode(std::string_view s, bool plus_is_space);
 // Parses "a=1&b=2" into pairs (URL-decoded).

@@ -1,0 +1,518 @@
+// cpp-httplib adapter, ticker, caches, faults and SSE plumbing of the mock controller (see
+// server.h). Everything LINSTOR-specific lives in rest.cc; this file moves bytes and time.
+#include "mock-linstor/server.h"
+
+#include <httplib.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+
+#include "mock-linstor/internal/gzip.h"
+#include "mock-linstor/internal/json_writer.h"
+
+namespace lnsim::mock {
+namespace {
+
+std::string CanonicalQuery(const std::vector<std::pair<std::string, std::string>>& q) {
+  std::string out;
+  for (const auto& [k, v] : q) {
+    out += k;
+    out.push_back('=');
+    out += v;
+    out.push_back('&');
+  }
+  return out;
+}
+
+HttpResponse ControlJson(int status, std::string body) {
+  HttpResponse r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
+}
+
+HttpResponse ControlError(int status, const std::string& message) {
+  std::string body = "{\"error\":";
+  internal::AppendJsonString(&body, message);
+  body += "}";
+  return ControlJson(status, std::move(body));
+}
+
+}  // namespace
+
+MockServer::MockServer(std::unique_ptr<sim::World> world, Clock& clock, ServerOptions options)
+    : world_(std::move(world)),
+      clock_(clock),
+      options_(std::move(options)),
+      api_(options_.epoch_unix_ms >= 0 ? options_.epoch_unix_ms : clock.UnixNanos() / 1000000),
+      faults_(options_.api_faults, world_->spec().time_scale, options_.seed),
+      hub_([this](const sim::Cluster& c, sim::NodeIndex n) {
+        return RenderNodeJson(c, state_, n, api_.epoch_unix_ms());
+      }) {
+  LNSIM_CHECK(world_ != nullptr);
+  if (options_.world_faults) faults_.AddWorldFaults(world_->spec().faults);
+  std::lock_guard<std::mutex> lock(world_mu_);
+  hub_.Pump(world_->cluster(), world_->trace(), /*publish=*/false);
+}
+
+MockServer::~MockServer() { Stop(); }
+
+Duration MockServer::Elapsed() const { return clock_.Now() - start_; }
+
+Status MockServer::Start() {
+  LNSIM_CHECK(!started_) << "MockServer::Start called twice";
+  start_ = clock_.Now();
+  {
+    std::lock_guard<std::mutex> lock(listen_mu_);
+    auto svr = std::make_unique<httplib::Server>();
+    InstallHandlers(*svr);
+    int port = options_.port;
+    if (port == 0) {
+      port = svr->bind_to_any_port(options_.bind);
+      if (port <= 0) return UnavailableError("cannot bind " + options_.bind + ": no free port");
+    } else if (!svr->bind_to_port(options_.bind, port)) {
+      return UnavailableError("cannot bind " + options_.bind + ":" + std::to_string(port) +
+                              " (port in use?)");
+    }
+    port_ = port;
+    httplib::Server* raw = svr.get();
+    listen_thread_ = std::thread([raw] { raw->listen_after_bind(); });
+    http_ = std::move(svr);
+    listening_ = true;
+  }
+  started_ = true;
+  ticker_ = std::thread([this] { TickerLoop(); });
+  return OkStatus();
+}
+
+void MockServer::Stop() {
+  if (!started_ || stopping_.exchange(true)) return;
+  wake_cv_.notify_all();
+  if (ticker_.joinable()) ticker_.join();
+  hub_.DropAll();
+  StopListening();
+  std::lock_guard<std::mutex> lock(listen_mu_);
+  for (auto& [svr, thread] : retired_) {
+    if (thread.joinable()) thread.join();
+  }
+  retired_.clear();
+}
+
+void MockServer::TickerLoop() {
+  while (!stopping_.load()) {
+    Tick();
+    std::unique_lock<std::mutex> lock(wake_mu_);
+    wake_cv_.wait_for(lock, options_.tick, [&] { return stopping_.load(); });
+  }
+}
+
+void MockServer::TickNow() { Tick(); }
+
+void MockServer::Tick() {
+  const Duration now = Elapsed();
+  bool down = false;
+  uint64_t drop = 0, stale = 0;
+  {
+    std::lock_guard<std::mutex> lock(world_mu_);
+    world_->AdvanceTo(now);
+    hub_.Pump(world_->cluster(), world_->trace());
+  }
+  {
+    std::lock_guard<std::mutex> lock(faults_mu_);
+    down = faults_.ControllerDown(now);
+    drop = faults_.SseDropWindow(now, nullptr);
+    stale = faults_.StaleWindow(now, nullptr);
+    if (drop != 0 && drop != sse_drop_id_) {
+      hub_.DropAll();
+    }
+    sse_drop_id_ = drop;
+  }
+  {
+    std::lock_guard<std::mutex> lock(world_mu_);
+    if (stale != stale_id_) {
+      stale_id_ = stale;
+      if (stale != 0) {
+        stale_cluster_ = std::make_shared<const sim::Cluster>(world_->cluster());
+        stale_state_ = std::make_shared<const MockState>(state_);
+      } else {
+        stale_cluster_.reset();
+        stale_state_.reset();
+      }
+    }
+  }
+  if (stopping_.load()) return;
+  bool listening;
+  {
+    std::lock_guard<std::mutex> lock(listen_mu_);
+    listening = listening_;
+  }
+  if (down && listening) {
+    hub_.DropAll();
+    StopListening();
+  } else if (!down && !listening) {
+    StartListening();
+  }
+}
+
+void MockServer::StartListening() {
+  std::lock_guard<std::mutex> lock(listen_mu_);
+  if (listening_ || stopping_.load()) return;
+  auto svr = std::make_unique<httplib::Server>();
+  InstallHandlers(*svr);
+  if (!svr->bind_to_port(options_.bind, port_)) return;  // retried on the next tick
+  httplib::Server* raw = svr.get();
+  listen_thread_ = std::thread([raw] { raw->listen_after_bind(); });
+  http_ = std::move(svr);
+  listening_ = true;
+}
+
+void MockServer::StopListening() {
+  std::lock_guard<std::mutex> lock(listen_mu_);
+  if (!listening_) return;
+  listen_generation_.fetch_add(1);
+  wake_cv_.notify_all();
+  // Closes the listening socket now (connection refused from here on); workers still finishing
+  // a request are joined later so the ticker never waits for a slow client.
+  http_->stop();
+  retired_.emplace_back(std::move(http_), std::move(listen_thread_));
+  listening_ = false;
+}
+
+void MockServer::Delay(Duration d) {
+  if (d <= Duration::zero()) return;
+  const uint64_t generation = listen_generation_.load();
+  std::unique_lock<std::mutex> lock(wake_mu_);
+  wake_cv_.wait_for(lock, d, [&] {
+    return stopping_.load() || listen_generation_.load() != generation;
+  });
+}
+
+void MockServer::HangUntil(Duration world_end) {
+  const uint64_t generation = listen_generation_.load();
+  std::unique_lock<std::mutex> lock(wake_mu_);
+  while (!stopping_.load() && listen_generation_.load() == generation && Elapsed() < world_end) {
+    wake_cv_.wait_for(lock, std::chrono::milliseconds(20));
+  }
+}
+
+bool MockServer::InvolvesNode(const HttpRequest& req, const std::string& node) const {
+  const auto s = SplitPath(req.path);
+  QueryView q{req.query};
+  auto filter_allows = [&] {
+    const auto nodes = q.All("nodes");
+    if (nodes.empty()) return true;
+    for (const auto& n : nodes) {
+      if (sim::FoldName(n) == sim::FoldName(node)) return true;
+    }
+    return false;
+  };
+  if (s.size() >= 2 && s[1] == "view") return filter_allows();
+  if (s.size() == 2 && s[1] == "nodes") return filter_allows();
+  if (s.size() >= 3 && s[1] == "nodes") return sim::FoldName(s[2]) == sim::FoldName(node);
+  if (s.size() >= 4 && s[1] == "resource-definitions" && s[3] == "resources") {
+    return s.size() == 4 || sim::FoldName(s[4]) == sim::FoldName(node);
+  }
+  return false;
+}
+
+void MockServer::WithWorld(const std::function<void(sim::World&, MockState&)>& fn) {
+  std::lock_guard<std::mutex> lock(world_mu_);
+  fn(*world_, state_);
+  ++writes_;
+  hub_.Pump(world_->cluster(), world_->trace());
+}
+
+HttpResponse MockServer::Dispatch(const HttpRequest& req, const FaultDecision& decision,
+                                  std::shared_ptr<const std::string>* shared_body,
+                                  std::shared_ptr<const std::string>* shared_gzip, bool want_gzip) {
+  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Elapsed()).count();
+  if (!RestApi::IsWrite(req)) {
+    if (decision.stale) {
+      std::shared_ptr<const sim::Cluster> cluster;
+      std::shared_ptr<const MockState> state;
+      {
+        std::lock_guard<std::mutex> lock(world_mu_);
+        if (!stale_cluster_) {
+          stale_cluster_ = std::make_shared<const sim::Cluster>(world_->cluster());
+          stale_state_ = std::make_shared<const MockState>(state_);
+          stale_id_ = decision.stale_fault_id;
+        }
+        cluster = stale_cluster_;
+        state = stale_state_;
+      }
+      return api_.HandleRead(req, *cluster, *state, now_ms);  // immutable snapshot: no lock
+    }
+    if (req.path == "/v1/view/resources") {
+      const std::string key = CanonicalQuery(req.query);
+      std::unique_lock<std::mutex> lock(world_mu_);
+      const uint64_t version = world_->trace().transitions().size() * 2 + writes_ * 1000003;
+      auto it = std::find_if(view_cache_.begin(), view_cache_.end(), [&](const Cached& c) {
+        return c.version == version && c.query == key;
+      });
+      if (it == view_cache_.end()) {
+        Cached entry;
+        entry.version = version;
+        entry.query = key;
+        entry.body = std::make_shared<const std::string>(
+            api_.RenderResourceView(world_->cluster(), state_, QueryView{req.query}));
+        std::erase_if(view_cache_, [&](const Cached& c) { return c.version != version; });
+        if (view_cache_.size() >= 8) view_cache_.erase(view_cache_.begin());
+        view_cache_.push_back(entry);
+        it = view_cache_.end() - 1;
+      }
+      *shared_body = it->body;
+      *shared_gzip = it->gzip;
+      if (want_gzip && !it->gzip) {
+        auto body = it->body;
+        lock.unlock();
+        auto gz = std::make_shared<const std::string>(internal::GzipCompress(*body));
+        lock.lock();
+        for (Cached& c : view_cache_) {
+          if (c.version == version && c.query == key) c.gzip = gz;
+        }
+        *shared_gzip = gz;
+      }
+      HttpResponse r;
+      r.status = 200;
+      return r;
+    }
+    std::lock_guard<std::mutex> lock(world_mu_);
+    return api_.HandleRead(req, world_->cluster(), state_, now_ms);
+  }
+  WriteEffects effects;
+  HttpResponse r;
+  {
+    std::lock_guard<std::mutex> lock(world_mu_);
+    r = api_.HandleWrite(req, world_.get(), &state_, &effects);
+    if (effects.changed) ++writes_;
+    for (const NodeEvent& e : effects.node_events) hub_.PublishNodeEvent(e.name, e.data);
+    hub_.Pump(world_->cluster(), world_->trace());
+  }
+  return r;
+}
+
+HttpResponse MockServer::HandleForTest(const HttpRequest& req) {
+  if (req.path.rfind("/lnsim/v1/", 0) == 0) return ServeControl(req);
+  std::shared_ptr<const std::string> body, gz;
+  HttpResponse r = Dispatch(req, FaultDecision{}, &body, &gz, false);
+  if (body) r.body = *body;
+  return r;
+}
+
+HttpResponse MockServer::ServeControl(const HttpRequest& req) {
+  const auto s = SplitPath(req.path);  // {"lnsim","v1",...}
+  const Duration now = Elapsed();
+  if (s.size() == 3 && s[2] == "status" && req.method == "GET") {
+    std::string out;
+    internal::JsonWriter w(&out);
+    w.BeginObject();
+    {
+      std::lock_guard<std::mutex> lock(world_mu_);
+      w.KeyInt("world_time_ns", world_->now().count());
+      w.KeyUint("trace_seq", world_->trace().transitions().size());
+      w.KeyUint("writes", writes_);
+    }
+    w.KeyInt("clock_elapsed_ns", now.count());
+    w.KeyUint("sse_subscribers", hub_.subscriber_count());
+    w.KeyInt("port", port_);
+    w.EndObject();
+    return ControlJson(200, std::move(out));
+  }
+  if (s.size() >= 3 && s[2] == "faults") {
+    std::lock_guard<std::mutex> lock(faults_mu_);
+    if (s.size() == 3 && req.method == "GET") {
+      std::string out = "{\"active\":[";
+      bool first = true;
+      for (const ApiFault& f : faults_.Active(now)) {
+        if (!first) out.push_back(',');
+        first = false;
+        out += ApiFaultJson(f, faults_.time_scale());
+      }
+      out += "],\"all\":[";
+      first = true;
+      for (const ApiFault& f : faults_.All()) {
+        if (!first) out.push_back(',');
+        first = false;
+        out += ApiFaultJson(f, faults_.time_scale());
+      }
+      out += "]}";
+      return ControlJson(200, std::move(out));
+    }
+    if (s.size() == 3 && req.method == "POST") {
+      YAML::Node node;
+      try {
+        node = YAML::Load(req.body);
+      } catch (const YAML::Exception& e) {
+        return ControlError(400, std::string("body is not JSON/YAML: ") + e.what());
+      }
+      auto fault = ParseApiFault(node, "fault");
+      if (!fault.ok()) return ControlError(400, fault.status().message());
+      if (fault->kind == ApiFaultKind::kControllerDown && fault->duration.count() == 0) {
+        return ControlError(400, "fault.duration: controller_down needs a duration (it would "
+                                 "never come back)");
+      }
+      const uint64_t id = faults_.AddLive(*fault, now);
+      return ControlJson(201, "{\"id\":" + std::to_string(id) + "}");
+    }
+    if (s.size() == 3 && req.method == "DELETE") {
+      faults_.ClearLive();
+      return ControlJson(200, "{}");
+    }
+    if (s.size() == 4 && req.method == "DELETE") {
+      uint64_t id = 0;
+      try {
+        id = std::stoull(s[3]);
+      } catch (...) {
+        return ControlError(404, "no fault " + s[3]);
+      }
+      return faults_.Remove(id) ? ControlJson(200, "{}") : ControlError(404, "no fault " + s[3]);
+    }
+  }
+  if (s.size() == 4 && s[2] == "sse" && s[3] == "drop" && req.method == "POST") {
+    hub_.DropAll();
+    return ControlJson(200, "{}");
+  }
+  return ControlError(404, "unknown control path " + req.path);
+}
+
+void MockServer::InstallHandlers(httplib::Server& svr) {
+  auto handler = [this](const httplib::Request& req, httplib::Response& res) { Serve(req, res); };
+  svr.Get(".*", handler);
+  svr.Post(".*", handler);
+  svr.Put(".*", handler);
+  svr.Delete(".*", handler);
+  svr.Patch(".*", handler);
+  svr.Options(".*", handler);
+  svr.new_task_queue = [n = options_.threads] { return new httplib::ThreadPool(n); };
+  svr.set_payload_max_length(options_.payload_max_bytes);
+  svr.set_keep_alive_max_count(100000);
+  svr.set_error_handler(httplib::Server::HandlerWithResponse(
+      [this](const httplib::Request&, httplib::Response& res) {
+    if (res.status != 413 || !res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+    res.set_content(ErrorResponse(RetCode(rcmask::kError, 0, 0, rccode::kFailUnknownError),
+                                  "Request body too large (limit " +
+                                      std::to_string(options_.payload_max_bytes) + " bytes).",
+                                  api_.epoch_unix_ms() + std::chrono::duration_cast<std::chrono::milliseconds>(Elapsed()).count())
+                        .body,
+                    "application/json");
+    return httplib::Server::HandlerResponse::Handled;
+  }));
+}
+
+void MockServer::Serve(const httplib::Request& req, httplib::Response& res) {
+  HttpRequest hr;
+  hr.method = req.method;
+  hr.path = req.path;
+  for (const auto& [k, v] : req.params) hr.query.emplace_back(k, v);
+  hr.body = req.body;
+  auto send = [&](const HttpResponse& r, std::shared_ptr<const std::string> body,
+                  std::shared_ptr<const std::string> gz, bool want_gzip) {
+    res.status = r.status;
+    if (!body) body = std::make_shared<const std::string>(r.body);
+    if (body->empty()) {
+      res.set_content("", r.content_type);
+      return;
+    }
+    if (want_gzip && r.content_type == "application/json") {
+      if (!gz) gz = std::make_shared<const std::string>(internal::GzipCompress(*body));
+      body = gz;
+      res.set_header("Content-Encoding", "gzip");
+    }
+    res.set_content_provider(body->size(), r.content_type,
+                             [body](size_t offset, size_t length, httplib::DataSink& sink) {
+                               const size_t n = std::min(length, body->size() - offset);
+                               return sink.write(body->data() + offset, n);
+                             });
+  };
+
+  if (hr.path.rfind("/lnsim/v1/", 0) == 0) {
+    send(ServeControl(hr), nullptr, nullptr, false);
+    return;
+  }
+  if (!RestApi::KnownPath(hr.path)) {
+    HttpResponse r;
+    r.status = 404;
+    r.content_type = "text/plain";
+    r.body = "Not Found";
+    send(r, nullptr, nullptr, false);
+    return;
+  }
+  const Duration now = Elapsed();
+  FaultDecision decision;
+  {
+    std::lock_guard<std::mutex> lock(faults_mu_);
+    if (faults_.ControllerDown(now)) {
+      // A request that raced the socket close on a kept-alive connection: the process is "dead".
+      res.status = 503;
+      res.set_header("Connection", "close");
+      return;
+    }
+    decision = faults_.Decide(hr.method, hr.path, now,
+                              [&](const std::string& node) { return InvolvesNode(hr, node); });
+  }
+  if (decision.hang) HangUntil(decision.hang_until);
+  Delay(decision.delay);
+  if (decision.error_status > 0) {
+    ApiCallRc rc;
+    rc.ret_code = RetCode(rcmask::kError, 0, 0, rccode::kFailUnknownError);
+    rc.message = "An unknown error occurred.";
+    rc.cause = "Injected by lnsim mock-linstor (api fault)";
+    rc.error_report_ids = {"6571D2B4-00000-" + std::to_string(100000 + (now.count() / 1000) % 900000)};
+    rc.created_at = FormatIsoTime(api_.epoch_unix_ms() +
+                                  std::chrono::duration_cast<std::chrono::milliseconds>(now).count());
+    HttpResponse r;
+    r.status = decision.error_status;
+    r.body = RenderApiCallRcList({rc});
+    send(r, nullptr, nullptr, false);
+    return;
+  }
+  if (hr.method == "GET" && (hr.path == "/v1/events/drbd/promotion" || hr.path == "/v1/events/nodes")) {
+    ServeEvents(req, res,
+                hr.path == "/v1/events/nodes" ? EventStream::kNodes : EventStream::kPromotion);
+    return;
+  }
+  const std::string accept = req.get_header_value("Accept-Encoding");
+  const bool want_gzip = accept.find("gzip") != std::string::npos;
+  std::shared_ptr<const std::string> body, gz;
+  HttpResponse r = Dispatch(hr, decision, &body, &gz, want_gzip);
+  send(r, body, gz, want_gzip);
+}
+
+void MockServer::ServeEvents(const httplib::Request& req, httplib::Response& res,
+                             EventStream stream) {
+  res.status = 200;
+  bool dropping;
+  {
+    std::lock_guard<std::mutex> lock(faults_mu_);
+    dropping = faults_.SseDropWindow(Elapsed(), nullptr) != 0;
+  }
+  if (dropping) {
+    res.set_chunked_content_provider("text/event-stream", [](size_t, httplib::DataSink& sink) {
+      sink.done();
+      return true;
+    });
+    return;
+  }
+  const bool current = req.get_header_value("Last-Event-ID") == "current";
+  std::shared_ptr<Subscriber> sub;
+  {
+    std::lock_guard<std::mutex> lock(world_mu_);
+    sub = hub_.Subscribe(stream, current, world_->cluster());
+  }
+  res.set_chunked_content_provider(
+      "text/event-stream",
+      [sub](size_t, httplib::DataSink& sink) {
+        std::vector<std::string> batch;
+        if (!sub->Wait(std::chrono::milliseconds(100), &batch)) {
+          sink.done();
+          return true;
+        }
+        for (const std::string& e : batch) {
+          if (!sink.write(e.data(), e.size())) return false;
+        }
+        return true;
+      },
+      [this, sub](bool) { hub_.Unsubscribe(sub); });
+}
+
+}  // namespace lnsim::mock

@@ -1,0 +1,136 @@
+// The HTTP/SSE adapter: serves a sim::World as a LINSTOR controller with cpp-httplib (the only
+// cpp-httplib server in lnsim) and advances the world in real time.
+//
+// Threads: a ticker thread calls world->AdvanceTo(clock time since Start()) every tick and feeds
+// the SSE hub; cpp-httplib worker threads run requests. One mutex guards the World and the mock
+// state: a request renders its answer under it (one consistent snapshot) and writes to the
+// socket after releasing it. The /v1/view/resources body is cached per world version, so many
+// pollers share one render. API faults (api_faults.h) are applied before a request is handled;
+// controller_down closes the listening socket for the window and opens it again afterwards.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/status.h"
+#include "mock-linstor/api_faults.h"
+#include "mock-linstor/events.h"
+#include "mock-linstor/rest.h"
+#include "mock-linstor/state.h"
+#include "sim/world.h"
+
+namespace httplib {
+class Server;
+class Request;
+class Response;
+}  // namespace httplib
+
+namespace lnsim::mock {
+
+struct ServerOptions {
+  std::string bind = "127.0.0.1";
+  int port = 3370;  // 0 = any free port
+  std::chrono::milliseconds tick{10};
+  size_t threads = 128;                    // HTTP worker threads (SSE streams hold one each)
+  size_t payload_max_bytes = 4 << 20;      // larger bodies are refused (413, ApiCallRc list)
+  std::vector<ApiFault> api_faults;        // the scenario's `api` section
+  int64_t epoch_unix_ms = -1;              // unix time of world time 0; -1 = the clock's at Start()
+  uint64_t seed = 1;                       // api fault sampling
+  bool world_faults = true;                // apply the world's F5/F7 windows
+};
+
+class MockServer {
+ public:
+  MockServer(std::unique_ptr<sim::World> world, Clock& clock, ServerOptions options);
+  ~MockServer();
+  MockServer(const MockServer&) = delete;
+  MockServer& operator=(const MockServer&) = delete;
+
+  // Binds (kUnavailable when the port is taken) and starts the listener and the ticker.
+  Status Start();
+  // Stops everything; idempotent.
+  void Stop();
+  int port() const { return port_; }
+
+  // Runs `fn` with the world and the mock state under the world lock (tests, tooling). Events
+  // caused by direct world changes are pumped afterwards.
+  void WithWorld(const std::function<void(sim::World&, MockState&)>& fn);
+  // Advances the world to the clock now (what the ticker does); tests call it to avoid waiting.
+  void TickNow();
+
+  // The pure handler path the HTTP adapter uses, minus the socket (tests, fuzzing).
+  HttpResponse HandleForTest(const HttpRequest& req);
+
+ private:
+  struct Cached {
+    uint64_t version = 0;
+    std::string query;
+    std::shared_ptr<const std::string> body;
+    std::shared_ptr<const std::string> gzip;
+  };
+
+  Duration Elapsed() const;
+  void TickerLoop();
+  void Tick();
+  void StartListening();
+  void StopListening();
+  void InstallHandlers(httplib::Server& svr);
+  void Serve(const httplib::Request& req, httplib::Response& res);
+  void ServeEvents(const httplib::Request& req, httplib::Response& res, EventStream stream);
+  HttpResponse ServeControl(const HttpRequest& req);
+  // Renders an answer; `view_cache` points at the cached view body when it was one.
+  HttpResponse Dispatch(const HttpRequest& req, const FaultDecision& decision,
+                        std::shared_ptr<const std::string>* shared_body,
+                        std::shared_ptr<const std::string>* shared_gzip, bool want_gzip);
+  // Sleeps up to `d` (real time), waking early on shutdown or controller stop.
+  void Delay(Duration d);
+  void HangUntil(Duration world_end);
+  bool InvolvesNode(const HttpRequest& req, const std::string& node) const;
+
+  std::unique_ptr<sim::World> world_;
+  Clock& clock_;
+  ServerOptions options_;
+  RestApi api_;
+  Duration start_{0};
+  int port_ = 0;
+
+  // Guarded by world_mu_.
+  mutable std::mutex world_mu_;
+  MockState state_;
+  uint64_t writes_ = 0;
+  std::vector<Cached> view_cache_;
+  std::shared_ptr<const sim::Cluster> stale_cluster_;
+  std::shared_ptr<const MockState> stale_state_;
+  uint64_t stale_id_ = 0;
+
+  std::mutex faults_mu_;
+  FaultPlan faults_;
+  uint64_t sse_drop_id_ = 0;
+
+  EventHub hub_;
+
+  std::mutex listen_mu_;
+  std::unique_ptr<httplib::Server> http_;
+  std::thread listen_thread_;
+  bool listening_ = false;
+  // Servers stopped for a controller_down window; joined at Stop().
+  std::vector<std::pair<std::unique_ptr<httplib::Server>, std::thread>> retired_;
+
+  std::mutex wake_mu_;
+  std::condition_variable wake_cv_;
+  std::atomic<uint64_t> listen_generation_{0};
+  std::atomic<bool> stopping_{false};
+  std::thread ticker_;
+  bool started_ = false;
+};
+
+}  // namespace lnsim::mock
