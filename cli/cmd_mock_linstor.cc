@@ -1,0 +1,136 @@
+// `lnsim mock-linstor`: the simulated cluster served as a LINSTOR controller on its own, for
+// pointing real LINSTOR tools (the CLI, golinstor, linstor-csi) or a bridge at it. Creates the
+// real clock (cli/ is the only place that does) and runs until SIGINT/SIGTERM.
+#include <csignal>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include <yaml-cpp/yaml.h>
+
+#include "cli/subcommand.h"
+#include "common/clock.h"
+#include "mock-linstor/api_faults.h"
+#include "mock-linstor/server.h"
+#include "sim/scenario.h"
+#include "sim/world.h"
+
+namespace lnsim::cli {
+namespace {
+
+constexpr char kUsage[] =
+    "lnsim mock-linstor [--port 3370] [--bind 127.0.0.1] [--scenario FILE | --nodes N "
+    "--resources R --replicas K --volumes-per-resource V] [--seed N] [--time-scale X]";
+
+// Reads the scenario file: the world's sections through sim/, the `api` section through
+// mock-linstor/. Other sections (bridge, nats, ...) belong to `lnsim run` and are ignored here.
+Status LoadScenario(const std::string& path, sim::WorldSpec* spec,
+                    std::vector<mock::ApiFault>* api_faults) {
+  std::ifstream in(path);
+  if (!in) return InvalidArgumentError(path + ": cannot open");
+  std::stringstream text;
+  text << in.rdbuf();
+  YAML::Node root;
+  try {
+    root = YAML::Load(text.str());
+  } catch (const YAML::Exception& e) {
+    return InvalidArgumentError(path + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+  if (!root.IsMap()) return InvalidArgumentError(path + ":1: the scenario must be a map");
+  if (Status s = sim::ParseWorldSections(root, spec); !s.ok()) return s.WithPrefix(path);
+  if (root["api"]) {
+    auto faults = mock::ParseApiSection(root["api"]);
+    if (!faults.ok()) return faults.status().WithPrefix(path);
+    *api_faults = std::move(*faults);
+  }
+  return OkStatus();
+}
+
+sigset_t StopSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  return set;
+}
+
+int Run(const std::vector<std::string>& args) {
+  namespace po = boost::program_options;
+  po::options_description options("options");
+  options.add_options()
+      ("port", po::value<int>()->default_value(3370), "TCP port (0 = any free port)")
+      ("bind", po::value<std::string>()->default_value("127.0.0.1"), "address to listen on")
+      ("scenario", po::value<std::string>(), "scenario file (cluster, workload, faults, api)")
+      ("nodes", po::value<int>(), "storage nodes (without --scenario)")
+      ("resources", po::value<int>(), "resource definitions")
+      ("replicas", po::value<int>(), "diskful replicas per resource")
+      ("volumes-per-resource", po::value<int>(), "volume definitions per resource definition")
+      ("diskless-clients", po::value<int>(), "extra satellites without storage")
+      ("seed", po::value<uint64_t>(), "root seed (default: the scenario's, else 1)")
+      ("time-scale", po::value<double>(), "multiply every world duration by this (0.1 = 10x faster)")
+      ("threads", po::value<size_t>()->default_value(128), "HTTP worker threads");
+  po::variables_map vm;
+  int exit_code = kExitOk;
+  if (!ParseOptions(args, kUsage, options, {}, &vm, &exit_code)) return exit_code;
+
+  sim::WorldSpec spec;
+  std::vector<mock::ApiFault> api_faults;
+  if (vm.count("scenario")) {
+    if (Status s = LoadScenario(vm["scenario"].as<std::string>(), &spec, &api_faults); !s.ok()) {
+      return UsageError("mock-linstor", s.message());
+    }
+  }
+  if (vm.count("nodes")) spec.cluster.nodes = vm["nodes"].as<int>();
+  if (vm.count("resources")) spec.cluster.resources = vm["resources"].as<int>();
+  if (vm.count("replicas")) spec.cluster.replicas = vm["replicas"].as<int>();
+  if (vm.count("volumes-per-resource")) {
+    spec.cluster.volumes_per_resource = vm["volumes-per-resource"].as<int>();
+  }
+  if (vm.count("diskless-clients")) spec.cluster.diskless_clients = vm["diskless-clients"].as<int>();
+  if (vm.count("seed")) spec.seed = vm["seed"].as<uint64_t>();
+  if (vm.count("time-scale")) {
+    const double scale = vm["time-scale"].as<double>();
+    if (!(scale > 0)) return UsageError("mock-linstor", "--time-scale must be > 0");
+    spec.time_scale = scale;
+  }
+  const int port = vm["port"].as<int>();
+  if (port < 0 || port > 65535) return UsageError("mock-linstor", "--port must be 0..65535");
+
+  auto world = sim::World::Create(spec, spec.seed);
+  if (!world.ok()) return UsageError("mock-linstor", world.status().message());
+
+  // Block the stop signals before any thread starts, so every thread inherits the mask and
+  // sigwait below is the only receiver.
+  sigset_t stop = StopSignals();
+  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+
+  RealClock clock;
+  mock::ServerOptions server_options;
+  server_options.bind = vm["bind"].as<std::string>();
+  server_options.port = port;
+  server_options.api_faults = std::move(api_faults);
+  server_options.seed = spec.seed;
+  server_options.threads = vm["threads"].as<size_t>();
+  mock::MockServer server(std::move(world).value(), clock, server_options);
+  if (Status s = server.Start(); !s.ok()) {
+    std::cerr << "lnsim mock-linstor: " << s.message() << std::endl;
+    return kExitInfra;
+  }
+  std::cout << "listening on http://" << server_options.bind << ":" << server.port() << std::endl;
+  std::cerr << "lnsim mock-linstor: seed " << spec.seed << "; reproduce with: lnsim mock-linstor";
+  for (const auto& a : args) std::cerr << " " << a;
+  if (!vm.count("seed")) std::cerr << " --seed " << spec.seed;
+  std::cerr << std::endl;
+
+  int signal = 0;
+  sigwait(&stop, &signal);
+  server.Stop();
+  return kExitOk;
+}
+
+}  // namespace
+
+LNSIM_REGISTER_SUBCOMMAND(mock_linstor, "mock-linstor",
+                          "serve a simulated cluster as a LINSTOR controller (REST v1 + SSE)", Run);
+
+}  // namespace lnsim::cli
