@@ -78,7 +78,10 @@ std::string_view Name(ReplState v);       // "SyncTarget"
 struct Node {
   std::string name;  // as created; lookups fold case (LINSTOR names are case-insensitive)
   NodeType type = NodeType::kSatellite;
-  NodeConnection connection = NodeConnection::kOnline;  // the controller's view
+  // The controller's view. While it is not ONLINE the world keeps the truth values of the node's
+  // replicas (frozen at the crash for a dead host, live for a partitioned one); the mock hides
+  // them (no state, connections, volume states, may_promote) as LINSTOR does.
+  NodeConnection connection = NodeConnection::kOnline;
   uint32_t flags = 0;                                   // NodeFlag bits
   uint32_t ipv4 = 0;                                    // address of the "default" interface
   bool satellite_up = true;                             // truth: host and satellite running

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/clock.h"
@@ -38,6 +39,11 @@ struct ClusterSpec {
   bool tiebreaker = true;        // LINSTOR adds a diskless tiebreaker to 2-replica resources
   double in_use_fraction = 0.5;  // share of resources attached (Primary) somewhere at start
   std::string name_prefix = "pvc";  // resource names: "<prefix>-<uuid-like>" (CSI style)
+  // Kubernetes HA controller: after a node holding a Primary is lost, the workload is promoted
+  // on another replica after this delay (unscaled). 0 = never (DRBD never promotes by itself).
+  Duration ha_failover_delay = std::chrono::seconds(45);
+  Kib write_rate_kib = 1024;       // data an in-use volume writes per second (dirty blocks)
+  Kib resync_rate_kib = 102400;    // DRBD c-max-rate: resync speed per volume, KiB/s
 };
 
 // Continuous, seeded background activity (rates in events per second of unscaled world time).
@@ -69,9 +75,12 @@ enum class FaultKind : uint8_t {
   kNetwork,          // harness: fault proxy between bridge/consumers and NATS
 };
 
+// FaultSpec::at value meaning "a seeded random time in [0, duration)" (`at: random`).
+inline constexpr Duration kRandomTime{-1};
+
 struct FaultSpec {
   FaultKind kind = FaultKind::kNodeCrash;
-  Duration at{0};                  // start time (unscaled)
+  Duration at{0};                  // start time (unscaled); kRandomTime = seeded choice
   Duration duration{0};            // window length; 0 = permanent / instantaneous
   std::vector<std::string> nodes;  // target nodes by name; empty = chosen by the seeded rng
   std::string resource;            // target resource, where the fault has one
@@ -89,6 +98,15 @@ struct WorldSpec {
   Duration duration = std::chrono::seconds(60);
   uint64_t seed = 1;
 };
+
+// Stable name of a fault kind as written in scenario files ("node-crash").
+std::string_view Name(FaultKind kind);
+// Whether the world itself applies faults of this kind (the rest are the harness's or the mock's).
+bool WorldExecutes(FaultKind kind);
+
+// " (did you mean 'nodes'?)" when one of `candidates` is close to `key` (case-insensitive edit
+// distance), else "". Shared by the scenario loader for its own keys.
+std::string DidYouMean(std::string_view key, const std::vector<std::string>& candidates);
 
 // Parses the world's sections out of the scenario document `root` (a YAML map), leaving other
 // sections alone. Errors name the line and key: "12: cluster.nodes: must be >= 1".

@@ -76,8 +76,12 @@ class TraceLog {
   // Cause labels ("fault:node-crash node-3", "workload:attach", "api:autoplace"); index 0 = "init".
   uint32_t InternCause(const std::string& label);
   const std::vector<std::string>& causes() const { return causes_; }
-  // Running 64-bit digest over every transition's fields in canonical little-endian form.
+  // Running 64-bit digest (FNV-1a) over every transition's fields in canonical little-endian
+  // form (time, seq, entity kind and indices, attribute, old, new, cause), over each new cause
+  // label's text, and over whatever MixIntoDigest() added (the world adds a hash of the
+  // generated initial cluster, which is not itself recorded as transitions).
   uint64_t Digest() const { return digest_; }
+  void MixIntoDigest(uint64_t value);
   std::string DigestHex() const;
 
  private:

@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/clock.h"
@@ -72,6 +73,32 @@ struct AutoPlaceRequest {
   bool diskless_on_remaining = false;
 };
 
+// A fault as scheduled by the world, in world time (time_scale applied). Faults the world
+// executes (node crash, partition, ...) change the cluster; the others (controller outage, API,
+// NATS, bridge, consumer, network faults) only appear here, for the mock and the harness to read.
+struct FaultWindow {
+  FaultKind kind = FaultKind::kNodeCrash;
+  Duration start{0};
+  Duration end{0};                 // == start for instantaneous or permanent faults
+  bool permanent = false;          // duration 0 for a fault with a window (e.g. a crash for good)
+  bool fired = false;              // false when `probability` said no (or no target was found)
+  bool world_executes = false;     // true for the kinds the world itself applies
+  std::vector<std::string> nodes;  // targets after seeded choice
+  std::string resource;
+  std::string params;
+  std::string note;                // what happened, e.g. "refused: 3 resources not UpToDate"
+  int source_line = 0;
+};
+
+// Counters of the world's own workload (workload.via == "world").
+struct WorkloadStats {
+  uint64_t provisioned = 0, provision_failed = 0;
+  uint64_t deleted = 0, delete_failed = 0;
+  uint64_t attached = 0, attach_failed = 0;
+  uint64_t detached = 0, detach_failed = 0;
+  uint64_t resized = 0, resize_failed = 0;
+};
+
 class World {
  public:
   // Generates the cluster from spec.cluster with `seed` and schedules the spec's workload and
@@ -91,6 +118,21 @@ class World {
   virtual const Cluster& cluster() const = 0;
   virtual const TraceLog& trace() const = 0;
   virtual const WorldSpec& spec() const = 0;
+
+  // World time at which the scenario ends: spec.duration * time_scale. The world's own workload
+  // stops generating operations there; DRBD follow-ups (resyncs, reconnects) continue.
+  virtual Duration RunLength() const = 0;
+  // Every fault of the scenario, in the order of the spec (time_scale applied).
+  virtual const std::vector<FaultWindow>& fault_windows() const = 0;
+  // True when a fault of `kind` covers world time t (start <= t < end, or permanent after start).
+  virtual bool InFaultWindow(FaultKind kind, Duration t) const = 0;
+  // F7: the extra answer latency of a slow satellite (zero when not slow), and every slow node
+  // with its latency, in node order. The mock reads these to slow its answers.
+  virtual Duration NodeLatency(NodeIndex node) const = 0;
+  virtual std::vector<std::pair<NodeIndex, Duration>> SlowNodes() const = 0;
+  virtual const WorkloadStats& workload_stats() const = 0;
+  // Events still scheduled (for summaries and tests).
+  virtual size_t PendingEvents() const = 0;
 
   // --- Lookups (case-insensitive names; kNoIndex when absent or deleted) -----------------------
   virtual NodeIndex FindNode(std::string_view name) const = 0;
