@@ -1,0 +1,534 @@
+// The bridge daemon's core loop and wiring (see bridge.h). The poller thread owns the baseline
+// and the sequences; everything else (SSE threads, nats.c callbacks, the metrics server) only
+// signals it or reads thread-safe counters.
+#include "bridge/bridge.h"
+
+#include <set>
+
+#include <httplib.h>
+#include <yaml-cpp/yaml.h>
+
+#include "common/duration.h"
+
+namespace lnsim::bridge {
+namespace {
+
+// Partition keys whose mirrored state differs between two baselines.
+std::set<std::string> ChangedKeys(const Snapshot& a, const Snapshot& b) {
+  std::set<std::string> out;
+  auto nodes = [&](const auto& x, const auto& y) {
+    for (const auto& [k, v] : x) {
+      auto it = y.find(k);
+      if (it == y.end() || !(it->second == v)) out.insert(NodePartitionKey(k));
+    }
+  };
+  nodes(a.nodes, b.nodes);
+  nodes(b.nodes, a.nodes);
+  auto pools = [&](const auto& x, const auto& y) {
+    for (const auto& [k, v] : x) {
+      auto it = y.find(k);
+      if (it == y.end() || !(it->second == v)) out.insert(PoolPartitionKey(k.first, k.second));
+    }
+  };
+  pools(a.pools, b.pools);
+  pools(b.pools, a.pools);
+  auto rds = [&](const Snapshot& x, const Snapshot& y) {
+    for (const auto& [k, v] : x.resource_definitions) {
+      auto it = y.resource_definitions.find(k);
+      if (it == y.resource_definitions.end() || !(it->second == v)) {
+        out.insert(ResourcePartitionKey(k));
+      }
+    }
+    for (const auto& [k, v] : x.replicas) {
+      auto it = y.replicas.find(k);
+      if (it == y.replicas.end() || !(it->second == v)) out.insert(ResourcePartitionKey(k));
+    }
+  };
+  rds(a, b);
+  rds(b, a);
+  return out;
+}
+
+bool LogWorthy(EventType t) {
+  switch (t) {
+    case EventType::kNodeOnline:
+    case EventType::kNodeOffline:
+    case EventType::kNodeEvicted:
+    case EventType::kPoolCapacityLow:
+    case EventType::kPoolCapacityOk:
+    case EventType::kReplicaQuorumLost:
+    case EventType::kReplicaQuorumRegained:
+      return true;
+    default:
+      return false;
+  }
+}
+
+std::string JsonEscape(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '"' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string> SplitList(std::string_view text) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t comma = text.find(',', start);
+    if (comma == std::string_view::npos) comma = text.size();
+    std::string item(text.substr(start, comma - start));
+    while (!item.empty() && item.back() == ' ') item.pop_back();
+    while (!item.empty() && item.front() == ' ') item.erase(0, 1);
+    if (!item.empty()) out.push_back(item);
+    start = comma + 1;
+  }
+  return out;
+}
+
+Status LoadBridgeConfigFile(const std::string& path, BridgeConfig* c) {
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(path);
+  } catch (const YAML::BadFile&) {
+    return NotFoundError("config file '" + path + "' cannot be read");
+  } catch (const YAML::Exception& e) {
+    return InvalidArgumentError(path + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+  if (root.IsNull()) return OkStatus();
+  if (!root.IsMap()) return InvalidArgumentError(path + ": the config must be a mapping");
+  for (const auto& kv : root) {
+    const std::string key = kv.first.as<std::string>();
+    const YAML::Node& v = kv.second;
+    const std::string where = path + ":" + std::to_string(kv.first.Mark().line + 1) + ": " + key;
+    try {
+      auto list = [&]() {
+        std::vector<std::string> out;
+        if (v.IsSequence()) {
+          for (const auto& item : v) out.push_back(item.as<std::string>());
+        } else {
+          out = SplitList(v.as<std::string>());
+        }
+        return out;
+      };
+      auto duration = [&](Duration* d) -> Status {
+        auto parsed = ParseDuration(v.as<std::string>());
+        if (!parsed.ok()) return InvalidArgumentError(where + ": " + parsed.status().message());
+        *d = *parsed;
+        return OkStatus();
+      };
+      if (key == "linstor") {
+        c->linstor_urls = list();
+      } else if (key == "nats") {
+        c->nats_urls = list();
+      } else if (key == "cluster") {
+        c->cluster = v.as<std::string>();
+      } else if (key == "jetstream") {
+        c->jetstream = v.as<bool>();
+      } else if (key == "stream") {
+        c->stream = v.as<std::string>();
+      } else if (key == "bucket") {
+        c->bucket = v.as<std::string>();
+      } else if (key == "replicas") {
+        c->replicas = v.as<int>();
+      } else if (key == "dedup-window") {
+        LNSIM_RETURN_IF_ERROR(duration(&c->dedup_window));
+      } else if (key == "poll-interval") {
+        LNSIM_RETURN_IF_ERROR(duration(&c->poll_interval));
+      } else if (key == "request-timeout") {
+        LNSIM_RETURN_IF_ERROR(duration(&c->request_timeout));
+      } else if (key == "drain-timeout") {
+        LNSIM_RETURN_IF_ERROR(duration(&c->drain_timeout));
+      } else if (key == "ack-timeout") {
+        LNSIM_RETURN_IF_ERROR(duration(&c->ack_timeout));
+      } else if (key == "creds") {
+        c->creds_file = v.as<std::string>();
+      } else if (key == "metrics-addr") {
+        c->metrics_addr = v.as<std::string>();
+      } else if (key == "timing-file") {
+        c->timing_file = v.as<std::string>();
+      } else if (key == "timing-subject") {
+        c->timing_subject = v.as<std::string>();
+      } else if (key == "pool-low-threshold") {
+        c->pool_low_threshold_percent = v.as<double>();
+      } else if (key == "resync-step") {
+        c->resync_step_percent = v.as<double>();
+      } else if (key == "page-size") {
+        c->page_size = v.as<size_t>();
+      } else if (key == "max-in-flight") {
+        c->max_in_flight = v.as<size_t>();
+      } else if (key == "sse") {
+        c->sse = v.as<bool>();
+      } else {
+        return InvalidArgumentError(where + ": unknown key");
+      }
+    } catch (const YAML::Exception& e) {
+      return InvalidArgumentError(where + ": " + e.msg);
+    }
+  }
+  return OkStatus();
+}
+
+Status ValidateBridgeConfig(BridgeConfig* c) {
+  if (c->linstor_urls.empty()) {
+    return InvalidArgumentError("no LINSTOR controller: give --linstor or set LS_CONTROLLERS");
+  }
+  for (auto& u : c->linstor_urls) {
+    LNSIM_ASSIGN_OR_RETURN(u, NormalizeControllerUrl(u));
+  }
+  if (c->nats_urls.empty()) return InvalidArgumentError("no NATS server: give --nats or set NATS_URL");
+  if (c->cluster.empty()) return InvalidArgumentError("--cluster is required");
+  if (c->replicas < 1 || c->replicas > 5) return InvalidArgumentError("--replicas must be 1..5");
+  if (c->poll_interval <= Duration::zero()) return InvalidArgumentError("--poll-interval must be > 0");
+  if (c->request_timeout <= Duration::zero()) {
+    return InvalidArgumentError("--request-timeout must be > 0");
+  }
+  if (c->pool_low_threshold_percent < 0 || c->pool_low_threshold_percent > 100) {
+    return InvalidArgumentError("--pool-low-threshold must be a percentage 0..100");
+  }
+  if (!c->timing_file.empty() && !c->timing_subject.empty()) {
+    return InvalidArgumentError("--timing-file and --timing-subject are exclusive");
+  }
+  if (c->max_in_flight == 0) return InvalidArgumentError("--max-in-flight must be > 0");
+  if (c->stream.empty()) c->stream = DefaultStreamName(c->cluster);
+  if (c->bucket.empty()) c->bucket = DefaultBucketName(c->cluster);
+  return OkStatus();
+}
+
+Bridge::Bridge(BridgeConfig config, const Clock& clock, Logger* logger)
+    : config_(std::move(config)), clock_(clock), logger_(logger), metrics_(clock) {
+  diff_options_.pool_low_threshold_percent = config_.pool_low_threshold_percent;
+  diff_options_.resync_step_percent = config_.resync_step_percent;
+  triggered_ = true;  // first poll immediately
+}
+
+Bridge::~Bridge() {
+  RequestStop();
+  if (sse_) sse_->Stop();
+  if (http_) http_->stop();
+  if (http_thread_.joinable()) http_thread_.join();
+  if (publisher_) publisher_->Stop();
+  publisher_.reset();
+  nats_.reset();
+  if (timing_file_ != nullptr) std::fclose(timing_file_);
+}
+
+Status Bridge::Start() {
+  LNSIM_RETURN_IF_ERROR(ValidateBridgeConfig(&config_));
+  stream_settings_.stream = config_.stream;
+  stream_settings_.bucket = config_.bucket;
+  stream_settings_.replicas = config_.replicas;
+  stream_settings_.dedup_window = config_.dedup_window;
+  if (!config_.timing_file.empty()) {
+    timing_file_ = std::fopen(config_.timing_file.c_str(), "a");
+    if (timing_file_ == nullptr) {
+      return InvalidArgumentError("--timing-file '" + config_.timing_file + "' cannot be opened");
+    }
+  }
+  NatsSettings ns;
+  ns.urls = config_.nats_urls;
+  ns.creds_file = config_.creds_file;
+  ns.name = "lnsim-bridge/" + config_.cluster;
+  LNSIM_ASSIGN_OR_RETURN(nats_, NatsConnection::Connect(ns, &metrics_, logger_));
+  logger_->Log("info", "connected to NATS", {{"url", nats_->ConnectedUrl()}});
+
+  auto done = [this](const OutMessage& m, bool dup, int64_t acked) { OnPublished(m, dup, acked); };
+  if (config_.jetstream) {
+    jsCtx* js = nats_->NewJetStream(nullptr);
+    if (js == nullptr) return UnavailableError("cannot create a JetStream context");
+    Status st = EnsureStreamAndBucket(js, config_.cluster, stream_settings_, logger_);
+    if (!st.ok()) {
+      jsCtx_Destroy(js);
+      return st;
+    }
+    auto recovered = Recover(nats_->conn(), js, config_.cluster, stream_settings_, logger_);
+    jsCtx_Destroy(js);
+    if (!recovered.ok()) return recovered.status();
+    sequences_ = std::move(recovered->sequences);
+    if (recovered->synced) {
+      synced_ = true;
+      baseline_ = std::move(recovered->baseline);
+    }
+    JetStreamPublisherOptions po;
+    po.max_in_flight = config_.max_in_flight;
+    po.ack_timeout = config_.ack_timeout;
+    publisher_ = NewJetStreamPublisher(nats_.get(), clock_, &metrics_, logger_, po, done);
+    if (!recovered->republish.empty()) {
+      metrics_.Republished(recovered->republish.size());
+      logger_->Log("warn", "re-sending events written ahead but missing from the stream",
+                   {{"count", std::to_string(recovered->republish.size())}});
+      publisher_->Enqueue(std::move(recovered->republish));
+    }
+  } else {
+    publisher_ = NewCorePublisher(nats_.get(), clock_, &metrics_, logger_, done);
+  }
+
+  LinstorClientOptions lo;
+  lo.urls = config_.linstor_urls;
+  lo.request_timeout = config_.request_timeout;
+  lo.page_size = config_.page_size;
+  client_ = std::make_unique<LinstorClient>(lo, clock_, &metrics_, logger_);
+
+  if (!config_.metrics_addr.empty()) {
+    const auto colon = config_.metrics_addr.rfind(':');
+    if (colon == std::string::npos) {
+      return InvalidArgumentError("--metrics-addr '" + config_.metrics_addr + "' is not HOST:PORT");
+    }
+    const std::string host = config_.metrics_addr.substr(0, colon);
+    const int port = std::atoi(config_.metrics_addr.c_str() + colon + 1);
+    http_ = std::make_unique<httplib::Server>();
+    http_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+      res.set_content(metrics_.Render(), "text/plain; version=0.0.4");
+    });
+    http_->Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
+      if (metrics_.ready()) {
+        res.set_content("ok\n", "text/plain");
+      } else {
+        res.status = 503;
+        res.set_content("not ready: not yet connected and synced\n", "text/plain");
+      }
+    });
+    if (port == 0) {
+      metrics_port_ = http_->bind_to_any_port(host);
+    } else {
+      metrics_port_ = http_->bind_to_port(host, port) ? port : -1;
+    }
+    if (metrics_port_ <= 0) {
+      return UnavailableError("cannot listen on --metrics-addr " + config_.metrics_addr);
+    }
+    http_thread_ = std::thread([this] { http_->listen_after_bind(); });
+    logger_->Log("info", "metrics listening",
+                 {{"url", "http://" + host + ":" + std::to_string(metrics_port_)}});
+  }
+  if (config_.sse) {
+    sse_ = std::make_unique<SseWatcher>(config_.linstor_urls, clock_, &metrics_, logger_,
+                                        [this](const std::string& r) { TriggerPoll(r); });
+    sse_->Start();
+  }
+  logger_->Log("info", "bridge started",
+               {{"cluster", config_.cluster},
+                {"mode", config_.jetstream ? "jetstream" : "core (at-most-once)"},
+                {"linstor", config_.linstor_urls.front()},
+                {"poll_interval", FormatDuration(config_.poll_interval)}});
+  return OkStatus();
+}
+
+void Bridge::RequestStop() {
+  std::lock_guard<std::mutex> lock(mu_);
+  stop_ = true;
+  cv_.notify_all();
+}
+
+void Bridge::TriggerPoll(const std::string&) {
+  std::lock_guard<std::mutex> lock(mu_);
+  triggered_ = true;
+  cv_.notify_all();
+}
+
+Status Bridge::Run() {
+  Duration last_start = clock_.Now() - config_.poll_interval;
+  const Duration min_gap = std::min<Duration>(config_.poll_interval, std::chrono::milliseconds(50));
+  while (true) {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      while (!stop_) {
+        const Duration now = clock_.Now();
+        const Duration since = now - last_start;
+        if (since >= config_.poll_interval || (triggered_ && since >= min_gap)) break;
+        const Duration wait = triggered_ ? min_gap - since : config_.poll_interval - since;
+        cv_.wait_for(lock, wait);
+      }
+      if (stop_) break;
+      triggered_ = false;
+    }
+    last_start = clock_.Now();
+    PollOnce();
+  }
+  logger_->Log("info", "stopping: draining in-flight publishes",
+               {{"outstanding", std::to_string(publisher_ ? publisher_->Outstanding() : 0)}});
+  if (sse_) sse_->Stop();
+  size_t left = 0;
+  if (publisher_) {
+    left = publisher_->WaitIdle(config_.drain_timeout);
+    publisher_->Stop();
+  }
+  if (timing_file_ != nullptr) std::fflush(timing_file_);
+  if (left > 0) {
+    logger_->Log("warn", "drain timed out; unacknowledged messages stay in the state mirror",
+                 {{"outstanding", std::to_string(left)}});
+    return DeadlineExceededError(std::to_string(left) + " messages not acknowledged at exit");
+  }
+  logger_->Log("info", "drained; bye", {{"published", std::to_string(metrics_.total_published())}});
+  return OkStatus();
+}
+
+void Bridge::PollOnce() {
+  if (publisher_->Outstanding() > config_.max_outstanding) {
+    if (!paused_logged_) {
+      logger_->Log("warn", "publish backlog; polling paused until it drains",
+                   {{"outstanding", std::to_string(publisher_->Outstanding())}});
+      paused_logged_ = true;
+    }
+    return;
+  }
+  paused_logged_ = false;
+  const Duration t0 = clock_.Now();
+  PollStats stats;
+  auto snap = client_->FetchSnapshot(&stats);
+  if (!snap.ok()) {
+    metrics_.PollFailed();
+    logger_->Log(last_poll_failed_ ? "info" : "warn", "poll failed; keeping the last good state",
+                 {{"url", stats.url}, {"reason", snap.status().ToString()}});
+    last_poll_failed_ = true;
+    return;
+  }
+  if (last_poll_failed_) logger_->Log("info", "poll recovered", {{"url", stats.url}});
+  last_poll_failed_ = false;
+  const int64_t observed_ns = clock_.UnixNanos();
+  metrics_.PollDone(clock_.Now() - t0, stats.bytes, observed_ns);
+  FinalizeSnapshot(&*snap, diff_options_);
+  if (!synced_) {
+    InitialSync(*snap, observed_ns);
+    return;
+  }
+  std::vector<DomainEvent> events = Diff(baseline_, *snap, diff_options_);
+  Snapshot next = NextBaseline(baseline_, *snap, diff_options_);
+  Emit(events, next, observed_ns);
+  baseline_ = std::move(next);
+  if (!metrics_.ready()) {
+    metrics_.SetReady(true);
+    logger_->Log("info", "ready: state recovered and first poll diffed",
+                 {{"events", std::to_string(events.size())}});
+  }
+}
+
+std::string Bridge::MirrorValue(const Snapshot& next, const std::string& key, uint64_t sequence,
+                                const std::vector<std::string>& pending, int64_t now_ns) {
+  MirrorEntry e;
+  const bool has = FillMirrorEntry(next, key, &e);
+  e.deleted = !has;
+  e.sequence = sequence;
+  e.pending = pending;
+  e.updated_unix_ns = now_ns;
+  return EncodeMirrorEntry(e);
+}
+
+void Bridge::InitialSync(const Snapshot& snapshot, int64_t observed_ns) {
+  if (config_.jetstream) {
+    std::vector<OutMessage> msgs;
+    for (const auto& key : SnapshotKeys(snapshot)) {
+      OutMessage m;
+      m.partition_key = key;
+      m.subject = MirrorSubject(config_.bucket, key);
+      m.payload = MirrorValue(snapshot, key, sequences_[key], {}, observed_ns);
+      msgs.push_back(std::move(m));
+    }
+    const size_t n = msgs.size();
+    publisher_->Enqueue(std::move(msgs));
+    while (publisher_->WaitIdle(std::chrono::seconds(1)) > 0) {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (stop_) return;
+    }
+    OutMessage synced;
+    synced.partition_key = std::string(kSyncedKey);
+    synced.subject = MirrorSubject(config_.bucket, kSyncedKey);
+    synced.payload = "{\"synced_unix_ns\":" + std::to_string(observed_ns) + "}";
+    publisher_->Enqueue({std::move(synced)});
+    while (publisher_->WaitIdle(std::chrono::seconds(1)) > 0) {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (stop_) return;
+    }
+    logger_->Log("info", "initial state mirrored (first poll establishes state, no events)",
+                 {{"entities", std::to_string(n)}, {"bucket", config_.bucket}});
+  } else {
+    logger_->Log("info", "initial state established (first poll, no events)");
+  }
+  baseline_ = snapshot;
+  synced_ = true;
+  metrics_.SetReady(true);
+}
+
+void Bridge::Emit(const std::vector<DomainEvent>& events, const Snapshot& next,
+                  int64_t observed_ns) {
+  std::map<std::string, std::vector<const DomainEvent*>> by_key;
+  for (const auto& e : events) {
+    by_key[PartitionKey(e)].push_back(&e);
+    metrics_.EventObserved(e.type);
+  }
+  std::set<std::string> keys;
+  for (const auto& [k, _] : by_key) keys.insert(k);
+  if (config_.jetstream) {
+    for (const auto& k : ChangedKeys(baseline_, next)) keys.insert(k);
+  }
+  std::vector<OutMessage> msgs;
+  msgs.reserve(events.size() + keys.size());
+  for (const auto& key : keys) {
+    uint64_t& seq = sequences_[key];
+    std::vector<OutMessage> key_events;
+    std::vector<std::string> pending;
+    auto it = by_key.find(key);
+    if (it != by_key.end()) {
+      for (const DomainEvent* e : it->second) {
+        Event ev;
+        ev.cluster = config_.cluster;
+        ev.partition_key = key;
+        ev.sequence = ++seq;
+        ev.time_unix_ns = observed_ns;
+        ev.body = *e;
+        OutMessage m;
+        m.partition_key = key;
+        m.subject = ev.NatsSubject();
+        m.payload = EncodeEvent(ev);
+        m.msg_id = ev.Id();
+        m.sequence = ev.sequence;
+        m.observed_unix_ns = observed_ns;
+        m.event_type = static_cast<int>(e->type);
+        if (config_.jetstream) pending.push_back(m.payload);
+        if (LogWorthy(e->type)) {
+          logger_->Log("info", std::string(EventLabel(e->type)),
+                       {{"subject", m.subject}, {"id", m.msg_id}});
+        }
+        key_events.push_back(std::move(m));
+      }
+    }
+    if (config_.jetstream) {
+      // Write-ahead: the key's new state, last sequence and the events, before the events.
+      OutMessage w;
+      w.partition_key = key;
+      w.subject = MirrorSubject(config_.bucket, key);
+      w.payload = MirrorValue(next, key, seq, pending, observed_ns);
+      msgs.push_back(std::move(w));
+    }
+    for (auto& m : key_events) msgs.push_back(std::move(m));
+  }
+  if (!msgs.empty()) publisher_->Enqueue(std::move(msgs));
+}
+
+void Bridge::OnPublished(const OutMessage& m, bool duplicate, int64_t acked_ns) {
+  if (m.event_type < 0) {
+    metrics_.MirrorWrite();
+    return;
+  }
+  metrics_.EventPublished(static_cast<EventType>(m.event_type));
+  if (timing_file_ == nullptr && config_.timing_subject.empty()) return;
+  std::string line = "{\"id\":\"" + JsonEscape(m.msg_id) + "\",\"subject\":\"" +
+                     JsonEscape(m.subject) + "\",\"observed_unix_ns\":" +
+                     std::to_string(m.observed_unix_ns) + ",\"acked_unix_ns\":" +
+                     std::to_string(acked_ns) + ",\"duplicate\":" + (duplicate ? "true" : "false") +
+                     ",\"mode\":\"" + (config_.jetstream ? "jetstream" : "core") + "\"}";
+  if (timing_file_ != nullptr) {
+    line.push_back('\n');
+    std::lock_guard<std::mutex> lock(timing_mu_);
+    std::fwrite(line.data(), 1, line.size(), timing_file_);
+    std::fflush(timing_file_);
+  } else {
+    natsConnection_Publish(nats_->conn(), config_.timing_subject.c_str(), line.data(),
+                           static_cast<int>(line.size()));
+  }
+}
+
+}  // namespace lnsim::bridge

@@ -1,0 +1,262 @@
+// HTTP side of the bridge (see linstor_client.h): cpp-httplib 0.11 clients with per-request
+// deadlines enforced in the content receiver (httplib's timeouts are per socket read only).
+#include "bridge/linstor_client.h"
+
+#include <httplib.h>
+
+namespace lnsim::bridge {
+namespace {
+
+void SetTimeouts(httplib::Client& cli, Duration connect, Duration read) {
+  auto split = [](Duration d, time_t* s, time_t* us) {
+    const auto total_us = std::chrono::duration_cast<std::chrono::microseconds>(d).count();
+    *s = static_cast<time_t>(total_us / 1000000);
+    *us = static_cast<time_t>(total_us % 1000000);
+  };
+  time_t s, us;
+  split(connect, &s, &us);
+  cli.set_connection_timeout(s, us);
+  split(read, &s, &us);
+  cli.set_read_timeout(s, us);
+  cli.set_write_timeout(s, us);
+}
+
+std::string AddPaging(const std::string& path, size_t limit, size_t offset) {
+  return path + (path.find('?') == std::string::npos ? "?" : "&") +
+         "limit=" + std::to_string(limit) + "&offset=" + std::to_string(offset);
+}
+
+}  // namespace
+
+StatusOr<std::string> NormalizeControllerUrl(std::string_view url) {
+  std::string u(url);
+  while (!u.empty() && (u.back() == '/' || u.back() == ' ')) u.pop_back();
+  while (!u.empty() && u.front() == ' ') u.erase(0, 1);
+  if (u.empty()) return InvalidArgumentError("empty LINSTOR controller URL");
+  if (u.rfind("https://", 0) == 0) {
+    return InvalidArgumentError("LINSTOR URL '" + u + "': https is not supported by this build");
+  }
+  if (u.find("://") == std::string::npos) u = "http://" + u;
+  if (u.rfind("http://", 0) != 0) {
+    return InvalidArgumentError("LINSTOR URL '" + std::string(url) + "': scheme must be http");
+  }
+  const std::string hostport = u.substr(7);
+  if (hostport.empty() || hostport.find('/') != std::string::npos) {
+    return InvalidArgumentError("LINSTOR URL '" + std::string(url) + "': expected http://host:port");
+  }
+  if (hostport.find(':') == std::string::npos || hostport.back() == ']') u += ":3370";
+  return u;
+}
+
+LinstorClient::LinstorClient(LinstorClientOptions options, const Clock& clock, Metrics* metrics,
+                             Logger* logger)
+    : options_(std::move(options)), clock_(clock), metrics_(metrics), logger_(logger) {
+  LNSIM_CHECK(!options_.urls.empty()) << "LinstorClient needs at least one URL";
+}
+
+LinstorClient::~LinstorClient() = default;
+
+StatusOr<std::string> LinstorClient::Get(const std::string& base_url,
+                                         const std::string& path_and_query) {
+  httplib::Client cli(base_url);
+  if (!cli.is_valid()) return InvalidArgumentError("bad LINSTOR URL '" + base_url + "'");
+  SetTimeouts(cli, options_.connect_timeout, options_.request_timeout);
+  cli.set_keep_alive(false);
+  const Duration deadline = clock_.Now() + options_.request_timeout;
+  std::string body;
+  int status = 0;
+  bool timed_out = false;
+  httplib::Headers headers = {{"Accept", "application/json"}};
+  auto res = cli.Get(
+      path_and_query, headers,
+      [&](const httplib::Response& r) {
+        status = r.status;
+        auto it = r.headers.find("Content-Length");
+        if (it != r.headers.end()) {
+          const size_t n = std::strtoull(it->second.c_str(), nullptr, 10);
+          if (n < (size_t{1} << 33)) body.reserve(n + 64);
+        }
+        return true;
+      },
+      [&](const char* data, size_t n) {
+        body.append(data, n);
+        if (clock_.Now() > deadline) {
+          timed_out = true;
+          return false;
+        }
+        return true;
+      });
+  const std::string what = "GET " + base_url + path_and_query;
+  if (timed_out) return DeadlineExceededError(what + ": no complete answer within the timeout");
+  if (!res) {
+    const auto err = res.error();
+    if (err == httplib::Error::Read || err == httplib::Error::Write) {
+      // A read that timed out shows as Error::Read in 0.11.
+      if (clock_.Now() >= deadline) return DeadlineExceededError(what + ": timed out");
+    }
+    if (err == httplib::Error::ConnectionTimeout) return DeadlineExceededError(what + ": connect timed out");
+    return UnavailableError(what + ": " + httplib::to_string(err));
+  }
+  if (status != 200) {
+    std::string snippet = body.substr(0, 200);
+    return InternalError(what + ": HTTP " + std::to_string(status) + " " + snippet);
+  }
+  return body;
+}
+
+StatusOr<Snapshot> LinstorClient::FetchSnapshot(PollStats* stats) {
+  const std::string& base = options_.urls[current_ % options_.urls.size()];
+  stats->url = base;
+  Snapshot snap;
+  using ParseFn = Status (LinstorParser::*)(std::string&, Snapshot*, size_t*);
+  struct List {
+    const char* path;
+    ParseFn parse;
+  };
+  const List lists[] = {
+      {"/v1/nodes", &LinstorParser::ParseNodes},
+      {"/v1/view/storage-pools", &LinstorParser::ParseStoragePools},
+      {"/v1/resource-definitions?with_volume_definitions=true",
+       &LinstorParser::ParseResourceDefinitions},
+      {"/v1/view/resources", &LinstorParser::ParseResources},
+  };
+  for (const auto& list : lists) {
+    size_t offset = 0;
+    for (int page = 0;; ++page) {
+      const std::string path = options_.page_size == 0
+                                   ? std::string(list.path)
+                                   : AddPaging(list.path, options_.page_size, offset);
+      auto body = Get(base, path);
+      ++stats->requests;
+      if (!body.ok()) {
+        ++current_;
+        if (metrics_) {
+          const auto code = body.status().code();
+          metrics_->Error(code == StatusCode::kDeadlineExceeded ? "http_timeout"
+                          : code == StatusCode::kInternal       ? "http_status"
+                                                                : "http_connect");
+        }
+        return body.status();
+      }
+      stats->bytes += body->size();
+      size_t count = 0;
+      Status st = (parser_.*list.parse)(*body, &snap, &count);
+      if (!st.ok()) {
+        ++current_;
+        if (metrics_) metrics_->Error("parse");
+        return st.WithPrefix("from " + base + path);
+      }
+      if (options_.page_size == 0 || count < options_.page_size) break;
+      offset += options_.page_size;
+    }
+  }
+  LinstorParser::SortSnapshot(&snap);
+  return snap;
+}
+
+// ------------------------------------------------------------------------------------ SSE
+SseWatcher::SseWatcher(std::vector<std::string> urls, const Clock& clock, Metrics* metrics,
+                       Logger* logger, std::function<void(const std::string&)> on_signal)
+    : urls_(std::move(urls)),
+      clock_(clock),
+      metrics_(metrics),
+      logger_(logger),
+      on_signal_(std::move(on_signal)) {}
+
+SseWatcher::~SseWatcher() { Stop(); }
+
+void SseWatcher::Start() {
+  threads_.emplace_back([this] { Follow("/v1/events/drbd/promotion", true); });
+  threads_.emplace_back([this] { Follow("/v1/events/nodes", false); });
+}
+
+void SseWatcher::Stop() {
+  stop_.store(true);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& s : stoppers_) s();
+  }
+  cv_.notify_all();
+  for (auto& t : threads_) {
+    if (t.joinable()) t.join();
+  }
+  threads_.clear();
+}
+
+void SseWatcher::Follow(const std::string& path, bool last_event_current) {
+  size_t url_index = 0;
+  Duration backoff = std::chrono::milliseconds(100);
+  while (!stop_.load()) {
+    const std::string base = urls_[url_index % urls_.size()];
+    auto cli = std::make_shared<httplib::Client>(base);
+    // LINSTOR sends no keep-alives: an idle stream is normal, so the read timeout is long and a
+    // timeout simply reconnects (and triggers a poll, which covers any gap).
+    SetTimeouts(*cli, std::chrono::seconds(3), std::chrono::seconds(60));
+    size_t stopper_index;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (stop_.load()) return;
+      stoppers_.push_back([cli] { cli->stop(); });
+      stopper_index = stoppers_.size() - 1;
+    }
+    httplib::Headers headers = {{"Accept", "text/event-stream"}};
+    if (last_event_current) headers.emplace("Last-Event-ID", "current");
+    SseParser parser;
+    bool connected = false;
+    int status = 0;
+    std::vector<SseEvent> events;
+    auto res = cli->Get(
+        path, headers,
+        [&](const httplib::Response& r) {
+          status = r.status;
+          if (r.status != 200) return false;
+          connected = true;
+          backoff = std::chrono::milliseconds(100);
+          on_signal_("sse connected " + path);
+          return true;
+        },
+        [&](const char* data, size_t n) {
+          events.clear();
+          const size_t garbage = parser.Feed(std::string_view(data, n), &events);
+          if (garbage > 0) {
+            if (metrics_) metrics_->Error("sse_garbage");
+            if (logger_) {
+              logger_->Log("warn", "garbage on SSE stream",
+                           {{"url", base + path}, {"lines", std::to_string(garbage)}});
+            }
+          }
+          for (const auto& e : events) {
+            events_.fetch_add(1);
+            if (e.name == "error") {
+              if (metrics_) metrics_->Error("sse_error_event");
+              if (logger_) {
+                logger_->Log("warn", "SSE error event", {{"url", base + path}, {"data", e.data}});
+              }
+            }
+            on_signal_("sse " + e.name);
+          }
+          return !stop_.load();
+        });
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stoppers_[stopper_index] = [] {};
+    }
+    if (stop_.load()) return;
+    if (!connected) {
+      if (metrics_) metrics_->Error("sse_connect");
+      if (logger_) {
+        logger_->Log("warn", "SSE connect failed",
+                     {{"url", base + path},
+                      {"reason", status ? "HTTP " + std::to_string(status)
+                                        : httplib::to_string(res.error())}});
+      }
+      ++url_index;
+    }
+    on_signal_("sse gap " + path);
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait_for(lock, backoff, [&] { return stop_.load(); });
+    backoff = std::min<Duration>(backoff * 2, std::chrono::seconds(5));
+  }
+}
+
+}  // namespace lnsim::bridge

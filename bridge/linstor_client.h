@@ -1,0 +1,94 @@
+// The bridge's only window onto LINSTOR: HTTP to one of several controller URLs (failover on
+// any error), the four list polls (paged with limit/offset) parsed into a Snapshot, and the two
+// SSE streams as fast "something changed" signals. Every request has a deadline; hangs, 5xx,
+// bad JSON and SSE garbage become Status values and counters, never crashes.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "bridge/linstor_parse.h"
+#include "bridge/metrics.h"
+#include "bridge/snapshot.h"
+#include "common/clock.h"
+#include "common/status.h"
+
+namespace lnsim::bridge {
+
+struct LinstorClientOptions {
+  std::vector<std::string> urls;  // "http://host:port"; a bare "host[:port]" gets http:// and 3370
+  Duration request_timeout = std::chrono::seconds(10);  // whole request, all bytes
+  Duration connect_timeout = std::chrono::seconds(3);
+  size_t page_size = 1000;  // limit per page; 0 = one unpaged request per list
+};
+
+// "host" -> "http://host:3370"; "http://h:1" unchanged. kInvalidArgument for https or garbage
+// (this build speaks plain HTTP only).
+StatusOr<std::string> NormalizeControllerUrl(std::string_view url);
+
+struct PollStats {
+  uint64_t bytes = 0;
+  int requests = 0;
+  std::string url;  // the controller that answered
+};
+
+// Used by the poller thread only.
+class LinstorClient {
+ public:
+  LinstorClient(LinstorClientOptions options, const Clock& clock, Metrics* metrics,
+                Logger* logger);
+  ~LinstorClient();
+
+  // Fetches /v1/nodes, /v1/view/storage-pools, /v1/resource-definitions?with_volume_definitions
+  // =true and /v1/view/resources (every page) from the current controller and parses them. On
+  // any failure the next call starts with the next controller URL. Errors: kUnavailable
+  // (connect), kDeadlineExceeded (timeout), kDataLoss (bad JSON), kInternal (HTTP status).
+  StatusOr<Snapshot> FetchSnapshot(PollStats* stats);
+
+  // One GET with the deadline; for tests and the SSE-less paths.
+  StatusOr<std::string> Get(const std::string& base_url, const std::string& path_and_query);
+
+ private:
+  LinstorClientOptions options_;
+  const Clock& clock_;
+  Metrics* metrics_;
+  Logger* logger_;
+  size_t current_ = 0;
+  LinstorParser parser_;
+};
+
+// Follows /v1/events/drbd/promotion (Last-Event-ID: current) and /v1/events/nodes on a thread
+// each, calling `on_signal` for every event and after every (re)connect (a gap means "poll
+// now"). Reconnects with capped backoff, rotating controller URLs.
+class SseWatcher {
+ public:
+  SseWatcher(std::vector<std::string> urls, const Clock& clock, Metrics* metrics, Logger* logger,
+             std::function<void(const std::string& reason)> on_signal);
+  ~SseWatcher();
+  void Start();
+  void Stop();
+  uint64_t events() const { return events_.load(); }
+
+ private:
+  void Follow(const std::string& path, bool last_event_current);
+
+  std::vector<std::string> urls_;
+  const Clock& clock_;
+  Metrics* metrics_;
+  Logger* logger_;
+  std::function<void(const std::string&)> on_signal_;
+  std::atomic<bool> stop_{false};
+  std::atomic<uint64_t> events_{0};
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::thread> threads_;
+  std::vector<std::function<void()>> stoppers_;  // guarded by mu_
+};
+
+}  // namespace lnsim::bridge

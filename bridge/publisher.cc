@@ -1,0 +1,422 @@
+// NATS connection and the two publishers (see publisher.h). The JetStream publisher's core is a
+// small scheduler: per-key FIFOs, a ready list of keys whose head may be sent, and a retry heap.
+// nats.c ack callbacks only update that state under the mutex and wake the dispatcher thread.
+#include "bridge/publisher.h"
+
+#include <algorithm>
+
+#include "bridge/event.h"
+
+namespace lnsim::bridge {
+
+namespace {
+
+std::string NatsError(natsStatus s) {
+  std::string out = natsStatus_GetText(s);
+  const char* last = nats_GetLastError(nullptr);
+  if (last != nullptr && *last != '\0' && out != last) {
+    out += ": ";
+    out += last;
+  }
+  return out;
+}
+
+int64_t Millis(Duration d) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
+}
+
+// Builds the NATS message for `m` with the bridge's headers.
+natsStatus BuildMsg(const OutMessage& m, natsMsg** out) {
+  natsMsg* msg = nullptr;
+  natsStatus s = natsMsg_Create(&msg, m.subject.c_str(), nullptr, m.payload.data(),
+                                static_cast<int>(m.payload.size()));
+  if (s == NATS_OK) s = natsMsgHeader_Set(msg, kHeaderPartitionKey, m.partition_key.c_str());
+  if (s == NATS_OK && m.sequence != 0) {
+    s = natsMsgHeader_Set(msg, kHeaderSequence, std::to_string(m.sequence).c_str());
+  }
+  if (s == NATS_OK && m.observed_unix_ns != 0) {
+    s = natsMsgHeader_Set(msg, kHeaderObservedNs, std::to_string(m.observed_unix_ns).c_str());
+  }
+  if (s != NATS_OK) {
+    natsMsg_Destroy(msg);
+    return s;
+  }
+  *out = msg;
+  return NATS_OK;
+}
+
+}  // namespace
+
+void NatsDisconnectedCb(natsConnection*, void* closure) {
+  auto* self = static_cast<NatsConnection*>(closure);
+  if (self->metrics_) self->metrics_->NatsDisconnected();
+  if (self->logger_) self->logger_->Log("warn", "nats disconnected; reconnecting");
+}
+
+void NatsReconnectedCb(natsConnection* nc, void* closure) {
+  auto* self = static_cast<NatsConnection*>(closure);
+  if (self->metrics_) self->metrics_->NatsReconnected();
+  char url[256] = {0};
+  natsConnection_GetConnectedUrl(nc, url, sizeof url);
+  if (self->logger_) self->logger_->Log("info", "nats reconnected", {{"url", url}});
+}
+
+StatusOr<std::unique_ptr<NatsConnection>> NatsConnection::Connect(const NatsSettings& settings,
+                                                                  Metrics* metrics,
+                                                                  Logger* logger) {
+  std::unique_ptr<NatsConnection> self(new NatsConnection());
+  self->metrics_ = metrics;
+  self->logger_ = logger;
+  natsStatus s = natsOptions_Create(&self->options_);
+  std::vector<const char*> urls;
+  for (const auto& u : settings.urls) urls.push_back(u.c_str());
+  if (s == NATS_OK && !urls.empty()) {
+    s = natsOptions_SetServers(self->options_, urls.data(), static_cast<int>(urls.size()));
+  }
+  if (s == NATS_OK && !settings.creds_file.empty()) {
+    s = natsOptions_SetUserCredentialsFromFiles(self->options_, settings.creds_file.c_str(),
+                                                nullptr);
+  }
+  if (s == NATS_OK) s = natsOptions_SetName(self->options_, settings.name.c_str());
+  if (s == NATS_OK) s = natsOptions_SetMaxReconnect(self->options_, -1);
+  if (s == NATS_OK) s = natsOptions_SetReconnectWait(self->options_, Millis(settings.reconnect_wait));
+  if (s == NATS_OK) {
+    s = natsOptions_SetReconnectBufSize(self->options_, settings.reconnect_buffer_bytes);
+  }
+  if (s == NATS_OK) s = natsOptions_SetTimeout(self->options_, Millis(settings.connect_timeout));
+  if (s == NATS_OK) {
+    s = natsOptions_SetDisconnectedCB(self->options_, NatsDisconnectedCb, self.get());
+  }
+  if (s == NATS_OK) {
+    s = natsOptions_SetReconnectedCB(self->options_, NatsReconnectedCb, self.get());
+  }
+  if (s != NATS_OK) return InvalidArgumentError("nats options: " + NatsError(s));
+  s = natsConnection_Connect(&self->conn_, self->options_);
+  if (s != NATS_OK) {
+    std::string joined;
+    for (const auto& u : settings.urls) joined += (joined.empty() ? "" : ",") + u;
+    return UnavailableError("cannot connect to NATS at " + joined + ": " + NatsError(s));
+  }
+  return self;
+}
+
+NatsConnection::~NatsConnection() {
+  if (conn_ != nullptr) {
+    natsConnection_FlushTimeout(conn_, 2000);
+    natsConnection_Close(conn_);
+    natsConnection_Destroy(conn_);
+  }
+  natsOptions_Destroy(options_);
+}
+
+jsCtx* NatsConnection::NewJetStream(const jsOptions* options) {
+  jsCtx* js = nullptr;
+  jsOptions copy;
+  if (options != nullptr) copy = *options;
+  if (natsConnection_JetStream(&js, conn_, options ? &copy : nullptr) != NATS_OK) return nullptr;
+  return js;
+}
+
+std::string NatsConnection::ConnectedUrl() const {
+  char url[256] = {0};
+  natsConnection_GetConnectedUrl(conn_, url, sizeof url);
+  return url;
+}
+
+namespace {
+
+// ----------------------------------------------------------------------------------- core
+class CorePublisher final : public Publisher {
+ public:
+  CorePublisher(NatsConnection* nc, const Clock& clock, Metrics* metrics, Logger* logger,
+                PublishedFn done)
+      : nc_(nc), clock_(clock), metrics_(metrics), logger_(logger), done_(std::move(done)) {}
+
+  void Enqueue(std::vector<OutMessage> batch) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& m : batch) {
+      const Duration start = clock_.Now();
+      natsMsg* msg = nullptr;
+      natsStatus s = BuildMsg(m, &msg);
+      if (s == NATS_OK) s = natsConnection_PublishMsg(nc_->conn(), msg);
+      natsMsg_Destroy(msg);
+      if (s != NATS_OK) {
+        // At-most-once: the message is lost. Counted and logged, never retried.
+        if (metrics_) metrics_->Error("nats_publish_dropped");
+        if (logger_) {
+          logger_->Log("error", "core NATS publish failed; event lost (at-most-once)",
+                       {{"subject", m.subject}, {"id", m.msg_id}, {"reason", NatsError(s)}});
+        }
+        continue;
+      }
+      if (metrics_) metrics_->PublishLatency(clock_.Now() - start);
+      if (done_) done_(m, false, clock_.UnixNanos());
+    }
+  }
+
+  size_t WaitIdle(Duration timeout) override {
+    natsConnection_FlushTimeout(nc_->conn(), std::max<int64_t>(1, Millis(timeout)));
+    return 0;
+  }
+  size_t Outstanding() const override { return 0; }
+  void Stop() override {}
+
+ private:
+  NatsConnection* nc_;
+  const Clock& clock_;
+  Metrics* metrics_;
+  Logger* logger_;
+  PublishedFn done_;
+  std::mutex mu_;
+};
+
+// ------------------------------------------------------------------------------ JetStream
+class JetStreamPublisher final : public Publisher {
+ public:
+  JetStreamPublisher(NatsConnection* nc, const Clock& clock, Metrics* metrics, Logger* logger,
+                     const JetStreamPublisherOptions& options, PublishedFn done)
+      : nc_(nc),
+        clock_(clock),
+        metrics_(metrics),
+        logger_(logger),
+        options_(options),
+        done_(std::move(done)) {
+    jsOptions jo;
+    jsOptions_Init(&jo);
+    jo.PublishAsync.MaxPending = static_cast<int64_t>(options_.max_in_flight) * 2 + 16;
+    jo.PublishAsync.AckHandler = &JetStreamPublisher::AckHandler;
+    jo.PublishAsync.AckHandlerClosure = this;
+    jo.Wait = Millis(options_.ack_timeout);
+    js_ = nc_->NewJetStream(&jo);
+    LNSIM_CHECK(js_ != nullptr) << "cannot create a JetStream context";
+    dispatcher_ = std::thread([this] { Dispatch(); });
+  }
+
+  ~JetStreamPublisher() override {
+    Stop();
+    jsCtx_Destroy(js_);
+  }
+
+  void Enqueue(std::vector<OutMessage> batch) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    const Duration now = clock_.Now();
+    for (auto& m : batch) {
+      m.enqueued = now;
+      KeyState& ks = keys_[m.partition_key];
+      const bool was_empty = ks.queue.empty();
+      ks.queue.push_back(std::move(m));
+      ++outstanding_;
+      if (was_empty && !ks.in_flight && !ks.waiting_retry) ready_.push_back(ks.queue.back().partition_key);
+    }
+    UpdateGauges();
+    cv_.notify_all();
+  }
+
+  size_t WaitIdle(Duration timeout) override {
+    std::unique_lock<std::mutex> lock(mu_);
+    idle_cv_.wait_for(lock, timeout, [&] { return outstanding_ == 0 || stop_; });
+    return outstanding_;
+  }
+
+  size_t Outstanding() const override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return outstanding_;
+  }
+
+  void Stop() override {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (stop_) return;
+      stop_ = true;
+    }
+    cv_.notify_all();
+    idle_cv_.notify_all();
+    if (dispatcher_.joinable()) dispatcher_.join();
+  }
+
+ private:
+  struct KeyState {
+    std::deque<OutMessage> queue;
+    bool in_flight = false;
+    bool waiting_retry = false;
+    int attempts = 0;
+  };
+
+  static void AckHandler(jsCtx*, natsMsg* msg, jsPubAck* pa, jsPubAckErr* pae, void* closure) {
+    static_cast<JetStreamPublisher*>(closure)->OnAck(msg, pa, pae);
+    natsMsg_Destroy(msg);
+  }
+
+  void UpdateGauges() {
+    if (metrics_) {
+      metrics_->SetAcksPending(static_cast<int64_t>(in_flight_));
+      metrics_->SetQueued(static_cast<int64_t>(outstanding_ - in_flight_));
+    }
+  }
+
+  void OnAck(natsMsg* msg, jsPubAck* pa, jsPubAckErr* pae) {
+    const char* key = nullptr;
+    if (natsMsgHeader_Get(msg, kHeaderPartitionKey, &key) != NATS_OK || key == nullptr) return;
+    std::unique_lock<std::mutex> lock(mu_);
+    auto it = keys_.find(key);
+    if (it == keys_.end() || !it->second.in_flight || it->second.queue.empty()) return;
+    KeyState& ks = it->second;
+    ks.in_flight = false;
+    --in_flight_;
+    const Duration now = clock_.Now();
+    if (pa != nullptr && pae == nullptr) {
+      OutMessage done = std::move(ks.queue.front());
+      ks.queue.pop_front();
+      ks.attempts = 0;
+      --outstanding_;
+      if (ks.queue.empty()) {
+        keys_.erase(it);
+      } else {
+        ready_.push_back(done.partition_key);
+      }
+      const bool duplicate = pa->Duplicate;
+      UpdateGauges();
+      if (outstanding_ == 0) idle_cv_.notify_all();
+      cv_.notify_all();
+      lock.unlock();
+      if (metrics_) {
+        metrics_->PublishLatency(now - done.enqueued);
+        if (duplicate) metrics_->Duplicate();
+      }
+      if (duplicate && logger_) {
+        logger_->Log("info", "republish absorbed by the JetStream duplicate window",
+                     {{"id", done.msg_id}, {"subject", done.subject}});
+      }
+      if (done_) done_(done, duplicate, clock_.UnixNanos());
+      return;
+    }
+    // Failure: the key stays blocked until its head is retried.
+    const natsStatus err = pae ? pae->Err : NATS_ERR;
+    std::string reason = pae && pae->ErrText ? pae->ErrText : natsStatus_GetText(err);
+    ScheduleRetry(ks, it->first, now);
+    UpdateGauges();
+    const std::string subject = ks.queue.front().subject;
+    const std::string id = ks.queue.front().msg_id;
+    const int attempts = ks.attempts;
+    cv_.notify_all();
+    lock.unlock();
+    const char* kind = err == NATS_TIMEOUT         ? "nats_ack_timeout"
+                       : err == NATS_NO_RESPONDERS ? "nats_no_responders"
+                                                   : "nats_publish";
+    if (metrics_) metrics_->Error(kind);
+    if (logger_ && (attempts == 1 || attempts % 20 == 0)) {
+      logger_->Log("warn", "JetStream publish failed; retrying in order",
+                   {{"subject", subject}, {"id", id}, {"kind", kind}, {"reason", reason},
+                    {"attempt", std::to_string(attempts)}});
+    }
+  }
+
+  // Caller holds mu_.
+  void ScheduleRetry(KeyState& ks, const std::string& key, Duration now) {
+    ++ks.attempts;
+    Duration backoff = options_.retry_min;
+    for (int i = 1; i < ks.attempts && backoff < options_.retry_max; ++i) backoff *= 2;
+    backoff = std::min(backoff, options_.retry_max);
+    ks.waiting_retry = true;
+    retries_.push({now + backoff, key});
+  }
+
+  void Dispatch() {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!stop_) {
+      const Duration now = clock_.Now();
+      while (!retries_.empty() && retries_.top().first <= now) {
+        const std::string key = retries_.top().second;
+        retries_.pop();
+        auto it = keys_.find(key);
+        if (it == keys_.end()) continue;
+        it->second.waiting_retry = false;
+        if (!it->second.in_flight && !it->second.queue.empty()) ready_.push_back(key);
+      }
+      if (!ready_.empty() && in_flight_ < options_.max_in_flight) {
+        const std::string key = std::move(ready_.front());
+        ready_.pop_front();
+        auto it = keys_.find(key);
+        if (it == keys_.end()) continue;
+        KeyState& ks = it->second;
+        if (ks.in_flight || ks.waiting_retry || ks.queue.empty()) continue;
+        ks.in_flight = true;
+        ++in_flight_;
+        const OutMessage* head = &ks.queue.front();  // stable: only OnAck pops, after the ack
+        lock.unlock();
+        natsMsg* msg = nullptr;
+        natsStatus s = BuildMsg(*head, &msg);
+        if (s == NATS_OK) {
+          jsPubOptions po;
+          jsPubOptions_Init(&po);
+          po.MaxWait = Millis(options_.ack_timeout);
+          if (!head->msg_id.empty()) po.MsgId = head->msg_id.c_str();
+          s = js_PublishMsgAsync(js_, &msg, &po);
+        }
+        natsMsg_Destroy(msg);  // no-op when the library took ownership
+        lock.lock();
+        if (s != NATS_OK) {
+          auto again = keys_.find(key);
+          if (again != keys_.end() && again->second.in_flight) {
+            again->second.in_flight = false;
+            --in_flight_;
+            ScheduleRetry(again->second, key, clock_.Now());
+          }
+          if (metrics_) metrics_->Error("nats_publish");
+          if (logger_ && (s != last_sync_error_)) {
+            logger_->Log("warn", "JetStream publish call failed; retrying in order",
+                         {{"reason", NatsError(s)}});
+          }
+          last_sync_error_ = s;
+        } else {
+          last_sync_error_ = NATS_OK;
+        }
+        UpdateGauges();
+        continue;
+      }
+      Duration wait = std::chrono::milliseconds(50);
+      if (!retries_.empty()) wait = std::min(wait, retries_.top().first - now);
+      if (wait < Duration(std::chrono::microseconds(100))) wait = std::chrono::microseconds(100);
+      cv_.wait_for(lock, wait);
+    }
+  }
+
+  NatsConnection* nc_;
+  const Clock& clock_;
+  Metrics* metrics_;
+  Logger* logger_;
+  JetStreamPublisherOptions options_;
+  PublishedFn done_;
+  jsCtx* js_ = nullptr;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::condition_variable idle_cv_;
+  std::unordered_map<std::string, KeyState> keys_;
+  std::deque<std::string> ready_;
+  std::priority_queue<std::pair<Duration, std::string>, std::vector<std::pair<Duration, std::string>>,
+                      std::greater<>>
+      retries_;
+  size_t in_flight_ = 0;
+  size_t outstanding_ = 0;
+  bool stop_ = false;
+  natsStatus last_sync_error_ = NATS_OK;
+  std::thread dispatcher_;
+};
+
+}  // namespace
+
+std::unique_ptr<Publisher> NewCorePublisher(NatsConnection* nc, const Clock& clock,
+                                            Metrics* metrics, Logger* logger, PublishedFn done) {
+  return std::make_unique<CorePublisher>(nc, clock, metrics, logger, std::move(done));
+}
+
+std::unique_ptr<Publisher> NewJetStreamPublisher(NatsConnection* nc, const Clock& clock,
+                                                 Metrics* metrics, Logger* logger,
+                                                 const JetStreamPublisherOptions& options,
+                                                 PublishedFn done) {
+  return std::make_unique<JetStreamPublisher>(nc, clock, metrics, logger, options,
+                                              std::move(done));
+}
+
+}  // namespace lnsim::bridge

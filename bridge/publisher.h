@@ -1,0 +1,109 @@
+// Publishing to NATS. NatsConnection owns the nats.c connection (failover URLs, credentials,
+// endless reconnect). Two publishers share one interface:
+//  - CorePublisher: core NATS, AT-MOST-ONCE. A message is sent once; if the connection is down
+//    and nats.c's reconnect buffer is full, it is lost (counted). The "publish" time is when
+//    natsConnection_PublishMsg returned.
+//  - JetStreamPublisher: js_PublishMsgAsync with Nats-Msg-Id, bounded in flight, and ONE message
+//    in flight per partition key: the next message of a key is sent only after the previous one
+//    was acknowledged, so a retried message can never land after a later one of the same key.
+//    Timeouts, 503 "no responders" and every other error are retried with capped exponential
+//    backoff, never dropped, with the same Msg-Id (the duplicate window absorbs a retry whose
+//    first attempt did land; those acks come back with Duplicate=true and are counted).
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <queue>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include <nats/nats.h>
+
+#include "bridge/metrics.h"
+#include "common/clock.h"
+#include "common/status.h"
+
+namespace lnsim::bridge {
+
+struct NatsSettings {
+  std::vector<std::string> urls;  // nats://host:port, tried in order, then discovered ones
+  std::string creds_file;         // NATS .creds (JWT + NKey seed); empty = none
+  std::string name = "lnsim-bridge";
+  Duration connect_timeout = std::chrono::seconds(5);
+  Duration reconnect_wait = std::chrono::milliseconds(250);
+  int reconnect_buffer_bytes = 64 << 20;
+};
+
+// Thread-safe after Connect (nats.c connections are).
+class NatsConnection {
+ public:
+  // kUnavailable when no server answers within connect_timeout (the caller exits 3).
+  static StatusOr<std::unique_ptr<NatsConnection>> Connect(const NatsSettings& settings,
+                                                           Metrics* metrics, Logger* logger);
+  ~NatsConnection();
+  natsConnection* conn() const { return conn_; }
+  jsCtx* NewJetStream(const jsOptions* options);  // caller owns (jsCtx_Destroy)
+  std::string ConnectedUrl() const;
+
+ private:
+  NatsConnection() = default;
+  natsConnection* conn_ = nullptr;
+  natsOptions* options_ = nullptr;
+  Metrics* metrics_ = nullptr;
+  Logger* logger_ = nullptr;
+  friend void NatsDisconnectedCb(natsConnection*, void*);
+  friend void NatsReconnectedCb(natsConnection*, void*);
+};
+
+// One message for the bus.
+struct OutMessage {
+  std::string partition_key;  // ordering unit (events and the key's mirror writes)
+  std::string subject;
+  std::string payload;
+  std::string msg_id;          // Nats-Msg-Id; "" = none
+  uint64_t sequence = 0;       // event sequence; 0 for mirror writes
+  int64_t observed_unix_ns = 0;
+  int event_type = -1;         // EventType index; -1 = not an event (mirror write)
+  Duration enqueued{};         // set by the publisher
+};
+
+// Called once per message when it is done (acknowledged / sent). May run on a nats.c thread;
+// must be quick and thread-safe.
+using PublishedFn = std::function<void(const OutMessage&, bool duplicate, int64_t acked_unix_ns)>;
+
+class Publisher {
+ public:
+  virtual ~Publisher() = default;
+  // Queues messages; messages of one partition key go out in the order given (across calls).
+  // Thread-safe.
+  virtual void Enqueue(std::vector<OutMessage> batch) = 0;
+  // Waits until nothing is queued or in flight, or `timeout` passed. Returns what is left.
+  virtual size_t WaitIdle(Duration timeout) = 0;
+  // Queued plus in flight.
+  virtual size_t Outstanding() const = 0;
+  // Stops the background work; outstanding messages are abandoned (they stay recoverable in
+  // JetStream mode through the state mirror's write-ahead entries).
+  virtual void Stop() = 0;
+};
+
+struct JetStreamPublisherOptions {
+  size_t max_in_flight = 4096;
+  Duration ack_timeout = std::chrono::seconds(5);
+  Duration retry_min = std::chrono::milliseconds(50);
+  Duration retry_max = std::chrono::seconds(2);
+};
+
+std::unique_ptr<Publisher> NewCorePublisher(NatsConnection* nc, const Clock& clock,
+                                            Metrics* metrics, Logger* logger, PublishedFn done);
+// Creates its own JetStream context on `nc` (which must outlive the publisher).
+std::unique_ptr<Publisher> NewJetStreamPublisher(NatsConnection* nc, const Clock& clock,
+                                                 Metrics* metrics, Logger* logger,
+                                                 const JetStreamPublisherOptions& options,
+                                                 PublishedFn done);
+
+}  // namespace lnsim::bridge
