@@ -1,0 +1,172 @@
+// `lnsim sim SCENARIO`: runs the world alone in virtual time, as fast as the CPU allows, and
+// prints what happened (cluster, transitions by kind, faults, speed) and the trace digest that
+// `lnsim run` must reproduce for the same seed and scenario.
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <sstream>
+
+#include "cli/subcommand.h"
+#include "common/duration.h"
+#include "harness/scenario_loader.h"
+#include "sim/world.h"
+
+namespace lnsim::cli {
+namespace {
+
+constexpr char kUsage[] = "lnsim sim SCENARIO [--seed N] [--duration D] [--trace FILE]";
+
+std::string ShellQuote(const std::string& s) {
+  if (!s.empty() && s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                        "0123456789-_./=:,+") == std::string::npos) {
+    return s;
+  }
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+int Run(const std::vector<std::string>& args) {
+  namespace po = boost::program_options;
+  po::options_description options("options");
+  options.add_options()
+      ("scenario", po::value<std::string>(), "scenario file (YAML or JSON)")
+      ("seed", po::value<uint64_t>(), "root seed (default: the scenario's `seed`, else 1)")
+      ("duration", po::value<std::string>(),
+       "scenario length, e.g. 90s (default: the scenario's `duration`, else 60s)")
+      ("trace", po::value<std::string>(), "write every transition, one line each, to FILE");
+  po::positional_options_description positional;
+  positional.add("scenario", 1);
+  po::variables_map vm;
+  int exit_code = 0;
+  if (!ParseOptions(args, kUsage, options, positional, &vm, &exit_code)) return exit_code;
+  if (!vm.count("scenario")) return UsageError("sim", "missing SCENARIO");
+  const std::string path = vm["scenario"].as<std::string>();
+
+  auto scenario = harness::LoadScenarioFile(path);
+  if (!scenario.ok()) {
+    std::cerr << "lnsim sim: " << scenario.status().message() << std::endl;
+    return kExitUsage;
+  }
+  sim::WorldSpec spec = scenario->world;
+  if (vm.count("seed")) spec.seed = vm["seed"].as<uint64_t>();
+  if (vm.count("duration")) {
+    auto d = ParseDuration(vm["duration"].as<std::string>());
+    if (!d.ok() || d->count() <= 0) {
+      return UsageError("sim", "--duration: bad duration '" + vm["duration"].as<std::string>() +
+                                   "' (write e.g. 90s, 5m)");
+    }
+    spec.duration = *d;
+  }
+  std::string command = "lnsim sim " + ShellQuote(path) + " --seed " + std::to_string(spec.seed) +
+                        " --duration " + FormatDuration(spec.duration);
+  if (vm.count("trace")) command += " --trace " + ShellQuote(vm["trace"].as<std::string>());
+
+  const auto wall_start = std::chrono::steady_clock::now();
+  auto created = sim::World::Create(spec, spec.seed);
+  if (!created.ok()) {
+    std::cerr << "lnsim sim: " << path << ": " << created.status().message() << std::endl;
+    return kExitUsage;
+  }
+  std::unique_ptr<sim::World> world = std::move(created).value();
+  const auto gen_end = std::chrono::steady_clock::now();
+  world->AdvanceTo(world->RunLength());
+  const auto wall_end = std::chrono::steady_clock::now();
+
+  const sim::Cluster& c = world->cluster();
+  size_t nodes = 0, pools = 0, rds = 0, volumes = 0, replicas = 0, diskful = 0, in_use = 0;
+  for (const auto& n : c.nodes) nodes += n.alive;
+  for (const auto& p : c.pools) pools += !p.diskless() && c.nodes[p.node].alive;
+  for (const auto& rd : c.rds) {
+    if (!rd.alive) continue;
+    ++rds;
+    volumes += rd.volumes.size();
+  }
+  for (const auto& r : c.replicas) {
+    if (!r.alive) continue;
+    ++replicas;
+    diskful += r.kind == sim::ReplicaKind::kDiskful;
+    in_use += r.in_use;
+  }
+  const auto& transitions = world->trace().transitions();
+  std::map<std::pair<int, int>, uint64_t> by_kind;
+  for (const auto& t : transitions) {
+    ++by_kind[{static_cast<int>(t.entity.kind), static_cast<int>(t.attr)}];
+  }
+  const double gen_s = std::chrono::duration<double>(gen_end - wall_start).count();
+  const double run_s = std::chrono::duration<double>(wall_end - gen_end).count();
+
+  std::cout << "scenario: " << path << "\n"
+            << "seed: " << spec.seed << "\n"
+            << "world time: " << FormatDuration(world->RunLength()) << " (duration "
+            << FormatDuration(spec.duration) << " x time_scale " << spec.time_scale << ")\n"
+            << "cluster: " << nodes << " nodes, " << pools << " storage pools, " << rds
+            << " resource definitions, " << volumes << " volumes, " << replicas << " replicas ("
+            << diskful << " diskful), " << in_use << " in use\n";
+  std::cout << "transitions: " << transitions.size() << "\n";
+  for (const auto& [key, count] : by_kind) {
+    char line[160];
+    std::snprintf(line, sizeof(line), "  %-20s %-18s %llu\n",
+                  std::string(sim::Name(static_cast<sim::EntityKind>(key.first))).c_str(),
+                  std::string(sim::Name(static_cast<sim::Attribute>(key.second))).c_str(),
+                  static_cast<unsigned long long>(count));
+    std::cout << line;
+  }
+  std::cout << "faults: " << world->fault_windows().size() << "\n";
+  for (const auto& w : world->fault_windows()) {
+    std::cout << "  " << sim::Name(w.kind) << " at " << FormatDuration(w.start);
+    if (!w.permanent) std::cout << " until " << FormatDuration(w.end);
+    if (!w.nodes.empty()) {
+      std::cout << " nodes";
+      for (const auto& n : w.nodes) std::cout << " " << n;
+    }
+    if (!w.resource.empty()) std::cout << " resource " << w.resource;
+    std::cout << (w.fired ? "" : " [not fired]") << (w.note.empty() ? "" : ": " + w.note) << "\n";
+  }
+  const auto& ws = world->workload_stats();
+  if (spec.workload.via == "world") {
+    std::cout << "workload: provisioned " << ws.provisioned << " (" << ws.provision_failed
+              << " failed), deleted " << ws.deleted << " (" << ws.delete_failed
+              << " failed), attached " << ws.attached << " (" << ws.attach_failed
+              << " failed), detached " << ws.detached << " (" << ws.detach_failed
+              << " failed), resized " << ws.resized << " (" << ws.resize_failed << " failed)\n";
+  } else {
+    std::cout << "workload: via api (driven by lnsim run, not by the world)\n";
+  }
+  char speed[200];
+  std::snprintf(speed, sizeof(speed),
+                "wall time: generate %.3fs, run %.3fs, %.0f transitions/s; %zu events pending\n",
+                gen_s, run_s, run_s > 0 ? static_cast<double>(transitions.size()) / run_s : 0.0,
+                world->PendingEvents());
+  std::cout << speed;
+  if (vm.count("trace")) {
+    const std::string trace_path = vm["trace"].as<std::string>();
+    std::ofstream out(trace_path, std::ios::binary | std::ios::trunc);
+    if (!out) {
+      std::cerr << "lnsim sim: --trace: cannot write '" << trace_path << "'" << std::endl;
+      return kExitInfra;
+    }
+    for (const auto& t : transitions) {
+      out << sim::RenderTransition(c, world->trace(), t) << '\n';
+    }
+    out.close();
+    if (!out) {
+      std::cerr << "lnsim sim: --trace: write to '" << trace_path << "' failed" << std::endl;
+      return kExitInfra;
+    }
+    std::cout << "trace: " << trace_path << "\n";
+  }
+  std::cout << "reproduce: " << command << "\n";
+  std::cout << "trace digest: " << world->trace().DigestHex() << std::endl;
+  return kExitOk;
+}
+
+}  // namespace
+
+LNSIM_REGISTER_SUBCOMMAND(sim, "sim",
+                          "run a scenario's world alone in virtual time and print its digest",
+                          Run);
+
+}  // namespace lnsim::cli
