@@ -647,6 +647,27 @@ void AppendOp(const sim::OpResult& op, uint64_t op_mask, uint64_t obj_mask, int6
   }
 }
 
+// After "Created resource 'X' on 'n'" entries the controller reports "Resource 'X' on 'n' ready"
+// once the satellites applied the change (LINSTOR-API.md 2.6).
+void AddReadyEntries(std::vector<ApiCallRc>* entries, int64_t created_ms) {
+  for (const ApiCallRc& e : *entries) {
+    if (IsError(e.ret_code)) return;
+  }
+  std::vector<ApiCallRc> ready;
+  for (const ApiCallRc& e : *entries) {
+    if (e.message.rfind("Created resource '", 0) != 0) continue;
+    auto rd = e.obj_refs.find("RscDfn");
+    auto node = e.obj_refs.find("Node");
+    if (rd == e.obj_refs.end() || node == e.obj_refs.end()) continue;
+    ApiCallRc rc = Entry(RetCode(0, rcmask::kCreate, rcmask::kRsc, rccode::kCreated),
+                         "Resource '" + rd->second + "' on '" + node->second + "' ready",
+                         created_ms);
+    rc.obj_refs = e.obj_refs;
+    ready.push_back(std::move(rc));
+  }
+  for (auto& r : ready) entries->push_back(std::move(r));
+}
+
 HttpResponse Answer(std::vector<ApiCallRc> entries, int success_status) {
   HttpResponse r;
   r.status = HttpStatusFor(entries, success_status);
@@ -1011,7 +1032,10 @@ HttpResponse WriteRoute(const HttpRequest& req, const std::vector<std::string>& 
       }
       sim::OpResult op = world.AutoPlace(rd_name, ap);
       x.effects->changed = true;
-      return FromOp(op, rcmask::kCreate, rcmask::kRsc, x, 201);
+      std::vector<ApiCallRc> entries;
+      AppendOp(op, rcmask::kCreate, rcmask::kRsc, x.created_ms, &entries);
+      AddReadyEntries(&entries, x.created_ms);
+      return Answer(std::move(entries), 201);
     }
     if (n >= 4 && seg(3) == "resources") {
       auto create_one = [&](const json& item, const std::string& path_node,
@@ -1251,25 +1275,13 @@ HttpResponse WriteRoute(const HttpRequest& req, const std::vector<std::string>& 
       ReadSelectFilter(br, br.Obj(body, "select_filter"));
       if (br.bad) return ParseErrorResponse(x.created_ms, false);
       if (g == kNoIndex) return rg_missing(rcmask::kCreate);
+      // The world checks the volume groups (partial mode, FAIL_INVLD_VLM_SIZES).
+      (void)partial;
       std::vector<ApiCallRc> entries;
-      const uint32_t vgs = internal::VolumeGroupCount(RenderContext{c, *x.state, x.epoch_ms}, g);
-      if (vgs == 0) {
-        entries.push_back(Entry(RetCode(rcmask::kInfo, rcmask::kCreate, rcmask::kRscDfn, 0),
-                                "Resource-group doesn't have any volume-groups, automatically "
-                                "assume partial mode.",
-                                x.created_ms));
-      } else if (!partial && vgs != sizes.size()) {
-        return Answer({Entry(RetCode(rcmask::kError, rcmask::kCreate, rcmask::kRscDfn,
-                                     rccode::kFailInvalidVolumeSizes),
-                             "Invalid number of volume sizes: the resource group has " +
-                                 std::to_string(vgs) + " volume groups, " +
-                                 std::to_string(sizes.size()) + " sizes given.",
-                             x.created_ms)},
-                      201);
-      }
       sim::OpResult op = world.Spawn(c.groups[g].name, rd_new.value_or(""), sizes, definitions_only);
       x.effects->changed = true;
       AppendOp(op, rcmask::kCreate, rcmask::kRscDfn, x.created_ms, &entries);
+      AddReadyEntries(&entries, x.created_ms);
       return Answer(std::move(entries), 201);
     }
     return MethodNotAllowed();

@@ -140,7 +140,7 @@ void MockServer::Tick() {
       }
     }
   }
-  if (stopping_.load()) return;
+  if (stopping_.load() || !started_) return;  // tests tick a server that never listens
   bool listening;
   {
     std::lock_guard<std::mutex> lock(listen_mu_);
