@@ -580,6 +580,7 @@ class WorldImpl final : public World {
   bool HasQuorum(ReplicaIndex r) const;
   void Recompute(RdIndex rd);
   void MaybeNewUuid(RdIndex rd);
+  void MaybeNewUuidFor(RdIndex rd, ReplicaIndex writer);
   void Settle(RdIndex rd) {
     Recompute(rd);
     MaybeNewUuid(rd);
@@ -781,8 +782,15 @@ void WorldImpl::Recompute(RdIndex rd) {
 // some diskful replica shares their data generation but is not among them, DRBD starts a new
 // current UUID on the writer's side: that replica is now behind (and needs a resync later).
 void WorldImpl::MaybeNewUuid(RdIndex rd) {
-  const ReplicaIndex w = Writer(rd);
-  if (w == kNoIndex) return;
+  // Normally one writer; two in a split brain (each side writes its own history).
+  const ResourceDefinition& def = c_.rds[rd];
+  for (size_t i = 0; i < def.replicas.size(); ++i) {
+    const ReplicaIndex w = def.replicas[i];
+    if (c_.replicas[w].in_use && Running(w) && c_.replicas[w].quorum) MaybeNewUuidFor(rd, w);
+  }
+}
+
+void WorldImpl::MaybeNewUuidFor(RdIndex rd, ReplicaIndex w) {
   const ResourceDefinition& def = c_.rds[rd];
   ReplicaIndex group[32];
   size_t n = 0;
@@ -796,7 +804,10 @@ void WorldImpl::MaybeNewUuid(RdIndex rd) {
   for (ReplicaIndex q : def.replicas) {
     if (c_.replicas[q].kind != ReplicaKind::kDiskful) continue;
     if (std::find(group, group + n, q) != group + n) continue;
-    if (rdata_[q].uuid[0] == current) behind = true;
+    // q holds the writer's data generation, or has it as an ancestor of its own: writing on
+    // without a new UUID would make the two indistinguishable (or q look newer) later.
+    const ReplicaData& dq = rdata_[q];
+    if (dq.uuid[0] == current || dq.uuid[1] == current || dq.uuid[2] == current) behind = true;
   }
   if (!behind) return;
   const uint32_t next = ++uuid_counter_;
@@ -899,6 +910,21 @@ void WorldImpl::OnConnect(ReplicaIndex a, ReplicaIndex b) {
     }
   }
   const RdIndex rd = ra.rd;
+  // A diskless peer (tiebreaker, client) passes on what it knows: if a diskful replica it is
+  // connected to holds newer data than the diskful side of this handshake, that side learns
+  // that it is Outdated (and so cannot regain quorum through the tiebreaker alone).
+  for (auto [diskful, diskless] : {std::pair{a, b}, std::pair{b, a}}) {
+    if (!Attached(diskful) || c_.replicas[diskless].kind == ReplicaKind::kDiskful) continue;
+    if (!UpToDate(diskful)) continue;
+    const uint32_t mine = rdata_[diskful].uuid[0];
+    for (ReplicaIndex q : c_.rds[rd].replicas) {
+      if (q == diskful || !UpToDate(q) || !Running(q) || !Connected(diskless, q)) continue;
+      if (rdata_[q].uuid[1] == mine || rdata_[q].uuid[2] == mine) {
+        PutDiskAll(diskful, DiskState::kOutdated);
+        break;
+      }
+    }
+  }
   ReplicaIndex source = kNoIndex, target = kNoIndex;
   bool split_brain = false;
   if (Attached(a) && Attached(b)) {
@@ -1829,7 +1855,7 @@ OpResult WorldImpl::CreateNode(std::string_view name, NodeType type, std::string
   }
   uint32_t ip = 0;
   if (!ParseIpv4(ipv4, &ip)) {
-    return Fail(rc::kInvalidName + 3, "Invalid IP address '" + std::string(ipv4) + "'", "",
+    return Fail(rc::kInvalidName, "Invalid IP address '" + std::string(ipv4) + "'", "",
                 name_s);
   }
   const NodeIndex n = static_cast<NodeIndex>(c_.nodes.size());
@@ -1883,7 +1909,7 @@ OpResult WorldImpl::CreateStoragePool(std::string_view node, std::string_view po
   OpScope scope(this, "api:create-storage-pool");
   const std::string pool_s(pool), node_s(node);
   if (std::string err = NameCheck(pool, 3, 48, "_", "_-"); !err.empty()) {
-    return Fail(rc::kInvalidName + 4, "Invalid storage pool name '" + pool_s + "': " + err, "",
+    return Fail(rc::kInvalidName, "Invalid storage pool name '" + pool_s + "': " + err, "",
                 node_s);
   }
   const NodeIndex n = FindNode(node);
@@ -1916,7 +1942,7 @@ OpResult WorldImpl::CreateResourceGroup(std::string_view name, int place_count,
   OpScope scope(this, "api:create-resource-group");
   const std::string name_s(name);
   if (std::string err = NameCheck(name, 2, 48, "_", "_-"); !err.empty()) {
-    return Fail(rc::kInvalidName + 22, "Invalid resource group name '" + name_s + "': " + err);
+    return Fail(rc::kInvalidName, "Invalid resource group name '" + name_s + "': " + err);
   }
   if (FindResourceGroup(name) != kNoIndex) {
     return Fail(rc::kExistsRscGrp, "Resource group '" + name_s + "' already exists.");
@@ -1963,7 +1989,7 @@ OpResult WorldImpl::CreateResourceDefinition(std::string_view name, std::string_
           "' cannot be used because it matches a keyword reserved for DRBD.";
   }
   if (!err.empty()) {
-    return Fail(rc::kInvalidName + 1, "Invalid resource definition name '" + name_s + "': " + err,
+    return Fail(rc::kInvalidName, "Invalid resource definition name '" + name_s + "': " + err,
                 name_s);
   }
   if (FindResourceDefinition(name) != kNoIndex) {
