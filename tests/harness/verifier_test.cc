@@ -1,0 +1,313 @@
+// The verifier catches what it claims: a fault-injecting publisher wrapped around a perfect
+// polling bridge drops, duplicates, redelivers, reorders, delays and invents events, and each is
+// counted exactly; a differ with attach and detach swapped fails; coalesced and hidden (node
+// offline) changes are not lost.
+#include "harness/verifier.h"
+
+#include <gtest/gtest.h>
+
+#include "common/rng.h"
+#include "harness/observation.h"
+#include "tests/harness/testutil_standin.h"
+
+namespace lnsim::harness {
+namespace {
+
+using testing::FaultyPublisher;
+using testing::MiniWorld;
+using testing::PerfectBridge;
+
+constexpr int64_t kMs = 1'000'000;
+constexpr int64_t kPollMs = 100;
+constexpr int64_t kEndMs = 12000;
+
+VerifierOptions Options() {
+  VerifierOptions o;
+  o.observation_bound_ns = 2 * (kPollMs + kPollMs) * kMs;  // poll + request timeout, doubled
+  o.match_slack_ns = 10 * kMs;
+  return o;
+}
+
+// The world of the fault test; the comments give the perfect stream's event index.
+MiniWorld ScriptedWorld() {
+  MiniWorld w(3, 4);
+  w.InUse(1000, 0, 0, true);    // e0
+  w.InUse(2000, 1, 1, true);    // e1
+  w.InUse(3000, 0, 0, false);   // e2   (same poll and partition as e3)
+  w.InUse(3000, 0, 1, true);    // e3
+  w.InUse(4000, 2, 2, true);    // e4
+  w.InUse(4510, 1, 0, true);    // flips back within one poll: coalesced
+  w.InUse(4540, 1, 0, false);
+  w.Online(5000, 2, false);     // e5
+  w.InUse(6000, 2, 2, false);   // hidden while node-2 is offline; e7 once it is back
+  w.InUse(6500, 3, 2, true);    // hidden and reverted while offline: coalesced, never owed
+  w.InUse(6800, 3, 2, false);
+  w.Online(8000, 2, true);      // e6
+  w.InUse(9000, 1, 1, false);   // e8
+  w.InUse(10000, 0, 1, false);  // e9
+  w.InUse(11000, 1, 2, true);   // e10 (final state)
+  return w;
+}
+
+TEST(VerifierTest, PerfectStreamIsCleanAndCoalescedIsNotLost) {
+  MiniWorld w = ScriptedWorld();
+  Verifier v(Options(), 1);
+  v.AddTransitions(w.cluster, w.trace);
+  const auto stream = PerfectBridge(w, kPollMs, kEndMs, 2, 0);
+  ASSERT_EQ(stream.size(), 11u);
+  for (const auto& o : stream) v.Observe(o);
+  const VerifierResult r = v.Finish(kEndMs * kMs, &w.cluster);
+  const VerdictCounters& c = r.per_consumer[0];
+  EXPECT_EQ(c.delivered, 11u);
+  EXPECT_EQ(c.matched, 11u);
+  EXPECT_EQ(c.lost, 0u) << (r.lost_samples[0].empty() ? "" : r.lost_samples[0][0]);
+  EXPECT_EQ(c.duplicated, 0u);
+  EXPECT_EQ(c.redelivered, 0u);
+  EXPECT_EQ(c.reordered, 0u);
+  EXPECT_EQ(c.phantom, 0u);
+  EXPECT_EQ(c.late, 0u);
+  EXPECT_EQ(c.coalesced, 2u);
+  EXPECT_TRUE(r.converged[0]);
+  EXPECT_EQ(r.expected, 11u);
+  // World changes happen at poll instants and delivery takes 2 ms, so end to end is 2 ms for
+  // every event, including the one hidden while its node was offline (measured from when it
+  // became observable, not from when it happened).
+  const Histogram& e2e = r.latency[static_cast<int>(Stage::kEndToEnd)];
+  EXPECT_EQ(e2e.count(), 11u);
+  EXPECT_EQ(e2e.max(), static_cast<uint64_t>(2 * kMs));
+  EXPECT_EQ(r.latency[static_cast<int>(Stage::kObserve)].max(), 0u);
+}
+
+TEST(VerifierTest, EachInjectedFaultIsCountedExactly) {
+  MiniWorld w = ScriptedWorld();
+  Verifier v(Options(), 2);
+  v.AddTransitions(w.cluster, w.trace);
+  const auto perfect = PerfectBridge(w, kPollMs, kEndMs, 2, 1);
+  ASSERT_EQ(perfect.size(), 11u);
+  Observation phantom = perfect[0];
+  phantom.id_hash = Fnv1a64("c/invented/1");
+  phantom.partition_hash = Fnv1a64("resource.invented");
+  phantom.sequence = 1;
+  phantom.primary = {MakeChannelKey(ChannelKind::kReplicaInUse, 3, 0), 1};  // never in use
+  const auto stream = FaultyPublisher(perfect)
+                          .Drop(1)          // attach pvc-1/node-1: lost
+                          .Redeliver(0)     // raw redelivery, dropped by dedup
+                          .Swap(2)          // e2 <-> e3, same partition key: reordered
+                          .Duplicate(4)     // processed twice: duplicated (and redelivered)
+                          .Delay(9, 2000 * kMs)  // late
+                          .Drop(10)         // the final state never converges: lost
+                          .Invent(phantom)  // phantom
+                          .Stream();
+  // Consumer 0 gets the perfect stream, consumer 1 the faulty one: counted apart.
+  for (auto o : PerfectBridge(w, kPollMs, kEndMs, 2, 0)) v.Observe(o);
+  for (const auto& o : stream) v.Observe(o);
+  const VerifierResult r = v.Finish(kEndMs * kMs, &w.cluster);
+
+  const VerdictCounters& good = r.per_consumer[0];
+  EXPECT_EQ(good.lost + good.duplicated + good.redelivered + good.reordered + good.phantom +
+                good.late,
+            0u);
+  const VerdictCounters& bad = r.per_consumer[1];
+  EXPECT_EQ(bad.delivered, 12u);
+  EXPECT_EQ(bad.lost, 2u);
+  EXPECT_EQ(bad.duplicated, 1u);
+  EXPECT_EQ(bad.redelivered, 2u);
+  EXPECT_EQ(bad.reordered, 1u);
+  EXPECT_EQ(bad.late, 1u);
+  EXPECT_EQ(bad.phantom, 1u);
+  EXPECT_TRUE(r.converged[0]);
+  EXPECT_FALSE(r.converged[1]);
+  ASSERT_EQ(r.lost_samples[1].size(), 2u);
+  EXPECT_EQ(r.lost_samples[1][0].rfind("in_use pvc-1/node-1 = 1 at 2000ms", 0), 0u)
+      << r.lost_samples[1][0];
+  EXPECT_NE(r.lost_samples[1][1].find("(final state)"), std::string::npos);
+  EXPECT_EQ(r.totals.lost, 2u);
+  EXPECT_EQ(r.totals.phantom, 1u);
+}
+
+TEST(VerifierTest, DifferWithAttachAndDetachSwappedFails) {
+  MiniWorld w = ScriptedWorld();
+  Verifier v(Options(), 1);
+  v.AddTransitions(w.cluster, w.trace);
+  for (const auto& o : PerfectBridge(w, kPollMs, kEndMs, 2, 0, /*swap_attach_detach=*/true)) {
+    v.Observe(o);
+  }
+  const VerifierResult r = v.Finish(kEndMs * kMs);
+  EXPECT_GT(r.per_consumer[0].lost, 0u);
+  EXPECT_FALSE(r.converged[0]);
+}
+
+TEST(VerifierTest, ValueSupersededLongBeforeTheObservationIsPhantom) {
+  MiniWorld w(1, 1);
+  w.InUse(1000, 0, 0, true);
+  w.InUse(2000, 0, 0, false);
+  Verifier v(Options(), 1);
+  v.AddTransitions(w.cluster, w.trace);
+  Observation o;
+  o.id_hash = 1;
+  o.partition_hash = 1;
+  o.sequence = 1;
+  o.primary = {MakeChannelKey(ChannelKind::kReplicaInUse, 0, 0), 1};
+  o.observed_ns = 5000 * kMs;  // "attached" observed 3 s after the detach: nothing explains it
+  o.delivered_ns = 5001 * kMs;
+  v.Observe(o);
+  const VerifierResult r = v.Finish(6000 * kMs);
+  EXPECT_EQ(r.per_consumer[0].phantom, 1u);
+}
+
+TEST(VerifierTest, ChangesBeforeTheBaselineAreTheInitialState) {
+  MiniWorld w(1, 1);
+  w.InUse(1000, 0, 0, true);  // before the bridge's first poll
+  VerifierOptions options = Options();
+  options.baseline_ns = 1500 * kMs;
+  Verifier v(options, 1);
+  v.AddTransitions(w.cluster, w.trace);
+  const VerifierResult r = v.Finish(5000 * kMs);
+  EXPECT_EQ(r.per_consumer[0].lost, 0u);
+  EXPECT_EQ(r.expected, 0u);
+}
+
+TEST(VerifierTest, FaultWindowsReportEventsDetectAndDrain) {
+  MiniWorld w = ScriptedWorld();
+  VerifierOptions options = Options();
+  options.faults.push_back({"node-crash", "node-2", 5000 * kMs, 8000 * kMs});
+  Verifier v(options, 1);
+  v.AddTransitions(w.cluster, w.trace);
+  for (const auto& o : PerfectBridge(w, kPollMs, kEndMs, 2, 0)) v.Observe(o);
+  const VerifierResult r = v.Finish(kEndMs * kMs);
+  ASSERT_EQ(r.faults.size(), 1u);
+  EXPECT_EQ(r.faults[0].events_in_window, 1u);  // node-2 offline
+  ASSERT_TRUE(r.faults[0].detect_ms.has_value());
+  EXPECT_DOUBLE_EQ(*r.faults[0].detect_ms, 2.0);
+  ASSERT_TRUE(r.faults[0].recover_ms.has_value());
+  EXPECT_DOUBLE_EQ(*r.faults[0].recover_ms, 2.0);  // node-2 online at 8000, delivered 8002
+}
+
+TEST(VerifierTest, DiskStateFollowsLinstorRenderingOfResync) {
+  // A volume going Outdated -> Inconsistent + SyncTarget peer + progress renders "SyncTarget".
+  sim::Cluster cluster;
+  cluster.nodes.resize(2);
+  cluster.rds.resize(1);
+  std::vector<sim::Transition> trace;
+  uint64_t seq = 0;
+  auto add = [&](int64_t ms, sim::EntityRef e, sim::Attribute a, int64_t from, int64_t to) {
+    sim::Transition t;
+    t.time_ns = ms * kMs;
+    t.seq = ++seq;
+    t.entity = e;
+    t.attr = a;
+    t.old_value = from;
+    t.new_value = to;
+    trace.push_back(t);
+  };
+  using sim::Attribute;
+  using sim::EntityKind;
+  const sim::EntityRef vol{EntityKind::kVolumeReplica, 0, 0, 0};
+  const sim::EntityRef peer_vol{EntityKind::kPeerVolume, 0, 0, 1, 0};
+  add(0, vol, Attribute::kDiskState, sim::kAbsent, static_cast<int64_t>(sim::DiskState::kUpToDate));
+  add(1000, vol, Attribute::kDiskState, static_cast<int64_t>(sim::DiskState::kUpToDate),
+      static_cast<int64_t>(sim::DiskState::kInconsistent));
+  add(1000, peer_vol, Attribute::kReplState, static_cast<int64_t>(sim::ReplState::kEstablished),
+      static_cast<int64_t>(sim::ReplState::kSyncTarget));
+  add(1000, vol, Attribute::kDonePercentage, sim::kAbsent, 0);
+  add(2000, vol, Attribute::kDonePercentage, 0, 5000);
+  add(3000, vol, Attribute::kDiskState, static_cast<int64_t>(sim::DiskState::kInconsistent),
+      static_cast<int64_t>(sim::DiskState::kUpToDate));
+  Verifier v(Options(), 1);
+  v.AddTransitions(cluster, trace);
+  const uint64_t key = MakeChannelKey(ChannelKind::kDiskLabel, 0, 0, 0);
+  EXPECT_EQ(v.WorldValue(key), static_cast<int64_t>(sim::DiskState::kUpToDate));
+  Observation o;
+  o.id_hash = 1;
+  o.partition_hash = 1;
+  o.sequence = 1;
+  o.primary = {key, kDiskLabelSyncTarget};
+  o.observed_ns = 1100 * kMs;
+  o.delivered_ns = 1101 * kMs;
+  v.Observe(o);
+  o.id_hash = 2;
+  o.sequence = 2;
+  o.primary = {key, DiskLabelValue("UpToDate")};
+  o.observed_ns = 3100 * kMs;
+  o.delivered_ns = 3101 * kMs;
+  v.Observe(o);
+  const VerifierResult r = v.Finish(5000 * kMs);
+  EXPECT_EQ(r.per_consumer[0].phantom, 0u);
+  EXPECT_EQ(r.per_consumer[0].lost, 0u);
+  EXPECT_EQ(r.per_consumer[0].matched, 2u);
+}
+
+TEST(ObservationDecoderTest, MapsEnvelopeEventsToWorldChannels) {
+  MiniWorld w(3, 2);
+  ObservationDecoder decoder(w.cluster, /*world_epoch_unix_ns=*/1'000'000'000);
+  std::vector<Assertion> extras;
+  bridge::Event e;
+  e.cluster = "c";
+  e.partition_key = "resource.pvc-1";
+  e.sequence = 4;
+  e.time_unix_ns = 1'500'000'000;
+  e.body.type = bridge::EventType::kVolumeAttached;
+  e.body.resource = "PVC-1";  // LINSTOR names are case-insensitive
+  e.body.node = "node-2";
+  Observation o;
+  decoder.FromEvent(e, &o, &extras);
+  EXPECT_EQ(o.primary.channel, MakeChannelKey(ChannelKind::kReplicaInUse, 1, 2));
+  EXPECT_EQ(o.primary.value, 1);
+  EXPECT_EQ(o.observed_ns, 500'000'000);
+  EXPECT_EQ(o.sequence, 4u);
+
+  e.body = {};
+  e.body.type = bridge::EventType::kReplicaCreated;
+  e.body.resource = "pvc-0";
+  e.body.node = "node-1";
+  e.body.in_use = bridge::Tri::kTrue;
+  e.body.volumes = {{0, -1, "UpToDate"}, {1, -1, "SyncTarget"}};
+  o = Observation{};
+  decoder.FromEvent(e, &o, &extras);
+  EXPECT_EQ(o.primary.channel, MakeChannelKey(ChannelKind::kReplicaExists, 0, 1));
+  ASSERT_EQ(extras.size(), 3u);
+  EXPECT_EQ(o.extra_count, 3u);
+  EXPECT_EQ(extras[0].channel, MakeChannelKey(ChannelKind::kReplicaInUse, 0, 1));
+  EXPECT_EQ(extras[2].value, kDiskLabelSyncTarget);
+
+  e.body = {};
+  e.body.type = bridge::EventType::kNodeOffline;
+  e.body.node = "no-such-node";
+  decoder.FromEvent(e, &o, &extras);
+  EXPECT_EQ(o.primary.channel, 0u) << "an unknown name resolves to channel 0: phantom";
+
+  Delivery garbage;
+  garbage.payload = "{not json";
+  garbage.id = "x";
+  EXPECT_FALSE(decoder.Decode(garbage, &o, &extras).ok());
+  EXPECT_EQ(o.primary.channel, 0u);
+}
+
+TEST(ObservationDecoderTest, DecodesTheBridgesOwnEnvelope) {
+  MiniWorld w(2, 1);
+  ObservationDecoder decoder(w.cluster, 0);
+  bridge::Event e;
+  e.cluster = "c";
+  e.body.type = bridge::EventType::kVolumeDetached;
+  e.body.resource = "pvc-0";
+  e.body.node = "node-1";
+  e.partition_key = bridge::PartitionKey(e.body);
+  e.sequence = 2;
+  e.time_unix_ns = 77;
+  Delivery d;
+  d.payload = bridge::EncodeEvent(e);
+  d.id = e.Id();
+  d.delivered_unix_ns = 100;
+  Observation o;
+  std::vector<Assertion> extras;
+  const Status s = decoder.Decode(d, &o, &extras);
+  ASSERT_TRUE(s.ok()) << s.ToString() << " " << d.payload;
+  EXPECT_EQ(o.primary.channel, MakeChannelKey(ChannelKind::kReplicaInUse, 0, 1));
+  EXPECT_EQ(o.primary.value, 0);
+  EXPECT_EQ(o.observed_ns, 77);
+  EXPECT_EQ(o.delivered_ns, 100);
+  EXPECT_EQ(o.id_hash, Fnv1a64(e.Id()));
+}
+
+}  // namespace
+}  // namespace lnsim::harness
