@@ -77,7 +77,13 @@ std::string EventHub::PromotionEvent(const sim::Cluster& c, sim::ReplicaIndex r,
 
 void EventHub::Pump(const sim::Cluster& c, const sim::TraceLog& trace, bool publish) {
   const auto& ts = trace.transitions();
-  if (last_sent_.size() < c.replicas.size()) last_sent_.resize(c.replicas.size(), -2);
+  // Replicas that exist at start-up (publish == false) are known with their current value;
+  // replicas appearing later start unknown so that their first value is announced.
+  for (size_t r = last_sent_.size(); r < c.replicas.size(); ++r) {
+    last_sent_.push_back(!publish && c.replicas[r].alive
+                             ? static_cast<int8_t>(ControllerView(c, static_cast<sim::ReplicaIndex>(r)))
+                             : int8_t{-2});
+  }
   std::set<sim::ReplicaIndex> dirty;
   std::vector<std::pair<std::string, sim::NodeIndex>> node_events;
   auto mark_replica = [&](uint32_t rd, uint32_t node) {
