@@ -31,12 +31,11 @@ std::string ShellQuote(const std::string& s) {
 int Run(const std::vector<std::string>& args) {
   namespace po = boost::program_options;
   po::options_description options("options");
-  options.add_options()
-      ("scenario", po::value<std::string>(), "scenario file (YAML or JSON)")
-      ("seed", po::value<uint64_t>(), "root seed (default: the scenario's `seed`, else 1)")
-      ("duration", po::value<std::string>(),
-       "scenario length, e.g. 90s (default: the scenario's `duration`, else 60s)")
-      ("trace", po::value<std::string>(), "write every transition, one line each, to FILE");
+  options.add_options()("scenario", po::value<std::string>(), "scenario file (YAML or JSON)")(
+      "seed", po::value<uint64_t>(), "root seed (default: the scenario's `seed`, else 1)")(
+      "duration", po::value<std::string>(),
+      "scenario length, e.g. 90s (default: the scenario's `duration`, else 60s)")(
+      "trace", po::value<std::string>(), "write every transition, one line each, to FILE");
   po::positional_options_description positional;
   positional.add("scenario", 1);
   po::variables_map vm;
@@ -166,7 +165,6 @@ int Run(const std::vector<std::string>& args) {
 }  // namespace
 
 LNSIM_REGISTER_SUBCOMMAND(sim, "sim",
-                          "run a scenario's world alone in virtual time and print its digest",
-                          Run);
+                          "run a scenario's world alone in virtual time and print its digest", Run);
 
 }  // namespace lnsim::cli

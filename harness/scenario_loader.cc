@@ -11,8 +11,8 @@ namespace lnsim::harness {
 
 const std::vector<std::string>& ScenarioTopLevelKeys() {
   static const std::vector<std::string> keys = {
-      "cluster", "workload", "faults", "time_scale", "duration", "seed", "api",
-      "bridge",  "nats",     "consumers", "network", "slo",      "drain"};
+      "cluster", "workload", "faults",    "time_scale", "duration", "seed", "api",
+      "bridge",  "nats",     "consumers", "network",    "slo",      "drain"};
   return keys;
 }
 
@@ -40,9 +40,8 @@ StatusOr<Scenario> LoadScenarioText(std::string_view text, const std::string& pa
   for (const auto& entry : root) {
     const std::string key = entry.first.Scalar();
     if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
-      return InvalidArgumentError(path + ":" + std::to_string(entry.first.Mark().line + 1) +
-                                  ": " + key + ": unknown top-level key" +
-                                  sim::DidYouMean(key, keys));
+      return InvalidArgumentError(path + ":" + std::to_string(entry.first.Mark().line + 1) + ": " +
+                                  key + ": unknown top-level key" + sim::DidYouMean(key, keys));
     }
   }
   try {

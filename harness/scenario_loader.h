@@ -16,8 +16,8 @@
 namespace lnsim::harness {
 
 struct Scenario {
-  std::string path;     // as given (used in error messages)
-  sim::WorldSpec world; // cluster, workload, faults, time_scale, duration, seed
+  std::string path;      // as given (used in error messages)
+  sim::WorldSpec world;  // cluster, workload, faults, time_scale, duration, seed
   // Sections owned by other parts, unparsed; IsDefined() is false when the file has none.
   YAML::Node api, bridge, nats, consumers, network, slo, drain;
 };

@@ -21,20 +21,13 @@ struct FaultKindName {
   const char* name;
 };
 constexpr FaultKindName kFaultKinds[] = {
-    {FaultKind::kNodeCrash, "node-crash"},
-    {FaultKind::kNodeReboot, "node-reboot"},
-    {FaultKind::kPartition, "partition"},
-    {FaultKind::kQuorumLoss, "quorum-loss"},
-    {FaultKind::kSplitBrain, "split-brain"},
-    {FaultKind::kPoolExhaustion, "pool-exhaustion"},
-    {FaultKind::kDiskFailure, "disk-failure"},
-    {FaultKind::kSlowSatellite, "slow-satellite"},
-    {FaultKind::kResizeWave, "resize-wave"},
-    {FaultKind::kControllerOutage, "controller-outage"},
-    {FaultKind::kApiFault, "api-fault"},
-    {FaultKind::kNatsRestart, "nats-restart"},
-    {FaultKind::kBridgeKill, "bridge-kill"},
-    {FaultKind::kConsumerCrash, "consumer-crash"},
+    {FaultKind::kNodeCrash, "node-crash"},     {FaultKind::kNodeReboot, "node-reboot"},
+    {FaultKind::kPartition, "partition"},      {FaultKind::kQuorumLoss, "quorum-loss"},
+    {FaultKind::kSplitBrain, "split-brain"},   {FaultKind::kPoolExhaustion, "pool-exhaustion"},
+    {FaultKind::kDiskFailure, "disk-failure"}, {FaultKind::kSlowSatellite, "slow-satellite"},
+    {FaultKind::kResizeWave, "resize-wave"},   {FaultKind::kControllerOutage, "controller-outage"},
+    {FaultKind::kApiFault, "api-fault"},       {FaultKind::kNatsRestart, "nats-restart"},
+    {FaultKind::kBridgeKill, "bridge-kill"},   {FaultKind::kConsumerCrash, "consumer-crash"},
     {FaultKind::kNetwork, "network"},
 };
 
@@ -69,8 +62,8 @@ Status ParseMap(const YAML::Node& section, const std::string& prefix,
   for (const auto& entry : section) {
     const std::string key = entry.first.Scalar();
     const std::string dotted = prefix + "." + key;
-    auto it = std::find_if(setters.begin(), setters.end(),
-                           [&](const auto& s) { return s.first == key; });
+    auto it =
+        std::find_if(setters.begin(), setters.end(), [&](const auto& s) { return s.first == key; });
     if (it == setters.end()) {
       std::vector<std::string> names;
       for (const auto& s : setters) names.push_back(s.first);
@@ -93,8 +86,8 @@ Status ReadInt(const YAML::Node& v, const std::string& key, int64_t lo, int64_t 
   }
   if (pos != s.size()) return Error(v, key, "must be an integer, got '" + s + "'");
   if (value < lo || value > hi) {
-    return Error(v, key, "must be in [" + std::to_string(lo) + ", " + std::to_string(hi) +
-                             "], got " + s);
+    return Error(v, key,
+                 "must be in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got " + s);
   }
   *out = value;
   return OkStatus();
@@ -107,8 +100,7 @@ Status IntField(const YAML::Node& v, const std::string& key, int lo, int hi, int
   return OkStatus();
 }
 
-Status DoubleField(const YAML::Node& v, const std::string& key, double lo, double hi,
-                   double* out) {
+Status DoubleField(const YAML::Node& v, const std::string& key, double lo, double hi, double* out) {
   if (!v.IsScalar()) return Error(v, key, "must be a number");
   const std::string& s = v.Scalar();
   size_t pos = 0;
@@ -149,8 +141,7 @@ Status StringField(const YAML::Node& v, const std::string& key, std::string* out
   return OkStatus();
 }
 
-Status DurationField(const YAML::Node& v, const std::string& key, bool allow_zero,
-                     Duration* out) {
+Status DurationField(const YAML::Node& v, const std::string& key, bool allow_zero, Duration* out) {
   if (!v.IsScalar()) return Error(v, key, "must be a duration such as 250ms, 10s, 5m, 1h");
   auto d = ParseDuration(v.Scalar());
   if (!d.ok()) {
@@ -201,15 +192,16 @@ Status ProviderField(const YAML::Node& v, const std::string& key, ProviderKind* 
   if (!v.IsScalar()) return Error(v, key, "must be one of LVM, LVM_THIN, ZFS, ZFS_THIN");
   std::string s = v.Scalar();
   for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  for (ProviderKind k : {ProviderKind::kLvm, ProviderKind::kLvmThin, ProviderKind::kZfs,
-                         ProviderKind::kZfsThin}) {
+  for (ProviderKind k :
+       {ProviderKind::kLvm, ProviderKind::kLvmThin, ProviderKind::kZfs, ProviderKind::kZfsThin}) {
     if (s == Name(k)) {
       *out = k;
       return OkStatus();
     }
   }
-  return Error(v, key, "must be one of LVM, LVM_THIN, ZFS, ZFS_THIN, got '" + v.Scalar() + "'" +
-                           DidYouMean(s, {"LVM", "LVM_THIN", "ZFS", "ZFS_THIN"}));
+  return Error(v, key,
+               "must be one of LVM, LVM_THIN, ZFS, ZFS_THIN, got '" + v.Scalar() + "'" +
+                   DidYouMean(s, {"LVM", "LVM_THIN", "ZFS", "ZFS_THIN"}));
 }
 
 Status ParseCluster(const YAML::Node& n, ClusterSpec* c) {
@@ -217,9 +209,8 @@ Status ParseCluster(const YAML::Node& n, ClusterSpec* c) {
     return [=](const YAML::Node& v, const std::string& k) { return IntField(v, k, lo, hi, field); };
   };
   auto number = [](double* field, double lo, double hi) -> Setter {
-    return [=](const YAML::Node& v, const std::string& k) {
-      return DoubleField(v, k, lo, hi, field);
-    };
+    return
+        [=](const YAML::Node& v, const std::string& k) { return DoubleField(v, k, lo, hi, field); };
   };
   auto size = [](Kib* field) -> Setter {
     return [=](const YAML::Node& v, const std::string& k) { return SizeField(v, k, field); };
@@ -231,10 +222,8 @@ Status ParseCluster(const YAML::Node& n, ClusterSpec* c) {
           {"diskless_clients", integer(&c->diskless_clients, 0, 100000)},
           {"pools_per_node", integer(&c->pools_per_node, 1, 64)},
           {"pool_size", size(&c->pool_size_kib)},
-          {"pool_kind",
-           [=](const YAML::Node& v, const std::string& k) {
-             return ProviderField(v, k, &c->pool_kind);
-           }},
+          {"pool_kind", [=](const YAML::Node& v,
+                            const std::string& k) { return ProviderField(v, k, &c->pool_kind); }},
           {"max_oversubscription", number(&c->max_oversubscription, 1.0, 1000.0)},
           {"resource_groups", integer(&c->resource_groups, 0, 1000)},
           {"resources", integer(&c->resources, 0, 10000000)},
@@ -242,15 +231,11 @@ Status ParseCluster(const YAML::Node& n, ClusterSpec* c) {
           {"volume_size_min", size(&c->volume_size_min_kib)},
           {"volume_size_max", size(&c->volume_size_max_kib)},
           {"replicas", integer(&c->replicas, 1, 16)},
-          {"tiebreaker",
-           [=](const YAML::Node& v, const std::string& k) {
-             return BoolField(v, k, &c->tiebreaker);
-           }},
+          {"tiebreaker", [=](const YAML::Node& v,
+                             const std::string& k) { return BoolField(v, k, &c->tiebreaker); }},
           {"in_use_fraction", number(&c->in_use_fraction, 0.0, 1.0)},
-          {"name_prefix",
-           [=](const YAML::Node& v, const std::string& k) {
-             return StringField(v, k, &c->name_prefix);
-           }},
+          {"name_prefix", [=](const YAML::Node& v,
+                              const std::string& k) { return StringField(v, k, &c->name_prefix); }},
           {"ha_failover_delay",
            [=](const YAML::Node& v, const std::string& k) {
              return DurationField(v, k, /*allow_zero=*/true, &c->ha_failover_delay);
@@ -284,27 +269,26 @@ Status ParseWorkload(const YAML::Node& n, WorkloadSpec* w) {
       return DoubleField(v, k, 0.0, 1.0e7, field);
     };
   };
-  return ParseMap(
-      n, "workload",
-      {
-          {"provision_rate", rate(&w->provision_rate)},
-          {"delete_rate", rate(&w->delete_rate)},
-          {"attach_rate", rate(&w->attach_rate)},
-          {"detach_rate", rate(&w->detach_rate)},
-          {"resize_rate", rate(&w->resize_rate)},
-          {"resize_factor",
-           [=](const YAML::Node& v, const std::string& k) {
-             return DoubleField(v, k, 1.0001, 100.0, &w->resize_factor);
-           }},
-          {"via",
-           [=](const YAML::Node& v, const std::string& k) {
-             LNSIM_RETURN_IF_ERROR(StringField(v, k, &w->via));
-             if (w->via != "world" && w->via != "api") {
-               return Error(v, k, "must be 'world' or 'api', got '" + w->via + "'");
-             }
-             return OkStatus();
-           }},
-      });
+  return ParseMap(n, "workload",
+                  {
+                      {"provision_rate", rate(&w->provision_rate)},
+                      {"delete_rate", rate(&w->delete_rate)},
+                      {"attach_rate", rate(&w->attach_rate)},
+                      {"detach_rate", rate(&w->detach_rate)},
+                      {"resize_rate", rate(&w->resize_rate)},
+                      {"resize_factor",
+                       [=](const YAML::Node& v, const std::string& k) {
+                         return DoubleField(v, k, 1.0001, 100.0, &w->resize_factor);
+                       }},
+                      {"via",
+                       [=](const YAML::Node& v, const std::string& k) {
+                         LNSIM_RETURN_IF_ERROR(StringField(v, k, &w->via));
+                         if (w->via != "world" && w->via != "api") {
+                           return Error(v, k, "must be 'world' or 'api', got '" + w->via + "'");
+                         }
+                         return OkStatus();
+                       }},
+                  });
 }
 
 Status ParseFault(const YAML::Node& n, const std::string& prefix, FaultSpec* f) {
@@ -325,8 +309,8 @@ Status ParseFault(const YAML::Node& n, const std::string& prefix, FaultSpec* f) 
                }
                names.push_back(fk.name);
              }
-             return Error(v, k, "unknown fault kind '" + v.Scalar() + "'" +
-                                    DidYouMean(v.Scalar(), names));
+             return Error(
+                 v, k, "unknown fault kind '" + v.Scalar() + "'" + DidYouMean(v.Scalar(), names));
            }},
           {"at",
            [=](const YAML::Node& v, const std::string& k) {
@@ -353,14 +337,10 @@ Status ParseFault(const YAML::Node& n, const std::string& prefix, FaultSpec* f) 
              }
              return OkStatus();
            }},
-          {"resource",
-           [=](const YAML::Node& v, const std::string& k) {
-             return StringField(v, k, &f->resource);
-           }},
-          {"count",
-           [=](const YAML::Node& v, const std::string& k) {
-             return IntField(v, k, 1, 1000000, &f->count);
-           }},
+          {"resource", [=](const YAML::Node& v,
+                           const std::string& k) { return StringField(v, k, &f->resource); }},
+          {"count", [=](const YAML::Node& v,
+                        const std::string& k) { return IntField(v, k, 1, 1000000, &f->count); }},
           {"probability",
            [=](const YAML::Node& v, const std::string& k) {
              return DoubleField(v, k, 0.0, 1.0, &f->probability);

@@ -36,38 +36,64 @@ std::string FlagNames(uint64_t bits, const char* const* names, int count) {
 
 std::string_view Name(EntityKind kind) {
   switch (kind) {
-    case EntityKind::kNode: return "node";
-    case EntityKind::kPool: return "pool";
-    case EntityKind::kResourceDefinition: return "resource-definition";
-    case EntityKind::kVolumeDefinition: return "volume-definition";
-    case EntityKind::kReplica: return "replica";
-    case EntityKind::kVolumeReplica: return "volume-replica";
-    case EntityKind::kPeerLink: return "peer-link";
-    case EntityKind::kPeerVolume: return "peer-volume";
+    case EntityKind::kNode:
+      return "node";
+    case EntityKind::kPool:
+      return "pool";
+    case EntityKind::kResourceDefinition:
+      return "resource-definition";
+    case EntityKind::kVolumeDefinition:
+      return "volume-definition";
+    case EntityKind::kReplica:
+      return "replica";
+    case EntityKind::kVolumeReplica:
+      return "volume-replica";
+    case EntityKind::kPeerLink:
+      return "peer-link";
+    case EntityKind::kPeerVolume:
+      return "peer-volume";
   }
   return "unknown";
 }
 
 std::string_view Name(Attribute attr) {
   switch (attr) {
-    case Attribute::kExists: return "exists";
-    case Attribute::kConnection: return "connection_status";
-    case Attribute::kSatelliteUp: return "satellite_up";
-    case Attribute::kNodeFlags: return "node_flags";
-    case Attribute::kFreeKib: return "free_kib";
-    case Attribute::kTotalKib: return "total_kib";
-    case Attribute::kSizeKib: return "size_kib";
-    case Attribute::kVolumeFlags: return "volume_flags";
-    case Attribute::kKind: return "kind";
-    case Attribute::kReplicaFlags: return "replica_flags";
-    case Attribute::kInUse: return "in_use";
-    case Attribute::kMayPromote: return "may_promote";
-    case Attribute::kPromotionScore: return "promotion_score";
-    case Attribute::kQuorum: return "quorum";
-    case Attribute::kDiskState: return "disk_state";
-    case Attribute::kDonePercentage: return "done_percentage";
-    case Attribute::kConnState: return "conn_state";
-    case Attribute::kReplState: return "repl_state";
+    case Attribute::kExists:
+      return "exists";
+    case Attribute::kConnection:
+      return "connection_status";
+    case Attribute::kSatelliteUp:
+      return "satellite_up";
+    case Attribute::kNodeFlags:
+      return "node_flags";
+    case Attribute::kFreeKib:
+      return "free_kib";
+    case Attribute::kTotalKib:
+      return "total_kib";
+    case Attribute::kSizeKib:
+      return "size_kib";
+    case Attribute::kVolumeFlags:
+      return "volume_flags";
+    case Attribute::kKind:
+      return "kind";
+    case Attribute::kReplicaFlags:
+      return "replica_flags";
+    case Attribute::kInUse:
+      return "in_use";
+    case Attribute::kMayPromote:
+      return "may_promote";
+    case Attribute::kPromotionScore:
+      return "promotion_score";
+    case Attribute::kQuorum:
+      return "quorum";
+    case Attribute::kDiskState:
+      return "disk_state";
+    case Attribute::kDonePercentage:
+      return "done_percentage";
+    case Attribute::kConnState:
+      return "conn_state";
+    case Attribute::kReplState:
+      return "repl_state";
   }
   return "unknown";
 }
@@ -116,9 +142,9 @@ std::string TraceLog::DigestHex() const {
 std::string RenderValue(Attribute attr, int64_t value) {
   if (value == kAbsent) return "-";
   static const char* const kNodeFlagNames[] = {"DELETE", "EVICTED", "EVACUATE"};
-  static const char* const kReplicaFlagNames[] = {"DELETE",         "DISK_ADD_REQUESTED",
-                                                  "DISK_ADDING",    "DISK_REMOVE_REQUESTED",
-                                                  "DISK_REMOVING",  "EVICTED"};
+  static const char* const kReplicaFlagNames[] = {"DELETE",        "DISK_ADD_REQUESTED",
+                                                  "DISK_ADDING",   "DISK_REMOVE_REQUESTED",
+                                                  "DISK_REMOVING", "EVICTED"};
   static const char* const kVolumeFlagNames[] = {"RESIZE", "DRBD_RESIZE", "DELETE"};
   switch (attr) {
     case Attribute::kExists:
@@ -127,8 +153,10 @@ std::string RenderValue(Attribute attr, int64_t value) {
     case Attribute::kMayPromote:
     case Attribute::kQuorum:
       return value ? "true" : "false";
-    case Attribute::kConnection: return std::string(Name(static_cast<NodeConnection>(value)));
-    case Attribute::kNodeFlags: return FlagNames(static_cast<uint64_t>(value), kNodeFlagNames, 3);
+    case Attribute::kConnection:
+      return std::string(Name(static_cast<NodeConnection>(value)));
+    case Attribute::kNodeFlags:
+      return FlagNames(static_cast<uint64_t>(value), kNodeFlagNames, 3);
     case Attribute::kReplicaFlags:
       return FlagNames(static_cast<uint64_t>(value), kReplicaFlagNames, 6);
     case Attribute::kVolumeFlags:
@@ -137,17 +165,22 @@ std::string RenderValue(Attribute attr, int64_t value) {
     case Attribute::kTotalKib:
     case Attribute::kSizeKib:
       return std::to_string(value) + "KiB";
-    case Attribute::kKind: return std::string(Name(static_cast<ReplicaKind>(value)));
-    case Attribute::kPromotionScore: return std::to_string(value);
-    case Attribute::kDiskState: return std::string(Name(static_cast<DiskState>(value)));
+    case Attribute::kKind:
+      return std::string(Name(static_cast<ReplicaKind>(value)));
+    case Attribute::kPromotionScore:
+      return std::to_string(value);
+    case Attribute::kDiskState:
+      return std::string(Name(static_cast<DiskState>(value)));
     case Attribute::kDonePercentage: {
       char buf[32];
       std::snprintf(buf, sizeof(buf), "%lld.%02lld%%", static_cast<long long>(value / 100),
                     static_cast<long long>(value % 100));
       return buf;
     }
-    case Attribute::kConnState: return std::string(Name(static_cast<ConnState>(value)));
-    case Attribute::kReplState: return std::string(Name(static_cast<ReplState>(value)));
+    case Attribute::kConnState:
+      return std::string(Name(static_cast<ConnState>(value)));
+    case Attribute::kReplState:
+      return std::string(Name(static_cast<ReplState>(value)));
   }
   return std::to_string(value);
 }
@@ -160,17 +193,23 @@ std::string RenderEntity(const Cluster& cluster, const EntityRef& e) {
     return i < cluster.rds.size() ? cluster.rds[i].name : "rd#" + std::to_string(i);
   };
   switch (e.kind) {
-    case EntityKind::kNode: return node(e.a);
+    case EntityKind::kNode:
+      return node(e.a);
     case EntityKind::kPool:
       if (e.a < cluster.pools.size()) {
         return node(cluster.pools[e.a].node) + "/" + cluster.pools[e.a].name;
       }
       return "pool#" + std::to_string(e.a);
-    case EntityKind::kResourceDefinition: return rd(e.a);
-    case EntityKind::kVolumeDefinition: return rd(e.a) + "/" + std::to_string(e.b);
-    case EntityKind::kReplica: return rd(e.a) + "/" + node(e.b);
-    case EntityKind::kVolumeReplica: return rd(e.a) + "/" + node(e.b) + "/" + std::to_string(e.c);
-    case EntityKind::kPeerLink: return rd(e.a) + "/" + node(e.b) + "/" + node(e.c);
+    case EntityKind::kResourceDefinition:
+      return rd(e.a);
+    case EntityKind::kVolumeDefinition:
+      return rd(e.a) + "/" + std::to_string(e.b);
+    case EntityKind::kReplica:
+      return rd(e.a) + "/" + node(e.b);
+    case EntityKind::kVolumeReplica:
+      return rd(e.a) + "/" + node(e.b) + "/" + std::to_string(e.c);
+    case EntityKind::kPeerLink:
+      return rd(e.a) + "/" + node(e.b) + "/" + node(e.c);
     case EntityKind::kPeerVolume:
       return rd(e.a) + "/" + node(e.b) + "/" + node(e.c) + "/" + std::to_string(e.d);
   }

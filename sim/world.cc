@@ -45,32 +45,32 @@ constexpr Duration kPingInt = seconds(10);
 constexpr Duration kPingTimeout = milliseconds(500);
 constexpr Duration kTimeout = seconds(6);
 constexpr Duration kConnectInt = seconds(10);
-constexpr Duration kStateStep = milliseconds(10);   // NetworkFailure -> Unconnected -> ...
+constexpr Duration kStateStep = milliseconds(10);  // NetworkFailure -> Unconnected -> ...
 constexpr Duration kReplicaRemoveDelay = milliseconds(500);
 
 enum Ev : uint16_t {
-  kEvLinkBreak,     // a = observer replica, b = lost peer replica
-  kEvLinkStep,      // a, b as above, c = next ConnState
-  kEvConnect,       // a, b = replicas to connect
-  kEvSyncStart,     // a = target, b = source
-  kEvSyncTick,      // a = target, b = resync generation
-  kEvNodeDown,      // a = node, b = crash generation: controller marks OFFLINE
-  kEvNodeUp,        // a = node, c = 0 CONNECTED / 1 ONLINE
-  kEvNodeBoot,      // a = node: DRBD comes up on a returning host
-  kEvNodeReturn,    // a = node: host back
-  kEvNodeShutdown,  // a = node: clean shutdown (reboot)
-  kEvReplicaUp,     // a = replica: a new replica's DRBD starts
-  kEvReplicaRemove, // a = replica
-  kEvResizeStep,    // a = rd, b = volume number, c = step
-  kEvToggleStep,    // a = replica, c = step
-  kEvHaFailover,    // a = rd
-  kEvFaultStart,    // a = fault index
-  kEvFaultEnd,      // a = fault index
-  kEvWorkload,      // a = workload kind
-  kEvPromote,       // a = rd, b = node (workload attach follow-up)
-  kEvDiskDetach,    // a = replica, c = step
-  kEvSplitPromote,  // a = rd
-  kEvSplitRecover,  // a = rd, b = victim replica
+  kEvLinkBreak,      // a = observer replica, b = lost peer replica
+  kEvLinkStep,       // a, b as above, c = next ConnState
+  kEvConnect,        // a, b = replicas to connect
+  kEvSyncStart,      // a = target, b = source
+  kEvSyncTick,       // a = target, b = resync generation
+  kEvNodeDown,       // a = node, b = crash generation: controller marks OFFLINE
+  kEvNodeUp,         // a = node, c = 0 CONNECTED / 1 ONLINE
+  kEvNodeBoot,       // a = node: DRBD comes up on a returning host
+  kEvNodeReturn,     // a = node: host back
+  kEvNodeShutdown,   // a = node: clean shutdown (reboot)
+  kEvReplicaUp,      // a = replica: a new replica's DRBD starts
+  kEvReplicaRemove,  // a = replica
+  kEvResizeStep,     // a = rd, b = volume number, c = step
+  kEvToggleStep,     // a = replica, c = step
+  kEvHaFailover,     // a = rd
+  kEvFaultStart,     // a = fault index
+  kEvFaultEnd,       // a = fault index
+  kEvWorkload,       // a = workload kind
+  kEvPromote,        // a = rd, b = node (workload attach follow-up)
+  kEvDiskDetach,     // a = replica, c = step
+  kEvSplitPromote,   // a = rd
+  kEvSplitRecover,   // a = rd, b = victim replica
 };
 
 enum WorkloadKind : uint32_t { kWlProvision, kWlDelete, kWlAttach, kWlDetach, kWlResize, kWlCount };
@@ -105,9 +105,8 @@ std::string UuidLike(Rng& rng) {
   const uint64_t hi = rng.Next();
   const uint64_t lo = rng.Next();
   char buf[40];
-  std::snprintf(buf, sizeof(buf), "%08x-%04x-4%03x-%04x-%012llx",
-                static_cast<unsigned>(hi >> 32), static_cast<unsigned>((hi >> 16) & 0xffff),
-                static_cast<unsigned>(hi & 0xfff),
+  std::snprintf(buf, sizeof(buf), "%08x-%04x-4%03x-%04x-%012llx", static_cast<unsigned>(hi >> 32),
+                static_cast<unsigned>((hi >> 16) & 0xffff), static_cast<unsigned>(hi & 0xfff),
                 static_cast<unsigned>(0x8000 | ((lo >> 48) & 0x3fff)),
                 static_cast<unsigned long long>(lo & 0xffffffffffffULL));
   return buf;
@@ -216,8 +215,8 @@ OpMessage Msg(Severity severity, int code, std::string message, std::string rd =
 
 OpResult Fail(int code, std::string message, std::string rd = "", std::string node = "") {
   OpResult r;
-  r.messages.push_back(Msg(Severity::kError, code, std::move(message), std::move(rd),
-                           std::move(node)));
+  r.messages.push_back(
+      Msg(Severity::kError, code, std::move(message), std::move(rd), std::move(node)));
   return r;
 }
 
@@ -319,8 +318,8 @@ class WorldImpl final : public World {
                                std::optional<std::vector<std::string>> pool_names) override;
   OpResult CreateResourceDefinition(std::string_view name, std::string_view group) override;
   OpResult DeleteResourceDefinition(std::string_view name) override;
-  OpResult CreateVolumeDefinition(std::string_view rd, Kib size_kib,
-                                  std::optional<uint32_t> number, uint32_t* number_out) override;
+  OpResult CreateVolumeDefinition(std::string_view rd, Kib size_kib, std::optional<uint32_t> number,
+                                  uint32_t* number_out) override;
   OpResult DeleteVolumeDefinition(std::string_view rd, uint32_t number) override;
   OpResult ResizeVolumeDefinition(std::string_view rd, uint32_t number, Kib size_kib) override;
   OpResult CreateReplica(std::string_view rd, std::string_view node, ReplicaKind kind,
@@ -355,8 +354,7 @@ class WorldImpl final : public World {
     const int64_t l = Scaled(lo), h = Scaled(hi);
     return h <= l ? l : rng.UniformInt(l, h);
   }
-  void Schedule(int64_t delay_ns, uint16_t type, uint32_t a = 0, uint32_t b = 0,
-                uint16_t c = 0) {
+  void Schedule(int64_t delay_ns, uint16_t type, uint32_t a = 0, uint32_t b = 0, uint16_t c = 0) {
     Event e;
     e.time_ns = now_ + std::max<int64_t>(delay_ns, 0);
     e.a = a;
@@ -545,7 +543,8 @@ class WorldImpl final : public World {
   }
   bool Attached(ReplicaIndex r) const {
     const Replica& x = c_.replicas[r];
-    if (x.kind != ReplicaKind::kDiskful || x.volumes.empty()) return x.kind == ReplicaKind::kDiskful;
+    if (x.kind != ReplicaKind::kDiskful || x.volumes.empty())
+      return x.kind == ReplicaKind::kDiskful;
     const DiskState d = x.volumes[0].disk;
     return d != DiskState::kDiskless && d != DiskState::kFailed && d != DiskState::kDetaching;
   }
@@ -734,8 +733,8 @@ bool WorldImpl::HasQuorum(ReplicaIndex r) const {
     if (q != r && connected) {
       // A connected peer whose disk is known not to hold good data does not vote.
       const DiskState d = x.volumes.empty() ? DiskState::kUpToDate : x.volumes[0].disk;
-      if (d == DiskState::kOutdated || d == DiskState::kInconsistent ||
-          d == DiskState::kDiskless || d == DiskState::kFailed) {
+      if (d == DiskState::kOutdated || d == DiskState::kInconsistent || d == DiskState::kDiskless ||
+          d == DiskState::kFailed) {
         diskless_peer = diskless_peer || d == DiskState::kDiskless || d == DiskState::kFailed;
         continue;
       }
@@ -857,7 +856,8 @@ void WorldImpl::BreakSide(ReplicaIndex r, ReplicaIndex peer, ConnState first, bo
     PutConn(r, k, ConnState::kUnconnected);
     PutConn(r, k, ConnState::kConnecting);
   } else {
-    Schedule(Scaled(kStateStep), kEvLinkStep, r, peer, static_cast<uint16_t>(ConnState::kUnconnected));
+    Schedule(Scaled(kStateStep), kEvLinkStep, r, peer,
+             static_cast<uint16_t>(ConnState::kUnconnected));
   }
 }
 
@@ -879,7 +879,8 @@ void WorldImpl::OnLinkStep(ReplicaIndex r, ReplicaIndex peer, ConnState next) {
       (cur == ConnState::kNetworkFailure || cur == ConnState::kBrokenPipe ||
        cur == ConnState::kTimeout || cur == ConnState::kDisconnecting)) {
     PutConn(r, k, ConnState::kUnconnected);
-    Schedule(Scaled(kStateStep), kEvLinkStep, r, peer, static_cast<uint16_t>(ConnState::kConnecting));
+    Schedule(Scaled(kStateStep), kEvLinkStep, r, peer,
+             static_cast<uint16_t>(ConnState::kConnecting));
   } else if (next == ConnState::kConnecting && cur == ConnState::kUnconnected) {
     PutConn(r, k, ConnState::kConnecting);
     if (Running(peer) && CanTalk(c_.replicas[r].node, c_.replicas[peer].node)) {
@@ -937,8 +938,10 @@ void WorldImpl::OnConnect(ReplicaIndex a, ReplicaIndex b) {
     } else if (da.uuid[0] == db.uuid[0]) {
       // Same data: the one that thought itself outdated is UpToDate again.
       const bool a_good = UpToDate(a), b_good = UpToDate(b);
-      if (!a_good && ra.volumes[0].disk != DiskState::kInconsistent) PutDiskAll(a, DiskState::kUpToDate);
-      if (!b_good && rb.volumes[0].disk != DiskState::kInconsistent) PutDiskAll(b, DiskState::kUpToDate);
+      if (!a_good && ra.volumes[0].disk != DiskState::kInconsistent)
+        PutDiskAll(a, DiskState::kUpToDate);
+      if (!b_good && rb.volumes[0].disk != DiskState::kInconsistent)
+        PutDiskAll(b, DiskState::kUpToDate);
     } else if (da.uuid[1] == db.uuid[0] || da.uuid[2] == db.uuid[0]) {
       source = a, target = b;
     } else if (db.uuid[1] == da.uuid[0] || db.uuid[2] == da.uuid[0]) {
@@ -983,7 +986,8 @@ void WorldImpl::OnSyncStart(ReplicaIndex target, ReplicaIndex source) {
   if (ks < 0 || kt < 0) return;
   Replica& t = c_.replicas[target];
   Replica& s = c_.replicas[source];
-  if (s.peers[ks].conn != ConnState::kConnected || t.peers[kt].conn != ConnState::kConnected) return;
+  if (s.peers[ks].conn != ConnState::kConnected || t.peers[kt].conn != ConnState::kConnected)
+    return;
   if (s.volumes.empty() || s.volumes[0].repl[ks] != ReplState::kWFBitMapS) return;
   const RdIndex rd = t.rd;
   const auto& vols = c_.rds[rd].volumes;
@@ -992,8 +996,10 @@ void WorldImpl::OnSyncStart(ReplicaIndex target, ReplicaIndex source) {
   int64_t behind_since = now_;
   const ReplicaData& ds = rdata_[source];
   const ReplicaData& dt = rdata_[target];
-  if (ds.uuid[1] == dt.uuid[0]) behind_since = ds.born[0];
-  else if (ds.uuid[2] == dt.uuid[0]) behind_since = ds.born[1];
+  if (ds.uuid[1] == dt.uuid[0])
+    behind_since = ds.born[0];
+  else if (ds.uuid[2] == dt.uuid[0])
+    behind_since = ds.born[1];
   const double elapsed_unscaled_s =
       static_cast<double>(std::max<int64_t>(now_ - behind_since, 0)) / 1e9 / scale_;
   Resync rs;
@@ -1009,9 +1015,9 @@ void WorldImpl::OnSyncStart(ReplicaIndex target, ReplicaIndex source) {
                                            : vols[vi].size_kib);
       dirty_kib = std::min(dirty_kib, static_cast<double>(dt.full_sync_kib));
     } else {
-      dirty_kib = std::min(static_cast<double>(vols[vi].size_kib),
-                           std::max(64.0, elapsed_unscaled_s *
-                                              static_cast<double>(spec_.cluster.write_rate_kib)));
+      dirty_kib = std::min(
+          static_cast<double>(vols[vi].size_kib),
+          std::max(64.0, elapsed_unscaled_s * static_cast<double>(spec_.cluster.write_rate_kib)));
     }
     const double seconds_unscaled =
         dirty_kib / static_cast<double>(std::max<Kib>(spec_.cluster.resync_rate_kib, 1));
@@ -1090,9 +1096,7 @@ void WorldImpl::CrashNode(NodeIndex n) {
   }
 }
 
-void WorldImpl::ReturnNode(NodeIndex n, int64_t delay) {
-  Schedule(delay, kEvNodeReturn, n);
-}
+void WorldImpl::ReturnNode(NodeIndex n, int64_t delay) { Schedule(delay, kEvNodeReturn, n); }
 
 void WorldImpl::BootNode(NodeIndex n) {
   if (!Up(n)) return;
@@ -1165,7 +1169,8 @@ void WorldImpl::OnHaFailover(RdIndex rd) {
     if (!Running(r) || !Online(x.node) || !x.may_promote) continue;
     if (x.kind == ReplicaKind::kTieBreaker) continue;
     if (best == kNoIndex || x.promotion_score > c_.replicas[best].promotion_score ||
-        (x.promotion_score == c_.replicas[best].promotion_score && x.node < c_.replicas[best].node)) {
+        (x.promotion_score == c_.replicas[best].promotion_score &&
+         x.node < c_.replicas[best].node)) {
       best = r;
     }
   }
@@ -1236,11 +1241,21 @@ void WorldImpl::DetachDisk(ReplicaIndex r, uint16_t step) {
 
 void WorldImpl::Dispatch(const Event& e) {
   switch (e.type) {
-    case kEvLinkBreak: OnLinkBreak(e.a, e.b); break;
-    case kEvLinkStep: OnLinkStep(e.a, e.b, static_cast<ConnState>(e.c)); break;
-    case kEvConnect: OnConnect(e.a, e.b); break;
-    case kEvSyncStart: OnSyncStart(e.a, e.b); break;
-    case kEvSyncTick: OnSyncTick(e.a, e.b); break;
+    case kEvLinkBreak:
+      OnLinkBreak(e.a, e.b);
+      break;
+    case kEvLinkStep:
+      OnLinkStep(e.a, e.b, static_cast<ConnState>(e.c));
+      break;
+    case kEvConnect:
+      OnConnect(e.a, e.b);
+      break;
+    case kEvSyncStart:
+      OnSyncStart(e.a, e.b);
+      break;
+    case kEvSyncTick:
+      OnSyncTick(e.a, e.b);
+      break;
     case kEvNodeDown:
       if (c_.nodes[e.a].alive && !ControllerReaches(e.a)) {
         PutNodeConn(e.a, NodeConnection::kOffline);
@@ -1257,7 +1272,9 @@ void WorldImpl::Dispatch(const Event& e) {
         if (e.b == 1) Schedule(Scaled(milliseconds(500)), kEvNodeBoot, e.a);
       }
       break;
-    case kEvNodeBoot: BootNode(e.a); break;
+    case kEvNodeBoot:
+      BootNode(e.a);
+      break;
     case kEvNodeReturn:
       if (!c_.nodes[e.a].alive || c_.nodes[e.a].satellite_up) break;
       PutSatUp(e.a, true);
@@ -1322,9 +1339,11 @@ void WorldImpl::Dispatch(const Event& e) {
       if (vi == def.volumes.size()) break;
       for (ReplicaIndex r : def.replicas) {
         if (e.c == 0) {
-          PutVolFlags(r, vi, (c_.replicas[r].volumes[vi].flags & ~kVolumeResize) | kVolumeDrbdResize);
+          PutVolFlags(r, vi,
+                      (c_.replicas[r].volumes[vi].flags & ~kVolumeResize) | kVolumeDrbdResize);
         } else {
-          PutVolFlags(r, vi, c_.replicas[r].volumes[vi].flags & ~(kVolumeResize | kVolumeDrbdResize));
+          PutVolFlags(r, vi,
+                      c_.replicas[r].volumes[vi].flags & ~(kVolumeResize | kVolumeDrbdResize));
         }
       }
       if (e.c == 0) {
@@ -1379,10 +1398,18 @@ void WorldImpl::Dispatch(const Event& e) {
       }
       break;
     }
-    case kEvHaFailover: OnHaFailover(e.a); break;
-    case kEvFaultStart: OnFaultStart(e.a); break;
-    case kEvFaultEnd: OnFaultEnd(e.a); break;
-    case kEvWorkload: OnWorkload(e.a); break;
+    case kEvHaFailover:
+      OnHaFailover(e.a);
+      break;
+    case kEvFaultStart:
+      OnFaultStart(e.a);
+      break;
+    case kEvFaultEnd:
+      OnFaultEnd(e.a);
+      break;
+    case kEvWorkload:
+      OnWorkload(e.a);
+      break;
     case kEvPromote: {
       const ReplicaIndex r = FindReplica(e.a, e.b);
       if (r == kNoIndex || !c_.rds[e.a].alive) {
@@ -1399,7 +1426,9 @@ void WorldImpl::Dispatch(const Event& e) {
       }
       break;
     }
-    case kEvDiskDetach: DetachDisk(e.a, e.c); break;
+    case kEvDiskDetach:
+      DetachDisk(e.a, e.c);
+      break;
     case kEvSplitPromote: {
       const RdIndex rd = e.a;
       if (!c_.rds[rd].alive) break;
@@ -1497,8 +1526,7 @@ void WorldImpl::AddVolume(RdIndex rd, uint32_t number, Kib size_kib, bool genera
     x.volumes.push_back(std::move(v));
     (void)generating;
     Rec(VolRef(r, vi), Attribute::kExists, kAbsent, 1);
-    Rec(VolRef(r, vi), Attribute::kDiskState, kAbsent,
-        static_cast<int64_t>(x.volumes[vi].disk));
+    Rec(VolRef(r, vi), Attribute::kDiskState, kAbsent, static_cast<int64_t>(x.volumes[vi].disk));
     if (x.kind == ReplicaKind::kDiskful) {
       const bool thin = c_.pools[x.pool].thin();
       const Kib alloc = thin ? 0 : size_kib;
@@ -1541,7 +1569,8 @@ ReplicaIndex WorldImpl::AddReplica(RdIndex rd, NodeIndex node, PoolIndex pool, R
   while (used & (1u << id)) ++id;
   x.drbd_node_id = id;
   x.peers.reserve(def.replicas.size());
-  for (ReplicaIndex q : def.replicas) x.peers.push_back({c_.replicas[q].node, ConnState::kConnecting});
+  for (ReplicaIndex q : def.replicas)
+    x.peers.push_back({c_.replicas[q].node, ConnState::kConnecting});
   x.volumes.resize(def.volumes.size());
   for (size_t vi = 0; vi < def.volumes.size(); ++vi) {
     VolumeReplica& v = x.volumes[vi];
@@ -1573,7 +1602,8 @@ ReplicaIndex WorldImpl::AddReplica(RdIndex rd, NodeIndex node, PoolIndex pool, R
   for (size_t k = 0; k < def.replicas.size(); ++k) {
     const ReplicaIndex q = def.replicas[k];
     Rec(LinkRef(r, k), Attribute::kExists, kAbsent, 1);
-    Rec(LinkRef(r, k), Attribute::kConnState, kAbsent, static_cast<int64_t>(ConnState::kConnecting));
+    Rec(LinkRef(r, k), Attribute::kConnState, kAbsent,
+        static_cast<int64_t>(ConnState::kConnecting));
     Replica& y = c_.replicas[q];
     y.peers.push_back({node, ConnState::kConnecting});
     for (auto& v : y.volumes) v.repl.push_back(ReplState::kOff);
@@ -1658,7 +1688,8 @@ void WorldImpl::RemoveRdIfDone(RdIndex rd) {
   UpdateInUseSet(rd);
 }
 
-// --- Generator ------------------------------------------------------------------------------------
+// --- Generator
+// ------------------------------------------------------------------------------------
 
 Status WorldImpl::Generate() {
   const ClusterSpec& cs = spec_.cluster;
@@ -1788,7 +1819,8 @@ Status WorldImpl::Generate() {
     if (cs.in_use_fraction > 0 && rng_gen_.Bernoulli(cs.in_use_fraction)) {
       ReplicaIndex primary;
       if (cs.diskless_clients > 0) {
-        const NodeIndex n = static_cast<NodeIndex>(cs.nodes + rng_gen_.Uniform(cs.diskless_clients));
+        const NodeIndex n =
+            static_cast<NodeIndex>(cs.nodes + rng_gen_.Uniform(cs.diskless_clients));
         primary = AddReplica(rd, n, kNoIndex, ReplicaKind::kDiskless, true);
       } else {
         primary = c_.rds[rd].replicas[rng_gen_.Uniform(cs.replicas)];
@@ -1855,8 +1887,7 @@ OpResult WorldImpl::CreateNode(std::string_view name, NodeType type, std::string
   }
   uint32_t ip = 0;
   if (!ParseIpv4(ipv4, &ip)) {
-    return Fail(rc::kInvalidName, "Invalid IP address '" + std::string(ipv4) + "'", "",
-                name_s);
+    return Fail(rc::kInvalidName, "Invalid IP address '" + std::string(ipv4) + "'", "", name_s);
   }
   const NodeIndex n = static_cast<NodeIndex>(c_.nodes.size());
   Node node;
@@ -1876,8 +1907,8 @@ OpResult WorldImpl::CreateNode(std::string_view name, NodeType type, std::string
   Rec({EntityKind::kPool, static_cast<uint32_t>(c_.pools.size())}, Attribute::kExists, kAbsent, 1);
   c_.pools.push_back(std::move(p));
   OpResult res;
-  res.messages.push_back(Msg(Severity::kSuccess, rc::kCreated,
-                             "New node '" + name_s + "' registered.", "", name_s));
+  res.messages.push_back(
+      Msg(Severity::kSuccess, rc::kCreated, "New node '" + name_s + "' registered.", "", name_s));
   return res;
 }
 
@@ -1899,8 +1930,8 @@ OpResult WorldImpl::DeleteNode(std::string_view name) {
   c_.nodes[n].alive = false;
   node_by_name_.erase(FoldName(name));
   OpResult res;
-  res.messages.push_back(Msg(Severity::kSuccess, rc::kDeleted,
-                             "Node '" + name_s + "' deleted.", "", name_s));
+  res.messages.push_back(
+      Msg(Severity::kSuccess, rc::kDeleted, "Node '" + name_s + "' deleted.", "", name_s));
   return res;
 }
 
@@ -1909,14 +1940,14 @@ OpResult WorldImpl::CreateStoragePool(std::string_view node, std::string_view po
   OpScope scope(this, "api:create-storage-pool");
   const std::string pool_s(pool), node_s(node);
   if (std::string err = NameCheck(pool, 3, 48, "_", "_-"); !err.empty()) {
-    return Fail(rc::kInvalidName, "Invalid storage pool name '" + pool_s + "': " + err, "",
-                node_s);
+    return Fail(rc::kInvalidName, "Invalid storage pool name '" + pool_s + "': " + err, "", node_s);
   }
   const NodeIndex n = FindNode(node);
   if (n == kNoIndex) return Fail(rc::kNotFoundNode, "Node '" + node_s + "' not found.", "", node_s);
   if (FindPool(n, pool) != kNoIndex) {
-    return Fail(rc::kExistsStorPool, "Storage pool '" + pool_s + "' on node '" + node_s +
-                                         "' already exists.", "", node_s);
+    return Fail(rc::kExistsStorPool,
+                "Storage pool '" + pool_s + "' on node '" + node_s + "' already exists.", "",
+                node_s);
   }
   const PoolIndex p = static_cast<PoolIndex>(c_.pools.size());
   StoragePool sp;
@@ -1931,9 +1962,9 @@ OpResult WorldImpl::CreateStoragePool(std::string_view node, std::string_view po
   Rec({EntityKind::kPool, p}, Attribute::kTotalKib, kAbsent, static_cast<int64_t>(total_kib));
   Rec({EntityKind::kPool, p}, Attribute::kFreeKib, kAbsent, static_cast<int64_t>(total_kib));
   OpResult res;
-  res.messages.push_back(Msg(Severity::kSuccess, rc::kCreated,
-                             "Successfully created storage pool '" + pool_s + "' on node '" +
-                                 node_s + "'.", "", node_s));
+  res.messages.push_back(Msg(
+      Severity::kSuccess, rc::kCreated,
+      "Successfully created storage pool '" + pool_s + "' on node '" + node_s + "'.", "", node_s));
   return res;
 }
 
@@ -1957,8 +1988,8 @@ OpResult WorldImpl::CreateResourceGroup(std::string_view name, int place_count,
   group_by_name_.emplace(FoldName(name), static_cast<GroupIndex>(c_.groups.size()));
   c_.groups.push_back(std::move(g));
   OpResult res;
-  res.messages.push_back(Msg(Severity::kSuccess, rc::kCreated,
-                             "New resource group '" + name_s + "' created."));
+  res.messages.push_back(
+      Msg(Severity::kSuccess, rc::kCreated, "New resource group '" + name_s + "' created."));
   return res;
 }
 
@@ -1993,8 +2024,7 @@ OpResult WorldImpl::CreateResourceDefinition(std::string_view name, std::string_
                 name_s);
   }
   if (FindResourceDefinition(name) != kNoIndex) {
-    return Fail(rc::kExistsRscDfn, "Resource definition '" + name_s + "' already exists.",
-                name_s);
+    return Fail(rc::kExistsRscDfn, "Resource definition '" + name_s + "' already exists.", name_s);
   }
   const GroupIndex g = group.empty() ? 0 : FindResourceGroup(group);
   if (g == kNoIndex) {
@@ -2017,8 +2047,9 @@ OpResult WorldImpl::DeleteResourceDefinition(std::string_view name) {
   }
   for (ReplicaIndex r : c_.rds[rd].replicas) {
     if (c_.replicas[r].in_use) {
-      return Fail(rc::kInUse, "Resource '" + name_s + "' is still in use on node '" +
-                                  c_.nodes[c_.replicas[r].node].name + "'.",
+      return Fail(rc::kInUse,
+                  "Resource '" + name_s + "' is still in use on node '" +
+                      c_.nodes[c_.replicas[r].node].name + "'.",
                   name_s, c_.nodes[c_.replicas[r].node].name);
     }
   }
@@ -2041,8 +2072,7 @@ OpResult WorldImpl::DeleteResourceDefinition(std::string_view name) {
 }
 
 OpResult WorldImpl::CreateVolumeDefinition(std::string_view rd_name, Kib size_kib,
-                                           std::optional<uint32_t> number,
-                                           uint32_t* number_out) {
+                                           std::optional<uint32_t> number, uint32_t* number_out) {
   OpScope scope(this, "api:create-volume-definition");
   const std::string name_s(rd_name);
   const RdIndex rd = FindResourceDefinition(rd_name);
@@ -2058,8 +2088,10 @@ OpResult WorldImpl::CreateVolumeDefinition(std::string_view rd_name, Kib size_ki
     nr = *number;
     for (const auto& v : def.volumes) {
       if (v.number == nr) {
-        return Fail(rc::kExistsVlmDfn, "Volume definition " + std::to_string(nr) + " of '" +
-                                           name_s + "' already exists.", name_s);
+        return Fail(
+            rc::kExistsVlmDfn,
+            "Volume definition " + std::to_string(nr) + " of '" + name_s + "' already exists.",
+            name_s);
       }
     }
   } else {
@@ -2072,9 +2104,9 @@ OpResult WorldImpl::CreateVolumeDefinition(std::string_view rd_name, Kib size_ki
   for (ReplicaIndex r : def.replicas) {
     const Replica& x = c_.replicas[r];
     if (x.kind == ReplicaKind::kDiskful && !c_.pools[x.pool].CanFit(size_kib)) {
-      return Fail(rc::kNotEnoughFreeSpace, "Not enough free space in storage pool '" +
-                                               c_.pools[x.pool].name + "' on node '" +
-                                               c_.nodes[x.node].name + "'.",
+      return Fail(rc::kNotEnoughFreeSpace,
+                  "Not enough free space in storage pool '" + c_.pools[x.pool].name +
+                      "' on node '" + c_.nodes[x.node].name + "'.",
                   name_s, c_.nodes[x.node].name);
     }
   }
@@ -2101,8 +2133,9 @@ OpResult WorldImpl::DeleteVolumeDefinition(std::string_view rd_name, uint32_t nu
     if (def.volumes[i].number == number) vi = i;
   }
   if (vi == def.volumes.size()) {
-    return Fail(rc::kNotFoundVlmDfn, "Volume definition " + std::to_string(number) + " of '" +
-                                         name_s + "' not found.", name_s);
+    return Fail(rc::kNotFoundVlmDfn,
+                "Volume definition " + std::to_string(number) + " of '" + name_s + "' not found.",
+                name_s);
   }
   for (ReplicaIndex r : def.replicas) {
     Replica& x = c_.replicas[r];
@@ -2143,8 +2176,9 @@ OpResult WorldImpl::ResizeIndex(RdIndex rd, uint32_t number, Kib size_kib) {
     if (def.volumes[i].number == number) vi = i;
   }
   if (vi == def.volumes.size()) {
-    return Fail(rc::kNotFoundVlmDfn, "Volume definition " + std::to_string(number) + " of '" +
-                                         name + "' not found.", name);
+    return Fail(rc::kNotFoundVlmDfn,
+                "Volume definition " + std::to_string(number) + " of '" + name + "' not found.",
+                name);
   }
   const Kib old_size = def.volumes[vi].size_kib;
   if (size_kib == old_size) {
@@ -2154,8 +2188,10 @@ OpResult WorldImpl::ResizeIndex(RdIndex rd, uint32_t number, Kib size_kib) {
     return res;
   }
   if (size_kib < old_size || size_kib > (Kib{1} << 42)) {
-    return Fail(rc::kInvalidVolumeSize, "Invalid volume size " + std::to_string(size_kib) +
-                                            " (shrinking is not supported here).", name);
+    return Fail(
+        rc::kInvalidVolumeSize,
+        "Invalid volume size " + std::to_string(size_kib) + " (shrinking is not supported here).",
+        name);
   }
   for (ReplicaIndex r : def.replicas) {
     const Replica& x = c_.replicas[r];
@@ -2171,9 +2207,9 @@ OpResult WorldImpl::ResizeIndex(RdIndex rd, uint32_t number, Kib size_kib) {
   for (ReplicaIndex r : def.replicas) {
     const Replica& x = c_.replicas[r];
     if (x.kind == ReplicaKind::kDiskful && !c_.pools[x.pool].CanFit(delta)) {
-      return Fail(rc::kNotEnoughFreeSpace, "Not enough free space in storage pool '" +
-                                               c_.pools[x.pool].name + "' on node '" +
-                                               c_.nodes[x.node].name + "' to grow the volume.",
+      return Fail(rc::kNotEnoughFreeSpace,
+                  "Not enough free space in storage pool '" + c_.pools[x.pool].name +
+                      "' on node '" + c_.nodes[x.node].name + "' to grow the volume.",
                   name, c_.nodes[x.node].name);
     }
   }
@@ -2208,10 +2244,11 @@ OpResult WorldImpl::CreateReplica(std::string_view rd_name, std::string_view nod
     return Fail(rc::kNotFoundRscDfn, "Resource definition '" + rd_s + "' not found.", rd_s);
   }
   const NodeIndex n = FindNode(node_name);
-  if (n == kNoIndex) return Fail(rc::kNotFoundNode, "Node '" + node_s + "' not found.", rd_s, node_s);
+  if (n == kNoIndex)
+    return Fail(rc::kNotFoundNode, "Node '" + node_s + "' not found.", rd_s, node_s);
   if (FindReplica(rd, n) != kNoIndex) {
-    return Fail(rc::kExistsRsc, "Resource '" + rd_s + "' on node '" + node_s +
-                                    "' already exists.", rd_s, node_s);
+    return Fail(rc::kExistsRsc, "Resource '" + rd_s + "' on node '" + node_s + "' already exists.",
+                rd_s, node_s);
   }
   PoolIndex pool = kNoIndex;
   if (kind == ReplicaKind::kDiskful) {
@@ -2219,13 +2256,15 @@ OpResult WorldImpl::CreateReplica(std::string_view rd_name, std::string_view nod
     if (!pool_name.empty()) {
       pool = FindPool(n, pool_name);
       if (pool == kNoIndex || c_.pools[pool].diskless()) {
-        return Fail(rc::kNotFoundStorPool, "Storage pool '" + std::string(pool_name) +
-                                               "' not found on node '" + node_s + "'.",
-                    rd_s, node_s);
+        return Fail(
+            rc::kNotFoundStorPool,
+            "Storage pool '" + std::string(pool_name) + "' not found on node '" + node_s + "'.",
+            rd_s, node_s);
       }
       if (!c_.pools[pool].CanFit(size)) {
-        return Fail(rc::kNotEnoughFreeSpace, "Not enough free space in storage pool '" +
-                                                 c_.pools[pool].name + "'.", rd_s, node_s);
+        return Fail(rc::kNotEnoughFreeSpace,
+                    "Not enough free space in storage pool '" + c_.pools[pool].name + "'.", rd_s,
+                    node_s);
       }
     } else {
       pool = BestPool(n, c_.groups[c_.rds[rd].group].pool_names, size);
@@ -2241,8 +2280,7 @@ OpResult WorldImpl::CreateReplica(std::string_view rd_name, std::string_view nod
   OpResult res;
   if (!Online(n)) {
     res.messages.push_back(Msg(Severity::kWarning, rc::kWarnNotConnected,
-                               "No active connection to satellite '" + node_s + "'", rd_s,
-                               node_s));
+                               "No active connection to satellite '" + node_s + "'", rd_s, node_s));
   }
   res.messages.push_back(Msg(Severity::kSuccess, rc::kCreated,
                              "Created resource '" + rd_s + "' on '" + node_s + "'", rd_s, node_s));
@@ -2257,7 +2295,8 @@ OpResult WorldImpl::DeleteReplica(std::string_view rd_name, std::string_view nod
     return Fail(rc::kNotFoundRscDfn, "Resource definition '" + rd_s + "' not found.", rd_s);
   }
   const NodeIndex n = FindNode(node_name);
-  if (n == kNoIndex) return Fail(rc::kNotFoundNode, "Node '" + node_s + "' not found.", rd_s, node_s);
+  if (n == kNoIndex)
+    return Fail(rc::kNotFoundNode, "Node '" + node_s + "' not found.", rd_s, node_s);
   const ReplicaIndex r = FindReplica(rd, n);
   if (r == kNoIndex) {
     return Fail(rc::kNotFoundRsc, "Resource '" + rd_s + "' on '" + node_s + "' not found.", rd_s,
@@ -2296,20 +2335,20 @@ OpResult WorldImpl::AutoPlaceIndex(RdIndex rd, const AutoPlaceRequest& request) 
   const ResourceGroup& group = c_.groups[c_.rds[rd].group];
   int place_count = request.place_count > 0 ? request.place_count : group.place_count;
   if (place_count < 1 || place_count > 32) {
-    return Fail(rc::kInvalidPlaceCount, "Invalid place count " + std::to_string(place_count),
-                name);
+    return Fail(rc::kInvalidPlaceCount, "Invalid place count " + std::to_string(place_count), name);
   }
   int diskful = 0;
   for (ReplicaIndex r : c_.rds[rd].replicas) {
     diskful += c_.replicas[r].kind == ReplicaKind::kDiskful;
   }
-  const int need = request.additional_place_count > 0 ? request.additional_place_count
-                                                      : place_count - diskful;
+  const int need =
+      request.additional_place_count > 0 ? request.additional_place_count : place_count - diskful;
   OpResult res;
   if (need <= 0) {
-    res.messages.push_back(Msg(Severity::kInfo, rc::kCreated,
-                               "Resource '" + name + "' is already placed on " +
-                                   std::to_string(diskful) + " nodes", name));
+    res.messages.push_back(
+        Msg(Severity::kInfo, rc::kCreated,
+            "Resource '" + name + "' is already placed on " + std::to_string(diskful) + " nodes",
+            name));
     return res;
   }
   const std::vector<std::string>& pools =
@@ -2355,9 +2394,10 @@ OpResult WorldImpl::AutoPlaceIndex(RdIndex rd, const AutoPlaceRequest& request) 
     AddReplica(rd, n, p, ReplicaKind::kDiskful, fresh);
     used += (used.empty() ? "'" : ", '") + c_.nodes[n].name + "' (" + c_.pools[p].name + ")";
   }
-  res.messages.push_back(Msg(Severity::kSuccess, rc::kCreated,
-                             "Resource '" + name + "' successfully autoplaced on " +
-                                 std::to_string(need) + " nodes", name));
+  res.messages.push_back(
+      Msg(Severity::kSuccess, rc::kCreated,
+          "Resource '" + name + "' successfully autoplaced on " + std::to_string(need) + " nodes",
+          name));
   res.messages.back().details = "Used nodes (storage pool name): " + used;
   for (const auto& [score, p] : candidates) {
     const std::string& nn = c_.nodes[c_.pools[p].node].name;
@@ -2373,9 +2413,10 @@ OpResult WorldImpl::AutoPlaceIndex(RdIndex rd, const AutoPlaceRequest& request) 
     for (NodeIndex n = 0; n < c_.nodes.size(); ++n) {
       if (!Online(n) || FindReplica(rd, n) != kNoIndex) continue;
       AddReplica(rd, n, kNoIndex, ReplicaKind::kTieBreaker, fresh);
-      res.messages.push_back(Msg(Severity::kInfo, 10003,
-                                 "Tie breaker resource '" + name + "' created on " +
-                                     c_.nodes[n].name, name, c_.nodes[n].name));
+      res.messages.push_back(
+          Msg(Severity::kInfo, 10003,
+              "Tie breaker resource '" + name + "' created on " + c_.nodes[n].name, name,
+              c_.nodes[n].name));
       break;
     }
   }
@@ -2397,7 +2438,8 @@ OpResult WorldImpl::MakeAvailable(std::string_view rd_name, std::string_view nod
     return Fail(rc::kNotFoundRscDfn, "Resource definition '" + rd_s + "' not found.", rd_s);
   }
   const NodeIndex n = FindNode(node_name);
-  if (n == kNoIndex) return Fail(rc::kNotFoundNode, "Node '" + node_s + "' not found.", rd_s, node_s);
+  if (n == kNoIndex)
+    return Fail(rc::kNotFoundNode, "Node '" + node_s + "' not found.", rd_s, node_s);
   const ReplicaIndex r = FindReplica(rd, n);
   OpResult res;
   if (r != kNoIndex) {
@@ -2428,7 +2470,8 @@ OpResult WorldImpl::ToggleDisk(std::string_view rd_name, std::string_view node_n
     return Fail(rc::kNotFoundRscDfn, "Resource definition '" + rd_s + "' not found.", rd_s);
   }
   const NodeIndex n = FindNode(node_name);
-  if (n == kNoIndex) return Fail(rc::kNotFoundNode, "Node '" + node_s + "' not found.", rd_s, node_s);
+  if (n == kNoIndex)
+    return Fail(rc::kNotFoundNode, "Node '" + node_s + "' not found.", rd_s, node_s);
   const ReplicaIndex r = FindReplica(rd, n);
   if (r == kNoIndex) {
     return Fail(rc::kNotFoundRsc, "Resource '" + rd_s + "' on '" + node_s + "' not found.", rd_s,
@@ -2439,19 +2482,20 @@ OpResult WorldImpl::ToggleDisk(std::string_view rd_name, std::string_view node_n
   if (!Online(n)) {
     // LINSTOR-API.md 6.6: toggle-disk on a lost node does not start; only the warning.
     res.messages.push_back(Msg(Severity::kWarning, rc::kWarnNotConnected,
-                               "No active connection to satellite '" + node_s + "'", rd_s,
-                               node_s));
+                               "No active connection to satellite '" + node_s + "'", rd_s, node_s));
     return res;
   }
   if (x.flags & (kReplicaDiskAddRequested | kReplicaDiskAdding | kReplicaDiskRemoveRequested |
                  kReplicaDiskRemoving)) {
-    return Fail(rc::kRscBusy, "Resource '" + rd_s + "' on '" + node_s +
-                                  "' is already toggling its disk.", rd_s, node_s);
+    return Fail(rc::kRscBusy,
+                "Resource '" + rd_s + "' on '" + node_s + "' is already toggling its disk.", rd_s,
+                node_s);
   }
   if (to_diskful == (x.kind == ReplicaKind::kDiskful)) {
-    res.messages.push_back(Msg(Severity::kSuccess, rc::kModified,
-                               "Resource '" + rd_s + "' on '" + node_s +
-                                   "' already has the requested disk state.", rd_s, node_s));
+    res.messages.push_back(
+        Msg(Severity::kSuccess, rc::kModified,
+            "Resource '" + rd_s + "' on '" + node_s + "' already has the requested disk state.",
+            rd_s, node_s));
     return res;
   }
   if (to_diskful) {
@@ -2460,13 +2504,15 @@ OpResult WorldImpl::ToggleDisk(std::string_view rd_name, std::string_view node_n
     if (!pool_name.empty()) {
       pool = FindPool(n, pool_name);
       if (pool == kNoIndex || c_.pools[pool].diskless()) {
-        return Fail(rc::kNotFoundStorPool, "Storage pool '" + std::string(pool_name) +
-                                               "' not found on node '" + node_s + "'.",
-                    rd_s, node_s);
+        return Fail(
+            rc::kNotFoundStorPool,
+            "Storage pool '" + std::string(pool_name) + "' not found on node '" + node_s + "'.",
+            rd_s, node_s);
       }
       if (!c_.pools[pool].CanFit(size)) {
-        return Fail(rc::kNotEnoughFreeSpace, "Not enough free space in storage pool '" +
-                                                 c_.pools[pool].name + "'.", rd_s, node_s);
+        return Fail(rc::kNotEnoughFreeSpace,
+                    "Not enough free space in storage pool '" + c_.pools[pool].name + "'.", rd_s,
+                    node_s);
       }
     } else {
       pool = BestPool(n, c_.groups[c_.rds[rd].group].pool_names, size);
@@ -2493,8 +2539,8 @@ OpResult WorldImpl::ToggleDisk(std::string_view rd_name, std::string_view node_n
   }
   Schedule(Scaled(milliseconds(500)), kEvToggleStep, r, 0, 0);
   res.messages.push_back(Msg(Severity::kSuccess, rc::kModified,
-                             "Toggling disk of resource '" + rd_s + "' on '" + node_s + "'",
-                             rd_s, node_s));
+                             "Toggling disk of resource '" + rd_s + "' on '" + node_s + "'", rd_s,
+                             node_s));
   return res;
 }
 
@@ -2506,7 +2552,8 @@ OpResult WorldImpl::SetInUse(std::string_view rd_name, std::string_view node_nam
     return Fail(rc::kNotFoundRscDfn, "Resource definition '" + rd_s + "' not found.", rd_s);
   }
   const NodeIndex n = FindNode(node_name);
-  if (n == kNoIndex) return Fail(rc::kNotFoundNode, "Node '" + node_s + "' not found.", rd_s, node_s);
+  if (n == kNoIndex)
+    return Fail(rc::kNotFoundNode, "Node '" + node_s + "' not found.", rd_s, node_s);
   const ReplicaIndex r = FindReplica(rd, n);
   if (r == kNoIndex) {
     return Fail(rc::kNotFoundRsc, "Resource '" + rd_s + "' on '" + node_s + "' not found.", rd_s,
@@ -2536,8 +2583,10 @@ OpResult WorldImpl::SetInUse(std::string_view rd_name, std::string_view node_nam
   for (size_t k = 0; k < x.peers.size(); ++k) {
     const ReplicaIndex q = PeerReplica(r, k);
     if (q != kNoIndex && x.peers[k].conn == ConnState::kConnected && c_.replicas[q].in_use) {
-      return Fail(rc::kInUse, "Resource '" + rd_s + "' is in use on node '" +
-                                  c_.nodes[c_.replicas[q].node].name + "'.", rd_s, node_s);
+      return Fail(
+          rc::kInUse,
+          "Resource '" + rd_s + "' is in use on node '" + c_.nodes[c_.replicas[q].node].name + "'.",
+          rd_s, node_s);
     }
   }
   if (!x.quorum) {
@@ -2546,13 +2595,12 @@ OpResult WorldImpl::SetInUse(std::string_view rd_name, std::string_view node_nam
   }
   if (!x.may_promote) {
     return Fail(rc::kNotAllUpToDate,
-                "Resource '" + rd_s + "' has no access to UpToDate data on '" + node_s + "'.",
-                rd_s, node_s);
+                "Resource '" + rd_s + "' has no access to UpToDate data on '" + node_s + "'.", rd_s,
+                node_s);
   }
   Promote(r);
   res.messages.push_back(Msg(Severity::kSuccess, rc::kModified,
-                             "Resource '" + rd_s + "' promoted on '" + node_s + "'", rd_s,
-                             node_s));
+                             "Resource '" + rd_s + "' promoted on '" + node_s + "'", rd_s, node_s));
   return res;
 }
 
@@ -2589,7 +2637,8 @@ OpResult WorldImpl::Spawn(std::string_view group, std::string_view rd_name,
   return res;
 }
 
-// --- Faults ---------------------------------------------------------------------------------------
+// --- Faults
+// ---------------------------------------------------------------------------------------
 
 std::vector<NodeIndex> WorldImpl::FaultNodes(uint32_t i, int count) {
   std::vector<NodeIndex> out;
@@ -2728,10 +2777,12 @@ void WorldImpl::OnFaultStart(uint32_t i) {
       // Keep the Primary's node (or the first diskful one); take every other voter away.
       NodeIndex keep = kNoIndex;
       for (ReplicaIndex r : c_.rds[rd].replicas) {
-        if (c_.replicas[r].in_use && c_.replicas[r].kind == ReplicaKind::kDiskful) keep = c_.replicas[r].node;
+        if (c_.replicas[r].in_use && c_.replicas[r].kind == ReplicaKind::kDiskful)
+          keep = c_.replicas[r].node;
       }
       for (ReplicaIndex r : c_.rds[rd].replicas) {
-        if (keep == kNoIndex && c_.replicas[r].kind == ReplicaKind::kDiskful) keep = c_.replicas[r].node;
+        if (keep == kNoIndex && c_.replicas[r].kind == ReplicaKind::kDiskful)
+          keep = c_.replicas[r].node;
       }
       const bool partition = ParamValue(f.params, "mode") == "partition";
       std::vector<NodeIndex> nodes;
@@ -2780,8 +2831,7 @@ void WorldImpl::OnFaultStart(uint32_t i) {
       w.fired = true;
       SetPartition(nodes, i + 1);
       Schedule(Scaled(seconds(12)), kEvSplitPromote, rd);
-      w.note = "isolated" + nodes_label(nodes) + "; both sides of " + c_.rds[rd].name +
-               " promote";
+      w.note = "isolated" + nodes_label(nodes) + "; both sides of " + c_.rds[rd].name + " promote";
       break;
     }
     case FaultKind::kPoolExhaustion: {
@@ -2804,10 +2854,12 @@ void WorldImpl::OnFaultStart(uint32_t i) {
         return;
       }
       set_nodes({nodes[0]});
-      cause_ = trace_.InternCause(label + " " + c_.nodes[nodes[0]].name + "/" + c_.pools[pool].name);
+      cause_ =
+          trace_.InternCause(label + " " + c_.nodes[nodes[0]].name + "/" + c_.pools[pool].name);
       w.fired = true;
       StoragePool& sp = c_.pools[pool];
-      ChangePool(pool, static_cast<int64_t>(sp.total_kib) - static_cast<int64_t>(sp.allocated_kib), 0);
+      ChangePool(pool, static_cast<int64_t>(sp.total_kib) - static_cast<int64_t>(sp.allocated_kib),
+                 0);
       int failing = 0;
       for (ReplicaIndex r : c_.nodes[nodes[0]].replicas) {
         const Replica& x = c_.replicas[r];
@@ -2868,8 +2920,10 @@ void WorldImpl::OnFaultStart(uint32_t i) {
         const RdIndex rd = PickRd(rng, false, true);
         if (rd == kNoIndex || c_.rds[rd].volumes.empty()) continue;
         const Kib size = c_.rds[rd].volumes[0].size_kib;
-        const Kib grown = static_cast<Kib>(static_cast<double>(size) * spec_.workload.resize_factor);
-        const OpResult res = ResizeIndex(rd, c_.rds[rd].volumes[0].number, (grown + 1023) / 1024 * 1024);
+        const Kib grown =
+            static_cast<Kib>(static_cast<double>(size) * spec_.workload.resize_factor);
+        const OpResult res =
+            ResizeIndex(rd, c_.rds[rd].volumes[0].number, (grown + 1023) / 1024 * 1024);
         res.ok() ? ++ok : ++refused;
       }
       --op_depth_;
@@ -2922,7 +2976,8 @@ void WorldImpl::OnFaultEnd(uint32_t i) {
       for (const SlowPair& sp : slow_pairs_[i]) {
         if (!Running(sp.writer) || !Running(sp.behind)) continue;
         const int kw = Slot(sp.writer, sp.behind), kb = Slot(sp.behind, sp.writer);
-        if (kw < 0 || kb < 0 || c_.replicas[sp.writer].peers[kw].conn != ConnState::kConnected) continue;
+        if (kw < 0 || kb < 0 || c_.replicas[sp.writer].peers[kw].conn != ConnState::kConnected)
+          continue;
         const double dirty = static_cast<double>(spec_.cluster.write_rate_kib) *
                              static_cast<double>(f.duration.count()) / 1e9;
         rdata_[sp.behind].full_sync_kib = std::max<Kib>(64, static_cast<Kib>(dirty));
@@ -2946,7 +3001,8 @@ void WorldImpl::OnFaultEnd(uint32_t i) {
   }
 }
 
-// --- Workload -------------------------------------------------------------------------------------
+// --- Workload
+// -------------------------------------------------------------------------------------
 
 void WorldImpl::ScheduleNextWorkload(uint32_t kind) {
   const WorkloadSpec& wl = spec_.workload;
@@ -3070,7 +3126,8 @@ void WorldImpl::ScheduleScenario() {
   fault_nodes_.resize(nf);
   slow_pairs_.resize(nf);
   fault_rd_.assign(nf, kNoIndex);
-  for (size_t i = 0; i < nf; ++i) rng_fault_.push_back(root_rng_.Fork("fault/" + std::to_string(i)));
+  for (size_t i = 0; i < nf; ++i)
+    rng_fault_.push_back(root_rng_.Fork("fault/" + std::to_string(i)));
   for (size_t i = 0; i < nf; ++i) {
     const FaultSpec& f = spec_.faults[i];
     FaultWindow& w = windows_[i];
@@ -3083,7 +3140,8 @@ void WorldImpl::ScheduleScenario() {
     Rng& rng = rng_fault_[i];
     Duration at = f.at;
     if (at == kRandomTime) {
-      at = Duration(static_cast<int64_t>(rng.Uniform(static_cast<uint64_t>(spec_.duration.count()))));
+      at = Duration(
+          static_cast<int64_t>(rng.Uniform(static_cast<uint64_t>(spec_.duration.count()))));
     }
     w.start = Duration(Scaled(at));
     w.end = Duration(Scaled(at + f.duration));

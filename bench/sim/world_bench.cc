@@ -3,9 +3,9 @@
 // Memory is reported two ways: bytes held by the model's containers (exact, per replica) and the
 // process's resident-set growth (everything, including the world's internal indexes).
 #include <benchmark/benchmark.h>
+#include <unistd.h>
 
 #include <fstream>
-#include <unistd.h>
 
 #include "sim/world.h"
 
@@ -31,7 +31,8 @@ size_t ClusterBytes(const Cluster& c) {
              VecBytes(c.replicas);
   for (const auto& n : c.nodes) b += StrBytes(n.name) + VecBytes(n.pools) + VecBytes(n.replicas);
   for (const auto& p : c.pools) b += StrBytes(p.name);
-  for (const auto& rd : c.rds) b += StrBytes(rd.name) + VecBytes(rd.volumes) + VecBytes(rd.replicas);
+  for (const auto& rd : c.rds)
+    b += StrBytes(rd.name) + VecBytes(rd.volumes) + VecBytes(rd.replicas);
   for (const auto& r : c.replicas) {
     b += VecBytes(r.peers) + VecBytes(r.volumes);
     for (const auto& v : r.volumes) b += VecBytes(v.repl);

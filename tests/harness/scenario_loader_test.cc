@@ -87,8 +87,10 @@ TEST(ScenarioLoader, WrongTypesAndRanges) {
   EXPECT_TRUE(Has(e, "bad.yaml:2: cluster.pool_kind:")) << e;
   EXPECT_TRUE(Has(e, "did you mean 'LVM_THIN'")) << e;
   e = ErrorOf("faults:\n  - kind: node-crush\n");
-  EXPECT_TRUE(Has(e, "bad.yaml:2: faults[0].kind: unknown fault kind 'node-crush' (did you mean "
-                     "'node-crash'?)")) << e;
+  EXPECT_TRUE(Has(e,
+                  "bad.yaml:2: faults[0].kind: unknown fault kind 'node-crush' (did you mean "
+                  "'node-crash'?)"))
+      << e;
   e = ErrorOf("faults:\n  - at: 10s\n");
   EXPECT_TRUE(Has(e, "bad.yaml:2: faults[0].kind: missing")) << e;
   e = ErrorOf("cluster:\n  pool_size: 12 parsecs\n");

@@ -74,7 +74,6 @@ TEST(F1SecondaryCrash, SurvivorsDetectAndTheReturningNodeResyncs) {
   const std::string rd = Rd(*w);
   ASSERT_TRUE(w->SetInUse(rd, "node-1", true).ok());
   w->AdvanceTo(std::chrono::minutes(5));
-  
 
   // Survivors: Connected -> NetworkFailure -> Unconnected -> Connecting, then Connected again.
   for (const char* survivor : {"node-1", "node-3"}) {
@@ -122,9 +121,9 @@ TEST(F1SecondaryCrash, SurvivorsDetectAndTheReturningNodeResyncs) {
     if (Contains(repl, {V(ReplState::kOff), V(ReplState::kWFBitMapT), V(ReplState::kSyncTarget),
                         V(ReplState::kEstablished)})) {
       saw_target = true;
-      EXPECT_TRUE(Contains(Sequence(*w, PeerVolumeOf(*w, rd, peer, "node-2"), Attribute::kReplState),
-                           {V(ReplState::kWFBitMapS), V(ReplState::kSyncSource),
-                            V(ReplState::kEstablished)}));
+      EXPECT_TRUE(Contains(
+          Sequence(*w, PeerVolumeOf(*w, rd, peer, "node-2"), Attribute::kReplState),
+          {V(ReplState::kWFBitMapS), V(ReplState::kSyncSource), V(ReplState::kEstablished)}));
     }
   }
   EXPECT_TRUE(saw_target);
@@ -154,7 +153,7 @@ TEST(F2PrimaryCrash, HaControllerPromotesElsewhereAndOldPrimaryRejoinsAsSyncTarg
   const std::string rd = Rd(*w);
   ASSERT_TRUE(w->SetInUse(rd, "node-2", true).ok());
   w->AdvanceTo(std::chrono::minutes(6));
-  
+
   // After the HA delay (45 s) exactly one survivor is promoted.
   int promoted = 0;
   for (const char* n : {"node-1", "node-3"}) {
@@ -184,7 +183,7 @@ TEST(F3QuorumLoss, TwoOfThreeDownFreezesTheSurvivor) {
   const std::string rd = Rd(*w);
   ASSERT_TRUE(w->SetInUse(rd, "node-1", true).ok());
   w->AdvanceTo(std::chrono::seconds(40));
-  
+
   ASSERT_EQ(w->fault_windows()[0].nodes, (std::vector<std::string>{"node-2", "node-3"}));
   const Replica& primary = ReplicaAt(*w, rd, "node-1");
   EXPECT_FALSE(primary.quorum);
@@ -224,7 +223,7 @@ TEST(Topology, TwoDiskfulWithoutTiebreakerLoseQuorumNeverButSplitBrainOnPartitio
   ASSERT_EQ(w->cluster().rds[0].replicas.size(), 2u);
   ASSERT_TRUE(w->SetInUse(rd, "node-1", true).ok());
   w->AdvanceTo(std::chrono::minutes(5));
-  
+
   EXPECT_TRUE(ReplicaAt(*w, rd, "node-1").in_use);
   EXPECT_TRUE(ReplicaAt(*w, rd, "node-2").in_use);
   EXPECT_EQ(ConnOf(*w, rd, "node-1", "node-2"), ConnState::kStandAlone);
@@ -244,14 +243,15 @@ TEST(Topology, DisklessTiebreakerPreventsTheSplitBrain) {
   ASSERT_EQ(ReplicaAt(*w, rd, "node-3").kind, ReplicaKind::kTieBreaker);
   ASSERT_TRUE(w->SetInUse(rd, "node-1", true).ok());
   w->AdvanceTo(std::chrono::seconds(90));
-  
+
   EXPECT_FALSE(ReplicaAt(*w, rd, "node-1").quorum);
   EXPECT_TRUE(ReplicaAt(*w, rd, "node-2").quorum);
   EXPECT_TRUE(ReplicaAt(*w, rd, "node-2").in_use);
   w->AdvanceTo(std::chrono::minutes(6));
   for (const Transition& t : w->trace().transitions()) {
     if (t.attr == Attribute::kConnState) {
-      EXPECT_NE(t.new_value, V(ConnState::kStandAlone)) << RenderTransition(w->cluster(), w->trace(), t);
+      EXPECT_NE(t.new_value, V(ConnState::kStandAlone))
+          << RenderTransition(w->cluster(), w->trace(), t);
     }
   }
   EXPECT_FALSE(ReplicaAt(*w, rd, "node-1").in_use);
@@ -268,7 +268,7 @@ TEST(F4SplitBrain, FaultPromotesBothSidesAndRecoveryDiscardsOne) {
   auto w = MakeWorld(spec);
   const std::string rd = Rd(*w);
   w->AdvanceTo(std::chrono::seconds(85));
-  
+
   ASSERT_TRUE(w->fault_windows()[0].fired) << w->fault_windows()[0].note;
   const std::string victim = w->fault_windows()[0].nodes[0];
   const std::string other = victim == "node-1" ? "node-2" : "node-1";
@@ -279,8 +279,9 @@ TEST(F4SplitBrain, FaultPromotesBothSidesAndRecoveryDiscardsOne) {
   // Recovery 30 s after the heal; the discarded side resyncs its written data (thin volume).
   w->AdvanceTo(std::chrono::hours(1));
   EXPECT_FALSE(ReplicaAt(*w, rd, victim).in_use);
-  EXPECT_TRUE(Contains(Sequence(*w, PeerVolumeOf(*w, rd, victim, other), Attribute::kReplState),
-                       {V(ReplState::kWFBitMapT), V(ReplState::kSyncTarget), V(ReplState::kEstablished)}));
+  EXPECT_TRUE(
+      Contains(Sequence(*w, PeerVolumeOf(*w, rd, victim, other), Attribute::kReplState),
+               {V(ReplState::kWFBitMapT), V(ReplState::kSyncTarget), V(ReplState::kEstablished)}));
   EXPECT_EQ(ConnOf(*w, rd, victim, other), ConnState::kConnected);
   EXPECT_EQ(ReplicaAt(*w, rd, victim).volumes[0].disk, DiskState::kUpToDate);
 }
@@ -293,7 +294,7 @@ TEST(F6PoolExhaustion, WrittenVolumesDetachAndPlacementFails) {
   const std::string rd = Rd(*w);
   ASSERT_TRUE(w->SetInUse(rd, "node-1", true).ok());
   w->AdvanceTo(std::chrono::seconds(30));
-  
+
   const PoolIndex pool = w->FindPool(w->FindNode("node-2"), "pool1");
   EXPECT_EQ(w->cluster().pools[pool].FreeKib(), 0u);
   EXPECT_EQ(Sequence(*w, {EntityKind::kPool, pool}, Attribute::kFreeKib).back(), 0);
@@ -337,7 +338,7 @@ TEST(F8ResizeWave, FlagsPassThroughResizeAndDrbdResize) {
   auto w = MakeWorld(spec);
   const std::string rd = Rd(*w);
   w->AdvanceTo(std::chrono::seconds(30));
-  
+
   const RdIndex idx = w->FindResourceDefinition(rd);
   EXPECT_EQ(Sequence(*w, {EntityKind::kVolumeDefinition, idx, 0}, Attribute::kVolumeFlags),
             (std::vector<int64_t>{0, kVolumeResize, 0}));
@@ -359,7 +360,7 @@ TEST(F7SlowSatellite, ReplicationCongestsAndCatchesUp) {
   ASSERT_EQ(w->SlowNodes().size(), 1u);
   EXPECT_EQ(ReplicaAt(*w, rd, "node-1").volumes[0].repl[1], ReplState::kAhead);
   w->AdvanceTo(std::chrono::minutes(3));
-  
+
   EXPECT_EQ(w->NodeLatency(w->FindNode("node-3")), Duration(0));
   EXPECT_EQ(Sequence(*w, PeerVolumeOf(*w, rd, "node-1", "node-3"), Attribute::kReplState),
             (std::vector<int64_t>{V(ReplState::kEstablished), V(ReplState::kAhead),
@@ -379,7 +380,7 @@ TEST(NodeReboot, CleanShutdownMovesTheWorkloadAndReturns) {
   const std::string rd = Rd(*w);
   ASSERT_TRUE(w->SetInUse(rd, "node-1", true).ok());
   w->AdvanceTo(std::chrono::minutes(4));
-  
+
   EXPECT_EQ(Sequence(*w, ReplicaRefOf(*w, rd, "node-1"), Attribute::kInUse),
             (std::vector<int64_t>{0, 1, 0}));
   EXPECT_TRUE(ReplicaAt(*w, rd, "node-2").in_use || ReplicaAt(*w, rd, "node-3").in_use);

@@ -36,8 +36,8 @@ EntityRef LinkOf(const World& w, const std::string& rd, const std::string& node,
 
 EntityRef PeerVolumeOf(const World& w, const std::string& rd, const std::string& node,
                        const std::string& peer, uint32_t vol) {
-  return {EntityKind::kPeerVolume, w.FindResourceDefinition(rd), w.FindNode(node),
-          w.FindNode(peer), vol};
+  return {EntityKind::kPeerVolume, w.FindResourceDefinition(rd), w.FindNode(node), w.FindNode(peer),
+          vol};
 }
 
 const Replica& ReplicaAt(const World& w, const std::string& rd, const std::string& node) {

@@ -19,7 +19,8 @@ std::vector<int64_t> Sequence(const World& w, const EntityRef& e, Attribute attr
 
 // The entity refs for names.
 EntityRef ReplicaRefOf(const World& w, const std::string& rd, const std::string& node);
-EntityRef VolumeOf(const World& w, const std::string& rd, const std::string& node, uint32_t vol = 0);
+EntityRef VolumeOf(const World& w, const std::string& rd, const std::string& node,
+                   uint32_t vol = 0);
 EntityRef LinkOf(const World& w, const std::string& rd, const std::string& node,
                  const std::string& peer);
 EntityRef PeerVolumeOf(const World& w, const std::string& rd, const std::string& node,

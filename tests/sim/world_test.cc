@@ -38,7 +38,8 @@ void CheckConsistent(const World& w, int place_count) {
   // Every node has the diskless pool; pools never go below zero free and never overflow.
   for (const Node& n : c.nodes) {
     int diskless = 0;
-    for (PoolIndex p : n.pools) diskless += c.pools[p].diskless() && c.pools[p].name == "DfltDisklessStorPool";
+    for (PoolIndex p : n.pools)
+      diskless += c.pools[p].diskless() && c.pools[p].name == "DfltDisklessStorPool";
     EXPECT_EQ(diskless, 1) << n.name;
   }
   std::vector<Kib> provisioned(c.pools.size()), allocated(c.pools.size());
@@ -61,7 +62,8 @@ void CheckConsistent(const World& w, int place_count) {
     }
   }
   std::set<uint32_t> ports, minors;
-  const std::regex name_re("pvc-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
+  const std::regex name_re(
+      "pvc-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
   for (const ResourceDefinition& rd : c.rds) {
     if (!rd.alive) continue;
     EXPECT_TRUE(std::regex_match(rd.name, name_re)) << rd.name;
@@ -131,7 +133,8 @@ TEST(Generator, TiebreakerForTwoReplicas) {
   auto w = MakeWorld(spec);
   for (const ResourceDefinition& rd : w->cluster().rds) {
     int tb = 0;
-    for (ReplicaIndex r : rd.replicas) tb += w->cluster().replicas[r].kind == ReplicaKind::kTieBreaker;
+    for (ReplicaIndex r : rd.replicas)
+      tb += w->cluster().replicas[r].kind == ReplicaKind::kTieBreaker;
     EXPECT_EQ(tb, 1);
     for (ReplicaIndex r : rd.replicas) EXPECT_TRUE(w->cluster().replicas[r].quorum);
   }
@@ -162,7 +165,8 @@ TEST(Operations, NamesFollowLinstorRules) {
   EXPECT_NE(w->FindResourceDefinition("demo"), kNoIndex);
   EXPECT_EQ(ErrorCode(w->CreateResourceDefinition("x1", "nosuch")), rc::kNotFoundRscGrp);
   EXPECT_EQ(ErrorCode(w->CreateNode("-bad", NodeType::kSatellite, "10.0.0.99")), rc::kInvalidName);
-  EXPECT_EQ(ErrorCode(w->CreateNode("bad_name", NodeType::kSatellite, "10.0.0.99")), rc::kInvalidName);
+  EXPECT_EQ(ErrorCode(w->CreateNode("bad_name", NodeType::kSatellite, "10.0.0.99")),
+            rc::kInvalidName);
   EXPECT_EQ(ErrorCode(w->CreateNode("NODE-1", NodeType::kSatellite, "10.0.0.99")), rc::kExistsNode);
   EXPECT_TRUE(w->CreateNode("node-a.example", NodeType::kSatellite, "10.0.0.99").ok());
   EXPECT_EQ(ErrorCode(w->CreateStoragePool("node-a.example", "p1", ProviderKind::kLvm, 1 << 20)),
@@ -307,7 +311,8 @@ TEST(Operations, ToggleDiskAddsADiskThatResyncs) {
   const auto disk = Sequence(*w, testing::VolumeOf(*w, "demo", "node-4"), Attribute::kDiskState);
   ASSERT_FALSE(disk.empty());
   EXPECT_EQ(disk.back(), static_cast<int64_t>(DiskState::kUpToDate));
-  EXPECT_FALSE(Sequence(*w, testing::VolumeOf(*w, "demo", "node-4"), Attribute::kDonePercentage).empty());
+  EXPECT_FALSE(
+      Sequence(*w, testing::VolumeOf(*w, "demo", "node-4"), Attribute::kDonePercentage).empty());
 }
 
 WorldSpec Busy() {
