@@ -181,7 +181,9 @@ Status NatsServer::ExitedDuringStartup() {
 
 Status NatsServer::DiscoverPorts(Duration deadline) {
   // nats-server writes <executable>_<pid>.ports once it listens.
-  const std::string suffix = "_" + std::to_string(child_->pid()) + ".ports";
+  std::string suffix = std::to_string(child_->pid());
+  suffix.insert(suffix.begin(), '_');
+  suffix.append(".ports");
   while (true) {
     std::error_code ec;
     for (const auto& entry : fs::directory_iterator(work_dir_, ec)) {

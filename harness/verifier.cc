@@ -372,6 +372,12 @@ Verifier::Verifier(VerifierOptions options, uint32_t consumer_count)
   LNSIM_CHECK(options.observation_bound_ns > 0) << "the observation bound must be set";
   s_->options = std::move(options);
   s_->consumers.resize(consumer_count);
+  for (ConsumerState& c : s_->consumers) {
+    c.ids.Reserve(s_->options.expected_events);
+    c.matched.Reserve(s_->options.expected_events);
+  }
+  s_->channel_index.Reserve(s_->options.expected_channels);
+  s_->channels.reserve(s_->options.expected_channels);
   s_->faults.resize(s_->options.faults.size());
 }
 

@@ -128,6 +128,9 @@ struct VerifierOptions {
   double pool_low_threshold_percent = 10.0;  // as the bridge's DiffOptions
   std::vector<FaultWindowSpec> faults;
   size_t max_lost_samples = 20;  // per consumer, for the failure message
+  // Sizing hints (not limits): events per consumer and channels, to size tables up front.
+  size_t expected_events = 0;
+  size_t expected_channels = 0;
 };
 
 struct VerifierResult {

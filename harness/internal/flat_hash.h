@@ -34,19 +34,20 @@ class FlatMap64 {
   // Returns the value slot for `key`, inserting `init` when absent; *inserted tells which.
   V& FindOrInsert(uint64_t key, const V& init, bool* inserted) {
     key = Fix(key);
-    if ((size_ + 1) * 4 > keys_.size() * 3) Rehash(keys_.size() * 2);
+    if ((size_ + 1) * 4 > slots_.size() * 3) Rehash(slots_.size() * 2);
     size_t i = MixKey(key) & mask_;
     while (true) {
-      if (keys_[i] == key) {
+      Slot& slot = slots_[i];
+      if (slot.key == key) {
         *inserted = false;
-        return values_[i];
+        return slot.value;
       }
-      if (keys_[i] == kEmpty) {
-        keys_[i] = key;
-        values_[i] = init;
+      if (slot.key == kEmpty) {
+        slot.key = key;
+        slot.value = init;
         ++size_;
         *inserted = true;
-        return values_[i];
+        return slot.value;
       }
       i = (i + 1) & mask_;
     }
@@ -61,15 +62,16 @@ class FlatMap64 {
     key = Fix(key);
     size_t i = MixKey(key) & mask_;
     while (true) {
-      if (keys_[i] == key) return &values_[i];
-      if (keys_[i] == kEmpty) return nullptr;
+      const Slot& slot = slots_[i];
+      if (slot.key == key) return &slot.value;
+      if (slot.key == kEmpty) return nullptr;
       i = (i + 1) & mask_;
     }
   }
   bool Contains(uint64_t key) const { return Find(key) != nullptr; }
   size_t size() const { return size_; }
   void Reserve(size_t n) {
-    if (n * 4 > keys_.size() * 3) Rehash(RoundUp(n * 2));
+    if (n * 4 > slots_.size() * 3) Rehash(RoundUp(n * 2));
   }
 
  private:
@@ -80,24 +82,25 @@ class FlatMap64 {
     return c;
   }
   void Rehash(size_t capacity) {
-    std::vector<uint64_t> old_keys(capacity, kEmpty);
-    std::vector<V> old_values(capacity);
-    old_keys.swap(keys_);
-    old_values.swap(values_);
+    std::vector<Slot> old(capacity);
+    old.swap(slots_);
     mask_ = capacity - 1;
     size_ = 0;
-    for (size_t j = 0; j < old_keys.size(); ++j) {
-      if (old_keys[j] == kEmpty) continue;
-      size_t i = MixKey(old_keys[j]) & mask_;
-      while (keys_[i] != kEmpty) i = (i + 1) & mask_;
-      keys_[i] = old_keys[j];
-      values_[i] = std::move(old_values[j]);
+    for (Slot& slot : old) {
+      if (slot.key == kEmpty) continue;
+      size_t i = MixKey(slot.key) & mask_;
+      while (slots_[i].key != kEmpty) i = (i + 1) & mask_;
+      slots_[i] = std::move(slot);
       ++size_;
     }
   }
 
-  std::vector<uint64_t> keys_;
-  std::vector<V> values_;
+  // Key and value side by side: one cache line per probe.
+  struct Slot {
+    uint64_t key = kEmpty;
+    V value{};
+  };
+  std::vector<Slot> slots_;
   size_t mask_ = 0;
   size_t size_ = 0;
 };
