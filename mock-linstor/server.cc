@@ -352,6 +352,13 @@ HttpResponse MockServer::ServeControl(const HttpRequest& req) {
                                  "never come back)");
       }
       const uint64_t id = faults_.AddLive(*fault, now);
+      if (fault->kind == ApiFaultKind::kStale && fault->at.count() == 0) {
+        // The snapshot is the world as of this call, not as of the ticker's next look.
+        std::lock_guard<std::mutex> world_lock(world_mu_);
+        stale_cluster_ = std::make_shared<const sim::Cluster>(world_->cluster());
+        stale_state_ = std::make_shared<const MockState>(state_);
+        stale_id_ = id;
+      }
       return ControlJson(201, "{\"id\":" + std::to_string(id) + "}");
     }
     if (s.size() == 3 && req.method == "DELETE") {
