@@ -66,7 +66,10 @@ int Run(const std::vector<std::string>& args) {
   const auto wall_start = std::chrono::steady_clock::now();
   auto created = sim::World::Create(spec, spec.seed);
   if (!created.ok()) {
-    std::cerr << "lnsim sim: " << path << ": " << created.status().message() << std::endl;
+    // Messages that start with a line number get the file name glued on: `file:line: key: ...`.
+    const std::string& msg = created.status().message();
+    const bool has_line = !msg.empty() && msg[0] >= '0' && msg[0] <= '9';
+    std::cerr << "lnsim sim: " << path << (has_line ? ":" : ": ") << msg << std::endl;
     return kExitUsage;
   }
   std::unique_ptr<sim::World> world = std::move(created).value();

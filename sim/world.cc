@@ -1871,6 +1871,20 @@ Status WorldImpl::Generate() {
   }
   trace_.MixIntoDigest(h);
   recording_ = true;
+  // Faults naming nodes must name nodes of this cluster (typos must not pass silently).
+  for (size_t i = 0; i < spec_.faults.size(); ++i) {
+    for (const auto& name : spec_.faults[i].nodes) {
+      if (FindNode(name) == kNoIndex) {
+        return InvalidArgumentError(
+            std::to_string(spec_.faults[i].source_line) + ": faults[" + std::to_string(i) +
+            "].nodes: no node '" + name + "' in the cluster (node-1.." + "node-" +
+            std::to_string(cs.nodes) +
+            (cs.diskless_clients > 0 ? ", client-1..client-" + std::to_string(cs.diskless_clients)
+                                     : std::string()) +
+            ")");
+      }
+    }
+  }
   return OkStatus();
 }
 

@@ -409,3 +409,21 @@ TEST(Trace, RendersAndDigestsEveryField) {
 
 }  // namespace
 }  // namespace lnsim::sim
+
+namespace lnsim::sim {
+namespace {
+
+TEST(Generator, FaultsMustNameExistingNodes) {
+  WorldSpec spec;
+  FaultSpec f;
+  f.nodes = {"node-9"};
+  f.source_line = 12;
+  spec.faults.push_back(f);
+  auto w = World::Create(spec, 1);
+  ASSERT_FALSE(w.ok());
+  EXPECT_EQ(w.status().message().rfind("12: faults[0].nodes: no node 'node-9'", 0), 0u)
+      << w.status().message();
+}
+
+}  // namespace
+}  // namespace lnsim::sim
