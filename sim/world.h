@@ -163,8 +163,14 @@ class World {
   // UpToDate (including one whose node is offline), kNotEnoughFreeSpace when a pool cannot grow.
   virtual OpResult ResizeVolumeDefinition(std::string_view rd, uint32_t number, Kib size_kib) = 0;
   // Creates a replica on `node`. kind kDiskful uses `pool` (or the group's / first diskful pool).
+  // On an OFFLINE node the replica is stored and a WARN_NOT_CONNECTED accompanies success; DRBD
+  // brings it up when the node returns. A replica of a resource that has data starts
+  // Inconsistent and fully syncs from an UpToDate peer; the replicas of a fresh resource skip
+  // the initial sync (UpToDate about a second after creation).
   virtual OpResult CreateReplica(std::string_view rd, std::string_view node, ReplicaKind kind,
                                  std::string_view pool) = 0;
+  // kInUse when the replica is Primary on an ONLINE node. On an OFFLINE node: success with
+  // WARN_NOT_CONNECTED, and the replica stays with flag DELETE until the node returns.
   virtual OpResult DeleteReplica(std::string_view rd, std::string_view node) = 0;
   virtual OpResult AutoPlace(std::string_view rd, const AutoPlaceRequest& request) = 0;
   // CSI attach: creates a diskless replica on `node` when none exists (diskful when asked and
@@ -172,7 +178,10 @@ class World {
   virtual OpResult MakeAvailable(std::string_view rd, std::string_view node, bool diskful) = 0;
   virtual OpResult ToggleDisk(std::string_view rd, std::string_view node, bool to_diskful,
                               std::string_view pool) = 0;
-  // Promote (attach: the workload opens the device on `node`) or demote (detach).
+  // Promote (attach: the workload opens the device on `node`) or demote (detach). Promotion is
+  // refused with kInUse when a connected peer is Primary, kNotConnected when the node does not
+  // run the resource (down) or the replica has no quorum, kNotAllUpToDate when it has no access
+  // to UpToDate data (own disk or a connected peer's). DRBD never refuses a demotion.
   virtual OpResult SetInUse(std::string_view rd, std::string_view node, bool in_use) = 0;
   // Resource-group spawn: RD + VDs, then autoplace unless definitions_only.
   virtual OpResult Spawn(std::string_view group, std::string_view rd, const std::vector<Kib>& sizes,
