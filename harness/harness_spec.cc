@@ -1,0 +1,321 @@
+// Validation of the harness's scenario sections; see harness_spec.h and docs/scenarios.md.
+#include "harness/harness_spec.h"
+
+#include <cctype>
+#include <set>
+
+#include "common/duration.h"
+
+namespace lnsim::harness {
+namespace {
+
+class Errors {
+ public:
+  explicit Errors(std::string path) : path_(std::move(path)) {}
+  Status At(const YAML::Node& node, const std::string& key, const std::string& what) const {
+    const int line = node.IsDefined() ? node.Mark().line + 1 : 0;
+    return InvalidArgumentError(path_ + ":" + std::to_string(line) + ": " + key + ": " + what);
+  }
+
+ private:
+  std::string path_;
+};
+
+Status CheckKeys(const Errors& err, const YAML::Node& map, const std::string& section,
+                 const std::vector<std::string>& known) {
+  if (!map.IsMap()) return err.At(map, section, "must be a map");
+  for (const auto& entry : map) {
+    const std::string key = entry.first.as<std::string>();
+    bool ok = false;
+    for (const auto& k : known) ok |= (k == key);
+    if (!ok) {
+      return err.At(entry.first, section + "." + key,
+                    "unknown key" + sim::DidYouMean(key, known));
+    }
+  }
+  return OkStatus();
+}
+
+StatusOr<std::string> GetString(const Errors& err, const YAML::Node& node, const std::string& key) {
+  if (!node.IsScalar()) return err.At(node, key, "must be a string");
+  return node.as<std::string>();
+}
+
+StatusOr<bool> GetBool(const Errors& err, const YAML::Node& node, const std::string& key) {
+  if (!node.IsScalar()) return err.At(node, key, "must be true or false");
+  const std::string v = node.as<std::string>();
+  if (v == "true" || v == "yes" || v == "on") return true;
+  if (v == "false" || v == "no" || v == "off") return false;
+  return err.At(node, key, "must be true or false, not '" + v + "'");
+}
+
+StatusOr<Duration> GetDuration(const Errors& err, const YAML::Node& node, const std::string& key) {
+  if (!node.IsScalar()) return err.At(node, key, "must be a duration like 250ms or 10s");
+  auto d = ParseDuration(node.as<std::string>());
+  if (!d.ok()) return err.At(node, key, d.status().message());
+  if (d->count() < 0) return err.At(node, key, "must not be negative");
+  return *d;
+}
+
+Status ParseLink(const Errors& err, const YAML::Node& node, const std::string& where,
+                 NetworkFaults* out) {
+  LNSIM_RETURN_IF_ERROR(CheckKeys(err, node, where, {"latency", "jitter", "bandwidth"}));
+  if (node["latency"]) {
+    LNSIM_ASSIGN_OR_RETURN(out->latency, GetDuration(err, node["latency"], where + ".latency"));
+  }
+  if (node["jitter"]) {
+    LNSIM_ASSIGN_OR_RETURN(out->jitter, GetDuration(err, node["jitter"], where + ".jitter"));
+  }
+  if (node["bandwidth"]) {
+    if (!node["bandwidth"].IsScalar()) return err.At(node["bandwidth"], where + ".bandwidth", "must be a size");
+    auto bytes = ParseBytes(node["bandwidth"].as<std::string>());
+    if (!bytes.ok()) return err.At(node["bandwidth"], where + ".bandwidth", bytes.status().message());
+    out->bandwidth_bytes_per_second = *bytes;
+  }
+  return OkStatus();
+}
+
+bool ValidName(const std::string& name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (char ch : name) {
+    if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '-' && ch != '_') return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+StatusOr<uint64_t> ParseBytes(std::string_view text) {
+  const std::string original(text);
+  size_t i = 0;
+  while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) {
+    ++i;
+  }
+  if (i == 0) {
+    return InvalidArgumentError("bad size '" + original + "' (write e.g. 512KiB, 10MiB, 1GB)");
+  }
+  const double number = std::stod(std::string(text.substr(0, i)));
+  const std::string unit(text.substr(i));
+  struct Unit {
+    const char* name;
+    double factor;
+  };
+  static constexpr Unit kUnits[] = {{"", 1},          {"B", 1},           {"KB", 1e3},
+                                    {"MB", 1e6},      {"GB", 1e9},        {"KiB", 1024.0},
+                                    {"MiB", 1048576.0}, {"GiB", 1073741824.0}};
+  for (const Unit& u : kUnits) {
+    if (unit == u.name) return static_cast<uint64_t>(number * u.factor);
+  }
+  return InvalidArgumentError("bad size '" + original + "': unknown unit '" + unit +
+                              "' (B, KB, MB, GB, KiB, MiB, GiB)");
+}
+
+StatusOr<HarnessSpec> ParseHarnessSections(const Scenario& scenario) {
+  const Errors err(scenario.path);
+  HarnessSpec spec;
+
+  if (const YAML::Node& n = scenario.nats; n.IsDefined() && !n.IsNull()) {
+    LNSIM_RETURN_IF_ERROR(CheckKeys(err, n, "nats", {"url", "server_bin", "jetstream", "stream"}));
+    if (n["url"]) {
+      LNSIM_ASSIGN_OR_RETURN(spec.nats.url, GetString(err, n["url"], "nats.url"));
+    }
+    if (n["server_bin"]) {
+      LNSIM_ASSIGN_OR_RETURN(spec.nats.server_bin,
+                             GetString(err, n["server_bin"], "nats.server_bin"));
+    }
+    if (n["jetstream"]) {
+      LNSIM_ASSIGN_OR_RETURN(spec.nats.jetstream, GetBool(err, n["jetstream"], "nats.jetstream"));
+    }
+    if (n["stream"]) {
+      LNSIM_ASSIGN_OR_RETURN(spec.nats.stream, GetString(err, n["stream"], "nats.stream"));
+      if (!ValidName(spec.nats.stream)) {
+        return err.At(n["stream"], "nats.stream", "must be letters, digits, - or _");
+      }
+    }
+  }
+
+  if (const YAML::Node& n = scenario.consumers; n.IsDefined() && !n.IsNull()) {
+    if (!n.IsSequence()) return err.At(n, "consumers", "must be a list");
+    std::set<std::string> names;
+    for (size_t i = 0; i < n.size(); ++i) {
+      const YAML::Node& c = n[i];
+      const std::string where = "consumers[" + std::to_string(i) + "]";
+      LNSIM_RETURN_IF_ERROR(CheckKeys(err, c, where,
+                                      {"name", "mode", "subject", "dedup", "via_proxy", "ack_wait"}));
+      ConsumerSpec cs;
+      cs.mode = spec.nats.jetstream ? ConsumerMode::kJetStreamAckSync : ConsumerMode::kCore;
+      if (c["mode"]) {
+        LNSIM_ASSIGN_OR_RETURN(std::string mode, GetString(err, c["mode"], where + ".mode"));
+        auto parsed = ParseConsumerMode(mode);
+        if (!parsed.ok()) return err.At(c["mode"], where + ".mode", parsed.status().message());
+        cs.mode = *parsed;
+      }
+      if (cs.mode != ConsumerMode::kCore && !spec.nats.jetstream) {
+        return err.At(c["mode"], where + ".mode",
+                      "a JetStream consumer needs nats.jetstream: true");
+      }
+      cs.name = ConsumerModeName(cs.mode) == "core" ? "core-" + std::to_string(i + 1)
+                                                    : "js-" + std::to_string(i + 1);
+      if (c["name"]) {
+        LNSIM_ASSIGN_OR_RETURN(cs.name, GetString(err, c["name"], where + ".name"));
+      }
+      if (!ValidName(cs.name)) {
+        return err.At(c["name"], where + ".name", "must be letters, digits, - or _ (a durable name)");
+      }
+      if (!names.insert(cs.name).second) {
+        return err.At(c["name"], where + ".name", "duplicate consumer name '" + cs.name + "'");
+      }
+      if (c["subject"]) {
+        LNSIM_ASSIGN_OR_RETURN(cs.subject, GetString(err, c["subject"], where + ".subject"));
+      }
+      if (c["dedup"]) {
+        LNSIM_ASSIGN_OR_RETURN(bool dedup, GetBool(err, c["dedup"], where + ".dedup"));
+        cs.dedup = dedup;
+      }
+      if (c["via_proxy"]) {
+        LNSIM_ASSIGN_OR_RETURN(cs.via_proxy, GetBool(err, c["via_proxy"], where + ".via_proxy"));
+      }
+      if (c["ack_wait"]) {
+        LNSIM_ASSIGN_OR_RETURN(Duration d, GetDuration(err, c["ack_wait"], where + ".ack_wait"));
+        if (d < std::chrono::milliseconds(100)) {
+          return err.At(c["ack_wait"], where + ".ack_wait", "must be at least 100ms");
+        }
+        cs.ack_wait = std::chrono::duration_cast<std::chrono::milliseconds>(d);
+      }
+      spec.consumers.push_back(std::move(cs));
+    }
+  }
+  if (spec.consumers.empty()) {
+    ConsumerSpec cs;
+    cs.mode = spec.nats.jetstream ? ConsumerMode::kJetStreamAckSync : ConsumerMode::kCore;
+    cs.name = spec.nats.jetstream ? "js-1" : "core-1";
+    spec.consumers.push_back(cs);
+  }
+
+  if (const YAML::Node& n = scenario.network; n.IsDefined() && !n.IsNull()) {
+    LNSIM_RETURN_IF_ERROR(CheckKeys(err, n, "network", {"bridge", "consumers"}));
+    if (n["bridge"]) {
+      LNSIM_RETURN_IF_ERROR(ParseLink(err, n["bridge"], "network.bridge", &spec.network.bridge));
+      spec.network.bridge_proxy = true;
+    }
+    if (n["consumers"]) {
+      LNSIM_RETURN_IF_ERROR(
+          ParseLink(err, n["consumers"], "network.consumers", &spec.network.consumers));
+      spec.network.consumers_proxy = true;
+    }
+  }
+  for (const ConsumerSpec& c : spec.consumers) spec.network.consumers_proxy |= c.via_proxy;
+
+  if (const YAML::Node& n = scenario.slo; n.IsDefined() && !n.IsNull()) {
+    if (!n.IsSequence()) return err.At(n, "slo", "must be a list of expressions like 'lost == 0'");
+    for (size_t i = 0; i < n.size(); ++i) {
+      const std::string where = "slo[" + std::to_string(i) + "]";
+      if (!n[i].IsScalar()) return err.At(n[i], where, "must be an expression like 'lost == 0'");
+      auto slo = ParseSlo(n[i].as<std::string>());
+      if (!slo.ok()) return err.At(n[i], where, slo.status().message());
+      spec.slo_expressions.push_back(n[i].as<std::string>());
+      spec.slos.push_back(std::move(slo).value());
+    }
+  }
+
+  if (const YAML::Node& n = scenario.drain; n.IsDefined() && !n.IsNull()) {
+    LNSIM_ASSIGN_OR_RETURN(spec.drain, GetDuration(err, n, "drain"));
+  }
+
+  // Harness faults: validate their params now, so a typo fails before anything starts.
+  for (const sim::FaultSpec& f : scenario.world.faults) {
+    using sim::FaultKind;
+    if (f.kind != FaultKind::kNatsRestart && f.kind != FaultKind::kBridgeKill &&
+        f.kind != FaultKind::kConsumerCrash && f.kind != FaultKind::kNetwork) {
+      continue;
+    }
+    LNSIM_ASSIGN_OR_RETURN(HarnessFaultParams params, ParseHarnessFaultParams(f, scenario.path));
+    if (f.kind == FaultKind::kNetwork) {
+      if (params.target == "bridge") spec.network.bridge_proxy = true;
+      if (params.target == "consumers") {
+        spec.network.consumers_proxy = true;
+      }
+    }
+    if (f.kind == FaultKind::kConsumerCrash && !params.consumer.empty()) {
+      bool found = false;
+      for (const ConsumerSpec& c : spec.consumers) found |= (c.name == params.consumer);
+      if (!found) {
+        return InvalidArgumentError(scenario.path + ":" + std::to_string(f.source_line) +
+                                    ": faults.params: consumer '" + params.consumer +
+                                    "' is not in `consumers`");
+      }
+    }
+  }
+  return spec;
+}
+
+StatusOr<HarnessFaultParams> ParseHarnessFaultParams(const sim::FaultSpec& fault,
+                                                     const std::string& path) {
+  HarnessFaultParams p;
+  const std::string kind(sim::Name(fault.kind));
+  auto bad = [&](const std::string& what) {
+    return InvalidArgumentError(path + ":" + std::to_string(fault.source_line) + ": faults (" +
+                                kind + ").params: " + what);
+  };
+  std::vector<std::string> known;
+  switch (fault.kind) {
+    case sim::FaultKind::kNatsRestart: known = {"mode"}; break;
+    case sim::FaultKind::kConsumerCrash: known = {"consumer", "keep_dedup"}; break;
+    case sim::FaultKind::kNetwork:
+      known = {"target", "latency", "jitter", "bandwidth", "blackhole", "reset"};
+      break;
+    default: break;
+  }
+  size_t pos = 0;
+  const std::string& text = fault.params;
+  while (pos < text.size()) {
+    size_t comma = text.find(',', pos);
+    if (comma == std::string::npos) comma = text.size();
+    std::string item = text.substr(pos, comma - pos);
+    pos = comma + 1;
+    while (!item.empty() && item.front() == ' ') item.erase(item.begin());
+    while (!item.empty() && item.back() == ' ') item.pop_back();
+    if (item.empty()) continue;
+    const size_t eq = item.find('=');
+    if (eq == std::string::npos) return bad("'" + item + "' is not key=value");
+    const std::string key = item.substr(0, eq), value = item.substr(eq + 1);
+    bool ok = false;
+    for (const auto& k : known) ok |= (k == key);
+    if (!ok) return bad("unknown key '" + key + "'" + sim::DidYouMean(key, known));
+    auto boolean = [&](bool* out) -> Status {
+      if (value == "true") *out = true;
+      else if (value == "false") *out = false;
+      else return bad(key + ": must be true or false, not '" + value + "'");
+      return OkStatus();
+    };
+    if (key == "mode") {
+      if (value == "kill") p.graceful = false;
+      else if (value == "term") p.graceful = true;
+      else return bad("mode: must be kill or term, not '" + value + "'");
+    } else if (key == "consumer") {
+      p.consumer = value;
+    } else if (key == "keep_dedup") {
+      LNSIM_RETURN_IF_ERROR(boolean(&p.keep_dedup));
+    } else if (key == "target") {
+      if (value != "bridge" && value != "consumers") {
+        return bad("target: must be bridge or consumers, not '" + value + "'");
+      }
+      p.target = value;
+    } else if (key == "latency" || key == "jitter") {
+      auto d = ParseDuration(value);
+      if (!d.ok()) return bad(key + ": " + d.status().message());
+      (key == "latency" ? p.faults.latency : p.faults.jitter) = *d;
+    } else if (key == "bandwidth") {
+      auto b = ParseBytes(value);
+      if (!b.ok()) return bad("bandwidth: " + b.status().message());
+      p.faults.bandwidth_bytes_per_second = *b;
+    } else if (key == "blackhole") {
+      LNSIM_RETURN_IF_ERROR(boolean(&p.faults.blackhole));
+    } else if (key == "reset") {
+      LNSIM_RETURN_IF_ERROR(boolean(&p.reset));
+    }
+  }
+  return p;
+}
+
+}  // namespace lnsim::harness

@@ -1,0 +1,80 @@
+// The harness's sections of a scenario file (`nats`, `consumers`, `network`, `slo`, `drain`) and
+// the parameters of the fault kinds the harness executes (`nats-restart`, `bridge-kill`,
+// `consumer-crash`, `network`). The loader hands these sections over as YAML nodes; this file
+// validates them with the loader's `file:line: key: what is wrong` errors. docs/scenarios.md
+// documents every key.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/status.h"
+#include "harness/consumer.h"
+#include "harness/fault_proxy.h"
+#include "harness/scenario_loader.h"
+#include "harness/slo.h"
+#include "sim/scenario.h"
+
+namespace lnsim::harness {
+
+struct NatsSpec {
+  std::string url;         // "" = start an embedded nats-server; else a live server or cluster
+  std::string server_bin;  // "" = DefaultNatsServerBinary()
+  bool jetstream = true;   // the bridge publishes to JetStream (false: core NATS)
+  std::string stream = "LINSTOR";
+};
+
+struct ConsumerSpec {
+  std::string name;
+  ConsumerMode mode = ConsumerMode::kJetStreamAckSync;
+  std::string subject = "linstor.v1.>";
+  std::optional<bool> dedup;  // nullopt = the mode's default
+  bool via_proxy = false;     // connect through the consumers' network fault proxy
+  std::chrono::milliseconds ack_wait{5000};
+};
+
+struct NetworkSpec {
+  // Whether lnsim puts a fault proxy between bridge and NATS / consumers and NATS. Implied by a
+  // `network` fault on that side or by standing faults below.
+  bool bridge_proxy = false;
+  bool consumers_proxy = false;
+  NetworkFaults bridge;     // standing faults for the whole run
+  NetworkFaults consumers;
+};
+
+struct HarnessSpec {
+  NatsSpec nats;
+  std::vector<ConsumerSpec> consumers;  // default: one jetstream-acksync consumer "js-1"
+  NetworkSpec network;
+  std::vector<Slo> slos;
+  std::vector<std::string> slo_expressions;  // as written
+  Duration drain = std::chrono::seconds(30);
+};
+
+// Parses the harness's sections of `scenario` (defaults for missing ones). kInvalidArgument as
+// `path:line: key: what is wrong`; unknown keys are errors (with a "did you mean").
+StatusOr<HarnessSpec> ParseHarnessSections(const Scenario& scenario);
+
+// Parameters of a harness-executed fault, from its `params` string (`k=v,...`).
+struct HarnessFaultParams {
+  // nats-restart: kill (SIGKILL, default) or term (graceful).
+  bool graceful = false;
+  // consumer-crash: which consumer ("" = every consumer); whether its dedup state survives.
+  std::string consumer;
+  bool keep_dedup = true;
+  // network: which link (bridge or consumers) and what happens during the window.
+  std::string target = "bridge";
+  NetworkFaults faults;
+  bool reset = false;  // reset the link's connections at the window's start
+};
+// kInvalidArgument `path:line: faults[i].params: what` for unknown keys or bad values.
+StatusOr<HarnessFaultParams> ParseHarnessFaultParams(const sim::FaultSpec& fault,
+                                                     const std::string& path);
+
+// "1MiB" -> 1048576, "100KB" -> 100000, "512" -> 512 (bytes). kInvalidArgument otherwise.
+StatusOr<uint64_t> ParseBytes(std::string_view text);
+
+}  // namespace lnsim::harness
