@@ -71,6 +71,7 @@ enum Ev : uint16_t {
   kEvDiskDetach,     // a = replica, c = step
   kEvSplitPromote,   // a = rd
   kEvSplitRecover,   // a = rd, b = victim replica
+  kEvEvict,          // a = node: LINSTOR's auto-eviction of a node that stayed away
 };
 
 enum WorkloadKind : uint32_t { kWlProvision, kWlDelete, kWlAttach, kWlDetach, kWlResize, kWlCount };
@@ -1278,6 +1279,8 @@ void WorldImpl::Dispatch(const Event& e) {
     case kEvNodeReturn:
       if (!c_.nodes[e.a].alive || c_.nodes[e.a].satellite_up) break;
       PutSatUp(e.a, true);
+      // An evicted node is not reconnected until restored by hand.
+      if (c_.nodes[e.a].flags & kNodeEvicted) break;
       // The satellite starts, the controller's reconnector finds it, sends the full sync,
       // and the satellite brings its DRBD resources up.
       {
@@ -1435,6 +1438,24 @@ void WorldImpl::Dispatch(const Event& e) {
       // The workload runs on both sides of the partition (quorum off: nothing stops it).
       for (ReplicaIndex r : c_.rds[rd].replicas) {
         if (Running(r) && !c_.replicas[r].in_use && c_.replicas[r].may_promote) Promote(r);
+      }
+      break;
+    }
+    case kEvEvict: {
+      const NodeIndex n = e.a;
+      if (!c_.nodes[n].alive || Up(n) || (c_.nodes[n].flags & kNodeEvicted)) break;
+      // LINSTOR-API.md 6.7: the node becomes DELETE|EVICTED, its resources EVICTED (INACTIVE),
+      // and the autoplacer replaces each lost diskful replica elsewhere (full resync).
+      PutNodeFlags(n, c_.nodes[n].flags | kNodeDelete | kNodeEvicted);
+      const std::vector<ReplicaIndex> replicas = c_.nodes[n].replicas;
+      for (ReplicaIndex r : replicas) {
+        PutReplicaFlags(r, c_.replicas[r].flags | kReplicaEvicted);
+        if (c_.replicas[r].kind != ReplicaKind::kDiskful) continue;
+        AutoPlaceRequest more;
+        more.additional_place_count = 1;
+        ++op_depth_;
+        (void)AutoPlaceIndex(c_.replicas[r].rd, more);
+        --op_depth_;
       }
       break;
     }
@@ -2739,6 +2760,12 @@ void WorldImpl::OnFaultStart(uint32_t i) {
       if (f.kind == FaultKind::kNodeCrash) {
         for (NodeIndex n : nodes) CrashNode(n);
         w.note = "crashed" + nodes_label(nodes);
+        if (std::string v = ParamValue(f.params, "evict_after"); !v.empty()) {
+          if (auto d = ParseDuration(v); d.ok()) {
+            for (NodeIndex n : nodes) Schedule(Scaled(*d), kEvEvict, n);
+            w.note += ", evicted after " + v + " if still away";
+          }
+        }
       } else if (f.kind == FaultKind::kNodeReboot) {
         for (NodeIndex n : nodes) {
           // kubectl drain: the workload moves away first, then DRBD shuts down cleanly.

@@ -461,3 +461,42 @@ TEST(FaultWindows, HarnessFaultsAreRecordedButChangeNothing) {
 
 }  // namespace
 }  // namespace lnsim::sim
+
+namespace lnsim::sim {
+namespace {
+
+TEST(F1Eviction, NodeAwayPastEvictTimeIsEvictedAndReplaced) {
+  WorldSpec spec;
+  spec.cluster.nodes = 4;
+  spec.cluster.resources = 5;
+  spec.cluster.replicas = 3;
+  spec.cluster.in_use_fraction = 0;
+  FaultSpec f;
+  f.kind = FaultKind::kNodeCrash;
+  f.at = std::chrono::seconds(10);
+  f.nodes = {"node-2"};
+  f.params = "evict_after=60m";
+  spec.faults.push_back(f);
+  auto w = testing::MakeWorld(spec);
+  w->AdvanceTo(std::chrono::hours(3));
+  const NodeIndex n2 = w->FindNode("node-2");
+  EXPECT_EQ(w->cluster().nodes[n2].flags, kNodeDelete | kNodeEvicted);
+  for (const ResourceDefinition& rd : w->cluster().rds) {
+    const ReplicaIndex lost = w->FindReplica(static_cast<RdIndex>(&rd - &w->cluster().rds[0]), n2);
+    if (lost == kNoIndex) continue;
+    EXPECT_TRUE(w->cluster().replicas[lost].flags & kReplicaEvicted);
+    // A replacement on another node, synced: 3 UpToDate diskful replicas besides the lost one.
+    int uptodate = 0;
+    for (ReplicaIndex r : rd.replicas) {
+      const Replica& x = w->cluster().replicas[r];
+      if (x.node != n2 && x.kind == ReplicaKind::kDiskful &&
+          x.volumes[0].disk == DiskState::kUpToDate) {
+        ++uptodate;
+      }
+    }
+    EXPECT_EQ(uptodate, 3) << rd.name;
+  }
+}
+
+}  // namespace
+}  // namespace lnsim::sim
