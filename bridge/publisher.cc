@@ -25,13 +25,16 @@ int64_t Millis(Duration d) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
 }
 
-// Builds the NATS message for `m` with the bridge's headers.
-natsStatus BuildMsg(const OutMessage& m, natsMsg** out) {
+// Builds the NATS message for `m` with the bridge's headers. The key and sequence headers are
+// for JetStream (ack matching, recovery); core NATS carries only the timing breadcrumb.
+natsStatus BuildMsg(const OutMessage& m, natsMsg** out, bool key_headers = true) {
   natsMsg* msg = nullptr;
   natsStatus s = natsMsg_Create(&msg, m.subject.c_str(), nullptr, m.payload.data(),
                                 static_cast<int>(m.payload.size()));
-  if (s == NATS_OK) s = natsMsgHeader_Set(msg, kHeaderPartitionKey, m.partition_key.c_str());
-  if (s == NATS_OK && m.sequence != 0) {
+  if (s == NATS_OK && key_headers) {
+    s = natsMsgHeader_Set(msg, kHeaderPartitionKey, m.partition_key.c_str());
+  }
+  if (s == NATS_OK && key_headers && m.sequence != 0) {
     s = natsMsgHeader_Set(msg, kHeaderSequence, std::to_string(m.sequence).c_str());
   }
   if (s == NATS_OK && m.observed_unix_ns != 0) {
@@ -137,7 +140,7 @@ class CorePublisher final : public Publisher {
     for (auto& m : batch) {
       const Duration start = clock_.Now();
       natsMsg* msg = nullptr;
-      natsStatus s = BuildMsg(m, &msg);
+      natsStatus s = BuildMsg(m, &msg, /*key_headers=*/false);
       if (s == NATS_OK) s = natsConnection_PublishMsg(nc_->conn(), msg);
       natsMsg_Destroy(msg);
       if (s != NATS_OK) {
