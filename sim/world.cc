@@ -1866,7 +1866,9 @@ Status WorldImpl::Generate() {
   // The generated cluster is the trace's starting point: hash it into the digest.
   uint64_t h = Fnv1a64("lnsim-world-v1");
   auto mix = [&](uint64_t v) {
-    h = Fnv1a64(std::string_view(reinterpret_cast<const char*>(&v), sizeof(v)), h);
+    char le[8];  // canonical little-endian, whatever the host
+    for (int b = 0; b < 8; ++b) le[b] = static_cast<char>(v >> (8 * b));
+    h = Fnv1a64(std::string_view(le, sizeof(le)), h);
   };
   for (const Node& n : c_.nodes) {
     h = Fnv1a64(n.name, h);
