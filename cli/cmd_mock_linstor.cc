@@ -2,14 +2,11 @@
 // pointing real LINSTOR tools (the CLI, golinstor, linstor-csi) or a bridge at it. Creates the
 // real clock (cli/ is the only place that does) and runs until SIGINT/SIGTERM.
 #include <csignal>
-#include <fstream>
 #include <iostream>
-#include <sstream>
-
-#include <yaml-cpp/yaml.h>
 
 #include "cli/subcommand.h"
 #include "common/clock.h"
+#include "harness/scenario_loader.h"
 #include "mock-linstor/api_faults.h"
 #include "mock-linstor/server.h"
 #include "sim/scenario.h"
@@ -22,25 +19,17 @@ constexpr char kUsage[] =
     "lnsim mock-linstor [--port 3370] [--bind 127.0.0.1] [--scenario FILE | --nodes N "
     "--resources R --replicas K --volumes-per-resource V] [--seed N] [--time-scale X]";
 
-// Reads the scenario file: the world's sections through sim/, the `api` section through
-// mock-linstor/. Other sections (bridge, nats, ...) belong to `lnsim run` and are ignored here.
+// Reads the scenario file through the harness loader (which rejects unknown keys and parses
+// the world's sections); the `api` section is parsed by mock-linstor/. Other parts' sections
+// (bridge, nats, ...) belong to `lnsim run` and are ignored here.
 Status LoadScenario(const std::string& path, sim::WorldSpec* spec,
                     std::vector<mock::ApiFault>* api_faults) {
-  std::ifstream in(path);
-  if (!in) return InvalidArgumentError(path + ": cannot open");
-  std::stringstream text;
-  text << in.rdbuf();
-  YAML::Node root;
-  try {
-    root = YAML::Load(text.str());
-  } catch (const YAML::Exception& e) {
-    return InvalidArgumentError(path + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
-  }
-  if (!root.IsMap()) return InvalidArgumentError(path + ":1: the scenario must be a map");
-  if (Status s = sim::ParseWorldSections(root, spec); !s.ok()) return s.WithPrefix(path);
-  if (root["api"]) {
-    auto faults = mock::ParseApiSection(root["api"]);
-    if (!faults.ok()) return faults.status().WithPrefix(path);
+  auto scenario = harness::LoadScenarioFile(path);
+  if (!scenario.ok()) return scenario.status();
+  *spec = scenario->world;
+  if (scenario->api.IsDefined()) {
+    auto faults = mock::ParseApiSection(scenario->api);
+    if (!faults.ok()) return InvalidArgumentError(path + ":" + faults.status().message());
     *api_faults = std::move(*faults);
   }
   return OkStatus();
