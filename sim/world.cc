@@ -2150,6 +2150,14 @@ OpResult WorldImpl::CreateVolumeDefinition(std::string_view rd_name, Kib size_ki
   AddVolume(rd, nr, size_kib, false);
   if (number_out) *number_out = nr;
   OpResult res;
+  for (ReplicaIndex r : def.replicas) {
+    const NodeIndex n = c_.replicas[r].node;
+    if (!Online(n)) {
+      res.messages.push_back(Msg(Severity::kWarning, rc::kWarnNotConnected,
+                                 "No active connection to satellite '" + c_.nodes[n].name + "'",
+                                 name_s, c_.nodes[n].name));
+    }
+  }
   res.messages.push_back(Msg(Severity::kSuccess, rc::kCreated,
                              "New volume definition with number '" + std::to_string(nr) +
                                  "' of resource definition '" + name_s + "' created.",
