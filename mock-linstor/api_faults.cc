@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <cstdlib>
 #include <set>
 
 #include <yaml-cpp/yaml.h>
@@ -238,6 +239,22 @@ void FaultPlan::AddWorldFaults(const std::vector<sim::FaultSpec>& faults) {
       if (latency.empty()) latency = Param(spec.params, "delay");
       auto d = ParseDuration(latency.empty() ? "5s" : latency);
       f.latency = d.ok() ? *d : std::chrono::seconds(5);
+    } else if (spec.kind == sim::FaultKind::kApiFault) {
+      // faults: [{kind: api-fault, at: 10s, duration: 5s, params: "kind=error,status=503,path=/v1/view"}]
+      auto kind = KindFromName(Param(spec.params, "kind"));
+      if (!kind) continue;  // the scenario's own `api` section is the documented way
+      f.kind = *kind;
+      f.nodes = spec.nodes;
+      if (auto d = ParseDuration(Param(spec.params, "latency")); d.ok()) f.latency = *d;
+      if (auto d = ParseDuration(Param(spec.params, "max_latency")); d.ok()) {
+        f.max_latency = *d;
+        f.distribution = LatencyDistribution::kUniform;
+      }
+      const std::string status = Param(spec.params, "status");
+      if (!status.empty()) f.status = std::atoi(status.c_str());
+      if (f.status < 500 || f.status > 599) f.status = 500;
+      const std::string path = Param(spec.params, "path");
+      if (!path.empty()) f.paths = {path};
     } else {
       continue;
     }

@@ -245,7 +245,8 @@ HttpResponse MockServer::Dispatch(const HttpRequest& req, const FaultDecision& d
     if (req.path == "/v1/view/resources") {
       const std::string key = CanonicalQuery(req.query);
       std::unique_lock<std::mutex> lock(world_mu_);
-      const uint64_t version = world_->trace().transitions().size() * 2 + writes_ * 1000003;
+      // The world's version: its trace length plus the writes applied (mock state included).
+      const std::pair<uint64_t, uint64_t> version{world_->trace().transitions().size(), writes_};
       auto it = std::find_if(view_cache_.begin(), view_cache_.end(), [&](const Cached& c) {
         return c.version == version && c.query == key;
       });

@@ -18,6 +18,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "common/clock.h"
@@ -72,7 +73,7 @@ class MockServer {
 
  private:
   struct Cached {
-    uint64_t version = 0;
+    std::pair<uint64_t, uint64_t> version{0, 0};  // (trace length, writes)
     std::string query;
     std::shared_ptr<const std::string> body;
     std::shared_ptr<const std::string> gzip;
