@@ -73,7 +73,15 @@ uint64_t PackMatch(uint32_t channel, uint32_t segment) {
   return (static_cast<uint64_t>(channel) << 32) | segment;
 }
 
+struct PhantomSample {
+  uint64_t channel;
+  int64_t value;
+  int64_t when;
+  const char* why;
+};
+
 struct ConsumerState {
+  std::vector<PhantomSample> phantoms;  // the first few, for the failure message
   FlatMap64<uint8_t> ids{1024};       // id hash -> bit0 received, bit1 processed
   FlatMap64<uint64_t> last_seq{256};  // partition hash -> highest sequence delivered
   FlatMap64<uint8_t> matched{1024};   // PackMatch(channel, segment)
@@ -187,6 +195,21 @@ struct Verifier::State {
     ch.segments.push_back({time, value});
   }
 
+  // The entity behind the channel was (re)created at `time` with `value`: a kGone instant first,
+  // so the value counts as part of the creation even when the channel held a value before (a
+  // replica deleted and placed again on the same node).
+  void Create(uint64_t key, uint32_t node, int64_t time, int64_t value) {
+    Channel& ch = channels[ChannelFor(key, node, kGone)];
+    if (ch.segments.back().value != kGone) {
+      if (ch.segments.size() > 1 && ch.segments.back().start == time) {
+        ch.segments.back().value = kGone;
+      } else {
+        ch.segments.push_back({time, kGone});
+      }
+    }
+    if (value != kGone) ch.segments.push_back({time, value});
+  }
+
   int64_t Current(uint64_t key) const {
     const uint32_t* index = channel_index.Find(key);
     return index ? channels[*index].segments.back().value : kGone;
@@ -246,7 +269,10 @@ struct Verifier::State {
         if (t.attr == Attribute::kExists) {
           Set(MakeChannelKey(ChannelKind::kReplicaExists, e.a, e.b), kNoIndex, time,
               exists_value(t.old_value), exists_value(t.new_value));
-          if (t.new_value != 1) {
+          if (t.new_value == 1) {
+            // A new replica starts detached; the world records in_use only when it changes.
+            Create(MakeChannelKey(ChannelKind::kReplicaInUse, e.a, e.b), node, time, 0);
+          } else {
             // Deleting a replica ends its attachment (the bridge reports volume.detached before
             // replica.deleted) and its quorum.
             const uint64_t in_use = MakeChannelKey(ChannelKind::kReplicaInUse, e.a, e.b);
@@ -268,7 +294,12 @@ struct Verifier::State {
         bool inserted = false;
         VolumeState& v = volumes.FindOrInsert(key, VolumeState{}, &inserted);
         const int64_t before = DiskLabel(v);
-        if (t.attr == Attribute::kDiskState) {
+        if (t.attr == Attribute::kDiskState && t.old_value == kAbsent) {
+          v = VolumeState{};
+          v.disk = t.new_value;
+          Create(key, e.b, time, DiskLabel(v));
+          return;
+        } else if (t.attr == Attribute::kDiskState) {
           v.disk = t.new_value;
         } else if (t.attr == Attribute::kDonePercentage) {
           v.done = t.new_value;
@@ -285,7 +316,9 @@ struct Verifier::State {
         auto connected = [](int64_t v) {
           return v == kAbsent ? kGone : (v == static_cast<int64_t>(sim::ConnState::kConnected));
         };
-        if (t.attr == Attribute::kConnState) {
+        if (t.attr == Attribute::kConnState && t.old_value == kAbsent) {
+          Create(key, e.b, time, connected(t.new_value));
+        } else if (t.attr == Attribute::kConnState) {
           Set(key, e.b, time, connected(t.old_value), connected(t.new_value));
         } else if (t.attr == Attribute::kExists && t.new_value != 1) {
           Set(key, e.b, time, kGone, kGone);
@@ -354,16 +387,75 @@ struct Verifier::State {
     return total;
   }
 
-  // Latest segment of `ch` with `value` starting at or before `t`; -1 when none.
+  // Latest segment of `ch` with `value` starting at or before `t`; -1 when none. Segment 0 is
+  // the state before the first transition (the initial state, or kGone before creation).
   int64_t Match(const Channel& ch, int64_t value, int64_t t) const {
     const auto& segs = ch.segments;
     auto it = std::upper_bound(segs.begin(), segs.end(), t,
                                [](int64_t time, const Segment& s) { return time < s.start; });
     int64_t i = static_cast<int64_t>(it - segs.begin()) - 1;
-    for (int steps = 0; i >= 1 && steps < 4096; --i, ++steps) {  // segment 0: before creation
+    for (int steps = 0; i >= 0 && steps < 4096; --i, ++steps) {
       if (segs[static_cast<size_t>(i)].value == value) return i;
     }
     return -1;
+  }
+
+  void Seed(const sim::Cluster& c) {
+    for (uint32_t n = 0; n < c.nodes.size(); ++n) {
+      const sim::Node& node = c.nodes[n];
+      if (!node.alive) continue;
+      ChannelFor(MakeChannelKey(ChannelKind::kNodeOnline, n), kNoIndex,
+                 node.connection == sim::NodeConnection::kOnline ? 1 : 0);
+      ChannelFor(MakeChannelKey(ChannelKind::kNodeEvicted, n), kNoIndex,
+                 (node.flags & sim::kNodeEvicted) != 0 ? 1 : 0);
+    }
+    for (uint32_t p = 0; p < c.pools.size(); ++p) {
+      const sim::StoragePool& pool = c.pools[p];
+      if (pool.diskless()) continue;
+      bool inserted = false;
+      PoolState& state = pools.FindOrInsert(p, PoolState{}, &inserted);
+      state.free = static_cast<int64_t>(pool.FreeKib());
+      state.total = static_cast<int64_t>(pool.total_kib);
+      ChannelFor(MakeChannelKey(ChannelKind::kPoolLow, p), pool.node, Low(state));
+    }
+    for (uint32_t r = 0; r < c.rds.size(); ++r) {
+      const sim::ResourceDefinition& rd = c.rds[r];
+      if (!rd.alive) continue;
+      ChannelFor(MakeChannelKey(ChannelKind::kRdExists, r), kNoIndex, 1);
+      for (const auto& vd : rd.volumes) {
+        ChannelFor(MakeChannelKey(ChannelKind::kVdSize, r, 0, vd.number), kNoIndex,
+                   static_cast<int64_t>(vd.size_kib));
+      }
+    }
+    for (const sim::Replica& rep : c.replicas) {
+      if (!rep.alive || rep.rd >= c.rds.size()) continue;
+      const sim::ResourceDefinition& rd = c.rds[rep.rd];
+      ChannelFor(MakeChannelKey(ChannelKind::kReplicaExists, rep.rd, rep.node), kNoIndex, 1);
+      ChannelFor(MakeChannelKey(ChannelKind::kReplicaInUse, rep.rd, rep.node), rep.node,
+                 rep.in_use ? 1 : 0);
+      ChannelFor(MakeChannelKey(ChannelKind::kQuorum, rep.rd, rep.node), rep.node,
+                 rep.quorum ? 1 : 0);
+      for (size_t vi = 0; vi < rep.volumes.size() && vi < rd.volumes.size(); ++vi) {
+        const sim::VolumeReplica& v = rep.volumes[vi];
+        const uint64_t key = MakeChannelKey(ChannelKind::kDiskLabel, rep.rd, rep.node,
+                                            rd.volumes[vi].number);
+        bool inserted = false;
+        VolumeState& state = volumes.FindOrInsert(key, VolumeState{}, &inserted);
+        state.disk = static_cast<int64_t>(v.disk);
+        state.done = v.done_percentage < 0
+                         ? kAbsent
+                         : static_cast<int64_t>(v.done_percentage * 100.0f + 0.5f);
+        state.sync_target_peers = 0;
+        for (sim::ReplState repl : v.repl) {
+          state.sync_target_peers += IsSyncTarget(static_cast<int64_t>(repl)) ? 1 : 0;
+        }
+        ChannelFor(key, rep.node, DiskLabel(state));
+      }
+      for (const sim::PeerLink& link : rep.peers) {
+        ChannelFor(MakeChannelKey(ChannelKind::kPeerConnected, rep.rd, rep.node, link.peer),
+                   rep.node, link.conn == sim::ConnState::kConnected ? 1 : 0);
+      }
+    }
   }
 };
 
@@ -382,6 +474,8 @@ Verifier::Verifier(VerifierOptions options, uint32_t consumer_count)
 }
 
 Verifier::~Verifier() = default;
+
+void Verifier::AddInitialState(const sim::Cluster& cluster) { s_->Seed(cluster); }
 
 void Verifier::AddTransitions(const sim::Cluster& cluster, const sim::Transition* begin,
                               const sim::Transition* end) {
@@ -422,15 +516,21 @@ void Verifier::Observe(const Observation& o, const Assertion* extras) {
   auto judge = [&](const Assertion& a, bool primary) {
     const ChannelKind kind = ChannelKindOf(a.channel);
     if (a.channel != 0 && !s.options.judged[static_cast<size_t>(kind)]) return;
+    auto note = [&](const char* why) {
+      phantom = true;
+      if (c.phantoms.size() < s.options.max_lost_samples) {
+        c.phantoms.push_back({a.channel, a.value, when, why});
+      }
+    };
     const uint32_t* index = a.channel ? s.channel_index.Find(a.channel) : nullptr;
     if (index == nullptr) {
-      phantom = true;
+      note("no such entity or attribute in the world");
       return;
     }
     const Channel& ch = s.channels[*index];
     const int64_t seg = s.Match(ch, a.value, when + s.options.match_slack_ns);
     if (seg < 0) {
-      phantom = true;
+      note("the world never had this value before the observation");
       return;
     }
     const size_t k = static_cast<size_t>(seg);
@@ -438,7 +538,7 @@ void Verifier::Observe(const Observation& o, const Assertion* extras) {
     // explain the event.
     if (o.observed_ns != kNoTime && k + 1 < ch.segments.size() &&
         ch.segments[k + 1].start + bound + s.options.match_slack_ns < o.observed_ns) {
-      phantom = true;
+      note("the value had been superseded for longer than the bound");
       return;
     }
     c.matched.Insert(PackMatch(*index, static_cast<uint32_t>(k)));
@@ -494,7 +594,10 @@ VerifierResult Verifier::Finish(int64_t end_ns, const sim::Cluster* cluster) {
   result.lost_samples.resize(n_consumers);
   for (size_t ci = 0; ci < n_consumers; ++ci) result.per_consumer[ci] = s.consumers[ci].counters;
 
-  std::vector<uint8_t> required;
+  // Per segment: 1 = required (owed to consumers), 2 = implicit (carried by a creation or
+  // deletion, or settled before the new entity was first seen), 0 = neither (coalescible).
+  constexpr uint8_t kRequired = 1, kImplicit = 2;
+  std::vector<uint8_t> status;
   for (uint32_t chi = 0; chi < s.channels.size(); ++chi) {
     const Channel& ch = s.channels[chi];
     const ChannelKind kind = ChannelKindOf(ch.key);
@@ -503,14 +606,35 @@ VerifierResult Verifier::Finish(int64_t end_ns, const sim::Cluster* cluster) {
     // Segments up to the baseline are the initial state consumers start from.
     size_t base = 0;
     while (base + 1 < segs.size() && segs[base + 1].start <= s.options.baseline_ns) ++base;
-    required.assign(segs.size(), 0);
+    status.assign(segs.size(), 0);
     bool any_change = false;
     int64_t last_owed = segs[base].value;  // what a perfect bridge last told consumers
+    bool created = false;
+    int64_t created_seen = 0;  // first instant the (re)created entity was observable
     for (size_t k = base + 1; k < segs.size(); ++k) {
       if (segs[k].start > end_ns) break;
+      const bool last = k + 1 == segs.size() || segs[k + 1].start > end_ns;
+      if (segs[k - 1].value == kGone || segs[k].value == kGone) {
+        // Creation or removal: the created/deleted event carries it (or nothing does).
+        status[k] = kImplicit;
+        created = segs[k - 1].value == kGone;
+        if (created) {
+          int64_t first = kNoTime;
+          s.Observable(ch, segs[k].start, std::max(end_ns, segs[k].start + 1), &first);
+          created_seen = first != kNoTime ? first : segs[k].start;
+        }
+        last_owed = segs[k].value;
+        continue;
+      }
       if (!Reportable(kind, segs[k - 1].value, segs[k].value)) continue;
       any_change = true;
-      const bool last = k + 1 == segs.size() || segs[k + 1].start > end_ns;
+      if (created && segs[k].start < created_seen + bound) {
+        // Settled within one observation bound of the new entity becoming visible: the bridge's
+        // first snapshot of it may already hold this value, without an event.
+        status[k] = kImplicit;
+        last_owed = segs[k].value;
+        continue;
+      }
       const int64_t seg_end = last ? end_ns : segs[k + 1].start;
       int64_t first_observable = kNoTime;
       const int64_t observable = s.Observable(ch, segs[k].start, seg_end, &first_observable);
@@ -521,7 +645,7 @@ VerifierResult Verifier::Finish(int64_t end_ns, const sim::Cluster* cluster) {
         req = req || s.Observable(ch, end_ns - 1, end_ns, &at_end) > 0;
       }
       if (req) {
-        required[k] = 1;
+        status[k] = kRequired;
         // A required value equal to the last one owed is already known: no event is due.
         if (segs[k].value != last_owed) result.expected++;
         last_owed = segs[k].value;
@@ -534,12 +658,13 @@ VerifierResult Verifier::Finish(int64_t end_ns, const sim::Cluster* cluster) {
       size_t belief = base;
       for (size_t k = base + 1; k < segs.size(); ++k) {
         if (segs[k].start > end_ns) break;
-        if (c.matched.Contains(PackMatch(chi, static_cast<uint32_t>(k)))) {
+        if (c.matched.Contains(PackMatch(chi, static_cast<uint32_t>(k))) ||
+            status[k] == kImplicit) {
           belief = k;
           continue;
         }
         if (!Reportable(kind, segs[k - 1].value, segs[k].value)) continue;
-        if (required[k]) {
+        if (status[k] == kRequired) {
           if (segs[belief].value == segs[k].value) {
             belief = k;  // the consumer already believed this value
             continue;
@@ -560,7 +685,18 @@ VerifierResult Verifier::Finish(int64_t end_ns, const sim::Cluster* cluster) {
       }
     }
   }
-  for (size_t ci = 0; ci < n_consumers; ++ci) result.totals += result.per_consumer[ci];
+  result.phantom_samples.resize(n_consumers);
+  for (size_t ci = 0; ci < n_consumers; ++ci) {
+    result.totals += result.per_consumer[ci];
+    for (const PhantomSample& p : s.consumers[ci].phantoms) {
+      std::string what = p.channel == 0 ? std::string("unknown entity")
+                         : cluster     ? DescribeChannel(*cluster, p.channel)
+                                       : std::string(ChannelKindName(ChannelKindOf(p.channel)));
+      result.phantom_samples[ci].push_back(what + " = " + std::to_string(p.value) +
+                                           " observed at " + std::to_string(p.when / 1000000) +
+                                           "ms: " + p.why);
+    }
+  }
   result.latency = s.latency;
   for (size_t f = 0; f < s.faults.size(); ++f) {
     const FaultWindowSpec& spec = s.options.faults[f];

@@ -137,6 +137,7 @@ struct VerifierResult {
   std::vector<VerdictCounters> per_consumer;
   std::vector<bool> converged;                        // per consumer
   std::vector<std::vector<std::string>> lost_samples;  // per consumer, first few, described
+  std::vector<std::vector<std::string>> phantom_samples;  // per consumer, first few, with why
   VerdictCounters totals;
   std::array<Histogram, kStageCount> latency;  // nanoseconds, all consumers
   uint64_t expected = 0;  // required segments: changes a perfect bridge must deliver
@@ -149,6 +150,10 @@ class Verifier {
  public:
   Verifier(VerifierOptions options, uint32_t consumer_count);
   ~Verifier();
+
+  // The world's state before its first transition: the generated cluster, which the trace does
+  // not record. Call once, before AddTransitions, with the cluster as World::Create left it.
+  void AddInitialState(const sim::Cluster& cluster);
 
   // Appends world transitions (in trace order). `cluster` resolves pool -> node; it must hold
   // every entity the transitions name.
