@@ -173,19 +173,43 @@ std::vector<DomainEvent> Diff(const Snapshot& before, const Snapshot& after,
               e.threshold_percent = options.pool_low_threshold_percent;
               out.push_back(std::move(e));
             });
-  // Resources: the union of names in definitions and in the resource view, both sides.
-  std::set<std::string> names;
-  for (const auto& [n, _] : before.resource_definitions) names.insert(n);
-  for (const auto& [n, _] : after.resource_definitions) names.insert(n);
-  for (const auto& [n, _] : before.replicas) names.insert(n);
-  for (const auto& [n, _] : after.replicas) names.insert(n);
-  for (const auto& name : names) {
-    auto rda_it = before.resource_definitions.find(name);
-    auto rdb_it = after.resource_definitions.find(name);
-    const ResourceDefinitionState* rda =
-        rda_it == before.resource_definitions.end() ? nullptr : &rda_it->second;
-    const ResourceDefinitionState* rdb =
-        rdb_it == after.resource_definitions.end() ? nullptr : &rdb_it->second;
+  // Resources: the union of names in definitions and in the resource view, both sides (a
+  // four-way merge of sorted keys; no set of strings on this path, it runs once per poll over
+  // every resource).
+  struct Row {
+    const ResourceDefinitionState* rda = nullptr;
+    const ResourceDefinitionState* rdb = nullptr;
+    const std::map<std::string, Replica>* ra = &kNoReplicas;
+    const std::map<std::string, Replica>* rb = &kNoReplicas;
+  };
+  std::vector<Row> rows;
+  rows.reserve(after.resource_definitions.size() + 16);
+  {
+    auto i1 = before.resource_definitions.begin(), e1 = before.resource_definitions.end();
+    auto i2 = after.resource_definitions.begin(), e2 = after.resource_definitions.end();
+    auto i3 = before.replicas.begin(), e3 = before.replicas.end();
+    auto i4 = after.replicas.begin(), e4 = after.replicas.end();
+    while (i1 != e1 || i2 != e2 || i3 != e3 || i4 != e4) {
+      const std::string* least = nullptr;
+      auto consider = [&](const std::string& k) {
+        if (least == nullptr || k < *least) least = &k;
+      };
+      if (i1 != e1) consider(i1->first);
+      if (i2 != e2) consider(i2->first);
+      if (i3 != e3) consider(i3->first);
+      if (i4 != e4) consider(i4->first);
+      const std::string& key = *least;  // map nodes are stable while iterators advance
+      Row row;
+      if (i1 != e1 && i1->first == key) row.rda = &(i1++)->second;
+      if (i2 != e2 && i2->first == key) row.rdb = &(i2++)->second;
+      if (i3 != e3 && i3->first == key) row.ra = &(i3++)->second;
+      if (i4 != e4 && i4->first == key) row.rb = &(i4++)->second;
+      rows.push_back(row);
+    }
+  }
+  for (const Row& row : rows) {
+    const ResourceDefinitionState* rda = row.rda;
+    const ResourceDefinitionState* rdb = row.rdb;
     if (rda == nullptr && rdb != nullptr) {
       DomainEvent e;
       e.type = EventType::kResourceCreated;
@@ -208,10 +232,8 @@ std::vector<DomainEvent> Diff(const Snapshot& before, const Snapshot& after,
         }
       }
     }
-    auto ra_it = before.replicas.find(name);
-    auto rb_it = after.replicas.find(name);
-    const auto& ra = ra_it == before.replicas.end() ? kNoReplicas : ra_it->second;
-    const auto& rb = rb_it == after.replicas.end() ? kNoReplicas : rb_it->second;
+    const auto& ra = *row.ra;
+    const auto& rb = *row.rb;
     MergeKeys(ra, rb, [&](const std::string&, const Replica* a, const Replica* b) {
       DiffReplica(a, b, options, &out);
     });

@@ -150,7 +150,7 @@ StatusOr<Snapshot> LinstorClient::FetchSnapshot(PollStats* stats) {
       offset += options_.page_size;
     }
   }
-  LinstorParser::SortSnapshot(&snap);
+
   return snap;
 }
 

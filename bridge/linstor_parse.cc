@@ -86,6 +86,7 @@ Status Run(dom::parser& parser, std::string& body, std::string_view what, Fn fn)
 }
 
 void ParseConnections(Elem v, Replica* r) {
+  r->connections.reserve(4);
   for (auto field : RequireObject(v, "connections")) {
     std::string_view peer = field.key;
     PeerConnection c;
@@ -141,6 +142,13 @@ void ParseReplicaVolume(Elem v, Replica* r) {
   }
   if (!has_number) throw ParseError("volume without 'volume_number'");
   r->volumes.push_back(std::move(vol));
+}
+
+void FoldInto(std::string_view name, std::string* out) {
+  out->assign(name);
+  for (char& c : *out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
 }
 
 }  // namespace
@@ -239,6 +247,8 @@ Status LinstorParser::ParseResourceDefinitions(std::string& body, Snapshot* out,
 Status LinstorParser::ParseResources(std::string& body, Snapshot* out, size_t* count) {
   *count = 0;
   return Run(impl_->parser, body, "GET /v1/view/resources", [&](dom::array arr) {
+    std::string rd_key, node_key, current_key;
+    std::map<std::string, Replica>* current = nullptr;
     for (Elem item : arr) {
       Replica r;
       for (auto field : RequireObject(item, "resource")) {
@@ -268,8 +278,24 @@ Status LinstorParser::ParseResources(std::string& body, Snapshot* out, size_t* c
         }
       }
       if (r.resource.empty() || r.node.empty()) throw ParseError("resource without name or node_name");
-      auto& slot = out->replicas[FoldName(r.resource)][FoldName(r.node)];
-      slot = std::move(r);
+      std::sort(r.volumes.begin(), r.volumes.end(),
+                [](const auto& a, const auto& b) { return a.volume_number < b.volume_number; });
+      std::sort(r.connections.begin(), r.connections.end(),
+                [](const auto& a, const auto& b) { return a.peer < b.peer; });
+      // LINSTOR lists the replicas of one resource next to each other: reuse the last map.
+      FoldInto(r.resource, &rd_key);
+      if (current == nullptr || rd_key != current_key) {
+        current = &out->replicas[rd_key];
+        current_key = rd_key;
+      }
+      FoldInto(r.node, &node_key);
+      auto hint = current->empty() || current->rbegin()->first < node_key ? current->end()
+                                                                           : current->lower_bound(node_key);
+      if (hint != current->end() && hint->first == node_key) {
+        hint->second = std::move(r);
+      } else {
+        current->emplace_hint(hint, node_key, std::move(r));
+      }
       ++*count;
     }
   });

@@ -31,7 +31,7 @@ class LinstorParser {
   Status ParseResourceDefinitions(std::string& body, Snapshot* out, size_t* count);
   Status ParseResources(std::string& body, Snapshot* out, size_t* count);  // /v1/view/resources
 
-  // Call after the last page of every list: sorts per-replica vectors.
+  // Sorts per-replica vectors (ParseResources already does; kept for hand-built snapshots).
   static void SortSnapshot(Snapshot* out);
 
  private:

@@ -113,7 +113,7 @@ void BM_ParseAndDiffResourceView(benchmark::State& state) {
   for (auto _ : state) {
     Snapshot after;
     Status st = parser.ParseResources(body, &after, &count);
-    LinstorParser::SortSnapshot(&after);
+
     FinalizeSnapshot(&after, options);
     auto ev = Diff(before, after, options);
     events = ev.size();

@@ -181,7 +181,9 @@ std::string CompareModels(const Model& ev, const Model& ls) {
     }
     for (const auto& [v, size] : r.sizes) {
       auto s = it->second.sizes.find(v);
-      if (s != it->second.sizes.end() && s->second != size) {
+      if (s == it->second.sizes.end()) {
+        note("resource " + name + " volume " + std::to_string(v) + " never announced by events");
+      } else if (s->second != size) {
         note("resource " + name + " volume " + std::to_string(v) + " size " +
              std::to_string(s->second) + " in events, " + std::to_string(size) + " in LINSTOR");
       }
