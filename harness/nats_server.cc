@@ -91,7 +91,7 @@ StatusOr<std::unique_ptr<NatsServer>> NatsServer::Start(const NatsServerOptions&
   std::unique_ptr<NatsServer> server(new NatsServer(options, clock, work_dir, temp_dir));
   server->port_ = options.port;
   server->monitor_port_ = options.monitor_port;
-  LNSIM_RETURN_IF_ERROR(server->Launch());
+  LNSIM_RETURN_IF_ERROR(server->Launch(options.wait_ready));
   return server;
 }
 
@@ -129,7 +129,7 @@ std::string NatsServer::LogTail(size_t max_bytes) const {
   return log;
 }
 
-Status NatsServer::Launch() {
+Status NatsServer::Launch(bool wait_ready) {
   // Stale ports files from an earlier incarnation must not be mistaken for this one's.
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(work_dir_, ec)) {
@@ -159,7 +159,7 @@ Status NatsServer::Launch() {
   child_ = std::move(child).value();
   const Duration deadline = clock_.Now() + options_.ready_timeout;
   Status status = (port_ == 0 || monitor_port_ == 0) ? DiscoverPorts(deadline) : OkStatus();
-  if (status.ok()) status = WaitReady(deadline);
+  if (status.ok() && wait_ready) status = WaitReady(deadline);
   if (!status.ok()) {
     child_->Kill();
     return status;
@@ -233,6 +233,13 @@ Status NatsServer::WaitReady(Duration deadline) {
   }
 }
 
+Status NatsServer::WaitUntilReady() {
+  if (child_ == nullptr) return FailedPreconditionError("nats-server is not running");
+  const Status status = WaitReady(clock_.Now() + options_.ready_timeout);
+  if (!status.ok()) child_->Kill();
+  return status;
+}
+
 Status NatsServer::Stop() {
   if (child_ == nullptr) return OkStatus();
   const ExitStatus status = child_->Stop(options_.stop_grace);
@@ -252,7 +259,7 @@ void NatsServer::Kill9() {
 
 Status NatsServer::Restart() {
   if (child_ != nullptr) LNSIM_RETURN_IF_ERROR(Stop());
-  return Launch();
+  return Launch(/*wait_ready=*/true);
 }
 
 StatusOr<std::string> NatsServer::Version() {

@@ -32,6 +32,9 @@ struct NatsServerOptions {
   std::string server_name = "lnsim";
   std::vector<std::string> extra_args;  // appended to the command line (e.g. cluster flags)
   Duration ready_timeout = std::chrono::seconds(15);
+  // false: Start returns once the process runs and its ports are known; call WaitUntilReady()
+  // (a cluster's members only become healthy once they see each other).
+  bool wait_ready = true;
   Duration stop_grace = std::chrono::seconds(5);
 };
 
@@ -66,12 +69,15 @@ class NatsServer {
   bool Running();
   pid_t pid() const;  // 0 when not running
 
+  // Waits until /healthz answers 200 (bounded by ready_timeout). Errors as Start's.
+  Status WaitUntilReady();
+
   // Graceful stop: SIGTERM, wait up to stop_grace, then SIGKILL. OK when already stopped.
   Status Stop();
   // SIGKILL, as a crash: JetStream must recover from its store on Restart().
   void Kill9();
   // Starts the server again on the same ports with the same store (stopping it gracefully first
-  // if it is running) and waits until ready. kUnavailable when the port was taken meanwhile.
+  // if it is running) and waits until ready (always, whatever wait_ready said at Start). kUnavailable when the port was taken meanwhile.
   Status Restart();
 
   // The server's version from /varz ("2.9.10"). Cached after the first success.
@@ -84,8 +90,9 @@ class NatsServer {
 
  private:
   NatsServer(NatsServerOptions options, const Clock& clock, std::string work_dir, bool temp_dir);
-  // Spawns with the current ports (discovering them on first start) and waits until ready.
-  Status Launch();
+  // Spawns with the current ports (discovering them on first start), then waits until ready
+  // when asked.
+  Status Launch(bool wait_ready);
   Status DiscoverPorts(Duration deadline);
   Status WaitReady(Duration deadline);
   Status ExitedDuringStartup();
