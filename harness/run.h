@@ -1,0 +1,79 @@
+// `lnsim run`: the main job. Wires every part together for one scenario — the world in real time
+// behind the mock controller, an embedded (or live) nats-server, the bridge under test as a child
+// process, K consumers, fault proxies — drives the harness faults on the scenario's timeline,
+// drains, and judges what the consumers received against the world's ground truth.
+//
+// Time: world time 0 is the moment the mock starts serving. The world runs on a clock that
+// follows real time until the scenario's run length (duration × time_scale) and then stands
+// still, so the drain phase lets the bridge and consumers catch up with a final state that no
+// longer moves; the verdict is taken at that final world time.
+#pragma once
+
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/status.h"
+#include "harness/report.h"
+
+namespace YAML {
+class Node;
+}
+
+namespace lnsim::harness {
+
+// The scenario's `bridge` section (owned by the bridge; parsed here because only `lnsim run`
+// starts a bridge from a scenario). Durations unscaled: the bridge runs in real time.
+struct BridgeSpec {
+  std::string command;  // "" = lnsim's own bridge; else a shell command (a team's own bridge)
+  std::string cluster = "lnsim";
+  Duration poll_interval = std::chrono::milliseconds(500);
+  Duration request_timeout = std::chrono::seconds(2);
+  Duration dedup_window = std::chrono::minutes(2);
+  double resync_step = 10.0;
+  double pool_low_threshold = 10.0;
+  bool sse = true;
+  std::vector<std::string> extra_args;  // appended to lnsim bridge's command line
+};
+// kInvalidArgument as `path:line: bridge.key: what is wrong`.
+StatusOr<BridgeSpec> ParseBridgeSection(const YAML::Node& node, const std::string& path);
+
+struct RunOptions {
+  std::string scenario_path;
+  std::optional<uint64_t> seed;
+  std::optional<Duration> duration;
+  std::optional<double> time_scale;
+  std::optional<Duration> drain;
+  std::string nats_urls;        // --nats: a live server or cluster instead of the embedded one
+  std::string nats_server_bin;  // --nats-server-bin
+  std::string bridge_command;   // --bridge-command: overrides bridge.command
+  std::optional<bool> jetstream;  // --core / --jetstream override nats.jetstream
+  std::string lnsim_binary;     // this executable, to start `lnsim bridge`
+  std::string report_path;      // --report FILE (lnsim.report/v1 JSON)
+  std::string junit_path;       // --junit FILE
+  std::string work_dir;         // "" = a temp dir, kept when the run fails
+  bool keep_work_dir = false;
+  bool progress = false;        // live progress line on stderr (only on a terminal)
+  std::string command_line;     // the exact command that reproduces the run
+  // Extra environment for lnsim's own bridge child ("KEY=VALUE"): how tests plant bridge bugs.
+  std::vector<std::string> bridge_env;
+};
+
+struct RunOutcome {
+  Report report;
+  std::string work_dir;  // where the logs are ("" when removed)
+  // Exit code per ARCHITECTURE.md: 0 passed, 1 an SLO or check failed, 2 bad configuration,
+  // 3 infrastructure failure (nats-server or the bridge would not start, interrupted).
+  int exit_code = 0;
+  std::string error;  // for exit codes 2 and 3
+};
+
+// Runs one scenario end to end. `log` receives human progress lines (start-up, faults applied);
+// the report table is printed by the caller. Never throws; every child process is stopped and
+// reaped before it returns. `interrupted` (set from a signal handler) ends the run early.
+RunOutcome RunScenario(const RunOptions& options, const Clock& clock, std::ostream& log,
+                       const volatile bool* interrupted = nullptr);
+
+}  // namespace lnsim::harness
