@@ -81,7 +81,8 @@ struct ReplicaData {
   uint32_t uuid[3] = {0, 0, 0};  // DRBD current UUID and two history entries
   int64_t born[2] = {0, 0};      // when uuid[0] / uuid[1] were generated
   Kib full_sync_kib = 0;         // > 0: needs a sync of this much regardless of UUIDs
-  bool started = false;          // DRBD is up on the replica's node
+  bool started = false;          // DRBD is up for this replica right now
+  bool ever_started = false;     // DRBD was up for it at some time (it has metadata)
   bool initial = false;          // created with a fresh resource: skip the initial sync
 };
 
@@ -578,6 +579,9 @@ class WorldImpl final : public World {
   }
 
   bool HasQuorum(ReplicaIndex r) const;
+  // A Primary r can reach through Connected links (DRBD 9 promotes by a cluster-wide state
+  // change: any reachable node that knows another Primary refuses). kNoIndex when none.
+  ReplicaIndex ReachablePrimary(ReplicaIndex r) const;
   void Recompute(RdIndex rd);
   void MaybeNewUuid(RdIndex rd);
   void MaybeNewUuidFor(RdIndex rd, ReplicaIndex writer);
@@ -597,6 +601,9 @@ class WorldImpl final : public World {
   void OnLinkStep(ReplicaIndex r, ReplicaIndex peer, ConnState next);
   void OnConnect(ReplicaIndex a, ReplicaIndex b);
   void AbortResyncs(ReplicaIndex r, ReplicaIndex peer);
+  void StopResync(ReplicaIndex target, bool settle_pair);
+  void StopResyncsOf(ReplicaIndex r, bool settle_pair);
+  void ResyncFromAnyPeer(ReplicaIndex target);
   void OnSyncStart(ReplicaIndex target, ReplicaIndex source);
   void OnSyncTick(ReplicaIndex target, uint32_t gen);
   void CopyUuid(ReplicaIndex to, ReplicaIndex from) {
@@ -752,6 +759,23 @@ bool WorldImpl::HasQuorum(ReplicaIndex r) const {
   return 2 * present == voters && diskless_peer;
 }
 
+ReplicaIndex WorldImpl::ReachablePrimary(ReplicaIndex r) const {
+  const ResourceDefinition& def = c_.rds[c_.replicas[r].rd];
+  ReplicaIndex seen[64];
+  size_t n = 0, head = 0;
+  seen[n++] = r;
+  while (head < n) {
+    const ReplicaIndex x = seen[head++];
+    for (ReplicaIndex q : def.replicas) {
+      if (std::find(seen, seen + n, q) != seen + n || n >= 64) continue;
+      if (!Running(q) || !Connected(x, q)) continue;
+      if (c_.replicas[q].in_use) return q;
+      seen[n++] = q;
+    }
+  }
+  return kNoIndex;
+}
+
 void WorldImpl::Recompute(RdIndex rd) {
   const ResourceDefinition& def = c_.rds[rd];
   const bool quorum_on = QuorumEnabled(rd);
@@ -759,14 +783,12 @@ void WorldImpl::Recompute(RdIndex rd) {
     if (!Running(r)) continue;  // a dead host's truth stays frozen
     const Replica& x = c_.replicas[r];
     const bool quorum = !quorum_on || HasQuorum(r);
-    bool peer_primary = false;
+    const bool peer_primary = ReachablePrimary(r) != kNoIndex;
     int uptodate_peers = 0;
     for (size_t k = 0; k < x.peers.size(); ++k) {
       if (x.peers[k].conn != ConnState::kConnected) continue;
       const ReplicaIndex q = PeerReplica(r, k);
-      if (q == kNoIndex) continue;
-      if (c_.replicas[q].in_use) peer_primary = true;
-      if (UpToDate(q)) ++uptodate_peers;
+      if (q != kNoIndex && UpToDate(q)) ++uptodate_peers;
     }
     const bool own_data = UpToDate(r);
     const bool has_data = own_data || uptodate_peers > 0;
@@ -830,20 +852,57 @@ int64_t WorldImpl::DetectDelay(RdIndex rd) {
   return ScaledUniform(rng_drbd_, kPingTimeout, kPingInt + kPingTimeout);
 }
 
+// Ends a running resync of `target` early. The target keeps its Inconsistent disk and must
+// sync in full later; done% disappears on both sides; with `settle_pair` a still connected pair
+// goes back to Established (the connection itself is fine, e.g. the source lost its disk).
+void WorldImpl::StopResync(ReplicaIndex target, bool settle_pair) {
+  auto it = resyncs_.find(target);
+  if (it == resyncs_.end()) return;
+  const ReplicaIndex source = it->second.source;
+  resyncs_.erase(it);
+  rdata_[target].full_sync_kib = std::max<Kib>(TotalSize(c_.replicas[target].rd), 64);
+  if (Running(target)) PutDoneAll(target, kAbsent);
+  if (Running(source)) PutDoneAll(source, kAbsent);
+  if (!settle_pair) return;
+  const int ks = Slot(source, target), kt = Slot(target, source);
+  if (ks >= 0 && Running(source) && c_.replicas[source].peers[ks].conn == ConnState::kConnected) {
+    PutReplAll(source, ks, ReplState::kEstablished);
+  }
+  if (kt >= 0 && Running(target) && c_.replicas[target].peers[kt].conn == ConnState::kConnected) {
+    PutReplAll(target, kt, ReplState::kEstablished);
+  }
+}
+
+// Stops every resync that `r` takes part in, as target or as source.
+void WorldImpl::StopResyncsOf(ReplicaIndex r, bool settle_pair) {
+  StopResync(r, settle_pair);
+  for (ReplicaIndex p : c_.rds[c_.replicas[r].rd].replicas) {
+    auto it = resyncs_.find(p);
+    if (p != r && it != resyncs_.end() && it->second.source == r) StopResync(p, settle_pair);
+  }
+}
+
+// An Inconsistent replica whose sync source went away syncs from another connected UpToDate peer.
+void WorldImpl::ResyncFromAnyPeer(ReplicaIndex target) {
+  if (!Running(target) || resyncs_.count(target) || !Attached(target) || UpToDate(target)) return;
+  for (ReplicaIndex q : c_.rds[c_.replicas[target].rd].replicas) {
+    if (q == target || !Running(q) || !UpToDate(q) || !Connected(target, q) ||
+        !Connected(q, target)) {
+      continue;
+    }
+    PutReplAll(q, Slot(q, target), ReplState::kWFBitMapS);
+    PutReplAll(target, Slot(target, q), ReplState::kWFBitMapT);
+    Schedule(Scaled(milliseconds(20)), kEvSyncStart, target, q);
+    return;
+  }
+}
+
 void WorldImpl::AbortResyncs(ReplicaIndex r, ReplicaIndex peer) {
   for (ReplicaIndex target : {r, peer}) {
     auto it = resyncs_.find(target);
     if (it == resyncs_.end()) continue;
     const ReplicaIndex source = it->second.source;
-    if (!(source == r || source == peer)) continue;
-    // The target keeps its Inconsistent disk and must finish the sync later.
-    Kib remaining = 0;
-    const auto& vols = c_.rds[c_.replicas[target].rd].volumes;
-    for (size_t vi = 0; vi < vols.size(); ++vi) remaining = std::max(remaining, vols[vi].size_kib);
-    rdata_[target].full_sync_kib = std::max<Kib>(remaining, 64);
-    resyncs_.erase(it);
-    if (Running(target)) PutDoneAll(target, kAbsent);
-    if (Running(source)) PutDoneAll(source, kAbsent);
+    if (source == r || source == peer) StopResync(target, /*settle_pair=*/false);
   }
 }
 
@@ -991,6 +1050,12 @@ void WorldImpl::OnSyncStart(ReplicaIndex target, ReplicaIndex source) {
     return;
   if (s.volumes.empty() || s.volumes[0].repl[ks] != ReplState::kWFBitMapS) return;
   const RdIndex rd = t.rd;
+  if (resyncs_.count(target) > 0 || UpToDate(target)) {
+    // Another source got there first (DRBD merges the bitmaps): this pair just replicates.
+    PutReplAll(source, ks, ReplState::kEstablished);
+    PutReplAll(target, kt, ReplState::kEstablished);
+    return;
+  }
   const auto& vols = c_.rds[rd].volumes;
   // Dirty data: a full sync (new disk, discarded data) or what the writer wrote since the
   // target's data generation was left behind.
@@ -1081,6 +1146,7 @@ void WorldImpl::CrashNode(NodeIndex n) {
   if (!Up(n)) return;
   PutSatUp(n, false);
   ++nd_[n].crash_gen;
+  for (ReplicaIndex r : c_.nodes[n].replicas) rdata_[r].started = false;  // DRBD is gone
   // The controller notices a dead satellite quickly (TCP reset / keepalive).
   Schedule(ScaledUniform(rng_drbd_, milliseconds(1), kPingTimeout), kEvNodeDown, n,
            nd_[n].crash_gen);
@@ -1108,7 +1174,7 @@ void WorldImpl::BootNode(NodeIndex n) {
       RemoveReplica(r);
       continue;
     }
-    StartReplica(r);
+    if (!rdata_[r].started) StartReplica(r);
   }
 }
 
@@ -1118,10 +1184,10 @@ void WorldImpl::StartReplica(ReplicaIndex r) {
   Replica& x = c_.replicas[r];
   ReplicaData& d = rdata_[r];
   const RdIndex rd = x.rd;
-  const bool was_started = d.started;
-  d.started = true;
+  const bool was_started = d.ever_started;
+  d.started = d.ever_started = true;
   if (x.in_use) PutInUse(r, false);
-  resyncs_.erase(r);
+  StopResyncsOf(r, /*settle_pair=*/false);
   PutDoneAll(r, kAbsent);
   if (x.kind == ReplicaKind::kDiskful) {
     if (d.initial && !was_started) {
@@ -1224,8 +1290,15 @@ void WorldImpl::DetachDisk(ReplicaIndex r, uint16_t step) {
       any = true;
     }
     if (!any) return;
-    resyncs_.erase(r);
+    // Targets that were syncing from this disk look for another source.
+    std::vector<ReplicaIndex> orphans;
+    for (ReplicaIndex p : c_.rds[c_.replicas[r].rd].replicas) {
+      auto it = resyncs_.find(p);
+      if (p != r && it != resyncs_.end() && it->second.source == r) orphans.push_back(p);
+    }
+    StopResyncsOf(r, /*settle_pair=*/true);
     PutDoneAll(r, kAbsent);
+    for (ReplicaIndex p : orphans) ResyncFromAnyPeer(p);
     Schedule(Scaled(milliseconds(100)), kEvDiskDetach, r, 0, 1);
   } else {
     for (size_t vi = 0; vi < c_.replicas[r].volumes.size(); ++vi) {
@@ -1270,7 +1343,9 @@ void WorldImpl::Dispatch(const Event& e) {
         Schedule(Scaled(milliseconds(200)), kEvNodeUp, e.a, e.b, 1);
       } else {
         PutNodeConn(e.a, NodeConnection::kOnline);
-        if (e.b == 1) Schedule(Scaled(milliseconds(500)), kEvNodeBoot, e.a);
+        // After the full sync the satellite brings up what is not running yet (all of it after
+        // a crash; nothing after a partition that left DRBD running).
+        Schedule(Scaled(milliseconds(500)), kEvNodeBoot, e.a);
       }
       break;
     case kEvNodeBoot:
@@ -1319,6 +1394,7 @@ void WorldImpl::Dispatch(const Event& e) {
       }
       PutSatUp(n, false);
       ++nd_[n].crash_gen;
+      for (ReplicaIndex r : c_.nodes[n].replicas) rdata_[r].started = false;
       PutNodeConn(n, NodeConnection::kOffline);
       for (ReplicaIndex r : c_.nodes[n].replicas) Settle(c_.replicas[r].rd);
       break;
@@ -1674,7 +1750,7 @@ void WorldImpl::RemoveReplica(ReplicaIndex r) {
     y.peers.erase(y.peers.begin() + k);
     for (auto& v : y.volumes) v.repl.erase(v.repl.begin() + k);
   }
-  resyncs_.erase(r);
+  StopResync(r, /*settle_pair=*/false);
   for (size_t vi = 0; vi < x.volumes.size(); ++vi) {
     if (x.kind == ReplicaKind::kDiskful) {
       ChangePool(x.pool, -static_cast<int64_t>(x.volumes[vi].allocated_kib),
@@ -1851,7 +1927,7 @@ Status WorldImpl::Generate() {
     // Everything is up and in sync at t = 0.
     for (ReplicaIndex r : c_.rds[rd].replicas) {
       Replica& x = c_.replicas[r];
-      rdata_[r].started = true;
+      rdata_[r].started = rdata_[r].ever_started = true;
       rdata_[r].initial = false;
       for (auto& v : x.volumes) {
         v.disk = x.kind == ReplicaKind::kDiskful ? DiskState::kUpToDate : DiskState::kDiskless;
@@ -2625,14 +2701,11 @@ OpResult WorldImpl::SetInUse(std::string_view rd_name, std::string_view node_nam
                                node_s));
     return res;
   }
-  for (size_t k = 0; k < x.peers.size(); ++k) {
-    const ReplicaIndex q = PeerReplica(r, k);
-    if (q != kNoIndex && x.peers[k].conn == ConnState::kConnected && c_.replicas[q].in_use) {
-      return Fail(
-          rc::kInUse,
-          "Resource '" + rd_s + "' is in use on node '" + c_.nodes[c_.replicas[q].node].name + "'.",
-          rd_s, node_s);
-    }
+  if (const ReplicaIndex q = ReachablePrimary(r); q != kNoIndex) {
+    return Fail(
+        rc::kInUse,
+        "Resource '" + rd_s + "' is in use on node '" + c_.nodes[c_.replicas[q].node].name + "'.",
+        rd_s, node_s);
   }
   if (!x.quorum) {
     return Fail(rc::kNotConnected, "Resource '" + rd_s + "' has no quorum on '" + node_s + "'.",
