@@ -166,8 +166,9 @@ SseWatcher::SseWatcher(std::vector<std::string> urls, const Clock& clock, Metric
 SseWatcher::~SseWatcher() { Stop(); }
 
 void SseWatcher::Start() {
-  threads_.emplace_back([this] { Follow("/v1/events/drbd/promotion", true); });
-  threads_.emplace_back([this] { Follow("/v1/events/nodes", false); });
+  stoppers_.assign(2, [] {});
+  threads_.emplace_back([this] { Follow("/v1/events/drbd/promotion", true, 0); });
+  threads_.emplace_back([this] { Follow("/v1/events/nodes", false, 1); });
 }
 
 void SseWatcher::Stop() {
@@ -183,7 +184,7 @@ void SseWatcher::Stop() {
   threads_.clear();
 }
 
-void SseWatcher::Follow(const std::string& path, bool last_event_current) {
+void SseWatcher::Follow(const std::string& path, bool last_event_current, size_t slot) {
   size_t url_index = 0;
   Duration backoff = std::chrono::milliseconds(100);
   while (!stop_.load()) {
@@ -192,12 +193,10 @@ void SseWatcher::Follow(const std::string& path, bool last_event_current) {
     // LINSTOR sends no keep-alives: an idle stream is normal, so the read timeout is long and a
     // timeout simply reconnects (and triggers a poll, which covers any gap).
     SetTimeouts(*cli, std::chrono::seconds(3), std::chrono::seconds(60));
-    size_t stopper_index;
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (stop_.load()) return;
-      stoppers_.push_back([cli] { cli->stop(); });
-      stopper_index = stoppers_.size() - 1;
+      stoppers_[slot] = [cli] { cli->stop(); };
     }
     httplib::Headers headers = {{"Accept", "text/event-stream"}};
     if (last_event_current) headers.emplace("Last-Event-ID", "current");
@@ -239,7 +238,7 @@ void SseWatcher::Follow(const std::string& path, bool last_event_current) {
         });
     {
       std::lock_guard<std::mutex> lock(mu_);
-      stoppers_[stopper_index] = [] {};
+      stoppers_[slot] = [] {};
     }
     if (stop_.load()) return;
     if (!connected) {

@@ -76,7 +76,7 @@ class SseWatcher {
   uint64_t events() const { return events_.load(); }
 
  private:
-  void Follow(const std::string& path, bool last_event_current);
+  void Follow(const std::string& path, bool last_event_current, size_t slot);
 
   std::vector<std::string> urls_;
   const Clock& clock_;
@@ -88,7 +88,7 @@ class SseWatcher {
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<std::thread> threads_;
-  std::vector<std::function<void()>> stoppers_;  // guarded by mu_
+  std::vector<std::function<void()>> stoppers_;  // one per stream; guarded by mu_
 };
 
 }  // namespace lnsim::bridge

@@ -52,6 +52,7 @@ natsStatus BuildMsg(const OutMessage& m, natsMsg** out, bool key_headers = true)
 
 void NatsDisconnectedCb(natsConnection*, void* closure) {
   auto* self = static_cast<NatsConnection*>(closure);
+  if (self->closing_.load()) return;
   if (self->metrics_) self->metrics_->NatsDisconnected();
   if (self->logger_) self->logger_->Log("warn", "nats disconnected; reconnecting");
 }
@@ -104,6 +105,7 @@ StatusOr<std::unique_ptr<NatsConnection>> NatsConnection::Connect(const NatsSett
 }
 
 NatsConnection::~NatsConnection() {
+  closing_.store(true);
   if (conn_ != nullptr) {
     natsConnection_FlushTimeout(conn_, 2000);
     natsConnection_Close(conn_);

@@ -11,6 +11,7 @@
 //    first attempt did land; those acks come back with Duplicate=true and are counted).
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -56,6 +57,7 @@ class NatsConnection {
   natsOptions* options_ = nullptr;
   Metrics* metrics_ = nullptr;
   Logger* logger_ = nullptr;
+  std::atomic<bool> closing_{false};
   friend void NatsDisconnectedCb(natsConnection*, void*);
   friend void NatsReconnectedCb(natsConnection*, void*);
 };

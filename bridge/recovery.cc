@@ -173,46 +173,70 @@ StatusOr<Recovered> Recover(natsConnection* nc, jsCtx* js, std::string_view clus
   kvStore_Destroy(kv);
   LNSIM_RETURN_IF_ERROR(status);
   out.entries = entries.size();
+  // Whether the stream holds `ev` (or a later event of its key) as the last message on the
+  // event's subject.
+  auto in_stream = [&](const MirrorEntry& entry, const Event& ev) -> StatusOr<bool> {
+    const std::string subject = ev.NatsSubject();
+    natsMsg* last = nullptr;
+    jsErrCode jerr = static_cast<jsErrCode>(0);
+    natsStatus st = js_GetLastMsg(&last, js, settings.stream.c_str(), subject.c_str(), nullptr,
+                                  &jerr);
+    bool present = false;
+    if (st == NATS_OK && last != nullptr) {
+      const char* key = nullptr;
+      const char* seq = nullptr;
+      if (natsMsgHeader_Get(last, kHeaderPartitionKey, &key) == NATS_OK &&
+          natsMsgHeader_Get(last, kHeaderSequence, &seq) == NATS_OK && key && seq &&
+          entry.key == key && std::strtoull(seq, nullptr, 10) >= ev.sequence) {
+        present = true;
+      }
+    } else if (st != NATS_NOT_FOUND) {
+      natsMsg_Destroy(last);
+      return UnavailableError("cannot read the last message on " + subject + ": " +
+                              NatsText(st));
+    }
+    natsMsg_Destroy(last);
+    return present;
+  };
   for (const auto& entry : entries) {
     out.sequences[entry.key] = entry.sequence;
     ApplyMirrorEntry(entry, &out.baseline);
+    if (entry.pending.empty()) continue;
+    std::vector<Event> pending;
     for (const auto& encoded : entry.pending) {
       auto ev = DecodeEvent(encoded);
       if (!ev.ok()) {
         return DataLossError("state mirror entry '" + entry.key +
                              "' holds a bad pending event: " + ev.status().message());
       }
-      const std::string subject = ev->NatsSubject();
-      natsMsg* last = nullptr;
-      jsErrCode jerr = static_cast<jsErrCode>(0);
-      s = js_GetLastMsg(&last, js, settings.stream.c_str(), subject.c_str(), nullptr, &jerr);
-      bool present = false;
-      if (s == NATS_OK && last != nullptr) {
-        const char* key = nullptr;
-        const char* seq = nullptr;
-        if (natsMsgHeader_Get(last, kHeaderPartitionKey, &key) == NATS_OK &&
-            natsMsgHeader_Get(last, kHeaderSequence, &seq) == NATS_OK && key && seq &&
-            entry.key == key && std::strtoull(seq, nullptr, 10) >= ev->sequence) {
-          present = true;
+      pending.push_back(std::move(ev).value());
+    }
+    // A key publishes in order, one message in flight: if its last pending event is in the
+    // stream, all are (the common case, one lookup per key).
+    LNSIM_ASSIGN_OR_RETURN(bool last_present, in_stream(entry, pending.back()));
+    if (last_present) {
+      out.pending_already_published += pending.size();
+      continue;
+    }
+    bool resend_rest = false;
+    for (size_t i = 0; i < pending.size(); ++i) {
+      const Event& ev = pending[i];
+      if (!resend_rest) {
+        LNSIM_ASSIGN_OR_RETURN(bool present, in_stream(entry, ev));
+        if (present) {
+          ++out.pending_already_published;
+          continue;
         }
-      } else if (s != NATS_NOT_FOUND) {
-        natsMsg_Destroy(last);
-        return UnavailableError("cannot read the last message on " + subject + ": " +
-                                NatsText(s));
-      }
-      natsMsg_Destroy(last);
-      if (present) {
-        ++out.pending_already_published;
-        continue;
+        resend_rest = true;  // order: everything after a missing event is missing too
       }
       OutMessage m;
       m.partition_key = entry.key;
-      m.subject = subject;
-      m.payload = encoded;
-      m.msg_id = ev->Id();
-      m.sequence = ev->sequence;
-      m.observed_unix_ns = ev->time_unix_ns;
-      m.event_type = static_cast<int>(ev->body.type);
+      m.subject = ev.NatsSubject();
+      m.payload = entry.pending[i];
+      m.msg_id = ev.Id();
+      m.sequence = ev.sequence;
+      m.observed_unix_ns = ev.time_unix_ns;
+      m.event_type = static_cast<int>(ev.body.type);
       out.republish.push_back(std::move(m));
     }
   }
