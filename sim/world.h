@@ -8,7 +8,10 @@
 //
 // Time is world time since the start of the scenario (t = 0), in nanoseconds. time_scale is
 // applied by the world itself to every duration it schedules (DRBD timings, fault windows,
-// workload rates), so callers always pass unscaled wall time.
+// workload rates), so callers always pass unscaled wall time. Concretely: everything in the spec
+// (duration, fault `at`/`duration`, ha_failover_delay, DRBD's built-in timings) is scenario time;
+// world time = scenario time * time_scale, workload rates are divided by time_scale, and
+// RunLength() = spec.duration * time_scale (docs/scenarios.md).
 #pragma once
 
 #include <cstdint>
