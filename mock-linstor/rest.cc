@@ -1423,10 +1423,24 @@ std::string RestApi::RenderResourceView(const sim::Cluster& c, const MockState& 
     if (c.rds[i].alive && rds.Matches(c.rds[i].name)) rd_idx.push_back(i);
   }
   rd_idx = SortedByName(std::move(rd_idx), [&](uint32_t i) -> const std::string& { return c.rds[i].name; });
+  // Node names folded once (not once per replica) for the per-resource ordering by node.
+  std::vector<std::string> folded_nodes;
+  folded_nodes.reserve(c.nodes.size());
+  for (const auto& n : c.nodes) folded_nodes.push_back(FoldName(n.name));
   std::vector<uint32_t> reps;
   reps.reserve(rd_idx.size() * 3);
+  std::vector<uint32_t> mine;
   for (uint32_t rd : rd_idx) {
-    for (uint32_t r : ReplicasOfRdSorted(c, rd)) {
+    mine.clear();
+    for (sim::ReplicaIndex r : c.rds[rd].replicas) {
+      if (r < c.replicas.size() && c.replicas[r].alive && c.nodes[c.replicas[r].node].alive) {
+        mine.push_back(r);
+      }
+    }
+    std::sort(mine.begin(), mine.end(), [&](uint32_t x, uint32_t y) {
+      return folded_nodes[c.replicas[x].node] < folded_nodes[c.replicas[y].node];
+    });
+    for (uint32_t r : mine) {
       const sim::Replica& rep = c.replicas[r];
       if (!nodes.Matches(c.nodes[rep.node].name)) continue;
       if (!pools.folded.empty() && !pools.Matches(c.pools[rep.pool].name)) continue;

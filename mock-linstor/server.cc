@@ -394,6 +394,7 @@ void MockServer::InstallHandlers(httplib::Server& svr) {
   svr.new_task_queue = [n = options_.threads] { return new httplib::ThreadPool(n); };
   svr.set_payload_max_length(options_.payload_max_bytes);
   svr.set_keep_alive_max_count(100000);
+  svr.set_tcp_nodelay(true);  // headers and body go out in separate writes: no Nagle delay
   svr.set_error_handler(httplib::Server::HandlerWithResponse(
       [this](const httplib::Request&, httplib::Response& res) {
     if (res.status != 413 || !res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
@@ -434,7 +435,11 @@ void MockServer::Serve(const httplib::Request& req, httplib::Response& res) {
   };
 
   if (hr.path.rfind("/lnsim/v1/", 0) == 0) {
-    send(ServeControl(hr), nullptr, nullptr, false);
+    // A plain body, not a content provider: cpp-httplib stops writing a provider's content once
+    // the server is stopping, and posting controller_down stops it right after this answer.
+    const HttpResponse r = ServeControl(hr);
+    res.status = r.status;
+    res.set_content(r.body, r.content_type);
     return;
   }
   if (!RestApi::KnownPath(hr.path)) {

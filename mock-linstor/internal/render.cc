@@ -25,6 +25,10 @@ std::string PropsKey(std::string_view prefix, std::string_view a, std::string_vi
   return key;
 }
 
+bool HasOverrides(const MockState& state) {
+  return !state.props.empty() || !state.deleted_props.empty();
+}
+
 void MergeOverrides(const MockState& state, const std::string& key,
                     std::map<std::string, std::string>* props) {
   auto del = state.deleted_props.find(key);
@@ -49,8 +53,11 @@ std::string VgName(const sim::StoragePool& pool) { return "linstor_" + pool.name
 
 std::string BackingDevice(const Cluster& c, const sim::Replica& r, uint32_t volume_number) {
   const sim::StoragePool& pool = c.pools[r.pool];
-  char suffix[16];
-  std::snprintf(suffix, sizeof(suffix), "_%05u", volume_number);
+  char suffix[16] = "_00000";
+  for (int i = 5; i >= 1 && volume_number > 0; --i) {
+    suffix[i] = static_cast<char>('0' + volume_number % 10);
+    volume_number /= 10;
+  }
   const std::string& rd = c.rds[r.rd].name;
   switch (pool.kind) {
     case sim::ProviderKind::kZfs:
@@ -134,12 +141,21 @@ void WriteStorageVolume(JsonWriter& w, const Cluster& c, const sim::Replica& r, 
 std::string DeterministicUuid(std::string_view kind, std::string_view key) {
   const uint64_t a = Fnv1a64(key, Fnv1a64(kind));
   const uint64_t b = Fnv1a64(key, a ^ 0x9e3779b97f4a7c15ULL);
-  char buf[40];
-  std::snprintf(buf, sizeof(buf), "%08x-%04x-4%03x-%04x-%012llx", static_cast<unsigned>(a >> 32),
-                static_cast<unsigned>((a >> 16) & 0xffff), static_cast<unsigned>(a & 0xfff),
-                static_cast<unsigned>(0x8000 | ((b >> 48) & 0x3fff)),
-                static_cast<unsigned long long>(b & 0xffffffffffffULL));
-  return buf;
+  // 8-4-4-4-12 hex, version nibble 4, variant bits 10 (RFC 4122 layout).
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out(36, '-');
+  auto put = [&](size_t pos, uint64_t v, int digits) {
+    for (int i = digits - 1; i >= 0; --i) {
+      out[pos + static_cast<size_t>(i)] = kHex[v & 15];
+      v >>= 4;
+    }
+  };
+  put(0, a >> 32, 8);
+  put(9, (a >> 16) & 0xffff, 4);
+  put(14, 0x4000 | (a & 0xfff), 4);
+  put(19, 0x8000 | ((b >> 48) & 0x3fff), 4);
+  put(24, b & 0xffffffffffffULL, 12);
+  return out;
 }
 
 std::string FormatIpv4(uint32_t ipv4) {
@@ -196,7 +212,7 @@ std::map<std::string, std::string> RdProps(const RenderContext& ctx, sim::RdInde
     props["DrbdOptions/Resource/quorum"] = "majority";
     props["DrbdOptions/Resource/on-no-quorum"] = "suspend-io";
   }
-  MergeOverrides(ctx.state, PropsKey("rd:", def.name), &props);
+  if (HasOverrides(ctx.state)) MergeOverrides(ctx.state, PropsKey("rd:", def.name), &props);
   return props;
 }
 
@@ -204,6 +220,7 @@ std::map<std::string, std::string> ResourceProps(const RenderContext& ctx, sim::
   const sim::Replica& rep = ctx.cluster.replicas[r];
   std::map<std::string, std::string> props;
   if (rep.pool < ctx.cluster.pools.size()) props["StorPoolName"] = ctx.cluster.pools[rep.pool].name;
+  if (!HasOverrides(ctx.state)) return props;
   MergeOverrides(ctx.state,
                  PropsKey("rsc:", ctx.cluster.rds[rep.rd].name, ctx.cluster.nodes[rep.node].name),
                  &props);
@@ -312,7 +329,9 @@ void RenderVolumeDefinition(JsonWriter& w, const RenderContext& ctx, sim::RdInde
   w.KeyUint("volume_number", vd.number);
   w.KeyUint("size_kib", vd.size_kib);
   std::map<std::string, std::string> props;
-  MergeOverrides(ctx.state, "vd:" + FoldName(def.name) + "/" + std::to_string(vd.number), &props);
+  if (HasOverrides(ctx.state)) {
+    MergeOverrides(ctx.state, "vd:" + FoldName(def.name) + "/" + std::to_string(vd.number), &props);
+  }
   WriteProps(w, props);
   if ((vd.flags & (sim::kVolumeResize | sim::kVolumeDelete)) != 0) {
     w.Key("flags");
