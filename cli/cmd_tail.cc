@@ -37,7 +37,8 @@ int Run(const std::vector<std::string>& args) {
   po::variables_map vm;
   int exit_code = 0;
   if (!ParseOptions(args, kUsage, options, positional, &vm, &exit_code)) return exit_code;
-  if (tail.jetstream && tail.stream.empty()) return UsageError("tail", "--jetstream needs --stream NAME");
+  if (tail.jetstream && tail.stream.empty())
+    return UsageError("tail", "--jetstream needs --stream NAME");
   if (!tail.jetstream && !tail.stream.empty()) {
     return UsageError("tail", "--stream is only meaningful with --jetstream");
   }
@@ -46,7 +47,7 @@ int Run(const std::vector<std::string>& args) {
     if (!idle.ok()) return UsageError("tail", "--idle: " + idle.status().message());
     tail.idle_timeout = *idle;
   }
-  struct sigaction sa{};
+  struct sigaction sa {};
   sa.sa_handler = OnSignal;
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);

@@ -74,8 +74,8 @@ StatusOr<std::unique_ptr<ChildProcess>> ChildProcess::Spawn(const ChildOptions& 
     return UnavailableError("child process: program '" + program + "' not found");
   }
   if (access(program.c_str(), X_OK) != 0) {
-    return UnavailableError("child process: program '" + program + "' is not executable: " +
-                            ErrnoText(errno));
+    return UnavailableError("child process: program '" + program +
+                            "' is not executable: " + ErrnoText(errno));
   }
 
   // Everything the child needs, prepared before fork.
@@ -265,8 +265,8 @@ StatusOr<ExitStatus> ChildProcess::Wait(Duration timeout) {
     const Duration remaining = deadline - clock_.Now();
     if (remaining <= Duration::zero()) {
       if (pidfd >= 0) close(pidfd);
-      return DeadlineExceededError("child process '" + program_ + "' (pid " +
-                                   std::to_string(pid_) + ") still running after " +
+      return DeadlineExceededError("child process '" + program_ + "' (pid " + std::to_string(pid_) +
+                                   ") still running after " +
                                    std::to_string(timeout.count() / 1000000) + " ms");
     }
     const int wait_ms = static_cast<int>(std::clamp<int64_t>(
@@ -297,7 +297,8 @@ Status ChildProcess::Signal(int signal) {
 Status ChildProcess::SignalGroup(int signal) {
   if (TryReap()) {
     // The leader is gone; members of its group may still live: signal them anyway.
-    if (kill(-pid_, signal) != 0 && errno != ESRCH) return InternalError("kill: " + ErrnoText(errno));
+    if (kill(-pid_, signal) != 0 && errno != ESRCH)
+      return InternalError("kill: " + ErrnoText(errno));
     return OkStatus();
   }
   if (kill(-pid_, signal) != 0 && kill(pid_, signal) != 0) {

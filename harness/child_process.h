@@ -38,7 +38,7 @@ struct ChildOptions {
 struct ExitStatus {
   bool exited = false;  // normal exit: code is valid
   int code = 0;
-  int signal = 0;       // killed by this signal when !exited
+  int signal = 0;  // killed by this signal when !exited
   bool ok() const { return exited && code == 0; }
   std::string ToString() const;  // "exit 0", "killed by SIGKILL"
 };

@@ -15,9 +15,12 @@ namespace lnsim::harness {
 
 std::string_view ConsumerModeName(ConsumerMode mode) {
   switch (mode) {
-    case ConsumerMode::kCore: return "core";
-    case ConsumerMode::kJetStreamAck: return "jetstream-ack";
-    case ConsumerMode::kJetStreamAckSync: return "jetstream-acksync";
+    case ConsumerMode::kCore:
+      return "core";
+    case ConsumerMode::kJetStreamAck:
+      return "jetstream-ack";
+    case ConsumerMode::kJetStreamAckSync:
+      return "jetstream-acksync";
   }
   return "?";
 }
@@ -143,21 +146,20 @@ class Consumer::Impl {
   ~Impl() { Stop(); }
 
   Status Start() {
-    LNSIM_ASSIGN_OR_RETURN(nc_, internal::ConnectNats(options_.url, "lnsim-consumer-" +
-                                                                        options_.name));
+    LNSIM_ASSIGN_OR_RETURN(nc_,
+                           internal::ConnectNats(options_.url, "lnsim-consumer-" + options_.name));
     if (options_.mode == ConsumerMode::kCore) {
       natsStatus s = natsConnection_Subscribe(&sub_, nc_, options_.subject.c_str(),
                                               &Impl::OnCoreMessage, this);
       if (s != NATS_OK) {
-        return UnavailableError("consumer " + options_.name + ": subscribe '" +
-                                options_.subject + "': " + natsStatus_GetText(s));
+        return UnavailableError("consumer " + options_.name + ": subscribe '" + options_.subject +
+                                "': " + natsStatus_GetText(s));
       }
       // Never drop for slowness on our side: a drop here would be blamed on the pipeline.
       natsSubscription_SetPendingLimits(sub_, -1, -1);
       s = natsConnection_Flush(nc_);
       if (s != NATS_OK) {
-        return UnavailableError("consumer " + options_.name + ": flush: " +
-                                natsStatus_GetText(s));
+        return UnavailableError("consumer " + options_.name + ": flush: " + natsStatus_GetText(s));
       }
       return OkStatus();
     }
@@ -172,8 +174,8 @@ class Consumer::Impl {
     so.ManualAck = true;
     so.Config.Durable = options_.name.c_str();
     so.Config.AckPolicy = js_AckExplicit;
-    so.Config.AckWait = std::chrono::duration_cast<std::chrono::nanoseconds>(options_.ack_wait)
-                            .count();
+    so.Config.AckWait =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(options_.ack_wait).count();
     so.Config.MaxAckPending = 65536;
     so.Config.DeliverPolicy = js_DeliverAll;
     const Duration deadline = clock_.Now() + options_.start_timeout;
@@ -246,8 +248,8 @@ class Consumer::Impl {
     if (natsMsgHeader_Get(msg, "Nats-Msg-Id", &value) == NATS_OK && value != nullptr) {
       d.id = value;
     } else {
-      d.id = options_.id_extractor ? options_.id_extractor(d.payload)
-                                   : EnvelopeIdFromJson(d.payload);
+      d.id =
+          options_.id_extractor ? options_.id_extractor(d.payload) : EnvelopeIdFromJson(d.payload);
     }
     value = nullptr;
     if (natsMsgHeader_Get(msg, "Lnsim-Observed-Unix-Ns", &value) == NATS_OK && value != nullptr) {
@@ -270,8 +272,8 @@ class Consumer::Impl {
     while (running_.load()) {
       natsMsgList list{};
       jsErrCode jerr = static_cast<jsErrCode>(0);
-      const natsStatus s = natsSubscription_Fetch(&list, sub_, options_.fetch_batch, timeout_ms,
-                                                  &jerr);
+      const natsStatus s =
+          natsSubscription_Fetch(&list, sub_, options_.fetch_batch, timeout_ms, &jerr);
       if (s != NATS_OK && s != NATS_TIMEOUT) {
         ++fetch_errors_;
         // Disconnected (server restarting): nats.c reconnects; do not spin.
@@ -327,8 +329,8 @@ class Consumer::Impl {
 
  private:
   std::thread thread_;
-  std::atomic<uint64_t> received_{0}, processed_{0}, dedup_dropped_{0}, redelivered_{0},
-      acks_{0}, ack_failures_{0}, fetch_errors_{0};
+  std::atomic<uint64_t> received_{0}, processed_{0}, dedup_dropped_{0}, redelivered_{0}, acks_{0},
+      ack_failures_{0}, fetch_errors_{0};
 };
 
 StatusOr<std::unique_ptr<Consumer>> Consumer::Start(const ConsumerOptions& given, uint32_t index,

@@ -30,10 +30,10 @@ StatusOr<ConsumerMode> ParseConsumerMode(std::string_view text);
 
 // One receipt of one message by one consumer, as the verifier sees it.
 struct Delivery {
-  uint32_t consumer = 0;        // index given at Start
+  uint32_t consumer = 0;  // index given at Start
   std::string subject;
-  std::string payload;          // the CloudEvents JSON, as received
-  std::string id;               // event id: Nats-Msg-Id header, else from the payload
+  std::string payload;            // the CloudEvents JSON, as received
+  std::string id;                 // event id: Nats-Msg-Id header, else from the payload
   int64_t delivered_unix_ns = 0;  // consumer's Clock::UnixNanos() at receipt
   int64_t observed_unix_ns = 0;   // bridge's Lnsim-Observed-Unix-Ns header, 0 when absent
   uint64_t num_delivered = 1;     // JetStream metadata (1 = first delivery); 1 for core
@@ -83,7 +83,7 @@ std::string EnvelopeIdFromJson(std::string_view payload);
 struct ConsumerOptions {
   std::string name;  // also the durable name for JetStream modes
   ConsumerMode mode = ConsumerMode::kCore;
-  std::string url;   // nats://host:port, or several comma-separated
+  std::string url;  // nats://host:port, or several comma-separated
   std::string subject = "linstor.v1.>";
   std::string stream;  // JetStream modes: the stream to bind to
   // Drop receipts of an id already processed. nullopt = the mode's default: on for the
@@ -106,7 +106,7 @@ struct ConsumerStats {
   uint64_t received = 0;
   uint64_t processed = 0;
   uint64_t dedup_dropped = 0;
-  uint64_t redelivered = 0;   // num_delivered > 1
+  uint64_t redelivered = 0;  // num_delivered > 1
   uint64_t acks = 0;
   uint64_t ack_failures = 0;  // AckSync not confirmed (the message will be redelivered)
   uint64_t fetch_errors = 0;  // fetches that failed other than by timeout

@@ -39,8 +39,8 @@ struct Direction {
   std::deque<Chunk> queue;
   size_t queued = 0;
   Duration last_release = Duration::min();
-  bool eof = false;       // `from` closed its write side
-  bool shut = false;      // we shut down `to`'s write side after forwarding everything
+  bool eof = false;   // `from` closed its write side
+  bool shut = false;  // we shut down `to`'s write side after forwarding everything
   double tokens = 0;
   Duration last_refill = Duration::zero();
   bool want_write = false;
@@ -277,8 +277,8 @@ class FaultProxy::Loop {
       c.down.from = up;
       c.down.to = fd;
       c.up.last_refill = c.down.last_refill = clock_.Now();
-      const int r = connect(up, reinterpret_cast<const sockaddr*>(&upstream_addr_),
-                            sizeof(upstream_addr_));
+      const int r =
+          connect(up, reinterpret_cast<const sockaddr*>(&upstream_addr_), sizeof(upstream_addr_));
       if (r == 0) {
         c.upstream_connected = true;
       } else if (errno != EINPROGRESS) {
@@ -301,8 +301,8 @@ class FaultProxy::Loop {
         buf.resize(static_cast<size_t>(n));
         Duration delay = faults.latency;
         if (faults.jitter > Duration::zero()) {
-          delay += Duration(static_cast<int64_t>(
-              rng_.Uniform(static_cast<uint64_t>(faults.jitter.count()) + 1)));
+          delay += Duration(
+              static_cast<int64_t>(rng_.Uniform(static_cast<uint64_t>(faults.jitter.count()) + 1)));
         }
         // Never overtake an earlier chunk: TCP order is preserved.
         const Duration release = std::max(now + delay, d.last_release);

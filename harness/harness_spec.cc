@@ -29,8 +29,7 @@ Status CheckKeys(const Errors& err, const YAML::Node& map, const std::string& se
     bool ok = false;
     for (const auto& k : known) ok |= (k == key);
     if (!ok) {
-      return err.At(entry.first, section + "." + key,
-                    "unknown key" + sim::DidYouMean(key, known));
+      return err.At(entry.first, section + "." + key, "unknown key" + sim::DidYouMean(key, known));
     }
   }
   return OkStatus();
@@ -67,9 +66,11 @@ Status ParseLink(const Errors& err, const YAML::Node& node, const std::string& w
     LNSIM_ASSIGN_OR_RETURN(out->jitter, GetDuration(err, node["jitter"], where + ".jitter"));
   }
   if (node["bandwidth"]) {
-    if (!node["bandwidth"].IsScalar()) return err.At(node["bandwidth"], where + ".bandwidth", "must be a size");
+    if (!node["bandwidth"].IsScalar())
+      return err.At(node["bandwidth"], where + ".bandwidth", "must be a size");
     auto bytes = ParseBytes(node["bandwidth"].as<std::string>());
-    if (!bytes.ok()) return err.At(node["bandwidth"], where + ".bandwidth", bytes.status().message());
+    if (!bytes.ok())
+      return err.At(node["bandwidth"], where + ".bandwidth", bytes.status().message());
     out->bandwidth_bytes_per_second = *bytes;
   }
   return OkStatus();
@@ -100,9 +101,9 @@ StatusOr<uint64_t> ParseBytes(std::string_view text) {
     const char* name;
     double factor;
   };
-  static constexpr Unit kUnits[] = {{"", 1},          {"B", 1},           {"KB", 1e3},
-                                    {"MB", 1e6},      {"GB", 1e9},        {"KiB", 1024.0},
-                                    {"MiB", 1048576.0}, {"GiB", 1073741824.0}};
+  static constexpr Unit kUnits[] = {
+      {"", 1},     {"B", 1},        {"KB", 1e3},        {"MB", 1e6},
+      {"GB", 1e9}, {"KiB", 1024.0}, {"MiB", 1048576.0}, {"GiB", 1073741824.0}};
   for (const Unit& u : kUnits) {
     if (unit == u.name) return static_cast<uint64_t>(number * u.factor);
   }
@@ -140,8 +141,8 @@ StatusOr<HarnessSpec> ParseHarnessSections(const Scenario& scenario) {
     for (size_t i = 0; i < n.size(); ++i) {
       const YAML::Node& c = n[i];
       const std::string where = "consumers[" + std::to_string(i) + "]";
-      LNSIM_RETURN_IF_ERROR(CheckKeys(err, c, where,
-                                      {"name", "mode", "subject", "dedup", "via_proxy", "ack_wait"}));
+      LNSIM_RETURN_IF_ERROR(
+          CheckKeys(err, c, where, {"name", "mode", "subject", "dedup", "via_proxy", "ack_wait"}));
       ConsumerSpec cs;
       cs.mode = spec.nats.jetstream ? ConsumerMode::kJetStreamAckSync : ConsumerMode::kCore;
       if (c["mode"]) {
@@ -160,7 +161,8 @@ StatusOr<HarnessSpec> ParseHarnessSections(const Scenario& scenario) {
         LNSIM_ASSIGN_OR_RETURN(cs.name, GetString(err, c["name"], where + ".name"));
       }
       if (!ValidName(cs.name)) {
-        return err.At(c["name"], where + ".name", "must be letters, digits, - or _ (a durable name)");
+        return err.At(c["name"], where + ".name",
+                      "must be letters, digits, - or _ (a durable name)");
       }
       if (!names.insert(cs.name).second) {
         return err.At(c["name"], where + ".name", "duplicate consumer name '" + cs.name + "'");
@@ -259,12 +261,17 @@ StatusOr<HarnessFaultParams> ParseHarnessFaultParams(const sim::FaultSpec& fault
   };
   std::vector<std::string> known;
   switch (fault.kind) {
-    case sim::FaultKind::kNatsRestart: known = {"mode"}; break;
-    case sim::FaultKind::kConsumerCrash: known = {"consumer", "keep_dedup"}; break;
+    case sim::FaultKind::kNatsRestart:
+      known = {"mode"};
+      break;
+    case sim::FaultKind::kConsumerCrash:
+      known = {"consumer", "keep_dedup"};
+      break;
     case sim::FaultKind::kNetwork:
       known = {"target", "latency", "jitter", "bandwidth", "blackhole", "reset"};
       break;
-    default: break;
+    default:
+      break;
   }
   size_t pos = 0;
   const std::string& text = fault.params;
@@ -283,15 +290,21 @@ StatusOr<HarnessFaultParams> ParseHarnessFaultParams(const sim::FaultSpec& fault
     for (const auto& k : known) ok |= (k == key);
     if (!ok) return bad("unknown key '" + key + "'" + sim::DidYouMean(key, known));
     auto boolean = [&](bool* out) -> Status {
-      if (value == "true") *out = true;
-      else if (value == "false") *out = false;
-      else return bad(key + ": must be true or false, not '" + value + "'");
+      if (value == "true")
+        *out = true;
+      else if (value == "false")
+        *out = false;
+      else
+        return bad(key + ": must be true or false, not '" + value + "'");
       return OkStatus();
     };
     if (key == "mode") {
-      if (value == "kill") p.graceful = false;
-      else if (value == "term") p.graceful = true;
-      else return bad("mode: must be kill or term, not '" + value + "'");
+      if (value == "kill")
+        p.graceful = false;
+      else if (value == "term")
+        p.graceful = true;
+      else
+        return bad("mode: must be kill or term, not '" + value + "'");
     } else if (key == "consumer") {
       p.consumer = value;
     } else if (key == "keep_dedup") {

@@ -41,7 +41,7 @@ struct NetworkSpec {
   // `network` fault on that side or by standing faults below.
   bool bridge_proxy = false;
   bool consumers_proxy = false;
-  NetworkFaults bridge;     // standing faults for the whole run
+  NetworkFaults bridge;  // standing faults for the whole run
   NetworkFaults consumers;
 };
 

@@ -59,9 +59,12 @@ StatusOr<std::unique_ptr<NatsCluster>> NatsCluster::Start(const NatsClusterOptio
     so.server_name = options.cluster_name + "-" + std::to_string(i + 1);
     so.ready_timeout = options.ready_timeout;
     so.wait_ready = false;
-    so.extra_args = {"--cluster_name", options.cluster_name, "--cluster",
+    so.extra_args = {"--cluster_name",
+                     options.cluster_name,
+                     "--cluster",
                      "nats://127.0.0.1:" + std::to_string(ports[static_cast<size_t>(i)].cluster),
-                     "--routes", routes};
+                     "--routes",
+                     routes};
     auto server = NatsServer::Start(so, clock);
     if (!server.ok()) {
       return server.status().WithPrefix("nats cluster member " + std::to_string(i + 1));

@@ -8,10 +8,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
-
-#include <nlohmann/json.hpp>
 
 #include "harness/internal/http_get.h"
 
@@ -97,7 +96,9 @@ StatusOr<std::unique_ptr<NatsServer>> NatsServer::Start(const NatsServerOptions&
 
 NatsServer::NatsServer(NatsServerOptions options, const Clock& clock, std::string work_dir,
                        bool temp_dir)
-    : options_(std::move(options)), clock_(clock), work_dir_(std::move(work_dir)),
+    : options_(std::move(options)),
+      clock_(clock),
+      work_dir_(std::move(work_dir)),
       temp_dir_(temp_dir) {}
 
 NatsServer::~NatsServer() {
@@ -137,11 +138,16 @@ Status NatsServer::Launch(bool wait_ready) {
   }
   ChildOptions child_options;
   child_options.argv = {options_.binary,
-                        "-a", "127.0.0.1",
-                        "-p", std::to_string(port_ == 0 ? -1 : port_),
-                        "-m", std::to_string(monitor_port_ == 0 ? -1 : monitor_port_),
-                        "-n", options_.server_name,
-                        "--ports_file_dir", work_dir_};
+                        "-a",
+                        "127.0.0.1",
+                        "-p",
+                        std::to_string(port_ == 0 ? -1 : port_),
+                        "-m",
+                        std::to_string(monitor_port_ == 0 ? -1 : monitor_port_),
+                        "-n",
+                        options_.server_name,
+                        "--ports_file_dir",
+                        work_dir_};
   if (options_.jetstream) {
     child_options.argv.insert(child_options.argv.end(), {"-js", "-sd", store_dir()});
   }
@@ -172,8 +178,8 @@ Status NatsServer::ExitedDuringStartup() {
   const std::string why = child_->exit_status() ? child_->exit_status()->ToString() : "exited";
   if (tail.find("address already in use") != std::string::npos) {
     return UnavailableError("nats-server: port " + std::to_string(port_) + " or monitoring port " +
-                            std::to_string(monitor_port_) + " already in use (" + why +
-                            "); log " + log_path() + ":\n" + tail);
+                            std::to_string(monitor_port_) + " already in use (" + why + "); log " +
+                            log_path() + ":\n" + tail);
   }
   return UnavailableError("nats-server '" + options_.binary + "' " + why +
                           " during start-up; log " + log_path() + ":\n" + tail);
@@ -223,11 +229,10 @@ Status NatsServer::WaitReady(Duration deadline) {
                       : reply.status();
     if (!child_->Running()) return ExitedDuringStartup();
     if (clock_.Now() >= deadline) {
-      return DeadlineExceededError("nats-server on port " + std::to_string(port_) +
-                                   " not ready within " +
-                                   std::to_string(options_.ready_timeout.count() / 1000000) +
-                                   " ms (last probe: " + last.ToString() + "); log " +
-                                   log_path() + ":\n" + LogTail());
+      return DeadlineExceededError(
+          "nats-server on port " + std::to_string(port_) + " not ready within " +
+          std::to_string(options_.ready_timeout.count() / 1000000) +
+          " ms (last probe: " + last.ToString() + "); log " + log_path() + ":\n" + LogTail());
     }
     Pause();
   }

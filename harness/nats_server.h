@@ -21,7 +21,7 @@ namespace lnsim::harness {
 std::string DefaultNatsServerBinary();
 
 struct NatsServerOptions {
-  std::string binary;  // --nats-server-bin; empty = DefaultNatsServerBinary()
+  std::string binary;    // --nats-server-bin; empty = DefaultNatsServerBinary()
   int port = 0;          // client port; 0 = a free port chosen by the server (-p -1)
   int monitor_port = 0;  // HTTP monitoring port; 0 = a free port (-m -1)
   bool jetstream = true;
@@ -77,7 +77,8 @@ class NatsServer {
   // SIGKILL, as a crash: JetStream must recover from its store on Restart().
   void Kill9();
   // Starts the server again on the same ports with the same store (stopping it gracefully first
-  // if it is running) and waits until ready (always, whatever wait_ready said at Start). kUnavailable when the port was taken meanwhile.
+  // if it is running) and waits until ready (always, whatever wait_ready said at Start).
+  // kUnavailable when the port was taken meanwhile.
   Status Restart();
 
   // The server's version from /varz ("2.9.10"). Cached after the first success.

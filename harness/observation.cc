@@ -9,9 +9,9 @@ namespace {
 using bridge::EventType;
 
 constexpr sim::DiskState kDiskStates[] = {
-    sim::DiskState::kDiskless,     sim::DiskState::kAttaching,  sim::DiskState::kDetaching,
-    sim::DiskState::kFailed,       sim::DiskState::kNegotiating, sim::DiskState::kInconsistent,
-    sim::DiskState::kOutdated,     sim::DiskState::kDUnknown,   sim::DiskState::kConsistent,
+    sim::DiskState::kDiskless, sim::DiskState::kAttaching,   sim::DiskState::kDetaching,
+    sim::DiskState::kFailed,   sim::DiskState::kNegotiating, sim::DiskState::kInconsistent,
+    sim::DiskState::kOutdated, sim::DiskState::kDUnknown,    sim::DiskState::kConsistent,
     sim::DiskState::kUpToDate};
 
 }  // namespace
@@ -112,9 +112,9 @@ void ObservationDecoder::FromEvent(const bridge::Event& event, Observation* out,
       if (b.type == EventType::kResourceCreated) {
         for (const auto& v : b.volumes) {
           if (v.size_kib >= 0 && v.volume_number >= 0) {
-            extras->push_back({key(ChannelKind::kVdSize, rd, 0,
-                                   static_cast<uint32_t>(v.volume_number)),
-                               v.size_kib});
+            extras->push_back(
+                {key(ChannelKind::kVdSize, rd, 0, static_cast<uint32_t>(v.volume_number)),
+                 v.size_kib});
           }
         }
       }
@@ -128,15 +128,15 @@ void ObservationDecoder::FromEvent(const bridge::Event& event, Observation* out,
       p.value = b.type == EventType::kReplicaCreated ? 1 : 0;
       if (b.type == EventType::kReplicaCreated) {
         if (b.in_use != bridge::Tri::kUnknown) {
-          extras->push_back({key(ChannelKind::kReplicaInUse, rd, node),
-                             b.in_use == bridge::Tri::kTrue ? 1 : 0});
+          extras->push_back(
+              {key(ChannelKind::kReplicaInUse, rd, node), b.in_use == bridge::Tri::kTrue ? 1 : 0});
         }
         for (const auto& v : b.volumes) {
           const int64_t label = DiskLabelValue(v.disk_state);
           if (label != kGone && v.volume_number >= 0) {
-            extras->push_back({key(ChannelKind::kDiskLabel, rd, node,
-                                   static_cast<uint32_t>(v.volume_number)),
-                               label});
+            extras->push_back(
+                {key(ChannelKind::kDiskLabel, rd, node, static_cast<uint32_t>(v.volume_number)),
+                 label});
           }
         }
       }
@@ -154,10 +154,9 @@ void ObservationDecoder::FromEvent(const bridge::Event& event, Observation* out,
       p.value = b.new_size_kib;
       break;
     case EventType::kReplicaDiskStateChanged:
-      p.channel = b.volume_number < 0
-                      ? 0
-                      : key(ChannelKind::kDiskLabel, Rd(b.resource), Node(b.node),
-                            static_cast<uint32_t>(b.volume_number));
+      p.channel = b.volume_number < 0 ? 0
+                                      : key(ChannelKind::kDiskLabel, Rd(b.resource), Node(b.node),
+                                            static_cast<uint32_t>(b.volume_number));
       p.value = DiskLabelValue(b.new_state);
       if (p.value == kGone) p.channel = 0;
       break;

@@ -10,9 +10,8 @@
 #include <cstdio>
 #include <fstream>
 #include <iomanip>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "common/duration.h"
 
@@ -47,11 +46,21 @@ std::string XmlEscape(std::string_view s) {
   std::string out;
   for (char ch : s) {
     switch (ch) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
       default:
         if (static_cast<unsigned char>(ch) < 0x20 && ch != '\n' && ch != '\t') {
           out += ' ';  // control characters are not allowed in XML 1.0
@@ -127,10 +136,14 @@ VerdictCounters& VerdictCounters::operator+=(const VerdictCounters& o) {
 
 std::string_view StageName(Stage stage) {
   switch (stage) {
-    case Stage::kObserve: return "observe";
-    case Stage::kPublish: return "publish";
-    case Stage::kDeliver: return "deliver";
-    case Stage::kEndToEnd: return "end_to_end";
+    case Stage::kObserve:
+      return "observe";
+    case Stage::kPublish:
+      return "publish";
+    case Stage::kDeliver:
+      return "deliver";
+    case Stage::kEndToEnd:
+      return "end_to_end";
   }
   return "?";
 }
@@ -182,8 +195,8 @@ std::string ReportToJson(const Report& r) {
   verdict["per_consumer"] = per_consumer;
   Json slos = Json::array();
   for (const SloResult& s : r.slos) {
-    slos.push_back(Json{{"expression", s.expression}, {"passed", s.passed},
-                        {"measured", s.measured}});
+    slos.push_back(
+        Json{{"expression", s.expression}, {"passed", s.passed}, {"measured", s.measured}});
   }
   verdict["slos"] = slos;
   verdict["failed_checks"] = r.failed_checks;
@@ -193,7 +206,7 @@ std::string ReportToJson(const Report& r) {
   for (Stage stage : kAllStages) {
     const StageSummary& s = r.stage(stage);
     latency[std::string(StageName(stage))] =
-        Json{{"p50", NsToMs(s.p50_ns)}, {"p90", NsToMs(s.p90_ns)}, {"p99", NsToMs(s.p99_ns)},
+        Json{{"p50", NsToMs(s.p50_ns)},   {"p90", NsToMs(s.p90_ns)}, {"p99", NsToMs(s.p99_ns)},
              {"p999", NsToMs(s.p999_ns)}, {"max", NsToMs(s.max_ns)}, {"count", s.count}};
   }
   j["latency_ms"] = latency;
@@ -213,13 +226,11 @@ std::string ReportToJson(const Report& r) {
   }
   j["faults"] = faults;
   const Environment& e = r.environment;
-  j["environment"] = Json{{"lnsim_version", e.lnsim_version},
-                          {"nats_server_version", e.nats_server_version},
-                          {"nats_c_version", e.nats_c_version},
-                          {"cpu_model", e.cpu_model},
-                          {"cpu_count", e.cpu_count},
-                          {"kernel", e.kernel},
-                          {"git_commit", e.git_commit}};
+  j["environment"] =
+      Json{{"lnsim_version", e.lnsim_version},   {"nats_server_version", e.nats_server_version},
+           {"nats_c_version", e.nats_c_version}, {"cpu_model", e.cpu_model},
+           {"cpu_count", e.cpu_count},           {"kernel", e.kernel},
+           {"git_commit", e.git_commit}};
   j["trace_digest"] = r.trace_digest;
   j["seed"] = r.seed;
   j["scenario"] = r.scenario;
@@ -335,8 +346,7 @@ std::string ReportToJunit(const Report& r) {
   const size_t tests = r.slos.size() + r.failed_checks.size();
   std::ostringstream out;
   out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
-  out << "<testsuites name=\"lnsim\" tests=\"" << tests << "\" failures=\"" << failures
-      << "\">\n";
+  out << "<testsuites name=\"lnsim\" tests=\"" << tests << "\" failures=\"" << failures << "\">\n";
   out << "  <testsuite name=\"" << XmlEscape("lnsim " + r.scenario) << "\" tests=\"" << tests
       << "\" failures=\"" << failures << "\" errors=\"0\" time=\"" << Round3(r.duration_s)
       << "\">\n";
@@ -370,14 +380,15 @@ void PrintReportTable(const Report& r, std::ostream& out) {
       << r.seed << "  trace " << r.trace_digest << "\n\n";
   auto row = [&](const std::string& name, const VerdictCounters& c, const std::string& extra) {
     out << std::left << std::setw(22) << name << std::right << std::setw(10) << c.delivered
-        << std::setw(8) << c.lost << std::setw(8) << c.duplicated << std::setw(8)
-        << c.redelivered << std::setw(8) << c.reordered << std::setw(8) << c.phantom
-        << std::setw(8) << c.late << std::setw(10) << c.coalesced << "  " << extra << "\n";
+        << std::setw(8) << c.lost << std::setw(8) << c.duplicated << std::setw(8) << c.redelivered
+        << std::setw(8) << c.reordered << std::setw(8) << c.phantom << std::setw(8) << c.late
+        << std::setw(10) << c.coalesced << "  " << extra << "\n";
   };
   out << std::left << std::setw(22) << "consumer" << std::right << std::setw(10) << "delivered"
       << std::setw(8) << "lost" << std::setw(8) << "dup" << std::setw(8) << "redeliv"
       << std::setw(8) << "reorder" << std::setw(8) << "phantom" << std::setw(8) << "late"
-      << std::setw(10) << "coalesced" << "\n";
+      << std::setw(10) << "coalesced"
+      << "\n";
   for (const ConsumerVerdict& c : r.per_consumer) {
     row(c.name + " (" + c.mode + ")", c.counters, c.converged ? "" : "NOT CONVERGED");
   }
@@ -385,7 +396,8 @@ void PrintReportTable(const Report& r, std::ostream& out) {
   out << "\n"
       << std::left << std::setw(14) << "latency ms" << std::right << std::setw(10) << "p50"
       << std::setw(10) << "p90" << std::setw(10) << "p99" << std::setw(10) << "p99.9"
-      << std::setw(10) << "max" << std::setw(10) << "count" << "\n";
+      << std::setw(10) << "max" << std::setw(10) << "count"
+      << "\n";
   for (Stage stage : kAllStages) {
     const StageSummary& s = r.stage(stage);
     out << std::left << std::setw(14) << StageName(stage) << std::right << std::setw(10)
@@ -405,8 +417,8 @@ void PrintReportTable(const Report& r, std::ostream& out) {
       };
       out << "  " << f.kind << " " << f.target << " [" << Round3(f.start_ms / 1e3) << "s, "
           << Round3(f.end_ms / 1e3) << "s)  detect " << opt(f.detect_ms) << "  recover "
-          << opt(f.recover_ms) << "  drain " << opt(f.drain_ms) << "  events "
-          << f.events_in_window << "\n";
+          << opt(f.recover_ms) << "  drain " << opt(f.drain_ms) << "  events " << f.events_in_window
+          << "\n";
     }
   }
   if (!r.slos.empty() || !r.failed_checks.empty()) {

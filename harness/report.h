@@ -21,9 +21,9 @@ inline constexpr char kReportSchema[] = "lnsim.report/v1";
 
 // The verifier's counters (ARCHITECTURE.md "What the verifier judges").
 struct VerdictCounters {
-  uint64_t delivered = 0;    // events received by the consumer(s), raw
-  uint64_t matched = 0;      // delivered events explained by a world transition (first receipt)
-  uint64_t coalesced = 0;    // world transitions folded into a later event: not lost
+  uint64_t delivered = 0;  // events received by the consumer(s), raw
+  uint64_t matched = 0;    // delivered events explained by a world transition (first receipt)
+  uint64_t coalesced = 0;  // world transitions folded into a later event: not lost
   uint64_t lost = 0;
   uint64_t duplicated = 0;   // effective: processed twice after the consumer's dedup
   uint64_t redelivered = 0;  // raw NATS redeliveries (JetStream num_delivered > 1)
@@ -73,8 +73,8 @@ struct Environment {
   std::string nats_c_version;       // nats_GetVersion()
   std::string cpu_model;            // /proc/cpuinfo "model name"
   int cpu_count = 0;
-  std::string kernel;               // uname -sr
-  std::string git_commit;           // of the lnsim source tree, "" when unknown
+  std::string kernel;      // uname -sr
+  std::string git_commit;  // of the lnsim source tree, "" when unknown
 };
 
 // Fills what lnsim can learn about itself: nats.c version, CPU, kernel. The caller sets
@@ -84,25 +84,25 @@ Environment CollectEnvironment();
 struct SloResult {
   std::string expression;  // as written: "p99_end_to_end < 2s"
   bool passed = false;
-  std::string measured;    // "1.23s", "0", "no samples"
+  std::string measured;  // "1.23s", "0", "no samples"
 };
 
 struct Report {
-  bool passed = false;  // every SLO passed and no check failed
+  bool passed = false;                     // every SLO passed and no check failed
   std::vector<std::string> failed_checks;  // non-SLO failures ("consumer js-1 did not converge")
   VerdictCounters totals;
   std::vector<ConsumerVerdict> per_consumer;
   std::array<StageSummary, kStageCount> latency;
-  double duration_s = 0;    // measured part of the run (drain excluded)
-  double throughput = 0;    // delivered events per second over duration_s
-  uint64_t events = 0;      // world transitions the run expected to be observable
+  double duration_s = 0;  // measured part of the run (drain excluded)
+  double throughput = 0;  // delivered events per second over duration_s
+  uint64_t events = 0;    // world transitions the run expected to be observable
   std::vector<FaultWindow> faults;
   std::vector<SloResult> slos;
   Environment environment;
   std::string trace_digest;  // sim TraceLog::DigestHex()
   uint64_t seed = 0;
-  std::string scenario;      // path as given
-  std::string command;       // the exact command line that reproduces the run
+  std::string scenario;  // path as given
+  std::string command;   // the exact command line that reproduces the run
 
   const StageSummary& stage(Stage s) const { return latency[static_cast<int>(s)]; }
   StageSummary& stage(Stage s) { return latency[static_cast<int>(s)]; }

@@ -11,8 +11,8 @@
 namespace lnsim::harness {
 namespace {
 
-constexpr std::string_view kCounterMetrics[] = {"lost",    "duplicated", "reordered",  "phantom",
-                                                "late",    "redelivered", "events",    "delivered"};
+constexpr std::string_view kCounterMetrics[] = {"lost", "duplicated",  "reordered", "phantom",
+                                                "late", "redelivered", "events",    "delivered"};
 struct QuantileName {
   std::string_view name;
   double q;
@@ -58,12 +58,18 @@ uint64_t QuantileOf(const StageSummary& s, double q) {
 
 bool Compare(double measured, SloOp op, double threshold) {
   switch (op) {
-    case SloOp::kLess: return measured < threshold;
-    case SloOp::kLessEqual: return measured <= threshold;
-    case SloOp::kGreater: return measured > threshold;
-    case SloOp::kGreaterEqual: return measured >= threshold;
-    case SloOp::kEqual: return measured == threshold;
-    case SloOp::kNotEqual: return measured != threshold;
+    case SloOp::kLess:
+      return measured < threshold;
+    case SloOp::kLessEqual:
+      return measured <= threshold;
+    case SloOp::kGreater:
+      return measured > threshold;
+    case SloOp::kGreaterEqual:
+      return measured >= threshold;
+    case SloOp::kEqual:
+      return measured == threshold;
+    case SloOp::kNotEqual:
+      return measured != threshold;
   }
   return false;
 }
@@ -82,12 +88,18 @@ std::string FormatNumber(double v) {
 
 std::string_view SloOpText(SloOp op) {
   switch (op) {
-    case SloOp::kLess: return "<";
-    case SloOp::kLessEqual: return "<=";
-    case SloOp::kGreater: return ">";
-    case SloOp::kGreaterEqual: return ">=";
-    case SloOp::kEqual: return "==";
-    case SloOp::kNotEqual: return "!=";
+    case SloOp::kLess:
+      return "<";
+    case SloOp::kLessEqual:
+      return "<=";
+    case SloOp::kGreater:
+      return ">";
+    case SloOp::kGreaterEqual:
+      return ">=";
+    case SloOp::kEqual:
+      return "==";
+    case SloOp::kNotEqual:
+      return "!=";
   }
   return "?";
 }
@@ -109,13 +121,20 @@ StatusOr<Slo> ParseSlo(std::string_view text) {
   const std::string_view value = Trim(text.substr(op_pos + op_len));
 
   Slo slo;
-  if (op_text == "<") slo.op = SloOp::kLess;
-  else if (op_text == "<=") slo.op = SloOp::kLessEqual;
-  else if (op_text == ">") slo.op = SloOp::kGreater;
-  else if (op_text == ">=") slo.op = SloOp::kGreaterEqual;
-  else if (op_text == "==") slo.op = SloOp::kEqual;
-  else if (op_text == "!=") slo.op = SloOp::kNotEqual;
-  else return bad("unknown operator '" + std::string(op_text) + "'");
+  if (op_text == "<")
+    slo.op = SloOp::kLess;
+  else if (op_text == "<=")
+    slo.op = SloOp::kLessEqual;
+  else if (op_text == ">")
+    slo.op = SloOp::kGreater;
+  else if (op_text == ">=")
+    slo.op = SloOp::kGreaterEqual;
+  else if (op_text == "==")
+    slo.op = SloOp::kEqual;
+  else if (op_text == "!=")
+    slo.op = SloOp::kNotEqual;
+  else
+    return bad("unknown operator '" + std::string(op_text) + "'");
 
   if (metric.empty()) return bad("no metric before '" + std::string(op_text) + "'");
   if (value.empty()) return bad("no value after '" + std::string(op_text) + "'");
@@ -130,7 +149,8 @@ StatusOr<Slo> ParseSlo(std::string_view text) {
     slo.kind = SloMetricKind::kCounter;
     for (char ch : value) {
       if (!std::isdigit(static_cast<unsigned char>(ch))) {
-        return bad("'" + slo.metric + "' is a count: the value must be a non-negative integer, not '" +
+        return bad("'" + slo.metric +
+                   "' is a count: the value must be a non-negative integer, not '" +
                    std::string(value) + "'");
       }
     }
@@ -145,8 +165,10 @@ StatusOr<Slo> ParseSlo(std::string_view text) {
     char* end = nullptr;
     const double v = std::strtod(n.c_str(), &end);
     if (n.empty() || end != n.c_str() + n.size() || !(v >= 0) || !std::isfinite(v)) {
-      return bad("'throughput' is events per second: the value must be a non-negative number, "
-                 "not '" + std::string(value) + "'");
+      return bad(
+          "'throughput' is events per second: the value must be a non-negative number, "
+          "not '" +
+          std::string(value) + "'");
     }
     slo.threshold = v;
   } else {

@@ -27,9 +27,15 @@ std::string FormatEventLine(const bridge::Event& event) {
   label.resize(std::max<size_t>(label.size(), 28), ' ');
   line << label;
   switch (bridge::EntityOf(b.type)) {
-    case bridge::Entity::kNode: line << ' ' << b.node; break;
-    case bridge::Entity::kPool: line << ' ' << b.node << '/' << b.pool; break;
-    case bridge::Entity::kResource: line << ' ' << b.resource; break;
+    case bridge::Entity::kNode:
+      line << ' ' << b.node;
+      break;
+    case bridge::Entity::kPool:
+      line << ' ' << b.node << '/' << b.pool;
+      break;
+    case bridge::Entity::kResource:
+      line << ' ' << b.resource;
+      break;
     case bridge::Entity::kReplica:
     case bridge::Entity::kVolume:
       line << ' ' << b.resource;
@@ -54,7 +60,8 @@ std::string FormatEventLine(const bridge::Event& event) {
     }
     case EventType::kResourceCreated:
       if (!b.resource_group.empty()) line << "  group " << b.resource_group;
-      for (const auto& v : b.volumes) line << "  vol " << v.volume_number << ' ' << v.size_kib << " KiB";
+      for (const auto& v : b.volumes)
+        line << "  vol " << v.volume_number << ' ' << v.size_kib << " KiB";
       break;
     case EventType::kReplicaCreated:
       line << (b.diskless ? "  diskless" : "  diskful");
@@ -124,8 +131,8 @@ StatusOr<uint64_t> RunTail(const TailOptions& options, const Clock& clock, std::
       jsErrCode jerr = static_cast<jsErrCode>(0);
       s = js_SubscribeSync(&sub, js, options.subject.c_str(), nullptr, &so, &jerr);
       if (s != NATS_OK) {
-        const std::string why = std::string(natsStatus_GetText(s)) + " (jetstream error " +
-                                std::to_string(jerr) + ")";
+        const std::string why =
+            std::string(natsStatus_GetText(s)) + " (jetstream error " + std::to_string(jerr) + ")";
         if (js) jsCtx_Destroy(js);
         natsConnection_Destroy(nc);
         return UnavailableError("tail: cannot read stream '" + options.stream + "' on " +

@@ -21,7 +21,7 @@ struct Segment {
 
 struct Channel {
   uint64_t key = 0;
-  uint32_t node = kNoIndex;  // live channels: observable only while this node is ONLINE
+  uint32_t node = kNoIndex;       // live channels: observable only while this node is ONLINE
   std::vector<Segment> segments;  // segments[0] starts at INT64_MIN: the value before creation
 };
 
@@ -82,9 +82,9 @@ struct PhantomSample {
 
 struct ConsumerState {
   std::vector<PhantomSample> phantoms;  // the first few, for the failure message
-  FlatMap64<uint8_t> ids{1024};       // id hash -> bit0 received, bit1 processed
-  FlatMap64<uint64_t> last_seq{256};  // partition hash -> highest sequence delivered
-  FlatMap64<uint8_t> matched{1024};   // PackMatch(channel, segment)
+  FlatMap64<uint8_t> ids{1024};         // id hash -> bit0 received, bit1 processed
+  FlatMap64<uint64_t> last_seq{256};    // partition hash -> highest sequence delivered
+  FlatMap64<uint8_t> matched{1024};     // PackMatch(channel, segment)
   VerdictCounters counters;
 };
 
@@ -99,17 +99,28 @@ struct FaultTracking {
 
 std::string_view ChannelKindName(ChannelKind kind) {
   switch (kind) {
-    case ChannelKind::kNone: return "none";
-    case ChannelKind::kNodeOnline: return "node_online";
-    case ChannelKind::kNodeEvicted: return "node_evicted";
-    case ChannelKind::kPoolLow: return "pool_low";
-    case ChannelKind::kRdExists: return "resource_exists";
-    case ChannelKind::kReplicaExists: return "replica_exists";
-    case ChannelKind::kReplicaInUse: return "in_use";
-    case ChannelKind::kVdSize: return "volume_size";
-    case ChannelKind::kDiskLabel: return "disk_state";
-    case ChannelKind::kPeerConnected: return "peer_connected";
-    case ChannelKind::kQuorum: return "quorum";
+    case ChannelKind::kNone:
+      return "none";
+    case ChannelKind::kNodeOnline:
+      return "node_online";
+    case ChannelKind::kNodeEvicted:
+      return "node_evicted";
+    case ChannelKind::kPoolLow:
+      return "pool_low";
+    case ChannelKind::kRdExists:
+      return "resource_exists";
+    case ChannelKind::kReplicaExists:
+      return "replica_exists";
+    case ChannelKind::kReplicaInUse:
+      return "in_use";
+    case ChannelKind::kVdSize:
+      return "volume_size";
+    case ChannelKind::kDiskLabel:
+      return "disk_state";
+    case ChannelKind::kPeerConnected:
+      return "peer_connected";
+    case ChannelKind::kQuorum:
+      return "quorum";
   }
   return "?";
 }
@@ -137,21 +148,27 @@ std::string DescribeChannel(const sim::Cluster& cluster, uint64_t key) {
   std::string out(ChannelKindName(kind));
   switch (kind) {
     case ChannelKind::kNodeOnline:
-    case ChannelKind::kNodeEvicted: return out + " " + node(a);
+    case ChannelKind::kNodeEvicted:
+      return out + " " + node(a);
     case ChannelKind::kPoolLow:
       if (a < cluster.pools.size()) {
         return out + " " + node(cluster.pools[a].node) + "/" + cluster.pools[a].name;
       }
       return out + " pool#" + std::to_string(a);
-    case ChannelKind::kRdExists: return out + " " + rd(a);
+    case ChannelKind::kRdExists:
+      return out + " " + rd(a);
     case ChannelKind::kReplicaExists:
     case ChannelKind::kReplicaInUse:
-    case ChannelKind::kQuorum: return out + " " + rd(a) + "/" + node(b);
-    case ChannelKind::kVdSize: return out + " " + rd(a) + "/" + std::to_string(c);
+    case ChannelKind::kQuorum:
+      return out + " " + rd(a) + "/" + node(b);
+    case ChannelKind::kVdSize:
+      return out + " " + rd(a) + "/" + std::to_string(c);
     case ChannelKind::kDiskLabel:
       return out + " " + rd(a) + "/" + node(b) + "/" + std::to_string(c);
-    case ChannelKind::kPeerConnected: return out + " " + rd(a) + "/" + node(b) + "->" + node(c);
-    case ChannelKind::kNone: break;
+    case ChannelKind::kPeerConnected:
+      return out + " " + rd(a) + "/" + node(b) + "->" + node(c);
+    case ChannelKind::kNone:
+      break;
   }
   return out;
 }
@@ -231,8 +248,8 @@ struct Verifier::State {
           auto evicted = [](int64_t v) {
             return v == kAbsent ? 0 : ((v & sim::kNodeEvicted) != 0 ? 1 : 0);
           };
-          Set(MakeChannelKey(ChannelKind::kNodeEvicted, e.a), kNoIndex, time,
-              evicted(t.old_value), evicted(t.new_value));
+          Set(MakeChannelKey(ChannelKind::kNodeEvicted, e.a), kNoIndex, time, evicted(t.old_value),
+              evicted(t.new_value));
         }
         // A node whose connection never changed has no channel and counts as ONLINE throughout.
         return;
@@ -331,8 +348,8 @@ struct Verifier::State {
         bool inserted = false;
         VolumeState& v = volumes.FindOrInsert(key, VolumeState{}, &inserted);
         const int64_t before = DiskLabel(v);
-        v.sync_target_peers += (IsSyncTarget(t.new_value) ? 1 : 0) -
-                               (IsSyncTarget(t.old_value) ? 1 : 0);
+        v.sync_target_peers +=
+            (IsSyncTarget(t.new_value) ? 1 : 0) - (IsSyncTarget(t.old_value) ? 1 : 0);
         const int64_t after = DiskLabel(v);
         if (after != before) Set(key, e.b, time, before, after);
         return;
@@ -437,8 +454,8 @@ struct Verifier::State {
                  rep.quorum ? 1 : 0);
       for (size_t vi = 0; vi < rep.volumes.size() && vi < rd.volumes.size(); ++vi) {
         const sim::VolumeReplica& v = rep.volumes[vi];
-        const uint64_t key = MakeChannelKey(ChannelKind::kDiskLabel, rep.rd, rep.node,
-                                            rd.volumes[vi].number);
+        const uint64_t key =
+            MakeChannelKey(ChannelKind::kDiskLabel, rep.rd, rep.node, rd.volumes[vi].number);
         bool inserted = false;
         VolumeState& state = volumes.FindOrInsert(key, VolumeState{}, &inserted);
         state.disk = static_cast<int64_t>(v.disk);
@@ -673,11 +690,11 @@ VerifierResult Verifier::Finish(int64_t end_ns, const sim::Cluster* cluster) {
           const bool last = k + 1 == segs.size() || segs[k + 1].start > end_ns;
           if (last) result.converged[ci] = false;
           if (result.lost_samples[ci].size() < s.options.max_lost_samples) {
-            std::string what = cluster ? DescribeChannel(*cluster, ch.key)
-                                       : std::string(ChannelKindName(kind));
-            result.lost_samples[ci].push_back(
-                what + " = " + std::to_string(segs[k].value) + " at " +
-                std::to_string(segs[k].start / 1000000) + "ms" + (last ? " (final state)" : ""));
+            std::string what =
+                cluster ? DescribeChannel(*cluster, ch.key) : std::string(ChannelKindName(kind));
+            result.lost_samples[ci].push_back(what + " = " + std::to_string(segs[k].value) +
+                                              " at " + std::to_string(segs[k].start / 1000000) +
+                                              "ms" + (last ? " (final state)" : ""));
           }
         } else {
           counters.coalesced++;
@@ -690,8 +707,8 @@ VerifierResult Verifier::Finish(int64_t end_ns, const sim::Cluster* cluster) {
     result.totals += result.per_consumer[ci];
     for (const PhantomSample& p : s.consumers[ci].phantoms) {
       std::string what = p.channel == 0 ? std::string("unknown entity")
-                         : cluster     ? DescribeChannel(*cluster, p.channel)
-                                       : std::string(ChannelKindName(ChannelKindOf(p.channel)));
+                         : cluster      ? DescribeChannel(*cluster, p.channel)
+                                        : std::string(ChannelKindName(ChannelKindOf(p.channel)));
       result.phantom_samples[ci].push_back(what + " = " + std::to_string(p.value) +
                                            " observed at " + std::to_string(p.when / 1000000) +
                                            "ms: " + p.why);

@@ -54,16 +54,16 @@ namespace lnsim::harness {
 
 enum class ChannelKind : uint8_t {
   kNone = 0,
-  kNodeOnline,      // a = node
-  kNodeEvicted,     // a = node
-  kPoolLow,         // a = pool
-  kRdExists,        // a = rd
-  kReplicaExists,   // a = rd, b = node
-  kReplicaInUse,    // a = rd, b = node
-  kVdSize,          // a = rd, c = volume number
-  kDiskLabel,       // a = rd, b = node, c = volume number
-  kPeerConnected,   // a = rd, b = node, c = peer node
-  kQuorum,          // a = rd, b = node
+  kNodeOnline,     // a = node
+  kNodeEvicted,    // a = node
+  kPoolLow,        // a = pool
+  kRdExists,       // a = rd
+  kReplicaExists,  // a = rd, b = node
+  kReplicaInUse,   // a = rd, b = node
+  kVdSize,         // a = rd, c = volume number
+  kDiskLabel,      // a = rd, b = node, c = volume number
+  kPeerConnected,  // a = rd, b = node, c = peer node
+  kQuorum,         // a = rd, b = node
 };
 inline constexpr int kChannelKindCount = 11;
 std::string_view ChannelKindName(ChannelKind kind);
@@ -104,7 +104,7 @@ struct Observation {
   int64_t acked_ns = kNoTime;     // publish acknowledged (side channel)
   int64_t delivered_ns = 0;       // consumer received it
   uint32_t num_delivered = 1;
-  bool processed = true;          // false: the consumer's dedup dropped it
+  bool processed = true;  // false: the consumer's dedup dropped it
 };
 
 struct FaultWindowSpec {
@@ -135,8 +135,8 @@ struct VerifierOptions {
 
 struct VerifierResult {
   std::vector<VerdictCounters> per_consumer;
-  std::vector<bool> converged;                        // per consumer
-  std::vector<std::vector<std::string>> lost_samples;  // per consumer, first few, described
+  std::vector<bool> converged;                            // per consumer
+  std::vector<std::vector<std::string>> lost_samples;     // per consumer, first few, described
   std::vector<std::vector<std::string>> phantom_samples;  // per consumer, first few, with why
   VerdictCounters totals;
   std::array<Histogram, kStageCount> latency;  // nanoseconds, all consumers

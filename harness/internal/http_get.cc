@@ -58,8 +58,8 @@ StatusOr<HttpResponse> HttpGet(const std::string& host, int port, const std::str
     getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &err, &len);
     if (err != 0) return UnavailableError(where + ": connect: " + strerror(err));
   }
-  const std::string request = "GET " + path + " HTTP/1.0\r\nHost: " + host +
-                              "\r\nConnection: close\r\n\r\n";
+  const std::string request =
+      "GET " + path + " HTTP/1.0\r\nHost: " + host + "\r\nConnection: close\r\n\r\n";
   size_t sent = 0;
   while (sent < request.size()) {
     const ssize_t n = send(fd.get(), request.data() + sent, request.size() - sent, MSG_NOSIGNAL);

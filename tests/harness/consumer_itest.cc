@@ -1,7 +1,5 @@
 // Consumers against a real nats-server: core delivery, JetStream durable pull with dedup,
 // redelivery after a consumer crash (raw count vs effective duplicates), AckSync.
-#include "harness/consumer.h"
-
 #include <gtest/gtest.h>
 #include <nats/nats.h>
 
@@ -9,6 +7,7 @@
 #include <thread>
 
 #include "common/clock.h"
+#include "harness/consumer.h"
 #include "harness/internal/nats_util.h"
 #include "harness/nats_server.h"
 

@@ -1,8 +1,6 @@
 // FaultProxy over real loopback sockets in front of an echo server: bytes flow intact, reset
 // closes, blackhole holds and releases, latency and bandwidth caps slow traffic down by at least
 // what was set (never asserting an upper bound).
-#include "harness/fault_proxy.h"
-
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <nats/nats.h>
@@ -17,6 +15,7 @@
 
 #include "common/clock.h"
 #include "common/rng.h"
+#include "harness/fault_proxy.h"
 #include "harness/nats_server.h"
 
 namespace lnsim::harness {

@@ -84,12 +84,16 @@ TEST(HarnessSpecTest, ErrorsNameFileLineAndKey) {
     const char* expected;
   };
   for (const Case& c : {
-           Case{"nats:\n  jetstraem: true\n", "t.yaml:2: nats.jetstraem: unknown key (did you mean 'jetstream'?)"},
-           Case{"consumers:\n  - mode: turbo\n", "t.yaml:2: consumers[0].mode: consumer mode 'turbo'"},
-           Case{"consumers:\n  - name: a\n  - name: a\n", "t.yaml:3: consumers[1].name: duplicate consumer name 'a'"},
+           Case{"nats:\n  jetstraem: true\n",
+                "t.yaml:2: nats.jetstraem: unknown key (did you mean 'jetstream'?)"},
+           Case{"consumers:\n  - mode: turbo\n",
+                "t.yaml:2: consumers[0].mode: consumer mode 'turbo'"},
+           Case{"consumers:\n  - name: a\n  - name: a\n",
+                "t.yaml:3: consumers[1].name: duplicate consumer name 'a'"},
            Case{"slo:\n  - p99_end_to_end < 2\n", "t.yaml:2: slo[0]: slo 'p99_end_to_end < 2'"},
            Case{"drain: soon\n", "t.yaml:1: drain: bad duration 'soon'"},
-           Case{"network:\n  bridge: {bandwidth: 1 parsec}\n", "t.yaml:2: network.bridge.bandwidth: bad size"},
+           Case{"network:\n  bridge: {bandwidth: 1 parsec}\n",
+                "t.yaml:2: network.bridge.bandwidth: bad size"},
            Case{"nats:\n  jetstream: false\nconsumers:\n  - mode: jetstream-ack\n",
                 "t.yaml:4: consumers[0].mode: a JetStream consumer needs nats.jetstream: true"},
        }) {
@@ -102,12 +106,14 @@ TEST(HarnessSpecTest, ErrorsNameFileLineAndKey) {
 }
 
 TEST(HarnessSpecTest, FaultParamsAreValidated) {
-  auto spec = Parse("faults:\n  - kind: network\n    at: 1s\n    params: target=bridge,latencyy=5ms\n");
+  auto spec =
+      Parse("faults:\n  - kind: network\n    at: 1s\n    params: target=bridge,latencyy=5ms\n");
   ASSERT_FALSE(spec.ok());
   EXPECT_NE(spec.status().message().find("unknown key 'latencyy' (did you mean 'latency'?)"),
             std::string::npos)
       << spec.status().message();
-  auto missing = Parse("faults:\n  - kind: consumer-crash\n    at: 1s\n    params: consumer=ghost\n");
+  auto missing =
+      Parse("faults:\n  - kind: consumer-crash\n    at: 1s\n    params: consumer=ghost\n");
   ASSERT_FALSE(missing.ok());
   EXPECT_NE(missing.status().message().find("consumer 'ghost' is not in `consumers`"),
             std::string::npos);

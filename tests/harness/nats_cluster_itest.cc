@@ -1,7 +1,5 @@
 // A 3-member nats-server cluster: messages route between members, a replicated JetStream
 // stream keeps accepting writes with one member killed, and the member rejoins after a restart.
-#include "harness/nats_cluster.h"
-
 #include <gtest/gtest.h>
 #include <nats/nats.h>
 
@@ -9,6 +7,7 @@
 
 #include "common/clock.h"
 #include "harness/internal/nats_util.h"
+#include "harness/nats_cluster.h"
 
 namespace lnsim::harness {
 namespace {

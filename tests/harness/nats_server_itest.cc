@@ -1,12 +1,10 @@
 // NatsServer against the real nats-server: start on a free port, carry a message with nats.c,
 // survive kill -9 with a JetStream stream's messages, leave no process behind.
-#include "harness/nats_server.h"
-
 #include <gtest/gtest.h>
 #include <nats/nats.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
-#include <netinet/in.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,6 +12,7 @@
 #include <thread>
 
 #include "common/clock.h"
+#include "harness/nats_server.h"
 
 namespace lnsim::harness {
 namespace {

@@ -5,9 +5,8 @@
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "harness/slo.h"
 
@@ -16,8 +15,14 @@ namespace {
 
 Report FullReport() {
   Report r;
-  r.totals = VerdictCounters{.delivered = 1000, .matched = 990, .coalesced = 4, .lost = 1,
-                             .duplicated = 2, .redelivered = 3, .reordered = 4, .phantom = 5,
+  r.totals = VerdictCounters{.delivered = 1000,
+                             .matched = 990,
+                             .coalesced = 4,
+                             .lost = 1,
+                             .duplicated = 2,
+                             .redelivered = 3,
+                             .reordered = 4,
+                             .phantom = 5,
                              .late = 6};
   r.per_consumer.push_back({"js-1", "jetstream-acksync", r.totals, true});
   r.per_consumer.push_back({"core-1", "core", VerdictCounters{.delivered = 7, .lost = 1}, false});
@@ -67,8 +72,8 @@ TEST(ReportTest, JsonHasTheSchemaFields) {
   EXPECT_EQ(j["faults"][0]["detect"], 120.5);
   EXPECT_TRUE(j["faults"][0]["recover"].is_null());
   EXPECT_EQ(j["faults"][0]["events_in_window"], 42);
-  for (const char* key : {"lnsim_version", "nats_server_version", "nats_c_version", "cpu_model",
-                          "git_commit"}) {
+  for (const char* key :
+       {"lnsim_version", "nats_server_version", "nats_c_version", "cpu_model", "git_commit"}) {
     EXPECT_TRUE(j["environment"].contains(key)) << key;
   }
   EXPECT_FALSE(j["environment"]["nats_c_version"].get<std::string>().empty());
@@ -108,8 +113,7 @@ TEST(ReportTest, JunitHasOneTestcasePerSloWithFailures) {
   const std::string xml = ReportToJunit(r);
   EXPECT_NE(xml.find("tests=\"3\" failures=\"2\""), std::string::npos) << xml;
   EXPECT_NE(xml.find("name=\"p99_end_to_end &lt; 2s\""), std::string::npos) << xml;
-  EXPECT_NE(xml.find("<failure type=\"slo\" message=\"lost == 0: measured 1\""),
-            std::string::npos)
+  EXPECT_NE(xml.find("<failure type=\"slo\" message=\"lost == 0: measured 1\""), std::string::npos)
       << xml;
   EXPECT_NE(xml.find("&lt;final state&gt;"), std::string::npos);
   EXPECT_EQ(xml.find("<final"), std::string::npos) << "unescaped text in XML";

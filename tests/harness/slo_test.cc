@@ -46,9 +46,9 @@ TEST(SloTest, ParsesCountersAndThroughput) {
   ASSERT_TRUE(rate.ok());
   EXPECT_EQ(rate->kind, SloMetricKind::kThroughput);
   EXPECT_DOUBLE_EQ(rate->threshold, 1000);
-  for (const char* text : {"duplicated != 3", "reordered > 1", "phantom >= 0", "late < 5",
-                           "redelivered <= 10", "max_observe < 1m", "p999_publish < 1.5s",
-                           "p90_deliver > 0ns"}) {
+  for (const char* text :
+       {"duplicated != 3", "reordered > 1", "phantom >= 0", "late < 5", "redelivered <= 10",
+        "max_observe < 1m", "p999_publish < 1.5s", "p90_deliver > 0ns"}) {
     EXPECT_TRUE(ParseSlo(text).ok()) << text;
   }
 }
@@ -58,20 +58,16 @@ TEST(SloTest, ErrorsNameTheExpressionAndTheProblem) {
     const char* text;
     const char* needle;
   };
-  for (const Case& c : {Case{"p99_end_to_end < 2", "give the value a unit"},
-                        Case{"p98_end_to_end < 2s", "unknown metric 'p98_end_to_end'"},
-                        Case{"p99_somewhere < 2s", "unknown metric"},
-                        Case{"lostt == 0", "unknown metric 'lostt'"},
-                        Case{"lost = 0", "unknown operator '='"},
-                        Case{"lost 0", "no comparison operator"},
-                        Case{"lost == -1", "non-negative integer"},
-                        Case{"lost == 1.5", "non-negative integer"},
-                        Case{"lost == 0s", "non-negative integer"},
-                        Case{"throughput > fast", "non-negative number"},
-                        Case{"== 0", "no metric"},
-                        Case{"lost ==", "no value"},
-                        Case{"p99_deliver < 2parsecs", "bad duration"},
-                        Case{"", "empty"}}) {
+  for (const Case& c :
+       {Case{"p99_end_to_end < 2", "give the value a unit"},
+        Case{"p98_end_to_end < 2s", "unknown metric 'p98_end_to_end'"},
+        Case{"p99_somewhere < 2s", "unknown metric"}, Case{"lostt == 0", "unknown metric 'lostt'"},
+        Case{"lost = 0", "unknown operator '='"}, Case{"lost 0", "no comparison operator"},
+        Case{"lost == -1", "non-negative integer"}, Case{"lost == 1.5", "non-negative integer"},
+        Case{"lost == 0s", "non-negative integer"},
+        Case{"throughput > fast", "non-negative number"}, Case{"== 0", "no metric"},
+        Case{"lost ==", "no value"}, Case{"p99_deliver < 2parsecs", "bad duration"},
+        Case{"", "empty"}}) {
     auto slo = ParseSlo(c.text);
     ASSERT_FALSE(slo.ok()) << c.text;
     EXPECT_EQ(slo.status().code(), StatusCode::kInvalidArgument);

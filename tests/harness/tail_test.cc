@@ -32,8 +32,7 @@ TEST(TailTest, TypeSpecificFields) {
   disk.body.old_state = "UpToDate";
   disk.body.new_state = "SyncTarget";
   disk.body.done_percentage = 42.17;
-  EXPECT_NE(FormatEventLine(disk).find("vol 0  UpToDate -> SyncTarget (42.17%)"),
-            std::string::npos)
+  EXPECT_NE(FormatEventLine(disk).find("vol 0  UpToDate -> SyncTarget (42.17%)"), std::string::npos)
       << FormatEventLine(disk);
   auto peer = Sample(bridge::EventType::kReplicaConnectionLost);
   peer.body.peer = "node-3";
@@ -56,8 +55,8 @@ TEST(TailTest, TypeSpecificFields) {
 }
 
 TEST(TailTest, UndecodableLineNamesSubjectAndReason) {
-  const std::string line = FormatUndecodableLine("linstor.v1.x", "{oops\n}",
-                                                 InvalidArgumentError("not JSON"));
+  const std::string line =
+      FormatUndecodableLine("linstor.v1.x", "{oops\n}", InvalidArgumentError("not JSON"));
   EXPECT_EQ(line, "linstor.v1.x undecodable: not JSON: {oops }");
 }
 

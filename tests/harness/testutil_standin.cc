@@ -20,7 +20,8 @@ MiniWorld::MiniWorld(int nodes, int rds) {
     sim::ResourceDefinition rd;
     rd.name = "pvc-" + std::to_string(r);
     cluster.rds.push_back(rd);
-    for (int n = 0; n < nodes; ++n) in_use[{static_cast<uint32_t>(r), static_cast<uint32_t>(n)}] = false;
+    for (int n = 0; n < nodes; ++n)
+      in_use[{static_cast<uint32_t>(r), static_cast<uint32_t>(n)}] = false;
   }
 }
 
@@ -44,8 +45,8 @@ void MiniWorld::Online(int64_t t_ms, uint32_t node, bool value) {
   t.attr = sim::Attribute::kConnection;
   t.old_value = static_cast<int64_t>(online[node] ? sim::NodeConnection::kOnline
                                                   : sim::NodeConnection::kOffline);
-  t.new_value = static_cast<int64_t>(value ? sim::NodeConnection::kOnline
-                                           : sim::NodeConnection::kOffline);
+  t.new_value =
+      static_cast<int64_t>(value ? sim::NodeConnection::kOnline : sim::NodeConnection::kOffline);
   online[node] = value;
   trace.push_back(t);
 }
@@ -81,8 +82,7 @@ std::vector<Observation> PerfectBridge(const MiniWorld& world, int64_t poll_ms, 
       const sim::Transition& tr = world.trace[next++];
       if (tr.attr == sim::Attribute::kInUse) in_use[{tr.entity.a, tr.entity.b}] = tr.new_value;
       if (tr.attr == sim::Attribute::kConnection) {
-        online[tr.entity.a] =
-            tr.new_value == static_cast<int64_t>(sim::NodeConnection::kOnline);
+        online[tr.entity.a] = tr.new_value == static_cast<int64_t>(sim::NodeConnection::kOnline);
       }
     }
     for (auto& [node, value] : online) {
@@ -98,8 +98,7 @@ std::vector<Observation> PerfectBridge(const MiniWorld& world, int64_t poll_ms, 
         reported_in_use[replica] = value;
         const int64_t carried = swap_attach_detach ? (value ? 0 : 1) : (value ? 1 : 0);
         emit("resource.pvc-" + std::to_string(replica.first),
-             MakeChannelKey(ChannelKind::kReplicaInUse, replica.first, replica.second), carried,
-             t);
+             MakeChannelKey(ChannelKind::kReplicaInUse, replica.first, replica.second), carried, t);
       }
     }
   }

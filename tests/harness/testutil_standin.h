@@ -47,12 +47,30 @@ std::vector<Observation> PerfectBridge(const MiniWorld& world, int64_t poll_ms, 
 class FaultyPublisher {
  public:
   explicit FaultyPublisher(std::vector<Observation> perfect) : perfect_(std::move(perfect)) {}
-  FaultyPublisher& Drop(size_t i) { drop_.insert(i); return *this; }
-  FaultyPublisher& Duplicate(size_t i) { duplicate_.insert(i); return *this; }
-  FaultyPublisher& Redeliver(size_t i) { redeliver_.insert(i); return *this; }
-  FaultyPublisher& Swap(size_t i) { swap_.insert(i); return *this; }
-  FaultyPublisher& Delay(size_t i, int64_t ns) { delay_[i] = ns; return *this; }
-  FaultyPublisher& Invent(const Observation& o) { invented_.push_back(o); return *this; }
+  FaultyPublisher& Drop(size_t i) {
+    drop_.insert(i);
+    return *this;
+  }
+  FaultyPublisher& Duplicate(size_t i) {
+    duplicate_.insert(i);
+    return *this;
+  }
+  FaultyPublisher& Redeliver(size_t i) {
+    redeliver_.insert(i);
+    return *this;
+  }
+  FaultyPublisher& Swap(size_t i) {
+    swap_.insert(i);
+    return *this;
+  }
+  FaultyPublisher& Delay(size_t i, int64_t ns) {
+    delay_[i] = ns;
+    return *this;
+  }
+  FaultyPublisher& Invent(const Observation& o) {
+    invented_.push_back(o);
+    return *this;
+  }
   std::vector<Observation> Stream() const;
 
  private:

@@ -31,16 +31,16 @@ VerifierOptions Options() {
 // The world of the fault test; the comments give the perfect stream's event index.
 MiniWorld ScriptedWorld() {
   MiniWorld w(3, 4);
-  w.InUse(1000, 0, 0, true);    // e0
-  w.InUse(2000, 1, 1, true);    // e1
-  w.InUse(3000, 0, 0, false);   // e2   (same poll and partition as e3)
-  w.InUse(3000, 0, 1, true);    // e3
-  w.InUse(4000, 2, 2, true);    // e4
-  w.InUse(4510, 1, 0, true);    // flips back within one poll: coalesced
+  w.InUse(1000, 0, 0, true);   // e0
+  w.InUse(2000, 1, 1, true);   // e1
+  w.InUse(3000, 0, 0, false);  // e2   (same poll and partition as e3)
+  w.InUse(3000, 0, 1, true);   // e3
+  w.InUse(4000, 2, 2, true);   // e4
+  w.InUse(4510, 1, 0, true);   // flips back within one poll: coalesced
   w.InUse(4540, 1, 0, false);
-  w.Online(5000, 2, false);     // e5
-  w.InUse(6000, 2, 2, false);   // hidden while node-2 is offline; e7 once it is back
-  w.InUse(6500, 3, 2, true);    // hidden and reverted while offline: coalesced, never owed
+  w.Online(5000, 2, false);    // e5
+  w.InUse(6000, 2, 2, false);  // hidden while node-2 is offline; e7 once it is back
+  w.InUse(6500, 3, 2, true);   // hidden and reverted while offline: coalesced, never owed
   w.InUse(6800, 3, 2, false);
   w.Online(8000, 2, true);      // e6
   w.InUse(9000, 1, 1, false);   // e8
@@ -90,13 +90,13 @@ TEST(VerifierTest, EachInjectedFaultIsCountedExactly) {
   phantom.sequence = 1;
   phantom.primary = {MakeChannelKey(ChannelKind::kReplicaInUse, 3, 0), 1};  // never in use
   const auto stream = FaultyPublisher(perfect)
-                          .Drop(1)          // attach pvc-1/node-1: lost
-                          .Redeliver(0)     // raw redelivery, dropped by dedup
-                          .Swap(2)          // e2 <-> e3, same partition key: reordered
-                          .Duplicate(4)     // processed twice: duplicated (and redelivered)
+                          .Drop(1)               // attach pvc-1/node-1: lost
+                          .Redeliver(0)          // raw redelivery, dropped by dedup
+                          .Swap(2)               // e2 <-> e3, same partition key: reordered
+                          .Duplicate(4)          // processed twice: duplicated (and redelivered)
                           .Delay(9, 2000 * kMs)  // late
-                          .Drop(10)         // the final state never converges: lost
-                          .Invent(phantom)  // phantom
+                          .Drop(10)              // the final state never converges: lost
+                          .Invent(phantom)       // phantom
                           .Stream();
   // Consumer 0 gets the perfect stream, consumer 1 the faulty one: counted apart.
   for (auto o : PerfectBridge(w, kPollMs, kEndMs, 2, 0)) v.Observe(o);
@@ -104,9 +104,9 @@ TEST(VerifierTest, EachInjectedFaultIsCountedExactly) {
   const VerifierResult r = v.Finish(kEndMs * kMs, &w.cluster);
 
   const VerdictCounters& good = r.per_consumer[0];
-  EXPECT_EQ(good.lost + good.duplicated + good.redelivered + good.reordered + good.phantom +
-                good.late,
-            0u);
+  EXPECT_EQ(
+      good.lost + good.duplicated + good.redelivered + good.reordered + good.phantom + good.late,
+      0u);
   const VerdictCounters& bad = r.per_consumer[1];
   EXPECT_EQ(bad.delivered, 12u);
   EXPECT_EQ(bad.lost, 2u);

@@ -78,7 +78,8 @@ class ReferenceBridge {
       // Replicas by node.
       std::map<uint32_t, const sim::Replica*> by_node;
       for (sim::ReplicaIndex ri : rd.replicas) {
-        if (ri < c.replicas.size() && c.replicas[ri].alive) by_node[c.replicas[ri].node] = &c.replicas[ri];
+        if (ri < c.replicas.size() && c.replicas[ri].alive)
+          by_node[c.replicas[ri].node] = &c.replicas[ri];
       }
       for (uint32_t n = 0; n < c.nodes.size(); ++n) {
         const uint64_t rex = MakeChannelKey(ChannelKind::kReplicaExists, r, n);
@@ -148,9 +149,9 @@ class ReferenceBridge {
     // A value known for the first time (its node was offline when the replica appeared): the
     // bridge reports disk states and an attachment, and takes connections as they are.
     const ChannelKind kind = ChannelKindOf(channel);
-    const bool first = Reported(channel) == kGone &&
-                       (kind == ChannelKind::kPeerConnected ||
-                        (kind == ChannelKind::kReplicaInUse && value == 0));
+    const bool first =
+        Reported(channel) == kGone &&
+        (kind == ChannelKind::kPeerConnected || (kind == ChannelKind::kReplicaInUse && value == 0));
     reported_[channel] = value;
     if (baseline_ || first) return;  // the first snapshot of a value is state, not a change
     int64_t carried = value;
@@ -189,8 +190,7 @@ struct WorldRun {
   uint64_t transitions = 0;
 };
 
-WorldRun RunScenario(const std::string& name, ReferenceBridgeOptions options,
-                     uint64_t seed = 0) {
+WorldRun RunScenario(const std::string& name, ReferenceBridgeOptions options, uint64_t seed = 0) {
   auto scenario = LoadScenarioFile(std::string(LNSIM_SOURCE_DIR) + "/scenarios/" + name);
   LNSIM_CHECK(scenario.ok()) << scenario.status().ToString();
   if (seed != 0) scenario->world.seed = seed;
