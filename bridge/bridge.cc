@@ -3,10 +3,10 @@
 // signals it or reads thread-safe counters.
 #include "bridge/bridge.h"
 
-#include <set>
-
 #include <httplib.h>
 #include <yaml-cpp/yaml.h>
+
+#include <set>
 
 #include "common/duration.h"
 
@@ -180,10 +180,12 @@ Status ValidateBridgeConfig(BridgeConfig* c) {
   for (auto& u : c->linstor_urls) {
     LNSIM_ASSIGN_OR_RETURN(u, NormalizeControllerUrl(u));
   }
-  if (c->nats_urls.empty()) return InvalidArgumentError("no NATS server: give --nats or set NATS_URL");
+  if (c->nats_urls.empty())
+    return InvalidArgumentError("no NATS server: give --nats or set NATS_URL");
   if (c->cluster.empty()) return InvalidArgumentError("--cluster is required");
   if (c->replicas < 1 || c->replicas > 5) return InvalidArgumentError("--replicas must be 1..5");
-  if (c->poll_interval <= Duration::zero()) return InvalidArgumentError("--poll-interval must be > 0");
+  if (c->poll_interval <= Duration::zero())
+    return InvalidArgumentError("--poll-interval must be > 0");
   if (c->request_timeout <= Duration::zero()) {
     return InvalidArgumentError("--request-timeout must be > 0");
   }
@@ -516,10 +518,11 @@ void Bridge::OnPublished(const OutMessage& m, bool duplicate, int64_t acked_ns) 
   metrics_.EventPublished(static_cast<EventType>(m.event_type));
   if (timing_file_ == nullptr && config_.timing_subject.empty()) return;
   std::string line = "{\"id\":\"" + JsonEscape(m.msg_id) + "\",\"subject\":\"" +
-                     JsonEscape(m.subject) + "\",\"observed_unix_ns\":" +
-                     std::to_string(m.observed_unix_ns) + ",\"acked_unix_ns\":" +
-                     std::to_string(acked_ns) + ",\"duplicate\":" + (duplicate ? "true" : "false") +
-                     ",\"mode\":\"" + (config_.jetstream ? "jetstream" : "core") + "\"}";
+                     JsonEscape(m.subject) +
+                     "\",\"observed_unix_ns\":" + std::to_string(m.observed_unix_ns) +
+                     ",\"acked_unix_ns\":" + std::to_string(acked_ns) +
+                     ",\"duplicate\":" + (duplicate ? "true" : "false") + ",\"mode\":\"" +
+                     (config_.jetstream ? "jetstream" : "core") + "\"}";
   if (timing_file_ != nullptr) {
     line.push_back('\n');
     std::lock_guard<std::mutex> lock(timing_mu_);

@@ -81,9 +81,9 @@ void DiffReplica(const Replica* a, const Replica* b, const DiffOptions& o,
     for (const auto& cb : b->connections) {
       const PeerConnection* ca = FindPeer(*a, cb.peer);
       if (ca == nullptr || ca->connected == cb.connected) continue;
-      DomainEvent e = ReplicaEvent(cb.connected ? EventType::kReplicaConnectionRestored
-                                                : EventType::kReplicaConnectionLost,
-                                   *b);
+      DomainEvent e = ReplicaEvent(
+          cb.connected ? EventType::kReplicaConnectionRestored : EventType::kReplicaConnectionLost,
+          *b);
       e.peer = cb.display;
       e.old_state = ca->message;
       e.new_state = cb.message;
@@ -92,9 +92,9 @@ void DiffReplica(const Replica* a, const Replica* b, const DiffOptions& o,
   }
   // Quorum: only flips between known values.
   if (a->quorum != Tri::kUnknown && b->quorum != Tri::kUnknown && a->quorum != b->quorum) {
-    DomainEvent e = ReplicaEvent(b->quorum == Tri::kTrue ? EventType::kReplicaQuorumRegained
-                                                         : EventType::kReplicaQuorumLost,
-                                 *b);
+    DomainEvent e = ReplicaEvent(
+        b->quorum == Tri::kTrue ? EventType::kReplicaQuorumRegained : EventType::kReplicaQuorumLost,
+        *b);
     e.quorum_votes = b->quorum_votes;
     e.quorum_voters = b->quorum_voters;
     out->push_back(std::move(e));
@@ -152,27 +152,26 @@ std::vector<DomainEvent> Diff(const Snapshot& before, const Snapshot& after,
               }
               if (b->evicted && !(a && a->evicted)) node_event(EventType::kNodeEvicted);
             });
-  MergeKeys(before.pools, after.pools,
-            [&](const auto&, const PoolState* a, const PoolState* b) {
-              if (b == nullptr || b->low == Tri::kUnknown) return;
-              const Tri was = a ? a->low : Tri::kUnknown;
-              EventType type;
-              if (b->low == Tri::kTrue && was != Tri::kTrue) {
-                type = EventType::kPoolCapacityLow;
-              } else if (b->low == Tri::kFalse && was == Tri::kTrue) {
-                type = EventType::kPoolCapacityOk;
-              } else {
-                return;
-              }
-              DomainEvent e;
-              e.type = type;
-              e.node = b->node;
-              e.pool = b->name;
-              e.free_capacity_kib = b->free_capacity_kib.value_or(0);
-              e.total_capacity_kib = b->total_capacity_kib.value_or(0);
-              e.threshold_percent = options.pool_low_threshold_percent;
-              out.push_back(std::move(e));
-            });
+  MergeKeys(before.pools, after.pools, [&](const auto&, const PoolState* a, const PoolState* b) {
+    if (b == nullptr || b->low == Tri::kUnknown) return;
+    const Tri was = a ? a->low : Tri::kUnknown;
+    EventType type;
+    if (b->low == Tri::kTrue && was != Tri::kTrue) {
+      type = EventType::kPoolCapacityLow;
+    } else if (b->low == Tri::kFalse && was == Tri::kTrue) {
+      type = EventType::kPoolCapacityOk;
+    } else {
+      return;
+    }
+    DomainEvent e;
+    e.type = type;
+    e.node = b->node;
+    e.pool = b->name;
+    e.free_capacity_kib = b->free_capacity_kib.value_or(0);
+    e.total_capacity_kib = b->total_capacity_kib.value_or(0);
+    e.threshold_percent = options.pool_low_threshold_percent;
+    out.push_back(std::move(e));
+  });
   // Resources: the union of names in definitions and in the resource view, both sides (a
   // four-way merge of sorted keys; no set of strings on this path, it runs once per poll over
   // every resource).

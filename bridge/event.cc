@@ -7,7 +7,6 @@
 #include <cmath>
 #include <cstdio>
 #include <ctime>
-
 #include <nlohmann/json.hpp>
 
 namespace lnsim::bridge {
@@ -69,11 +68,21 @@ void AppendJsonString(std::string& out, std::string_view s) {
   out.push_back('"');
   for (unsigned char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20) {
           out += "\\u00";
@@ -257,11 +266,16 @@ std::vector<std::string_view> SplitDots(std::string_view s) {
 
 std::string_view EntityName(Entity entity) {
   switch (entity) {
-    case Entity::kNode: return "node";
-    case Entity::kPool: return "pool";
-    case Entity::kResource: return "resource";
-    case Entity::kReplica: return "replica";
-    case Entity::kVolume: return "volume";
+    case Entity::kNode:
+      return "node";
+    case Entity::kPool:
+      return "pool";
+    case Entity::kResource:
+      return "resource";
+    case Entity::kReplica:
+      return "replica";
+    case Entity::kVolume:
+      return "volume";
   }
   return "unknown";
 }
@@ -342,11 +356,14 @@ std::string ResourcePartitionKey(std::string_view resource) {
 
 std::string PartitionKey(const DomainEvent& event) {
   switch (EntityOf(event.type)) {
-    case Entity::kNode: return NodePartitionKey(event.node);
-    case Entity::kPool: return PoolPartitionKey(event.node, event.pool);
+    case Entity::kNode:
+      return NodePartitionKey(event.node);
+    case Entity::kPool:
+      return PoolPartitionKey(event.node, event.pool);
     case Entity::kResource:
     case Entity::kReplica:
-    case Entity::kVolume: return ResourcePartitionKey(event.resource);
+    case Entity::kVolume:
+      return ResourcePartitionKey(event.resource);
   }
   return {};
 }
@@ -362,13 +379,17 @@ std::string Subject(std::string_view cluster, const DomainEvent& e) {
   s.append(EntityName(info.entity));
   s.push_back('.');
   switch (info.entity) {
-    case Entity::kNode: s += EscapeToken(e.node); break;
+    case Entity::kNode:
+      s += EscapeToken(e.node);
+      break;
     case Entity::kPool:
       s += EscapeToken(e.node);
       s.push_back('.');
       s += EscapeToken(e.pool);
       break;
-    case Entity::kResource: s += EscapeToken(e.resource); break;
+    case Entity::kResource:
+      s += EscapeToken(e.resource);
+      break;
     case Entity::kReplica:
       s += EscapeToken(e.resource);
       s.push_back('.');
@@ -409,8 +430,8 @@ StatusOr<ParsedSubject> ParseSubject(std::string_view subject) {
   for (const auto& info : kTypes) {
     if (EntityName(info.entity) == entity && info.name == name) type = info.type;
   }
-  if (!type) return bad("unknown entity/event '" + std::string(entity) + "." +
-                        std::string(name) + "'");
+  if (!type)
+    return bad("unknown entity/event '" + std::string(entity) + "." + std::string(name) + "'");
   out.type = *type;
   const size_t n = tokens.size();
   size_t want = 7;
@@ -423,10 +444,20 @@ StatusOr<ParsedSubject> ParseSubject(std::string_view subject) {
   std::string* first = nullptr;
   std::string* second = nullptr;
   switch (kind) {
-    case Entity::kNode: first = &out.node; break;
-    case Entity::kPool: first = &out.node; second = &out.pool; break;
-    case Entity::kResource: first = &out.resource; break;
-    case Entity::kReplica: first = &out.resource; second = &out.node; break;
+    case Entity::kNode:
+      first = &out.node;
+      break;
+    case Entity::kPool:
+      first = &out.node;
+      second = &out.pool;
+      break;
+    case Entity::kResource:
+      first = &out.resource;
+      break;
+    case Entity::kReplica:
+      first = &out.resource;
+      second = &out.node;
+      break;
     case Entity::kVolume:
       first = &out.resource;
       if (*type != EventType::kVolumeResized) second = &out.node;

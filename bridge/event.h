@@ -18,33 +18,33 @@ namespace lnsim::bridge {
 // Event types. The CloudEvents `type` is "io.linstor.<entity>.<name>.v1"; the last subject token
 // is <name>. Values are stable (they index metrics arrays); append only.
 enum class EventType : uint8_t {
-  kNodeOnline = 0,               // node.online: connection_status became ONLINE
-  kNodeOffline,                  // node.offline: ONLINE -> anything else (carries the status)
-  kNodeEvicted,                  // node.evicted: flag EVICTED appeared
-  kPoolCapacityLow,              // pool.capacity_low: free/total fell below the threshold
-  kPoolCapacityOk,               // pool.capacity_ok: back at or above the threshold
-  kResourceCreated,              // resource.created: resource definition appeared
-  kResourceDeleted,              // resource.deleted: resource definition disappeared
-  kReplicaCreated,               // replica.created: resource appeared on a node (incl. diskless)
-  kReplicaDeleted,               // replica.deleted: resource disappeared from a node
-  kVolumeAttached,               // volume.attached: replica state.in_use false -> true
-  kVolumeDetached,               // volume.detached: replica state.in_use true -> false
-  kVolumeResized,                // volume.resized: volume definition size_kib changed
-  kReplicaDiskStateChanged,      // replica.disk_state_changed: a volume's disk state changed
-  kReplicaConnectionLost,        // replica.connection_lost: connections[peer] true -> false
-  kReplicaConnectionRestored,    // replica.connection_restored: connections[peer] false -> true
-  kReplicaQuorumLost,            // replica.quorum_lost: derived, see docs/events.md
-  kReplicaQuorumRegained,        // replica.quorum_regained
+  kNodeOnline = 0,             // node.online: connection_status became ONLINE
+  kNodeOffline,                // node.offline: ONLINE -> anything else (carries the status)
+  kNodeEvicted,                // node.evicted: flag EVICTED appeared
+  kPoolCapacityLow,            // pool.capacity_low: free/total fell below the threshold
+  kPoolCapacityOk,             // pool.capacity_ok: back at or above the threshold
+  kResourceCreated,            // resource.created: resource definition appeared
+  kResourceDeleted,            // resource.deleted: resource definition disappeared
+  kReplicaCreated,             // replica.created: resource appeared on a node (incl. diskless)
+  kReplicaDeleted,             // replica.deleted: resource disappeared from a node
+  kVolumeAttached,             // volume.attached: replica state.in_use false -> true
+  kVolumeDetached,             // volume.detached: replica state.in_use true -> false
+  kVolumeResized,              // volume.resized: volume definition size_kib changed
+  kReplicaDiskStateChanged,    // replica.disk_state_changed: a volume's disk state changed
+  kReplicaConnectionLost,      // replica.connection_lost: connections[peer] true -> false
+  kReplicaConnectionRestored,  // replica.connection_restored: connections[peer] false -> true
+  kReplicaQuorumLost,          // replica.quorum_lost: derived, see docs/events.md
+  kReplicaQuorumRegained,      // replica.quorum_regained
 };
 inline constexpr int kEventTypeCount = 17;
 
 // Which entity an event is about; decides the subject layout and the partition key.
 enum class Entity : uint8_t { kNode, kPool, kResource, kReplica, kVolume };
 
-std::string_view EntityName(Entity entity);          // "node", "pool", ...
+std::string_view EntityName(Entity entity);  // "node", "pool", ...
 Entity EntityOf(EventType type);
-std::string_view EventName(EventType type);          // "online", "disk_state_changed", ...
-std::string_view CloudEventType(EventType type);     // "io.linstor.volume.attached.v1"
+std::string_view EventName(EventType type);       // "online", "disk_state_changed", ...
+std::string_view CloudEventType(EventType type);  // "io.linstor.volume.attached.v1"
 std::optional<EventType> EventTypeFromCloudEventType(std::string_view ce_type);
 // Short label "volume.attached" (metrics, logs, docs/schemas/<label>.json).
 std::string_view EventLabel(EventType type);
@@ -55,8 +55,8 @@ enum class Tri : uint8_t { kUnknown = 0, kFalse, kTrue };
 // One volume as carried inside resource.created / replica.created.
 struct VolumeInfo {
   int32_t volume_number = 0;
-  int64_t size_kib = -1;      // resource.created: volume definition size
-  std::string disk_state;     // replica.created: disk state label ("" = unknown)
+  int64_t size_kib = -1;   // resource.created: volume definition size
+  std::string disk_state;  // replica.created: disk state label ("" = unknown)
   bool operator==(const VolumeInfo&) const = default;
 };
 
@@ -65,25 +65,25 @@ struct VolumeInfo {
 // their defaults and are neither encoded nor compared by consumers.
 struct DomainEvent {
   EventType type = EventType::kNodeOnline;
-  std::string node;          // node, pool, replica, volume.attached/detached events
-  std::string resource;      // resource, replica, volume events (resource-definition name)
-  std::string pool;          // pool events; replica.created: storage pool of volume 0
-  std::string peer;          // connection events: the peer node
+  std::string node;            // node, pool, replica, volume.attached/detached events
+  std::string resource;        // resource, replica, volume events (resource-definition name)
+  std::string pool;            // pool events; replica.created: storage pool of volume 0
+  std::string peer;            // connection events: the peer node
   int32_t volume_number = -1;  // volume.resized, replica.disk_state_changed
-  std::string old_state;     // node status / disk state / connection message before ("" unknown)
-  std::string new_state;     // ... after
+  std::string old_state;       // node status / disk state / connection message before ("" unknown)
+  std::string new_state;       // ... after
   std::optional<double> done_percentage;  // disk_state_changed during resync
-  int64_t old_size_kib = 0;  // volume.resized
+  int64_t old_size_kib = 0;               // volume.resized
   int64_t new_size_kib = 0;
-  int64_t free_capacity_kib = 0;   // pool events
+  int64_t free_capacity_kib = 0;  // pool events
   int64_t total_capacity_kib = 0;
   double threshold_percent = 0;
-  bool diskless = false;           // replica.created
-  Tri in_use = Tri::kUnknown;      // replica.created
-  std::string resource_group;      // resource.created
+  bool diskless = false;            // replica.created
+  Tri in_use = Tri::kUnknown;       // replica.created
+  std::string resource_group;       // resource.created
   std::vector<VolumeInfo> volumes;  // resource.created (sizes), replica.created (disk states)
-  int32_t quorum_votes = 0;        // quorum events: diskful replicas this replica can count
-  int32_t quorum_voters = 0;       // quorum events: diskful replicas of the resource
+  int32_t quorum_votes = 0;         // quorum events: diskful replicas this replica can count
+  int32_t quorum_voters = 0;        // quorum events: diskful replicas of the resource
 
   bool operator==(const DomainEvent&) const = default;
 };
@@ -127,9 +127,9 @@ std::string Subject(std::string_view cluster, const DomainEvent& event);
 std::string StreamSubjects(std::string_view cluster);
 
 struct ParsedSubject {
-  std::string cluster;   // folded, unescaped
+  std::string cluster;  // folded, unescaped
   EventType type = EventType::kNodeOnline;
-  std::string node;      // folded, unescaped ("" when the layout has none)
+  std::string node;  // folded, unescaped ("" when the layout has none)
   std::string resource;
   std::string pool;
   int32_t volume_number = -1;

@@ -42,7 +42,8 @@ StatusOr<std::string> NormalizeControllerUrl(std::string_view url) {
   }
   const std::string hostport = u.substr(7);
   if (hostport.empty() || hostport.find('/') != std::string::npos) {
-    return InvalidArgumentError("LINSTOR URL '" + std::string(url) + "': expected http://host:port");
+    return InvalidArgumentError("LINSTOR URL '" + std::string(url) +
+                                "': expected http://host:port");
   }
   if (hostport.find(':') == std::string::npos || hostport.back() == ']') u += ":3370";
   return u;
@@ -94,7 +95,8 @@ StatusOr<std::string> LinstorClient::Get(const std::string& base_url,
       // A read that timed out shows as Error::Read in 0.11.
       if (clock_.Now() >= deadline) return DeadlineExceededError(what + ": timed out");
     }
-    if (err == httplib::Error::ConnectionTimeout) return DeadlineExceededError(what + ": connect timed out");
+    if (err == httplib::Error::ConnectionTimeout)
+      return DeadlineExceededError(what + ": connect timed out");
     return UnavailableError(what + ": " + httplib::to_string(err));
   }
   if (status != 200) {

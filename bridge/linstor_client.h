@@ -41,8 +41,7 @@ struct PollStats {
 // Used by the poller thread only.
 class LinstorClient {
  public:
-  LinstorClient(LinstorClientOptions options, const Clock& clock, Metrics* metrics,
-                Logger* logger);
+  LinstorClient(LinstorClientOptions options, const Clock& clock, Metrics* metrics, Logger* logger);
   ~LinstorClient();
 
   // Fetches /v1/nodes, /v1/view/storage-pools, /v1/resource-definitions?with_volume_definitions

@@ -2,10 +2,10 @@
 // simdjson are caught here and become kDataLoss; none leaves this file.
 #include "bridge/linstor_parse.h"
 
+#include <simdjson.h>
+
 #include <algorithm>
 #include <charconv>
-
-#include <simdjson.h>
 
 namespace lnsim::bridge {
 
@@ -277,7 +277,8 @@ Status LinstorParser::ParseResources(std::string& body, Snapshot* out, size_t* c
           for (Elem vol : RequireArrayOf(field.value, "volumes")) ParseReplicaVolume(vol, &r);
         }
       }
-      if (r.resource.empty() || r.node.empty()) throw ParseError("resource without name or node_name");
+      if (r.resource.empty() || r.node.empty())
+        throw ParseError("resource without name or node_name");
       std::sort(r.volumes.begin(), r.volumes.end(),
                 [](const auto& a, const auto& b) { return a.volume_number < b.volume_number; });
       std::sort(r.connections.begin(), r.connections.end(),
@@ -289,8 +290,9 @@ Status LinstorParser::ParseResources(std::string& body, Snapshot* out, size_t* c
         current_key = rd_key;
       }
       FoldInto(r.node, &node_key);
-      auto hint = current->empty() || current->rbegin()->first < node_key ? current->end()
-                                                                           : current->lower_bound(node_key);
+      auto hint = current->empty() || current->rbegin()->first < node_key
+                      ? current->end()
+                      : current->lower_bound(node_key);
       if (hint != current->end() && hint->first == node_key) {
         hint->second = std::move(r);
       } else {

@@ -38,8 +38,7 @@ void Histo(std::ostringstream& os, const std::string& name, const std::string& h
            const Histogram& h) {
   os << "# HELP " << name << " " << help << "\n# TYPE " << name << " summary\n";
   for (double q : {0.5, 0.9, 0.99, 0.999}) {
-    os << name << "{quantile=\"" << q << "\"} " << static_cast<double>(h.Quantile(q)) / 1e9
-       << "\n";
+    os << name << "{quantile=\"" << q << "\"} " << static_cast<double>(h.Quantile(q)) / 1e9 << "\n";
   }
   os << name << "_sum " << h.mean() * static_cast<double>(h.count()) / 1e9 << "\n";
   os << name << "_count " << h.count() << "\n";
@@ -147,8 +146,7 @@ std::string Metrics::Render() const {
      << nats_disconnects_.load() << "\n";
   os << "# TYPE lnsim_bridge_nats_reconnects_total counter\nlnsim_bridge_nats_reconnects_total "
      << nats_reconnects_.load() << "\n";
-  os << "# TYPE lnsim_bridge_ready gauge\nlnsim_bridge_ready " << (ready_.load() ? 1 : 0)
-     << "\n";
+  os << "# TYPE lnsim_bridge_ready gauge\nlnsim_bridge_ready " << (ready_.load() ? 1 : 0) << "\n";
   std::lock_guard<std::mutex> lock(mu_);
   os << "# HELP lnsim_bridge_errors_total Errors by kind.\n"
         "# TYPE lnsim_bridge_errors_total counter\n";

@@ -83,7 +83,8 @@ StatusOr<std::unique_ptr<NatsConnection>> NatsConnection::Connect(const NatsSett
   }
   if (s == NATS_OK) s = natsOptions_SetName(self->options_, settings.name.c_str());
   if (s == NATS_OK) s = natsOptions_SetMaxReconnect(self->options_, -1);
-  if (s == NATS_OK) s = natsOptions_SetReconnectWait(self->options_, Millis(settings.reconnect_wait));
+  if (s == NATS_OK)
+    s = natsOptions_SetReconnectWait(self->options_, Millis(settings.reconnect_wait));
   if (s == NATS_OK) {
     s = natsOptions_SetReconnectBufSize(self->options_, settings.reconnect_buffer_bytes);
   }
@@ -211,7 +212,8 @@ class JetStreamPublisher final : public Publisher {
       const bool was_empty = ks.queue.empty();
       ks.queue.push_back(std::move(m));
       ++outstanding_;
-      if (was_empty && !ks.in_flight && !ks.waiting_retry) ready_.push_back(ks.queue.back().partition_key);
+      if (was_empty && !ks.in_flight && !ks.waiting_retry)
+        ready_.push_back(ks.queue.back().partition_key);
     }
     UpdateGauges();
     cv_.notify_all();
@@ -311,7 +313,10 @@ class JetStreamPublisher final : public Publisher {
     if (metrics_) metrics_->Error(kind);
     if (logger_ && (attempts == 1 || attempts % 20 == 0)) {
       logger_->Log("warn", "JetStream publish failed; retrying in order",
-                   {{"subject", subject}, {"id", id}, {"kind", kind}, {"reason", reason},
+                   {{"subject", subject},
+                    {"id", id},
+                    {"kind", kind},
+                    {"reason", reason},
                     {"attempt", std::to_string(attempts)}});
     }
   }
@@ -399,8 +404,8 @@ class JetStreamPublisher final : public Publisher {
   std::condition_variable idle_cv_;
   std::unordered_map<std::string, KeyState> keys_;
   std::deque<std::string> ready_;
-  std::priority_queue<std::pair<Duration, std::string>, std::vector<std::pair<Duration, std::string>>,
-                      std::greater<>>
+  std::priority_queue<std::pair<Duration, std::string>,
+                      std::vector<std::pair<Duration, std::string>>, std::greater<>>
       retries_;
   size_t in_flight_ = 0;
   size_t outstanding_ = 0;
@@ -420,8 +425,7 @@ std::unique_ptr<Publisher> NewJetStreamPublisher(NatsConnection* nc, const Clock
                                                  Metrics* metrics, Logger* logger,
                                                  const JetStreamPublisherOptions& options,
                                                  PublishedFn done) {
-  return std::make_unique<JetStreamPublisher>(nc, clock, metrics, logger, options,
-                                              std::move(done));
+  return std::make_unique<JetStreamPublisher>(nc, clock, metrics, logger, options, std::move(done));
 }
 
 }  // namespace lnsim::bridge

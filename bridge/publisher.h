@@ -11,6 +11,8 @@
 //    first attempt did land; those acks come back with Duplicate=true and are counted).
 #pragma once
 
+#include <nats/nats.h>
+
 #include <atomic>
 #include <condition_variable>
 #include <deque>
@@ -22,8 +24,6 @@
 #include <thread>
 #include <unordered_map>
 #include <vector>
-
-#include <nats/nats.h>
 
 #include "bridge/metrics.h"
 #include "common/clock.h"
@@ -67,11 +67,11 @@ struct OutMessage {
   std::string partition_key;  // ordering unit (events and the key's mirror writes)
   std::string subject;
   std::string payload;
-  std::string msg_id;          // Nats-Msg-Id; "" = none
-  uint64_t sequence = 0;       // event sequence; 0 for mirror writes
+  std::string msg_id;     // Nats-Msg-Id; "" = none
+  uint64_t sequence = 0;  // event sequence; 0 for mirror writes
   int64_t observed_unix_ns = 0;
-  int event_type = -1;         // EventType index; -1 = not an event (mirror write)
-  Duration enqueued{};         // set by the publisher
+  int event_type = -1;  // EventType index; -1 = not an event (mirror write)
+  Duration enqueued{};  // set by the publisher
 };
 
 // Called once per message when it is done (acknowledged / sent). May run on a nats.c thread;

@@ -47,8 +47,8 @@ Status EnsureStreamAndBucket(jsCtx* js, std::string_view cluster, const StreamSe
   jsStreamInfo* si = nullptr;
   jsErrCode jerr = static_cast<jsErrCode>(0);
   natsStatus s = js_GetStreamInfo(&si, js, settings.stream.c_str(), nullptr, &jerr);
-  const int64_t dup_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                             settings.dedup_window).count();
+  const int64_t dup_ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(settings.dedup_window).count();
   if (s == NATS_NOT_FOUND) {
     jsStreamConfig cfg;
     jsStreamConfig_Init(&cfg);
@@ -65,7 +65,8 @@ Status EnsureStreamAndBucket(jsCtx* js, std::string_view cluster, const StreamSe
     }
     if (logger) {
       logger->Log("info", "created JetStream stream",
-                  {{"stream", settings.stream}, {"subjects", subjects},
+                  {{"stream", settings.stream},
+                   {"subjects", subjects},
                    {"duplicate_window_ns", std::to_string(dup_ns)}});
     }
     jsStreamInfo_Destroy(si);
@@ -82,8 +83,7 @@ Status EnsureStreamAndBucket(jsCtx* js, std::string_view cluster, const StreamSe
     const int64_t have_dup = si->Config->Duplicates;
     if (!covers) {
       jsStreamInfo_Destroy(si);
-      return FailedPreconditionError("stream " + settings.stream + " does not capture " +
-                                     subjects);
+      return FailedPreconditionError("stream " + settings.stream + " does not capture " + subjects);
     }
     if (have_dup != dup_ns) {
       jsStreamConfig cfg = *si->Config;
@@ -94,7 +94,8 @@ Status EnsureStreamAndBucket(jsCtx* js, std::string_view cluster, const StreamSe
         jsStreamInfo_Destroy(updated);
         if (logger) {
           logger->Log("info", "updated the stream's duplicate window",
-                      {{"stream", settings.stream}, {"from_ns", std::to_string(have_dup)},
+                      {{"stream", settings.stream},
+                       {"from_ns", std::to_string(have_dup)},
                        {"to_ns", std::to_string(dup_ns)}});
         }
       } else if (logger) {
@@ -179,8 +180,8 @@ StatusOr<Recovered> Recover(natsConnection* nc, jsCtx* js, std::string_view clus
     const std::string subject = ev.NatsSubject();
     natsMsg* last = nullptr;
     jsErrCode jerr = static_cast<jsErrCode>(0);
-    natsStatus st = js_GetLastMsg(&last, js, settings.stream.c_str(), subject.c_str(), nullptr,
-                                  &jerr);
+    natsStatus st =
+        js_GetLastMsg(&last, js, settings.stream.c_str(), subject.c_str(), nullptr, &jerr);
     bool present = false;
     if (st == NATS_OK && last != nullptr) {
       const char* key = nullptr;
@@ -192,8 +193,7 @@ StatusOr<Recovered> Recover(natsConnection* nc, jsCtx* js, std::string_view clus
       }
     } else if (st != NATS_NOT_FOUND) {
       natsMsg_Destroy(last);
-      return UnavailableError("cannot read the last message on " + subject + ": " +
-                              NatsText(st));
+      return UnavailableError("cannot read the last message on " + subject + ": " + NatsText(st));
     }
     natsMsg_Destroy(last);
     return present;
@@ -242,7 +242,8 @@ StatusOr<Recovered> Recover(natsConnection* nc, jsCtx* js, std::string_view clus
   }
   if (logger) {
     logger->Log("info", "recovered state from NATS",
-                {{"bucket", settings.bucket}, {"entries", std::to_string(out.entries)},
+                {{"bucket", settings.bucket},
+                 {"entries", std::to_string(out.entries)},
                  {"synced", out.synced ? "true" : "false"},
                  {"pending_in_stream", std::to_string(out.pending_already_published)},
                  {"pending_to_resend", std::to_string(out.republish.size())}});

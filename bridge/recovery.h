@@ -7,11 +7,11 @@
 // hold it (last message on the event's subject, js_GetLastMsg), with the same id.
 #pragma once
 
+#include <nats/nats.h>
+
 #include <map>
 #include <string>
 #include <vector>
-
-#include <nats/nats.h>
 
 #include "bridge/metrics.h"
 #include "bridge/publisher.h"
@@ -21,8 +21,8 @@
 namespace lnsim::bridge {
 
 struct StreamSettings {
-  std::string stream;   // default "LINSTOR_<CLUSTER>"
-  std::string bucket;   // default "linstor_<cluster>_state"
+  std::string stream;  // default "LINSTOR_<CLUSTER>"
+  std::string bucket;  // default "linstor_<cluster>_state"
   int replicas = 1;
   Duration dedup_window = std::chrono::minutes(2);
 };

@@ -3,7 +3,6 @@
 #include "bridge/snapshot.h"
 
 #include <algorithm>
-
 #include <nlohmann/json.hpp>
 
 namespace lnsim::bridge {
@@ -26,8 +25,9 @@ bool ReplicaDiskVotes(const Replica& r) {
 }
 
 const PeerConnection* FindConnection(const Replica& r, const std::string& peer) {
-  auto it = std::lower_bound(r.connections.begin(), r.connections.end(), peer,
-                             [](const PeerConnection& c, const std::string& p) { return c.peer < p; });
+  auto it =
+      std::lower_bound(r.connections.begin(), r.connections.end(), peer,
+                       [](const PeerConnection& c, const std::string& p) { return c.peer < p; });
   if (it == r.connections.end() || it->peer != peer) return nullptr;
   return &*it;
 }
@@ -43,8 +43,7 @@ Tri TriFrom(const json& j) {
 }
 
 json NodeJson(const NodeState& n) {
-  return json{{"name", n.name}, {"connection_status", n.connection_status},
-              {"evicted", n.evicted}};
+  return json{{"name", n.name}, {"connection_status", n.connection_status}, {"evicted", n.evicted}};
 }
 
 NodeState NodeFrom(const json& j) {
@@ -56,7 +55,9 @@ NodeState NodeFrom(const json& j) {
 }
 
 json PoolJson(const PoolState& p) {
-  json j{{"node", p.node}, {"name", p.name}, {"provider_kind", p.provider_kind},
+  json j{{"node", p.node},
+         {"name", p.name},
+         {"provider_kind", p.provider_kind},
          {"low", TriJson(p.low)}};
   if (p.free_capacity_kib) j["free_capacity_kib"] = *p.free_capacity_kib;
   if (p.total_capacity_kib) j["total_capacity_kib"] = *p.total_capacity_kib;
@@ -97,14 +98,17 @@ ResourceDefinitionState RdFrom(const json& j) {
 json ReplicaJson(const Replica& r) {
   json vols = json::array();
   for (const auto& v : r.volumes) {
-    json jv{{"volume_number", v.volume_number}, {"storage_pool", v.storage_pool},
+    json jv{{"volume_number", v.volume_number},
+            {"storage_pool", v.storage_pool},
             {"disk_state", v.disk_state}};
     if (v.done_percentage) jv["done_percentage"] = *v.done_percentage;
     vols.push_back(std::move(jv));
   }
   json conns = json::array();
   for (const auto& c : r.connections) {
-    conns.push_back({{"peer", c.peer}, {"display", c.display}, {"connected", c.connected},
+    conns.push_back({{"peer", c.peer},
+                     {"display", c.display},
+                     {"connected", c.connected},
                      {"message", c.message}});
   }
   return json{{"resource", r.resource},
@@ -242,7 +246,8 @@ StatusOr<MirrorEntry> DecodeMirrorEntry(std::string_view key, std::string_view t
       Replica rep = ReplicaFrom(r);
       e.replicas[FoldName(rep.node)] = std::move(rep);
     }
-    for (const auto& p : j.value("pending", json::array())) e.pending.push_back(p.get<std::string>());
+    for (const auto& p : j.value("pending", json::array()))
+      e.pending.push_back(p.get<std::string>());
     return e;
   } catch (const std::exception& ex) {
     return DataLossError("state mirror entry '" + std::string(key) + "': " + ex.what());

@@ -26,7 +26,7 @@ struct PoolState {
   std::string node;
   std::string name;
   std::string provider_kind;
-  std::optional<int64_t> free_capacity_kib;   // absent while the satellite is offline
+  std::optional<int64_t> free_capacity_kib;  // absent while the satellite is offline
   std::optional<int64_t> total_capacity_kib;
   Tri low = Tri::kUnknown;  // derived by the differ's options (FinalizeSnapshot)
   bool operator==(const PoolState&) const = default;
@@ -48,7 +48,7 @@ struct ResourceDefinitionState {
 struct ReplicaVolume {
   int32_t volume_number = 0;
   std::string storage_pool;
-  std::string disk_state;  // DRBD label ("UpToDate", "SyncTarget"); "" = unknown
+  std::string disk_state;                 // DRBD label ("UpToDate", "SyncTarget"); "" = unknown
   std::optional<double> done_percentage;  // from "SyncTarget(42.17%)"
   bool operator==(const ReplicaVolume&) const = default;
 };
@@ -62,8 +62,8 @@ struct PeerConnection {
 };
 
 struct Replica {
-  std::string resource;  // display
-  std::string node;      // display
+  std::string resource;      // display
+  std::string node;          // display
   bool diskless = false;     // flags contain DISKLESS
   bool tie_breaker = false;  // flags contain TIE_BREAKER
   // Live satellite data is known: the object had `state`. False while the node is OFFLINE.

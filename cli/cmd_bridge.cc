@@ -21,37 +21,43 @@ namespace po = boost::program_options;
 
 int RunBridge(const std::vector<std::string>& args) {
   po::options_description options("lnsim bridge options");
-  options.add_options()
-      ("linstor", po::value<std::string>(), "LINSTOR controller URL(s), comma separated "
-                                             "(default: $LS_CONTROLLERS)")
-      ("nats", po::value<std::string>(), "NATS URL(s), comma separated (default: $NATS_URL)")
-      ("cluster", po::value<std::string>(), "cluster name: the third subject token and id prefix")
-      ("jetstream", po::bool_switch(), "publish to JetStream (exactly-once with consumer dedup); "
-                                       "default is core NATS, at-most-once")
-      ("stream", po::value<std::string>(), "JetStream stream name (default LINSTOR_<CLUSTER>)")
-      ("bucket", po::value<std::string>(), "state mirror KV bucket (default linstor_<cluster>_state)")
-      ("replicas", po::value<int>(), "stream and bucket replicas (default 1)")
-      ("dedup-window", po::value<std::string>(), "stream duplicate window (default 2m)")
-      ("poll-interval", po::value<std::string>(), "time between full polls (default 1s)")
-      ("request-timeout", po::value<std::string>(), "deadline of every LINSTOR request (default 5s)")
-      ("ack-timeout", po::value<std::string>(), "JetStream ack deadline before a retry (default 5s)")
-      ("drain-timeout", po::value<std::string>(), "how long SIGTERM waits for acks (default 15s)")
-      ("creds", po::value<std::string>(), "NATS credentials file")
-      ("metrics-addr", po::value<std::string>(), "HOST:PORT for /metrics and /healthz (port 0 = any)")
-      ("config", po::value<std::string>(), "YAML file holding any of these flags (long names)")
-      ("timing-file", po::value<std::string>(), "JSONL timing side channel (id, observed, acked)")
-      ("timing-subject", po::value<std::string>(), "core NATS subject for the timing side channel")
-      ("pool-low-threshold", po::value<double>(), "pool.capacity_low below this free % (default 10)")
-      ("resync-step", po::value<double>(), "report resync progress every N points (default 10)")
-      ("page-size", po::value<size_t>(), "LINSTOR list page size, 0 = unpaged (default 1000)")
-      ("max-in-flight", po::value<size_t>(), "JetStream publishes awaiting acks (default 4096)")
-      ("no-sse", po::bool_switch(), "do not follow the SSE streams (poll only)")
-      ("quiet", po::bool_switch(), "no logs on stderr");
+  options.add_options()("linstor", po::value<std::string>(),
+                        "LINSTOR controller URL(s), comma separated "
+                        "(default: $LS_CONTROLLERS)")(
+      "nats", po::value<std::string>(), "NATS URL(s), comma separated (default: $NATS_URL)")(
+      "cluster", po::value<std::string>(), "cluster name: the third subject token and id prefix")(
+      "jetstream", po::bool_switch(),
+      "publish to JetStream (exactly-once with consumer dedup); "
+      "default is core NATS, at-most-once")("stream", po::value<std::string>(),
+                                            "JetStream stream name (default LINSTOR_<CLUSTER>)")(
+      "bucket", po::value<std::string>(),
+      "state mirror KV bucket (default linstor_<cluster>_state)")(
+      "replicas", po::value<int>(), "stream and bucket replicas (default 1)")(
+      "dedup-window", po::value<std::string>(), "stream duplicate window (default 2m)")(
+      "poll-interval", po::value<std::string>(), "time between full polls (default 1s)")(
+      "request-timeout", po::value<std::string>(),
+      "deadline of every LINSTOR request (default 5s)")(
+      "ack-timeout", po::value<std::string>(),
+      "JetStream ack deadline before a retry (default 5s)")(
+      "drain-timeout", po::value<std::string>(), "how long SIGTERM waits for acks (default 15s)")(
+      "creds", po::value<std::string>(), "NATS credentials file")(
+      "metrics-addr", po::value<std::string>(),
+      "HOST:PORT for /metrics and /healthz (port 0 = any)")(
+      "config", po::value<std::string>(), "YAML file holding any of these flags (long names)")(
+      "timing-file", po::value<std::string>(), "JSONL timing side channel (id, observed, acked)")(
+      "timing-subject", po::value<std::string>(), "core NATS subject for the timing side channel")(
+      "pool-low-threshold", po::value<double>(),
+      "pool.capacity_low below this free % (default 10)")(
+      "resync-step", po::value<double>(), "report resync progress every N points (default 10)")(
+      "page-size", po::value<size_t>(), "LINSTOR list page size, 0 = unpaged (default 1000)")(
+      "max-in-flight", po::value<size_t>(), "JetStream publishes awaiting acks (default 4096)")(
+      "no-sse", po::bool_switch(), "do not follow the SSE streams (poll only)")(
+      "quiet", po::bool_switch(), "no logs on stderr");
   po::positional_options_description positional;
   po::variables_map vm;
   int exit_code = kExitOk;
-  if (!ParseOptions(args, "lnsim bridge --linstor URL --nats URL --cluster NAME [options]",
-                    options, positional, &vm, &exit_code)) {
+  if (!ParseOptions(args, "lnsim bridge --linstor URL --nats URL --cluster NAME [options]", options,
+                    positional, &vm, &exit_code)) {
     return exit_code;
   }
   bridge::BridgeConfig config;
@@ -120,8 +126,9 @@ int RunBridge(const std::vector<std::string>& args) {
     return st.code() == StatusCode::kInvalidArgument ? kExitUsage : kExitInfra;
   }
   if (b.metrics_port() > 0) {
-    std::cout << "listening on http://" << config.metrics_addr.substr(0, config.metrics_addr.rfind(':'))
-              << ":" << b.metrics_port() << std::endl;
+    std::cout << "listening on http://"
+              << config.metrics_addr.substr(0, config.metrics_addr.rfind(':')) << ":"
+              << b.metrics_port() << std::endl;
   }
   std::thread waiter([&] {
     int sig = 0;

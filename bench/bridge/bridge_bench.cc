@@ -5,13 +5,12 @@
 //    js_PublishMsgAsync with the same Msg-Ids. The bench starts its own nats-server.
 // A reporter prints the ratios at the end of the run.
 #include <benchmark/benchmark.h>
+#include <simdjson.h>
 
 #include <cstdio>
 #include <map>
 #include <memory>
 #include <mutex>
-
-#include <simdjson.h>
 
 #include "bridge/diff.h"
 #include "bridge/event.h"

@@ -10,7 +10,8 @@ namespace {
 
 TEST(BridgeConfigTest, YamlHoldsEveryFlag) {
   const std::string dir = testing::MakeTempDir("lnsim-bridge-cfg-");
-  const std::string path = testing::WriteFile(dir, "bridge.yaml", R"(linstor: [ctrl-1, "http://ctrl-2:3371"]
+  const std::string path =
+      testing::WriteFile(dir, "bridge.yaml", R"(linstor: [ctrl-1, "http://ctrl-2:3371"]
 nats: nats://a:4222,nats://b:4222
 cluster: prod
 jetstream: true

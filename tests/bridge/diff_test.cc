@@ -163,12 +163,10 @@ TEST_F(DiffTest, ResourceCreatedAndDeletedFrameTheirReplicas) {
   Snapshot empty = a;
   empty.resource_definitions.clear();
   empty.replicas.clear();
-  EXPECT_EQ(Types(empty, a),
-            (std::vector<std::string>{"resource.created", "replica.created@a", "replica.created@b",
-                                      "replica.created@c"}));
-  EXPECT_EQ(Types(a, empty),
-            (std::vector<std::string>{"replica.deleted@a", "replica.deleted@b", "replica.deleted@c",
-                                      "resource.deleted"}));
+  EXPECT_EQ(Types(empty, a), (std::vector<std::string>{"resource.created", "replica.created@a",
+                                                       "replica.created@b", "replica.created@c"}));
+  EXPECT_EQ(Types(a, empty), (std::vector<std::string>{"replica.deleted@a", "replica.deleted@b",
+                                                       "replica.deleted@c", "resource.deleted"}));
   auto created = Diff(empty, a, opts_);
   EXPECT_EQ(created[0].resource_group, "DfltRscGrp");
   ASSERT_EQ(created[0].volumes.size(), 1u);

@@ -233,8 +233,9 @@ TEST(EnvelopeTest, RejectsInconsistentEnvelopes) {
     return s;
   };
   for (const std::string& bad :
-       {replace("\"sequence\":3", "\"sequence\":4"), replace("\"sequence\":3", "\"sequence\":\"3\""),
-        replace("1.0", "0.3"), replace("volume.detached.v1", "volume.exploded.v1"),
+       {replace("\"sequence\":3", "\"sequence\":4"),
+        replace("\"sequence\":3", "\"sequence\":\"3\""), replace("1.0", "0.3"),
+        replace("volume.detached.v1", "volume.exploded.v1"),
         replace("\"node\":\"node.a\"", "\"node\":\"other\""), replace("\"data\":", "\"dat\":"),
         good.substr(0, good.size() / 2), std::string("[]"), std::string("")}) {
     auto st = DecodeEvent(bad);

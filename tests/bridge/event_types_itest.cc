@@ -8,10 +8,9 @@
 #include <httplib.h>
 
 #include <atomic>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
-
-#include <nlohmann/json.hpp>
 
 #include "bridge/bridge.h"
 #include "harness/nats_server.h"
@@ -50,8 +49,10 @@ struct FakeCluster {
   json Pools() const {
     json a = json::array();
     for (const auto& [k, cap] : pools) {
-      json o{{"storage_pool_name", k.second}, {"node_name", k.first},
-             {"provider_kind", "LVM_THIN"}, {"free_space_mgr_name", k.first + ";" + k.second}};
+      json o{{"storage_pool_name", k.second},
+             {"node_name", k.first},
+             {"provider_kind", "LVM_THIN"},
+             {"free_space_mgr_name", k.first + ";" + k.second}};
       if (nodes.at(k.first) == "ONLINE") {
         o["free_capacity"] = cap.first;
         o["total_capacity"] = cap.second;
@@ -63,7 +64,8 @@ struct FakeCluster {
   json Rds() const {
     json a = json::array();
     for (const auto& [n, size] : rds) {
-      a.push_back({{"name", n}, {"resource_group_name", "DfltRscGrp"},
+      a.push_back({{"name", n},
+                   {"resource_group_name", "DfltRscGrp"},
                    {"volume_definitions", {{{"volume_number", 0}, {"size_kib", size}}}}});
     }
     return a;

@@ -5,10 +5,9 @@
 // the stream must rebuild exactly what LINSTOR shows (nothing lost), no (key, sequence) may carry
 // two contents, sequences have no gaps, and a late consumer reading only the state mirror sees
 // the current state.
-#include <signal.h>
-
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <signal.h>
 
 #include <thread>
 
@@ -66,10 +65,25 @@ class JetStreamCrashTest : public ::testing::Test {
   }
 
   std::vector<std::string> BridgeArgs() {
-    return {"--linstor", mock_.url, "--nats", nats_->url(), "--cluster", "Crash.Test",
-            "--jetstream", "--dedup-window", "1s", "--poll-interval", "100ms",
-            "--request-timeout", "2s", "--ack-timeout", "1s", "--metrics-addr", "127.0.0.1:0",
-            "--page-size", "7"};
+    return {"--linstor",
+            mock_.url,
+            "--nats",
+            nats_->url(),
+            "--cluster",
+            "Crash.Test",
+            "--jetstream",
+            "--dedup-window",
+            "1s",
+            "--poll-interval",
+            "100ms",
+            "--request-timeout",
+            "2s",
+            "--ack-timeout",
+            "1s",
+            "--metrics-addr",
+            "127.0.0.1:0",
+            "--page-size",
+            "7"};
   }
 
   // Starts a bridge and waits (bounded) until /healthz says ready.

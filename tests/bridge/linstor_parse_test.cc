@@ -225,20 +225,36 @@ TEST(LinstorParseTest, FuzzMutationsNeverCrash) {
     for (int m = 0; m < mutations && !body.empty(); ++m) {
       const size_t pos = rng.Uniform(body.size());
       switch (rng.Uniform(4)) {
-        case 0: body[pos] = interesting[rng.Uniform(sizeof interesting - 1)]; break;
-        case 1: body.insert(pos, 1, interesting[rng.Uniform(sizeof interesting - 1)]); break;
-        case 2: body.erase(pos, 1 + rng.Uniform(8)); break;
-        case 3: body = body.substr(0, pos); break;
+        case 0:
+          body[pos] = interesting[rng.Uniform(sizeof interesting - 1)];
+          break;
+        case 1:
+          body.insert(pos, 1, interesting[rng.Uniform(sizeof interesting - 1)]);
+          break;
+        case 2:
+          body.erase(pos, 1 + rng.Uniform(8));
+          break;
+        case 3:
+          body = body.substr(0, pos);
+          break;
       }
     }
     Snapshot s;
     size_t count = 0;
     Status st;
     switch (iter % 4) {
-      case 0: st = p.ParseNodes(body, &s, &count); break;
-      case 1: st = p.ParseStoragePools(body, &s, &count); break;
-      case 2: st = p.ParseResourceDefinitions(body, &s, &count); break;
-      case 3: st = p.ParseResources(body, &s, &count); break;
+      case 0:
+        st = p.ParseNodes(body, &s, &count);
+        break;
+      case 1:
+        st = p.ParseStoragePools(body, &s, &count);
+        break;
+      case 2:
+        st = p.ParseResourceDefinitions(body, &s, &count);
+        break;
+      case 3:
+        st = p.ParseResources(body, &s, &count);
+        break;
     }
     if (st.ok()) {
       ++ok;

@@ -6,9 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <map>
-#include <thread>
-
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "bridge/bridge.h"
 #include "harness/nats_server.h"

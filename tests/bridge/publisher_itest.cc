@@ -70,16 +70,16 @@ TEST_F(PublisherTest, PerKeyOrderAndDuplicatesCounted) {
   int duplicates = 0;
   JetStreamPublisherOptions o;
   o.max_in_flight = 64;
-  auto pub = NewJetStreamPublisher(
-      nc_.get(), clock_, &metrics_, nullptr, o, [&](const OutMessage& m, bool dup, int64_t) {
-        std::lock_guard<std::mutex> lock(mu);
-        if (dup) {
-          ++duplicates;
-          return;
-        }
-        if (m.sequence != last[m.partition_key] + 1) ++out_of_order;
-        last[m.partition_key] = m.sequence;
-      });
+  auto pub = NewJetStreamPublisher(nc_.get(), clock_, &metrics_, nullptr, o,
+                                   [&](const OutMessage& m, bool dup, int64_t) {
+                                     std::lock_guard<std::mutex> lock(mu);
+                                     if (dup) {
+                                       ++duplicates;
+                                       return;
+                                     }
+                                     if (m.sequence != last[m.partition_key] + 1) ++out_of_order;
+                                     last[m.partition_key] = m.sequence;
+                                   });
   std::vector<OutMessage> batch;
   for (uint64_t seq = 1; seq <= 50; ++seq) {
     for (int k = 0; k < 40; ++k) batch.push_back(Msg("r" + std::to_string(k), seq));

@@ -32,8 +32,9 @@ std::string WriteFile(const std::string& dir, const std::string& name, const std
 
 StatusOr<Mock> StartMock(const std::string& scenario_path, const Clock& clock) {
   harness::ChildOptions o;
-  o.argv = {LNSIM_BINARY_PATH, "mock-linstor", "--port", "0", "--scenario", scenario_path,
-};
+  o.argv = {
+      LNSIM_BINARY_PATH, "mock-linstor", "--port", "0", "--scenario", scenario_path,
+  };
   o.capture_stdout = true;
   o.log_path = scenario_path + ".mock.log";
   LNSIM_ASSIGN_OR_RETURN(auto child, harness::ChildProcess::Spawn(o, clock));
@@ -136,17 +137,26 @@ Model ModelFromEvents(const std::vector<Event>& events) {
           for (const auto& v : d.volumes) r.sizes[v.volume_number] = v.size_kib;
           break;
         }
-        case EventType::kResourceDeleted: model.erase(rd); break;
-        case EventType::kVolumeResized: model[rd].sizes[d.volume_number] = d.new_size_kib; break;
-        case EventType::kReplicaCreated: model[rd].replicas[FoldName(d.node)].in_use = d.in_use; break;
-        case EventType::kReplicaDeleted: model[rd].replicas.erase(FoldName(d.node)); break;
+        case EventType::kResourceDeleted:
+          model.erase(rd);
+          break;
+        case EventType::kVolumeResized:
+          model[rd].sizes[d.volume_number] = d.new_size_kib;
+          break;
+        case EventType::kReplicaCreated:
+          model[rd].replicas[FoldName(d.node)].in_use = d.in_use;
+          break;
+        case EventType::kReplicaDeleted:
+          model[rd].replicas.erase(FoldName(d.node));
+          break;
         case EventType::kVolumeAttached:
           model[rd].replicas[FoldName(d.node)].in_use = Tri::kTrue;
           break;
         case EventType::kVolumeDetached:
           model[rd].replicas[FoldName(d.node)].in_use = Tri::kFalse;
           break;
-        default: break;
+        default:
+          break;
       }
     }
   }

@@ -3,12 +3,12 @@
 // cluster's resources from the published events to compare with what LINSTOR serves.
 #pragma once
 
+#include <nats/nats.h>
+
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <nats/nats.h>
 
 #include "bridge/event.h"
 #include "bridge/snapshot.h"

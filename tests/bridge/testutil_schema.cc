@@ -51,7 +51,8 @@ std::string ValidateSchema(const json& schema, const json& v, const std::string&
   }
   if (v.is_object()) {
     for (const auto& r : schema.value("required", json::array())) {
-      if (!v.contains(r.get<std::string>())) return path + ": missing required '" + r.get<std::string>() + "'";
+      if (!v.contains(r.get<std::string>()))
+        return path + ": missing required '" + r.get<std::string>() + "'";
     }
     if (schema.contains("properties")) {
       for (const auto& [k, sub] : schema["properties"].items()) {

@@ -3,9 +3,8 @@
 // against the documented schemas without a schema library (none is packaged in Debian).
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 namespace lnsim::bridge::testing {
 
