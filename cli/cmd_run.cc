@@ -4,13 +4,16 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "cli/subcommand.h"
 #include "common/clock.h"
 #include "common/duration.h"
 #include "harness/report.h"
 #include "harness/run.h"
+#include "harness/shrink.h"
 
 namespace lnsim::cli {
 namespace {
@@ -37,6 +40,86 @@ std::string ShellQuote(const std::string& s) {
   return out + "'";
 }
 
+// Shrinks the failing schedule of `ro` with seed `seed` (each candidate is a real run) and
+// writes the minimal scenario into `dir` (the failing run's kept work dir).
+void ShrinkAndReport(harness::RunOptions ro, uint64_t seed, const std::string& dir,
+                     const Clock& clock) {
+  std::string text = ro.scenario_text;
+  if (text.empty()) {
+    std::ifstream in(ro.scenario_path);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    text = ss.str();
+  }
+  ro.seed = seed;
+  ro.record_dir.clear();
+  ro.record_on_failure = false;
+  ro.progress = false;
+  ro.report_path.clear();
+  ro.junit_path.clear();
+  ro.work_dir.clear();
+  std::cout << "shrinking the fault schedule (seed " << seed << ")..." << std::endl;
+  auto still_fails = [&](const harness::Scenario&, const std::string& candidate) {
+    harness::RunOptions o = ro;
+    o.scenario_text = candidate;
+    std::ostringstream quiet;
+    const harness::RunOutcome out = harness::RunScenario(o, clock, quiet, &g_interrupted);
+    std::cout << "  candidate: " << (out.exit_code == 1 ? "still fails" : "passes") << std::endl;
+    return out.exit_code == 1;
+  };
+  auto result = harness::ShrinkFaultSchedule(text, ro.scenario_path, still_fails);
+  if (!result.ok()) {
+    std::cout << "cannot shrink: " << result.status().message() << "\n";
+    return;
+  }
+  const std::string path = (dir.empty() ? std::string(".") : dir) + "/minimal.yaml";
+  std::ofstream(path) << result->text;
+  std::cout << "minimal schedule: " << path << " (" << result->kept.size() << " of "
+            << result->original_faults << " faults, " << result->runs << " runs)\n"
+            << "reproduce: lnsim run " << ShellQuote(path) << " --seed " << seed << "\n";
+}
+
+// `--seeds A..B`: one run per seed, a line each; lists the failing seeds (exit 1 if any).
+int RunSeeds(harness::RunOptions ro, const std::string& command, uint64_t first, uint64_t last,
+             bool shrink, const Clock& clock) {
+  std::vector<uint64_t> failing;
+  std::vector<std::string> replays;
+  std::string first_failing_dir;
+  for (uint64_t seed = first; seed <= last && !g_interrupted; ++seed) {
+    ro.seed = seed;
+    ro.command_line = command + " --seed " + std::to_string(seed);
+    std::ostringstream log;
+    harness::RunOutcome out = harness::RunScenario(ro, clock, log, &g_interrupted);
+    if (out.exit_code == kExitUsage) {
+      std::cerr << "lnsim run: " << out.error << std::endl;
+      return kExitUsage;
+    }
+    const harness::VerdictCounters& c = out.report.totals;
+    std::cout << "seed " << seed << ": "
+              << (out.exit_code == 0 ? "passed" : out.exit_code == 1 ? "FAILED" : "INFRA")
+              << "  delivered " << c.delivered << " lost " << c.lost << " duplicated "
+              << c.duplicated << " reordered " << c.reordered << " phantom " << c.phantom
+              << "  digest " << out.report.trace_digest;
+    if (out.exit_code == kExitInfra) std::cout << "  (" << out.error << ")";
+    std::cout << std::endl;
+    if (out.exit_code != 0) {
+      failing.push_back(seed);
+      if (!out.bundle_dir.empty()) replays.push_back("lnsim replay " + out.bundle_dir);
+      if (out.exit_code == 1 && first_failing_dir.empty()) {
+        first_failing_dir = out.work_dir.empty() ? "." : out.work_dir;
+        if (shrink) ShrinkAndReport(ro, seed, first_failing_dir, clock);
+      }
+    }
+    if (seed == UINT64_MAX) break;
+  }
+  std::cout << "seeds " << first << ".." << last << ": " << failing.size() << " failing";
+  for (size_t i = 0; i < failing.size(); ++i) std::cout << (i ? ", " : ": ") << failing[i];
+  std::cout << "\n";
+  for (const auto& r : replays) std::cout << "replay: " << r << "\n";
+  if (g_interrupted) return kExitInfra;
+  return failing.empty() ? kExitOk : 1;
+}
+
 int Run(const std::vector<std::string>& args) {
   namespace po = boost::program_options;
   po::options_description options("options");
@@ -58,7 +141,13 @@ int Run(const std::vector<std::string>& args) {
       ("work-dir", po::value<std::string>()->default_value(""),
        "logs and NATS store here (default: a temp dir, kept when the run fails)")
       ("keep", po::bool_switch(), "keep the work dir of a passing run too")
-      ("no-progress", po::bool_switch(), "no live progress line (it is shown only on a terminal)");
+      ("no-progress", po::bool_switch(), "no live progress line (it is shown only on a terminal)")
+      ("record", po::value<std::string>()->default_value(""),
+       "write a reproduction bundle here (scenario, seed, trace, report, bridge log, events); "
+       "a failed run writes one into its kept work dir anyway")
+      ("seeds", po::value<std::string>(), "run every seed of A..B and list the failing ones")
+      ("shrink", po::bool_switch(),
+       "when a run fails, shrink its fault schedule to a minimal one that still fails");
   po::positional_options_description positional;
   positional.add("scenario", 1);
   po::variables_map vm;
@@ -103,7 +192,25 @@ int Run(const std::vector<std::string>& args) {
   sigaction(SIGTERM, &sa, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
+  ro.record_dir = vm["record"].as<std::string>();
+  const bool shrink = vm["shrink"].as<bool>();
   RealClock clock;
+  if (vm.count("seeds")) {
+    const std::string spec = vm["seeds"].as<std::string>();
+    const size_t dots = spec.find("..");
+    uint64_t first = 0, last = 0;
+    try {
+      if (dots == std::string::npos) throw std::invalid_argument("no ..");
+      first = std::stoull(spec.substr(0, dots));
+      last = std::stoull(spec.substr(dots + 2));
+    } catch (const std::exception&) {
+      return UsageError("run", "--seeds: expected A..B (e.g. 1..20), got '" + spec + "'");
+    }
+    if (last < first) return UsageError("run", "--seeds: B must be >= A");
+    if (vm.count("seed")) return UsageError("run", "--seed and --seeds exclude each other");
+    if (!ro.record_dir.empty()) return UsageError("run", "--record takes one run; not with --seeds");
+    return RunSeeds(ro, command, first, last, shrink, clock);
+  }
   // The seed is known only once the scenario is read; RunScenario fills report.seed.
   ro.command_line = command;
   harness::RunOutcome outcome = harness::RunScenario(ro, clock, std::cerr, &g_interrupted);
@@ -138,8 +245,16 @@ int Run(const std::vector<std::string>& args) {
       return kExitInfra;
     }
   }
+  for (const auto& v : outcome.invariant_violations) std::cout << "invariant " << v << "\n";
+  if (!outcome.bundle_dir.empty()) {
+    std::cout << "bundle: " << outcome.bundle_dir << "\n";
+    if (outcome.exit_code == 1) std::cout << "replay: lnsim replay " << outcome.bundle_dir << "\n";
+  }
   if (outcome.exit_code == kExitInfra) {
     std::cerr << "lnsim run: " << outcome.error << std::endl;
+  }
+  if (outcome.exit_code == 1 && shrink) {
+    ShrinkAndReport(ro, report.seed, outcome.work_dir, clock);
   }
   return outcome.exit_code;
 }

@@ -21,10 +21,12 @@
 
 #include "common/duration.h"
 #include "common/rng.h"
+#include "harness/bundle.h"
 #include "harness/child_process.h"
 #include "harness/consumer.h"
 #include "harness/fault_proxy.h"
 #include "harness/harness_spec.h"
+#include "harness/invariants.h"
 #include "harness/nats_server.h"
 #include "harness/observation.h"
 #include "harness/scenario_loader.h"
@@ -160,12 +162,15 @@ class Run {
   void ApplyFaultStart(HarnessFault& f);
   void ApplyFaultEnd(HarnessFault& f);
   void Pump(milliseconds wait);
+  void RecordDelivery(const Delivery& d);
   void ReadTiming();
   void PrintProgress(bool final_line);
   bool Interrupted() const { return interrupted_ != nullptr && *interrupted_; }
   Duration WorldNow() const { return capped_.Now() - t0_; }
   void Shutdown();
   Report BuildReport();
+  // Writes the reproduction bundle (harness/bundle.h) into `dir`.
+  Status WriteBundle(const std::string& dir, const Report& report);
   std::string NatsUrlForBridge() const {
     return bridge_proxy_ ? bridge_proxy_->nats_url() : nats_url_;
   }
@@ -231,13 +236,29 @@ class Run {
 
   int64_t baseline_ns_ = 0;
   std::vector<std::string> failed_checks_;
+  std::string scenario_text_;
+  // Receipts as delivered (events.jsonl in the work dir) and, per consumer, the processed
+  // stream (first receipt of each id) for the domain invariants.
+  std::ofstream events_out_;
+  std::vector<std::vector<bridge::Event>> streams_;
+  std::vector<std::unordered_map<std::string, bool>> stream_ids_;
+  std::vector<std::string> invariant_violations_;
+
   std::vector<std::string> fault_log_;
   int64_t last_progress_real_ns_ = 0;
   bool shut_down_ = false;
 };
 
 Status Run::Configure() {
-  LNSIM_ASSIGN_OR_RETURN(scenario_, LoadScenarioFile(options_.scenario_path));
+  if (options_.scenario_text.empty()) {
+    LNSIM_ASSIGN_OR_RETURN(scenario_, LoadScenarioFile(options_.scenario_path));
+    auto text = ReadWholeFile(options_.scenario_path);
+    scenario_text_ = text.ok() ? *text : "";
+  } else {
+    LNSIM_ASSIGN_OR_RETURN(scenario_,
+                           LoadScenarioText(options_.scenario_text, options_.scenario_path));
+    scenario_text_ = options_.scenario_text;
+  }
   sim::WorldSpec& world = scenario_.world;
   if (options_.seed) world.seed = *options_.seed;
   if (options_.duration) world.duration = *options_.duration;
@@ -530,8 +551,35 @@ void Run::Pump(milliseconds wait) {
       extras_.insert(extras_.end(), extras.begin(), extras.end());
       observations_.push_back(o);
       observation_ids_.push_back(d.id);
+      RecordDelivery(d);
     }
   });
+}
+
+void Run::RecordDelivery(const Delivery& d) {
+  if (events_out_.is_open()) {
+    nlohmann::ordered_json j;
+    j["consumer"] = d.consumer < harness_.consumers.size() ? harness_.consumers[d.consumer].name
+                                                           : std::to_string(d.consumer);
+    j["subject"] = d.subject;
+    j["id"] = d.id;
+    j["delivered_unix_ns"] = d.delivered_unix_ns;
+    j["observed_unix_ns"] = d.observed_unix_ns;
+    j["num_delivered"] = d.num_delivered;
+    j["stream_sequence"] = d.stream_sequence;
+    j["processed"] = d.processed;
+    auto payload = nlohmann::ordered_json::parse(d.payload, nullptr, false);
+    if (payload.is_discarded()) {
+      j["payload_text"] = d.payload;
+    } else {
+      j["payload"] = std::move(payload);
+    }
+    events_out_ << j.dump() << '\n';
+  }
+  if (!d.processed || d.consumer >= streams_.size()) return;
+  if (!stream_ids_[d.consumer].emplace(d.id, true).second) return;
+  auto event = bridge::DecodeEvent(d.payload);
+  if (event.ok()) streams_[d.consumer].push_back(std::move(*event));
 }
 
 void Run::ReadTiming() {
@@ -716,6 +764,8 @@ Report Run::BuildReport() {
   vo.baseline_ns = baseline_ns_;
   vo.pool_low_threshold_percent = bridge_spec_.pool_low_threshold;
   vo.expected_events = observations_.size();
+  // World-executed faults are marked fired when they happen: read the windows as they are now.
+  mock_->WithWorld([&](sim::World& w, mock::MockState&) { windows_ = w.fault_windows(); });
   for (const sim::FaultWindow& w : windows_) {
     if (!w.fired) continue;
     FaultWindowSpec fs;
@@ -743,7 +793,20 @@ Report Run::BuildReport() {
     }
     result = verifier.Finish(WorldNow().count(), &w.cluster());
     report.trace_digest = w.trace().DigestHex();
+    // Domain invariants: the world's trace (world bugs) and each consumer's stream (bridge bugs).
+    for (const InvariantViolation& v : CheckWorldTrace(w.cluster(), w.trace())) {
+      invariant_violations_.push_back(v.ToString());
+    }
+    const WorldFacts facts = CollectWorldFacts(initial_cluster_, w.cluster(), w.trace(),
+                                               epoch_unix_ns_);
+    for (size_t c = 0; c < streams_.size(); ++c) {
+      for (const InvariantViolation& v :
+           CheckDeliveredStream(streams_[c], facts, harness_.consumers[c].name)) {
+        invariant_violations_.push_back(v.ToString());
+      }
+    }
   });
+  for (const std::string& v : invariant_violations_) failed_checks_.push_back("invariant " + v);
 
   report.totals = result.totals;
   for (size_t i = 0; i < harness_.consumers.size(); ++i) {
@@ -794,6 +857,37 @@ Report Run::BuildReport() {
   return report;
 }
 
+Status Run::WriteBundle(const std::string& dir, const Report& report) {
+  BundleManifest m;
+  m.scenario_path = options_.scenario_path;
+  m.seed = seed_;
+  m.duration = options_.duration;
+  m.time_scale = options_.time_scale;
+  m.drain = options_.drain;
+  m.jetstream = options_.jetstream;
+  m.bridge_command = options_.bridge_command;
+  m.trace_digest = report.trace_digest;
+  m.verdict = SignatureOf(report, invariant_violations_.size());
+  m.command = report.command;
+  LNSIM_RETURN_IF_ERROR(WriteBundleFile(dir, "scenario.yaml", scenario_text_));
+  LNSIM_RETURN_IF_ERROR(WriteBundleFile(dir, "run.json", ManifestToJson(m)));
+  LNSIM_RETURN_IF_ERROR(WriteBundleFile(dir, "seed", std::to_string(seed_) + "\n"));
+  std::string trace_text;
+  mock_->WithWorld([&](sim::World& w, mock::MockState&) {
+    for (const sim::Transition& t : w.trace().transitions()) {
+      trace_text += sim::RenderTransition(w.cluster(), w.trace(), t);
+      trace_text += '\n';
+    }
+  });
+  LNSIM_RETURN_IF_ERROR(WriteBundleFile(dir, "trace.txt", trace_text));
+  LNSIM_RETURN_IF_ERROR(WriteBundleFile(dir, "report.json", ReportToJson(report)));
+  LNSIM_RETURN_IF_ERROR(CopyIntoBundle(work_dir_ + "/bridge.log", dir, "bridge.log"));
+  if (dir != work_dir_) {
+    LNSIM_RETURN_IF_ERROR(CopyIntoBundle(work_dir_ + "/events.jsonl", dir, "events.jsonl"));
+  }
+  return OkStatus();
+}
+
 RunOutcome Run::Execute() {
   RunOutcome out;
   auto fail = [&](int code, const Status& s) {
@@ -819,6 +913,9 @@ RunOutcome Run::Execute() {
     if (ec) return fail(3, UnavailableError("cannot create " + work_dir_ + ": " + ec.message()));
   }
   timing_path_ = bridge_spec_.command.empty() ? work_dir_ + "/timing.jsonl" : "";
+  events_out_.open(work_dir_ + "/events.jsonl", std::ios::trunc);
+  streams_.resize(harness_.consumers.size());
+  stream_ids_.resize(harness_.consumers.size());
 
   log_ << "lnsim run " << options_.scenario_path << "  seed " << seed_ << "  "
        << (jetstream_ ? "JetStream" : "core NATS") << "  " << harness_.consumers.size()
@@ -905,6 +1002,19 @@ RunOutcome Run::Execute() {
     out.error = "interrupted";
   } else {
     out.exit_code = out.report.passed ? 0 : 1;
+  }
+  out.invariant_violations = invariant_violations_;
+  events_out_.close();
+  std::string bundle = options_.record_dir;
+  if (bundle.empty() && out.exit_code == 1 && options_.record_on_failure) {
+    bundle = work_dir_ + "/bundle";
+  }
+  if (!bundle.empty()) {
+    if (Status s = WriteBundle(bundle, out.report); !s.ok()) {
+      log_ << "cannot write the reproduction bundle: " << s.message() << "\n";
+    } else {
+      out.bundle_dir = bundle;
+    }
   }
   if (temp_work_dir_ && out.exit_code == 0 && !options_.keep_work_dir) {
     std::error_code ec;

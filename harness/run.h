@@ -42,6 +42,9 @@ StatusOr<BridgeSpec> ParseBridgeSection(const YAML::Node& node, const std::strin
 
 struct RunOptions {
   std::string scenario_path;
+  // The scenario's text: when set, it is parsed instead of reading scenario_path (which still
+  // names it in messages). How the shrinker and tests run variants without temp files.
+  std::string scenario_text;
   std::optional<uint64_t> seed;
   std::optional<Duration> duration;
   std::optional<double> time_scale;
@@ -59,6 +62,10 @@ struct RunOptions {
   std::string command_line;     // the exact command that reproduces the run
   // Extra environment for lnsim's own bridge child ("KEY=VALUE"): how tests plant bridge bugs.
   std::vector<std::string> bridge_env;
+  // Reproduction bundle (harness/bundle.h): written to record_dir when set; a failed run (exit 1)
+  // writes one into its kept work dir (<work dir>/bundle) unless record_on_failure is false.
+  std::string record_dir;
+  bool record_on_failure = true;
 };
 
 struct RunOutcome {
@@ -68,6 +75,9 @@ struct RunOutcome {
   // 3 infrastructure failure (nats-server or the bridge would not start, interrupted).
   int exit_code = 0;
   std::string error;  // for exit codes 2 and 3
+  std::string bundle_dir;  // where the reproduction bundle was written ("" = none)
+  // Domain invariant violations (harness/invariants.h), rendered; also in report.failed_checks.
+  std::vector<std::string> invariant_violations;
 };
 
 // Runs one scenario end to end. `log` receives human progress lines (start-up, faults applied);

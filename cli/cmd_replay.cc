@@ -1,0 +1,86 @@
+// `lnsim replay DIR`: re-drives a recorded run (harness/replay.h) and says whether it reproduced.
+// Exit codes: 0 the recorded verdict was reproduced (same trace digest, same pass/fail, same
+// non-zero counters), 1 it was not, 2 not a bundle, 3 infrastructure failure.
+#include <unistd.h>
+
+#include <csignal>
+#include <iostream>
+
+#include "cli/subcommand.h"
+#include "common/clock.h"
+#include "harness/replay.h"
+#include "harness/report.h"
+
+namespace lnsim::cli {
+namespace {
+
+constexpr char kUsage[] = "lnsim replay DIR [options]";
+
+volatile bool g_interrupted = false;
+extern "C" void OnReplaySignal(int) { g_interrupted = true; }
+
+std::string SelfExe() {
+  char buf[4096];
+  const ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0) return "lnsim";
+  return std::string(buf, static_cast<size_t>(n));
+}
+
+int Replay(const std::vector<std::string>& args) {
+  namespace po = boost::program_options;
+  po::options_description options("options");
+  options.add_options()
+      ("bundle", po::value<std::string>(), "bundle directory (positional), from lnsim run --record")
+      ("work-dir", po::value<std::string>()->default_value(""),
+       "logs and NATS store of the replay (default: a temp dir, kept when it fails)")
+      ("record", po::value<std::string>()->default_value(""), "record the replay as a bundle too")
+      ("nats-server-bin", po::value<std::string>()->default_value(""), "nats-server binary");
+  po::positional_options_description positional;
+  positional.add("bundle", 1);
+  po::variables_map vm;
+  int exit_code = kExitOk;
+  if (!ParseOptions(args, kUsage, options, positional, &vm, &exit_code)) return exit_code;
+  if (!vm.count("bundle")) return UsageError("replay", "missing DIR");
+
+  harness::ReplayOptions ro;
+  ro.bundle_dir = vm["bundle"].as<std::string>();
+  ro.work_dir = vm["work-dir"].as<std::string>();
+  ro.record_dir = vm["record"].as<std::string>();
+  ro.nats_server_bin = vm["nats-server-bin"].as<std::string>();
+  ro.lnsim_binary = SelfExe();
+
+  struct sigaction sa {};
+  sa.sa_handler = OnReplaySignal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  RealClock clock;
+  harness::ReplayOutcome out = harness::ReplayBundle(ro, clock, std::cerr, &g_interrupted);
+  if (out.exit_code == kExitUsage || out.exit_code == kExitInfra) {
+    std::cerr << "lnsim replay: " << out.error << std::endl;
+    if (!out.run.work_dir.empty()) std::cerr << "logs: " << out.run.work_dir << std::endl;
+    return out.exit_code;
+  }
+  harness::PrintReportTable(out.run.report, std::cout);
+  for (const auto& v : out.run.invariant_violations) std::cout << "invariant " << v << "\n";
+  if (!out.run.work_dir.empty()) std::cout << "logs: " << out.run.work_dir << "\n";
+  std::cout << "trace digest: " << out.run.report.trace_digest
+            << (out.digest_matches ? " (matches the recording: the same world was replayed)"
+                                   : " (DIFFERS from the recorded " + out.recorded.trace_digest +
+                                         ": the world is not the recorded one)")
+            << "\n";
+  std::cout << "recorded verdict: " << out.recorded.verdict.ToString() << "\n"
+            << "replayed verdict: " << out.replayed.ToString() << "\n"
+            << (out.reproduced ? "REPRODUCED" : "NOT REPRODUCED") << "\n";
+  return out.exit_code;
+}
+
+}  // namespace
+
+LNSIM_REGISTER_SUBCOMMAND(replay, "replay",
+                          "re-drive a recorded run (lnsim run --record DIR) and compare verdicts",
+                          Replay);
+
+}  // namespace lnsim::cli
