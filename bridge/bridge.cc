@@ -267,6 +267,7 @@ Status Bridge::Start() {
     }
   } else {
     publisher_ = NewCorePublisher(nats_.get(), clock_, &metrics_, logger_, done);
+    core_sequence_base_ = static_cast<uint64_t>(clock_.UnixNanos() / 1000000) * 1000;
   }
 
   LinstorClientOptions lo;
@@ -470,6 +471,9 @@ void Bridge::Emit(const std::vector<DomainEvent>& events, const Snapshot& next,
   msgs.reserve(events.size() + keys.size());
   for (const auto& key : keys) {
     uint64_t& seq = sequences_[key];
+    // Core NATS has no recovery: each start numbers from its own base (start time in ms x 1000),
+    // so ids never repeat across restarts and still rise per key.
+    if (seq == 0 && !config_.jetstream) seq = core_sequence_base_;
     std::vector<OutMessage> key_events;
     std::vector<std::string> pending;
     auto it = by_key.find(key);

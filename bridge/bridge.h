@@ -115,6 +115,7 @@ class Bridge {
   bool synced_ = false;
   Snapshot baseline_;
   std::map<std::string, uint64_t> sequences_;
+  uint64_t core_sequence_base_ = 0;
   bool last_poll_failed_ = false;
   bool paused_logged_ = false;
 

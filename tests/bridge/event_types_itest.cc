@@ -256,9 +256,11 @@ class EventTypesTest : public ::testing::Test {
       const json schema = testing::LoadEventSchema(label);
       ASSERT_FALSE(schema.is_null()) << "no schema for " << label;
       EXPECT_EQ(testing::ValidateSchema(schema, json::parse(data)), "") << data;
-      // Sequences rise by one per key.
+      // Sequences rise by one per key (core mode starts each run at its own base).
       uint64_t& last = last_seq_[ev->partition_key];
-      EXPECT_EQ(ev->sequence, last + 1) << ev->Id();
+      if (last != 0) {
+        EXPECT_EQ(ev->sequence, last + 1) << ev->Id();
+      }
       last = ev->sequence;
       seen_.insert(label);
       subjects_.push_back(subject);
