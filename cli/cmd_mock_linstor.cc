@@ -46,18 +46,19 @@ sigset_t StopSignals() {
 int Run(const std::vector<std::string>& args) {
   namespace po = boost::program_options;
   po::options_description options("options");
-  options.add_options()
-      ("port", po::value<int>()->default_value(3370), "TCP port (0 = any free port)")
-      ("bind", po::value<std::string>()->default_value("127.0.0.1"), "address to listen on")
-      ("scenario", po::value<std::string>(), "scenario file (cluster, workload, faults, api)")
-      ("nodes", po::value<int>(), "storage nodes (without --scenario)")
-      ("resources", po::value<int>(), "resource definitions")
-      ("replicas", po::value<int>(), "diskful replicas per resource")
-      ("volumes-per-resource", po::value<int>(), "volume definitions per resource definition")
-      ("diskless-clients", po::value<int>(), "extra satellites without storage")
-      ("seed", po::value<uint64_t>(), "root seed (default: the scenario's, else 1)")
-      ("time-scale", po::value<double>(), "multiply every world duration by this (0.1 = 10x faster)")
-      ("threads", po::value<size_t>()->default_value(128), "HTTP worker threads");
+  options.add_options()("port", po::value<int>()->default_value(3370),
+                        "TCP port (0 = any free port)")(
+      "bind", po::value<std::string>()->default_value("127.0.0.1"), "address to listen on")(
+      "scenario", po::value<std::string>(), "scenario file (cluster, workload, faults, api)")(
+      "nodes", po::value<int>(), "storage nodes (without --scenario)")(
+      "resources", po::value<int>(), "resource definitions")("replicas", po::value<int>(),
+                                                             "diskful replicas per resource")(
+      "volumes-per-resource", po::value<int>(), "volume definitions per resource definition")(
+      "diskless-clients", po::value<int>(), "extra satellites without storage")(
+      "seed", po::value<uint64_t>(), "root seed (default: the scenario's, else 1)")(
+      "time-scale", po::value<double>(),
+      "multiply every world duration by this (0.1 = 10x faster)")(
+      "threads", po::value<size_t>()->default_value(128), "HTTP worker threads");
   po::variables_map vm;
   int exit_code = kExitOk;
   if (!ParseOptions(args, kUsage, options, {}, &vm, &exit_code)) return exit_code;
@@ -75,7 +76,8 @@ int Run(const std::vector<std::string>& args) {
   if (vm.count("volumes-per-resource")) {
     spec.cluster.volumes_per_resource = vm["volumes-per-resource"].as<int>();
   }
-  if (vm.count("diskless-clients")) spec.cluster.diskless_clients = vm["diskless-clients"].as<int>();
+  if (vm.count("diskless-clients"))
+    spec.cluster.diskless_clients = vm["diskless-clients"].as<int>();
   if (vm.count("seed")) spec.seed = vm["seed"].as<uint64_t>();
   if (vm.count("time-scale")) {
     const double scale = vm["time-scale"].as<double>();

@@ -1,13 +1,13 @@
 // Parsing and decisions of the API fault plan (see api_faults.h).
 #include "mock-linstor/api_faults.h"
 
+#include <yaml-cpp/yaml.h>
+
 #include <algorithm>
 #include <cmath>
-#include <functional>
 #include <cstdlib>
+#include <functional>
 #include <set>
-
-#include <yaml-cpp/yaml.h>
 
 #include "common/duration.h"
 #include "mock-linstor/internal/json_writer.h"
@@ -80,13 +80,20 @@ std::string Param(const std::string& params, const std::string& key) {
 
 std::string_view Name(ApiFaultKind kind) {
   switch (kind) {
-    case ApiFaultKind::kLatency: return "latency";
-    case ApiFaultKind::kError: return "error";
-    case ApiFaultKind::kHang: return "hang";
-    case ApiFaultKind::kSseDrop: return "sse_drop";
-    case ApiFaultKind::kStale: return "stale";
-    case ApiFaultKind::kControllerDown: return "controller_down";
-    case ApiFaultKind::kSlowNodes: return "slow_nodes";
+    case ApiFaultKind::kLatency:
+      return "latency";
+    case ApiFaultKind::kError:
+      return "error";
+    case ApiFaultKind::kHang:
+      return "hang";
+    case ApiFaultKind::kSseDrop:
+      return "sse_drop";
+    case ApiFaultKind::kStale:
+      return "stale";
+    case ApiFaultKind::kControllerDown:
+      return "controller_down";
+    case ApiFaultKind::kSlowNodes:
+      return "slow_nodes";
   }
   return "latency";
 }
@@ -135,7 +142,8 @@ StatusOr<ApiFault> ParseApiFault(const YAML::Node& node, const std::string& wher
       } catch (const YAML::Exception&) {
         return Bad(v, path, "must be an HTTP status between 500 and 599");
       }
-      if (status < 500 || status > 599) return Bad(v, path, "must be an HTTP status between 500 and 599");
+      if (status < 500 || status > 599)
+        return Bad(v, path, "must be an HTTP status between 500 and 599");
       f.status = status;
     } else if (key == "paths") {
       LNSIM_ASSIGN_OR_RETURN(f.paths, StringList(v, path));
@@ -240,7 +248,8 @@ void FaultPlan::AddWorldFaults(const std::vector<sim::FaultSpec>& faults) {
       auto d = ParseDuration(latency.empty() ? "5s" : latency);
       f.latency = d.ok() ? *d : std::chrono::seconds(5);
     } else if (spec.kind == sim::FaultKind::kApiFault) {
-      // faults: [{kind: api-fault, at: 10s, duration: 5s, params: "kind=error,status=503,path=/v1/view"}]
+      // faults: [{kind: api-fault, at: 10s, duration: 5s, params:
+      // "kind=error,status=503,path=/v1/view"}]
       auto kind = KindFromName(Param(spec.params, "kind"));
       if (!kind) continue;  // the scenario's own `api` section is the documented way
       f.kind = *kind;
@@ -272,15 +281,17 @@ uint64_t FaultPlan::AddLive(ApiFault fault, Duration now) {
 }
 
 bool FaultPlan::Remove(uint64_t id) {
-  auto it = std::find_if(faults_.begin(), faults_.end(), [&](const ApiFault& f) { return f.id == id; });
+  auto it =
+      std::find_if(faults_.begin(), faults_.end(), [&](const ApiFault& f) { return f.id == id; });
   if (it == faults_.end()) return false;
   faults_.erase(it);
   return true;
 }
 
 void FaultPlan::ClearLive() {
-  faults_.erase(std::remove_if(faults_.begin(), faults_.end(), [](const ApiFault& f) { return !f.scaled; }),
-                faults_.end());
+  faults_.erase(
+      std::remove_if(faults_.begin(), faults_.end(), [](const ApiFault& f) { return !f.scaled; }),
+      faults_.end());
 }
 
 Duration FaultPlan::Start(const ApiFault& f) const {

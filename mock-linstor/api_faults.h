@@ -46,7 +46,7 @@ struct ApiFault {
   Duration latency{0};   // kLatency/kSlowNodes: fixed value, uniform minimum, or exponential mean
   Duration max_latency{0};  // kUniform: upper bound
   LatencyDistribution distribution = LatencyDistribution::kFixed;
-  int status = 500;      // kError: 500 or 503 (5xx)
+  int status = 500;                  // kError: 500 or 503 (5xx)
   std::vector<std::string> paths;    // path prefixes; empty = every /v1/ path
   std::vector<std::string> methods;  // e.g. {"GET"}; empty = all
   std::vector<std::string> nodes;    // kSlowNodes

@@ -47,14 +47,13 @@ inline constexpr int kCreated = 1, kDeleted = 2, kModified = 3;
 inline constexpr int kFailInvalidName = 200, kFailInvalidVolumeSize = 206,
                      kFailInvalidPlaceCount = 219, kFailInvalidVolumeSizes = 228;
 inline constexpr int kFailNotFoundNode = 300, kFailNotFoundRscDfn = 301, kFailNotFoundRsc = 302,
-                     kFailNotFoundVlmDfn = 303, kFailNotFoundVlm = 304,
-                     kFailNotFoundStorPool = 310, kFailNotFoundRscGrp = 317,
-                     kFailNotFoundVlmGrp = 318;
+                     kFailNotFoundVlmDfn = 303, kFailNotFoundVlm = 304, kFailNotFoundStorPool = 310,
+                     kFailNotFoundRscGrp = 317, kFailNotFoundVlmGrp = 318;
 inline constexpr int kFailExistsNode = 500, kFailExistsRscDfn = 501, kFailExistsRsc = 502,
                      kFailExistsVlmDfn = 503, kFailExistsStorPool = 507, kFailExistsRscGrp = 522;
-inline constexpr int kFailNotAllUpToDate = 974, kFailNotEnoughFreeSpace = 980,
-                     kFailRscBusy = 992, kFailNotConnected = 995, kFailNotEnoughNodes = 996,
-                     kFailInUse = 997, kFailUnknownError = 998, kFailImplError = 999;
+inline constexpr int kFailNotAllUpToDate = 974, kFailNotEnoughFreeSpace = 980, kFailRscBusy = 992,
+                     kFailNotConnected = 995, kFailNotEnoughNodes = 996, kFailInUse = 997,
+                     kFailUnknownError = 998, kFailImplError = 999;
 inline constexpr int kWarnNotConnected = 1002, kWarnRscAlreadyDeployed = 1006,
                      kWarnResizeSameSize = 1023, kWarnNotFound = 3000;
 inline constexpr int kInfoNoRscSpawned = 10000;
@@ -74,7 +73,9 @@ inline bool IsError(int64_t rc) {
 inline bool IsWarning(int64_t rc) {
   return (static_cast<uint64_t>(rc) & rcmask::kSeverity) == rcmask::kWarn;
 }
-inline int CodeOf(int64_t rc) { return static_cast<int>(static_cast<uint64_t>(rc) & rcmask::kCode); }
+inline int CodeOf(int64_t rc) {
+  return static_cast<int>(static_cast<uint64_t>(rc) & rcmask::kCode);
+}
 
 struct ApiCallRc {
   int64_t ret_code = 0;

@@ -80,9 +80,10 @@ void EventHub::Pump(const sim::Cluster& c, const sim::TraceLog& trace, bool publ
   // Replicas that exist at start-up (publish == false) are known with their current value;
   // replicas appearing later start unknown so that their first value is announced.
   for (size_t r = last_sent_.size(); r < c.replicas.size(); ++r) {
-    last_sent_.push_back(!publish && c.replicas[r].alive
-                             ? static_cast<int8_t>(ControllerView(c, static_cast<sim::ReplicaIndex>(r)))
-                             : int8_t{-2});
+    last_sent_.push_back(
+        !publish && c.replicas[r].alive
+            ? static_cast<int8_t>(ControllerView(c, static_cast<sim::ReplicaIndex>(r)))
+            : int8_t{-2});
   }
   std::set<sim::ReplicaIndex> dirty;
   std::vector<std::pair<std::string, sim::NodeIndex>> node_events;
@@ -147,7 +148,8 @@ std::shared_ptr<Subscriber> EventHub::Subscribe(EventStream stream, bool replay_
     for (sim::ReplicaIndex r = 0; r < c.replicas.size(); ++r) {
       const sim::Replica& rep = c.replicas[r];
       if (!rep.alive || !c.rds[rep.rd].alive || !c.nodes[rep.node].alive) continue;
-      order.emplace_back(sim::FoldName(c.rds[rep.rd].name) + "\n" + sim::FoldName(c.nodes[rep.node].name), r);
+      order.emplace_back(
+          sim::FoldName(c.rds[rep.rd].name) + "\n" + sim::FoldName(c.nodes[rep.node].name), r);
     }
     std::sort(order.begin(), order.end());
     for (const auto& [key, r] : order) sub->Push(PromotionEvent(c, r, ControllerView(c, r)));

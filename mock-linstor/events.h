@@ -82,8 +82,8 @@ class EventHub {
   const size_t max_queued_;
   mutable std::mutex mu_;
   std::vector<std::shared_ptr<Subscriber>> subs_;
-  size_t processed_ = 0;                 // transitions consumed
-  std::vector<int8_t> last_sent_;        // per replica: -2 never, -1 unknown, 0/1
+  size_t processed_ = 0;           // transitions consumed
+  std::vector<int8_t> last_sent_;  // per replica: -2 never, -1 unknown, 0/1
 };
 
 }  // namespace lnsim::mock

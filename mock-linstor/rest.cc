@@ -9,9 +9,8 @@
 #include <chrono>
 #include <functional>
 #include <map>
-#include <optional>
-
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "mock-linstor/internal/json_writer.h"
 #include "mock-linstor/internal/render.h"
@@ -211,7 +210,8 @@ HttpResponse ListNodes(const ReadCtx& x) {
     if (!props.empty() && !props.Matches(internal::NodeProps(x.rc, n))) continue;
     idx.push_back(n);
   }
-  idx = SortedByName(std::move(idx), [&](uint32_t i) -> const std::string& { return x.c.nodes[i].name; });
+  idx = SortedByName(std::move(idx),
+                     [&](uint32_t i) -> const std::string& { return x.c.nodes[i].name; });
   Page(&idx, x.q);
   std::string out;
   JsonWriter w(&out);
@@ -231,7 +231,8 @@ std::vector<uint32_t> PoolsOf(const ReadCtx& x, const std::vector<uint32_t>& nod
       if (!props.empty() && !props.Matches(internal::PoolProps(x.rc, p))) continue;
       mine.push_back(p);
     }
-    mine = SortedByName(std::move(mine), [&](uint32_t i) -> const std::string& { return x.c.pools[i].name; });
+    mine = SortedByName(std::move(mine),
+                        [&](uint32_t i) -> const std::string& { return x.c.pools[i].name; });
     out.insert(out.end(), mine.begin(), mine.end());
   }
   return out;
@@ -251,7 +252,8 @@ std::vector<uint32_t> AliveNodesSorted(const ReadCtx& x, const NameFilter& names
   for (sim::NodeIndex n = 0; n < x.c.nodes.size(); ++n) {
     if (x.c.nodes[n].alive && names.Matches(x.c.nodes[n].name)) idx.push_back(n);
   }
-  return SortedByName(std::move(idx), [&](uint32_t i) -> const std::string& { return x.c.nodes[i].name; });
+  return SortedByName(std::move(idx),
+                      [&](uint32_t i) -> const std::string& { return x.c.nodes[i].name; });
 }
 
 HttpResponse ListResourceDefinitions(const ReadCtx& x) {
@@ -264,7 +266,8 @@ HttpResponse ListResourceDefinitions(const ReadCtx& x) {
     if (!props.empty() && !props.Matches(internal::RdProps(x.rc, i))) continue;
     idx.push_back(i);
   }
-  idx = SortedByName(std::move(idx), [&](uint32_t i) -> const std::string& { return x.c.rds[i].name; });
+  idx = SortedByName(std::move(idx),
+                     [&](uint32_t i) -> const std::string& { return x.c.rds[i].name; });
   Page(&idx, x.q);
   std::string out;
   JsonWriter w(&out);
@@ -281,8 +284,9 @@ std::vector<uint32_t> ReplicasOfRdSorted(const Cluster& c, sim::RdIndex rd) {
       idx.push_back(r);
     }
   }
-  return SortedByName(std::move(idx),
-                      [&](uint32_t i) -> const std::string& { return c.nodes[c.replicas[i].node].name; });
+  return SortedByName(std::move(idx), [&](uint32_t i) -> const std::string& {
+    return c.nodes[c.replicas[i].node].name;
+  });
 }
 
 HttpResponse ListResourceGroups(const ReadCtx& x) {
@@ -294,7 +298,8 @@ HttpResponse ListResourceGroups(const ReadCtx& x) {
     if (!props.empty() && !props.Matches(internal::GroupProps(x.rc, g))) continue;
     idx.push_back(g);
   }
-  idx = SortedByName(std::move(idx), [&](uint32_t i) -> const std::string& { return x.c.groups[i].name; });
+  idx = SortedByName(std::move(idx),
+                     [&](uint32_t i) -> const std::string& { return x.c.groups[i].name; });
   Page(&idx, x.q);
   std::string out;
   JsonWriter w(&out);
@@ -331,9 +336,10 @@ HttpResponse HandleReadRoute(const std::vector<std::string>& s, const ReadCtx& x
   auto seg = [&](size_t i) -> const std::string& { return s[i]; };
   // s[0] == "v1"
   if (n == 3 && seg(1) == "controller" && seg(2) == "version") {
-    return JsonOk(std::string(R"({"version":")") + std::string(kControllerVersion) +
-                  R"(","git_hash":"3e9306a9d8215606544c64c50ced150625ee4926","build_time":"2026-06-02T08:14:41+00:00","rest_api_version":")" +
-                  std::string(kRestApiVersion) + "\"}");
+    return JsonOk(
+        std::string(R"({"version":")") + std::string(kControllerVersion) +
+        R"(","git_hash":"3e9306a9d8215606544c64c50ced150625ee4926","build_time":"2026-06-02T08:14:41+00:00","rest_api_version":")" +
+        std::string(kRestApiVersion) + "\"}");
   }
   if (n == 3 && seg(1) == "controller" && seg(2) == "properties") {
     std::string out;
@@ -382,7 +388,8 @@ HttpResponse HandleReadRoute(const std::vector<std::string>& s, const ReadCtx& x
   }
   if (seg(1) == "view" && n == 3 && seg(2) == "storage-pools") {
     auto nodes = AliveNodesSorted(x, NameFilter(x.q.All("nodes")));
-    auto pools = PoolsOf(x, nodes, NameFilter(x.q.All("storage_pools")), PropsFilter(x.q.All("props")));
+    auto pools =
+        PoolsOf(x, nodes, NameFilter(x.q.All("storage_pools")), PropsFilter(x.q.All("props")));
     Page(&pools, x.q);
     return RenderPools(pools, x);
   }
@@ -390,8 +397,9 @@ HttpResponse HandleReadRoute(const std::vector<std::string>& s, const ReadCtx& x
     if (n == 2) return ListResourceDefinitions(x);
     const sim::RdIndex rd = FindRd(x.c, seg(2));
     auto rd_missing = [&] {
-      return NotFound(rccode::kFailNotFoundRscDfn, "Resource definition '" + seg(2) + "' not found.",
-                      x.created_ms, {{"RscDfn", seg(2)}});
+      return NotFound(rccode::kFailNotFoundRscDfn,
+                      "Resource definition '" + seg(2) + "' not found.", x.created_ms,
+                      {{"RscDfn", seg(2)}});
     };
     if (rd == kNoIndex) return rd_missing();
     const sim::ResourceDefinition& def = x.c.rds[rd];
@@ -503,8 +511,8 @@ HttpResponse HandleReadRoute(const std::vector<std::string>& s, const ReadCtx& x
         auto res = std::from_chars(seg(4).data(), seg(4).data() + seg(4).size(), nr);
         if (res.ec != std::errc() || nr >= count) {
           return NotFound(rccode::kFailNotFoundVlmGrp,
-                          "Volume group with number '" + seg(4) + "' of resource group '" +
-                              seg(2) + "' not found.",
+                          "Volume group with number '" + seg(4) + "' of resource group '" + seg(2) +
+                              "' not found.",
                           x.created_ms, {{"RscGrp", seg(2)}, {"VlmNr", seg(4)}});
         }
         internal::RenderVolumeGroup(w, x.rc, g, nr);
@@ -625,10 +633,14 @@ HttpResponse ParseErrorResponse(int64_t created_ms, bool synchronous) {
 
 uint64_t SeverityMask(sim::Severity s) {
   switch (s) {
-    case sim::Severity::kSuccess: return 0;
-    case sim::Severity::kInfo: return rcmask::kInfo;
-    case sim::Severity::kWarning: return rcmask::kWarn;
-    case sim::Severity::kError: return rcmask::kError;
+    case sim::Severity::kSuccess:
+      return 0;
+    case sim::Severity::kInfo:
+      return rcmask::kInfo;
+    case sim::Severity::kWarning:
+      return rcmask::kWarn;
+    case sim::Severity::kError:
+      return rcmask::kError;
   }
   return 0;
 }
@@ -659,9 +671,9 @@ void AddReadyEntries(std::vector<ApiCallRc>* entries, int64_t created_ms) {
     auto rd = e.obj_refs.find("RscDfn");
     auto node = e.obj_refs.find("Node");
     if (rd == e.obj_refs.end() || node == e.obj_refs.end()) continue;
-    ApiCallRc rc = Entry(RetCode(0, rcmask::kCreate, rcmask::kRsc, rccode::kCreated),
-                         "Resource '" + rd->second + "' on '" + node->second + "' ready",
-                         created_ms);
+    ApiCallRc rc =
+        Entry(RetCode(0, rcmask::kCreate, rcmask::kRsc, rccode::kCreated),
+              "Resource '" + rd->second + "' on '" + node->second + "' ready", created_ms);
     rc.obj_refs = e.obj_refs;
     ready.push_back(std::move(rc));
   }
@@ -675,12 +687,13 @@ HttpResponse Answer(std::vector<ApiCallRc> entries, int success_status) {
   return r;
 }
 
-HttpResponse FromOp(const sim::OpResult& op, uint64_t op_mask, uint64_t obj_mask,
-                    const WriteCtx& x, int success_status) {
+HttpResponse FromOp(const sim::OpResult& op, uint64_t op_mask, uint64_t obj_mask, const WriteCtx& x,
+                    int success_status) {
   std::vector<ApiCallRc> entries;
   AppendOp(op, op_mask, obj_mask, x.created_ms, &entries);
   if (entries.empty()) {
-    entries.push_back(Entry(RetCode(0, op_mask, obj_mask, 0), "Operation completed.", x.created_ms));
+    entries.push_back(
+        Entry(RetCode(0, op_mask, obj_mask, 0), "Operation completed.", x.created_ms));
   }
   return Answer(std::move(entries), success_status);
 }
@@ -716,8 +729,8 @@ void ModifyProps(BodyReader& br, const json& body, const std::string& key, MockS
   }
 }
 
-HttpResponse Modified(uint64_t obj_mask, std::string message, std::map<std::string, std::string> refs,
-                      const WriteCtx& x) {
+HttpResponse Modified(uint64_t obj_mask, std::string message,
+                      std::map<std::string, std::string> refs, const WriteCtx& x) {
   ApiCallRc rc = Entry(RetCode(0, rcmask::kModify, obj_mask, rccode::kModified), std::move(message),
                        x.created_ms);
   rc.obj_refs = std::move(refs);
@@ -749,7 +762,8 @@ sim::AutoPlaceRequest ReadSelectFilter(BodyReader& br, const json* filter) {
   sim::AutoPlaceRequest req;
   if (filter == nullptr) return req;
   req.place_count = static_cast<int>(br.Int(*filter, "place_count").value_or(0));
-  req.additional_place_count = static_cast<int>(br.Int(*filter, "additional_place_count").value_or(0));
+  req.additional_place_count =
+      static_cast<int>(br.Int(*filter, "additional_place_count").value_or(0));
   req.storage_pool_list = br.StrList(*filter, "storage_pool_list");
   if (auto pool = br.Str(*filter, "storage_pool")) req.storage_pool_list.push_back(*pool);
   req.node_name_list = br.StrList(*filter, "node_name_list");
@@ -859,10 +873,10 @@ HttpResponse WriteRoute(const HttpRequest& req, const std::vector<std::string>& 
       if (br.bad) return ParseErrorResponse(x.created_ms, false);
       auto kind = ParseProvider(kind_text.value_or("LVM_THIN"));
       if (!kind) {
-        return Answer({Entry(RetCode(rcmask::kError, rcmask::kCreate, rcmask::kStorPool, 236),
-                             "Invalid provider kind '" + kind_text.value_or("") + "'.",
-                             x.created_ms)},
-                      201);
+        return Answer(
+            {Entry(RetCode(rcmask::kError, rcmask::kCreate, rcmask::kStorPool, 236),
+                   "Invalid provider kind '" + kind_text.value_or("") + "'.", x.created_ms)},
+            201);
       }
       sim::OpResult op = world.CreateStoragePool(seg(2), pool.value_or(""), *kind,
                                                  world.spec().cluster.pool_size_kib);
@@ -938,11 +952,12 @@ HttpResponse WriteRoute(const HttpRequest& req, const std::vector<std::string>& 
         br.Str(body, "passphrase");
         if (br.bad) return ParseErrorResponse(x.created_ms, false);
         if (size <= 0 || (number && (*number < 0 || *number > 65535))) {
-          return Answer({Entry(RetCode(rcmask::kError, rcmask::kCreate, rcmask::kVlmDfn,
-                                       size <= 0 ? rccode::kFailInvalidVolumeSize : 207),
-                               size <= 0 ? "Volume size must be positive." : "Invalid volume number.",
-                               x.created_ms)},
-                        200);
+          return Answer(
+              {Entry(RetCode(rcmask::kError, rcmask::kCreate, rcmask::kVlmDfn,
+                             size <= 0 ? rccode::kFailInvalidVolumeSize : 207),
+                     size <= 0 ? "Volume size must be positive." : "Invalid volume number.",
+                     x.created_ms)},
+              200);
         }
         uint32_t chosen = 0;
         std::optional<uint32_t> nr;
@@ -959,7 +974,8 @@ HttpResponse WriteRoute(const HttpRequest& req, const std::vector<std::string>& 
       if (n == 5) {
         uint32_t nr = 0;
         auto res = std::from_chars(seg(4).data(), seg(4).data() + seg(4).size(), nr);
-        if (res.ec != std::errc() || res.ptr != seg(4).data() + seg(4).size()) return NotFoundPath();
+        if (res.ec != std::errc() || res.ptr != seg(4).data() + seg(4).size())
+          return NotFoundPath();
         if (m == "PUT") {
           if (!parse(true) || !body.is_object()) return ParseErrorResponse(x.created_ms, false);
           auto size = br.Int(body, "size_kib");
@@ -974,12 +990,13 @@ HttpResponse WriteRoute(const HttpRequest& req, const std::vector<std::string>& 
           if (rd == kNoIndex || !FindVolumeSlot(c.rds[rd], seg(4))) {
             const bool rd_missing = rd == kNoIndex;
             return Answer(
-                {Entry(RetCode(rcmask::kError, rcmask::kModify, rcmask::kVlmDfn,
-                               rd_missing ? rccode::kFailNotFoundRscDfn : rccode::kFailNotFoundVlmDfn),
-                       rd_missing ? "Resource definition '" + rd_name + "' not found."
-                                  : "Volume definition with number '" + seg(4) +
-                                        "' on resource definition '" + rd_name + "' not found.",
-                       x.created_ms)},
+                {Entry(
+                    RetCode(rcmask::kError, rcmask::kModify, rcmask::kVlmDfn,
+                            rd_missing ? rccode::kFailNotFoundRscDfn : rccode::kFailNotFoundVlmDfn),
+                    rd_missing ? "Resource definition '" + rd_name + "' not found."
+                               : "Volume definition with number '" + seg(4) +
+                                     "' on resource definition '" + rd_name + "' not found.",
+                    x.created_ms)},
                 200);
           }
           x.effects->changed = true;
@@ -991,7 +1008,8 @@ HttpResponse WriteRoute(const HttpRequest& req, const std::vector<std::string>& 
                                    "Volume size must be positive.", x.created_ms)},
                             200);
             }
-            sim::OpResult op = world.ResizeVolumeDefinition(rd_name, nr, static_cast<sim::Kib>(*size));
+            sim::OpResult op =
+                world.ResizeVolumeDefinition(rd_name, nr, static_cast<sim::Kib>(*size));
             AppendOp(op, rcmask::kModify, rcmask::kVlmDfn, x.created_ms, &entries);
             if (OpFailed(op)) return Answer(std::move(entries), 200);
           }
@@ -1024,11 +1042,11 @@ HttpResponse WriteRoute(const HttpRequest& req, const std::vector<std::string>& 
       br.StrList(body, "layer_list");
       if (br.bad) return ParseErrorResponse(x.created_ms, false);
       if (ap.place_count < 0) {
-        return Answer({Entry(RetCode(rcmask::kError, rcmask::kCreate, rcmask::kRsc,
-                                     rccode::kFailInvalidPlaceCount),
-                             "Invalid place count " + std::to_string(ap.place_count) + ".",
-                             x.created_ms)},
-                      201);
+        return Answer(
+            {Entry(RetCode(rcmask::kError, rcmask::kCreate, rcmask::kRsc,
+                           rccode::kFailInvalidPlaceCount),
+                   "Invalid place count " + std::to_string(ap.place_count) + ".", x.created_ms)},
+            201);
       }
       sim::OpResult op = world.AutoPlace(rd_name, ap);
       x.effects->changed = true;
@@ -1067,7 +1085,8 @@ HttpResponse WriteRoute(const HttpRequest& req, const std::vector<std::string>& 
         sim::OpResult op = world.CreateReplica(rd_name, node, kind, pool);
         if (!OpFailed(op)) {
           props.erase("StorPoolName");
-          if (!props.empty()) x.state->props["rsc:" + FoldName(rd_name) + "/" + FoldName(node)] = props;
+          if (!props.empty())
+            x.state->props["rsc:" + FoldName(rd_name) + "/" + FoldName(node)] = props;
         }
         AppendOp(op, rcmask::kCreate, rcmask::kRsc, x.created_ms, entries);
         (void)layers;
@@ -1100,12 +1119,12 @@ HttpResponse WriteRoute(const HttpRequest& req, const std::vector<std::string>& 
         if (!parse(true) || !body.is_object()) return ParseErrorResponse(x.created_ms, false);
         const sim::ReplicaIndex r = FindReplica(c, rd, FindNode(c, node_name));
         if (r == kNoIndex) {
-          return Answer({Entry(RetCode(rcmask::kError, rcmask::kModify, rcmask::kRsc,
-                                       rd == kNoIndex ? rccode::kFailNotFoundRscDfn
-                                                      : rccode::kFailNotFoundRsc),
-                               "Resource '" + rd_name + "' on '" + node_name + "' not found.",
-                               x.created_ms)},
-                        200);
+          return Answer(
+              {Entry(
+                  RetCode(rcmask::kError, rcmask::kModify, rcmask::kRsc,
+                          rd == kNoIndex ? rccode::kFailNotFoundRscDfn : rccode::kFailNotFoundRsc),
+                  "Resource '" + rd_name + "' on '" + node_name + "' not found.", x.created_ms)},
+              200);
         }
         ModifyProps(br, body, "rsc:" + FoldName(rd_name) + "/" + FoldName(node_name), x.state);
         br.Bool(body, "drbd_tiebreaker");
@@ -1115,7 +1134,8 @@ HttpResponse WriteRoute(const HttpRequest& req, const std::vector<std::string>& 
         return Modified(rcmask::kRsc,
                         "Resource '" + c.rds[rd].name + "' on node '" +
                             c.nodes[c.replicas[r].node].name + "' modified.",
-                        {{"RscDfn", c.rds[rd].name}, {"Node", c.nodes[c.replicas[r].node].name}}, x);
+                        {{"RscDfn", c.rds[rd].name}, {"Node", c.nodes[c.replicas[r].node].name}},
+                        x);
       }
       if (n == 5 && m == "DELETE") {
         // keep_tiebreaker is accepted and has no effect on the simulated placement.
@@ -1179,9 +1199,8 @@ HttpResponse WriteRoute(const HttpRequest& req, const std::vector<std::string>& 
       sim::AutoPlaceRequest ap = ReadSelectFilter(br, br.Obj(body, "select_filter"));
       br.Int(body, "peer_slots");
       if (br.bad) return ParseErrorResponse(x.created_ms, true);
-      sim::OpResult op = world.CreateResourceGroup(name.value_or(""),
-                                                   ap.place_count > 0 ? ap.place_count : 2,
-                                                   ap.storage_pool_list);
+      sim::OpResult op = world.CreateResourceGroup(
+          name.value_or(""), ap.place_count > 0 ? ap.place_count : 2, ap.storage_pool_list);
       x.effects->changed = true;
       if (!OpFailed(op)) {
         const std::string key = FoldName(name.value_or(""));
@@ -1194,10 +1213,10 @@ HttpResponse WriteRoute(const HttpRequest& req, const std::vector<std::string>& 
     const std::string& rg_name = seg(2);
     const sim::GroupIndex g = FindGroup(c, rg_name);
     auto rg_missing = [&](uint64_t op_mask) {
-      return Answer({Entry(RetCode(rcmask::kError, op_mask, rcmask::kRscGrp,
-                                   rccode::kFailNotFoundRscGrp),
-                           "Resource group '" + rg_name + "' not found.", x.created_ms)},
-                    200);
+      return Answer(
+          {Entry(RetCode(rcmask::kError, op_mask, rcmask::kRscGrp, rccode::kFailNotFoundRscGrp),
+                 "Resource group '" + rg_name + "' not found.", x.created_ms)},
+          200);
     };
     if (n == 3 && m == "PUT") {
       if (!parse(true) || !body.is_object()) return ParseErrorResponse(x.created_ms, true);
@@ -1214,7 +1233,8 @@ HttpResponse WriteRoute(const HttpRequest& req, const std::vector<std::string>& 
       std::optional<std::vector<std::string>> pools;
       if (filter != nullptr && ap.place_count > 0) place = ap.place_count;
       if (filter != nullptr && filter->contains("storage_pool_list")) pools = ap.storage_pool_list;
-      if (filter != nullptr && filter->contains("storage_pool") && !pools) pools = ap.storage_pool_list;
+      if (filter != nullptr && filter->contains("storage_pool") && !pools)
+        pools = ap.storage_pool_list;
       x.effects->changed = true;
       std::vector<ApiCallRc> entries;
       if (place || pools) {
@@ -1278,7 +1298,8 @@ HttpResponse WriteRoute(const HttpRequest& req, const std::vector<std::string>& 
       // The world checks the volume groups (partial mode, FAIL_INVLD_VLM_SIZES).
       (void)partial;
       std::vector<ApiCallRc> entries;
-      sim::OpResult op = world.Spawn(c.groups[g].name, rd_new.value_or(""), sizes, definitions_only);
+      sim::OpResult op =
+          world.Spawn(c.groups[g].name, rd_new.value_or(""), sizes, definitions_only);
       x.effects->changed = true;
       AppendOp(op, rcmask::kCreate, rcmask::kRscDfn, x.created_ms, &entries);
       AddReadyEntries(&entries, x.created_ms);
@@ -1422,7 +1443,8 @@ std::string RestApi::RenderResourceView(const sim::Cluster& c, const MockState& 
   for (sim::RdIndex i = 0; i < c.rds.size(); ++i) {
     if (c.rds[i].alive && rds.Matches(c.rds[i].name)) rd_idx.push_back(i);
   }
-  rd_idx = SortedByName(std::move(rd_idx), [&](uint32_t i) -> const std::string& { return c.rds[i].name; });
+  rd_idx = SortedByName(std::move(rd_idx),
+                        [&](uint32_t i) -> const std::string& { return c.rds[i].name; });
   // Node names folded once (not once per replica) for the per-resource ordering by node.
   std::vector<std::string> folded_nodes;
   folded_nodes.reserve(c.nodes.size());
@@ -1466,7 +1488,8 @@ HttpResponse RestApi::HandleRead(const HttpRequest& req, const sim::Cluster& clu
   if (s.size() == 3 && s[1] == "view" && s[2] == "resources") {
     return JsonOk(RenderResourceView(cluster, state, q));
   }
-  ReadCtx x{cluster, state, RenderContext{cluster, state, epoch_unix_ms_}, q, epoch_unix_ms_ + now_ms};
+  ReadCtx x{cluster, state, RenderContext{cluster, state, epoch_unix_ms_}, q,
+            epoch_unix_ms_ + now_ms};
   return HandleReadRoute(s, x);
 }
 

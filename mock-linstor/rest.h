@@ -68,7 +68,9 @@ class RestApi {
   explicit RestApi(int64_t epoch_unix_ms) : epoch_unix_ms_(epoch_unix_ms) {}
 
   // True for methods that may change state (anything but GET/HEAD).
-  static bool IsWrite(const HttpRequest& req) { return req.method != "GET" && req.method != "HEAD"; }
+  static bool IsWrite(const HttpRequest& req) {
+    return req.method != "GET" && req.method != "HEAD";
+  }
 
   // GET requests: pure over the snapshot. `now_ms` is world time (created_at of errors).
   HttpResponse HandleRead(const HttpRequest& req, const sim::Cluster& cluster,
@@ -93,8 +95,8 @@ class RestApi {
 };
 
 // Renders one node as its JSON object (node events need it).
-std::string RenderNodeJson(const sim::Cluster& cluster, const MockState& state,
-                           sim::NodeIndex node, int64_t epoch_unix_ms);
+std::string RenderNodeJson(const sim::Cluster& cluster, const MockState& state, sim::NodeIndex node,
+                           int64_t epoch_unix_ms);
 
 // Builds an error response with one entry; status from HttpStatusFor (or `status` if > 0).
 HttpResponse ErrorResponse(int64_t ret_code, std::string message, int64_t created_unix_ms,

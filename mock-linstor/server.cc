@@ -182,9 +182,8 @@ void MockServer::Delay(Duration d) {
   if (d <= Duration::zero()) return;
   const uint64_t generation = listen_generation_.load();
   std::unique_lock<std::mutex> lock(wake_mu_);
-  wake_cv_.wait_for(lock, d, [&] {
-    return stopping_.load() || listen_generation_.load() != generation;
-  });
+  wake_cv_.wait_for(lock, d,
+                    [&] { return stopping_.load() || listen_generation_.load() != generation; });
 }
 
 void MockServer::HangUntil(Duration world_end) {
@@ -349,8 +348,9 @@ HttpResponse MockServer::ServeControl(const HttpRequest& req) {
       auto fault = ParseApiFault(node, "fault");
       if (!fault.ok()) return ControlError(400, fault.status().message());
       if (fault->kind == ApiFaultKind::kControllerDown && fault->duration.count() == 0) {
-        return ControlError(400, "fault.duration: controller_down needs a duration (it would "
-                                 "never come back)");
+        return ControlError(400,
+                            "fault.duration: controller_down needs a duration (it would "
+                            "never come back)");
       }
       const uint64_t id = faults_.AddLive(*fault, now);
       if (fault->kind == ApiFaultKind::kStale && fault->at.count() == 0) {
@@ -395,15 +395,17 @@ void MockServer::InstallHandlers(httplib::Server& svr) {
   svr.set_payload_max_length(options_.payload_max_bytes);
   svr.set_keep_alive_max_count(100000);
   svr.set_tcp_nodelay(true);  // headers and body go out in separate writes: no Nagle delay
-  svr.set_error_handler(httplib::Server::HandlerWithResponse(
-      [this](const httplib::Request&, httplib::Response& res) {
+  svr.set_error_handler(httplib::Server::HandlerWithResponse([this](const httplib::Request&,
+                                                                    httplib::Response& res) {
     if (res.status != 413 || !res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-    res.set_content(ErrorResponse(RetCode(rcmask::kError, 0, 0, rccode::kFailUnknownError),
-                                  "Request body too large (limit " +
-                                      std::to_string(options_.payload_max_bytes) + " bytes).",
-                                  api_.epoch_unix_ms() + std::chrono::duration_cast<std::chrono::milliseconds>(Elapsed()).count())
-                        .body,
-                    "application/json");
+    res.set_content(
+        ErrorResponse(RetCode(rcmask::kError, 0, 0, rccode::kFailUnknownError),
+                      "Request body too large (limit " +
+                          std::to_string(options_.payload_max_bytes) + " bytes).",
+                      api_.epoch_unix_ms() +
+                          std::chrono::duration_cast<std::chrono::milliseconds>(Elapsed()).count())
+            .body,
+        "application/json");
     return httplib::Server::HandlerResponse::Handled;
   }));
 }
@@ -470,16 +472,18 @@ void MockServer::Serve(const httplib::Request& req, httplib::Response& res) {
     rc.ret_code = RetCode(rcmask::kError, 0, 0, rccode::kFailUnknownError);
     rc.message = "An unknown error occurred.";
     rc.cause = "Injected by lnsim mock-linstor (api fault)";
-    rc.error_report_ids = {"6571D2B4-00000-" + std::to_string(100000 + (now.count() / 1000) % 900000)};
-    rc.created_at = FormatIsoTime(api_.epoch_unix_ms() +
-                                  std::chrono::duration_cast<std::chrono::milliseconds>(now).count());
+    rc.error_report_ids = {"6571D2B4-00000-" +
+                           std::to_string(100000 + (now.count() / 1000) % 900000)};
+    rc.created_at = FormatIsoTime(
+        api_.epoch_unix_ms() + std::chrono::duration_cast<std::chrono::milliseconds>(now).count());
     HttpResponse r;
     r.status = decision.error_status;
     r.body = RenderApiCallRcList({rc});
     send(r, nullptr, nullptr, false);
     return;
   }
-  if (hr.method == "GET" && (hr.path == "/v1/events/drbd/promotion" || hr.path == "/v1/events/nodes")) {
+  if (hr.method == "GET" &&
+      (hr.path == "/v1/events/drbd/promotion" || hr.path == "/v1/events/nodes")) {
     ServeEvents(req, res,
                 hr.path == "/v1/events/nodes" ? EventStream::kNodes : EventStream::kPromotion);
     return;

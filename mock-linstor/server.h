@@ -41,12 +41,12 @@ struct ServerOptions {
   std::string bind = "127.0.0.1";
   int port = 3370;  // 0 = any free port
   std::chrono::milliseconds tick{10};
-  size_t threads = 128;                    // HTTP worker threads (SSE streams hold one each)
-  size_t payload_max_bytes = 4 << 20;      // larger bodies are refused (413, ApiCallRc list)
-  std::vector<ApiFault> api_faults;        // the scenario's `api` section
-  int64_t epoch_unix_ms = -1;              // unix time of world time 0; -1 = the clock's at Start()
-  uint64_t seed = 1;                       // api fault sampling
-  bool world_faults = true;                // apply the world's F5/F7 windows
+  size_t threads = 128;                // HTTP worker threads (SSE streams hold one each)
+  size_t payload_max_bytes = 4 << 20;  // larger bodies are refused (413, ApiCallRc list)
+  std::vector<ApiFault> api_faults;    // the scenario's `api` section
+  int64_t epoch_unix_ms = -1;          // unix time of world time 0; -1 = the clock's at Start()
+  uint64_t seed = 1;                   // api fault sampling
+  bool world_faults = true;            // apply the world's F5/F7 windows
 };
 
 class MockServer {

@@ -17,8 +17,8 @@ struct MockState {
   std::map<std::string, Props> props;
   // Property keys deleted through the API (hides a derived default).
   std::map<std::string, std::map<std::string, bool>> deleted_props;
-  std::map<std::string, std::string> group_descriptions;     // folded rg -> description
-  std::map<std::string, uint32_t> extra_volume_groups;       // folded rg -> volume groups added
+  std::map<std::string, std::string> group_descriptions;  // folded rg -> description
+  std::map<std::string, uint32_t> extra_volume_groups;    // folded rg -> volume groups added
 };
 
 }  // namespace lnsim::mock

@@ -2,9 +2,9 @@
 // (10k resource definitions x 3 replicas by default): JSON bytes per second on one core, plus
 // gzip of the same body and a whole GET through the handler path (lock, cache miss, render).
 // Run: build/mock-release/bench/mock-linstor/mock_linstor_bench --benchmark_min_time=2
-#include <map>
-
 #include <benchmark/benchmark.h>
+
+#include <map>
 
 #include "common/clock.h"
 #include "mock-linstor/internal/gzip.h"

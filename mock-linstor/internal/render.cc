@@ -300,7 +300,8 @@ void RenderPool(JsonWriter& w, const RenderContext& ctx, sim::PoolIndex p) {
     }
   }
   w.KeyStr("free_space_mgr_name", node_name + ";" + pool.name);
-  w.KeyStr("uuid", DeterministicUuid("pool", std::to_string(p) + "/" + node_name + "/" + pool.name));
+  w.KeyStr("uuid",
+           DeterministicUuid("pool", std::to_string(p) + "/" + node_name + "/" + pool.name));
   if (!online) {
     w.Key("reports");
     w.BeginArray();
@@ -355,7 +356,7 @@ void RenderVolumeDefinition(JsonWriter& w, const RenderContext& ctx, sim::RdInde
   w.EndObject();
   w.EndArray();
   w.KeyStr("uuid", DeterministicUuid("vd", std::to_string(rd) + "/" + def.name + "/" +
-                                                std::to_string(vd.number)));
+                                               std::to_string(vd.number)));
   w.EndObject();
 }
 

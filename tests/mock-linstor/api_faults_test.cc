@@ -41,10 +41,12 @@ TEST(ParseApiSection, ErrorsNameLineAndKey) {
   EXPECT_EQ(bad.status().message(), "2: api.faults[0].latncy: unknown key");
   bad = ParseApiSection(YAML::Load("faults:\n  - kind: error\n    status: 404\n"));
   ASSERT_FALSE(bad.ok());
-  EXPECT_EQ(bad.status().message(), "3: api.faults[0].status: must be an HTTP status between 500 and 599");
+  EXPECT_EQ(bad.status().message(),
+            "3: api.faults[0].status: must be an HTTP status between 500 and 599");
   bad = ParseApiSection(YAML::Load("faults:\n  - {kind: latency, latency: 5}\n"));
   ASSERT_FALSE(bad.ok());
-  EXPECT_NE(bad.status().message().find("api.faults[0].latency: not a duration"), std::string::npos);
+  EXPECT_NE(bad.status().message().find("api.faults[0].latency: not a duration"),
+            std::string::npos);
   bad = ParseApiSection(YAML::Load("faults:\n  - {kind: teleport}\n"));
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find("api.faults[0].kind: must be one of"), std::string::npos);
@@ -130,7 +132,8 @@ TEST(FaultPlan, HangStaleAndSseDropWindows) {
   EXPECT_TRUE(d.hang);
   EXPECT_EQ(d.hang_until, seconds(3));
   EXPECT_TRUE(plan.Decide("GET", "/v1/nodes", seconds(11), none).stale);
-  EXPECT_FALSE(plan.Decide("PUT", "/v1/nodes/x", seconds(11), none).stale) << "writes are never stale";
+  EXPECT_FALSE(plan.Decide("PUT", "/v1/nodes/x", seconds(11), none).stale)
+      << "writes are never stale";
   EXPECT_NE(plan.SseDropWindow(seconds(20), nullptr), 0u);
   EXPECT_EQ(plan.SseDropWindow(seconds(21), nullptr), 0u);
 }

@@ -3,6 +3,7 @@
 #include "mock-linstor/api_rc.h"
 
 #include <gtest/gtest.h>
+
 #include <nlohmann/json.hpp>
 
 namespace lnsim::mock {

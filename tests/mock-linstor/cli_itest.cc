@@ -2,16 +2,15 @@
 // line (read with a bounded wait), the served cluster is the one the flags ask for, and SIGTERM
 // stops it with exit code 0.
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
-#include <regex>
-
-#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <regex>
 
 #include "tests/mock-linstor/testutil_http.h"
 

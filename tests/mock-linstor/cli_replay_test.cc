@@ -13,13 +13,13 @@
 //  - Node names node-a/node-b map to the world's node-1/node-2; node-c maps to a node that holds
 //    no replica of cli-x after the auto-place (the stub's node-c held none), so the diskless
 //    create is a create and not a FAIL_EXISTS_RSC.
+#include <gtest/gtest.h>
+
 #include <fstream>
 #include <map>
 #include <regex>
 #include <set>
 #include <sstream>
-
-#include <gtest/gtest.h>
 
 #include "tests/mock-linstor/testutil_server.h"
 
@@ -43,7 +43,8 @@ std::vector<Recorded> ParseRequests(const std::string& path) {
   std::vector<Recorded> out;
   std::string line, command;
   static const std::regex kHeader(R"(^### linstor (.*?)\s+\(exit \d+\)\s*$)");
-  static const std::regex kRequest(R"(^\s+(GET|POST|PUT|DELETE|PATCH)\s+(\S+)\s*(.*?)\s*->\s*(\d+)\s*$)");
+  static const std::regex kRequest(
+      R"(^\s+(GET|POST|PUT|DELETE|PATCH)\s+(\S+)\s*(.*?)\s*->\s*(\d+)\s*$)");
   std::smatch m;
   while (std::getline(in, line)) {
     if (std::regex_match(line, m, kHeader)) {
@@ -142,7 +143,8 @@ TEST(CliReplay, EveryRecordedRequest) {
       target = Replace(target, from, to);
       body = Replace(body, from, to);
     }
-    for (const auto& [from, to] : std::map<std::string, std::string>{{"X", "cli-x"}, {"Y", "cli-y"}}) {
+    for (const auto& [from, to] :
+         std::map<std::string, std::string>{{"X", "cli-x"}, {"Y", "cli-y"}}) {
       target = std::regex_replace(target, std::regex("/" + from + "(/|$)"), "/" + to + "$1");
       target = std::regex_replace(target, std::regex("=" + from + "(&|$)"), "=" + to + "$1");
       body = Replace(body, "\"" + from + "\"", "\"" + to + "\"");
@@ -165,11 +167,12 @@ TEST(CliReplay, EveryRecordedRequest) {
           if (f.kind == "storpool" && f.field == "total_capacity" && !o.contains("free_capacity")) {
             continue;  // required only together with free_capacity (LINSTOR-API.md 5)
           }
-          if (f.field == "layer_object.drbd" &&
-              Lookup(o, "layer_object.type") != nullptr && o["layer_object"]["type"] != "DRBD") {
+          if (f.field == "layer_object.drbd" && Lookup(o, "layer_object.type") != nullptr &&
+              o["layer_object"]["type"] != "DRBD") {
             continue;
           }
-          EXPECT_NE(Lookup(o, f.field), nullptr) << f.kind << "." << f.field << " missing in " << o.dump();
+          EXPECT_NE(Lookup(o, f.field), nullptr)
+              << f.kind << "." << f.field << " missing in " << o.dump();
           ++required_checks;
         }
       }
@@ -181,8 +184,9 @@ TEST(CliReplay, EveryRecordedRequest) {
       int diskful = 0;
       std::set<std::string> nodes;
       for (const auto& rsc : view) {
-        const bool diskless = rsc.contains("flags") &&
-                              std::find(rsc["flags"].begin(), rsc["flags"].end(), "DISKLESS") != rsc["flags"].end();
+        const bool diskless =
+            rsc.contains("flags") &&
+            std::find(rsc["flags"].begin(), rsc["flags"].end(), "DISKLESS") != rsc["flags"].end();
         if (diskless) continue;
         ++diskful;
         nodes.insert(rsc["node_name"]);
@@ -194,13 +198,15 @@ TEST(CliReplay, EveryRecordedRequest) {
       const sim::Cluster c = h.ClusterCopy();
       int world_diskful = 0;
       for (const auto& rep : c.replicas) {
-        world_diskful += rep.alive && c.rds[rep.rd].name == "cli-x" && rep.kind == sim::ReplicaKind::kDiskful;
+        world_diskful +=
+            rep.alive && c.rds[rep.rd].name == "cli-x" && rep.kind == sim::ReplicaKind::kDiskful;
       }
       EXPECT_EQ(world_diskful, place);
     }
     if (rec.method == "PUT" && target.find("/volume-definitions/0") != std::string::npos) {
       const int64_t size = json::parse(body)["size_kib"];
-      EXPECT_EQ(h.Json("GET", "/v1/resource-definitions/cli-x/volume-definitions/0")["size_kib"], size);
+      EXPECT_EQ(h.Json("GET", "/v1/resource-definitions/cli-x/volume-definitions/0")["size_kib"],
+                size);
     }
     // Commands are typed some seconds apart; let the world settle (initial sync, resizes).
     h.Advance(std::chrono::seconds(30));
@@ -211,9 +217,11 @@ TEST(CliReplay, EveryRecordedRequest) {
 TEST(CliReplay, RefusesOneCharacterNames) {
   WorldHarness h(SmallSpec(5, 20));
   int status = 0;
-  const json j = h.Json("POST", "/v1/resource-definitions", R"({"resource_definition": {"name": "X"}})", &status);
+  const json j = h.Json("POST", "/v1/resource-definitions",
+                        R"({"resource_definition": {"name": "X"}})", &status);
   EXPECT_EQ(status, 500);
-  EXPECT_TRUE(j[0]["message"].get<std::string>().find("Invalid resource definition name") != std::string::npos);
+  EXPECT_TRUE(j[0]["message"].get<std::string>().find("Invalid resource definition name") !=
+              std::string::npos);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include "mock-linstor/events.h"
 
 #include <gtest/gtest.h>
+
 #include <nlohmann/json.hpp>
 
 #include "tests/mock-linstor/testutil_cluster.h"
@@ -95,7 +96,9 @@ TEST(EventHub, LastEventIdCurrentReplaysEveryResourceFirst) {
 TEST(EventHub, NodeEventsOnEvictionNotOnOffline) {
   sim::Cluster c = testing::SmallCluster();
   sim::TraceLog log;
-  EventHub hub([](const sim::Cluster& cl, sim::NodeIndex n) { return "{\"name\":\"" + cl.nodes[n].name + "\"}"; });
+  EventHub hub([](const sim::Cluster& cl, sim::NodeIndex n) {
+    return "{\"name\":\"" + cl.nodes[n].name + "\"}";
+  });
   hub.Pump(c, log, false);
   auto nodes = hub.Subscribe(EventStream::kNodes, false, c);
   c.nodes[0].connection = sim::NodeConnection::kOffline;
@@ -103,13 +106,15 @@ TEST(EventHub, NodeEventsOnEvictionNotOnOffline) {
   hub.Pump(c, log);
   EXPECT_TRUE(Drain(nodes).empty()) << "going OFFLINE emits no node event";
   c.nodes[0].flags = sim::kNodeEvicted;
-  log.Append(T(sim::EntityKind::kNode, 0, sim::kNoIndex, sim::Attribute::kNodeFlags, 0, sim::kNodeEvicted));
+  log.Append(T(sim::EntityKind::kNode, 0, sim::kNoIndex, sim::Attribute::kNodeFlags, 0,
+               sim::kNodeEvicted));
   hub.Pump(c, log);
   auto events = Drain(nodes);
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0], "event: node-evicted\ndata: {\"node\":{\"name\":\"node-a\"}}\n\n");
   c.nodes[0].flags = 0;
-  log.Append(T(sim::EntityKind::kNode, 0, sim::kNoIndex, sim::Attribute::kNodeFlags, sim::kNodeEvicted, 0));
+  log.Append(T(sim::EntityKind::kNode, 0, sim::kNoIndex, sim::Attribute::kNodeFlags,
+               sim::kNodeEvicted, 0));
   hub.Pump(c, log);
   events = Drain(nodes);
   ASSERT_EQ(events.size(), 1u);
@@ -118,7 +123,8 @@ TEST(EventHub, NodeEventsOnEvictionNotOnOffline) {
 
 TEST(EventHub, StalledSubscriberIsClosedNotGrown) {
   sim::Cluster c = testing::SmallCluster();
-  EventHub hub([](const sim::Cluster&, sim::NodeIndex) { return std::string("{}"); }, /*max_queued=*/3);
+  EventHub hub([](const sim::Cluster&, sim::NodeIndex) { return std::string("{}"); },
+               /*max_queued=*/3);
   auto sub = hub.Subscribe(EventStream::kNodes, false, c);
   for (int i = 0; i < 10; ++i) hub.PublishNodeEvent("node-modified", "{}");
   EXPECT_TRUE(sub->closed());

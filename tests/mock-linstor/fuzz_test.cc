@@ -1,9 +1,9 @@
 // Fuzz-style robustness: thousands of random and mutated requests (paths, methods, bodies) fed
 // into the handlers with a fixed seed. Every answer must be a valid HTTP status, and every JSON
 // answer must parse; errors must be ApiCallRc lists. Never a crash (the test would die).
-#include <set>
-
 #include <gtest/gtest.h>
+
+#include <set>
 
 #include "common/rng.h"
 #include "tests/mock-linstor/testutil_server.h"
@@ -32,33 +32,85 @@ const std::vector<std::string> kValidBodies = {
 };
 
 const std::vector<std::string> kSegments = {
-    "v1", "nodes", "resource-definitions", "resource-groups", "view", "resources", "storage-pools",
-    "volume-definitions", "volumes", "autoplace", "toggle-disk", "diskless", "diskful",
-    "make-available", "spawn", "volume-groups", "controller", "version", "properties",
-    "sync-status", "node-1", "node-2", "NODE-3", "fz1", "fz2", "pool1", "0", "1", "-1",
-    "99999999999999999999", "", "%", "..", "ünï", "a b", std::string(300, 'x'), "events",
+    "v1",
+    "nodes",
+    "resource-definitions",
+    "resource-groups",
+    "view",
+    "resources",
+    "storage-pools",
+    "volume-definitions",
+    "volumes",
+    "autoplace",
+    "toggle-disk",
+    "diskless",
+    "diskful",
+    "make-available",
+    "spawn",
+    "volume-groups",
+    "controller",
+    "version",
+    "properties",
+    "sync-status",
+    "node-1",
+    "node-2",
+    "NODE-3",
+    "fz1",
+    "fz2",
+    "pool1",
+    "0",
+    "1",
+    "-1",
+    "99999999999999999999",
+    "",
+    "%",
+    "..",
+    "ünï",
+    "a b",
+    std::string(300, 'x'),
+    "events",
 };
 
 std::string RandomJson(Rng& rng, int depth) {
   switch (rng.Uniform(depth > 3 ? 5 : 8)) {
-    case 0: return "null";
-    case 1: return rng.Bernoulli(0.5) ? "true" : "false";
-    case 2: return std::to_string(static_cast<int64_t>(rng.Next()));
-    case 3: return "\"" + kSegments[rng.Uniform(kSegments.size())] + "\"";
-    case 4: return "1.5e308";
+    case 0:
+      return "null";
+    case 1:
+      return rng.Bernoulli(0.5) ? "true" : "false";
+    case 2:
+      return std::to_string(static_cast<int64_t>(rng.Next()));
+    case 3:
+      return "\"" + kSegments[rng.Uniform(kSegments.size())] + "\"";
+    case 4:
+      return "1.5e308";
     case 5: {
       std::string s = "[";
-      for (uint64_t i = 0, n = rng.Uniform(4); i < n; ++i) s += (i ? "," : "") + RandomJson(rng, depth + 1);
+      for (uint64_t i = 0, n = rng.Uniform(4); i < n; ++i)
+        s += (i ? "," : "") + RandomJson(rng, depth + 1);
       return s + "]";
     }
     default: {
-      static const std::vector<std::string> keys = {
-          "name", "size_kib", "resource_definition", "volume_definition", "select_filter",
-          "place_count", "resource", "node_name", "flags", "props", "operation", "diskful",
-          "volume_sizes", "override_props", "type", "net_interfaces", "storage_pool_list"};
+      static const std::vector<std::string> keys = {"name",
+                                                    "size_kib",
+                                                    "resource_definition",
+                                                    "volume_definition",
+                                                    "select_filter",
+                                                    "place_count",
+                                                    "resource",
+                                                    "node_name",
+                                                    "flags",
+                                                    "props",
+                                                    "operation",
+                                                    "diskful",
+                                                    "volume_sizes",
+                                                    "override_props",
+                                                    "type",
+                                                    "net_interfaces",
+                                                    "storage_pool_list"};
       std::string s = "{";
       for (uint64_t i = 0, n = rng.Uniform(4); i < n; ++i) {
-        s += (i ? "," : "") + std::string("\"") + keys[rng.Uniform(keys.size())] + "\":" + RandomJson(rng, depth + 1);
+        s += (i ? "," : "") + std::string("\"") + keys[rng.Uniform(keys.size())] +
+             "\":" + RandomJson(rng, depth + 1);
       }
       return s + "}";
     }
@@ -78,7 +130,8 @@ std::string Mutate(Rng& rng, std::string s) {
       const size_t colon = s.find(':', rng.Uniform(s.size()));
       if (colon == std::string::npos) return s;
       const size_t end = s.find_first_of(",}]", colon);
-      return s.substr(0, colon + 1) + RandomJson(rng, 1) + (end == std::string::npos ? "" : s.substr(end));
+      return s.substr(0, colon + 1) + RandomJson(rng, 1) +
+             (end == std::string::npos ? "" : s.substr(end));
     }
     case 3:
       return RandomJson(rng, 0);
@@ -117,18 +170,30 @@ TEST(Fuzz, RandomAndMutatedRequestsGetWellFormedAnswers) {
     if (rng.Bernoulli(0.7)) {
       // A real route with random names in it.
       static const std::vector<std::string> kTemplates = {
-          "/v1/nodes", "/v1/nodes/{n}", "/v1/nodes/{n}/storage-pools", "/v1/nodes/{n}/storage-pools/{p}",
-          "/v1/view/storage-pools", "/v1/view/resources", "/v1/resource-definitions",
-          "/v1/resource-definitions/{r}", "/v1/resource-definitions/{r}/volume-definitions",
-          "/v1/resource-definitions/{r}/volume-definitions/{v}", "/v1/resource-definitions/{r}/autoplace",
-          "/v1/resource-definitions/{r}/resources", "/v1/resource-definitions/{r}/resources/{n}",
+          "/v1/nodes",
+          "/v1/nodes/{n}",
+          "/v1/nodes/{n}/storage-pools",
+          "/v1/nodes/{n}/storage-pools/{p}",
+          "/v1/view/storage-pools",
+          "/v1/view/resources",
+          "/v1/resource-definitions",
+          "/v1/resource-definitions/{r}",
+          "/v1/resource-definitions/{r}/volume-definitions",
+          "/v1/resource-definitions/{r}/volume-definitions/{v}",
+          "/v1/resource-definitions/{r}/autoplace",
+          "/v1/resource-definitions/{r}/resources",
+          "/v1/resource-definitions/{r}/resources/{n}",
           "/v1/resource-definitions/{r}/resources/{n}/volumes/{v}",
           "/v1/resource-definitions/{r}/resources/{n}/make-available",
           "/v1/resource-definitions/{r}/resources/{n}/toggle-disk",
           "/v1/resource-definitions/{r}/resources/{n}/toggle-disk/diskful/{p}",
           "/v1/resource-definitions/{r}/resources/{n}/toggle-disk/diskless",
-          "/v1/resource-groups", "/v1/resource-groups/{g}", "/v1/resource-groups/{g}/spawn",
-          "/v1/resource-groups/{g}/volume-groups", "/v1/controller/version", "/v1/controller/properties"};
+          "/v1/resource-groups",
+          "/v1/resource-groups/{g}",
+          "/v1/resource-groups/{g}/spawn",
+          "/v1/resource-groups/{g}/volume-groups",
+          "/v1/controller/version",
+          "/v1/controller/properties"};
       path = kTemplates[rng.Uniform(kTemplates.size())];
       auto sub = [&](const std::string& key, const std::vector<std::string>& options) {
         for (size_t pos = path.find(key); pos != std::string::npos; pos = path.find(key)) {
@@ -145,14 +210,18 @@ TEST(Fuzz, RandomAndMutatedRequestsGetWellFormedAnswers) {
     } else {
       const uint64_t nseg = 1 + rng.Uniform(8);
       for (uint64_t k = 0; k < nseg; ++k) {
-        path += "/" + (k == 0 && rng.Bernoulli(0.9) ? std::string("v1") : kSegments[rng.Uniform(kSegments.size())]);
+        path += "/" + (k == 0 && rng.Bernoulli(0.9) ? std::string("v1")
+                                                    : kSegments[rng.Uniform(kSegments.size())]);
       }
     }
     std::string query;
-    if (rng.Bernoulli(0.3)) query = "?limit=" + std::to_string(static_cast<int64_t>(rng.Uniform(5)) - 1) + "&offset=x&nodes=node-1&props=a=b";
+    if (rng.Bernoulli(0.3))
+      query = "?limit=" + std::to_string(static_cast<int64_t>(rng.Uniform(5)) - 1) +
+              "&offset=x&nodes=node-1&props=a=b";
     const std::string method = methods[rng.Uniform(methods.size())];
     std::string body;
-    if (method != "GET" && rng.Bernoulli(0.9)) body = Mutate(rng, kValidBodies[rng.Uniform(kValidBodies.size())]);
+    if (method != "GET" && rng.Bernoulli(0.9))
+      body = Mutate(rng, kValidBodies[rng.Uniform(kValidBodies.size())]);
     const std::string what = method + " " + path + query + " " + body.substr(0, 120);
     const HttpResponse r = h.Do(method, path + query, body);
     ASSERT_NO_FATAL_FAILURE(CheckAnswer(r, what));
@@ -176,13 +245,18 @@ TEST(Fuzz, TargetedBadInputs) {
       {"/v1/resource-definitions", R"({"resource_definition":[]})"},
       {"/v1/resource-definitions", R"({"resource_definition":{"name":5}})"},
       {"/v1/resource-definitions", std::string(100000, '[')},
-      {"/v1/resource-definitions/x1/volume-definitions", R"({"volume_definition":{"size_kib":-5}})"},
-      {"/v1/resource-definitions/x1/volume-definitions", R"({"volume_definition":{"size_kib":1.5}})"},
-      {"/v1/resource-definitions/x1/volume-definitions", R"({"volume_definition":{"size_kib":1e300}})"},
+      {"/v1/resource-definitions/x1/volume-definitions",
+       R"({"volume_definition":{"size_kib":-5}})"},
+      {"/v1/resource-definitions/x1/volume-definitions",
+       R"({"volume_definition":{"size_kib":1.5}})"},
+      {"/v1/resource-definitions/x1/volume-definitions",
+       R"({"volume_definition":{"size_kib":1e300}})"},
       {"/v1/resource-definitions/x1/autoplace", R"({"select_filter":{"place_count":-3}})"},
       {"/v1/resource-definitions/x1/autoplace", R"({"select_filter":{"place_count":"two"}})"},
-      {"/v1/resource-groups/DfltRscGrp/spawn", R"({"resource_definition_name":"s1","volume_sizes":["1G"]})"},
-      {"/v1/resource-groups/DfltRscGrp/spawn", R"({"resource_definition_name":"s1","volume_sizes":[-1]})"},
+      {"/v1/resource-groups/DfltRscGrp/spawn",
+       R"({"resource_definition_name":"s1","volume_sizes":["1G"]})"},
+      {"/v1/resource-groups/DfltRscGrp/spawn",
+       R"({"resource_definition_name":"s1","volume_sizes":[-1]})"},
       {"/v1/nodes", R"({"name":"n9","net_interfaces":[{"address":"not-an-ip"}]})"},
       {"/v1/nodes", R"({"name":"n9","type":"WIZARD"})"},
   };

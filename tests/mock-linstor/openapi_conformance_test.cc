@@ -10,14 +10,14 @@
 //     answers are checked against the item schema of the matching list.
 //  4. POST …/volume-definitions answers 200, not 201 (not a body difference).
 //  5. Volume groups in resource group are rendered VolumeGroup objects as in the spec.
+#include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
+
 #include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
 #include <tuple>
-
-#include <gtest/gtest.h>
-#include <yaml-cpp/yaml.h>
 
 #include "tests/mock-linstor/testutil_server.h"
 
@@ -28,8 +28,7 @@ using nlohmann::json;
 using testing::SmallSpec;
 using testing::WorldHarness;
 
-const std::string kSpecPath =
-    LNSIM_SOURCE_DIR "/../shared/reference/linstor-rest-v1-openapi.yaml";
+const std::string kSpecPath = LNSIM_SOURCE_DIR "/../shared/reference/linstor-rest-v1-openapi.yaml";
 
 class SpecValidator {
  public:
@@ -111,14 +110,16 @@ class SpecValidator {
       return;
     }
     const std::string type = schema["type"] ? schema["type"].as<std::string>() : "";
-    if (type == "object" || (type.empty() && (schema["properties"] || schema["additionalProperties"]))) {
+    if (type == "object" ||
+        (type.empty() && (schema["properties"] || schema["additionalProperties"]))) {
       if (!v.is_object()) {
         errors->push_back(where + ": expected object, got " + v.dump().substr(0, 100));
         return;
       }
       if (schema["required"]) {
         for (const auto& r : schema["required"]) {
-          if (!v.contains(r.as<std::string>())) errors->push_back(where + ": missing required " + r.as<std::string>());
+          if (!v.contains(r.as<std::string>()))
+            errors->push_back(where + ": missing required " + r.as<std::string>());
         }
       }
       for (const auto& [k, child] : v.items()) {
@@ -127,9 +128,9 @@ class SpecValidator {
           Validate(prop, child, where + "." + k, errors);
         } else if (schema["additionalProperties"] && schema["additionalProperties"].IsMap()) {
           Validate(schema["additionalProperties"], child, where + "." + k, errors);
-        } else if (schema["properties"] && !(schema["additionalProperties"] &&
-                                             schema["additionalProperties"].IsScalar() &&
-                                             schema["additionalProperties"].as<bool>())) {
+        } else if (schema["properties"] &&
+                   !(schema["additionalProperties"] && schema["additionalProperties"].IsScalar() &&
+                     schema["additionalProperties"].as<bool>())) {
           errors->push_back(where + ": unknown property " + k);
         }
       }
@@ -152,7 +153,8 @@ class SpecValidator {
       }
       if (schema["enum"] && !Deviation(where, v)) {
         bool found = false;
-        for (const auto& e : schema["enum"]) found = found || e.as<std::string>() == v.get<std::string>();
+        for (const auto& e : schema["enum"])
+          found = found || e.as<std::string>() == v.get<std::string>();
         if (!found) errors->push_back(where + ": '" + v.get<std::string>() + "' not in the enum");
       }
       return;
@@ -173,7 +175,8 @@ class SpecValidator {
  private:
   // Deviation 1: upper-case node types.
   static bool Deviation(const std::string& where, const json& v) {
-    static const std::set<std::string> kNodeTypes{"SATELLITE", "COMBINED", "CONTROLLER", "AUXILIARY"};
+    static const std::set<std::string> kNodeTypes{"SATELLITE", "COMBINED", "CONTROLLER",
+                                                  "AUXILIARY"};
     const bool node_type = where.size() >= 5 && where.substr(where.size() - 5) == ".type" &&
                            kNodeTypes.count(v.get<std::string>()) > 0;
     return node_type;
@@ -191,7 +194,8 @@ class OpenApiConformance : public ::testing::Test {
  protected:
   void SetUp() override {
     std::ifstream probe(kSpecPath);
-    if (!probe) GTEST_SKIP() << "OpenAPI spec not found at " << kSpecPath << "; conformance not checked";
+    if (!probe)
+      GTEST_SKIP() << "OpenAPI spec not found at " << kSpecPath << "; conformance not checked";
     spec_ = std::make_unique<SpecValidator>(YAML::LoadFile(kSpecPath));
   }
 
@@ -201,7 +205,8 @@ class OpenApiConformance : public ::testing::Test {
     const json body = json::parse(r.body, nullptr, false);
     ASSERT_FALSE(body.is_discarded()) << r.body;
     ASSERT_EQ(std::to_string(r.status), s.status) << r.body;
-    YAML::Node schema = spec_->ResponseSchema(s.spec_path, s.method == "GET" ? "get" : "post", s.status);
+    YAML::Node schema =
+        spec_->ResponseSchema(s.spec_path, s.method == "GET" ? "get" : "post", s.status);
     ASSERT_TRUE(schema) << "no schema in the spec for " << s.spec_path;
     if (s.single) {
       schema.reset(spec_->Resolve(schema));
@@ -234,7 +239,8 @@ TEST_F(OpenApiConformance, EveryServedReadEndpoint) {
   h.Do("POST", "/v1/resource-groups/gold/volume-groups", R"({})");
   h.Do("POST", "/v1/resource-groups/gold/spawn",
        R"({"resource_definition_name":"conf","volume_sizes":[1048576]})");
-  h.Do("POST", "/v1/resource-definitions/conf/resources/node-5", R"({"resource":{"flags":["DRBD_DISKLESS"]}})");
+  h.Do("POST", "/v1/resource-definitions/conf/resources/node-5",
+       R"({"resource":{"flags":["DRBD_DISKLESS"]}})");
   const sim::Cluster c = h.ClusterCopy();
   std::string node_of_conf;
   for (const auto& r : c.replicas) {
@@ -247,25 +253,33 @@ TEST_F(OpenApiConformance, EveryServedReadEndpoint) {
       {"GET", "/v1/nodes", "/v1/nodes", "200"},
       {"GET", "/v1/nodes/node-3", "/v1/nodes", "200", true},
       {"GET", "/v1/nodes/node-1/storage-pools", "/v1/nodes/{node}/storage-pools", "200"},
-      {"GET", "/v1/nodes/node-3/storage-pools/pool1", "/v1/nodes/{node}/storage-pools", "200", true},
+      {"GET", "/v1/nodes/node-3/storage-pools/pool1", "/v1/nodes/{node}/storage-pools", "200",
+       true},
       {"GET", "/v1/view/storage-pools", "/v1/view/storage-pools", "200"},
       {"GET", "/v1/resource-definitions", "/v1/resource-definitions", "200"},
-      {"GET", "/v1/resource-definitions?with_volume_definitions=true", "/v1/resource-definitions", "200"},
+      {"GET", "/v1/resource-definitions?with_volume_definitions=true", "/v1/resource-definitions",
+       "200"},
       {"GET", "/v1/resource-definitions/conf", "/v1/resource-definitions", "200", true},
       {"GET", "/v1/resource-definitions/conf/volume-definitions",
        "/v1/resource-definitions/{resource}/volume-definitions", "200"},
       {"GET", "/v1/resource-definitions/conf/volume-definitions/0",
        "/v1/resource-definitions/{resource}/volume-definitions", "200", true},
-      {"GET", "/v1/resource-definitions/conf/resources", "/v1/resource-definitions/{resource}/resources", "200"},
+      {"GET", "/v1/resource-definitions/conf/resources",
+       "/v1/resource-definitions/{resource}/resources", "200"},
       {"GET", rsc, "/v1/resource-definitions/{resource}/resources", "200", true},
-      {"GET", rsc + "/volumes", "/v1/resource-definitions/{resource}/resources/{node}/volumes", "200"},
-      {"GET", rsc + "/volumes/0", "/v1/resource-definitions/{resource}/resources/{node}/volumes", "200", true},
-      {"GET", "/v1/resource-definitions/conf/sync-status", "/v1/resource-definitions/{resource}/sync-status", "200"},
+      {"GET", rsc + "/volumes", "/v1/resource-definitions/{resource}/resources/{node}/volumes",
+       "200"},
+      {"GET", rsc + "/volumes/0", "/v1/resource-definitions/{resource}/resources/{node}/volumes",
+       "200", true},
+      {"GET", "/v1/resource-definitions/conf/sync-status",
+       "/v1/resource-definitions/{resource}/sync-status", "200"},
       {"GET", "/v1/view/resources", "/v1/view/resources", "200"},
       {"GET", "/v1/resource-groups", "/v1/resource-groups", "200"},
       {"GET", "/v1/resource-groups/gold", "/v1/resource-groups", "200", true},
-      {"GET", "/v1/resource-groups/gold/volume-groups", "/v1/resource-groups/{resource_group}/volume-groups", "200"},
-      {"GET", "/v1/resource-groups/gold/volume-groups/0", "/v1/resource-groups/{resource_group}/volume-groups", "200", true},
+      {"GET", "/v1/resource-groups/gold/volume-groups",
+       "/v1/resource-groups/{resource_group}/volume-groups", "200"},
+      {"GET", "/v1/resource-groups/gold/volume-groups/0",
+       "/v1/resource-groups/{resource_group}/volume-groups", "200", true},
   };
   for (const Served& s : served) Check(h, s);
   EXPECT_EQ(checked_, static_cast<int>(served.size()));
@@ -289,14 +303,17 @@ TEST_F(OpenApiConformance, WriteAnswersAndErrorsAreApiCallRcLists) {
   const std::vector<std::tuple<std::string, std::string, std::string>> calls = {
       {"POST", "/v1/resource-definitions", R"({"resource_definition":{"name":"wr"}})"},
       {"POST", "/v1/resource-definitions", R"({"resource_definition":{"name":"wr"}})"},  // 500
-      {"POST", "/v1/resource-definitions/wr/volume-definitions", R"({"volume_definition":{"size_kib":1024}})"},
+      {"POST", "/v1/resource-definitions/wr/volume-definitions",
+       R"({"volume_definition":{"size_kib":1024}})"},
       {"POST", "/v1/resource-definitions/wr/autoplace", R"({"select_filter":{"place_count":2}})"},
       {"PUT", "/v1/resource-definitions/wr", R"({"override_props":{"a":"b"}})"},
-      {"POST", "/v1/resource-definitions/wr/autoplace", R"({"select_filter":{"place_count":9}})"},  // 996
-      {"POST", "/v1/resource-definitions", "{broken"},                                                  // parse
-      {"GET", "/v1/nodes/nosuch", ""},                                                                  // 404
+      {"POST", "/v1/resource-definitions/wr/autoplace",
+       R"({"select_filter":{"place_count":9}})"},       // 996
+      {"POST", "/v1/resource-definitions", "{broken"},  // parse
+      {"GET", "/v1/nodes/nosuch", ""},                  // 404
       {"DELETE", "/v1/resource-definitions/wr", ""},
-      {"POST", "/v1/resource-groups/DfltRscGrp/spawn", R"({"resource_definition_name":"sp","volume_sizes":[1024]})"},
+      {"POST", "/v1/resource-groups/DfltRscGrp/spawn",
+       R"({"resource_definition_name":"sp","volume_sizes":[1024]})"},
   };
   for (const auto& [method, target, body] : calls) {
     SCOPED_TRACE(method + " " + target);

@@ -117,8 +117,8 @@ TEST(ReadHandlers, NotFoundIs404WithApiCallRcListWithoutMasks) {
   EXPECT_EQ(rd[0]["message"], "Resource definition 'nosuch' not found.");
   EXPECT_EQ(Get(SmallCluster(), "/v1/resource-definitions/nosuch/resources").status, 404);
   EXPECT_EQ(Get(SmallCluster(), "/v1/resource-definitions/demo/resources/nosuch").status, 404);
-  EXPECT_EQ(ParseBody(Get(SmallCluster(), "/v1/resource-definitions/demo/resources/nosuch"))[0]
-                ["message"],
+  EXPECT_EQ(ParseBody(Get(SmallCluster(),
+                          "/v1/resource-definitions/demo/resources/nosuch"))[0]["message"],
             "Resource 'demo' on 'nosuch' not found.");
   EXPECT_EQ(Get(SmallCluster(), "/v1/resource-definitions/demo/volume-definitions/9").status, 404);
   EXPECT_EQ(Get(SmallCluster(), "/v1/resource-groups/nosuch").status, 404);
@@ -137,7 +137,8 @@ TEST(ReadHandlers, UnknownPathIsNonJson404) {
 TEST(ReadHandlers, StoragePoolsOnlineAndViewFilters) {
   const auto all = ParseBody(Get(SmallCluster(), "/v1/view/storage-pools"));
   ASSERT_EQ(all.size(), 6u);
-  const auto p = ParseBody(Get(SmallCluster(), "/v1/view/storage-pools?storage_pools=POOL1&nodes=node-b"));
+  const auto p =
+      ParseBody(Get(SmallCluster(), "/v1/view/storage-pools?storage_pools=POOL1&nodes=node-b"));
   ASSERT_EQ(p.size(), 1u);
   EXPECT_EQ(p[0]["node_name"], "node-b");
   EXPECT_EQ(p[0]["provider_kind"], "LVM_THIN");
@@ -145,17 +146,21 @@ TEST(ReadHandlers, StoragePoolsOnlineAndViewFilters) {
   EXPECT_EQ(p[0]["total_capacity"], 104857600);
   EXPECT_EQ(p[0]["free_capacity"], 104857600 - 1048576);
   EXPECT_FALSE(p[0].contains("reports"));
-  const auto diskless = ParseBody(Get(SmallCluster(), "/v1/nodes/node-a/storage-pools/DfltDisklessStorPool"));
+  const auto diskless =
+      ParseBody(Get(SmallCluster(), "/v1/nodes/node-a/storage-pools/DfltDisklessStorPool"));
   EXPECT_EQ(diskless["provider_kind"], "DISKLESS");
   EXPECT_EQ(diskless["free_capacity"], 9223372036854775807LL);
   // The per-node list ignores the view filters.
-  EXPECT_EQ(ParseBody(Get(SmallCluster(), "/v1/nodes/node-a/storage-pools?storage_pools=pool1")).size(), 2u);
+  EXPECT_EQ(
+      ParseBody(Get(SmallCluster(), "/v1/nodes/node-a/storage-pools?storage_pools=pool1")).size(),
+      2u);
 }
 
 TEST(ReadHandlers, ResourceDefinitionsWithAndWithoutVolumeDefinitions) {
   const auto plain = ParseBody(Get(SmallCluster(), "/v1/resource-definitions"));
   for (const auto& rd : plain) EXPECT_FALSE(rd.contains("volume_definitions"));
-  const auto with = ParseBody(Get(SmallCluster(), "/v1/resource-definitions?with_volume_definitions=true"));
+  const auto with =
+      ParseBody(Get(SmallCluster(), "/v1/resource-definitions?with_volume_definitions=true"));
   ASSERT_EQ(with.size(), 2u);
   EXPECT_EQ(with[0]["name"], "demo");
   EXPECT_EQ(with[0]["volume_definitions"][0]["size_kib"], 1048576);
@@ -165,7 +170,8 @@ TEST(ReadHandlers, ResourceDefinitionsWithAndWithoutVolumeDefinitions) {
   EXPECT_EQ(with[0]["layer_data"][0]["data"]["port"], 7000);
   EXPECT_EQ(with[1]["resource_group_name"], "rg1");
   EXPECT_FALSE(with[0].contains("flags"));
-  const auto vd = ParseBody(Get(SmallCluster(), "/v1/resource-definitions/other/volume-definitions/1"));
+  const auto vd =
+      ParseBody(Get(SmallCluster(), "/v1/resource-definitions/other/volume-definitions/1"));
   EXPECT_EQ(vd["size_kib"], 4194304);
   EXPECT_EQ(vd["layer_data"][0]["data"]["minor_number"], 1002);
 }
@@ -188,9 +194,9 @@ TEST(ReadHandlers, ResourceViewShape) {
   EXPECT_EQ(a["volumes"][0]["state"]["disk_state"], "UpToDate");
   EXPECT_EQ(a["volumes"][0]["state"]["replication_states"]["node-b"]["replication_state"],
             "SyncSource");
-  EXPECT_NEAR(a["volumes"][0]["state"]["replication_states"]["node-b"]["done_percentage"]
-                  .get<double>(),
-              42.17, 0.01);
+  EXPECT_NEAR(
+      a["volumes"][0]["state"]["replication_states"]["node-b"]["done_percentage"].get<double>(),
+      42.17, 0.01);
   EXPECT_FALSE(a["volumes"][0].contains("usable_size_kib"));
   EXPECT_EQ(a["layer_object"]["children"][0]["storage"]["storage_volumes"][0]["disk_state"], "[]");
   // The SyncTarget's disk state is the satellite's formatted string.
@@ -212,8 +218,10 @@ TEST(ReadHandlers, ResourceViewFilters) {
   EXPECT_EQ(ParseBody(Get(SmallCluster(), "/v1/view/resources?storage_pools=pool1")).size(), 3u);
   EXPECT_EQ(ParseBody(Get(SmallCluster(), "/v1/view/resources?limit=1&offset=3"))[0]["name"],
             "Other");
-  EXPECT_EQ(ParseBody(Get(SmallCluster(), "/v1/view/resources?props=StorPoolName=DfltDisklessStorPool")).size(),
-            1u);
+  EXPECT_EQ(
+      ParseBody(Get(SmallCluster(), "/v1/view/resources?props=StorPoolName=DfltDisklessStorPool"))
+          .size(),
+      1u);
 }
 
 TEST(ReadHandlers, PerRdResourcesHaveNoVolumesButVolumesEndpointHasState) {
@@ -223,10 +231,12 @@ TEST(ReadHandlers, PerRdResourcesHaveNoVolumesButVolumesEndpointHasState) {
     EXPECT_FALSE(r.contains("volumes"));
     EXPECT_TRUE(r.contains("state"));
   }
-  const auto vols = ParseBody(Get(SmallCluster(), "/v1/resource-definitions/demo/resources/node-b/volumes"));
+  const auto vols =
+      ParseBody(Get(SmallCluster(), "/v1/resource-definitions/demo/resources/node-b/volumes"));
   ASSERT_EQ(vols.size(), 1u);
   EXPECT_TRUE(vols[0].contains("state"));
-  const auto vol = ParseBody(Get(SmallCluster(), "/v1/resource-definitions/demo/resources/node-b/volumes/0"));
+  const auto vol =
+      ParseBody(Get(SmallCluster(), "/v1/resource-definitions/demo/resources/node-b/volumes/0"));
   EXPECT_EQ(vol["volume_number"], 0);
 }
 

@@ -3,13 +3,12 @@
 // anyone, a node crash in the scenario visible through the API, and the API faults (5xx, hang,
 // stale, controller down, oversized body). The world runs on a SimulatedClock the test moves;
 // waits are bounded polls of a condition.
+#include <gtest/gtest.h>
 #include <httplib.h>
 
 #include <atomic>
-#include <thread>
-
-#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "mock-linstor/internal/gzip.h"
 #include "mock-linstor/server.h"
@@ -97,10 +96,11 @@ TEST_F(ServerTest, ServesJsonAndGzipWhenAsked) {
 TEST_F(ServerTest, PostWithoutContentTypeAndWithNulls) {
   StartWith(Spec());
   const std::string body = R"({"resource_definition": {"name": "nocontent", "props": null}})";
-  const std::string reply = RawHttp(port_, "POST /v1/resource-definitions HTTP/1.1\r\nHost: x\r\n"
-                                           "Accept-Encoding: identity\r\nConnection: close\r\n"
-                                           "Content-Length: " + std::to_string(body.size()) +
-                                           "\r\n\r\n" + body);
+  const std::string reply = RawHttp(port_,
+                                    "POST /v1/resource-definitions HTTP/1.1\r\nHost: x\r\n"
+                                    "Accept-Encoding: identity\r\nConnection: close\r\n"
+                                    "Content-Length: " +
+                                        std::to_string(body.size()) + "\r\n\r\n" + body);
   ASSERT_EQ(reply.rfind("HTTP/1.1 201", 0), 0u) << reply;
   EXPECT_NE(reply.find("New resource definition 'nocontent' created."), std::string::npos);
   auto got = Client()->Get("/v1/resource-definitions/NOCONTENT");
@@ -119,8 +119,9 @@ TEST_F(ServerTest, ManyConcurrentClientsGetConsistentAnswers) {
       for (int i = 0; i < 25; ++i) {
         if (t == 0) {
           const std::string name = "cc" + std::to_string(i);
-          auto r = c.Post("/v1/resource-definitions", "{\"resource_definition\":{\"name\":\"" + name + "\"}}",
-                     "application/json");
+          auto r =
+              c.Post("/v1/resource-definitions",
+                     "{\"resource_definition\":{\"name\":\"" + name + "\"}}", "application/json");
           if (r && r->status == 201) {
             ++ok;
           } else {
@@ -236,18 +237,23 @@ TEST_F(ServerTest, NodeCrashShowsInNodesReplicasAndPromotionStream) {
   // Going OFFLINE emits no node event.
   EXPECT_EQ(nodes_sse.Text().find("event:"), std::string::npos);
   // An API action does.
-  auto created = c->Post("/v1/nodes", R"({"name":"node-new","type":"SATELLITE","net_interfaces":[{"name":"default","address":"10.0.9.9"}]})",
-                         "application/json");
+  auto created = c->Post(
+      "/v1/nodes",
+      R"({"name":"node-new","type":"SATELLITE","net_interfaces":[{"name":"default","address":"10.0.9.9"}]})",
+      "application/json");
   ASSERT_TRUE(created);
   EXPECT_EQ(created->status, 201) << created->body;
-  ASSERT_TRUE(WaitFor([&] { return nodes_sse.Count("event: node-create\ndata: {\"node\":{\"name\":\"node-new\"") == 1; }));
+  ASSERT_TRUE(WaitFor([&] {
+    return nodes_sse.Count("event: node-create\ndata: {\"node\":{\"name\":\"node-new\"") == 1;
+  }));
 }
 
 TEST_F(ServerTest, StalledSseClientDoesNotBlockOthers) {
   StartWith(Spec(5, 50));
   // A client that subscribes and never reads.
   std::thread stalled([&] {
-    RawHttp(port_, "GET /v1/events/drbd/promotion HTTP/1.1\r\nHost: x\r\nLast-Event-ID: current\r\n\r\n",
+    RawHttp(port_,
+            "GET /v1/events/drbd/promotion HTTP/1.1\r\nHost: x\r\nLast-Event-ID: current\r\n\r\n",
             std::chrono::milliseconds(1500));
   });
   SseReader other(port_, "/v1/events/drbd/promotion", {{"Last-Event-ID", "current"}});
@@ -265,7 +271,8 @@ TEST_F(ServerTest, ControlApiFaults) {
   StartWith(Spec(3, 3));
   auto c = Client();
   // 5xx with a LINSTOR-shaped body.
-  auto post = c->Post("/lnsim/v1/faults", R"({"kind":"error","status":503,"duration":"1m","paths":["/v1/nodes"]})",
+  auto post = c->Post("/lnsim/v1/faults",
+                      R"({"kind":"error","status":503,"duration":"1m","paths":["/v1/nodes"]})",
                       "application/json");
   ASSERT_TRUE(post);
   ASSERT_EQ(post->status, 201) << post->body;
@@ -280,13 +287,21 @@ TEST_F(ServerTest, ControlApiFaults) {
   EXPECT_EQ(c->Delete("/lnsim/v1/faults/" + std::to_string(id))->status, 200);
   EXPECT_EQ(c->Get("/v1/nodes")->status, 200);
   // Stale view: a create is not visible until the window ends.
-  ASSERT_EQ(c->Post("/lnsim/v1/faults", R"({"kind":"stale","duration":"30s"})", "application/json")->status, 201);
-  EXPECT_EQ(c->Post("/v1/resource-definitions", R"({"resource_definition":{"name":"late"}})", "application/json")->status, 201);
+  ASSERT_EQ(c->Post("/lnsim/v1/faults", R"({"kind":"stale","duration":"30s"})", "application/json")
+                ->status,
+            201);
+  EXPECT_EQ(c->Post("/v1/resource-definitions", R"({"resource_definition":{"name":"late"}})",
+                    "application/json")
+                ->status,
+            201);
   EXPECT_EQ(c->Get("/v1/resource-definitions/late")->status, 404);
   Advance(std::chrono::seconds(31));
   EXPECT_EQ(c->Get("/v1/resource-definitions/late")->status, 200);
   // Hang: no answer until the client gives up.
-  ASSERT_EQ(c->Post("/lnsim/v1/faults", R"({"kind":"hang","duration":"1h","paths":["/v1/view"]})", "application/json")->status, 201);
+  ASSERT_EQ(c->Post("/lnsim/v1/faults", R"({"kind":"hang","duration":"1h","paths":["/v1/view"]})",
+                    "application/json")
+                ->status,
+            201);
   httplib::Client impatient("127.0.0.1", port_);
   impatient.set_read_timeout(std::chrono::milliseconds(300));
   auto hung = impatient.Get("/v1/view/resources");
@@ -311,7 +326,8 @@ TEST_F(ServerTest, ControllerDownRefusesConnectionsForTheWindow) {
   auto c = Client();
   SseReader sse(port_, "/v1/events/nodes", {});
   ASSERT_TRUE(WaitFor([&] { return server_ != nullptr && CanConnect(port_); }));
-  auto post = c->Post("/lnsim/v1/faults", R"({"kind":"controller_down","duration":"10s"})", "application/json");
+  auto post = c->Post("/lnsim/v1/faults", R"({"kind":"controller_down","duration":"10s"})",
+                      "application/json");
   ASSERT_TRUE(post);
   ASSERT_EQ(post->status, 201);
   server_->TickNow();
@@ -332,7 +348,10 @@ TEST_F(ServerTest, ScenarioApiSectionSseDrop) {
   options.api_faults = {drop};
   StartWith(Spec(3, 3), options);
   SseReader sse(port_, "/v1/events/drbd/promotion", {});
-  ASSERT_TRUE(WaitFor([&] { return server_->HandleForTest({"GET", "/lnsim/v1/status", {}, ""}).body.find("\"sse_subscribers\":1") != std::string::npos; }));
+  ASSERT_TRUE(WaitFor([&] {
+    return server_->HandleForTest({"GET", "/lnsim/v1/status", {}, ""})
+               .body.find("\"sse_subscribers\":1") != std::string::npos;
+  }));
   Advance(std::chrono::seconds(5));
   EXPECT_TRUE(WaitFor([&] { return sse.ended(); }));
 }

@@ -2,9 +2,8 @@
 // world's generator, so a test can say exactly which field must appear or vanish.
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "mock-linstor/rest.h"
 #include "sim/model.h"

@@ -30,7 +30,8 @@ TEST(WriteHandlers, ResourceDefinitionCreateAndDuplicate) {
   EXPECT_EQ(j[0]["ret_code"], 20447233);
   EXPECT_EQ(j[0]["message"], "New resource definition 'XR' created.");
   EXPECT_TRUE(j[0].contains("created_at"));
-  j = h.Json("POST", "/v1/resource-definitions", R"({"resource_definition":{"name":"xr"}})", &status);
+  j = h.Json("POST", "/v1/resource-definitions", R"({"resource_definition":{"name":"xr"}})",
+             &status);
   EXPECT_EQ(status, 500) << "duplicates (case-insensitive) are 500, never 409";
   EXPECT_EQ(j[0]["ret_code"], -4611686018406940171LL);
   EXPECT_EQ(h.Do("GET", "/v1/resource-definitions/xr").status, 200);
@@ -86,8 +87,8 @@ TEST(WriteHandlers, AutoplaceResizeAndSameSizeWarning) {
   EXPECT_TRUE(IsWarning(j[0]["ret_code"].get<int64_t>()));
   EXPECT_EQ(h.Json("GET", "/v1/resource-definitions/XR/volume-definitions/0")["size_kib"], 2097152);
   // Too many replicas asked for.
-  j = h.Json("POST", "/v1/resource-definitions/XR/autoplace", R"({"select_filter":{"place_count":9}})",
-             &status);
+  j = h.Json("POST", "/v1/resource-definitions/XR/autoplace",
+             R"({"select_filter":{"place_count":9}})", &status);
   EXPECT_EQ(status, 500);
   EXPECT_EQ(CodeOf(j.back()["ret_code"].get<int64_t>()), rccode::kFailNotEnoughNodes);
 }
@@ -98,9 +99,10 @@ TEST(WriteHandlers, ResourceCreateArrayAndSingleObjectDeleteAndToggle) {
   h.Do("POST", "/v1/resource-definitions/RR/volume-definitions",
        R"({"volume_definition":{"size_kib":1048576}})");
   int status = 0;
-  auto j = h.Json("POST", "/v1/resource-definitions/RR/resources",
-                  R"([{"resource":{"node_name":"node-1"}},{"resource":{"node_name":"node-2","props":{"StorPoolName":"pool1"}}}])",
-                  &status);
+  auto j = h.Json(
+      "POST", "/v1/resource-definitions/RR/resources",
+      R"([{"resource":{"node_name":"node-1"}},{"resource":{"node_name":"node-2","props":{"StorPoolName":"pool1"}}}])",
+      &status);
   EXPECT_EQ(status, 201) << j.dump();
   j = h.Json("POST", "/v1/resource-definitions/RR/resources/node-3",
              R"({"resource":{"flags":["DRBD_DISKLESS"]}})", &status);
@@ -108,16 +110,19 @@ TEST(WriteHandlers, ResourceCreateArrayAndSingleObjectDeleteAndToggle) {
   auto r3 = h.Json("GET", "/v1/resource-definitions/RR/resources/NODE-3");
   EXPECT_EQ(r3["flags"], json({"DISKLESS", "DRBD_DISKLESS"}));
   // Same node again: FAIL_EXISTS_RSC -> 500.
-  j = h.Json("POST", "/v1/resource-definitions/RR/resources", R"([{"resource":{"node_name":"node-1"}}])",
-             &status);
+  j = h.Json("POST", "/v1/resource-definitions/RR/resources",
+             R"([{"resource":{"node_name":"node-1"}}])", &status);
   EXPECT_EQ(status, 500);
-  EXPECT_EQ(j[0]["ret_code"], RetCode(rcmask::kError, rcmask::kCreate, rcmask::kRsc, rccode::kFailExistsRsc));
+  EXPECT_EQ(j[0]["ret_code"],
+            RetCode(rcmask::kError, rcmask::kCreate, rcmask::kRsc, rccode::kFailExistsRsc));
   h.Advance(std::chrono::minutes(2));
   // Deprecated toggle-disk paths, no body (CLI 1.27).
-  j = h.Json("PUT", "/v1/resource-definitions/RR/resources/node-3/toggle-disk/diskful/pool1", "", &status);
+  j = h.Json("PUT", "/v1/resource-definitions/RR/resources/node-3/toggle-disk/diskful/pool1", "",
+             &status);
   EXPECT_EQ(status, 200) << j.dump();
   h.Advance(std::chrono::minutes(10));
-  j = h.Json("PUT", "/v1/resource-definitions/RR/resources/node-3/toggle-disk/diskless", "", &status);
+  j = h.Json("PUT", "/v1/resource-definitions/RR/resources/node-3/toggle-disk/diskless", "",
+             &status);
   EXPECT_EQ(status, 200) << j.dump();
   h.Advance(std::chrono::minutes(2));
   // The 1.28 form.
@@ -125,7 +130,8 @@ TEST(WriteHandlers, ResourceCreateArrayAndSingleObjectDeleteAndToggle) {
              R"({"operation":"INTO_DRBD_DISKFUL","storage_pool":"pool1"})", &status);
   EXPECT_EQ(status, 200) << j.dump();
   h.Advance(std::chrono::minutes(10));
-  j = h.Json("DELETE", "/v1/resource-definitions/RR/resources/node-3?keep_tiebreaker=false", "", &status);
+  j = h.Json("DELETE", "/v1/resource-definitions/RR/resources/node-3?keep_tiebreaker=false", "",
+             &status);
   EXPECT_EQ(status, 200) << j.dump();
   EXPECT_TRUE(HasCode(j, 53739522)) << j.dump();
   h.Advance(std::chrono::minutes(1));
@@ -160,9 +166,10 @@ TEST(WriteHandlers, ParseErrorsAre500OnAsyncCallsAnd400OnSyncCalls) {
 TEST(WriteHandlers, NullsAreAbsentValues) {
   WorldHarness h(SmallSpec());
   int status = 0;
-  h.Json("POST", "/v1/resource-definitions",
-         R"({"resource_definition":{"name":"NN","props":null,"external_name":null},"drbd_port":null})",
-         &status);
+  h.Json(
+      "POST", "/v1/resource-definitions",
+      R"({"resource_definition":{"name":"NN","props":null,"external_name":null},"drbd_port":null})",
+      &status);
   EXPECT_EQ(status, 201);
   h.Do("POST", "/v1/resource-definitions/NN/volume-definitions",
        R"({"volume_definition":{"size_kib":1024,"volume_number":null}})");
@@ -190,16 +197,19 @@ TEST(WriteHandlers, PropsModifyAndFilter) {
 TEST(WriteHandlers, NodeCreateAndDelete) {
   WorldHarness h(SmallSpec(3, 0));
   int status = 0;
-  auto j = h.Json("POST", "/v1/nodes",
-                  R"({"name":"node-x","type":"SATELLITE","net_interfaces":[{"name":"default","address":"10.0.0.99","satellite_port":3366,"satellite_encryption_type":"PLAIN"}]})",
-                  &status);
+  auto j = h.Json(
+      "POST", "/v1/nodes",
+      R"({"name":"node-x","type":"SATELLITE","net_interfaces":[{"name":"default","address":"10.0.0.99","satellite_port":3366,"satellite_encryption_type":"PLAIN"}]})",
+      &status);
   EXPECT_EQ(status, 201) << j.dump();
   EXPECT_EQ(h.Json("GET", "/v1/nodes/NODE-X")["net_interfaces"][0]["address"], "10.0.0.99");
-  j = h.Json("POST", "/v1/nodes/node-x/storage-pools",
-             R"({"storage_pool_name":"pool1","provider_kind":"LVM_THIN","props":{"StorDriver/LvmVg":"vg1"}})",
-             &status);
+  j = h.Json(
+      "POST", "/v1/nodes/node-x/storage-pools",
+      R"({"storage_pool_name":"pool1","provider_kind":"LVM_THIN","props":{"StorDriver/LvmVg":"vg1"}})",
+      &status);
   EXPECT_EQ(status, 201) << j.dump();
-  EXPECT_EQ(h.Json("GET", "/v1/nodes/node-x/storage-pools/pool1")["props"]["StorDriver/LvmVg"], "vg1");
+  EXPECT_EQ(h.Json("GET", "/v1/nodes/node-x/storage-pools/pool1")["props"]["StorDriver/LvmVg"],
+            "vg1");
   j = h.Json("DELETE", "/v1/nodes/node-x", "", &status);
   EXPECT_EQ(status, 200) << j.dump();
   EXPECT_EQ(h.Do("GET", "/v1/nodes/node-x").status, 404);
@@ -214,22 +224,25 @@ TEST(WriteHandlers, ResourceGroupsCreateModifyVolumeGroupsSpawn) {
   auto rg = h.Json("GET", "/v1/resource-groups/GOLD");
   EXPECT_EQ(rg["description"], "fast");
   EXPECT_EQ(rg["select_filter"]["place_count"], 3);
-  h.Json("PUT", "/v1/resource-groups/gold", R"({"select_filter":{"place_count":2},"override_props":{"a":"b"}})",
-         &status);
+  h.Json("PUT", "/v1/resource-groups/gold",
+         R"({"select_filter":{"place_count":2},"override_props":{"a":"b"}})", &status);
   EXPECT_EQ(status, 200);
   EXPECT_EQ(h.Json("GET", "/v1/resource-groups/gold")["select_filter"]["place_count"], 2);
-  auto j = h.Json("POST", "/v1/resource-groups/DfltRscGrp/spawn",
-                  R"({"resource_definition_name":"YY","volume_sizes":[1048576],"partial":false,"definitions_only":false,"select_filter":{}})",
-                  &status);
+  auto j = h.Json(
+      "POST", "/v1/resource-groups/DfltRscGrp/spawn",
+      R"({"resource_definition_name":"YY","volume_sizes":[1048576],"partial":false,"definitions_only":false,"select_filter":{}})",
+      &status);
   EXPECT_EQ(status, 201) << j.dump();
   bool info = false;
   for (const auto& e : j) {
-    info = info || e["message"] == "Resource-group doesn't have any volume-groups, automatically assume partial mode.";
+    info = info ||
+           e["message"] ==
+               "Resource-group doesn't have any volume-groups, automatically assume partial mode.";
   }
   EXPECT_TRUE(info);
   EXPECT_EQ(h.Json("GET", "/v1/resource-definitions/YY/resources").size() >= 2, true);
-  j = h.Json("POST", "/v1/resource-groups/nosuch/spawn", R"({"resource_definition_name":"ZZ","volume_sizes":[1]})",
-             &status);
+  j = h.Json("POST", "/v1/resource-groups/nosuch/spawn",
+             R"({"resource_definition_name":"ZZ","volume_sizes":[1]})", &status);
   EXPECT_EQ(status, 404);
 }
 
@@ -258,13 +271,15 @@ TEST(WriteHandlers, OfflineNodeRulesAfterACrash) {
   }
   // Find a resource with a diskful replica on node-2 and try to grow it.
   for (const auto& r : view) {
-    const bool diskless = r.contains("flags") && r["flags"].dump().find("DISKLESS") != std::string::npos;
+    const bool diskless =
+        r.contains("flags") && r["flags"].dump().find("DISKLESS") != std::string::npos;
     if (diskless) continue;
     const std::string rd = r["name"];
     int status = 0;
     auto vd = h.Json("GET", "/v1/resource-definitions/" + rd + "/volume-definitions/0");
-    auto j = h.Json("PUT", "/v1/resource-definitions/" + rd + "/volume-definitions/0",
-                    "{\"size_kib\":" + std::to_string(vd["size_kib"].get<int64_t>() * 2) + "}", &status);
+    auto j =
+        h.Json("PUT", "/v1/resource-definitions/" + rd + "/volume-definitions/0",
+               "{\"size_kib\":" + std::to_string(vd["size_kib"].get<int64_t>() * 2) + "}", &status);
     EXPECT_EQ(status, 500) << j.dump();
     EXPECT_EQ(CodeOf(j[0]["ret_code"].get<int64_t>()), rccode::kFailNotAllUpToDate);
     break;
