@@ -221,6 +221,12 @@ void MockServer::WithWorld(const std::function<void(sim::World&, MockState&)>& f
   hub_.Pump(world_->cluster(), world_->trace());
 }
 
+void MockServer::ReadWorld(
+    const std::function<void(const sim::World&, const MockState&)>& fn) const {
+  std::lock_guard<std::mutex> lock(world_mu_);
+  fn(*world_, state_);
+}
+
 HttpResponse MockServer::Dispatch(const HttpRequest& req, const FaultDecision& decision,
                                   std::shared_ptr<const std::string>* shared_body,
                                   std::shared_ptr<const std::string>* shared_gzip, bool want_gzip) {

@@ -65,6 +65,9 @@ class MockServer {
   // Runs `fn` with the world and the mock state under the world lock (tests, tooling). Events
   // caused by direct world changes are pumped afterwards.
   void WithWorld(const std::function<void(sim::World&, MockState&)>& fn);
+  // Read-only access under the world lock; unlike WithWorld it keeps the view cache valid, so
+  // use it for frequent reads (fault windows, ground truth).
+  void ReadWorld(const std::function<void(const sim::World&, const MockState&)>& fn) const;
   // Advances the world to the clock now (what the ticker does); tests call it to avoid waiting.
   void TickNow();
 
