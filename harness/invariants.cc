@@ -197,7 +197,9 @@ std::vector<InvariantViolation> CheckWorldTrace(const sim::Cluster& cluster,
       default:
         break;
     }
-    if (IsLiveAttribute(t)) {
+    // Creations (old value absent) are configuration the controller records for the node (a
+    // new peer's link), not state the dead host produced.
+    if (IsLiveAttribute(t) && t.old_value != kAbsent) {
       auto it = node_down_since.find(e.b);
       // The crash itself may tear state down at the instant the host dies.
       if (it != node_down_since.end() && t.time_ns > it->second) {

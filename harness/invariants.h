@@ -10,7 +10,8 @@
 //                        delivered size is one the world had;
 //   offline-live-state   a node's replicas report no live state (in_use, disk states, peer
 //                        connections, quorum) while the node is OFFLINE: in the world, a dead
-//                        host (satellite down) changes none of its replicas' live state; on the
+//                        host (satellite down) changes none of its replicas' live state (a
+//                        record created for a new peer is configuration, not a change); on the
 //                        stream, no live-state event about a node whose latest node event is
 //                        node.offline.
 // Pure functions over data; no I/O, no threads.
