@@ -1,0 +1,99 @@
+// `lnsim compare BASELINE CURRENT`: the regression gate (harness/compare.h). Each side is a
+// report JSON file, a directory of them or a glob. Exit codes: 0 no regression, 1 a regression,
+// 2 bad usage or unreadable input.
+#include <cstdlib>
+#include <iostream>
+
+#include "cli/subcommand.h"
+#include "common/duration.h"
+#include "harness/compare.h"
+#include "harness/report.h"
+
+namespace lnsim::cli {
+namespace {
+
+constexpr char kUsage[] =
+    "lnsim compare BASELINE CURRENT [options]\n"
+    "  BASELINE, CURRENT: a lnsim.report/v1 JSON file, a directory of them, or a quoted glob\n"
+    "  ('runs/*.json'). With >= 3 reports per side the comparison is noise-aware (medians and a\n"
+    "  one-sided Mann-Whitney U test); with fewer, plain relative thresholds. Correctness\n"
+    "  counters (lost, duplicated, reordered, phantom) gate at zero. Exit 0 no regression,\n"
+    "  1 regression, 2 bad usage or input";
+
+// "20%" or "0.2" -> 0.2.
+bool ParseFraction(const std::string& text, double* out) {
+  if (text.empty()) return false;
+  char* end = nullptr;
+  double v = std::strtod(text.c_str(), &end);
+  if (end == text.c_str()) return false;
+  if (*end == '%') {
+    v /= 100.0;
+    ++end;
+  }
+  if (*end != '\0' || v < 0) return false;
+  *out = v;
+  return true;
+}
+
+int Compare(const std::vector<std::string>& args) {
+  namespace po = boost::program_options;
+  po::options_description options("options");
+  options.add_options()
+      ("baseline", po::value<std::string>(), "baseline report(s) (positional)")
+      ("current", po::value<std::string>(), "current report(s) (positional)")
+      ("latency-threshold", po::value<std::string>()->default_value("20%"),
+       "latency p50/p90/p99 increase that counts as a regression")
+      ("throughput-threshold", po::value<std::string>()->default_value("20%"),
+       "throughput decrease that counts as a regression")
+      ("min-latency-delta", po::value<std::string>()->default_value("1ms"),
+       "latency changes below this never count")
+      ("alpha", po::value<double>()->default_value(0.05), "significance level (repeats)")
+      ("min-repeats", po::value<size_t>()->default_value(3),
+       "reports per side needed for the significance test")
+      ("json", po::value<std::string>()->default_value(""),
+       "also write the comparison as lnsim.compare/v1 JSON here");
+  po::positional_options_description positional;
+  positional.add("baseline", 1).add("current", 1);
+  po::variables_map vm;
+  int exit_code = kExitOk;
+  if (!ParseOptions(args, kUsage, options, positional, &vm, &exit_code)) return exit_code;
+  if (!vm.count("baseline") || !vm.count("current")) {
+    return UsageError("compare", "give BASELINE and CURRENT (see --help)");
+  }
+  harness::CompareOptions co;
+  if (!ParseFraction(vm["latency-threshold"].as<std::string>(), &co.latency_threshold)) {
+    return UsageError("compare", "--latency-threshold: want a percentage like 20% or 0.2");
+  }
+  if (!ParseFraction(vm["throughput-threshold"].as<std::string>(), &co.throughput_threshold)) {
+    return UsageError("compare", "--throughput-threshold: want a percentage like 20% or 0.2");
+  }
+  auto floor = ParseDuration(vm["min-latency-delta"].as<std::string>());
+  if (!floor.ok()) return UsageError("compare", "--min-latency-delta: " + floor.status().message());
+  co.min_latency_delta = *floor;
+  co.alpha = vm["alpha"].as<double>();
+  if (co.alpha <= 0 || co.alpha >= 1) return UsageError("compare", "--alpha: want 0 < alpha < 1");
+  co.min_repeats = std::max<size_t>(2, vm["min-repeats"].as<size_t>());
+
+  auto baseline = harness::LoadReportSet(vm["baseline"].as<std::string>());
+  if (!baseline.ok()) return UsageError("compare", "baseline: " + baseline.status().message());
+  auto current = harness::LoadReportSet(vm["current"].as<std::string>());
+  if (!current.ok()) return UsageError("compare", "current: " + current.status().message());
+
+  const harness::Comparison c = harness::CompareReports(*baseline, *current, co);
+  harness::PrintComparison(c, std::cout);
+  if (const std::string path = vm["json"].as<std::string>(); !path.empty()) {
+    if (Status s = harness::WriteFileAtomically(path, harness::ComparisonToJson(c)); !s.ok()) {
+      std::cerr << "lnsim compare: " << s.message() << std::endl;
+      return kExitUsage;
+    }
+  }
+  return c.regressed ? kExitFailed : kExitOk;
+}
+
+}  // namespace
+
+LNSIM_REGISTER_SUBCOMMAND(compare, "compare",
+                          "compare reports or sets of repeated runs; exit 1 on a regression",
+                          Compare);
+
+}  // namespace lnsim::cli
