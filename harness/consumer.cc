@@ -5,6 +5,7 @@
 
 #include <nats/nats.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstring>
 #include <thread>
@@ -21,6 +22,8 @@ std::string_view ConsumerModeName(ConsumerMode mode) {
       return "jetstream-ack";
     case ConsumerMode::kJetStreamAckSync:
       return "jetstream-acksync";
+    case ConsumerMode::kJetStreamAckPipelined:
+      return "jetstream-ackpipe";
   }
   return "?";
 }
@@ -29,8 +32,12 @@ StatusOr<ConsumerMode> ParseConsumerMode(std::string_view text) {
   if (text == "core") return ConsumerMode::kCore;
   if (text == "jetstream-ack" || text == "ack") return ConsumerMode::kJetStreamAck;
   if (text == "jetstream-acksync" || text == "acksync") return ConsumerMode::kJetStreamAckSync;
-  return InvalidArgumentError("consumer mode '" + std::string(text) +
-                              "': expected core, jetstream-ack or jetstream-acksync");
+  if (text == "jetstream-ackpipe" || text == "ackpipe") {
+    return ConsumerMode::kJetStreamAckPipelined;
+  }
+  return InvalidArgumentError(
+      "consumer mode '" + std::string(text) +
+      "': expected core, jetstream-ack, jetstream-acksync or jetstream-ackpipe");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -193,6 +200,19 @@ class Consumer::Impl {
       // The stream may not exist yet (the bridge creates it): bounded retry.
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
+    if (options_.mode == ConsumerMode::kJetStreamAckPipelined) {
+      char* inbox = nullptr;
+      natsInbox_Create(&inbox);
+      ack_inbox_prefix_ = inbox;
+      natsInbox_Destroy(inbox);
+      s = natsConnection_Subscribe(&ack_sub_, nc_, (ack_inbox_prefix_ + ".*").c_str(),
+                                   &Impl::OnAckConfirmed, this);
+      if (s != NATS_OK) {
+        return UnavailableError("consumer " + options_.name +
+                                ": ack inbox: " + natsStatus_GetText(s));
+      }
+      natsSubscription_SetPendingLimits(ack_sub_, -1, -1);
+    }
     running_.store(true);
     thread_ = std::thread([this] { FetchLoop(); });
     return OkStatus();
@@ -201,6 +221,10 @@ class Consumer::Impl {
   void Stop() {
     running_.store(false);
     if (thread_.joinable()) thread_.join();
+    if (ack_sub_ != nullptr) {
+      natsSubscription_Destroy(ack_sub_);
+      ack_sub_ = nullptr;
+    }
     if (sub_ != nullptr) {
       // Unsubscribe on a durable pull consumer would delete the durable: just drop the handle.
       natsSubscription_Destroy(sub_);
@@ -225,10 +249,18 @@ class Consumer::Impl {
     s.acks = acks_.load();
     s.ack_failures = ack_failures_.load();
     s.fetch_errors = fetch_errors_.load();
+    s.acks_unconfirmed = static_cast<uint64_t>(std::max<int64_t>(0, unconfirmed_.load()));
     return s;
   }
 
  private:
+  static void OnAckConfirmed(natsConnection*, natsSubscription*, natsMsg* msg, void* closure) {
+    auto* self = static_cast<Impl*>(closure);
+    ++self->acks_;
+    --self->unconfirmed_;
+    natsMsg_Destroy(msg);
+  }
+
   static void OnCoreMessage(natsConnection*, natsSubscription*, natsMsg* msg, void* closure) {
     auto* self = static_cast<Impl*>(closure);
     self->Handle(msg, 1, 0);
@@ -270,6 +302,14 @@ class Consumer::Impl {
   void FetchLoop() {
     const int64_t timeout_ms = options_.fetch_timeout.count();
     while (running_.load()) {
+      if (options_.mode == ConsumerMode::kJetStreamAckPipelined) {
+        // Back-pressure: wait (bounded) for confirmations before taking more work.
+        for (int i = 0;
+             i < 100 && unconfirmed_.load() >= options_.max_unconfirmed_acks && running_.load();
+             ++i) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+      }
       natsMsgList list{};
       jsErrCode jerr = static_cast<jsErrCode>(0);
       const natsStatus s =
@@ -296,7 +336,16 @@ class Consumer::Impl {
           running_.store(false);
           break;
         }
-        if (options_.mode == ConsumerMode::kJetStreamAckSync) {
+        if (options_.mode == ConsumerMode::kJetStreamAckPipelined) {
+          const char* reply = natsMsg_GetReply(msg);
+          const std::string token = ack_inbox_prefix_ + "." + std::to_string(++ack_token_);
+          ++unconfirmed_;  // before sending: the confirmation may arrive before we return
+          if (reply == nullptr ||
+              natsConnection_PublishRequestString(nc_, reply, token.c_str(), "+ACK") != NATS_OK) {
+            --unconfirmed_;
+            ++ack_failures_;
+          }
+        } else if (options_.mode == ConsumerMode::kJetStreamAckSync) {
           jsErrCode ack_err = static_cast<jsErrCode>(0);
           if (natsMsg_AckSync(msg, nullptr, &ack_err) == NATS_OK) {
             ++acks_;
@@ -323,6 +372,10 @@ class Consumer::Impl {
   jsCtx* js_ = nullptr;
   natsSubscription* sub_ = nullptr;
   std::atomic<bool> running_{false};
+  natsSubscription* ack_sub_ = nullptr;
+  std::string ack_inbox_prefix_;
+  uint64_t ack_token_ = 0;
+  std::atomic<int64_t> unconfirmed_{0};
 
  public:
   std::atomic<bool> crashed_{false};

@@ -24,6 +24,12 @@ enum class ConsumerMode : uint8_t {
   kCore,              // plain subscription; no acks, no redelivery
   kJetStreamAck,      // durable pull consumer, natsMsg_Ack (fire and forget) after processing
   kJetStreamAckSync,  // durable pull consumer, natsMsg_AckSync (waits for the server's confirm)
+  // Durable pull consumer whose acks are confirmed like AckSync's, but pipelined: each ack is a
+  // request with its own reply subject, confirmations are counted as they arrive, and at most
+  // max_unconfirmed_acks are outstanding before the next fetch waits (bounded). Sound for
+  // exactly-once with dedup: a message is processed before its ack, and an ack whose
+  // confirmation never comes only means a redelivery, which dedup drops.
+  kJetStreamAckPipelined,
 };
 std::string_view ConsumerModeName(ConsumerMode mode);  // "core", "jetstream-ack", ...
 StatusOr<ConsumerMode> ParseConsumerMode(std::string_view text);
@@ -100,6 +106,8 @@ struct ConsumerOptions {
   // between processing and acknowledging: the last one is handed to the verifier but never
   // acked, the rest of its batch is dropped, and fetching stops. 0 = never.
   uint64_t crash_after_processed = 0;
+  // kJetStreamAckPipelined: acks allowed in flight without a confirmation.
+  int max_unconfirmed_acks = 4096;
 };
 
 struct ConsumerStats {
@@ -108,8 +116,9 @@ struct ConsumerStats {
   uint64_t dedup_dropped = 0;
   uint64_t redelivered = 0;  // num_delivered > 1
   uint64_t acks = 0;
-  uint64_t ack_failures = 0;  // AckSync not confirmed (the message will be redelivered)
-  uint64_t fetch_errors = 0;  // fetches that failed other than by timeout
+  uint64_t ack_failures = 0;      // ack not sent or not confirmed (the message will be redelivered)
+  uint64_t acks_unconfirmed = 0;  // pipelined acks still waiting for the server's confirmation
+  uint64_t fetch_errors = 0;      // fetches that failed other than by timeout
 };
 
 // Thread-safe accessors; Start/Stop from the owner thread. Deliveries go to `queue`, which must

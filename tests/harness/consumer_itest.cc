@@ -212,6 +212,37 @@ TEST_F(ConsumerTest, RedeliveryAfterCrashIsAnEffectiveDuplicateWhenDedupStateIsL
   EXPECT_TRUE(after[0].processed) << "processed again: the verifier counts it as a duplicate";
 }
 
+TEST_F(ConsumerTest, PipelinedAcksAreAllConfirmedAndNothingStaysPending) {
+  AddStream();
+  constexpr int kMessages = 300;
+  for (int i = 1; i <= kMessages; ++i) PublishJs("c/r/" + std::to_string(i));
+  ConsumerOptions options;
+  options.name = "js-pipe";
+  options.mode = ConsumerMode::kJetStreamAckPipelined;
+  options.url = server_->url();
+  options.stream = "EVENTS";
+  options.max_unconfirmed_acks = 64;  // smaller than the backlog: back-pressure is exercised
+  auto consumer = Consumer::Start(options, 0, clock_, &queue_);
+  ASSERT_TRUE(consumer.ok()) << consumer.status().ToString();
+  ASSERT_EQ(Collect(kMessages).size(), static_cast<size_t>(kMessages));
+  const Duration deadline = clock_.Now() + seconds(15);
+  while ((*consumer)->stats().acks < kMessages && clock_.Now() < deadline) {
+    std::this_thread::sleep_for(milliseconds(5));  // polling pause
+  }
+  const ConsumerStats stats = (*consumer)->stats();
+  EXPECT_EQ(stats.acks, static_cast<uint64_t>(kMessages));
+  EXPECT_EQ(stats.acks_unconfirmed, 0u);
+  EXPECT_EQ(stats.ack_failures, 0u);
+  // The server agrees: nothing is waiting for an ack on the durable.
+  jsConsumerInfo* info = nullptr;
+  jsErrCode jerr = static_cast<jsErrCode>(0);
+  ASSERT_EQ(js_GetConsumerInfo(&info, js_, "EVENTS", "js-pipe", nullptr, &jerr), NATS_OK);
+  EXPECT_EQ(info->NumAckPending, 0);
+  EXPECT_EQ(info->AckFloor.Stream, static_cast<uint64_t>(kMessages));
+  jsConsumerInfo_Destroy(info);
+  EXPECT_EQ(ParseConsumerMode("jetstream-ackpipe").value(), ConsumerMode::kJetStreamAckPipelined);
+}
+
 TEST_F(ConsumerTest, JetStreamConsumerWaitsBoundedForTheStream) {
   ConsumerOptions options;
   options.name = "js-nostream";
