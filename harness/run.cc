@@ -163,6 +163,9 @@ class Run {
   void ApplyFaultEnd(HarnessFault& f);
   void Pump(milliseconds wait);
   void RecordDelivery(const Delivery& d);
+  // lnsim_bridge_polls_total from lnsim's bridge's /metrics; nullopt for a team's bridge or when
+  // the bridge does not answer.
+  std::optional<uint64_t> BridgePolls();
   void ReadTiming();
   void PrintProgress(bool final_line);
   bool Interrupted() const { return interrupted_ != nullptr && *interrupted_; }
@@ -556,6 +559,21 @@ void Run::Pump(milliseconds wait) {
   });
 }
 
+std::optional<uint64_t> Run::BridgePolls() {
+  if (!bridge_spec_.command.empty() || !bridge_.child || bridge_.metrics_port == 0) {
+    return std::nullopt;
+  }
+  httplib::Client http("127.0.0.1", bridge_.metrics_port);
+  http.set_connection_timeout(1, 0);
+  http.set_read_timeout(2, 0);
+  auto res = http.Get("/metrics");
+  if (!res || res->status != 200) return std::nullopt;
+  const std::string name = "\nlnsim_bridge_polls_total ";
+  const size_t at = res->body.find(name);
+  if (at == std::string::npos) return std::nullopt;
+  return std::strtoull(res->body.c_str() + at + name.size(), nullptr, 10);
+}
+
 void Run::RecordDelivery(const Delivery& d) {
   if (events_out_.is_open()) {
     nlohmann::ordered_json j;
@@ -923,12 +941,26 @@ RunOutcome Run::Execute() {
   if (Status s = StartNats(); !s.ok()) return fail(3, s);
   if (Status s = StartProxies(); !s.ok()) return fail(s.code() == StatusCode::kInvalidArgument ? 2 : 3, s);
   if (Status s = StartMock(); !s.ok()) return fail(s.code() == StatusCode::kInvalidArgument ? 2 : 3, s);
-  if (Status s = StartBridge(); !s.ok()) return fail(3, s.WithPrefix("bridge"));
-  baseline_ns_ = WorldNow().count();
   consumers_.resize(harness_.consumers.size());
   dedup_sets_.resize(harness_.consumers.size());
-  for (size_t i = 0; i < harness_.consumers.size(); ++i) {
-    if (Status s = StartConsumer(i); !s.ok()) return fail(3, s.WithPrefix("consumer " + harness_.consumers[i].name));
+  auto start_consumers = [&]() -> Status {
+    for (size_t i = 0; i < harness_.consumers.size(); ++i) {
+      if (Status s = StartConsumer(i); !s.ok()) {
+        return s.WithPrefix("consumer " + harness_.consumers[i].name);
+      }
+    }
+    return OkStatus();
+  };
+  // Core NATS keeps nothing: its subscribers must be there before the bridge's first publish,
+  // or the events right after the baseline are lost to the harness, not to the pipeline.
+  // JetStream consumers bind to the stream the bridge creates, so they start after it.
+  if (!jetstream_) {
+    if (Status s = start_consumers(); !s.ok()) return fail(3, s);
+  }
+  if (Status s = StartBridge(); !s.ok()) return fail(3, s.WithPrefix("bridge"));
+  baseline_ns_ = WorldNow().count();
+  if (jetstream_) {
+    if (Status s = start_consumers(); !s.ok()) return fail(3, s);
   }
   log_ << "bridge ready at world time " << FormatDurationHuman(Duration(baseline_ns_))
        << "; running " << FormatDurationHuman(run_length_) << " of world time, then draining (up to "
@@ -962,6 +994,11 @@ RunOutcome Run::Execute() {
   const Duration quiet = std::max<Duration>(3 * bridge_spec_.poll_interval, milliseconds(300));
   const Duration min_drain = 2 * bridge_spec_.poll_interval + milliseconds(200);
   bool drained = false;
+  // lnsim's bridge counts its polls (/metrics): the final state is surely seen once a poll that
+  // started after the world froze has completed, whatever a poll of a large cluster takes.
+  const std::optional<uint64_t> polls_at_freeze = BridgePolls();
+  int64_t last_polls_check_ns = 0;
+  bool final_poll_done = !polls_at_freeze.has_value();
   while (!interrupted) {
     if (Interrupted()) {
       interrupted = true;
@@ -973,6 +1010,14 @@ RunOutcome Run::Execute() {
     const Duration since_start = now - drain_start;
     if (since_start > harness_.drain) break;
     if (since_start < std::max(min_drain, quiet)) continue;
+    if (!final_poll_done && now.count() - last_polls_check_ns >= 200'000'000) {
+      // A bounded status query of the bridge, not a sleep: Pump above waits for deliveries.
+      last_polls_check_ns = now.count();
+      const std::optional<uint64_t> polls = BridgePolls();
+      final_poll_done = !polls.has_value() || *polls >= *polls_at_freeze + 2;
+      if (final_poll_done) last_delivery_real_ns_ = std::max(last_delivery_real_ns_, now.count());
+    }
+    if (!final_poll_done) continue;
     const int64_t last = std::max(last_delivery_real_ns_, drain_start.count());
     if (now.count() - last < quiet.count()) continue;
     bool caught_up = true;
