@@ -266,7 +266,8 @@ Status Bridge::Start() {
       publisher_->Enqueue(std::move(recovered->republish));
     }
   } else {
-    publisher_ = NewCorePublisher(nats_.get(), clock_, &metrics_, logger_, done);
+    const bool timing = !config_.timing_file.empty() || !config_.timing_subject.empty();
+    publisher_ = NewCorePublisher(nats_.get(), clock_, &metrics_, logger_, done, timing);
     core_sequence_base_ = static_cast<uint64_t>(clock_.UnixNanos() / 1000000) * 1000;
   }
 

@@ -135,17 +135,28 @@ namespace {
 class CorePublisher final : public Publisher {
  public:
   CorePublisher(NatsConnection* nc, const Clock& clock, Metrics* metrics, Logger* logger,
-                PublishedFn done)
-      : nc_(nc), clock_(clock), metrics_(metrics), logger_(logger), done_(std::move(done)) {}
+                PublishedFn done, bool timing_header)
+      : nc_(nc),
+        clock_(clock),
+        metrics_(metrics),
+        logger_(logger),
+        done_(std::move(done)),
+        timing_header_(timing_header) {}
 
   void Enqueue(std::vector<OutMessage> batch) override {
     std::lock_guard<std::mutex> lock(mu_);
     for (auto& m : batch) {
       const Duration start = clock_.Now();
-      natsMsg* msg = nullptr;
-      natsStatus s = BuildMsg(m, &msg, /*key_headers=*/false);
-      if (s == NATS_OK) s = natsConnection_PublishMsg(nc_->conn(), msg);
-      natsMsg_Destroy(msg);
+      natsStatus s;
+      if (timing_header_) {
+        natsMsg* msg = nullptr;
+        s = BuildMsg(m, &msg, /*key_headers=*/false);
+        if (s == NATS_OK) s = natsConnection_PublishMsg(nc_->conn(), msg);
+        natsMsg_Destroy(msg);
+      } else {
+        s = natsConnection_Publish(nc_->conn(), m.subject.c_str(), m.payload.data(),
+                                   static_cast<int>(m.payload.size()));
+      }
       if (s != NATS_OK) {
         // At-most-once: the message is lost. Counted and logged, never retried.
         if (metrics_) metrics_->Error("nats_publish_dropped");
@@ -173,6 +184,7 @@ class CorePublisher final : public Publisher {
   Metrics* metrics_;
   Logger* logger_;
   PublishedFn done_;
+  bool timing_header_;
   std::mutex mu_;
 };
 
@@ -417,8 +429,10 @@ class JetStreamPublisher final : public Publisher {
 }  // namespace
 
 std::unique_ptr<Publisher> NewCorePublisher(NatsConnection* nc, const Clock& clock,
-                                            Metrics* metrics, Logger* logger, PublishedFn done) {
-  return std::make_unique<CorePublisher>(nc, clock, metrics, logger, std::move(done));
+                                            Metrics* metrics, Logger* logger, PublishedFn done,
+                                            bool timing_header) {
+  return std::make_unique<CorePublisher>(nc, clock, metrics, logger, std::move(done),
+                                         timing_header);
 }
 
 std::unique_ptr<Publisher> NewJetStreamPublisher(NatsConnection* nc, const Clock& clock,

@@ -100,8 +100,11 @@ struct JetStreamPublisherOptions {
   Duration retry_max = std::chrono::seconds(2);
 };
 
+// timing_header: send the Lnsim-Observed-Unix-Ns header (only when the harness asked for the
+// timing side channel; without it the message is exactly the envelope bytes, no headers).
 std::unique_ptr<Publisher> NewCorePublisher(NatsConnection* nc, const Clock& clock,
-                                            Metrics* metrics, Logger* logger, PublishedFn done);
+                                            Metrics* metrics, Logger* logger, PublishedFn done,
+                                            bool timing_header = false);
 // Creates its own JetStream context on `nc` (which must outlive the publisher).
 std::unique_ptr<Publisher> NewJetStreamPublisher(NatsConnection* nc, const Clock& clock,
                                                  Metrics* metrics, Logger* logger,

@@ -5,6 +5,7 @@
 // message validates against its documented schema.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -55,6 +56,7 @@ TEST(MockNodeCrashTest, OfflineIsReportedAndNotMistakenForDetach) {
   cfg.nats_urls = {(*nats)->url()};
   cfg.cluster = "crash";
   cfg.poll_interval = 100ms;
+  cfg.timing_file = dir + "/timing.jsonl";
   Logger logger(clock);
   logger.set_quiet(true);
   Bridge bridge(cfg, clock, &logger);
@@ -100,6 +102,19 @@ TEST(MockNodeCrashTest, OfflineIsReportedAndNotMistakenForDetach) {
   natsSubscription_Destroy(sub);
   natsConnection_Destroy(nc);
 
+  // The timing side channel: one JSON line per published event, acked >= observed.
+  {
+    std::ifstream in(cfg.timing_file);
+    std::string line;
+    size_t lines = 0;
+    while (std::getline(in, line)) {
+      auto j = nlohmann::json::parse(line);
+      EXPECT_GE(j["acked_unix_ns"].get<int64_t>(), j["observed_unix_ns"].get<int64_t>());
+      EXPECT_FALSE(j["id"].get<std::string>().empty());
+      ++lines;
+    }
+    EXPECT_GE(lines, events.size());
+  }
   ASSERT_FALSE(crashed.empty()) << "no node.offline in " << events.size() << " events";
   EXPECT_TRUE(back_online);
   bool offline = false;
