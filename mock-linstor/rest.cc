@@ -908,7 +908,20 @@ HttpResponse WriteRoute(const HttpRequest& req, const std::vector<std::string>& 
       sim::OpResult op = world.CreateResourceDefinition(name, group);
       x.effects->changed = true;
       if (!OpFailed(op) && !props.empty()) x.state->props["rd:" + FoldName(name)] = props;
-      return FromOp(op, rcmask::kCreate, rcmask::kRscDfn, x, 201);
+      std::vector<ApiCallRc> entries;
+      AppendOp(op, rcmask::kCreate, rcmask::kRscDfn, x.created_ms, &entries);
+      const sim::RdIndex created = FindRd(world.cluster(), name);
+      if (!OpFailed(op) && created != kNoIndex) {
+        // LINSTOR-API.md 3.1: details and obj_refs name the new object's uuid.
+        const std::string uuid = internal::DeterministicUuid(
+            "rd", std::to_string(created) + "/" + world.cluster().rds[created].name);
+        for (ApiCallRc& e : entries) {
+          if (CodeOf(e.ret_code) != rccode::kCreated || IsError(e.ret_code)) continue;
+          if (e.details.empty()) e.details = "Resource definition '" + name + "' UUID is: " + uuid;
+          e.obj_refs["UUID"] = uuid;
+        }
+      }
+      return Answer(std::move(entries), 201);
     }
     if (n < 3) return MethodNotAllowed();
     const std::string& rd_name = seg(2);

@@ -30,6 +30,10 @@ TEST(WriteHandlers, ResourceDefinitionCreateAndDuplicate) {
   EXPECT_EQ(j[0]["ret_code"], 20447233);
   EXPECT_EQ(j[0]["message"], "New resource definition 'XR' created.");
   EXPECT_TRUE(j[0].contains("created_at"));
+  EXPECT_EQ(j[0]["obj_refs"]["RscDfn"], "XR");
+  const std::string uuid = h.Json("GET", "/v1/resource-definitions/XR")["uuid"];
+  EXPECT_EQ(j[0]["obj_refs"]["UUID"], uuid);
+  EXPECT_EQ(j[0]["details"], "Resource definition 'XR' UUID is: " + uuid);
   j = h.Json("POST", "/v1/resource-definitions", R"({"resource_definition":{"name":"xr"}})",
              &status);
   EXPECT_EQ(status, 500) << "duplicates (case-insensitive) are 500, never 409";
@@ -192,6 +196,36 @@ TEST(WriteHandlers, PropsModifyAndFilter) {
   EXPECT_EQ(h.Json("GET", "/v1/nodes?props=Aux/rack").size(), 0u);
   j = h.Json("PUT", "/v1/nodes/nosuch", R"({"override_props":{}})", &status);
   EXPECT_EQ(status, 404);
+}
+
+TEST(WriteHandlers, ControllerPropertiesAreSynchronous) {
+  WorldHarness h(SmallSpec(3, 0));
+  int status = 0;
+  auto j = h.Json("POST", "/v1/controller/properties",
+                  R"({"override_props":{"DrbdOptions/AutoEvictAllowEviction":"true"}})", &status);
+  EXPECT_EQ(status, 200);
+  EXPECT_EQ(j[0]["ret_code"], RetCode(0, rcmask::kModify, rcmask::kCtrlConf, rccode::kModified));
+  EXPECT_EQ(h.Json("GET", "/v1/controller/properties")["DrbdOptions/AutoEvictAllowEviction"],
+            "true");
+  h.Json("POST", "/v1/controller/properties", "{nope", &status);
+  EXPECT_EQ(status, 400);
+}
+
+TEST(WriteHandlers, VolumeDefinitionPropsWithoutResize) {
+  WorldHarness h(SmallSpec(3, 0));
+  h.Do("POST", "/v1/resource-definitions", R"({"resource_definition":{"name":"vp"}})");
+  h.Do("POST", "/v1/resource-definitions/vp/volume-definitions",
+       R"({"volume_definition":{"size_kib":1024}})");
+  int status = 0;
+  auto j = h.Json("PUT", "/v1/resource-definitions/vp/volume-definitions/0",
+                  R"({"override_props":{"Aux/x":"1"}})", &status);
+  EXPECT_EQ(status, 200) << j.dump();
+  EXPECT_EQ(j[0]["ret_code"], 36700163);
+  EXPECT_EQ(h.Json("GET", "/v1/resource-definitions/vp/volume-definitions/0")["props"]["Aux/x"],
+            "1");
+  EXPECT_EQ(
+      h.Do("PUT", "/v1/resource-definitions/vp/volume-definitions/7", R"({"size_kib":1})").status,
+      404);
 }
 
 TEST(WriteHandlers, NodeCreateAndDelete) {
