@@ -5,6 +5,7 @@
 //    js_PublishMsgAsync with the same Msg-Ids. The bench starts its own nats-server.
 // A reporter prints the ratios at the end of the run.
 #include <benchmark/benchmark.h>
+#include <malloc.h>
 #include <simdjson.h>
 
 #include <cstdio>
@@ -343,6 +344,10 @@ class RatioReporter : public benchmark::ConsoleReporter {
 }  // namespace lnsim::bridge
 
 int main(int argc, char** argv) {
+  // As `lnsim bridge` does: keep freed snapshot memory instead of returning it to the kernel
+  // after every poll (avoids re-faulting the pages of the next snapshot).
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  mallopt(M_MMAP_THRESHOLD, 1 << 30);
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   lnsim::bridge::RatioReporter reporter;
