@@ -4,12 +4,28 @@
 #include "bridge/publisher.h"
 
 #include <algorithm>
+#include <cstdlib>
+#include <thread>
 
 #include "bridge/event.h"
+#include "common/duration.h"
 
 namespace lnsim::bridge {
 
 namespace {
+
+// A deliberate slowdown for lnsim's own regression suite (scripts/ci-regression
+// --inject-slowdown, docs/ci.md): LNSIM_BRIDGE_PUBLISH_DELAY=2ms waits that long before every
+// publish call. Read once, on the first publish; unset (or unparsable) means no delay.
+void InjectedPublishDelay() {
+  static const Duration delay = [] {
+    const char* env = std::getenv("LNSIM_BRIDGE_PUBLISH_DELAY");
+    if (env == nullptr || *env == '\0') return Duration::zero();
+    auto d = ParseDuration(env);
+    return d.ok() ? *d : Duration::zero();
+  }();
+  if (delay > Duration::zero()) std::this_thread::sleep_for(delay);
+}
 
 std::string NatsError(natsStatus s) {
   std::string out = natsStatus_GetText(s);
@@ -146,6 +162,7 @@ class CorePublisher final : public Publisher {
   void Enqueue(std::vector<OutMessage> batch) override {
     std::lock_guard<std::mutex> lock(mu_);
     for (auto& m : batch) {
+      InjectedPublishDelay();
       const Duration start = clock_.Now();
       natsStatus s;
       if (timing_header_) {
@@ -373,6 +390,7 @@ class JetStreamPublisher final : public Publisher {
           jsPubOptions_Init(&po);
           po.MaxWait = Millis(options_.ack_timeout);
           if (!head->msg_id.empty()) po.MsgId = head->msg_id.c_str();
+          InjectedPublishDelay();
           s = js_PublishMsgAsync(js_, &msg, &po);
         }
         natsMsg_Destroy(msg);  // no-op when the library took ownership
