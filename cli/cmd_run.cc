@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -59,12 +60,16 @@ void ShrinkAndReport(harness::RunOptions ro, uint64_t seed, const std::string& d
   ro.junit_path.clear();
   ro.work_dir.clear();
   std::cout << "shrinking the fault schedule (seed " << seed << ")..." << std::endl;
-  auto still_fails = [&](const harness::Scenario&, const std::string& candidate) {
+  auto still_fails = [&](const harness::Scenario& parsed, const std::string& candidate) {
     harness::RunOptions o = ro;
     o.scenario_text = candidate;
     std::ostringstream quiet;
     const harness::RunOutcome out = harness::RunScenario(o, clock, quiet, &g_interrupted);
-    std::cout << "  candidate: " << (out.exit_code == 1 ? "still fails" : "passes") << std::endl;
+    std::cout << "  candidate with " << parsed.world.faults.size() << " faults: " << (out.exit_code == 1 ? "still fails" : "passes") << std::endl;
+    if (!out.work_dir.empty()) {
+      std::error_code ec;
+      std::filesystem::remove_all(out.work_dir, ec);  // a candidate's logs are not kept
+    }
     return out.exit_code == 1;
   };
   auto result = harness::ShrinkFaultSchedule(text, ro.scenario_path, still_fails);
@@ -85,8 +90,11 @@ int RunSeeds(harness::RunOptions ro, const std::string& command, uint64_t first,
   std::vector<uint64_t> failing;
   std::vector<std::string> replays;
   std::string first_failing_dir;
+  const std::string base_work_dir = ro.work_dir;
   for (uint64_t seed = first; seed <= last && !g_interrupted; ++seed) {
     ro.seed = seed;
+    // One work dir per seed when one was given, so bundles do not overwrite each other.
+    if (!base_work_dir.empty()) ro.work_dir = base_work_dir + "/seed-" + std::to_string(seed);
     ro.command_line = command + " --seed " + std::to_string(seed);
     std::ostringstream log;
     harness::RunOutcome out = harness::RunScenario(ro, clock, log, &g_interrupted);
