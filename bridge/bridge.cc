@@ -400,7 +400,7 @@ void Bridge::PollOnce() {
     return;
   }
   std::vector<DomainEvent> events = Diff(baseline_, *snap, diff_options_);
-  Snapshot next = NextBaseline(baseline_, *snap, diff_options_);
+  Snapshot next = NextBaseline(baseline_, std::move(*snap), diff_options_);
   Emit(events, next, observed_ns);
   baseline_ = std::move(next);
   if (!metrics_.ready()) {

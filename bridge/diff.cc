@@ -246,8 +246,8 @@ std::vector<DomainEvent> Diff(const Snapshot& before, const Snapshot& after,
   return out;
 }
 
-Snapshot NextBaseline(const Snapshot& before, const Snapshot& after, const DiffOptions& options) {
-  Snapshot next = after;
+Snapshot NextBaseline(const Snapshot& before, Snapshot after, const DiffOptions& options) {
+  Snapshot next = std::move(after);
   for (auto& [key, node] : next.nodes) {
     auto it = before.nodes.find(key);
     if (it != before.nodes.end() && node.connection_status.empty()) {

@@ -28,6 +28,7 @@ std::vector<DomainEvent> Diff(const Snapshot& before, const Snapshot& after,
 // The baseline to keep after publishing Diff(before, after): `after`, except that every
 // unknown live value carries the last known value from `before`, and resync progress keeps the
 // last reported percentage until Diff reports a new one.
-Snapshot NextBaseline(const Snapshot& before, const Snapshot& after, const DiffOptions& options);
+// `after` is taken by value: pass it with std::move when it is not needed afterwards.
+Snapshot NextBaseline(const Snapshot& before, Snapshot after, const DiffOptions& options);
 
 }  // namespace lnsim::bridge
