@@ -390,6 +390,13 @@ FaultDecision FaultPlan::Decide(std::string_view method, std::string_view path, 
   return d;
 }
 
+bool FaultPlan::HangActive(std::string_view method, std::string_view path, Duration now) const {
+  for (const ApiFault& f : faults_) {
+    if (f.kind == ApiFaultKind::kHang && IsActive(f, now) && Matches(f, method, path)) return true;
+  }
+  return false;
+}
+
 bool FaultPlan::ControllerDown(Duration now) const {
   for (const ApiFault& f : faults_) {
     if (f.kind == ApiFaultKind::kControllerDown && IsActive(f, now)) return true;

@@ -104,6 +104,8 @@ class FaultPlan {
   FaultDecision Decide(std::string_view method, std::string_view path, Duration now,
                        const std::function<bool(const std::string&)>& involves_node);
   bool ControllerDown(Duration now) const;
+  // Whether a hang fault matching the request is still active (removal releases hung requests).
+  bool HangActive(std::string_view method, std::string_view path, Duration now) const;
   // Id of the active sse_drop window (0 = none); streams opened before it started are dropped.
   uint64_t SseDropWindow(Duration now, Duration* started) const;
   // Id and start of the active stale window (0 = none).

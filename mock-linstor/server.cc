@@ -109,6 +109,9 @@ void MockServer::TickerLoop() {
 void MockServer::TickNow() { Tick(); }
 
 void MockServer::Tick() {
+  // One tick at a time (the ticker and TickNow): the time is read inside, so a later tick never
+  // acts on an earlier time (e.g. stopping the listener again after a window ended).
+  std::lock_guard<std::mutex> tick_lock(tick_mu_);
   const Duration now = Elapsed();
   bool down = false;
   uint64_t drop = 0, stale = 0;
@@ -186,10 +189,14 @@ void MockServer::Delay(Duration d) {
                     [&] { return stopping_.load() || listen_generation_.load() != generation; });
 }
 
-void MockServer::HangUntil(Duration world_end) {
+void MockServer::Hang(const std::string& method, const std::string& path) {
   const uint64_t generation = listen_generation_.load();
-  std::unique_lock<std::mutex> lock(wake_mu_);
-  while (!stopping_.load() && listen_generation_.load() == generation && Elapsed() < world_end) {
+  auto hanging = [&] {
+    std::lock_guard<std::mutex> lock(faults_mu_);
+    return faults_.HangActive(method, path, Elapsed());
+  };
+  while (!stopping_.load() && listen_generation_.load() == generation && hanging()) {
+    std::unique_lock<std::mutex> lock(wake_mu_);
     wake_cv_.wait_for(lock, std::chrono::milliseconds(20));
   }
 }
@@ -471,7 +478,7 @@ void MockServer::Serve(const httplib::Request& req, httplib::Response& res) {
     decision = faults_.Decide(hr.method, hr.path, now,
                               [&](const std::string& node) { return InvolvesNode(hr, node); });
   }
-  if (decision.hang) HangUntil(decision.hang_until);
+  if (decision.hang) Hang(hr.method, hr.path);
   Delay(decision.delay);
   if (decision.error_status > 0) {
     ApiCallRc rc;

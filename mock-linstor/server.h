@@ -97,7 +97,8 @@ class MockServer {
                         std::shared_ptr<const std::string>* shared_gzip, bool want_gzip);
   // Sleeps up to `d` (real time), waking early on shutdown or controller stop.
   void Delay(Duration d);
-  void HangUntil(Duration world_end);
+  // Holds a request while a matching hang fault is active (or until shutdown/controller stop).
+  void Hang(const std::string& method, const std::string& path);
   bool InvolvesNode(const HttpRequest& req, const std::string& node) const;
 
   std::unique_ptr<sim::World> world_;
@@ -116,6 +117,7 @@ class MockServer {
   std::shared_ptr<const MockState> stale_state_;
   uint64_t stale_id_ = 0;
 
+  std::mutex tick_mu_;  // serialises Tick()
   std::mutex faults_mu_;
   FaultPlan faults_;
   uint64_t sse_drop_id_ = 0;
