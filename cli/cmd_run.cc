@@ -78,10 +78,18 @@ void ShrinkAndReport(harness::RunOptions ro, uint64_t seed, const std::string& d
     return;
   }
   const std::string path = (dir.empty() ? std::string(".") : dir) + "/minimal.yaml";
+  // The flags that shaped the failing run shape the reproduction too.
+  std::string overrides;
+  if (ro.jetstream) overrides += *ro.jetstream ? " --jetstream" : " --core";
+  if (ro.time_scale) overrides += " --time-scale " + std::to_string(*ro.time_scale);
+  if (ro.duration) overrides += " --duration " + FormatDuration(*ro.duration);
+  if (ro.drain) overrides += " --drain " + FormatDuration(*ro.drain);
+  if (!ro.bridge_command.empty()) overrides += " --bridge-command " + ShellQuote(ro.bridge_command);
   std::ofstream(path) << result->text;
   std::cout << "minimal schedule: " << path << " (" << result->kept.size() << " of "
             << result->original_faults << " faults, " << result->runs << " runs)\n"
-            << "reproduce: lnsim run " << ShellQuote(path) << " --seed " << seed << "\n";
+            << "reproduce: lnsim run " << ShellQuote(path) << " --seed " << seed << overrides
+            << "\n";
 }
 
 // `--seeds A..B`: one run per seed, a line each; lists the failing seeds (exit 1 if any).
