@@ -339,11 +339,18 @@ Status Bridge::Run() {
   while (true) {
     {
       std::unique_lock<std::mutex> lock(mu_);
+      // After failed polls the controller is given room: the interval doubles per consecutive
+      // failure up to max(poll interval, 5s); SSE signals do not shorten it then.
+      Duration interval = config_.poll_interval;
+      for (int i = 0; i < failed_polls_ && interval < std::chrono::seconds(5); ++i) interval *= 2;
+      interval = std::min<Duration>(
+          interval, std::max<Duration>(config_.poll_interval, std::chrono::seconds(5)));
+      const bool backing_off = failed_polls_ > 0;
       while (!stop_) {
         const Duration now = clock_.Now();
         const Duration since = now - last_start;
-        if (since >= config_.poll_interval || (triggered_ && since >= min_gap)) break;
-        const Duration wait = triggered_ ? min_gap - since : config_.poll_interval - since;
+        if (since >= interval || (triggered_ && !backing_off && since >= min_gap)) break;
+        const Duration wait = (triggered_ && !backing_off) ? min_gap - since : interval - since;
         cv_.wait_for(lock, wait);
       }
       if (stop_) break;
@@ -388,10 +395,12 @@ void Bridge::PollOnce() {
     logger_->Log(last_poll_failed_ ? "info" : "warn", "poll failed; keeping the last good state",
                  {{"url", stats.url}, {"reason", snap.status().ToString()}});
     last_poll_failed_ = true;
+    ++failed_polls_;
     return;
   }
   if (last_poll_failed_) logger_->Log("info", "poll recovered", {{"url", stats.url}});
   last_poll_failed_ = false;
+  failed_polls_ = 0;
   const int64_t observed_ns = clock_.UnixNanos();
   metrics_.PollDone(clock_.Now() - t0, stats.bytes, observed_ns);
   FinalizeSnapshot(&*snap, diff_options_);

@@ -117,6 +117,7 @@ class Bridge {
   std::map<std::string, uint64_t> sequences_;
   uint64_t core_sequence_base_ = 0;
   bool last_poll_failed_ = false;
+  int failed_polls_ = 0;  // consecutive failed polls (poller thread only)
   bool paused_logged_ = false;
 
   std::mutex mu_;
