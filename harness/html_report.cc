@@ -174,12 +174,16 @@ std::string RenderSvg(const Plot& plot) {
       }
     }
   }
+  double label_y = kTop + ph - 6;  // bottom up, so labels stay clear of the legend and curves
   for (const auto& [x, label] : plot.markers) {
     o << "<line class=\"knee\" x1=\"" << Num(px(x)) << "\" y1=\"" << kTop << "\" x2=\""
       << Num(px(x)) << "\" y2=\"" << kTop + ph
       << "\" stroke=\"#333\" stroke-dasharray=\"6 4\"/>\n";
-    o << "<text x=\"" << Num(px(x) + 4) << "\" y=\"" << kTop + 12 << "\" font-size=\"11\">"
+    const bool right_half = px(x) > kLeft + pw / 2;
+    o << "<text x=\"" << Num(px(x) + (right_half ? -4 : 4)) << "\" y=\"" << Num(label_y)
+      << "\" font-size=\"11\" text-anchor=\"" << (right_half ? "end" : "start") << "\">"
       << HtmlEscape(label) << "</text>\n";
+    label_y -= 14;
   }
   // Legend on the right.
   double ly = kTop + 10;
