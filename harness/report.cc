@@ -6,6 +6,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -38,6 +39,7 @@ void AddCounters(const VerdictCounters& c, Json& j) {
   j["delivered"] = c.delivered;
   j["matched"] = c.matched;
   j["coalesced"] = c.coalesced;
+  j["unjudged"] = c.unjudged;
 }
 
 Json OptionalMs(const std::optional<double>& v) { return v ? Json(Round3(*v)) : Json(nullptr); }
@@ -110,6 +112,7 @@ Status CountersFromJson(const Json& j, const std::string& where, VerdictCounters
   LNSIM_RETURN_IF_ERROR(Get(j, "delivered", where, &c->delivered));
   LNSIM_RETURN_IF_ERROR(Get(j, "matched", where, &c->matched));
   LNSIM_RETURN_IF_ERROR(Get(j, "coalesced", where, &c->coalesced));
+  if (j.contains("unjudged")) LNSIM_RETURN_IF_ERROR(Get(j, "unjudged", where, &c->unjudged));
   return OkStatus();
 }
 
@@ -131,6 +134,7 @@ VerdictCounters& VerdictCounters::operator+=(const VerdictCounters& o) {
   reordered += o.reordered;
   phantom += o.phantom;
   late += o.late;
+  unjudged += o.unjudged;
   return *this;
 }
 
@@ -376,15 +380,19 @@ std::string ReportToJunit(const Report& r) {
 }
 
 void PrintReportTable(const Report& r, std::ostream& out) {
+  int name_width = 22;
+  for (const ConsumerVerdict& c : r.per_consumer) {
+    name_width = std::max(name_width, static_cast<int>(c.name.size() + c.mode.size() + 4));
+  }
   out << "lnsim " << (r.passed ? "PASSED" : "FAILED") << "  scenario " << r.scenario << "  seed "
       << r.seed << "  trace " << r.trace_digest << "\n\n";
   auto row = [&](const std::string& name, const VerdictCounters& c, const std::string& extra) {
-    out << std::left << std::setw(22) << name << std::right << std::setw(10) << c.delivered
+    out << std::left << std::setw(name_width) << name << std::right << std::setw(10) << c.delivered
         << std::setw(8) << c.lost << std::setw(8) << c.duplicated << std::setw(8) << c.redelivered
         << std::setw(8) << c.reordered << std::setw(8) << c.phantom << std::setw(8) << c.late
         << std::setw(10) << c.coalesced << "  " << extra << "\n";
   };
-  out << std::left << std::setw(22) << "consumer" << std::right << std::setw(10) << "delivered"
+  out << std::left << std::setw(name_width) << "consumer" << std::right << std::setw(10) << "delivered"
       << std::setw(8) << "lost" << std::setw(8) << "dup" << std::setw(8) << "redeliv"
       << std::setw(8) << "reorder" << std::setw(8) << "phantom" << std::setw(8) << "late"
       << std::setw(10) << "coalesced"

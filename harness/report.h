@@ -30,6 +30,7 @@ struct VerdictCounters {
   uint64_t reordered = 0;
   uint64_t phantom = 0;
   uint64_t late = 0;
+  uint64_t unjudged = 0;     // events of a kind the run does not judge (e.g. quorum by default)
   bool operator==(const VerdictCounters&) const = default;
   VerdictCounters& operator+=(const VerdictCounters& other);
 };

@@ -532,7 +532,10 @@ void Verifier::Observe(const Observation& o, const Assertion* extras) {
   bool phantom = false;
   auto judge = [&](const Assertion& a, bool primary) {
     const ChannelKind kind = ChannelKindOf(a.channel);
-    if (a.channel != 0 && !s.options.judged[static_cast<size_t>(kind)]) return;
+    if (a.channel != 0 && !s.options.judged[static_cast<size_t>(kind)]) {
+      if (primary) c.counters.unjudged++;
+      return;
+    }
     auto note = [&](const char* why) {
       phantom = true;
       if (c.phantoms.size() < s.options.max_lost_samples) {
