@@ -3,6 +3,8 @@
 // signals it or reads thread-safe counters.
 #include "bridge/bridge.h"
 
+#include <cstdlib>
+
 #include <httplib.h>
 #include <yaml-cpp/yaml.h>
 
@@ -205,6 +207,12 @@ Bridge::Bridge(BridgeConfig config, const Clock& clock, Logger* logger)
     : config_(std::move(config)), clock_(clock), logger_(logger), metrics_(clock) {
   diff_options_.pool_low_threshold_percent = config_.pool_low_threshold_percent;
   diff_options_.resync_step_percent = config_.resync_step_percent;
+  if (const char* bug = std::getenv("LNSIM_BRIDGE_PLANTED_BUG");
+      bug != nullptr && std::string_view(bug) == "swap-attach-detach") {
+    diff_options_.planted_swap_attach_detach = true;
+    logger_->Log("warn", "PLANTED BUG: attach and detach are swapped (LNSIM_BRIDGE_PLANTED_BUG)",
+                 {});
+  }
   triggered_ = true;  // first poll immediately
 }
 

@@ -100,10 +100,14 @@ void DiffReplica(const Replica* a, const Replica* b, const DiffOptions& o,
     out->push_back(std::move(e));
   }
   // Attach / detach.
+  const EventType attached =
+      o.planted_swap_attach_detach ? EventType::kVolumeDetached : EventType::kVolumeAttached;
+  const EventType detached =
+      o.planted_swap_attach_detach ? EventType::kVolumeAttached : EventType::kVolumeDetached;
   if (b->in_use == Tri::kTrue && a->in_use != Tri::kTrue) {
-    out->push_back(ReplicaEvent(EventType::kVolumeAttached, *b));
+    out->push_back(ReplicaEvent(attached, *b));
   } else if (b->in_use == Tri::kFalse && a->in_use == Tri::kTrue) {
-    out->push_back(ReplicaEvent(EventType::kVolumeDetached, *b));
+    out->push_back(ReplicaEvent(detached, *b));
   }
 }
 

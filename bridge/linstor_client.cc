@@ -21,6 +21,30 @@ void SetTimeouts(httplib::Client& cli, Duration connect, Duration read) {
   cli.set_write_timeout(s, us);
 }
 
+// Distinct keys a list has filled in a snapshot: 0 nodes, 1 pools, 2 definitions, 3 replicas.
+size_t DistinctItems(const Snapshot& s, size_t list) {
+  switch (list) {
+    case 0: return s.nodes.size();
+    case 1: return s.pools.size();
+    case 2: return s.resource_definitions.size();
+    default: {
+      size_t n = 0;
+      for (const auto& [rd, replicas] : s.replicas) n += replicas.size();
+      return n;
+    }
+  }
+}
+
+// Moves what list `list` parsed into `snap`.
+void MergeList(Snapshot* part, size_t list, Snapshot* snap) {
+  switch (list) {
+    case 0: snap->nodes = std::move(part->nodes); break;
+    case 1: snap->pools = std::move(part->pools); break;
+    case 2: snap->resource_definitions = std::move(part->resource_definitions); break;
+    default: snap->replicas = std::move(part->replicas); break;
+  }
+}
+
 std::string AddPaging(const std::string& path, size_t limit, size_t offset) {
   return path + (path.find('?') == std::string::npos ? "?" : "&") +
          "limit=" + std::to_string(limit) + "&offset=" + std::to_string(offset);
@@ -122,35 +146,59 @@ StatusOr<Snapshot> LinstorClient::FetchSnapshot(PollStats* stats) {
        &LinstorParser::ParseResourceDefinitions},
       {"/v1/view/resources", &LinstorParser::ParseResources},
   };
-  for (const auto& list : lists) {
-    size_t offset = 0;
-    for (int page = 0;; ++page) {
-      const std::string path = options_.page_size == 0
-                                   ? std::string(list.path)
-                                   : AddPaging(list.path, options_.page_size, offset);
-      auto body = Get(base, path);
-      ++stats->requests;
-      if (!body.ok()) {
-        ++current_;
-        if (metrics_) {
-          const auto code = body.status().code();
-          metrics_->Error(code == StatusCode::kDeadlineExceeded ? "http_timeout"
-                          : code == StatusCode::kInternal       ? "http_status"
-                                                                : "http_connect");
+  // Offset paging is not a snapshot: an item deleted before the current offset between two page
+  // requests shifts the rest back, and the item at the page boundary is skipped (it would read
+  // as deleted, then re-created a poll later). So pages overlap by a quarter, and a full page
+  // that brings no key already seen means the list moved more than the overlap: the whole list
+  // is fetched again (bounded), and a list that never settles is used as is and counted.
+  const size_t limit = options_.page_size;
+  const size_t overlap = limit >= 4 ? limit / 4 : 0;
+  for (size_t li = 0; li < sizeof lists / sizeof lists[0]; ++li) {
+    const List& list = lists[li];
+    Snapshot part;
+    constexpr int kAttempts = 3;
+    for (int attempt = 0; attempt < kAttempts; ++attempt) {
+      part = Snapshot();
+      bool consistent = true;
+      size_t offset = 0;
+      for (int page = 0;; ++page) {
+        const std::string path =
+            limit == 0 ? std::string(list.path) : AddPaging(list.path, limit, offset);
+        auto body = Get(base, path);
+        ++stats->requests;
+        if (!body.ok()) {
+          ++current_;
+          if (metrics_) {
+            const auto code = body.status().code();
+            metrics_->Error(code == StatusCode::kDeadlineExceeded ? "http_timeout"
+                            : code == StatusCode::kInternal       ? "http_status"
+                                                                  : "http_connect");
+          }
+          return body.status();
         }
-        return body.status();
+        stats->bytes += body->size();
+        size_t count = 0;
+        const size_t before = DistinctItems(part, li);
+        Status st = (parser_.*list.parse)(*body, &part, &count);
+        if (!st.ok()) {
+          ++current_;
+          if (metrics_) metrics_->Error("parse");
+          return st.WithPrefix("from " + base + path);
+        }
+        if (limit == 0 || count < limit) break;
+        if (page > 0 && overlap > 0 && DistinctItems(part, li) - before == count) {
+          consistent = false;  // no overlap hit: items may have been skipped
+        }
+        offset += limit - overlap;
       }
-      stats->bytes += body->size();
-      size_t count = 0;
-      Status st = (parser_.*list.parse)(*body, &snap, &count);
-      if (!st.ok()) {
-        ++current_;
-        if (metrics_) metrics_->Error("parse");
-        return st.WithPrefix("from " + base + path);
+      if (consistent) break;
+      if (metrics_) metrics_->Error("paging_shifted");
+      if (attempt + 1 == kAttempts && logger_ != nullptr) {
+        logger_->Log("warn", "list kept shifting between pages; using the last reading",
+                     {{"url", base + list.path}});
       }
-      if (options_.page_size == 0 || count < options_.page_size) break;
-      offset += options_.page_size;
     }
+    MergeList(&part, li, &snap);
   }
 
   return snap;

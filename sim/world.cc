@@ -1758,6 +1758,8 @@ void WorldImpl::RemoveReplica(ReplicaIndex r) {
     }
     Rec(VolRef(r, vi), Attribute::kExists, 1, 0);
   }
+  // The replica's own links go with it (its peers' links toward it were removed above).
+  for (size_t k = 0; k < x.peers.size(); ++k) Rec(LinkRef(r, k), Attribute::kExists, 1, 0);
   Rec(ReplicaRef(r), Attribute::kExists, 1, 0);
   const bool was_in_use = x.in_use;
   x.alive = false;
