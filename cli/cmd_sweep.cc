@@ -52,12 +52,12 @@ int Sweep(const std::vector<std::string>& args) {
        "SLO expression, repeatable (default: the scenario's slo list)")
       ("out", po::value<std::string>(), "output directory")
       ("repeats", po::value<int>()->default_value(1), "runs per probe (noise)")
-      ("tolerance", po::value<double>()->default_value(0.1), "bisect until hi/lo <= 1 + this")
+      ("tolerance", po::value<double>()->default_value(0.1, "0.1"), "bisect until hi/lo <= 1 + this")
       ("max-probes", po::value<int>()->default_value(12), "probes per setting at most")
       ("probe-length", po::value<std::string>()->default_value("5s"),
        "world time each probe runs (the scenario's duration is rewritten)")
       ("drain", po::value<std::string>()->default_value("10s"), "longest drain per probe")
-      ("seed", po::value<uint64_t>()->default_value(1), "root seed of repeat 0 (repeat i: +i)")
+      ("seed", po::value<uint64_t>(), "root seed of repeat 0 (default: the scenario's); repeat i: +i")
       ("core", po::bool_switch(), "publish to core NATS")
       ("jetstream", po::bool_switch(), "publish to JetStream")
       ("keep", po::bool_switch(), "keep every probe's work dir (logs, NATS store)");
@@ -117,7 +117,14 @@ int Sweep(const std::vector<std::string>& args) {
   std::optional<bool> jetstream;
   if (vm["core"].as<bool>()) jetstream = false;
   if (vm["jetstream"].as<bool>()) jetstream = true;
-  const uint64_t seed = vm["seed"].as<uint64_t>();
+  uint64_t seed = 1;
+  if (vm.count("seed")) {
+    seed = vm["seed"].as<uint64_t>();
+  } else if (auto loaded = harness::LoadScenarioFile(scenario); loaded.ok()) {
+    seed = loaded->world.seed;
+  } else {
+    return UsageError("sweep", loaded.status().message());
+  }
   const bool keep = vm["keep"].as<bool>();
   // Fail early on a scenario that cannot be rewritten.
   if (auto first = harness::RewriteScenarioForProbe(scenario, {}, so.rate_lo, *probe_length);
