@@ -219,7 +219,11 @@ StatusOr<SweepResult> RunSweep(const SweepOptions& options, const ProbeFn& probe
     if (!pass) {
       sr.summary = label + ": fails already at " + FmtLoad(options.rate_lo) + " ops/s";
     } else if (!fail) {
-      sr.summary = label + ": knee >= " + FmtLoad(*pass) + " ops/s (the highest load probed passed)";
+      sr.summary = label + ": knee >= " + FmtLoad(*pass) + " ops/s (" +
+                   (*pass >= options.rate_hi ? std::string("the top of the range passed")
+                                             : "stopped after " + std::to_string(sr.probes.size()) +
+                                                   " probes, --max-probes") +
+                   ")";
     } else {
       std::string why;
       for (const Probe& p : sr.probes) {
