@@ -150,6 +150,23 @@ seed: 5
       << "lost " << out.report.totals.lost;
 }
 
+// A team's own bridge (`bridge.command` / --bridge-command) is judged by the same verifier as
+// long as it publishes the documented envelope. Here the "team's bridge" is lnsim's, started as
+// an opaque shell command that learns where things are only from the documented environment.
+TEST_F(RunTest, OwnBridgeCommandIsJudgedByTheSameVerifier) {
+  RunOptions options;
+  options.bridge_command = std::string(LNSIM_BINARY_PATH) +
+                           " bridge --quiet --linstor \"$LNSIM_LINSTOR_URL\" --nats \"$LNSIM_NATS_URL\""
+                           " --cluster \"$LNSIM_CLUSTER\" --jetstream --stream \"$LNSIM_STREAM\""
+                           " --poll-interval 500ms --request-timeout 2s";
+  RunOutcome out = RunFile(std::string(LNSIM_SOURCE_DIR) + "/scenarios/smoke.yaml", options);
+  ASSERT_EQ(out.exit_code, 0) << out.error << "\n" << log_;
+  EXPECT_GT(out.report.totals.delivered, 0u);
+  EXPECT_EQ(out.report.totals.lost, 0u);
+  EXPECT_EQ(out.report.totals.phantom, 0u);
+  EXPECT_TRUE(out.report.per_consumer[0].converged);
+}
+
 TEST_F(RunTest, MalformedScenarioIsAUsageErrorNamingFileLineAndKey) {
   const std::string path = Write("bad.yaml", "cluster:\n  nodes: 3\nbridge:\n  poll_intervall: 1s\n");
   RunOutcome out = RunFile(path);
