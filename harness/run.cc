@@ -238,6 +238,7 @@ class Run {
   std::string timing_partial_;
 
   int64_t baseline_ns_ = 0;
+  int64_t bridge_started_ns_ = 0;  // world time the (first) bridge was spawned
   std::vector<std::string> failed_checks_;
   std::string scenario_text_;
   // Receipts as delivered (events.jsonl in the work dir) and, per consumer, the processed
@@ -780,6 +781,7 @@ Report Run::BuildReport() {
   VerifierOptions vo;
   vo.observation_bound_ns = 2 * (bridge_spec_.poll_interval + bridge_spec_.request_timeout).count();
   vo.baseline_ns = baseline_ns_;
+  vo.baseline_window_start_ns = bridge_started_ns_;
   vo.pool_low_threshold_percent = bridge_spec_.pool_low_threshold;
   vo.expected_events = observations_.size();
   // World-executed faults are marked fired when they happen: read the windows as they are now.
@@ -957,6 +959,7 @@ RunOutcome Run::Execute() {
   if (!jetstream_) {
     if (Status s = start_consumers(); !s.ok()) return fail(3, s);
   }
+  bridge_started_ns_ = WorldNow().count();
   if (Status s = StartBridge(); !s.ok()) return fail(3, s.WithPrefix("bridge"));
   baseline_ns_ = WorldNow().count();
   if (jetstream_) {

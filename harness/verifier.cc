@@ -676,16 +676,31 @@ VerifierResult Verifier::Finish(int64_t end_ns, const sim::Cluster* cluster) {
       ConsumerState& c = s.consumers[ci];
       VerdictCounters& counters = result.per_consumer[ci];
       size_t belief = base;
+      // Until the consumer's first matched event, its picture is the bridge's first snapshot,
+      // read at an unknown instant of the baseline window: any value held there may be it.
+      bool initial = true;
+      auto held_in_window = [&](int64_t value) {
+        const int64_t from = s.options.baseline_window_start_ns == INT64_MIN
+                                 ? s.options.baseline_ns
+                                 : s.options.baseline_window_start_ns;
+        for (size_t j = base + 1; j-- > 0;) {
+          if (segs[j].value == value) return true;
+          if (segs[j].start <= from) break;
+        }
+        return false;
+      };
       for (size_t k = base + 1; k < segs.size(); ++k) {
         if (segs[k].start > end_ns) break;
         if (c.matched.Contains(PackMatch(chi, static_cast<uint32_t>(k))) ||
             status[k] == kImplicit) {
           belief = k;
+          initial = false;
           continue;
         }
         if (!Reportable(kind, segs[k - 1].value, segs[k].value)) continue;
         if (status[k] == kRequired) {
-          if (segs[belief].value == segs[k].value) {
+          if (segs[belief].value == segs[k].value || (initial && held_in_window(segs[k].value))) {
+            initial = false;
             belief = k;  // the consumer already believed this value
             continue;
           }

@@ -120,6 +120,10 @@ struct VerifierOptions {
   int64_t observation_bound_ns = 0;
   // World time of the bridge's first full poll: changes up to then are the initial state.
   int64_t baseline_ns = 0;
+  // Earliest world time the bridge's first snapshot may have been read (its start). The bridge
+  // reads its initial state somewhere in [baseline_window_start_ns, baseline_ns], so a consumer
+  // may start from any value a channel held in that window. kNoTime = baseline_ns.
+  int64_t baseline_window_start_ns = INT64_MIN;
   // Clock skew allowed between the bridge's observation stamp and the world's clock.
   int64_t match_slack_ns = 100'000'000;
   // Which channel kinds are judged; events on other kinds are counted as delivered only.

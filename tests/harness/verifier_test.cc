@@ -311,3 +311,33 @@ TEST(ObservationDecoderTest, DecodesTheBridgesOwnEnvelope) {
 
 }  // namespace
 }  // namespace lnsim::harness
+
+namespace lnsim::harness {
+namespace {
+
+// The bridge reads its first snapshot at an unknown instant between its start and the moment
+// it reports ready (the baseline): a consumer may begin from any value held in that window, but
+// a value the world never held there is still owed.
+TEST(VerifierTest, FirstSnapshotMayHoldAnyValueOfTheBaselineWindow) {
+  MiniWorld w(1, 3);
+  w.InUse(200, 0, 0, true);   // inside the window [100ms, 250ms]
+  w.InUse(300, 0, 0, false);  // after the baseline: 0 was held in the window, nothing owed
+  w.InUse(400, 0, 1, true);   // after the baseline, never held in the window: owed
+  auto run = [&](int64_t window_start_ms) {
+    VerifierOptions o = Options();
+    o.baseline_ns = 250 * kMs;
+    o.baseline_window_start_ns = window_start_ms * kMs;
+    Verifier v(o, 1);
+    v.AddTransitions(w.cluster, w.trace);
+    return v.Finish(kEndMs * kMs, &w.cluster);
+  };
+  const VerifierResult wide = run(100);
+  EXPECT_EQ(wide.per_consumer[0].lost, 1u);
+  EXPECT_FALSE(wide.converged[0]);
+  // Read exactly at the baseline (while in use): the detach is owed as well.
+  const VerifierResult sharp = run(250);
+  EXPECT_EQ(sharp.per_consumer[0].lost, 2u);
+}
+
+}  // namespace
+}  // namespace lnsim::harness
