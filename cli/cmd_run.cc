@@ -12,6 +12,7 @@
 #include "cli/subcommand.h"
 #include "common/clock.h"
 #include "common/duration.h"
+#include "harness/html_report.h"
 #include "harness/report.h"
 #include "harness/run.h"
 #include "harness/shrink.h"
@@ -154,6 +155,8 @@ int Run(const std::vector<std::string>& args) {
       ("jetstream", po::bool_switch(), "publish to JetStream (overrides nats.jetstream)")
       ("report", po::value<std::string>()->default_value(""), "write the lnsim.report/v1 JSON here")
       ("junit", po::value<std::string>()->default_value(""), "write JUnit XML (one case per SLO) here")
+      ("html", po::value<std::string>()->default_value(""),
+       "write a self-contained HTML page here (latency over time, percentile spectrum)")
       ("work-dir", po::value<std::string>()->default_value(""),
        "logs and NATS store here (default: a temp dir, kept when the run fails)")
       ("keep", po::bool_switch(), "keep the work dir of a passing run too")
@@ -225,11 +228,29 @@ int Run(const std::vector<std::string>& args) {
     if (last < first) return UsageError("run", "--seeds: B must be >= A");
     if (vm.count("seed")) return UsageError("run", "--seed and --seeds exclude each other");
     if (!ro.record_dir.empty()) return UsageError("run", "--record takes one run; not with --seeds");
+    if (!vm["html"].as<std::string>().empty()) return UsageError("run", "--html takes one run; not with --seeds");
     return RunSeeds(ro, command, first, last, shrink, clock);
   }
   // The seed is known only once the scenario is read; RunScenario fills report.seed.
   ro.command_line = command;
-  harness::RunOutcome outcome = harness::RunScenario(ro, clock, std::cerr, &g_interrupted);
+  // --html plots the bridge's timing side channel, which lives in the work dir: keep it until
+  // read, and put the samples on the world's time axis (harness/html_report.h).
+  const std::string html_path = vm["html"].as<std::string>();
+  const bool drop_work_dir_after_html = !html_path.empty() && ro.work_dir.empty() && !ro.keep_work_dir;
+  if (!html_path.empty()) ro.keep_work_dir = true;
+  harness::OriginRecordingClock origin_clock(clock);
+  harness::RunOutcome outcome = harness::RunScenario(ro, origin_clock, std::cerr, &g_interrupted);
+  std::vector<harness::TimingSample> timing;
+  if (!html_path.empty() && !outcome.work_dir.empty()) {
+    auto samples = harness::ReadTimingSamples(outcome.work_dir + "/timing.jsonl",
+                                              origin_clock.origin_unix_ns());
+    if (samples.ok()) timing = std::move(samples).value();
+    if (drop_work_dir_after_html && outcome.exit_code == kExitOk) {
+      std::error_code ec;
+      std::filesystem::remove_all(outcome.work_dir, ec);
+      outcome.work_dir.clear();
+    }
+  }
   if (outcome.exit_code == kExitUsage) {
     std::cerr << "lnsim run: " << outcome.error << std::endl;
     return kExitUsage;
@@ -257,6 +278,13 @@ int Run(const std::vector<std::string>& args) {
   if (!ro.junit_path.empty()) {
     if (Status s = harness::WriteFileAtomically(ro.junit_path, harness::ReportToJunit(report));
         !s.ok()) {
+      std::cerr << "lnsim run: " << s.message() << std::endl;
+      return kExitInfra;
+    }
+  }
+  if (!html_path.empty()) {
+    const std::string page = harness::RenderHtmlPage(harness::RunPage(report, std::move(timing)));
+    if (Status s = harness::WriteFileAtomically(html_path, page); !s.ok()) {
       std::cerr << "lnsim run: " << s.message() << std::endl;
       return kExitInfra;
     }
