@@ -650,6 +650,12 @@ class WorldImpl final : public World {
     return kNoIndex;
   }
   PoolIndex BestPool(NodeIndex n, const std::vector<std::string>& names, Kib size) const;
+  // The pool a new diskful replica of `rd` on node `n` goes to: `pool_name` when given (it must
+  // exist, hold disks and fit `size`), else the best of the group's pools. Sets *pool or fails
+  // with LINSTOR's codes (storage pool not found, not enough free space).
+  OpResult ChooseDiskfulPool(RdIndex rd, NodeIndex n, std::string_view pool_name, Kib size,
+                             const std::string& rd_s, const std::string& node_s,
+                             PoolIndex* pool) const;
   void UpdateInUseSet(RdIndex rd);
   void AddLive(RdIndex rd) {
     live_pos_.resize(std::max<size_t>(live_pos_.size(), rd + 1), kNoIndex);
@@ -2358,6 +2364,33 @@ OpResult WorldImpl::ResizeIndex(RdIndex rd, uint32_t number, Kib size_kib) {
   return res;
 }
 
+OpResult WorldImpl::ChooseDiskfulPool(RdIndex rd, NodeIndex n, std::string_view pool_name,
+                                      Kib size, const std::string& rd_s,
+                                      const std::string& node_s, PoolIndex* pool) const {
+  if (!pool_name.empty()) {
+    *pool = FindPool(n, pool_name);
+    if (*pool == kNoIndex || c_.pools[*pool].diskless()) {
+      return Fail(
+          rc::kNotFoundStorPool,
+          "Storage pool '" + std::string(pool_name) + "' not found on node '" + node_s + "'.",
+          rd_s, node_s);
+    }
+    if (!c_.pools[*pool].CanFit(size)) {
+      return Fail(rc::kNotEnoughFreeSpace,
+                  "Not enough free space in storage pool '" + c_.pools[*pool].name + "'.", rd_s,
+                  node_s);
+    }
+  } else {
+    *pool = BestPool(n, c_.groups[c_.rds[rd].group].pool_names, size);
+    if (*pool == kNoIndex) {
+      return Fail(rc::kNotEnoughFreeSpace,
+                  "No storage pool on node '" + node_s + "' can hold the resource.", rd_s,
+                  node_s);
+    }
+  }
+  return OpResult{};
+}
+
 OpResult WorldImpl::CreateReplica(std::string_view rd_name, std::string_view node_name,
                                   ReplicaKind kind, std::string_view pool_name) {
   OpScope scope(this, "api:create-resource");
@@ -2376,26 +2409,9 @@ OpResult WorldImpl::CreateReplica(std::string_view rd_name, std::string_view nod
   PoolIndex pool = kNoIndex;
   if (kind == ReplicaKind::kDiskful) {
     const Kib size = TotalSize(rd);
-    if (!pool_name.empty()) {
-      pool = FindPool(n, pool_name);
-      if (pool == kNoIndex || c_.pools[pool].diskless()) {
-        return Fail(
-            rc::kNotFoundStorPool,
-            "Storage pool '" + std::string(pool_name) + "' not found on node '" + node_s + "'.",
-            rd_s, node_s);
-      }
-      if (!c_.pools[pool].CanFit(size)) {
-        return Fail(rc::kNotEnoughFreeSpace,
-                    "Not enough free space in storage pool '" + c_.pools[pool].name + "'.", rd_s,
-                    node_s);
-      }
-    } else {
-      pool = BestPool(n, c_.groups[c_.rds[rd].group].pool_names, size);
-      if (pool == kNoIndex) {
-        return Fail(rc::kNotEnoughFreeSpace,
-                    "No storage pool on node '" + node_s + "' can hold the resource.", rd_s,
-                    node_s);
-      }
+    if (OpResult chosen = ChooseDiskfulPool(rd, n, pool_name, size, rd_s, node_s, &pool);
+        !chosen.ok()) {
+      return chosen;
     }
   }
   bool fresh = !rd_has_data_[rd];
@@ -2624,26 +2640,9 @@ OpResult WorldImpl::ToggleDisk(std::string_view rd_name, std::string_view node_n
   if (to_diskful) {
     const Kib size = TotalSize(rd);
     PoolIndex pool;
-    if (!pool_name.empty()) {
-      pool = FindPool(n, pool_name);
-      if (pool == kNoIndex || c_.pools[pool].diskless()) {
-        return Fail(
-            rc::kNotFoundStorPool,
-            "Storage pool '" + std::string(pool_name) + "' not found on node '" + node_s + "'.",
-            rd_s, node_s);
-      }
-      if (!c_.pools[pool].CanFit(size)) {
-        return Fail(rc::kNotEnoughFreeSpace,
-                    "Not enough free space in storage pool '" + c_.pools[pool].name + "'.", rd_s,
-                    node_s);
-      }
-    } else {
-      pool = BestPool(n, c_.groups[c_.rds[rd].group].pool_names, size);
-      if (pool == kNoIndex) {
-        return Fail(rc::kNotEnoughFreeSpace,
-                    "No storage pool on node '" + node_s + "' can hold the resource.", rd_s,
-                    node_s);
-      }
+    if (OpResult chosen = ChooseDiskfulPool(rd, n, pool_name, size, rd_s, node_s, &pool);
+        !chosen.ok()) {
+      return chosen;
     }
     if (x.kind == ReplicaKind::kTieBreaker) PutKind(r, ReplicaKind::kDiskless);
     x.pool = pool;
