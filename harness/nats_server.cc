@@ -151,6 +151,9 @@ Status NatsServer::Launch(bool wait_ready) {
   if (options_.jetstream) {
     child_options.argv.insert(child_options.argv.end(), {"-js", "-sd", store_dir()});
   }
+  if (!options_.config_file.empty()) {
+    child_options.argv.insert(child_options.argv.end(), {"-c", options_.config_file});
+  }
   child_options.argv.insert(child_options.argv.end(), options_.extra_args.begin(),
                             options_.extra_args.end());
   child_options.log_path = log_path();

@@ -31,6 +31,9 @@ struct NatsServerOptions {
   bool keep_work_dir = false;  // keep even a temp work dir (for post-mortems)
   std::string server_name = "lnsim";
   std::vector<std::string> extra_args;  // appended to the command line (e.g. cluster flags)
+  // nats-server -c FILE (e.g. the operator-mode fragment of `lnsim auth init`); "" = none.
+  // Command-line flags (ports, name, JetStream) still win over the file.
+  std::string config_file;
   Duration ready_timeout = std::chrono::seconds(15);
   // false: Start returns once the process runs and its ports are known; call WaitUntilReady()
   // (a cluster's members only become healthy once they see each other).
