@@ -149,6 +149,18 @@ Status LoadBridgeConfigFile(const std::string& path, BridgeConfig* c) {
         LNSIM_RETURN_IF_ERROR(duration(&c->ack_timeout));
       } else if (key == "creds") {
         c->creds_file = v.as<std::string>();
+      } else if (key == "tls-ca") {
+        c->nats_tls.ca = v.as<std::string>();
+      } else if (key == "tls-cert") {
+        c->nats_tls.cert = v.as<std::string>();
+      } else if (key == "tls-key") {
+        c->nats_tls.key = v.as<std::string>();
+      } else if (key == "linstor-ca") {
+        c->linstor_tls.ca = v.as<std::string>();
+      } else if (key == "linstor-cert") {
+        c->linstor_tls.cert = v.as<std::string>();
+      } else if (key == "linstor-key") {
+        c->linstor_tls.key = v.as<std::string>();
       } else if (key == "metrics-addr") {
         c->metrics_addr = v.as<std::string>();
       } else if (key == "timing-file") {
@@ -198,6 +210,8 @@ Status ValidateBridgeConfig(BridgeConfig* c) {
     return InvalidArgumentError("--timing-file and --timing-subject are exclusive");
   }
   if (c->max_in_flight == 0) return InvalidArgumentError("--max-in-flight must be > 0");
+  LNSIM_RETURN_IF_ERROR(c->nats_tls.Validate("--tls"));
+  if (c->linstor_tls.any()) LNSIM_RETURN_IF_ERROR(LoadLinstorTls(c->linstor_tls).status());
   if (c->stream.empty()) c->stream = DefaultStreamName(c->cluster);
   if (c->bucket.empty()) c->bucket = DefaultBucketName(c->cluster);
   return OkStatus();
@@ -242,6 +256,7 @@ Status Bridge::Start() {
   NatsSettings ns;
   ns.urls = config_.nats_urls;
   ns.creds_file = config_.creds_file;
+  ns.tls = config_.nats_tls;
   ns.name = "lnsim-bridge/" + config_.cluster;
   LNSIM_ASSIGN_OR_RETURN(nats_, NatsConnection::Connect(ns, &metrics_, logger_));
   logger_->Log("info", "connected to NATS", {{"url", nats_->ConnectedUrl()}});
@@ -283,6 +298,9 @@ Status Bridge::Start() {
   lo.urls = config_.linstor_urls;
   lo.request_timeout = config_.request_timeout;
   lo.page_size = config_.page_size;
+  if (config_.linstor_tls.any()) {
+    LNSIM_ASSIGN_OR_RETURN(lo.tls, LoadLinstorTls(config_.linstor_tls));
+  }
   client_ = std::make_unique<LinstorClient>(lo, clock_, &metrics_, logger_);
 
   if (!config_.metrics_addr.empty()) {
@@ -318,7 +336,8 @@ Status Bridge::Start() {
   }
   if (config_.sse) {
     sse_ = std::make_unique<SseWatcher>(config_.linstor_urls, clock_, &metrics_, logger_,
-                                        [this](const std::string& r) { TriggerPoll(r); });
+                                        [this](const std::string& r) { TriggerPoll(r); },
+                                        lo.tls);
     sse_->Start();
   }
   logger_->Log("info", "bridge started",

@@ -40,6 +40,8 @@ struct BridgeConfig {
   Duration poll_interval = std::chrono::seconds(1);
   Duration request_timeout = std::chrono::seconds(5);
   std::string creds_file;
+  tls::ClientTlsFiles nats_tls;   // --tls-ca/--tls-cert/--tls-key: TLS to NATS
+  LinstorTlsOptions linstor_tls;  // --linstor-ca/-cert/-key (LS_ROOT_CA, ...): https LINSTOR
   std::string metrics_addr;    // "host:port"; "" = no metrics server
   std::string timing_file;     // JSONL side channel
   std::string timing_subject;  // or a core NATS subject
@@ -54,7 +56,8 @@ struct BridgeConfig {
 };
 
 // Reads a YAML mapping whose keys are the long flag names (linstor, nats, cluster, jetstream,
-// stream, replicas, dedup-window, poll-interval, request-timeout, creds, metrics-addr,
+// stream, replicas, dedup-window, poll-interval, request-timeout, creds, tls-ca, tls-cert,
+// tls-key, linstor-ca, linstor-cert, linstor-key, metrics-addr,
 // timing-file, timing-subject, pool-low-threshold, resync-step, page-size, max-in-flight,
 // sse, drain-timeout, ack-timeout) into *config. Unknown keys and bad values are errors
 // "FILE:LINE: key: what is wrong" (kInvalidArgument); a missing file is kNotFound.

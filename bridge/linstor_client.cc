@@ -1,13 +1,142 @@
 // HTTP side of the bridge (see linstor_client.h): cpp-httplib 0.11 clients with per-request
-// deadlines enforced in the content receiver (httplib's timeouts are per socket read only).
+// deadlines enforced in the content receiver (httplib's timeouts are per socket read only);
+// https:// URLs use httplib::SSLClient with the CA and client certificate of LinstorTls.
 #include "bridge/linstor_client.h"
 
 #include <httplib.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "common/tls_certs.h"
 
 namespace lnsim::bridge {
+
+// Parsed once (LoadLinstorTls), immutable after: X509_STORE objects are built per client from
+// ca_pem because SSL_CTX_set_cert_store takes ownership of the store it is given.
+class LinstorTls {
+ public:
+  LinstorTls() = default;
+  LinstorTls(const LinstorTls&) = delete;
+  LinstorTls& operator=(const LinstorTls&) = delete;
+  ~LinstorTls() {
+    X509_free(cert);
+    EVP_PKEY_free(key);
+  }
+  std::string ca_pem;       // "" = the system's default CAs
+  X509* cert = nullptr;     // client certificate, or null
+  EVP_PKEY* key = nullptr;  // its key
+
+  // A new store holding every certificate of ca_pem; null when ca_pem is empty.
+  X509_STORE* NewStore() const {
+    if (ca_pem.empty()) return nullptr;
+    X509_STORE* store = X509_STORE_new();
+    BIO* bio = BIO_new_mem_buf(ca_pem.data(), static_cast<int>(ca_pem.size()));
+    while (X509* c = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr)) {
+      X509_STORE_add_cert(store, c);
+      X509_free(c);
+    }
+    ERR_clear_error();  // the loop ends on "no start line"
+    BIO_free(bio);
+    return store;
+  }
+};
+
 namespace {
 
-void SetTimeouts(httplib::Client& cli, Duration connect, Duration read) {
+std::string OpenSslError() {
+  const unsigned long e = ERR_get_error();
+  ERR_clear_error();
+  if (e == 0) return "not PEM";
+  char buf[256];
+  ERR_error_string_n(e, buf, sizeof buf);
+  return buf;
+}
+
+// `value` is PEM text or a file path; returns the PEM text.
+StatusOr<std::string> ReadPem(const std::string& value, const std::string& what) {
+  if (value.find("-----BEGIN") != std::string::npos) return value;
+  LNSIM_RETURN_IF_ERROR(tls::CheckReadableFile(value, what));
+  std::ifstream in(value, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  if (ss.str().find("-----BEGIN") == std::string::npos) {
+    return InvalidArgumentError(what + " '" + value + "': not a PEM file");
+  }
+  return ss.str();
+}
+
+std::string Describe(const std::string& value, const std::string& what) {
+  return value.find("-----BEGIN") != std::string::npos ? what + " (PEM text)"
+                                                       : what + " '" + value + "'";
+}
+
+// "https://[::1]:3371" -> {true, "::1", 3371}. `base` is normalised (NormalizeControllerUrl).
+struct BaseUrl {
+  bool https = false;
+  std::string host;
+  int port = 0;
+};
+BaseUrl ParseBase(const std::string& base) {
+  BaseUrl u;
+  u.https = base.rfind("https://", 0) == 0;
+  std::string hostport = base.substr(u.https ? 8 : 7);
+  const size_t colon = hostport.rfind(':');
+  const size_t bracket = hostport.rfind(']');
+  if (colon != std::string::npos && (bracket == std::string::npos || colon > bracket)) {
+    u.port = std::atoi(hostport.c_str() + colon + 1);
+    hostport.resize(colon);
+  } else {
+    u.port = u.https ? 3371 : 3370;
+  }
+  if (hostport.size() >= 2 && hostport.front() == '[' && hostport.back() == ']') {
+    hostport = hostport.substr(1, hostport.size() - 2);
+  }
+  u.host = hostport;
+  return u;
+}
+
+// A plain or TLS client for `base` (normalised URL). Server certificates are always verified
+// (chain and host name).
+std::unique_ptr<httplib::ClientImpl> NewHttpClient(const std::string& base, const LinstorTls* tls) {
+  const BaseUrl u = ParseBase(base);
+  if (!u.https) return std::make_unique<httplib::ClientImpl>(u.host, u.port);
+  std::unique_ptr<httplib::SSLClient> cli;
+  if (tls != nullptr && tls->cert != nullptr) {
+    cli = std::make_unique<httplib::SSLClient>(u.host, u.port, tls->cert, tls->key);
+  } else {
+    cli = std::make_unique<httplib::SSLClient>(u.host, u.port);
+  }
+  cli->enable_server_certificate_verification(true);
+  if (tls != nullptr) {
+    if (X509_STORE* store = tls->NewStore()) cli->set_ca_cert_store(store);
+  }
+  return cli;
+}
+
+// The reason a request failed, with the TLS verification error spelled out.
+std::string DescribeError(httplib::Error err, const httplib::ClientImpl& cli, bool https) {
+  std::string out = httplib::to_string(err);
+  if (!https) return out;
+  const auto* ssl = dynamic_cast<const httplib::SSLClient*>(&cli);
+  if (err == httplib::Error::SSLServerVerification && ssl != nullptr) {
+    const long v = ssl->get_openssl_verify_result();
+    out += std::string(": the controller's TLS certificate is not trusted (") +
+           (v != X509_V_OK ? X509_verify_cert_error_string(v) : "host name mismatch") +
+           "); give the CA that signed it with --linstor-ca or LS_ROOT_CA";
+  } else if (err == httplib::Error::SSLConnection) {
+    out += ": TLS handshake failed (a controller that requires a client certificate needs "
+           "--linstor-cert and --linstor-key; is it serving HTTPS on this port?)";
+  } else if (err == httplib::Error::SSLLoadingCerts) {
+    out += ": cannot load the CA certificates";
+  }
+  return out;
+}
+
+void SetTimeouts(httplib::ClientImpl& cli, Duration connect, Duration read) {
   auto split = [](Duration d, time_t* s, time_t* us) {
     const auto total_us = std::chrono::duration_cast<std::chrono::microseconds>(d).count();
     *s = static_cast<time_t>(total_us / 1000000);
@@ -52,24 +181,68 @@ std::string AddPaging(const std::string& path, size_t limit, size_t offset) {
 
 }  // namespace
 
+StatusOr<std::shared_ptr<const LinstorTls>> LoadLinstorTls(const LinstorTlsOptions& options) {
+  auto tls = std::make_shared<LinstorTls>();
+  if (!options.ca.empty()) {
+    LNSIM_ASSIGN_OR_RETURN(tls->ca_pem, ReadPem(options.ca, "--linstor-ca"));
+    X509_STORE* store = tls->NewStore();
+    STACK_OF(X509_OBJECT)* objects = X509_STORE_get0_objects(store);
+    const int n = objects != nullptr ? sk_X509_OBJECT_num(objects) : 0;
+    X509_STORE_free(store);
+    if (n == 0) {
+      return InvalidArgumentError(Describe(options.ca, "--linstor-ca") +
+                                  ": no certificate in it");
+    }
+  }
+  if (options.cert.empty() != options.key.empty()) {
+    return InvalidArgumentError(
+        "--linstor-cert and --linstor-key (LS_USER_CERTIFICATE and LS_USER_KEY) must be given "
+        "together");
+  }
+  if (!options.cert.empty()) {
+    LNSIM_ASSIGN_OR_RETURN(std::string cert_pem, ReadPem(options.cert, "--linstor-cert"));
+    LNSIM_ASSIGN_OR_RETURN(std::string key_pem, ReadPem(options.key, "--linstor-key"));
+    BIO* bio = BIO_new_mem_buf(cert_pem.data(), static_cast<int>(cert_pem.size()));
+    tls->cert = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
+    BIO_free(bio);
+    if (tls->cert == nullptr) {
+      return InvalidArgumentError(Describe(options.cert, "--linstor-cert") + ": " + OpenSslError());
+    }
+    bio = BIO_new_mem_buf(key_pem.data(), static_cast<int>(key_pem.size()));
+    tls->key = PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr);
+    BIO_free(bio);
+    if (tls->key == nullptr) {
+      return InvalidArgumentError(Describe(options.key, "--linstor-key") + ": " + OpenSslError());
+    }
+    if (X509_check_private_key(tls->cert, tls->key) != 1) {
+      ERR_clear_error();
+      return InvalidArgumentError(Describe(options.key, "--linstor-key") +
+                                  ": does not match the certificate of --linstor-cert");
+    }
+  }
+  return std::shared_ptr<const LinstorTls>(std::move(tls));
+}
+
 StatusOr<std::string> NormalizeControllerUrl(std::string_view url) {
   std::string u(url);
   while (!u.empty() && (u.back() == '/' || u.back() == ' ')) u.pop_back();
   while (!u.empty() && u.front() == ' ') u.erase(0, 1);
   if (u.empty()) return InvalidArgumentError("empty LINSTOR controller URL");
-  if (u.rfind("https://", 0) == 0) {
-    return InvalidArgumentError("LINSTOR URL '" + u + "': https is not supported by this build");
-  }
   if (u.find("://") == std::string::npos) u = "http://" + u;
-  if (u.rfind("http://", 0) != 0) {
-    return InvalidArgumentError("LINSTOR URL '" + std::string(url) + "': scheme must be http");
+  const bool https = u.rfind("https://", 0) == 0;
+  if (!https && u.rfind("http://", 0) != 0) {
+    return InvalidArgumentError("LINSTOR URL '" + std::string(url) +
+                                "': scheme must be http or https");
   }
-  const std::string hostport = u.substr(7);
+  const std::string hostport = u.substr(https ? 8 : 7);
   if (hostport.empty() || hostport.find('/') != std::string::npos) {
     return InvalidArgumentError("LINSTOR URL '" + std::string(url) +
-                                "': expected http://host:port");
+                                "': expected http://host:port or https://host:port");
   }
-  if (hostport.find(':') == std::string::npos || hostport.back() == ']') u += ":3370";
+  // LINSTOR's defaults: HTTP on 3370, HTTPS on 3371.
+  if (hostport.find(':') == std::string::npos || hostport.back() == ']') {
+    u += https ? ":3371" : ":3370";
+  }
   return u;
 }
 
@@ -83,8 +256,11 @@ LinstorClient::~LinstorClient() = default;
 
 StatusOr<std::string> LinstorClient::Get(const std::string& base_url,
                                          const std::string& path_and_query) {
-  httplib::Client cli(base_url);
-  if (!cli.is_valid()) return InvalidArgumentError("bad LINSTOR URL '" + base_url + "'");
+  auto client = NewHttpClient(base_url, options_.tls.get());
+  httplib::ClientImpl& cli = *client;
+  if (!cli.is_valid()) {
+    return InvalidArgumentError("bad LINSTOR URL '" + base_url + "' (or unusable TLS settings)");
+  }
   SetTimeouts(cli, options_.connect_timeout, options_.request_timeout);
   cli.set_keep_alive(false);
   const Duration deadline = clock_.Now() + options_.request_timeout;
@@ -121,7 +297,8 @@ StatusOr<std::string> LinstorClient::Get(const std::string& base_url,
     }
     if (err == httplib::Error::ConnectionTimeout)
       return DeadlineExceededError(what + ": connect timed out");
-    return UnavailableError(what + ": " + httplib::to_string(err));
+    return UnavailableError(what + ": " +
+                            DescribeError(err, cli, base_url.rfind("https://", 0) == 0));
   }
   if (status != 200) {
     std::string snippet = body.substr(0, 200);
@@ -170,8 +347,10 @@ StatusOr<Snapshot> LinstorClient::FetchSnapshot(PollStats* stats) {
           ++current_;
           if (metrics_) {
             const auto code = body.status().code();
+            const bool tls = body.status().message().find(": SSL") != std::string::npos;
             metrics_->Error(code == StatusCode::kDeadlineExceeded ? "http_timeout"
                             : code == StatusCode::kInternal       ? "http_status"
+                            : tls                                 ? "http_tls"
                                                                   : "http_connect");
           }
           return body.status();
@@ -206,12 +385,14 @@ StatusOr<Snapshot> LinstorClient::FetchSnapshot(PollStats* stats) {
 
 // ------------------------------------------------------------------------------------ SSE
 SseWatcher::SseWatcher(std::vector<std::string> urls, const Clock& clock, Metrics* metrics,
-                       Logger* logger, std::function<void(const std::string&)> on_signal)
+                       Logger* logger, std::function<void(const std::string&)> on_signal,
+                       std::shared_ptr<const LinstorTls> tls)
     : urls_(std::move(urls)),
       clock_(clock),
       metrics_(metrics),
       logger_(logger),
-      on_signal_(std::move(on_signal)) {}
+      on_signal_(std::move(on_signal)),
+      tls_(std::move(tls)) {}
 
 SseWatcher::~SseWatcher() { Stop(); }
 
@@ -239,7 +420,7 @@ void SseWatcher::Follow(const std::string& path, bool last_event_current, size_t
   Duration backoff = std::chrono::milliseconds(100);
   while (!stop_.load()) {
     const std::string base = urls_[url_index % urls_.size()];
-    auto cli = std::make_shared<httplib::Client>(base);
+    std::shared_ptr<httplib::ClientImpl> cli = NewHttpClient(base, tls_.get());
     // LINSTOR sends no keep-alives: an idle stream is normal, so the read timeout is long and a
     // timeout simply reconnects (and triggers a poll, which covers any gap).
     SetTimeouts(*cli, std::chrono::seconds(3), std::chrono::seconds(60));
@@ -297,7 +478,8 @@ void SseWatcher::Follow(const std::string& path, bool last_event_current, size_t
         logger_->Log("warn", "SSE connect failed",
                      {{"url", base + path},
                       {"reason", status ? "HTTP " + std::to_string(status)
-                                        : httplib::to_string(res.error())}});
+                                        : DescribeError(res.error(), *cli,
+                                                        base.rfind("https://", 0) == 0)}});
       }
       ++url_index;
     }

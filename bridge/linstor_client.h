@@ -21,15 +21,36 @@
 
 namespace lnsim::bridge {
 
+// TLS material for https:// controller URLs (LINSTOR serves HTTPS on 3371), parsed once and
+// shared read-only by the poller and the SSE threads. Like LINSTOR's own clients: trust the
+// given CA (--linstor-ca / linstor-client --cafile / golinstor LS_ROOT_CA; without one, the
+// system's CAs) and present a client certificate when one is given (--linstor-cert + --linstor-key
+// / --certfile + --keyfile / LS_USER_CERTIFICATE + LS_USER_KEY). The server's name is always
+// verified against the URL's host.
+struct LinstorTlsOptions {
+  // Each is a PEM file path or the PEM text itself (golinstor's LS_* variables hold PEM text).
+  std::string ca;
+  std::string cert;
+  std::string key;
+  bool any() const { return !ca.empty() || !cert.empty() || !key.empty(); }
+};
+class LinstorTls;
+// Reads and parses the PEM material. kInvalidArgument naming the flag ("--linstor-ca ...") for a
+// missing/unreadable file, PEM that does not parse, a cert without a key or a key that does not
+// match the cert.
+StatusOr<std::shared_ptr<const LinstorTls>> LoadLinstorTls(const LinstorTlsOptions& options);
+
 struct LinstorClientOptions {
-  std::vector<std::string> urls;  // "http://host:port"; a bare "host[:port]" gets http:// and 3370
+  // "http://host:port" or "https://host:port"; a bare "host[:port]" gets http:// and 3370
+  std::vector<std::string> urls;
+  std::shared_ptr<const LinstorTls> tls;  // for https URLs; null = the system's CAs, no cert
   Duration request_timeout = std::chrono::seconds(10);  // whole request, all bytes
   Duration connect_timeout = std::chrono::seconds(3);
   size_t page_size = 1000;  // limit per page; 0 = one unpaged request per list
 };
 
-// "host" -> "http://host:3370"; "http://h:1" unchanged. kInvalidArgument for https or garbage
-// (this build speaks plain HTTP only).
+// "host" -> "http://host:3370"; "https://host" -> "https://host:3371"; "http://h:1" unchanged.
+// kInvalidArgument for other schemes or garbage.
 StatusOr<std::string> NormalizeControllerUrl(std::string_view url);
 
 struct PollStats {
@@ -68,7 +89,8 @@ class LinstorClient {
 class SseWatcher {
  public:
   SseWatcher(std::vector<std::string> urls, const Clock& clock, Metrics* metrics, Logger* logger,
-             std::function<void(const std::string& reason)> on_signal);
+             std::function<void(const std::string& reason)> on_signal,
+             std::shared_ptr<const LinstorTls> tls = nullptr);
   ~SseWatcher();
   void Start();
   void Stop();
@@ -82,6 +104,7 @@ class SseWatcher {
   Metrics* metrics_;
   Logger* logger_;
   std::function<void(const std::string&)> on_signal_;
+  std::shared_ptr<const LinstorTls> tls_;
   std::atomic<bool> stop_{false};
   std::atomic<uint64_t> events_{0};
   std::mutex mu_;

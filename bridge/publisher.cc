@@ -66,6 +66,51 @@ natsStatus BuildMsg(const OutMessage& m, natsMsg** out, bool key_headers = true)
 
 }  // namespace
 
+Status ApplyNatsTls(natsOptions* options, const tls::ClientTlsFiles& files,
+                    const std::vector<std::string>& urls) {
+  bool secure = files.any();
+  for (const auto& u : urls) secure = secure || u.rfind("tls://", 0) == 0;
+  if (!secure) return OkStatus();
+  LNSIM_RETURN_IF_ERROR(files.Validate("--tls"));
+  natsStatus s = natsOptions_SetSecure(options, true);
+  if (s != NATS_OK) return InvalidArgumentError("nats TLS: " + NatsError(s));
+  if (!files.ca.empty()) {
+    s = natsOptions_LoadCATrustedCertificates(options, files.ca.c_str());
+    if (s != NATS_OK) {
+      return InvalidArgumentError("--tls-ca '" + files.ca + "': cannot load: " + NatsError(s));
+    }
+  }
+  if (!files.cert.empty()) {
+    s = natsOptions_LoadCertificatesChain(options, files.cert.c_str(), files.key.c_str());
+    if (s != NATS_OK) {
+      return InvalidArgumentError("--tls-cert '" + files.cert + "' / --tls-key '" + files.key +
+                                  "': cannot load: " + NatsError(s));
+    }
+  }
+  return OkStatus();
+}
+
+std::string NatsTlsHint(natsStatus s, const tls::ClientTlsFiles& files) {
+  if (s == NATS_SECURE_CONNECTION_REQUIRED ||
+      (s == NATS_SSL_ERROR && files.ca.empty() && files.cert.empty())) {
+    return " (the server requires TLS: give --tls-ca with the CA that signed its certificate)";
+  }
+  if (s == NATS_SSL_ERROR && files.ca.empty()) {
+    return " (TLS handshake failed: is --tls-ca the CA that signed the server's certificate?)";
+  }
+  if (s == NATS_SSL_ERROR || (s == NATS_CONNECTION_CLOSED && files.cert.empty())) {
+    return files.cert.empty()
+               ? " (TLS handshake failed: the server's certificate is not signed by --tls-ca, or "
+                 "the server requires a client certificate: give --tls-cert and --tls-key)"
+               : " (TLS handshake failed: check that --tls-ca signed the server's certificate and "
+                 "that the server trusts the CA of --tls-cert)";
+  }
+  if (s == NATS_SECURE_CONNECTION_WANTED) {
+    return " (TLS was asked for but the server does not offer it)";
+  }
+  return "";
+}
+
 void NatsDisconnectedCb(natsConnection*, void* closure) {
   auto* self = static_cast<NatsConnection*>(closure);
   if (self->closing_.load()) return;
@@ -97,6 +142,8 @@ StatusOr<std::unique_ptr<NatsConnection>> NatsConnection::Connect(const NatsSett
     s = natsOptions_SetUserCredentialsFromFiles(self->options_, settings.creds_file.c_str(),
                                                 nullptr);
   }
+  if (s != NATS_OK) return InvalidArgumentError("nats options: " + NatsError(s));
+  LNSIM_RETURN_IF_ERROR(ApplyNatsTls(self->options_, settings.tls, settings.urls));
   if (s == NATS_OK) s = natsOptions_SetName(self->options_, settings.name.c_str());
   if (s == NATS_OK) s = natsOptions_SetMaxReconnect(self->options_, -1);
   if (s == NATS_OK)
@@ -116,7 +163,8 @@ StatusOr<std::unique_ptr<NatsConnection>> NatsConnection::Connect(const NatsSett
   if (s != NATS_OK) {
     std::string joined;
     for (const auto& u : settings.urls) joined += (joined.empty() ? "" : ",") + u;
-    return UnavailableError("cannot connect to NATS at " + joined + ": " + NatsError(s));
+    return UnavailableError("cannot connect to NATS at " + joined + ": " + NatsError(s) +
+                            NatsTlsHint(s, settings.tls));
   }
   return self;
 }

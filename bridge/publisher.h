@@ -28,12 +28,16 @@
 #include "bridge/metrics.h"
 #include "common/clock.h"
 #include "common/status.h"
+#include "common/tls_certs.h"
 
 namespace lnsim::bridge {
 
 struct NatsSettings {
   std::vector<std::string> urls;  // nats://host:port, tried in order, then discovered ones
   std::string creds_file;         // NATS .creds (JWT + NKey seed); empty = none
+  // TLS (--tls-ca/--tls-cert/--tls-key): any of them, or a tls:// URL, makes the connection
+  // TLS-only; the server's certificate is verified against `tls.ca` (else the system's CAs).
+  tls::ClientTlsFiles tls;
   std::string name = "lnsim-bridge";
   Duration connect_timeout = std::chrono::seconds(5);
   Duration reconnect_wait = std::chrono::milliseconds(250);
@@ -61,6 +65,16 @@ class NatsConnection {
   friend void NatsDisconnectedCb(natsConnection*, void*);
   friend void NatsReconnectedCb(natsConnection*, void*);
 };
+
+// Makes `options` TLS-only when `files` names anything or a URL is tls://: the CA to trust
+// (natsOptions_LoadCATrustedCertificates) and the client certificate chain and key
+// (natsOptions_LoadCertificatesChain). kInvalidArgument naming the flag (--tls-ca, --tls-cert,
+// --tls-key) and the file when one is missing, unreadable or does not load. Shared with the
+// harness's NATS clients.
+Status ApplyNatsTls(natsOptions* options, const tls::ClientTlsFiles& files,
+                    const std::vector<std::string>& urls);
+// A hint appended to a failed connect's message when TLS is the likely cause ("" otherwise).
+std::string NatsTlsHint(natsStatus status, const tls::ClientTlsFiles& files);
 
 // One message for the bus.
 struct OutMessage {

@@ -1,7 +1,7 @@
 // `lnsim bridge`: runs the LINSTOR -> NATS bridge daemon (bridge/bridge.h) against a real or
-// mock controller. Flags, environment (LS_CONTROLLERS, NATS_URL) and an optional YAML config
-// file are merged here (flags win over the file, the file over the environment); SIGTERM and
-// SIGINT drain in-flight publishes and exit 0.
+// mock controller. Flags, environment (LS_CONTROLLERS, NATS_URL, LS_ROOT_CA, LS_USER_CERTIFICATE,
+// LS_USER_KEY) and an optional YAML config file are merged here (flags win over the file, the
+// file over the environment); SIGTERM and SIGINT drain in-flight publishes and exit 0.
 #include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
@@ -42,6 +42,17 @@ int RunBridge(const std::vector<std::string>& args) {
       "JetStream ack deadline before a retry (default 5s)")(
       "drain-timeout", po::value<std::string>(), "how long SIGTERM waits for acks (default 15s)")(
       "creds", po::value<std::string>(), "NATS credentials file")(
+      "tls-ca", po::value<std::string>(),
+      "CA certificate (PEM) that signed the NATS server's certificate; makes the connection TLS")(
+      "tls-cert", po::value<std::string>(), "client certificate (PEM) for NATS mutual TLS")(
+      "tls-key", po::value<std::string>(), "private key (PEM) of --tls-cert")(
+      "linstor-ca", po::value<std::string>(),
+      "CA certificate (PEM file or text) for https:// LINSTOR URLs (default: $LS_ROOT_CA, "
+      "else the system's CAs)")(
+      "linstor-cert", po::value<std::string>(),
+      "client certificate for the LINSTOR API (default: $LS_USER_CERTIFICATE)")(
+      "linstor-key", po::value<std::string>(),
+      "private key of --linstor-cert (default: $LS_USER_KEY)")(
       "metrics-addr", po::value<std::string>(),
       "HOST:PORT for /metrics and /healthz (port 0 = any)")(
       "config", po::value<std::string>(), "YAML file holding any of these flags (long names)")(
@@ -64,6 +75,12 @@ int RunBridge(const std::vector<std::string>& args) {
   bridge::BridgeConfig config;
   if (const char* env = std::getenv("LS_CONTROLLERS")) config.linstor_urls = bridge::SplitList(env);
   if (const char* env = std::getenv("NATS_URL")) config.nats_urls = bridge::SplitList(env);
+  // golinstor's variables for an https:// controller; they hold PEM text (a path works too).
+  if (const char* env = std::getenv("LS_ROOT_CA"); env && *env) config.linstor_tls.ca = env;
+  if (const char* env = std::getenv("LS_USER_CERTIFICATE"); env && *env) {
+    config.linstor_tls.cert = env;
+  }
+  if (const char* env = std::getenv("LS_USER_KEY"); env && *env) config.linstor_tls.key = env;
   if (vm.count("config")) {
     Status st = bridge::LoadBridgeConfigFile(vm["config"].as<std::string>(), &config);
     if (!st.ok()) return UsageError("bridge", st.message());
@@ -94,6 +111,12 @@ int RunBridge(const std::vector<std::string>& args) {
     return kExitUsage;
   }
   str("creds", &config.creds_file);
+  str("tls-ca", &config.nats_tls.ca);
+  str("tls-cert", &config.nats_tls.cert);
+  str("tls-key", &config.nats_tls.key);
+  str("linstor-ca", &config.linstor_tls.ca);
+  str("linstor-cert", &config.linstor_tls.cert);
+  str("linstor-key", &config.linstor_tls.key);
   str("metrics-addr", &config.metrics_addr);
   str("timing-file", &config.timing_file);
   str("timing-subject", &config.timing_subject);

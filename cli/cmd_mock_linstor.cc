@@ -1,11 +1,15 @@
 // `lnsim mock-linstor`: the simulated cluster served as a LINSTOR controller on its own, for
 // pointing real LINSTOR tools (the CLI, golinstor, linstor-csi) or a bridge at it. Creates the
 // real clock (cli/ is the only place that does) and runs until SIGINT/SIGTERM.
+#include <stdlib.h>
+
 #include <csignal>
+#include <cstdlib>
 #include <iostream>
 
 #include "cli/subcommand.h"
 #include "common/clock.h"
+#include "common/tls_certs.h"
 #include "harness/scenario_loader.h"
 #include "mock-linstor/api_faults.h"
 #include "mock-linstor/server.h"
@@ -17,7 +21,8 @@ namespace {
 
 constexpr char kUsage[] =
     "lnsim mock-linstor [--port 3370] [--bind 127.0.0.1] [--scenario FILE | --nodes N "
-    "--resources R --replicas K --volumes-per-resource V] [--seed N] [--time-scale X]";
+    "--resources R --replicas K --volumes-per-resource V] [--seed N] [--time-scale X] "
+    "[--https-port 3371 [--tls-cert FILE --tls-key FILE | --tls-dir DIR]]";
 
 // Reads the scenario file through the harness loader (which rejects unknown keys and parses
 // the world's sections); the `api` section is parsed by mock-linstor/. Other parts' sections
@@ -58,7 +63,14 @@ int Run(const std::vector<std::string>& args) {
       "seed", po::value<uint64_t>(), "root seed (default: the scenario's, else 1)")(
       "time-scale", po::value<double>(),
       "multiply every world duration by this (0.1 = 10x faster)")(
-      "threads", po::value<size_t>()->default_value(128), "HTTP worker threads");
+      "threads", po::value<size_t>()->default_value(128), "HTTP worker threads")(
+      "https-port", po::value<int>(),
+      "also serve HTTPS on this port (LINSTOR's is 3371; 0 = any free port)")(
+      "tls-cert", po::value<std::string>(), "HTTPS server certificate chain (PEM)")(
+      "tls-key", po::value<std::string>(), "private key (PEM) of --tls-cert")(
+      "tls-dir", po::value<std::string>(),
+      "without --tls-cert: write a generated CA, server and client certificate here "
+      "(default: a new directory under $TMPDIR)");
   po::variables_map vm;
   int exit_code = kExitOk;
   if (!ParseOptions(args, kUsage, options, {}, &vm, &exit_code)) return exit_code;
@@ -87,6 +99,50 @@ int Run(const std::vector<std::string>& args) {
   const int port = vm["port"].as<int>();
   if (port < 0 || port > 65535) return UsageError("mock-linstor", "--port must be 0..65535");
 
+  int https_port = -1;
+  std::string tls_cert, tls_key, generated_ca;
+  if (vm.count("https-port")) {
+    https_port = vm["https-port"].as<int>();
+    if (https_port < 0 || https_port > 65535) {
+      return UsageError("mock-linstor", "--https-port must be 0..65535");
+    }
+    if (vm.count("tls-cert") != vm.count("tls-key")) {
+      return UsageError("mock-linstor", "--tls-cert and --tls-key must be given together");
+    }
+    if (vm.count("tls-cert")) {
+      tls_cert = vm["tls-cert"].as<std::string>();
+      tls_key = vm["tls-key"].as<std::string>();
+      for (const auto& [file, flag] : {std::pair{tls_cert, "--tls-cert"}, {tls_key, "--tls-key"}}) {
+        if (Status s = tls::CheckReadableFile(file, flag); !s.ok()) {
+          return UsageError("mock-linstor", s.message());
+        }
+      }
+    } else {
+      std::string dir;
+      if (vm.count("tls-dir")) {
+        dir = vm["tls-dir"].as<std::string>();
+      } else {
+        const char* tmp = std::getenv("TMPDIR");
+        dir = std::string(tmp && *tmp ? tmp : "/tmp") + "/lnsim-mock-tls-XXXXXX";
+        if (mkdtemp(dir.data()) == nullptr) {
+          std::cerr << "lnsim mock-linstor: cannot create a directory from '" << dir << "'"
+                    << std::endl;
+          return kExitInfra;
+        }
+      }
+      auto files = tls::GenerateCertificates(dir);
+      if (!files.ok()) {
+        std::cerr << "lnsim mock-linstor: " << files.status().message() << std::endl;
+        return kExitInfra;
+      }
+      tls_cert = files->server_cert;
+      tls_key = files->server_key;
+      generated_ca = files->ca_cert;
+    }
+  } else if (vm.count("tls-cert") || vm.count("tls-key") || vm.count("tls-dir")) {
+    return UsageError("mock-linstor", "--tls-cert, --tls-key and --tls-dir need --https-port");
+  }
+
   auto world = sim::World::Create(spec, spec.seed);
   if (!world.ok()) return UsageError("mock-linstor", world.status().message());
 
@@ -102,12 +158,23 @@ int Run(const std::vector<std::string>& args) {
   server_options.api_faults = std::move(api_faults);
   server_options.seed = spec.seed;
   server_options.threads = vm["threads"].as<size_t>();
+  server_options.https_port = https_port;
+  server_options.tls_cert_file = tls_cert;
+  server_options.tls_key_file = tls_key;
   mock::MockServer server(std::move(world).value(), clock, server_options);
   if (Status s = server.Start(); !s.ok()) {
     std::cerr << "lnsim mock-linstor: " << s.message() << std::endl;
-    return kExitInfra;
+    return s.code() == StatusCode::kInvalidArgument ? kExitUsage : kExitInfra;
   }
   std::cout << "listening on http://" << server_options.bind << ":" << server.port() << std::endl;
+  if (server.https_port() > 0) {
+    std::cout << "listening on https://" << server_options.bind << ":" << server.https_port()
+              << std::endl;
+    if (!generated_ca.empty()) {
+      std::cerr << "lnsim mock-linstor: HTTPS with a generated certificate; trust its CA: "
+                << generated_ca << " (client certificate and key next to it)" << std::endl;
+    }
+  }
   std::cerr << "lnsim mock-linstor: seed " << spec.seed << "; reproduce with: lnsim mock-linstor";
   for (const auto& a : args) std::cerr << " " << a;
   if (!vm.count("seed")) std::cerr << " --seed " << spec.seed;

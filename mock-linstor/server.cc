@@ -64,8 +64,7 @@ Status MockServer::Start() {
   start_ = clock_.Now();
   {
     std::lock_guard<std::mutex> lock(listen_mu_);
-    auto svr = std::make_unique<httplib::Server>();
-    InstallHandlers(*svr);
+    auto svr = NewListener(/*https=*/false);
     int port = options_.port;
     if (port == 0) {
       port = svr->bind_to_any_port(options_.bind);
@@ -75,9 +74,33 @@ Status MockServer::Start() {
                               " (port in use?)");
     }
     port_ = port;
+    std::unique_ptr<httplib::Server> ssl;
+    if (options_.https_port >= 0) {
+      ssl = NewListener(/*https=*/true);
+      if (ssl == nullptr) {
+        return InvalidArgumentError("HTTPS: cannot load certificate '" + options_.tls_cert_file +
+                                    "' with key '" + options_.tls_key_file + "'");
+      }
+      int https_port = options_.https_port;
+      if (https_port == 0) {
+        https_port = ssl->bind_to_any_port(options_.bind);
+        if (https_port <= 0) {
+          return UnavailableError("cannot bind HTTPS " + options_.bind + ": no free port");
+        }
+      } else if (!ssl->bind_to_port(options_.bind, https_port)) {
+        return UnavailableError("cannot bind HTTPS " + options_.bind + ":" +
+                                std::to_string(https_port) + " (port in use?)");
+      }
+      https_port_ = https_port;
+    }
     httplib::Server* raw = svr.get();
     listen_thread_ = std::thread([raw] { raw->listen_after_bind(); });
     http_ = std::move(svr);
+    if (ssl != nullptr) {
+      httplib::Server* raw_ssl = ssl.get();
+      https_thread_ = std::thread([raw_ssl] { raw_ssl->listen_after_bind(); });
+      https_ = std::move(ssl);
+    }
     listening_ = true;
   }
   started_ = true;
@@ -157,15 +180,38 @@ void MockServer::Tick() {
   }
 }
 
+std::unique_ptr<httplib::Server> MockServer::NewListener(bool https) {
+  std::unique_ptr<httplib::Server> svr;
+  if (https) {
+    auto ssl = std::make_unique<httplib::SSLServer>(options_.tls_cert_file.c_str(),
+                                                    options_.tls_key_file.c_str());
+    if (!ssl->is_valid()) return nullptr;
+    svr = std::move(ssl);
+  } else {
+    svr = std::make_unique<httplib::Server>();
+  }
+  InstallHandlers(*svr);
+  return svr;
+}
+
 void MockServer::StartListening() {
   std::lock_guard<std::mutex> lock(listen_mu_);
   if (listening_ || stopping_.load()) return;
-  auto svr = std::make_unique<httplib::Server>();
-  InstallHandlers(*svr);
+  auto svr = NewListener(/*https=*/false);
   if (!svr->bind_to_port(options_.bind, port_)) return;  // retried on the next tick
+  std::unique_ptr<httplib::Server> ssl;
+  if (https_port_ > 0) {
+    ssl = NewListener(/*https=*/true);
+    if (ssl == nullptr || !ssl->bind_to_port(options_.bind, https_port_)) return;  // next tick
+  }
   httplib::Server* raw = svr.get();
   listen_thread_ = std::thread([raw] { raw->listen_after_bind(); });
   http_ = std::move(svr);
+  if (ssl != nullptr) {
+    httplib::Server* raw_ssl = ssl.get();
+    https_thread_ = std::thread([raw_ssl] { raw_ssl->listen_after_bind(); });
+    https_ = std::move(ssl);
+  }
   listening_ = true;
 }
 
@@ -178,6 +224,10 @@ void MockServer::StopListening() {
   // a request are joined later so the ticker never waits for a slow client.
   http_->stop();
   retired_.emplace_back(std::move(http_), std::move(listen_thread_));
+  if (https_ != nullptr) {
+    https_->stop();
+    retired_.emplace_back(std::move(https_), std::move(https_thread_));
+  }
   listening_ = false;
 }
 

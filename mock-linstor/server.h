@@ -47,6 +47,11 @@ struct ServerOptions {
   int64_t epoch_unix_ms = -1;          // unix time of world time 0; -1 = the clock's at Start()
   uint64_t seed = 1;                   // api fault sampling
   bool world_faults = true;            // apply the world's F5/F7 windows
+  // HTTPS listener next to the HTTP one (a real controller serves HTTPS on 3371): -1 = none,
+  // 0 = any free port. Needs the server certificate chain and key (PEM files).
+  int https_port = -1;
+  std::string tls_cert_file;
+  std::string tls_key_file;
 };
 
 class MockServer {
@@ -56,11 +61,14 @@ class MockServer {
   MockServer(const MockServer&) = delete;
   MockServer& operator=(const MockServer&) = delete;
 
-  // Binds (kUnavailable when the port is taken) and starts the listener and the ticker.
+  // Binds (kUnavailable when a port is taken; kInvalidArgument when the HTTPS certificate or key
+  // does not load) and starts the listener(s) and the ticker. controller_down faults close and
+  // reopen both listeners.
   Status Start();
   // Stops everything; idempotent.
   void Stop();
   int port() const { return port_; }
+  int https_port() const { return https_port_; }  // 0 when there is no HTTPS listener
 
   // Runs `fn` with the world and the mock state under the world lock (tests, tooling). Events
   // caused by direct world changes are pumped afterwards.
@@ -85,6 +93,9 @@ class MockServer {
   Duration Elapsed() const;
   void TickerLoop();
   void Tick();
+  // A server with the handlers installed: plain HTTP, or HTTPS with the configured certificate
+  // (null when it does not load).
+  std::unique_ptr<httplib::Server> NewListener(bool https);
   void StartListening();
   void StopListening();
   void InstallHandlers(httplib::Server& svr);
@@ -107,6 +118,7 @@ class MockServer {
   RestApi api_;
   Duration start_{0};
   int port_ = 0;
+  int https_port_ = 0;
 
   // Guarded by world_mu_.
   mutable std::mutex world_mu_;
@@ -127,6 +139,8 @@ class MockServer {
   std::mutex listen_mu_;
   std::unique_ptr<httplib::Server> http_;
   std::thread listen_thread_;
+  std::unique_ptr<httplib::Server> https_;  // an httplib::SSLServer
+  std::thread https_thread_;
   bool listening_ = false;
   // Servers stopped for a controller_down window; joined at Stop().
   std::vector<std::pair<std::unique_ptr<httplib::Server>, std::thread>> retired_;
