@@ -153,8 +153,10 @@ class Consumer::Impl {
   ~Impl() { Stop(); }
 
   Status Start() {
-    LNSIM_ASSIGN_OR_RETURN(nc_,
-                           internal::ConnectNats(options_.url, "lnsim-consumer-" + options_.name));
+    auth_.creds_file = options_.creds_file;
+    auth_.nkey_seed_file = options_.nkey_seed_file;
+    LNSIM_ASSIGN_OR_RETURN(
+        nc_, internal::ConnectNats(options_.url, "lnsim-consumer-" + options_.name, auth_));
     if (options_.mode == ConsumerMode::kCore) {
       natsStatus s = natsConnection_Subscribe(&sub_, nc_, options_.subject.c_str(),
                                               &Impl::OnCoreMessage, this);
@@ -369,6 +371,7 @@ class Consumer::Impl {
   const Clock& clock_;
   DeliveryQueue* const queue_;
   natsConnection* nc_ = nullptr;
+  internal::NatsClientAuth auth_;  // referenced by nc_, which Stop() destroys first
   jsCtx* js_ = nullptr;
   natsSubscription* sub_ = nullptr;
   std::atomic<bool> running_{false};

@@ -90,6 +90,8 @@ struct ConsumerOptions {
   std::string name;  // also the durable name for JetStream modes
   ConsumerMode mode = ConsumerMode::kCore;
   std::string url;  // nats://host:port, or several comma-separated
+  std::string creds_file;      // NATS .creds for operator-mode servers (docs/auth.md); "" = none
+  std::string nkey_seed_file;  // bare nkey user seed file; "" = none
   std::string subject = "linstor.v1.>";
   std::string stream;  // JetStream modes: the stream to bind to
   // Drop receipts of an id already processed. nullopt = the mode's default: on for the
