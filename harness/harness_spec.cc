@@ -2,6 +2,7 @@
 #include "harness/harness_spec.h"
 
 #include <cctype>
+#include <cstdlib>
 #include <set>
 
 #include "common/duration.h"
@@ -116,7 +117,9 @@ StatusOr<HarnessSpec> ParseHarnessSections(const Scenario& scenario) {
   HarnessSpec spec;
 
   if (const YAML::Node& n = scenario.nats; n.IsDefined() && !n.IsNull()) {
-    LNSIM_RETURN_IF_ERROR(CheckKeys(err, n, "nats", {"url", "server_bin", "jetstream", "stream"}));
+    LNSIM_RETURN_IF_ERROR(CheckKeys(err, n, "nats",
+                                    {"url", "server_bin", "jetstream", "stream", "cluster",
+                                     "replicas"}));
     if (n["url"]) {
       LNSIM_ASSIGN_OR_RETURN(spec.nats.url, GetString(err, n["url"], "nats.url"));
     }
@@ -131,6 +134,38 @@ StatusOr<HarnessSpec> ParseHarnessSections(const Scenario& scenario) {
       LNSIM_ASSIGN_OR_RETURN(spec.nats.stream, GetString(err, n["stream"], "nats.stream"));
       if (!ValidName(spec.nats.stream)) {
         return err.At(n["stream"], "nats.stream", "must be letters, digits, - or _");
+      }
+    }
+    auto small_int = [&](const char* key, int lo, int hi, int* out) -> Status {
+      const YAML::Node& v = n[key];
+      const std::string where = std::string("nats.") + key;
+      int value = 0;
+      try {
+        value = v.as<int>();
+      } catch (const YAML::Exception&) {
+        return err.At(v, where, "must be a whole number");
+      }
+      if (value < lo || value > hi) {
+        return err.At(v, where,
+                      "must be " + std::to_string(lo) + ".." + std::to_string(hi) + ", not " +
+                          std::to_string(value));
+      }
+      *out = value;
+      return OkStatus();
+    };
+    if (n["cluster"]) {
+      LNSIM_RETURN_IF_ERROR(small_int("cluster", 1, 9, &spec.nats.cluster));
+      if (spec.nats.cluster == 1) spec.nats.cluster = 0;
+      if (spec.nats.cluster > 1 && !spec.nats.url.empty()) {
+        return err.At(n["cluster"], "nats.cluster",
+                      "starts a local cluster; it cannot be combined with nats.url");
+      }
+    }
+    if (n["replicas"]) {
+      LNSIM_RETURN_IF_ERROR(small_int("replicas", 1, 5, &spec.nats.replicas));
+      if (spec.nats.cluster > 1 && spec.nats.replicas > spec.nats.cluster) {
+        return err.At(n["replicas"], "nats.replicas",
+                      "cannot exceed nats.cluster (" + std::to_string(spec.nats.cluster) + ")");
       }
     }
   }
@@ -232,6 +267,19 @@ StatusOr<HarnessSpec> ParseHarnessSections(const Scenario& scenario) {
       continue;
     }
     LNSIM_ASSIGN_OR_RETURN(HarnessFaultParams params, ParseHarnessFaultParams(f, scenario.path));
+    const bool on_cluster = !params.member.empty() || params.target == "routes";
+    if (on_cluster && spec.nats.cluster < 2) {
+      return InvalidArgumentError(scenario.path + ":" + std::to_string(f.source_line) +
+                                  ": faults (" + std::string(sim::Name(f.kind)) +
+                                  ").params: member/target=routes need nats.cluster: 3 (or more)");
+    }
+    if (!params.member.empty() && params.member != "leader" && params.member != "bridge" &&
+        std::atoi(params.member.c_str()) > spec.nats.cluster) {
+      return InvalidArgumentError(scenario.path + ":" + std::to_string(f.source_line) +
+                                  ": faults (" + std::string(sim::Name(f.kind)) +
+                                  ").params: member=" + params.member + " but nats.cluster is " +
+                                  std::to_string(spec.nats.cluster));
+    }
     if (f.kind == FaultKind::kNetwork) {
       if (params.target == "bridge") spec.network.bridge_proxy = true;
       if (params.target == "consumers") {
@@ -262,13 +310,13 @@ StatusOr<HarnessFaultParams> ParseHarnessFaultParams(const sim::FaultSpec& fault
   std::vector<std::string> known;
   switch (fault.kind) {
     case sim::FaultKind::kNatsRestart:
-      known = {"mode"};
+      known = {"mode", "member"};
       break;
     case sim::FaultKind::kConsumerCrash:
       known = {"consumer", "keep_dedup"};
       break;
     case sim::FaultKind::kNetwork:
-      known = {"target", "latency", "jitter", "bandwidth", "blackhole", "reset"};
+      known = {"target", "latency", "jitter", "bandwidth", "blackhole", "reset", "member"};
       break;
     default:
       break;
@@ -310,10 +358,16 @@ StatusOr<HarnessFaultParams> ParseHarnessFaultParams(const sim::FaultSpec& fault
     } else if (key == "keep_dedup") {
       LNSIM_RETURN_IF_ERROR(boolean(&p.keep_dedup));
     } else if (key == "target") {
-      if (value != "bridge" && value != "consumers") {
-        return bad("target: must be bridge or consumers, not '" + value + "'");
+      if (value != "bridge" && value != "consumers" && value != "routes") {
+        return bad("target: must be bridge, consumers or routes, not '" + value + "'");
       }
       p.target = value;
+    } else if (key == "member") {
+      const bool number = value.size() == 1 && value[0] >= '1' && value[0] <= '9';
+      if (value != "leader" && value != "bridge" && !number) {
+        return bad("member: must be leader, bridge or a member number 1..9, not '" + value + "'");
+      }
+      p.member = value;
     } else if (key == "latency" || key == "jitter") {
       auto d = ParseDuration(value);
       if (!d.ok()) return bad(key + ": " + d.status().message());
@@ -326,6 +380,12 @@ StatusOr<HarnessFaultParams> ParseHarnessFaultParams(const sim::FaultSpec& fault
       LNSIM_RETURN_IF_ERROR(boolean(&p.faults.blackhole));
     } else if (key == "reset") {
       LNSIM_RETURN_IF_ERROR(boolean(&p.reset));
+    }
+  }
+  if (fault.kind == sim::FaultKind::kNetwork) {
+    if (p.target == "routes" && p.member.empty()) p.member = "leader";
+    if (p.target != "routes" && !p.member.empty()) {
+      return bad("member: only with target=routes (or on nats-restart)");
     }
   }
   return p;

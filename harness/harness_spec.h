@@ -25,6 +25,12 @@ struct NatsSpec {
   std::string server_bin;  // "" = DefaultNatsServerBinary()
   bool jetstream = true;   // the bridge publishes to JetStream (false: core NATS)
   std::string stream = "LINSTOR";
+  // `nats.cluster: N` (N >= 2): lnsim starts an N-member local cluster (routes, clustered
+  // JetStream) instead of one server. 0 = one embedded server (or the live `url`).
+  int cluster = 0;
+  // Replicas of the bridge's stream and state bucket (`--replicas`); 0 = the cluster's size
+  // (capped at 5, JetStream's maximum), 1 without a cluster.
+  int replicas = 0;
 };
 
 struct ConsumerSpec {
@@ -62,10 +68,15 @@ StatusOr<HarnessSpec> ParseHarnessSections(const Scenario& scenario);
 struct HarnessFaultParams {
   // nats-restart: kill (SIGKILL, default) or term (graceful).
   bool graceful = false;
+  // nats-restart and network target=routes on a `nats.cluster`: which member. "leader" (the
+  // stream's leader at the window's start), "bridge" (the member the bridge is connected to), or
+  // "1".."N". "" = the one server (no cluster); on a cluster nats-restart defaults to "leader".
+  std::string member;
   // consumer-crash: which consumer ("" = every consumer); whether its dedup state survives.
   std::string consumer;
   bool keep_dedup = true;
-  // network: which link (bridge or consumers) and what happens during the window.
+  // network: which link (bridge, consumers, or routes: the routes of one cluster member, cut
+  // for the window) and what happens during the window.
   std::string target = "bridge";
   NetworkFaults faults;
   bool reset = false;  // reset the link's connections at the window's start

@@ -229,6 +229,25 @@ std::string ReportToJson(const Report& r) {
                           {"events_in_window", f.events_in_window}});
   }
   j["faults"] = faults;
+  if (r.cluster) {
+    Json cf = Json::array();
+    for (const ClusterFault& f : r.cluster->faults) {
+      cf.push_back(Json{{"fault", f.fault},
+                        {"member", f.member},
+                        {"was_leader", f.was_leader},
+                        {"old_leader", f.old_leader},
+                        {"new_leader", f.new_leader},
+                        {"at", Round3(f.at_ms)},
+                        {"election", OptionalMs(f.election_ms)},
+                        {"first_ack", OptionalMs(f.first_ack_ms)}});
+    }
+    Json errors = Json::object();
+    for (const auto& [kind, n] : r.cluster->publish_errors) errors[kind] = n;
+    j["cluster"] = Json{{"size", r.cluster->size},
+                        {"replicas", r.cluster->replicas},
+                        {"faults", cf},
+                        {"publish_errors", errors}};
+  }
   const Environment& e = r.environment;
   j["environment"] =
       Json{{"lnsim_version", e.lnsim_version},   {"nats_server_version", e.nats_server_version},
@@ -324,6 +343,33 @@ StatusOr<Report> ReportFromJson(std::string_view text) {
       f.drain_ms = OptionalFromJson(fj, "drain");
       r.faults.push_back(std::move(f));
     }
+  }
+  if (j.contains("cluster") && j["cluster"].is_object()) {
+    const Json& cj = j["cluster"];
+    ClusterSummary c;
+    c.size = cj.value("size", 0);
+    c.replicas = cj.value("replicas", 0);
+    if (cj.contains("faults") && cj["faults"].is_array()) {
+      for (const Json& fj : cj["faults"]) {
+        if (!fj.is_object()) continue;
+        ClusterFault f;
+        f.fault = fj.value("fault", "");
+        f.member = fj.value("member", "");
+        f.was_leader = fj.value("was_leader", false);
+        f.old_leader = fj.value("old_leader", "");
+        f.new_leader = fj.value("new_leader", "");
+        f.at_ms = fj.value("at", 0.0);
+        f.election_ms = OptionalFromJson(fj, "election");
+        f.first_ack_ms = OptionalFromJson(fj, "first_ack");
+        c.faults.push_back(std::move(f));
+      }
+    }
+    if (cj.contains("publish_errors") && cj["publish_errors"].is_object()) {
+      for (const auto& [kind, n] : cj["publish_errors"].items()) {
+        if (n.is_number_unsigned()) c.publish_errors.emplace_back(kind, n.get<uint64_t>());
+      }
+    }
+    r.cluster = std::move(c);
   }
   if (j.contains("environment") && j["environment"].is_object()) {
     const Json& ej = j["environment"];
@@ -428,6 +474,23 @@ void PrintReportTable(const Report& r, std::ostream& out) {
           << opt(f.recover_ms) << "  drain " << opt(f.drain_ms) << "  events " << f.events_in_window
           << "\n";
     }
+  }
+  if (r.cluster) {
+    auto opt = [](const std::optional<double>& v) {
+      return v ? std::to_string(static_cast<int64_t>(std::llround(*v))) + "ms" : std::string("-");
+    };
+    out << "\nnats cluster: " << r.cluster->size << " members, stream R" << r.cluster->replicas
+        << "\n";
+    for (const ClusterFault& f : r.cluster->faults) {
+      out << "  " << f.fault << " " << f.member << (f.was_leader ? " (stream leader)" : "")
+          << " at " << Round3(f.at_ms / 1e3) << "s  election " << opt(f.election_ms)
+          << (f.new_leader.empty() ? "" : " -> " + f.new_leader) << "  first ack after "
+          << opt(f.first_ack_ms) << "\n";
+    }
+    out << "  bridge publish errors:";
+    if (r.cluster->publish_errors.empty()) out << " none";
+    for (const auto& [kind, n] : r.cluster->publish_errors) out << " " << kind << " " << n;
+    out << "\n";
   }
   if (!r.slos.empty() || !r.failed_checks.empty()) {
     out << "\nSLOs\n";

@@ -9,6 +9,7 @@
 #include <ostream>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/clock.h"
@@ -68,6 +69,30 @@ struct FaultWindow {
   uint64_t events_in_window = 0;     // events delivered whose world change fell in [start, end)
 };
 
+// One fault on a `nats.cluster` member (nats-restart member=..., network target=routes): what it
+// hit and how long the stream and the bridge took to get going again (docs/report.md "cluster").
+struct ClusterFault {
+  std::string fault;        // "nats-restart", "network"
+  std::string member;       // server name hit: "lnsim-2"
+  bool was_leader = false;  // the member led the bridge's stream when hit
+  std::string old_leader;   // stream leader right before ("" when unknown)
+  std::string new_leader;   // first other member answering as leader ("" = none / not measured)
+  double at_ms = 0;         // world time of the kill or cut
+  // Kill/cut -> STREAM.INFO names another member as leader (only when was_leader).
+  std::optional<double> election_ms;
+  // Kill/cut -> the first publish acknowledged after it (the bridge's timing side channel).
+  std::optional<double> first_ack_ms;
+};
+
+struct ClusterSummary {
+  int size = 0;      // members
+  int replicas = 0;  // of the bridge's stream
+  std::vector<ClusterFault> faults;
+  // The bridge's NATS errors by kind (lnsim_bridge_errors_total{kind="nats_..."}) at the end of
+  // the run: nats_no_responders (503: no stream leader), nats_ack_timeout, nats_publish, ...
+  std::vector<std::pair<std::string, uint64_t>> publish_errors;
+};
+
 struct Environment {
   std::string lnsim_version;
   std::string nats_server_version;  // "" when a live server did not say
@@ -98,6 +123,7 @@ struct Report {
   double throughput = 0;  // delivered events per second over duration_s
   uint64_t events = 0;    // world transitions the run expected to be observable
   std::vector<FaultWindow> faults;
+  std::optional<ClusterSummary> cluster;  // runs with `nats.cluster` only
   std::vector<SloResult> slos;
   Environment environment;
   std::string trace_digest;  // sim TraceLog::DigestHex()

@@ -27,6 +27,7 @@
 #include "harness/fault_proxy.h"
 #include "harness/harness_spec.h"
 #include "harness/invariants.h"
+#include "harness/nats_cluster.h"
 #include "harness/nats_server.h"
 #include "harness/observation.h"
 #include "harness/scenario_loader.h"
@@ -134,6 +135,15 @@ struct HarnessFault {
   bool ended = false;
 };
 
+// A fault on a cluster member, as it happened (report.cluster.faults).
+struct ClusterFaultRun {
+  size_t fault = 0;  // index into harness_faults_
+  int member = -1;
+  ClusterFault record;
+  std::unique_ptr<ElectionTimer> election;  // only when the member led the stream
+  int64_t at_unix_ns = 0;
+};
+
 struct BridgeProcess {
   std::unique_ptr<ChildProcess> child;
   int metrics_port = 0;
@@ -174,6 +184,13 @@ class Run {
   Report BuildReport();
   // Writes the reproduction bundle (harness/bundle.h) into `dir`.
   Status WriteBundle(const std::string& dir, const Report& report);
+  // Which cluster member a fault's `member=` names right now (leader / bridge / number); -1 with
+  // the reason in *why when it cannot be told.
+  int ResolveMember(const std::string& member, std::string* leader, std::string* why);
+  void StartClusterFault(HarnessFault& f);
+  void EndClusterFault(HarnessFault& f);
+  // lnsim's bridge's lnsim_bridge_errors_total{kind="nats_..."} from /metrics.
+  std::vector<std::pair<std::string, uint64_t>> BridgeNatsErrors();
   std::string NatsUrlForBridge() const {
     return bridge_proxy_ ? bridge_proxy_->nats_url() : nats_url_;
   }
@@ -207,6 +224,11 @@ class Run {
   uint64_t seed_ = 0;
 
   std::unique_ptr<NatsServer> nats_;
+  std::unique_ptr<NatsCluster> cluster_;  // `nats.cluster`: instead of nats_
+  std::unique_ptr<StreamLeaderProbe> leader_probe_;
+  std::vector<ClusterFaultRun> cluster_faults_;
+  std::vector<std::pair<std::string, uint64_t>> bridge_nats_errors_;
+  int stream_replicas_ = 1;
   std::string nats_url_;
   std::string nats_version_;
   std::unique_ptr<FaultProxy> bridge_proxy_;
@@ -293,6 +315,11 @@ Status Run::Configure() {
     }
   }
   if (!options_.nats_urls.empty()) harness_.nats.url = options_.nats_urls;
+  // A live server or cluster (--nats) is used as it is: no local cluster is started.
+  if (!harness_.nats.url.empty()) harness_.nats.cluster = 0;
+  stream_replicas_ = harness_.nats.replicas > 0   ? harness_.nats.replicas
+                     : harness_.nats.cluster > 1 ? std::min(harness_.nats.cluster, 5)
+                                                 : 1;
   if (!options_.nats_server_bin.empty()) harness_.nats.server_bin = options_.nats_server_bin;
 
   if (scenario_.api.IsDefined() && !scenario_.api.IsNull()) {
@@ -315,10 +342,12 @@ Status Run::Configure() {
     hf.index = i;
     hf.kind = f.kind;
     LNSIM_ASSIGN_OR_RETURN(hf.params, ParseHarnessFaultParams(f, options_.scenario_path));
-    if (f.kind == sim::FaultKind::kNatsRestart && !harness_.nats.url.empty()) {
+    if ((f.kind == sim::FaultKind::kNatsRestart || hf.params.target == "routes") &&
+        !harness_.nats.url.empty()) {
       return InvalidArgumentError(options_.scenario_path + ":" + std::to_string(f.source_line) +
                                   ": faults[" + std::to_string(i) +
-                                  "]: nats-restart needs the embedded nats-server (no --nats)");
+                                  "]: " + std::string(sim::Name(f.kind)) +
+                                  " needs the embedded nats-server or cluster (no --nats)");
     }
     if (f.kind == sim::FaultKind::kBridgeKill && !bridge_spec_.command.empty()) {
       // A team's bridge is killed the same way: it is our child process too.
@@ -342,6 +371,19 @@ Status Run::StartNats() {
   }
   cluster_name_ = bridge_spec_.cluster;
   stream_name_ = harness_.nats.stream;
+  if (harness_.nats.cluster > 1) {
+    NatsClusterOptions co;
+    co.size = harness_.nats.cluster;
+    co.binary = harness_.nats.server_bin;
+    co.work_dir = work_dir_ + "/nats";
+    for (const HarnessFault& f : harness_faults_) co.route_proxies |= f.params.target == "routes";
+    LNSIM_ASSIGN_OR_RETURN(cluster_, NatsCluster::Start(co, clock_));
+    nats_url_ = cluster_->urls();
+    if (auto v = cluster_->server(0).Version(); v.ok()) nats_version_ = *v;
+    log_ << "nats-server " << nats_version_ << " cluster of " << cluster_->size() << " on "
+         << nats_url_ << (co.route_proxies ? " (routes through fault proxies)" : "") << "\n";
+    return OkStatus();
+  }
   NatsServerOptions o;
   o.binary = harness_.nats.server_bin;
   o.jetstream = true;
@@ -360,7 +402,7 @@ Status Run::StartProxies() {
   bool consumer_link = harness_.network.consumers_proxy;
   for (const ConsumerSpec& c : harness_.consumers) consumer_link |= c.via_proxy;
   for (const HarnessFault& f : harness_faults_) {
-    if (f.kind != sim::FaultKind::kNetwork) continue;
+    if (f.kind != sim::FaultKind::kNetwork || f.params.target == "routes") continue;
     (f.params.target == "consumers" ? consumer_link : bridge_link) = true;
   }
   if (!bridge_link && !consumer_link) return OkStatus();
@@ -502,6 +544,10 @@ Status Run::StartBridge() {
       co.argv.push_back(stream_name_);
       co.argv.push_back("--dedup-window");
       co.argv.push_back(FormatDuration(bridge_spec_.dedup_window));
+      if (stream_replicas_ > 1) {
+        co.argv.push_back("--replicas");
+        co.argv.push_back(std::to_string(stream_replicas_));
+      }
     }
     if (!bridge_spec_.sse) co.argv.push_back("--no-sse");
     for (const auto& a : bridge_spec_.extra_args) co.argv.push_back(a);
@@ -643,6 +689,10 @@ void Run::ApplyFaultStart(HarnessFault& f) {
   const std::string at = FormatDurationHuman(WorldNow());
   switch (f.kind) {
     case sim::FaultKind::kNatsRestart:
+      if (cluster_) {
+        StartClusterFault(f);
+        break;
+      }
       if (!nats_) break;
       if (f.params.graceful) {
         (void)nats_->Stop();
@@ -665,6 +715,10 @@ void Run::ApplyFaultStart(HarnessFault& f) {
       }
       break;
     case sim::FaultKind::kNetwork: {
+      if (f.params.target == "routes") {
+        if (cluster_) StartClusterFault(f);
+        break;
+      }
       FaultProxy* proxy =
           f.params.target == "consumers" ? consumer_proxy_.get() : bridge_proxy_.get();
       if (proxy == nullptr) break;
@@ -683,6 +737,10 @@ void Run::ApplyFaultEnd(HarnessFault& f) {
   const std::string at = FormatDurationHuman(WorldNow());
   switch (f.kind) {
     case sim::FaultKind::kNatsRestart:
+      if (cluster_) {
+        EndClusterFault(f);
+        break;
+      }
       if (!nats_) break;
       if (Status s = nats_->Restart(); !s.ok()) {
         failed_checks_.push_back("nats-server did not restart: " + s.message());
@@ -712,6 +770,10 @@ void Run::ApplyFaultEnd(HarnessFault& f) {
       }
       break;
     case sim::FaultKind::kNetwork: {
+      if (f.params.target == "routes") {
+        if (cluster_) EndClusterFault(f);
+        break;
+      }
       const bool consumers = f.params.target == "consumers";
       FaultProxy* proxy = consumers ? consumer_proxy_.get() : bridge_proxy_.get();
       if (proxy == nullptr) break;
@@ -723,6 +785,124 @@ void Run::ApplyFaultEnd(HarnessFault& f) {
       break;
   }
   f.ended = true;
+}
+
+int Run::ResolveMember(const std::string& member, std::string* leader, std::string* why) {
+  // The stream's leader right before the fault: whom an election replaces.
+  if (!leader_probe_) {
+    auto probe = StreamLeaderProbe::Connect(nats_url_, stream_name_);
+    if (probe.ok()) leader_probe_ = std::move(probe).value();
+  }
+  if (leader_probe_ && jetstream_) {
+    auto l = leader_probe_->Leader(seconds(2));
+    if (l.ok()) *leader = *l;
+  }
+  if (member.empty() || member == "leader") {
+    if (leader->empty()) {
+      *why = jetstream_ ? "the stream " + stream_name_ + " has no leader to kill"
+                        : "member=leader needs JetStream (core NATS has no stream leader)";
+      return -1;
+    }
+    return cluster_->IndexOf(*leader);
+  }
+  if (member == "bridge") {
+    auto i = cluster_->MemberServing("lnsim-bridge/" + cluster_name_, clock_);
+    if (!i.ok() || *i < 0) {
+      *why = "no member serves the bridge's connection" +
+             (i.ok() ? std::string() : " (" + i.status().message() + ")");
+      return -1;
+    }
+    return *i;
+  }
+  return std::atoi(member.c_str()) - 1;
+}
+
+void Run::StartClusterFault(HarnessFault& f) {
+  const std::string at = FormatDurationHuman(WorldNow());
+  const bool routes = f.kind == sim::FaultKind::kNetwork;
+  ClusterFaultRun run;
+  run.fault = static_cast<size_t>(&f - harness_faults_.data());
+  std::string why;
+  std::string leader;
+  run.member = ResolveMember(f.params.member, &leader, &why);
+  if (run.member < 0 || run.member >= cluster_->size()) {
+    failed_checks_.push_back(at + ": " + std::string(sim::Name(f.kind)) + " member=" +
+                             (f.params.member.empty() ? "leader" : f.params.member) +
+                             ": cannot tell which member: " + why);
+    return;
+  }
+  run.record.fault = std::string(sim::Name(f.kind));
+  run.record.member = cluster_->member_name(run.member);
+  run.record.old_leader = leader;
+  run.record.was_leader = !leader.empty() && leader == run.record.member;
+  run.record.at_ms = std::chrono::duration<double, std::milli>(WorldNow()).count();
+  if (run.record.was_leader) {
+    // Asked through the other members: a cut-off leader may answer for itself a while longer.
+    std::string others;
+    for (int i = 0; i < cluster_->size(); ++i) {
+      if (i != run.member) others += (others.empty() ? "" : ",") + cluster_->server(i).url();
+    }
+    run.election = std::make_unique<ElectionTimer>(others, stream_name_, leader, clock_);
+  }
+  run.at_unix_ns = clock_.UnixNanos();
+  const std::string what = run.record.member + (run.record.was_leader ? " (stream leader)" : "");
+  if (routes) {
+    if (Status s = cluster_->CutRoutes(run.member); !s.ok()) {
+      failed_checks_.push_back("cannot cut the routes of " + what + ": " + s.message());
+    }
+    fault_log_.push_back(at + ": routes of nats " + what + " cut");
+  } else {
+    if (f.params.graceful) {
+      (void)cluster_->server(run.member).Stop();
+    } else {
+      cluster_->server(run.member).Kill9();
+    }
+    fault_log_.push_back(at + ": nats " + what + (f.params.graceful ? " stopped" : " killed (-9)"));
+  }
+  cluster_faults_.push_back(std::move(run));
+}
+
+void Run::EndClusterFault(HarnessFault& f) {
+  const std::string at = FormatDurationHuman(WorldNow());
+  const size_t index = static_cast<size_t>(&f - harness_faults_.data());
+  for (ClusterFaultRun& run : cluster_faults_) {
+    if (run.fault != index) continue;
+    if (f.kind == sim::FaultKind::kNetwork) {
+      if (Status s = cluster_->HealRoutes(run.member); !s.ok()) {
+        failed_checks_.push_back("cannot heal the routes of " + run.record.member + ": " +
+                                 s.message());
+      } else {
+        fault_log_.push_back(at + ": routes of nats " + run.record.member + " healed");
+      }
+    } else if (Status s = cluster_->server(run.member).Restart(); !s.ok()) {
+      failed_checks_.push_back("nats " + run.record.member + " did not restart: " + s.message());
+    } else {
+      fault_log_.push_back(at + ": nats " + run.record.member + " restarted with its store");
+    }
+  }
+}
+
+std::vector<std::pair<std::string, uint64_t>> Run::BridgeNatsErrors() {
+  std::vector<std::pair<std::string, uint64_t>> out;
+  if (!bridge_spec_.command.empty() || !bridge_.child || bridge_.metrics_port == 0) return out;
+  httplib::Client http("127.0.0.1", bridge_.metrics_port);
+  http.set_connection_timeout(1, 0);
+  http.set_read_timeout(2, 0);
+  auto res = http.Get("/metrics");
+  if (!res || res->status != 200) return out;
+  const std::string prefix = "lnsim_bridge_errors_total{kind=\"";
+  std::istringstream lines(res->body);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.rfind(prefix, 0) != 0) continue;
+    const size_t end = line.find('"', prefix.size());
+    if (end == std::string::npos) continue;
+    const std::string kind = line.substr(prefix.size(), end - prefix.size());
+    if (kind.rfind("nats_", 0) != 0) continue;
+    const size_t space = line.rfind(' ');
+    out.emplace_back(kind, std::strtoull(line.c_str() + space + 1, nullptr, 10));
+  }
+  return out;
 }
 
 void Run::PrintProgress(bool final_line) {
@@ -761,6 +941,17 @@ void Run::Shutdown() {
   for (auto& c : consumers_) {
     if (c) c->Stop();
   }
+  if (cluster_) bridge_nats_errors_ = BridgeNatsErrors();
+  for (ClusterFaultRun& c : cluster_faults_) {
+    if (c.election) {
+      if (auto w = c.election->window()) {
+        c.record.election_ms = std::chrono::duration<double, std::milli>(*w).count();
+        c.record.new_leader = c.election->new_leader();
+      }
+      c.election.reset();
+    }
+  }
+  leader_probe_.reset();
   if (bridge_.child) {
     // lnsim's bridge drains in-flight publishes on SIGTERM and exits 0; anything else is a
     // finding. A team's bridge runs under /bin/sh, whose exit we do not judge.
@@ -774,6 +965,7 @@ void Run::Shutdown() {
   bridge_proxy_.reset();
   consumer_proxy_.reset();
   if (nats_) (void)nats_->Stop();
+  cluster_.reset();
 }
 
 Report Run::BuildReport() {
@@ -795,6 +987,12 @@ Report Run::BuildReport() {
     if (!w.resource.empty()) target += (target.empty() ? "" : " ") + w.resource;
     if (w.kind == sim::FaultKind::kBridgeKill) target = "bridge";
     if (w.kind == sim::FaultKind::kNatsRestart) target = "nats-server";
+    for (const ClusterFaultRun& c : cluster_faults_) {
+      if (harness_faults_[c.fault].index == static_cast<size_t>(&w - windows_.data())) {
+        target = c.record.member + (c.record.was_leader ? " (stream leader)" : "");
+        if (w.kind == sim::FaultKind::kNetwork) target += " routes";
+      }
+    }
     fs.target = target;
     fs.start_ns = w.start.count();
     fs.end_ns = w.permanent ? run_length_.count() : std::max(w.end, w.start).count();
@@ -847,6 +1045,22 @@ Report Run::BuildReport() {
                           : 0;
   report.events = result.expected;
   report.faults = result.faults;
+  if (harness_.nats.cluster > 1) {
+    ClusterSummary cs;
+    cs.size = harness_.nats.cluster;
+    cs.replicas = stream_replicas_;
+    for (ClusterFaultRun& c : cluster_faults_) {
+      // The first publish acknowledged after the kill or cut (timing side channel).
+      int64_t first = 0;
+      for (const auto& [id, acked] : acked_) {
+        if (acked > c.at_unix_ns && (first == 0 || acked < first)) first = acked;
+      }
+      if (first > 0) c.record.first_ack_ms = static_cast<double>(first - c.at_unix_ns) / 1e6;
+      cs.faults.push_back(c.record);
+    }
+    cs.publish_errors = bridge_nats_errors_;
+    report.cluster = std::move(cs);
+  }
   report.environment = CollectEnvironment();
   report.environment.nats_server_version = nats_version_;
   report.seed = seed_;
