@@ -617,6 +617,9 @@ VerifierResult Verifier::Finish(int64_t end_ns, const sim::Cluster* cluster) {
   // Per segment: 1 = required (owed to consumers), 2 = implicit (carried by a creation or
   // deletion, or settled before the new entity was first seen), 0 = neither (coalescible).
   constexpr uint8_t kRequired = 1, kImplicit = 2;
+  const int64_t window_from = s.options.baseline_window_start_ns == INT64_MIN
+                                  ? s.options.baseline_ns
+                                  : s.options.baseline_window_start_ns;
   std::vector<uint8_t> status;
   for (uint32_t chi = 0; chi < s.channels.size(); ++chi) {
     const Channel& ch = s.channels[chi];
@@ -631,6 +634,20 @@ VerifierResult Verifier::Finish(int64_t end_ns, const sim::Cluster* cluster) {
     int64_t last_owed = segs[base].value;  // what a perfect bridge last told consumers
     bool created = false;
     int64_t created_seen = 0;  // first instant the (re)created entity was observable
+    // An entity (re)created inside the baseline window may postdate the bridge's first snapshot:
+    // then the bridge first sees it at a later poll, exactly like an entity created after the
+    // baseline, and what it settles to within a bound of becoming visible needs no event.
+    // Created at or before the window's start, the snapshot holds it for sure.
+    if (segs[base].value != kGone) {
+      for (size_t j = base; j > 0 && segs[j].start > window_from; --j) {
+        if (segs[j - 1].value != kGone) continue;
+        int64_t first = kNoTime;
+        s.Observable(ch, segs[j].start, std::max(end_ns, segs[j].start + 1), &first);
+        created = true;
+        created_seen = first != kNoTime ? first : segs[j].start;
+        break;
+      }
+    }
     for (size_t k = base + 1; k < segs.size(); ++k) {
       if (segs[k].start > end_ns) break;
       const bool last = k + 1 == segs.size() || segs[k + 1].start > end_ns;
@@ -680,12 +697,9 @@ VerifierResult Verifier::Finish(int64_t end_ns, const sim::Cluster* cluster) {
       // read at an unknown instant of the baseline window: any value held there may be it.
       bool initial = true;
       auto held_in_window = [&](int64_t value) {
-        const int64_t from = s.options.baseline_window_start_ns == INT64_MIN
-                                 ? s.options.baseline_ns
-                                 : s.options.baseline_window_start_ns;
         for (size_t j = base + 1; j-- > 0;) {
           if (segs[j].value == value) return true;
-          if (segs[j].start <= from) break;
+          if (segs[j].start <= window_from) break;
         }
         return false;
       };

@@ -87,15 +87,6 @@ TEST_P(ScenarioLibraryTest, PassesShortenedWithEventsInEveryFaultWindow) {
   const double scale = std::min(scenario->world.time_scale, kWorldSeconds / duration_s);
   options.time_scale = scale;
   if (GetParam() == "large-cluster") {
-    // Known open bug (2026-11-24): under load, changes within a few ms of the bridge's first
-    // snapshot are judged too sharply by the verifier. The baseline-window fix covers values of
-    // entities that existed (harness/verifier.h baseline_window_start_ns); entities created in
-    // that window (e.g. a new replica's peer links) still give a false "lost" in some runs.
-    // The bridge's events were checked by hand and are correct. Skipped, not loosened, until the
-    // verifier handles creations in the window; `lnsim run scenarios/large-cluster.yaml` runs.
-    GTEST_SKIP() << "known verifier bug: creations near the baseline are judged too sharply";
-  }
-  if (GetParam() == "large-cluster") {
     // Test-only: a tenth of the resources (1000 of 10000, same 100 nodes), so that the poll of
     // every replica fits two shared CI cores; `lnsim run scenarios/large-cluster.yaml` runs all.
     YAML::Node root = YAML::Load(ReadText(path));

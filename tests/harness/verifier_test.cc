@@ -339,5 +339,72 @@ TEST(VerifierTest, FirstSnapshotMayHoldAnyValueOfTheBaselineWindow) {
   EXPECT_EQ(sharp.per_consumer[0].lost, 2u);
 }
 
+// A replica (with a peer link) created at `created_ms`, the link connecting then connected at
+// `connected_ms` and, when `dropped_ms` > 0, disconnected again then. No event is delivered.
+VerifierResult JudgeSilentNewReplica(int64_t created_ms, int64_t connected_ms, int64_t dropped_ms) {
+  sim::Cluster cluster;
+  cluster.nodes.resize(2);
+  cluster.rds.resize(1);
+  std::vector<sim::Transition> trace;
+  uint64_t seq = 0;
+  auto add = [&](int64_t ms, sim::EntityRef e, sim::Attribute a, int64_t from, int64_t to) {
+    sim::Transition t;
+    t.time_ns = ms * kMs;
+    t.seq = ++seq;
+    t.entity = e;
+    t.attr = a;
+    t.old_value = from;
+    t.new_value = to;
+    trace.push_back(t);
+  };
+  using sim::Attribute;
+  using sim::EntityKind;
+  const auto connecting = static_cast<int64_t>(sim::ConnState::kConnecting);
+  const auto connected = static_cast<int64_t>(sim::ConnState::kConnected);
+  const sim::EntityRef replica{EntityKind::kReplica, 0, 0};
+  const sim::EntityRef link{EntityKind::kPeerLink, 0, 0, 1};
+  add(created_ms, replica, Attribute::kExists, sim::kAbsent, 1);
+  add(created_ms, link, Attribute::kConnState, sim::kAbsent, connecting);
+  add(connected_ms, link, Attribute::kConnState, connecting, connected);
+  if (dropped_ms > 0) add(dropped_ms, link, Attribute::kConnState, connected, connecting);
+  VerifierOptions o = Options();  // bound 400 ms
+  o.baseline_window_start_ns = 100 * kMs;
+  o.baseline_ns = 250 * kMs;
+  Verifier v(o, 1);
+  v.AddTransitions(cluster, trace);
+  return v.Finish(kEndMs * kMs);
+}
+
+// An entity created while the bridge read its first snapshot may be in that snapshot (no
+// replica.created ever comes) or not (the bridge first sees it at its next poll, already
+// connected, and reports the creation at most). Either way the link's settling right after the
+// baseline is part of how the consumer first learns the replica, not a change it is owed.
+TEST(VerifierTest, EntityCreatedInsideTheBaselineWindowOwesNoEventsForItsFirstValues) {
+  const VerifierResult r = JudgeSilentNewReplica(200, 300, 0);
+  EXPECT_EQ(r.per_consumer[0].lost, 0u)
+      << (r.lost_samples[0].empty() ? "" : r.lost_samples[0][0]);
+  EXPECT_TRUE(r.converged[0]);
+}
+
+// The same silent replica created after the window: its creation is owed (lost), so treating
+// creations in the window like values in it does not excuse later ones.
+TEST(VerifierTest, EntityCreatedAfterTheBaselineWindowWithoutAnEventIsLost) {
+  const VerifierResult r = JudgeSilentNewReplica(350, 450, 0);
+  EXPECT_EQ(r.per_consumer[0].lost, 1u);
+  ASSERT_EQ(r.lost_samples[0].size(), 1u);
+  EXPECT_NE(r.lost_samples[0][0].find("replica_exists"), std::string::npos)
+      << r.lost_samples[0][0];
+  EXPECT_FALSE(r.converged[0]);
+}
+
+// Created inside the window, but a link change long after it has settled is still owed.
+TEST(VerifierTest, LaterChangesOfAnEntityCreatedInTheWindowAreStillOwed) {
+  const VerifierResult r = JudgeSilentNewReplica(200, 300, 3000);
+  EXPECT_EQ(r.per_consumer[0].lost, 1u);
+  ASSERT_EQ(r.lost_samples[0].size(), 1u);
+  EXPECT_NE(r.lost_samples[0][0].find("peer_connected"), std::string::npos)
+      << r.lost_samples[0][0];
+}
+
 }  // namespace
 }  // namespace lnsim::harness
