@@ -98,12 +98,19 @@ std::string NatsTlsHint(natsStatus s, const tls::ClientTlsFiles& files) {
   if (s == NATS_SSL_ERROR && files.ca.empty()) {
     return " (TLS handshake failed: is --tls-ca the CA that signed the server's certificate?)";
   }
-  if (s == NATS_SSL_ERROR || (s == NATS_CONNECTION_CLOSED && files.cert.empty())) {
+  // With TLS 1.3 the server checks the client certificate after the client's handshake ended:
+  // a refused one shows as the connection closing before the first PONG.
+  const bool closed_early = s == NATS_CONNECTION_CLOSED || s == NATS_PROTOCOL_ERROR;
+  if (s == NATS_SSL_ERROR || (closed_early && files.any() && files.cert.empty())) {
     return files.cert.empty()
                ? " (TLS handshake failed: the server's certificate is not signed by --tls-ca, or "
                  "the server requires a client certificate: give --tls-cert and --tls-key)"
                : " (TLS handshake failed: check that --tls-ca signed the server's certificate and "
                  "that the server trusts the CA of --tls-cert)";
+  }
+  if (closed_early && !files.cert.empty()) {
+    return " (the server closed the connection during TLS set-up: does it trust the CA of "
+           "--tls-cert?)";
   }
   if (s == NATS_SECURE_CONNECTION_WANTED) {
     return " (TLS was asked for but the server does not offer it)";

@@ -12,6 +12,7 @@
 #include <sstream>
 #include <thread>
 
+#include "common/tls_certs.h"
 #include "harness/internal/http_get.h"
 
 namespace lnsim::harness {
@@ -71,6 +72,16 @@ StatusOr<std::unique_ptr<NatsServer>> NatsServer::Start(const NatsServerOptions&
   }
   if (access(options.binary.c_str(), X_OK) != 0) {
     return UnavailableError("nats-server binary '" + options.binary + "' is not executable");
+  }
+  if (!options.tls_cert.empty() || !options.tls_key.empty()) {
+    LNSIM_RETURN_IF_ERROR(tls::CheckReadableFile(options.tls_cert, "nats-server TLS certificate"));
+    LNSIM_RETURN_IF_ERROR(tls::CheckReadableFile(options.tls_key, "nats-server TLS key"));
+  }
+  if (options.tls_verify && options.tls_ca.empty()) {
+    return InvalidArgumentError("nats-server: verifying client certificates needs a CA (tls_ca)");
+  }
+  if (!options.tls_ca.empty()) {
+    LNSIM_RETURN_IF_ERROR(tls::CheckReadableFile(options.tls_ca, "nats-server TLS CA"));
   }
   std::string work_dir = options.work_dir;
   bool temp_dir = false;
@@ -150,6 +161,14 @@ Status NatsServer::Launch(bool wait_ready) {
                         work_dir_};
   if (options_.jetstream) {
     child_options.argv.insert(child_options.argv.end(), {"-js", "-sd", store_dir()});
+  }
+  if (!options_.tls_cert.empty()) {
+    child_options.argv.insert(child_options.argv.end(), {"--tls", "--tlscert", options_.tls_cert,
+                                                         "--tlskey", options_.tls_key});
+    if (!options_.tls_ca.empty()) {
+      child_options.argv.insert(child_options.argv.end(), {"--tlscacert", options_.tls_ca});
+    }
+    if (options_.tls_verify) child_options.argv.push_back("--tlsverify");
   }
   if (!options_.config_file.empty()) {
     child_options.argv.insert(child_options.argv.end(), {"-c", options_.config_file});

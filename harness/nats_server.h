@@ -30,6 +30,13 @@ struct NatsServerOptions {
   std::string work_dir;
   bool keep_work_dir = false;  // keep even a temp work dir (for post-mortems)
   std::string server_name = "lnsim";
+  // TLS for client connections (nats-server --tls --tlscert --tlskey [--tlscacert --tlsverify]):
+  // when tls_cert is set the server accepts TLS clients only. tls_verify also requires a client
+  // certificate signed by tls_ca. The monitoring port stays plain HTTP (readiness probes).
+  std::string tls_cert;
+  std::string tls_key;
+  std::string tls_ca;
+  bool tls_verify = false;
   std::vector<std::string> extra_args;  // appended to the command line (e.g. cluster flags)
   // nats-server -c FILE (e.g. the operator-mode fragment of `lnsim auth init`); "" = none.
   // Command-line flags (ports, name, JetStream) still win over the file.
@@ -51,7 +58,8 @@ class NatsServer {
   //  kUnavailable: the binary is missing or not executable (names the path), the port is in use,
   //    the server exited during start-up (with the tail of its log);
   //  kDeadlineExceeded: not ready within ready_timeout (the server is killed);
-  //  kInternal: the work dir cannot be created.
+  //  kInternal: the work dir cannot be created;
+  //  kInvalidArgument: a TLS file is missing or unreadable (names it).
   static StatusOr<std::unique_ptr<NatsServer>> Start(const NatsServerOptions& options,
                                                      const Clock& clock);
 
