@@ -1,6 +1,8 @@
 // Event type -> channel mapping (the table in verifier.h) and name resolution.
 #include "harness/observation.h"
 
+#include <cmath>
+
 #include "common/rng.h"
 
 namespace lnsim::harness {
@@ -87,6 +89,7 @@ void ObservationDecoder::FromEvent(const bridge::Event& event, Observation* out,
   };
   Assertion& p = out->primary;
   p = Assertion{};
+  out->progress = kNoTime;
   switch (b.type) {
     case EventType::kNodeOnline:
     case EventType::kNodeOffline:
@@ -159,6 +162,7 @@ void ObservationDecoder::FromEvent(const bridge::Event& event, Observation* out,
                                             static_cast<uint32_t>(b.volume_number));
       p.value = DiskLabelValue(b.new_state);
       if (p.value == kGone) p.channel = 0;
+      if (b.done_percentage) out->progress = std::llround(*b.done_percentage * 100.0);
       break;
     case EventType::kReplicaConnectionLost:
     case EventType::kReplicaConnectionRestored:

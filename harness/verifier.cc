@@ -181,6 +181,11 @@ struct Verifier::State {
   FlatMap64<uint32_t> channel_index{4096};
   FlatMap64<VolumeState> volumes{1024};  // (rd, node, volume) packed as a disk channel key
   FlatMap64<PoolState> pools{256};
+  // Resync progress per disk channel: done percentage (hundredths) over time. A progress event
+  // (disk_state_changed SyncTarget -> SyncTarget) carries the value a done-percentage transition
+  // set, so its latency runs from that transition, not from the start of the resync.
+  FlatMap64<uint32_t> progress_index{256};
+  std::vector<std::vector<Segment>> progress;
   std::vector<ConsumerState> consumers;
   std::array<Histogram, kStageCount> latency;
   std::vector<FaultTracking> faults;
@@ -225,6 +230,33 @@ struct Verifier::State {
       }
     }
     if (value != kGone) ch.segments.push_back({time, value});
+  }
+
+  void RecordProgress(uint64_t key, int64_t time, int64_t done) {
+    if (done == kAbsent) return;
+    bool inserted = false;
+    uint32_t& index = progress_index.FindOrInsert(key, 0, &inserted);
+    if (inserted) {
+      index = static_cast<uint32_t>(progress.size());
+      progress.emplace_back();
+    }
+    progress[index].push_back({time, done});
+  }
+
+  // Latest instant in [from, t] at which the channel's done percentage became `done` (within one
+  // hundredth: the event carries it rounded); kNoTime when none.
+  int64_t ProgressSince(uint64_t key, int64_t done, int64_t from, int64_t t) const {
+    const uint32_t* index = progress_index.Find(key);
+    if (index == nullptr) return kNoTime;
+    const auto& segs = progress[*index];
+    auto it = std::upper_bound(segs.begin(), segs.end(), t,
+                               [](int64_t time, const Segment& s) { return time < s.start; });
+    for (int steps = 0; it != segs.begin() && steps < 4096; ++steps) {
+      --it;
+      if (it->start < from) break;
+      if (it->value >= done - 1 && it->value <= done + 1) return it->start;
+    }
+    return kNoTime;
   }
 
   int64_t Current(uint64_t key) const {
@@ -320,6 +352,7 @@ struct Verifier::State {
           v.disk = t.new_value;
         } else if (t.attr == Attribute::kDonePercentage) {
           v.done = t.new_value;
+          RecordProgress(key, time, t.new_value);
         } else if (t.attr == Attribute::kExists && t.new_value != 1) {
           v = VolumeState{};
         } else {
@@ -466,6 +499,7 @@ struct Verifier::State {
         for (sim::ReplState repl : v.repl) {
           state.sync_target_peers += IsSyncTarget(static_cast<int64_t>(repl)) ? 1 : 0;
         }
+        RecordProgress(key, INT64_MIN, state.done);
         ChannelFor(key, rep.node, DiskLabel(state));
       }
       for (const sim::PeerLink& link : rep.peers) {
@@ -565,10 +599,15 @@ void Verifier::Observe(const Observation& o, const Assertion* extras) {
     if (!primary) return;
     c.counters.matched++;
     int64_t effective = ch.segments[k].start;
+    if (o.progress != kNoTime && kind == ChannelKind::kDiskLabel) {
+      const int64_t set = s.ProgressSince(a.channel, o.progress, effective,
+                                          when + s.options.match_slack_ns);
+      if (set != kNoTime) effective = set;
+    }
     if (ch.node != kNoIndex) {
       const int64_t end = k + 1 < ch.segments.size() ? ch.segments[k + 1].start : INT64_MAX;
       int64_t first_observable = kNoTime;
-      s.Observable(ch, ch.segments[k].start, std::min(end, o.delivered_ns), &first_observable);
+      s.Observable(ch, effective, std::min(end, o.delivered_ns), &first_observable);
       if (first_observable != kNoTime) effective = first_observable;
     }
     effective = std::max(effective, s.options.baseline_ns);

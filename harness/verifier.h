@@ -100,6 +100,9 @@ struct Observation {
   // Further facts carried by the same event (replica.created: in_use and disk states;
   // resource.created: volume sizes), passed beside the observation.
   uint32_t extra_count = 0;
+  // Resync progress a disk-state event carries (done percentage in hundredths), kNoTime when
+  // none: latency then runs from the world's transition to that percentage.
+  int64_t progress = kNoTime;
   int64_t observed_ns = kNoTime;  // bridge observed the change (timing side channel / header)
   int64_t acked_ns = kNoTime;     // publish acknowledged (side channel)
   int64_t delivered_ns = 0;       // consumer received it

@@ -269,6 +269,20 @@ TEST(ObservationDecoderTest, MapsEnvelopeEventsToWorldChannels) {
   EXPECT_EQ(o.extra_count, 3u);
   EXPECT_EQ(extras[0].channel, MakeChannelKey(ChannelKind::kReplicaInUse, 0, 1));
   EXPECT_EQ(extras[2].value, kDiskLabelSyncTarget);
+  EXPECT_EQ(o.progress, kNoTime);
+
+  e.body = {};
+  e.body.type = bridge::EventType::kReplicaDiskStateChanged;
+  e.body.resource = "pvc-0";
+  e.body.node = "node-1";
+  e.body.volume_number = 0;
+  e.body.old_state = "SyncTarget";
+  e.body.new_state = "SyncTarget";
+  e.body.done_percentage = 31.39;
+  decoder.FromEvent(e, &o, &extras);
+  EXPECT_EQ(o.primary.channel, MakeChannelKey(ChannelKind::kDiskLabel, 0, 1, 0));
+  EXPECT_EQ(o.primary.value, kDiskLabelSyncTarget);
+  EXPECT_EQ(o.progress, 3139) << "resync progress in hundredths of a percent";
 
   e.body = {};
   e.body.type = bridge::EventType::kNodeOffline;
@@ -404,6 +418,70 @@ TEST(VerifierTest, LaterChangesOfAnEntityCreatedInTheWindowAreStillOwed) {
   ASSERT_EQ(r.lost_samples[0].size(), 1u);
   EXPECT_NE(r.lost_samples[0][0].find("peer_connected"), std::string::npos)
       << r.lost_samples[0][0];
+}
+
+// Resync progress: the bridge reports SyncTarget -> SyncTarget every few percent. Such an event
+// carries the percentage a world transition set, so its latency runs from that transition; a
+// stale percentage is measured from when the world held it and can still be late.
+TEST(VerifierTest, ResyncProgressIsTimedFromThePercentageItCarries) {
+  sim::Cluster cluster;
+  cluster.nodes.resize(2);
+  cluster.rds.resize(1);
+  std::vector<sim::Transition> trace;
+  uint64_t seq = 0;
+  auto add = [&](int64_t ms, sim::EntityRef e, sim::Attribute a, int64_t from, int64_t to) {
+    sim::Transition t;
+    t.time_ns = ms * kMs;
+    t.seq = ++seq;
+    t.entity = e;
+    t.attr = a;
+    t.old_value = from;
+    t.new_value = to;
+    trace.push_back(t);
+  };
+  using sim::Attribute;
+  using sim::EntityKind;
+  const sim::EntityRef vol{EntityKind::kVolumeReplica, 0, 0, 0};
+  const sim::EntityRef peer_vol{EntityKind::kPeerVolume, 0, 0, 1, 0};
+  add(0, vol, Attribute::kDiskState, sim::kAbsent, static_cast<int64_t>(sim::DiskState::kUpToDate));
+  add(1000, vol, Attribute::kDiskState, static_cast<int64_t>(sim::DiskState::kUpToDate),
+      static_cast<int64_t>(sim::DiskState::kInconsistent));
+  add(1000, peer_vol, Attribute::kReplState, static_cast<int64_t>(sim::ReplState::kEstablished),
+      static_cast<int64_t>(sim::ReplState::kSyncTarget));
+  add(1000, vol, Attribute::kDonePercentage, sim::kAbsent, 0);
+  add(2000, vol, Attribute::kDonePercentage, 0, 2500);
+  add(3000, vol, Attribute::kDonePercentage, 2500, 5000);
+  const uint64_t key = MakeChannelKey(ChannelKind::kDiskLabel, 0, 0, 0);
+  auto judge = [&](int64_t progress, int64_t observed_ms) {
+    Verifier v(Options(), 1);  // bound 400 ms
+    v.AddTransitions(cluster, trace);
+    Observation o;
+    o.id_hash = 1;
+    o.partition_hash = 1;
+    o.sequence = 1;
+    o.primary = {key, kDiskLabelSyncTarget};
+    o.progress = progress;
+    o.observed_ns = observed_ms * kMs;
+    o.delivered_ns = (observed_ms + 1) * kMs;
+    v.Observe(o);
+    return v.Finish(5000 * kMs);
+  };
+  // 25.00% set at 2000 ms, observed at 2100: 101 ms end to end, on time.
+  VerifierResult r = judge(2500, 2100);
+  EXPECT_EQ(r.per_consumer[0].matched, 1u);
+  EXPECT_EQ(r.per_consumer[0].phantom, 0u);
+  EXPECT_EQ(r.per_consumer[0].late, 0u);
+  EXPECT_EQ(r.latency[static_cast<int>(Stage::kEndToEnd)].max(),
+            static_cast<uint64_t>(101 * kMs));
+  // The rounded percentage the envelope carries (25.01) still names that transition.
+  r = judge(2501, 2100);
+  EXPECT_EQ(r.per_consumer[0].late, 0u);
+  // 25% reported at 3300, when the world has been at 50% for 300 ms: measured from 2000, late.
+  r = judge(2500, 3300);
+  EXPECT_EQ(r.per_consumer[0].late, 1u);
+  // No percentage carried: measured from the start of the resync.
+  r = judge(kNoTime, 2100);
+  EXPECT_EQ(r.per_consumer[0].late, 1u);
 }
 
 }  // namespace
