@@ -147,6 +147,9 @@ int Run(const std::vector<std::string>& args) {
       ("time-scale", po::value<double>(), "multiply every world duration (default: the scenario's)")
       ("drain", po::value<std::string>(), "longest drain after the run (default: the scenario's, 30s)")
       ("nats", po::value<std::string>(), "live NATS URL(s), comma separated (default: embedded nats-server)")
+      ("tls-ca", po::value<std::string>(), "with --nats: CA (PEM) that signed the server's certificate")
+      ("tls-cert", po::value<std::string>(), "with --nats: client certificate (PEM) for mutual TLS")
+      ("tls-key", po::value<std::string>(), "with --nats: private key (PEM) of --tls-cert")
       ("nats-server-bin", po::value<std::string>()->default_value(""),
        "nats-server binary (default: PATH, then /usr/sbin/nats-server)")
       ("bridge-command", po::value<std::string>()->default_value(""),
@@ -186,6 +189,17 @@ int Run(const std::vector<std::string>& args) {
   if (vm.count("time-scale")) ro.time_scale = vm["time-scale"].as<double>();
   if (vm.count("nats")) ro.nats_urls = vm["nats"].as<std::string>();
   ro.nats_server_bin = vm["nats-server-bin"].as<std::string>();
+  if (vm.count("tls-ca")) ro.nats_tls.ca = vm["tls-ca"].as<std::string>();
+  if (vm.count("tls-cert")) ro.nats_tls.cert = vm["tls-cert"].as<std::string>();
+  if (vm.count("tls-key")) ro.nats_tls.key = vm["tls-key"].as<std::string>();
+  if (ro.nats_tls.any()) {
+    if (ro.nats_urls.empty()) {
+      return UsageError("run",
+                        "--tls-ca/--tls-cert/--tls-key are for a live server (--nats); "
+                        "`nats.tls: true` in the scenario gives the embedded server TLS");
+    }
+    if (Status st = ro.nats_tls.Validate("--tls"); !st.ok()) return UsageError("run", st.message());
+  }
   ro.bridge_command = vm["bridge-command"].as<std::string>();
   if (vm["core"].as<bool>() && vm["jetstream"].as<bool>()) {
     return UsageError("run", "--core and --jetstream exclude each other");

@@ -155,6 +155,7 @@ class Consumer::Impl {
   Status Start() {
     auth_.creds_file = options_.creds_file;
     auth_.nkey_seed_file = options_.nkey_seed_file;
+    auth_.tls = options_.tls;
     LNSIM_ASSIGN_OR_RETURN(
         nc_, internal::ConnectNats(options_.url, "lnsim-consumer-" + options_.name, auth_));
     if (options_.mode == ConsumerMode::kCore) {

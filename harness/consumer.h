@@ -17,6 +17,7 @@
 
 #include "common/clock.h"
 #include "common/status.h"
+#include "common/tls_certs.h"
 
 namespace lnsim::harness {
 
@@ -92,6 +93,7 @@ struct ConsumerOptions {
   std::string url;  // nats://host:port, or several comma-separated
   std::string creds_file;      // NATS .creds for operator-mode servers (docs/auth.md); "" = none
   std::string nkey_seed_file;  // bare nkey user seed file; "" = none
+  tls::ClientTlsFiles tls;     // TLS to NATS (CA, client cert); empty = plain
   std::string subject = "linstor.v1.>";
   std::string stream;  // JetStream modes: the stream to bind to
   // Drop receipts of an id already processed. nullopt = the mode's default: on for the

@@ -119,7 +119,7 @@ StatusOr<HarnessSpec> ParseHarnessSections(const Scenario& scenario) {
   if (const YAML::Node& n = scenario.nats; n.IsDefined() && !n.IsNull()) {
     LNSIM_RETURN_IF_ERROR(CheckKeys(err, n, "nats",
                                     {"url", "server_bin", "jetstream", "stream", "cluster",
-                                     "replicas"}));
+                                     "replicas", "tls"}));
     if (n["url"]) {
       LNSIM_ASSIGN_OR_RETURN(spec.nats.url, GetString(err, n["url"], "nats.url"));
     }
@@ -159,6 +159,31 @@ StatusOr<HarnessSpec> ParseHarnessSections(const Scenario& scenario) {
       if (spec.nats.cluster > 1 && !spec.nats.url.empty()) {
         return err.At(n["cluster"], "nats.cluster",
                       "starts a local cluster; it cannot be combined with nats.url");
+      }
+    }
+    if (const YAML::Node& t = n["tls"]) {
+      // true: TLS-only server, clients trust lnsim's generated CA; verify: clients also present
+      // a certificate of that CA (mutual TLS).
+      std::string value;
+      try {
+        value = t.as<std::string>();
+      } catch (const YAML::Exception&) {
+        return err.At(t, "nats.tls", "must be true, false or verify");
+      }
+      if (value == "verify") {
+        spec.nats.tls = spec.nats.tls_verify = true;
+      } else if (value == "true" || value == "false") {
+        spec.nats.tls = value == "true";
+      } else {
+        return err.At(t, "nats.tls", "must be true, false or verify, not '" + value + "'");
+      }
+      if (spec.nats.tls && !spec.nats.url.empty()) {
+        return err.At(t, "nats.tls",
+                      "generates certificates for the embedded server; for a live server give "
+                      "lnsim run --tls-ca/--tls-cert/--tls-key instead");
+      }
+      if (spec.nats.tls && spec.nats.cluster > 1) {
+        return err.At(t, "nats.tls", "is not supported with nats.cluster yet");
       }
     }
     if (n["replicas"]) {

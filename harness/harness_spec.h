@@ -31,6 +31,11 @@ struct NatsSpec {
   // Replicas of the bridge's stream and state bucket (`--replicas`); 0 = the cluster's size
   // (capped at 5, JetStream's maximum), 1 without a cluster.
   int replicas = 0;
+  // `nats.tls: true`: the embedded nats-server accepts TLS clients only, with a certificate
+  // lnsim generates (common/tls_certs.h); the bridge and every consumer trust its CA.
+  // `nats.tls: verify` also makes every client present a certificate of that CA (mutual TLS).
+  bool tls = false;
+  bool tls_verify = false;
 };
 
 struct ConsumerSpec {

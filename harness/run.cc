@@ -230,6 +230,7 @@ class Run {
   std::vector<std::pair<std::string, uint64_t>> bridge_nats_errors_;
   int stream_replicas_ = 1;
   std::string nats_url_;
+  tls::ClientTlsFiles nats_tls_;  // what the bridge and consumers present/trust ("" = plain)
   std::string nats_version_;
   std::unique_ptr<FaultProxy> bridge_proxy_;
   std::unique_ptr<FaultProxy> consumer_proxy_;
@@ -367,6 +368,7 @@ Status Run::StartNats() {
     std::snprintf(suffix, sizeof suffix, "%08x", static_cast<unsigned>(run_id));
     cluster_name_ = bridge_spec_.cluster + "-" + suffix;
     stream_name_ = harness_.nats.stream + "_" + suffix;
+    nats_tls_ = options_.nats_tls;
     return OkStatus();
   }
   cluster_name_ = bridge_spec_.cluster;
@@ -389,11 +391,29 @@ Status Run::StartNats() {
   o.jetstream = true;
   o.work_dir = work_dir_ + "/nats";
   o.keep_work_dir = true;  // inside our work dir, removed with it
+  if (harness_.nats.tls) {
+    // A throwaway PKI in the work dir: the server's certificate for 127.0.0.1, its CA for the
+    // clients, and a client certificate when the server verifies clients.
+    LNSIM_ASSIGN_OR_RETURN(tls::CertificateFiles certs,
+                           tls::GenerateCertificates(work_dir_ + "/tls"));
+    o.tls_cert = certs.server_cert;
+    o.tls_key = certs.server_key;
+    o.tls_ca = certs.ca_cert;
+    o.tls_verify = harness_.nats.tls_verify;
+    nats_tls_.ca = certs.ca_cert;
+    if (harness_.nats.tls_verify) {
+      nats_tls_.cert = certs.client_cert;
+      nats_tls_.key = certs.client_key;
+    }
+  }
   LNSIM_ASSIGN_OR_RETURN(nats_, NatsServer::Start(o, clock_));
   nats_url_ = nats_->url();
   if (auto v = nats_->Version(); v.ok()) nats_version_ = *v;
   log_ << "nats-server " << nats_version_ << " on " << nats_url_ << " (store " << nats_->store_dir()
-       << ")\n";
+       << ")" << (harness_.nats.tls ? harness_.nats.tls_verify ? " TLS with client certificates"
+                                                              : " TLS"
+                                    : "")
+       << "\n";
   return OkStatus();
 }
 
@@ -550,6 +570,11 @@ Status Run::StartBridge() {
       }
     }
     if (!bridge_spec_.sse) co.argv.push_back("--no-sse");
+    for (const auto& [flag, file] : {std::pair{"--tls-ca", nats_tls_.ca},
+                                     {"--tls-cert", nats_tls_.cert},
+                                     {"--tls-key", nats_tls_.key}}) {
+      if (!file.empty()) co.argv.insert(co.argv.end(), {flag, file});
+    }
     for (const auto& a : bridge_spec_.extra_args) co.argv.push_back(a);
     co.capture_stdout = true;
     co.env = options_.bridge_env;
@@ -560,6 +585,10 @@ Status Run::StartBridge() {
               "LNSIM_CLUSTER=" + cluster_name_, "LNSIM_STREAM=" + stream_name_,
               std::string("LNSIM_JETSTREAM=") + (jetstream_ ? "1" : "0"),
               "LNSIM_POLL_INTERVAL=" + FormatDuration(bridge_spec_.poll_interval)};
+    // TLS to NATS for a team's bridge: the files, empty when the bus is plain.
+    co.env.push_back("LNSIM_NATS_TLS_CA=" + nats_tls_.ca);
+    co.env.push_back("LNSIM_NATS_TLS_CERT=" + nats_tls_.cert);
+    co.env.push_back("LNSIM_NATS_TLS_KEY=" + nats_tls_.key);
   }
   LNSIM_ASSIGN_OR_RETURN(bridge_.child, ChildProcess::Spawn(co, clock_));
   bridge_.metrics_port = 0;
@@ -578,6 +607,7 @@ Status Run::StartConsumer(size_t i) {
   co.dedup = spec.dedup;
   co.dedup_set = dedup_sets_[i];
   co.ack_wait = spec.ack_wait;
+  co.tls = nats_tls_;
   LNSIM_ASSIGN_OR_RETURN(auto consumer,
                          Consumer::Start(co, static_cast<uint32_t>(i), clock_, &queue_));
   dedup_sets_[i] = consumer->dedup_set();

@@ -16,6 +16,7 @@
 
 #include "common/clock.h"
 #include "common/status.h"
+#include "common/tls_certs.h"
 #include "harness/report.h"
 
 namespace YAML {
@@ -51,6 +52,9 @@ struct RunOptions {
   std::optional<Duration> drain;
   std::string nats_urls;        // --nats: a live server or cluster instead of the embedded one
   std::string nats_server_bin;  // --nats-server-bin
+  // --tls-ca/--tls-cert/--tls-key: TLS to the live server of --nats (bridge and consumers).
+  // The embedded server uses TLS when the scenario says `nats.tls` (generated certificates).
+  tls::ClientTlsFiles nats_tls;
   std::string bridge_command;   // --bridge-command: overrides bridge.command
   std::optional<bool> jetstream;  // --core / --jetstream override nats.jetstream
   std::string lnsim_binary;     // this executable, to start `lnsim bridge`

@@ -5,6 +5,7 @@
 #include <sstream>
 #include <vector>
 
+#include "bridge/publisher.h"
 #include "common/nkeys.h"
 
 namespace lnsim::harness::internal {
@@ -65,6 +66,13 @@ StatusOr<natsConnection*> ConnectNats(const std::string& urls, const std::string
     }
     s = natsOptions_SetNKeyFromSeed(opts, kp->PublicKey().c_str(), auth.nkey_seed_file.c_str());
   }
+  if (s == NATS_OK) {
+    Status tls = bridge::ApplyNatsTls(opts, auth.tls, servers);
+    if (!tls.ok()) {
+      natsOptions_Destroy(opts);
+      return tls;
+    }
+  }
   if (s == NATS_OK && auth.on_async_error) {
     s = natsOptions_SetErrorHandler(opts, &AsyncErrorCb, const_cast<NatsClientAuth*>(&auth));
   }
@@ -78,7 +86,8 @@ StatusOr<natsConnection*> ConnectNats(const std::string& urls, const std::string
   natsOptions_Destroy(opts);
   if (s != NATS_OK) {
     return UnavailableError("nats: cannot connect to " + urls + ": " + natsStatus_GetText(s) +
-                            " (" + nats_GetLastError(nullptr) + ")");
+                            " (" + nats_GetLastError(nullptr) + ")" +
+                            bridge::NatsTlsHint(s, auth.tls));
   }
   return nc;
 }

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "common/status.h"
+#include "common/tls_certs.h"
 
 namespace lnsim::harness::internal {
 
@@ -17,6 +18,9 @@ namespace lnsim::harness::internal {
 struct NatsClientAuth {
   std::string creds_file;      // NATS .creds (user JWT + nkey seed); "" = none
   std::string nkey_seed_file;  // a bare nkey user seed ("SU..."), public key derived; "" = none
+  // TLS (`nats.tls`, `lnsim run --tls-ca/--tls-cert/--tls-key`): CA to trust and client
+  // certificate; any of them (or a tls:// URL) makes the connection TLS-only.
+  tls::ClientTlsFiles tls;
   // Called (on a nats.c thread) for every asynchronous error the server reports on this
   // connection, e.g. NATS_NOT_PERMITTED with "Permissions Violation for Publish to ...".
   std::function<void(natsStatus, const std::string&)> on_async_error;
