@@ -438,7 +438,8 @@ void Bridge::PollOnce() {
   std::vector<DomainEvent> events = Diff(baseline_, *snap, diff_options_);
   Snapshot next = NextBaseline(baseline_, std::move(*snap), diff_options_);
   Emit(events, next, observed_ns);
-  baseline_ = std::move(next);
+  std::swap(baseline_, next);
+  RecycleSnapshot(std::move(next));  // the next poll's parse reuses the old baseline's memory
   if (!metrics_.ready()) {
     metrics_.SetReady(true);
     logger_->Log("info", "ready: state recovered and first poll diffed",

@@ -262,12 +262,17 @@ Snapshot NextBaseline(const Snapshot& before, Snapshot after, const DiffOptions&
     auto it = before.pools.find(key);
     if (it != before.pools.end() && pool.low == Tri::kUnknown) pool.low = it->second.low;
   }
+  // Both maps are sorted by the same keys: walk them side by side (no lookups).
+  auto brd = before.replicas.begin();
   for (auto& [rd, replicas] : next.replicas) {
-    auto brd = before.replicas.find(rd);
-    if (brd == before.replicas.end()) continue;
+    while (brd != before.replicas.end() && brd->first < rd) ++brd;
+    if (brd == before.replicas.end()) break;
+    if (brd->first != rd) continue;
+    auto bit = brd->second.begin();
     for (auto& [node, r] : replicas) {
-      auto bit = brd->second.find(node);
-      if (bit == brd->second.end()) continue;
+      while (bit != brd->second.end() && bit->first < node) ++bit;
+      if (bit == brd->second.end()) break;
+      if (bit->first != node) continue;
       const Replica& a = bit->second;
       if (!r.live) {
         r.in_use = a.in_use;

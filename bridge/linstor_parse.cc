@@ -1,18 +1,116 @@
-// simdjson On-Demand parsing of LINSTOR list responses (see linstor_parse.h). Exceptions from
-// simdjson are caught here and become kDataLoss; none leaves this file.
+// simdjson parsing of LINSTOR list responses (see linstor_parse.h). Exceptions from simdjson
+// are caught here and become kDataLoss; none leaves this file.
+//
+// /v1/view/resources, the big list, is read in two passes: simdjson On-Demand walks the array
+// and hands out each object's raw bytes; an object whose bytes equal (memcmp) those of an object
+// parsed in the previous poll reuses that parse, any other object is parsed with the DOM parser
+// (which validates it fully) and remembered. Reuse is exact: same bytes, same Replica.
 #include "bridge/linstor_parse.h"
 
 #include <simdjson.h>
 
 #include <algorithm>
 #include <charconv>
+#include <cstring>
+#include <unordered_map>
 
 namespace lnsim::bridge {
 
 namespace dom = simdjson::dom;
 
+namespace {
+
+// One replica object of /v1/view/resources as last parsed. `bytes` has SIMDJSON_PADDING spare
+// capacity so the DOM parser can read it in place.
+struct CachedReplica {
+  std::string bytes;
+  std::string rd_key;    // folded resource name
+  std::string node_key;  // folded node name
+  Replica replica;       // as parsed (before FinalizeSnapshot)
+  uint64_t used_gen = 0;
+  // The object that followed this one last time (nullptr: none yet). Entries are never moved;
+  // every next pointer is cleared whenever entries are dropped.
+  CachedReplica* next = nullptr;
+};
+
+uint64_t Mix(uint64_t h, uint64_t v) {
+  h ^= v;
+  h *= 0x9E3779B97F4A7C15ull;
+  return h ^ (h >> 29);
+}
+
+// Hash of an object's identity-bearing bytes: its length, its first 512 and last 64 bytes
+// (LINSTOR puts name and node_name first). Collisions only cost a re-parse: equality is memcmp.
+uint64_t ReplicaHash(std::string_view b) {
+  uint64_t h = Mix(0x243F6A8885A308D3ull, b.size());
+  auto mix_range = [&](const char* p, size_t n) {
+    while (n >= 8) {
+      uint64_t v;
+      std::memcpy(&v, p, 8);
+      h = Mix(h, v);
+      p += 8;
+      n -= 8;
+    }
+    uint64_t v = 0;
+    std::memcpy(&v, p, n);
+    h = Mix(h, v ^ (uint64_t{n} << 56));
+  };
+  const size_t head = std::min<size_t>(b.size(), 512);
+  mix_range(b.data(), head);
+  if (b.size() > head) {
+    const size_t tail = std::min<size_t>(b.size() - head, 64);
+    mix_range(b.data() + b.size() - tail, tail);
+  }
+  return h;
+}
+
+}  // namespace
+
 struct LinstorParser::Impl {
   dom::parser parser;
+  dom::parser object_parser;  // one resource object at a time (objects not seen before)
+  bool reuse = true;
+  // Generations: one per run of consecutive ParseResources calls (the pages of one poll; the
+  // client parses nodes, pools and definitions in between). Objects not used in the previous
+  // generation are forgotten when a new one starts.
+  uint64_t gen = 0;
+  bool in_resources = false;
+  size_t cached_bytes = 0;
+  std::unordered_map<uint64_t, CachedReplica> cache;  // by ReplicaHash of the bytes
+  uint64_t hits = 0;
+  uint64_t misses = 0;
+
+  size_t used_in_gen = 0;  // distinct entries used in the current generation
+
+  // A safety net for callers that never call the other parsers: memory stays bounded.
+  static constexpr size_t kMaxCachedBytes = size_t{2} << 30;
+
+  void StartResourcesCall() {
+    if (!in_resources) {
+      in_resources = true;
+      // Drop what the poll that just ended did not use, once that is a good part of the cache
+      // (amortized: a steady poll does not walk the whole cache).
+      if (cache.size() > 2 * used_in_gen + 1024) Evict(gen);
+      ++gen;
+      used_in_gen = 0;
+    }
+    if (cached_bytes > kMaxCachedBytes) Evict(UINT64_MAX);
+  }
+  void Use(CachedReplica* c) {
+    if (c->used_gen != gen) ++used_in_gen;
+    c->used_gen = gen;
+  }
+  void Evict(uint64_t keep_from) {
+    for (auto it = cache.begin(); it != cache.end();) {
+      if (it->second.used_gen < keep_from) {
+        cached_bytes -= it->second.bytes.size();
+        it = cache.erase(it);
+      } else {
+        it->second.next = nullptr;
+        ++it;
+      }
+    }
+  }
 };
 
 namespace {
@@ -158,6 +256,7 @@ LinstorParser::~LinstorParser() = default;
 
 Status LinstorParser::ParseNodes(std::string& body, Snapshot* out, size_t* count) {
   *count = 0;
+  impl_->in_resources = false;
   return Run(impl_->parser, body, "GET /v1/nodes", [&](dom::array arr) {
     for (Elem item : arr) {
       NodeState n;
@@ -182,6 +281,7 @@ Status LinstorParser::ParseNodes(std::string& body, Snapshot* out, size_t* count
 
 Status LinstorParser::ParseStoragePools(std::string& body, Snapshot* out, size_t* count) {
   *count = 0;
+  impl_->in_resources = false;
   return Run(impl_->parser, body, "GET /v1/view/storage-pools", [&](dom::array arr) {
     for (Elem item : arr) {
       PoolState p;
@@ -208,6 +308,7 @@ Status LinstorParser::ParseStoragePools(std::string& body, Snapshot* out, size_t
 
 Status LinstorParser::ParseResourceDefinitions(std::string& body, Snapshot* out, size_t* count) {
   *count = 0;
+  impl_->in_resources = false;
   return Run(impl_->parser, body, "GET /v1/resource-definitions", [&](dom::array arr) {
     for (Elem item : arr) {
       ResourceDefinitionState rd;
@@ -244,63 +345,336 @@ Status LinstorParser::ParseResourceDefinitions(std::string& body, Snapshot* out,
   });
 }
 
-Status LinstorParser::ParseResources(std::string& body, Snapshot* out, size_t* count) {
-  *count = 0;
-  return Run(impl_->parser, body, "GET /v1/view/resources", [&](dom::array arr) {
-    std::string rd_key, node_key, current_key;
-    std::map<std::string, Replica>* current = nullptr;
-    for (Elem item : arr) {
-      Replica r;
-      for (auto field : RequireObject(item, "resource")) {
-        std::string_view k = field.key;
-        if (k == "name") {
-          r.resource = std::string(GetString(field.value, k));
-        } else if (k == "node_name") {
-          r.node = std::string(GetString(field.value, k));
-        } else if (k == "flags") {
-          ForEachString(field.value, k, [&](std::string_view f) {
-            if (f == "DISKLESS") r.diskless = true;
-            if (f == "TIE_BREAKER") r.tie_breaker = true;
-          });
-        } else if (k == "state") {
-          r.live = true;
-          for (auto sf : RequireObject(field.value, "state")) {
-            std::string_view sk = sf.key;
-            if (sk == "in_use") {
-              auto b = GetOptBool(sf.value, sk);
-              r.in_use = !b ? Tri::kUnknown : (*b ? Tri::kTrue : Tri::kFalse);
-            }
-          }
-        } else if (k == "layer_object") {
-          ParseLayer(field.value, &r, 0);
-        } else if (k == "volumes") {
-          for (Elem vol : RequireArrayOf(field.value, "volumes")) ParseReplicaVolume(vol, &r);
+namespace {
+
+// Parses one /v1/view/resources object; throws ParseError on wrong types or missing names.
+Replica ParseReplica(Elem item) {
+  Replica r;
+  for (auto field : RequireObject(item, "resource")) {
+    std::string_view k = field.key;
+    if (k == "name") {
+      r.resource = std::string(GetString(field.value, k));
+    } else if (k == "node_name") {
+      r.node = std::string(GetString(field.value, k));
+    } else if (k == "flags") {
+      ForEachString(field.value, k, [&](std::string_view f) {
+        if (f == "DISKLESS") r.diskless = true;
+        if (f == "TIE_BREAKER") r.tie_breaker = true;
+      });
+    } else if (k == "state") {
+      r.live = true;
+      for (auto sf : RequireObject(field.value, "state")) {
+        std::string_view sk = sf.key;
+        if (sk == "in_use") {
+          auto b = GetOptBool(sf.value, sk);
+          r.in_use = !b ? Tri::kUnknown : (*b ? Tri::kTrue : Tri::kFalse);
         }
       }
-      if (r.resource.empty() || r.node.empty())
-        throw ParseError("resource without name or node_name");
-      std::sort(r.volumes.begin(), r.volumes.end(),
-                [](const auto& a, const auto& b) { return a.volume_number < b.volume_number; });
-      std::sort(r.connections.begin(), r.connections.end(),
-                [](const auto& a, const auto& b) { return a.peer < b.peer; });
-      // LINSTOR lists the replicas of one resource next to each other: reuse the last map.
+    } else if (k == "layer_object") {
+      ParseLayer(field.value, &r, 0);
+    } else if (k == "volumes") {
+      for (Elem vol : RequireArrayOf(field.value, "volumes")) ParseReplicaVolume(vol, &r);
+    }
+  }
+  if (r.resource.empty() || r.node.empty()) throw ParseError("resource without name or node_name");
+  std::sort(r.volumes.begin(), r.volumes.end(),
+            [](const auto& a, const auto& b) { return a.volume_number < b.volume_number; });
+  std::sort(r.connections.begin(), r.connections.end(),
+            [](const auto& a, const auto& b) { return a.peer < b.peer; });
+  return r;
+}
+
+// Adds replicas to out->replicas. LINSTOR lists the replicas of one resource next to each other
+// and in node order: the last inner map is reused and the insert hint is its end.
+class ReplicaInserter {
+ public:
+  explicit ReplicaInserter(Snapshot* out) : out_(out) {}
+
+  void Add(const std::string& rd_key, const std::string& node_key, Replica r) {
+    if (current_ == nullptr || rd_key != current_key_) {
+      current_ = &out_->replicas[rd_key];
+      current_key_ = rd_key;
+    }
+    auto hint = current_->empty() || current_->rbegin()->first < node_key
+                    ? current_->end()
+                    : current_->lower_bound(node_key);
+    if (hint != current_->end() && hint->first == node_key) {
+      hint->second = std::move(r);
+    } else {
+      current_->emplace_hint(hint, node_key, std::move(r));
+    }
+  }
+
+ private:
+  Snapshot* out_;
+  std::string current_key_;
+  std::map<std::string, Replica>* current_ = nullptr;
+};
+
+using ReplicaMap = std::map<std::string, Replica>;
+using ResourceMap = std::map<std::string, ReplicaMap>;
+
+// Map nodes of snapshots this thread no longer needs (RecycleSnapshot), reused by
+// RecyclingInserter: a steady poll then allocates and frees almost nothing.
+struct RecyclePool {
+  ResourceMap resources;                    // the last recycled snapshot's replicas
+  std::vector<ReplicaMap::node_type> spare;  // replica nodes not claimed by their resource
+  static constexpr size_t kMaxSpare = 4096;
+};
+
+RecyclePool& Pool() {
+  thread_local RecyclePool pool;
+  return pool;
+}
+
+// Like ReplicaInserter, but copies cached replicas into recycled map nodes (their strings and
+// vectors keep their capacity) instead of allocating new ones. Every value it leaves in `out`
+// was assigned from this call's input: the recycled content never shows.
+class RecyclingInserter {
+ public:
+  explicit RecyclingInserter(Snapshot* out) : out_(out), pool_(Pool()) {}
+  ~RecyclingInserter() { Flush(); }
+
+  void Add(const std::string& rd_key, const std::string& node_key, const Replica& r) {
+    if (current_ == nullptr || rd_key != current_key_) StartResource(rd_key);
+    ReplicaMap& m = *current_;
+    auto hint = m.end();
+    if (!m.empty() && !(m.rbegin()->first < node_key)) {
+      hint = m.lower_bound(node_key);
+      if (hint != m.end() && hint->first == node_key) {
+        hint->second = r;
+        return;
+      }
+    }
+    ReplicaMap::node_type nh = TakeReplicaNode(node_key);
+    if (nh.empty()) {
+      m.emplace_hint(hint, node_key, r);
+      return;
+    }
+    if (nh.key() != node_key) nh.key() = node_key;
+    nh.mapped() = r;
+    m.insert(hint, std::move(nh));
+  }
+
+ private:
+  ReplicaMap::node_type TakeReplicaNode(const std::string& node_key) {
+    ReplicaMap::node_type nh;
+    for (auto& cand : local_) {
+      if (!cand.empty() && cand.key() == node_key) return std::move(cand);
+    }
+    if (!pool_.spare.empty()) {
+      nh = std::move(pool_.spare.back());
+      pool_.spare.pop_back();
+      return nh;
+    }
+    for (auto& cand : local_) {
+      if (!cand.empty()) return std::move(cand);
+    }
+    return nh;
+  }
+
+  void Flush() {
+    for (auto& nh : local_) {
+      if (!nh.empty() && pool_.spare.size() < RecyclePool::kMaxSpare) {
+        pool_.spare.push_back(std::move(nh));
+      }
+    }
+    local_.clear();
+  }
+
+  void StartResource(const std::string& rd_key) {
+    Flush();
+    current_key_ = rd_key;
+    ResourceMap& res = out_->replicas;
+    auto hint = res.end();
+    if (!res.empty() && !(res.rbegin()->first < rd_key)) {
+      hint = res.lower_bound(rd_key);
+      if (hint != res.end() && hint->first == rd_key) {  // seen before in this snapshot
+        current_ = &hint->second;
+        return;
+      }
+    }
+    ResourceMap& pool = pool_.resources;
+    if (pool.empty()) {
+      current_ = &res.emplace_hint(hint, rd_key, ReplicaMap())->second;
+      return;
+    }
+    auto pit = pool.begin();
+    if (pit->first != rd_key) {
+      auto found = pool.find(rd_key);
+      if (found != pool.end()) pit = found;  // else: any node (a deleted resource's first)
+    }
+    ResourceMap::node_type nh = pool.extract(pit);
+    if (nh.key() != rd_key) nh.key() = rd_key;
+    ReplicaMap& inner = nh.mapped();
+    while (!inner.empty()) local_.push_back(inner.extract(inner.begin()));
+    current_ = &res.insert(hint, std::move(nh))->second;
+  }
+
+  Snapshot* out_;
+  RecyclePool& pool_;
+  std::string current_key_;
+  ReplicaMap* current_ = nullptr;
+  std::vector<ReplicaMap::node_type> local_;  // the recycled nodes of the current resource
+};
+
+}  // namespace
+
+void RecycleSnapshot(Snapshot&& old) {
+  RecyclePool& pool = Pool();
+  pool.resources = std::move(old.replicas);
+  old = Snapshot();
+}
+
+void LinstorParser::set_reuse(bool reuse) {
+  impl_->reuse = reuse;
+  if (!reuse) {
+    impl_->cache.clear();
+    impl_->cached_bytes = 0;
+  }
+}
+
+LinstorParser::ReuseStats LinstorParser::reuse_stats() const {
+  return {impl_->hits, impl_->misses, impl_->cache.size(), impl_->cached_bytes};
+}
+
+namespace {
+
+bool IsJsonSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+// The end (one past the closing '}') of the object starting at p ('{'), by bracket depth and
+// string quotes only; nullptr when the input ends first. Not a validation: the bytes found
+// are either identical to an object parsed before or parsed (validated) by the DOM parser.
+const char* ScanObjectEnd(const char* p, const char* end) {
+  int depth = 0;
+  while (p < end) {
+    const char c = *p++;
+    if (c == '"') {
+      const char* start = p;
+      while (true) {
+        const void* q = std::memchr(p, '"', static_cast<size_t>(end - p));
+        if (q == nullptr) return nullptr;
+        const char* quote = static_cast<const char*>(q);
+        size_t backslashes = 0;
+        for (const char* r = quote; r > start && r[-1] == '\\'; --r) ++backslashes;
+        p = quote + 1;
+        if (backslashes % 2 == 0) break;
+      }
+    } else if (c == '{' || c == '[') {
+      ++depth;
+    } else if (c == '}' || c == ']') {
+      if (--depth == 0) return p;
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+Status LinstorParser::ParseResourcesDom(std::string& body, Snapshot* out, size_t* count) {
+  *count = 0;
+  return Run(impl_->parser, body, "GET /v1/view/resources", [&](dom::array arr) {
+    ReplicaInserter ins(out);
+    std::string rd_key, node_key;
+    for (Elem item : arr) {
+      Replica r = ParseReplica(item);
       FoldInto(r.resource, &rd_key);
-      if (current == nullptr || rd_key != current_key) {
-        current = &out->replicas[rd_key];
-        current_key = rd_key;
-      }
       FoldInto(r.node, &node_key);
-      auto hint = current->empty() || current->rbegin()->first < node_key
-                      ? current->end()
-                      : current->lower_bound(node_key);
-      if (hint != current->end() && hint->first == node_key) {
-        hint->second = std::move(r);
-      } else {
-        current->emplace_hint(hint, node_key, std::move(r));
-      }
+      ins.Add(rd_key, node_key, std::move(r));
       ++*count;
     }
   });
+}
+
+// The reusing path walks the array itself: '[' ws (object (ws ',' ws object)*)? ws ']' ws.
+// Each object is either byte-identical to one parsed before (found through the successor of
+// the previous object, else by hash) or cut out by ScanObjectEnd and DOM-parsed, so an accepted
+// body is valid JSON. On any error the whole-document DOM path runs instead: errors (and their
+// messages) are exactly the reference's.
+Status LinstorParser::ParseResources(std::string& body, Snapshot* out, size_t* count) {
+  *count = 0;
+  if (!impl_->reuse) return ParseResourcesDom(body, out, count);
+  Impl& im = *impl_;
+  im.StartResourcesCall();
+  const char* p = body.data();
+  const char* const end = body.data() + body.size();
+  auto skip_ws = [&] {
+    while (p < end && IsJsonSpace(*p)) ++p;
+  };
+  auto fallback = [&] { return ParseResourcesDom(body, out, count); };
+  skip_ws();
+  if (p == end || *p != '[') return fallback();
+  ++p;
+  skip_ws();
+  RecyclingInserter ins(out);
+  CachedReplica* prev = nullptr;
+  std::string bytes;
+  try {
+    if (p < end && *p == ']') {
+      ++p;
+    } else {
+      while (true) {
+        if (p == end || *p != '{') return fallback();
+        const size_t left = static_cast<size_t>(end - p);
+        CachedReplica* c = nullptr;
+        // Fast path: the object that followed the previous one last time, byte for byte.
+        if (prev != nullptr && prev->next != nullptr) {
+          const std::string& b = prev->next->bytes;
+          if (!b.empty() && b.size() <= left && std::memcmp(b.data(), p, b.size()) == 0) {
+            c = prev->next;
+          }
+        }
+        if (c != nullptr) {
+          ++im.hits;
+        } else {
+          const char* obj_end = ScanObjectEnd(p, end);
+          if (obj_end == nullptr) return fallback();
+          const std::string_view raw(p, static_cast<size_t>(obj_end - p));
+          const uint64_t h = ReplicaHash(raw);
+          c = &im.cache[h];
+          if (c->bytes.size() == raw.size() && !c->bytes.empty() &&
+              std::memcmp(c->bytes.data(), raw.data(), raw.size()) == 0) {
+            ++im.hits;
+          } else {
+            ++im.misses;
+            im.cached_bytes -= c->bytes.size();
+            c->bytes.clear();  // a failed parse leaves nothing that could match
+            bytes.clear();
+            bytes.reserve(raw.size() + simdjson::SIMDJSON_PADDING);
+            bytes.assign(raw);
+            auto doc = im.object_parser.parse(
+                simdjson::padded_string_view(bytes.data(), bytes.size(), bytes.capacity()));
+            if (doc.error()) return fallback();
+            c->replica = ParseReplica(doc.value_unsafe());
+            FoldInto(c->replica.resource, &c->rd_key);
+            FoldInto(c->replica.node, &c->node_key);
+            c->bytes.swap(bytes);
+            im.cached_bytes += c->bytes.size();
+          }
+          if (prev != nullptr) prev->next = c;
+        }
+        im.Use(c);
+        p += c->bytes.size();
+        ins.Add(c->rd_key, c->node_key, c->replica);
+        ++*count;
+        prev = c;
+        skip_ws();
+        if (p == end) return fallback();
+        if (*p == ']') {
+          ++p;
+          break;
+        }
+        if (*p != ',') return fallback();
+        ++p;
+        skip_ws();
+      }
+    }
+    skip_ws();
+    if (p != end) return fallback();
+    return OkStatus();
+  } catch (const std::exception&) {
+    return fallback();  // a wrong type inside an object: the reference names it
+  }
 }
 
 void LinstorParser::SortSnapshot(Snapshot* out) {

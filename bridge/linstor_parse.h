@@ -1,5 +1,6 @@
-// Parsing of LINSTOR REST v1 list responses into a Snapshot, with simdjson On-Demand: only the
-// fields the differ needs are read, everything else is skipped unparsed. Missing keys are
+// Parsing of LINSTOR REST v1 list responses into a Snapshot, with simdjson: only the fields the
+// differ needs are kept. /v1/view/resources objects whose bytes are unchanged since the
+// previous poll are not parsed again (see ParseResources). Missing keys are
 // normal (LINSTOR omits empty values); unknown fields are ignored; malformed or truncated JSON
 // and wrong JSON types are errors (kDataLoss) that name the endpoint and the reason, so the
 // caller can count them and keep its last good snapshot. Never throws, never aborts on input.
@@ -29,15 +30,39 @@ class LinstorParser {
   Status ParseNodes(std::string& body, Snapshot* out, size_t* count);
   Status ParseStoragePools(std::string& body, Snapshot* out, size_t* count);
   Status ParseResourceDefinitions(std::string& body, Snapshot* out, size_t* count);
-  Status ParseResources(std::string& body, Snapshot* out, size_t* count);  // /v1/view/resources
+  // /v1/view/resources. Remembers every replica object it parsed (its bytes and the Replica);
+  // an object whose bytes are identical (memcmp) to one parsed in the previous poll is not
+  // parsed again. A poll is the run of ParseResources calls between calls of the other three
+  // parsers (as LinstorClient::FetchSnapshot makes them); objects not seen in the previous poll
+  // are forgotten when the next one starts. The result is exactly the full parse's.
+  Status ParseResources(std::string& body, Snapshot* out, size_t* count);
+
+  // Reuse of unchanged objects is on by default; off parses every body as one DOM document
+  // (the reference the tests compare against) and drops what was remembered.
+  void set_reuse(bool reuse);
+  struct ReuseStats {
+    uint64_t hits = 0;    // objects reused, since construction
+    uint64_t misses = 0;  // objects parsed
+    size_t entries = 0;   // objects remembered now
+    size_t bytes = 0;     // their JSON bytes
+  };
+  ReuseStats reuse_stats() const;
 
   // Sorts per-replica vectors (ParseResources already does; kept for hand-built snapshots).
   static void SortSnapshot(Snapshot* out);
 
  private:
+  Status ParseResourcesDom(std::string& body, Snapshot* out, size_t* count);
+
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// Hands a snapshot that is no longer needed (the baseline a poll replaced) to the parsers of
+// this thread: ParseResources reuses its map nodes, strings and vectors instead of allocating
+// new ones, so a steady poll allocates and frees almost nothing. Only memory is reused: no
+// parse result ever depends on what was recycled. The previously recycled snapshot is freed.
+void RecycleSnapshot(Snapshot&& old);
 
 // "SyncTarget(42.17%)" -> ("SyncTarget", 42.17); "UpToDate" -> ("UpToDate", nullopt).
 void SplitDiskState(std::string_view raw, std::string* label, std::optional<double>* percent);

@@ -1,74 +1,77 @@
-// Bridge parse + diff speed (ISSUE 4 "Speed"), each figure next to its in-run reference:
-// parse + diff of a /v1/view/resources body vs raw simdjson DOM parse of the same bytes.
-// A reporter prints the ratios at the end of the run. One core, no nats-server needed.
-//   build/<dir>/bench/bridge/parse_bench --benchmark_min_time=1
+// Bridge parse + diff speed (ISSUE 4 "Speed"), each figure next to its in-run reference: one
+// poll's parse + diff of a /v1/view/resources body (rendered by the mock from a sim world) vs
+// raw simdjson DOM parse of the same bytes, cold (first poll) and steady (1% of the resources
+// changed since the previous poll). A reporter prints the ratios at the end of the run.
+// One core, no nats-server needed:
+//   taskset -c 1 build/parse-release/bench/bridge/parse_bench --benchmark_min_time=2
 #include <benchmark/benchmark.h>
 #include <malloc.h>
 #include <simdjson.h>
 
 #include <cstdio>
+#include <algorithm>
 #include <map>
+#include <memory>
 #include <string>
 
 #include "bridge/diff.h"
 #include "bridge/linstor_parse.h"
+#include "mock-linstor/rest.h"
+#include "mock-linstor/state.h"
+#include "sim/world.h"
 
 namespace lnsim::bridge {
 namespace {
 
-// ------------------------------------------------------------------ resource view fixture
-// One replica in the shape of LINSTOR-API.md 2.7 (the real controller's field set).
-std::string ReplicaJson(int r, int node, int nodes, bool in_use, const char* disk) {
-  char buf[4096];
-  std::string conns;
-  for (int p = 0; p < 3; ++p) {
-    const int peer = (r + p) % nodes;
-    if (peer == node) continue;
-    if (!conns.empty()) conns += ",";
-    conns += "\"node-" + std::to_string(peer) + "\":{\"connected\":true,\"message\":\"Connected\"}";
-  }
-  std::snprintf(
-      buf, sizeof buf,
-      R"({"name":"pvc-%08d-6c1e-4b2a-9f61-3a6d1c2e%04d","node_name":"node-%d","props":{"StorPoolName":"pool1"},)"
-      R"("layer_object":{"type":"DRBD","resource_name_suffix":"","children":[{"type":"STORAGE","resource_name_suffix":"",)"
-      R"("storage":{"storage_volumes":[{"volume_number":0,"device_path":"/dev/vg1/pvc_00000","allocated_size_kib":1048584,)"
-      R"("usable_size_kib":1048584,"disk_state":"[]"}]}}],"drbd":{"drbd_resource_definition":{"peer_slots":7,"al_stripes":1,)"
-      R"("al_stripe_size_kib":32,"port":7000,"transport_type":"IP","secret":"Zg2s7M0xq8bVxYQpP1rT","down":false},)"
-      R"("node_id":%d,"tcp_ports":[7000],"peer_slots":7,"al_stripes":1,"al_size":32,"flags":["INITIALIZED"],)"
-      R"("drbd_volumes":[{"drbd_volume_definition":{"volume_number":0,"minor_number":1000},"device_path":"/dev/drbd1000",)"
-      R"("backing_device":"/dev/vg1/pvc_00000","meta_disk":"internal","allocated_size_kib":1048576,"usable_size_kib":1048576}],)"
-      R"("promotion_score":10102,"may_promote":true,"connections":{%s}}},"uuid":"5008271f-7a1c-4f3e-9d2b-8e6f5a4c3b2a",)"
-      R"("create_timestamp":1795466933296,"state":{"in_use":%s},"volumes":[{"volume_number":0,"storage_pool_name":"pool1",)"
-      R"("provider_kind":"LVM_THIN","device_path":"/dev/drbd1000","allocated_size_kib":1048584,)"
-      R"("props":{"Satellite/Device/Symlinks/0":"/dev/drbd/by-res/pvc/0"},"uuid":"6008271f-7a1c-4f3e-9d2b-8e6f5a4c3b2a",)"
-      R"("state":{"disk_state":"%s","replication_states":{"node-x":{"replication_state":"Established"}}}}]})",
-      r, r % 10000, node, node % 3, conns.c_str(), in_use ? "true" : "false", disk);
-  return buf;
-}
+// ------------------------------------------------------- a realistic view from sim/ + mock
+// 20k resources x 3 replicas on 30 nodes, rendered by the mock controller exactly as it answers
+// GET /v1/view/resources. Body B differs from A in 1% of the resources (every 100th resource:
+// its first replica's in_use flips, i.e. one object of three changes).
+constexpr int kResources = 20000;
+constexpr int kChangeEvery = 100;  // 1% of resources change between polls
 
-std::string ViewJson(int resources, int nodes, int variant) {
-  std::string out = "[";
-  for (int r = 0; r < resources; ++r) {
-    for (int k = 0; k < 3; ++k) {
-      const int node = (r + k) % nodes;
-      if (out.size() > 1) out += ",";
-      const bool in_use = k == 0 && ((r + variant) % 7 == 0);
-      const char* disk = (variant && r % 97 == 0 && k == 1) ? "SyncTarget(42.17%)" : "UpToDate";
-      out += ReplicaJson(r, node, nodes, in_use, disk);
+struct Views {
+  std::string a, b;
+  size_t replicas = 0;
+};
+
+const Views& TheViews() {
+  static Views v = [] {
+    sim::WorldSpec spec;
+    spec.cluster.nodes = 30;
+    spec.cluster.resources = kResources;
+    spec.cluster.replicas = 3;
+    spec.cluster.pool_size_kib = sim::Kib{16} << 30;
+    spec.seed = 1;
+    auto world = sim::World::Create(spec, spec.seed);
+    LNSIM_CHECK(world.ok()) << world.status().ToString();
+    mock::RestApi api(1795466932000LL);
+    mock::MockState mock_state;
+    std::vector<std::pair<std::string, std::string>> none;
+    Views out;
+    out.a = api.RenderResourceView((*world)->cluster(), mock_state, mock::QueryView{none});
+    const sim::Cluster& c = (*world)->cluster();
+    std::vector<bool> done(c.rds.size(), false);
+    int flipped = 0;
+    for (const auto& r : c.replicas) {
+      if (!r.alive || r.rd == sim::kNoIndex || done[r.rd] || r.rd % kChangeEvery != 0) continue;
+      done[r.rd] = true;
+      const auto res = (*world)->SetInUse(c.rds[r.rd].name, c.nodes[r.node].name, !r.in_use);
+      if (res.ok()) ++flipped;
     }
-  }
-  out += "]";
-  return out;
+    out.b = api.RenderResourceView((*world)->cluster(), mock_state, mock::QueryView{none});
+    out.replicas = c.replicas.size();
+    LNSIM_CHECK(flipped > kResources / kChangeEvery / 2) << flipped << " in_use flips";
+    std::fprintf(stderr, "fixture: %zu replicas, %.1f MB per view, %d replicas changed\n",
+                 out.replicas, static_cast<double>(out.b.size()) / 1e6, flipped);
+    return out;
+  }();
+  return v;
 }
 
-const std::string& View(int variant) {
-  static std::string v0 = ViewJson(20000, 30, 0);
-  static std::string v1 = ViewJson(20000, 30, 1);
-  return variant ? v1 : v0;
-}
-
+// Reference: simdjson's DOM parse of the same bytes (what a full parse costs at best).
 void BM_RawSimdjsonDomParse(benchmark::State& state) {
-  std::string body = View(1);
+  std::string body = TheViews().b;
   simdjson::padded_string padded(body);
   simdjson::dom::parser parser;
   for (auto _ : state) {
@@ -79,44 +82,93 @@ void BM_RawSimdjsonDomParse(benchmark::State& state) {
 }
 BENCHMARK(BM_RawSimdjsonDomParse)->Unit(benchmark::kMillisecond);
 
-void BM_ParseResourceView(benchmark::State& state) {
-  std::string body = View(1);
-  LinstorParser parser;
+// Parse alone, every poll from nothing (arg 0: whole-document DOM path; 1: reusing parser with
+// an empty memory, i.e. the first poll).
+void BM_ParseCold(benchmark::State& state) {
+  std::string body = TheViews().b;
   for (auto _ : state) {
+    LinstorParser parser;
+    parser.set_reuse(state.range(0) != 0);
     Snapshot s;
     size_t count = 0;
     Status st = parser.ParseResources(body, &s, &count);
-    benchmark::DoNotOptimize(st.ok());
+    LNSIM_CHECK(st.ok()) << st.ToString();
   }
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * body.size()));
 }
-BENCHMARK(BM_ParseResourceView)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ParseCold)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 
-void BM_ParseAndDiffResourceView(benchmark::State& state) {
-  std::string before_body = View(0);
-  std::string body = View(1);
+// Parse alone, steady: one parser, polls alternate A and B (1% of resources changed each time).
+void BM_ParseSteady(benchmark::State& state) {
+  const Views& v = TheViews();
+  std::string bodies[2] = {v.a, v.b};
   LinstorParser parser;
-  DiffOptions options;
-  Snapshot before;
   size_t count = 0;
-  (void)parser.ParseResources(before_body, &before, &count);
-  LinstorParser::SortSnapshot(&before);
-  FinalizeSnapshot(&before, options);
-  size_t events = 0;
-  for (auto _ : state) {
-    Snapshot after;
-    Status st = parser.ParseResources(body, &after, &count);
-
-    FinalizeSnapshot(&after, options);
-    auto ev = Diff(before, after, options);
-    events = ev.size();
-    benchmark::DoNotOptimize(st.ok());
+  {
+    Snapshot s;
+    LNSIM_CHECK(parser.ParseResources(bodies[0], &s, &count).ok());
   }
-  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * body.size()));
-  state.counters["events"] = static_cast<double>(events);
-  state.counters["MB"] = static_cast<double>(body.size()) / 1e6;
+  int poll = 1;
+  for (auto _ : state) {
+    Snapshot s;
+    Status st = parser.ParseResources(bodies[poll++ % 2], &s, &count);
+    LNSIM_CHECK(st.ok()) << st.ToString();
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * v.b.size()));
 }
-BENCHMARK(BM_ParseAndDiffResourceView)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ParseSteady)->Unit(benchmark::kMillisecond);
+
+// One whole poll's parse + diff work: parse the view, FinalizeSnapshot, Diff against the
+// baseline, NextBaseline (the old baseline is freed). Cold: a new parser for every poll and the
+// baseline from body A (nothing to reuse). Steady: one parser across polls that alternate A and
+// B, so every poll sees 1% of the resources changed and the parser remembers the previous poll.
+void ParseAndDiff(benchmark::State& state, bool steady) {
+  const Views& v = TheViews();
+  std::string bodies[2] = {v.a, v.b};
+  DiffOptions options;
+  auto parser = std::make_unique<LinstorParser>();
+  Snapshot baseline;
+  size_t count = 0;
+  LNSIM_CHECK(parser->ParseResources(bodies[0], &baseline, &count).ok());
+  FinalizeSnapshot(&baseline, options);
+  size_t events = 0, bytes = 0;
+  int poll = 1;
+  for (auto _ : state) {
+    std::string& body = bodies[steady ? poll % 2 : 1];
+    if (!steady) {
+      state.PauseTiming();
+      parser = std::make_unique<LinstorParser>();
+      state.ResumeTiming();
+    }
+    Snapshot after;
+    Status st = parser->ParseResources(body, &after, &count);
+    LNSIM_CHECK(st.ok()) << st.ToString();
+    FinalizeSnapshot(&after, options);
+    auto ev = Diff(baseline, after, options);
+    if (steady) {
+      // As Bridge::PollOnce does: the replaced baseline goes back to the parser.
+      Snapshot next = NextBaseline(baseline, std::move(after), options);
+      std::swap(baseline, next);
+      RecycleSnapshot(std::move(next));
+    } else {
+      Snapshot next = NextBaseline(baseline, std::move(after), options);
+      benchmark::DoNotOptimize(next.replicas.size());
+    }
+    events = ev.size();
+    bytes += body.size();
+    ++poll;
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(bytes));
+  state.counters["events"] = static_cast<double>(events);
+  state.counters["MB"] = static_cast<double>(v.b.size()) / 1e6;
+  const auto rs = parser->reuse_stats();
+  state.counters["reused"] =
+      static_cast<double>(rs.hits) / static_cast<double>(std::max<uint64_t>(1, rs.hits + rs.misses));
+}
+void BM_ParseAndDiffCold(benchmark::State& state) { ParseAndDiff(state, false); }
+void BM_ParseAndDiffSteady(benchmark::State& state) { ParseAndDiff(state, true); }
+BENCHMARK(BM_ParseAndDiffCold)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ParseAndDiffSteady)->Unit(benchmark::kMillisecond);
 
 // Prints the in-run ratios the issue asks for after the normal console output.
 class RatioReporter : public benchmark::ConsoleReporter {
@@ -137,8 +189,11 @@ class RatioReporter : public benchmark::ConsoleReporter {
       std::printf("ratio %-44s %.3f  (%s %.4g/s vs %s %.4g/s)\n", what, a->second / b->second, ours,
                   a->second, ref, b->second);
     };
-    ratio("BM_ParseAndDiffResourceView", "BM_RawSimdjsonDomParse", "parse+diff vs raw simdjson");
-    ratio("BM_ParseResourceView", "BM_RawSimdjsonDomParse", "parse vs raw simdjson");
+    ratio("BM_ParseAndDiffSteady", "BM_RawSimdjsonDomParse", "steady parse+diff (1% changed) vs raw");
+    ratio("BM_ParseAndDiffCold", "BM_RawSimdjsonDomParse", "cold parse+diff vs raw simdjson");
+    ratio("BM_ParseSteady", "BM_RawSimdjsonDomParse", "steady parse (1% changed) vs raw");
+    ratio("BM_ParseCold/1", "BM_RawSimdjsonDomParse", "cold parse (reusing parser) vs raw");
+    ratio("BM_ParseCold/0", "BM_RawSimdjsonDomParse", "cold parse (whole-document DOM) vs raw");
     std::fflush(stdout);
   }
 

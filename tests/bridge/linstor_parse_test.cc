@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
+
 #include "common/rng.h"
 
 namespace lnsim::bridge {
@@ -265,6 +267,186 @@ TEST(LinstorParseTest, FuzzMutationsNeverCrash) {
   }
   EXPECT_GT(errors, 1000u);
   EXPECT_GT(ok + errors, 19999u);
+}
+
+// ---- Reuse of unchanged objects (ParseResources remembers the previous poll) ---------------
+// A random view: `resources` resources with 2-3 replicas over 5 nodes; live state, in_use,
+// disk states and connections drawn from `rng`. Names vary in case (LINSTOR folds them).
+std::string RandomView(Rng& rng, int resources) {
+  static const char* kDisks[] = {"UpToDate", "Outdated", "SyncTarget(12.5%)", "SyncTarget(77%)",
+                                 "Diskless", "Inconsistent"};
+  static const char* kNodesNames[] = {"node-a", "Node.B", "node-c", "node-d", "NODE-E"};
+  std::string out = "[";
+  for (int r = 0; r < resources; ++r) {
+    const int replicas = 2 + static_cast<int>(rng.Uniform(2));
+    const int first = static_cast<int>(rng.Uniform(5));
+    for (int k = 0; k < replicas; ++k) {
+      const int node = (first + k) % 5;
+      if (out.size() > 1) out += rng.Uniform(4) == 0 ? " ,\n " : ",";
+      out += "{\"name\":\"pvc-" + std::to_string(r) + (r % 3 == 0 ? "-X" : "-x") +
+             "\",\"node_name\":\"" + kNodesNames[node] + "\"";
+      if (rng.Uniform(3) == 0) out += ",\"flags\":[\"DISKLESS\",\"TIE_BREAKER\"]";
+      out += ",\"layer_object\":{\"type\":\"DRBD\",\"drbd\":{\"connections\":{";
+      for (int p = 0; p < replicas; ++p) {
+        if (p == k) continue;
+        if (out.back() != '{') out += ",";
+        out += std::string("\"") + kNodesNames[(first + p) % 5] + "\":{\"connected\":" +
+               (rng.Uniform(5) ? "true" : "false") + ",\"message\":\"Connected\"}";
+      }
+      out += "}}}";
+      if (rng.Uniform(6) != 0) {
+        out += std::string(",\"state\":{\"in_use\":") + (rng.Uniform(2) ? "true" : "false") + "}";
+      }
+      out += ",\"volumes\":[{\"volume_number\":0,\"storage_pool_name\":\"pool1\",\"state\":"
+             "{\"disk_state\":\"" +
+             std::string(kDisks[rng.Uniform(6)]) + "\"}}]}";
+    }
+  }
+  out += "]";
+  return out;
+}
+
+// Changes a few objects of a view (or, sometimes, breaks the JSON): the next poll's body.
+std::string Mutate(Rng& rng, std::string body) {
+  static const std::pair<const char*, const char*> kSwaps[] = {
+      {"true", "false"}, {"false", "true"},          {"UpToDate", "Outdated"},
+      {"12.5", "55.5"},  {"\"pool1\"", "\"pool2\""}, {"Connected", "Connecting"}};
+  const int n = 1 + static_cast<int>(rng.Uniform(3));
+  for (int i = 0; i < n && !body.empty(); ++i) {
+    const size_t pos = rng.Uniform(body.size());
+    switch (rng.Uniform(8)) {
+      case 0:  // byte-level damage: must fail exactly as the reference fails
+        body[pos] = "{}[],:\"\\x0 "[rng.Uniform(11)];
+        break;
+      case 1:  // drop an object (a replica deleted)
+      {
+        const size_t start = body.find(",{\"name\"", pos);
+        if (start == std::string::npos) break;
+        const size_t stop = body.find(",{\"name\"", start + 1);
+        if (stop != std::string::npos) body.erase(start, stop - start);
+        break;
+      }
+      default: {  // a value changes
+        const auto& [from, to] = kSwaps[rng.Uniform(6)];
+        const size_t at = body.find(from, pos);
+        if (at != std::string::npos) body.replace(at, std::strlen(from), to);
+        break;
+      }
+    }
+  }
+  return body;
+}
+
+// The reusing parser returns exactly what the whole-document parse returns: the same status
+// code and message, the same snapshot, poll after poll, while objects change, disappear, come
+// back and the JSON breaks; with recycled snapshots and pages split across calls.
+TEST(LinstorParseTest, ReuseEqualsWholeDocumentParse) {
+  Rng rng(20261124);
+  LinstorParser reusing;
+  LinstorParser reference;
+  reference.set_reuse(false);
+  std::string body = RandomView(rng, 40);
+  size_t ok = 0, errors = 0;
+  for (int poll = 0; poll < 400; ++poll) {
+    std::string next = Mutate(rng, body);
+    if (poll % 50 == 0) next = RandomView(rng, 40);  // everything new
+    Snapshot got, want;
+    size_t got_count = 0, want_count = 0;
+    std::string a = next, b = next;
+    const Status gs = reusing.ParseResources(a, &got, &got_count);
+    const Status ws = reference.ParseResources(b, &want, &want_count);
+    ASSERT_EQ(gs.code(), ws.code()) << gs.ToString() << " vs " << ws.ToString();
+    ASSERT_EQ(gs.message(), ws.message());
+    if (ws.ok()) {
+      ++ok;
+      ASSERT_EQ(got_count, want_count);
+      ASSERT_TRUE(got == want) << "poll " << poll;
+      body = next;  // the next poll changes a valid body
+    } else {
+      ++errors;
+    }
+    if (poll % 7 == 0) {  // a poll boundary as the client makes it: other lists in between
+      std::string nodes = kNodes;
+      Snapshot s;
+      size_t count = 0;
+      ASSERT_TRUE(reusing.ParseNodes(nodes, &s, &count).ok());
+    }
+    RecycleSnapshot(std::move(got));  // the next parse reuses its nodes
+  }
+  EXPECT_GT(ok, 200u);
+  EXPECT_GT(errors, 20u);
+  const auto stats = reusing.reuse_stats();
+  EXPECT_GT(stats.hits, stats.misses);  // most objects were not parsed again
+}
+
+TEST(LinstorParseTest, UnchangedObjectsAreNotParsedAgain) {
+  Rng rng(7);
+  LinstorParser p;
+  const std::string view = RandomView(rng, 100);
+  size_t count = 0;
+  std::string body = view;
+  Snapshot first;
+  ASSERT_TRUE(p.ParseResources(body, &first, &count).ok());
+  const auto s1 = p.reuse_stats();
+  EXPECT_EQ(s1.hits, 0u);
+  EXPECT_EQ(s1.misses, count);
+  // One value changes: one object is parsed, all others are reused.
+  body = view;
+  const size_t at = body.find("UpToDate", body.size() / 2);
+  ASSERT_NE(at, std::string::npos);
+  body.replace(at, 8, "Outdated");
+  Snapshot second;
+  ASSERT_TRUE(p.ParseResources(body, &second, &count).ok());
+  const auto s2 = p.reuse_stats();
+  EXPECT_EQ(s2.misses - s1.misses, 1u);
+  EXPECT_EQ(s2.hits - s1.hits, count - 1);
+  EXPECT_FALSE(first == second);
+  // Objects the last poll did not see are forgotten once the cache is mostly stale.
+  for (int poll = 0; poll < 3; ++poll) {
+    std::string nodes = kNodes;
+    Snapshot s;
+    ASSERT_TRUE(p.ParseNodes(nodes, &s, &count).ok());
+    body = RandomView(rng, 800);
+    ASSERT_TRUE(p.ParseResources(body, &s, &count).ok());
+  }
+  EXPECT_LT(p.reuse_stats().entries, 3 * count + 1024);
+}
+
+// Pages: the objects of one poll arrive in several calls, each a complete array.
+TEST(LinstorParseTest, ReuseAcrossPages) {
+  Rng rng(11);
+  const std::string view = RandomView(rng, 30);
+  LinstorParser reference;
+  reference.set_reuse(false);
+  Snapshot want;
+  size_t count = 0;
+  std::string whole = view;
+  ASSERT_TRUE(reference.ParseResources(whole, &want, &count).ok());
+  // Split at object boundaries into pages of about 10 objects.
+  std::vector<std::string> pages;
+  size_t start = 1;
+  int objects = 0;
+  std::string page = "[";
+  for (size_t pos = view.find("{\"name\"", 1); pos != std::string::npos;
+       pos = view.find("{\"name\"", pos + 1)) {
+    if (objects > 0 && objects % 10 == 0) {
+      page = view.substr(start, pos - start);
+      while (!page.empty() && page.back() != '}') page.pop_back();
+      pages.push_back("[" + page + "]");
+      start = pos;
+    }
+    ++objects;
+  }
+  pages.push_back("[" + view.substr(start));
+  ASSERT_GE(pages.size(), 3u);
+  LinstorParser p;
+  for (int poll = 0; poll < 3; ++poll) {
+    Snapshot got;
+    for (auto pg : pages) ASSERT_TRUE(p.ParseResources(pg, &got, &count).ok()) << pg;
+    EXPECT_TRUE(got == want) << "poll " << poll;
+    RecycleSnapshot(std::move(got));
+  }
+  EXPECT_GT(p.reuse_stats().hits, 0u);
 }
 
 TEST(SseParserTest, EventsAcrossChunksAndGarbage) {
