@@ -11,6 +11,7 @@
 #include "common/rng.h"
 #include "harness/observation.h"
 #include "harness/scenario_loader.h"
+#include "harness/shrink.h"
 #include "harness/verifier.h"
 #include "sim/world.h"
 
@@ -190,11 +191,8 @@ struct WorldRun {
   uint64_t transitions = 0;
 };
 
-WorldRun RunScenario(const std::string& name, ReferenceBridgeOptions options, uint64_t seed = 0) {
-  auto scenario = LoadScenarioFile(std::string(LNSIM_SOURCE_DIR) + "/scenarios/" + name);
-  LNSIM_CHECK(scenario.ok()) << scenario.status().ToString();
-  if (seed != 0) scenario->world.seed = seed;
-  auto world = sim::World::Create(scenario->world, scenario->world.seed);
+WorldRun RunWorld(const Scenario& scenario, ReferenceBridgeOptions options) {
+  auto world = sim::World::Create(scenario.world, scenario.world.seed);
   LNSIM_CHECK(world.ok()) << world.status().ToString();
   sim::World& w = **world;
   VerifierOptions vo;
@@ -223,6 +221,13 @@ WorldRun RunScenario(const std::string& name, ReferenceBridgeOptions options, ui
   run.transitions = fed;
   run.result = verifier.Finish(end, &w.cluster());
   return run;
+}
+
+WorldRun RunScenario(const std::string& name, ReferenceBridgeOptions options, uint64_t seed = 0) {
+  auto scenario = LoadScenarioFile(std::string(LNSIM_SOURCE_DIR) + "/scenarios/" + name);
+  LNSIM_CHECK(scenario.ok()) << scenario.status().ToString();
+  if (seed != 0) scenario->world.seed = seed;
+  return RunWorld(*scenario, options);
 }
 
 std::string Samples(const VerifierResult& r) {
@@ -276,6 +281,79 @@ TEST(VerifierWorldTest, MissingDiskEventsAreLostAfterANodeCrash) {
   options.skip_disk_events = true;
   const WorldRun run = RunScenario("node-crash.yaml", options);
   EXPECT_GT(run.result.per_consumer[0].lost, 0u);
+}
+
+// Shrinking against real judgements (tests/harness/shrink_test.cc has the fake-predicate cases):
+// ten faults on a real world, judged by the verifier against a reference bridge that never
+// reports disk states. Attach/detach churn alone changes no disk, so the run fails only through
+// faults that do; the shrinker must hand back a smaller schedule that still fails when judged
+// again, and taking any of its faults away must make it pass.
+constexpr char kTenWorldFaults[] = R"(# ten faults, only some of which touch disks
+cluster:
+  nodes: 4
+  pools_per_node: 1
+  pool_size: 1TiB
+  resources: 12
+  replicas: 2
+workload:
+  attach_rate: 1
+  detach_rate: 1
+faults:
+  - {kind: bridge-kill, at: 2s, duration: 1s}
+  - {kind: controller-outage, at: 3s, duration: 1s}
+  - {kind: nats-restart, at: 4s, duration: 1s}
+  - {kind: node-crash, at: 6s, duration: 5s, nodes: [node-1]}
+  - {kind: consumer-crash, at: 8s, duration: 1s}
+  - {kind: network, at: 9s, duration: 1s, params: "target=consumers,latency=50ms"}
+  - {kind: bridge-kill, at: 12s, duration: 1s}
+  - {kind: node-reboot, at: 14s, duration: 4s, nodes: [node-3]}
+  - {kind: controller-outage, at: 20s, duration: 1s}
+  - {kind: consumer-crash, at: 22s, duration: 1s}
+duration: 30s
+seed: 5
+)";
+
+TEST(VerifierWorldTest, ShrinkingATenFaultFailureKeepsASmallerScheduleThatStillFails) {
+  ReferenceBridgeOptions blind;
+  blind.skip_disk_events = true;
+  auto fails = [&](const Scenario& s, const std::string&) {
+    return RunWorld(s, blind).result.per_consumer[0].lost > 0;
+  };
+  auto original = LoadScenarioText(kTenWorldFaults, "ten.yaml");
+  ASSERT_TRUE(original.ok()) << original.status().ToString();
+  ASSERT_EQ(original->world.faults.size(), 10u);
+  ASSERT_TRUE(fails(*original, kTenWorldFaults)) << "the ten-fault schedule must fail";
+  auto none = ScenarioWithFaults(kTenWorldFaults, {});
+  ASSERT_TRUE(none.ok());
+  auto no_faults = LoadScenarioText(*none, "none.yaml");
+  ASSERT_TRUE(no_faults.ok()) << no_faults.status().ToString();
+  ASSERT_FALSE(fails(*no_faults, *none)) << "without faults the blind bridge passes";
+  const WorldRun full_run = RunWorld(*original, {});
+  ASSERT_EQ(full_run.result.per_consumer[0].lost, 0u) << "a sighted bridge passes all ten";
+
+  auto result = ShrinkFaultSchedule(kTenWorldFaults, "ten.yaml", fails);
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_EQ(result->original_faults, 10u);
+  ASSERT_FALSE(result->kept.empty());
+  EXPECT_LT(result->kept.size(), 10u);
+  auto minimal = LoadScenarioText(result->text, "minimal.yaml");
+  ASSERT_TRUE(minimal.ok()) << minimal.status().ToString() << "\n" << result->text;
+  ASSERT_EQ(minimal->world.faults.size(), result->kept.size());
+  EXPECT_TRUE(fails(*minimal, result->text)) << result->text;
+  for (const sim::FaultSpec& f : minimal->world.faults) {
+    EXPECT_TRUE(f.kind == sim::FaultKind::kNodeCrash || f.kind == sim::FaultKind::kNodeReboot)
+        << "a fault that touches no disk survived: " << sim::Name(f.kind);
+  }
+  // 1-minimal: each kept fault is needed.
+  for (size_t drop = 0; drop < result->kept.size(); ++drop) {
+    std::vector<size_t> fewer = result->kept;
+    fewer.erase(fewer.begin() + static_cast<std::ptrdiff_t>(drop));
+    auto text = ScenarioWithFaults(kTenWorldFaults, fewer);
+    ASSERT_TRUE(text.ok());
+    auto smaller = LoadScenarioText(*text, "smaller.yaml");
+    ASSERT_TRUE(smaller.ok());
+    EXPECT_FALSE(fails(*smaller, *text)) << "fault " << result->kept[drop] << " was not needed";
+  }
 }
 
 }  // namespace
