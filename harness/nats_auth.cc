@@ -14,6 +14,7 @@
 
 #include "bridge/event.h"
 #include "bridge/recovery.h"
+#include "harness/internal/nats_util.h"
 
 namespace lnsim::harness {
 namespace {
@@ -93,6 +94,9 @@ void AddKvRead(const std::string& bucket, std::vector<std::string>* pub) {
         "$JS.API.CONSUMER.DELETE." + s + ".>", "$JS.FC." + s + ".>"}) {
     pub->push_back(subject);
   }
+  // kvStore_Watch* subscribes through js_Subscribe, which finds the stream by subject first
+  // (the reply lists stream names only, no data).
+  pub->push_back("$JS.API.STREAM.NAMES");
 }
 
 }  // namespace
@@ -276,6 +280,13 @@ NatsPermissions ConsumerPermissions(const std::vector<AuthCluster>& clusters) {
     p.sub_allow.push_back(bridge::StreamSubjects(c.name));
   }
   p.sub_allow.push_back("_INBOX.>");
+  // One entry per subject (several clusters share $JS.API.STREAM.NAMES).
+  std::vector<std::string> unique;
+  std::set<std::string> seen;
+  for (auto& subject : p.pub_allow) {
+    if (seen.insert(subject).second) unique.push_back(std::move(subject));
+  }
+  p.pub_allow = std::move(unique);
   return p;
 }
 
@@ -361,6 +372,122 @@ StatusOr<AuthInitResult> InitAuth(const AuthInitOptions& options) {
   r.server_conf = r.dir + "/server.conf";
   LNSIM_RETURN_IF_ERROR(WriteFileMode(r.server_conf, conf, 0644));
   return r;
+}
+
+// ------------------------------------------------------------------------------ RogueClient
+
+struct RogueClient::Conn {
+  internal::NatsClientAuth auth;  // referenced by nc until it is destroyed
+  natsConnection* nc = nullptr;
+  jsCtx* js = nullptr;
+  ~Conn() {
+    if (js != nullptr) jsCtx_Destroy(js);
+    if (nc != nullptr) natsConnection_Destroy(nc);
+  }
+};
+
+RogueClient::RogueClient(RogueOptions options, const Clock& clock)
+    : options_(std::move(options)), clock_(clock) {}
+
+StatusOr<std::unique_ptr<RogueClient>> RogueClient::Start(const RogueOptions& options,
+                                                         const Clock& clock) {
+  std::unique_ptr<RogueClient> self(new RogueClient(options, clock));
+  self->conn_ = std::make_unique<Conn>();
+  self->conn_->auth.creds_file = options.creds_file;
+  RogueClient* raw = self.get();
+  self->conn_->auth.on_async_error = [raw](natsStatus s, const std::string& text) {
+    if (s == NATS_NOT_PERMITTED || text.find("Permissions Violation") != std::string::npos) {
+      raw->OnAsyncError(text);
+    }
+  };
+  auto nc = internal::ConnectNats(options.url, "lnsim-" + options.name, self->conn_->auth);
+  if (!nc.ok()) return nc.status().WithPrefix("rogue " + options.name);
+  self->conn_->nc = *nc;
+  jsOptions jo;
+  jsOptions_Init(&jo);
+  jo.Wait = 500;  // a refused API request is never answered
+  if (natsConnection_JetStream(&self->conn_->js, self->conn_->nc, &jo) != NATS_OK) {
+    return InternalError("rogue " + options.name + ": cannot create a JetStream context");
+  }
+  self->thread_ = std::thread([raw] { raw->Loop(); });
+  return self;
+}
+
+RogueClient::~RogueClient() { Stop(Duration::zero()); }
+
+void RogueClient::OnAsyncError(const std::string& text) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++stats_.denials;
+  if (stats_.samples.size() < 3) stats_.samples.push_back(text);
+}
+
+void RogueClient::Loop() {
+  auto attempt = [&] {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++stats_.attempts;
+  };
+  if (!options_.target_stream.empty()) {
+    jsErrCode jerr = static_cast<jsErrCode>(0);
+    attempt();
+    (void)js_DeleteStream(conn_->js, options_.target_stream.c_str(), nullptr, &jerr);
+    attempt();
+    (void)js_PurgeStream(conn_->js, options_.target_stream.c_str(), nullptr, &jerr);
+  }
+  uint64_t n = 0;
+  Duration next = clock_.Now();
+  while (!stop_.load()) {
+    if (clock_.Now() < next) {
+      // The attempt rate is the scenario's; a short bounded wait keeps Stop responsive.
+      std::this_thread::sleep_for(std::min<Duration>(next - clock_.Now(),
+                                                     std::chrono::milliseconds(20)));
+      continue;
+    }
+    next += options_.every;
+    ++n;
+    bridge::Event ev;
+    ev.cluster = options_.target_cluster;
+    ev.body.type = bridge::EventType::kNodeOffline;
+    ev.body.node = options_.name + "-node";
+    ev.body.old_state = "ONLINE";
+    ev.body.new_state = "OFFLINE";
+    ev.partition_key = bridge::PartitionKey(ev.body);
+    ev.sequence = n;
+    ev.time_unix_ns = clock_.UnixNanos();
+    const std::string payload = bridge::EncodeEvent(ev);
+    const std::string subject = ev.NatsSubject();
+    attempt();
+    natsMsg* msg = nullptr;
+    if (natsMsg_Create(&msg, subject.c_str(), nullptr, payload.data(),
+                       static_cast<int>(payload.size())) == NATS_OK) {
+      natsMsgHeader_Set(msg, bridge::kHeaderMsgId, ev.Id().c_str());
+      (void)natsConnection_PublishMsg(conn_->nc, msg);
+      natsMsg_Destroy(msg);
+    }
+  }
+}
+
+void RogueClient::Stop(Duration settle) {
+  if (stop_.exchange(true)) return;
+  if (thread_.joinable()) thread_.join();
+  if (conn_ && conn_->nc != nullptr) {
+    // PING/PONG: the server has answered every attempt once the flush returns; nats.c then
+    // hands the violations to the error handler on its own thread: wait for them (bounded).
+    natsConnection_FlushTimeout(conn_->nc, 2000);
+    const Duration deadline = clock_.Now() + settle;
+    while (clock_.Now() < deadline) {
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (stats_.denials >= stats_.attempts) break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+  conn_.reset();
+}
+
+RogueStats RogueClient::stats() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return stats_;
 }
 
 }  // namespace lnsim::harness

@@ -9,11 +9,17 @@
 // the issuer's key over "header.payload". docs/auth.md lists what each user may do and why.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 #include <vector>
+
+#include "common/clock.h"
 
 #include "common/nkeys.h"
 #include "common/status.h"
@@ -106,5 +112,53 @@ StatusOr<AuthInitResult> InitAuth(const AuthInitOptions& options);
 
 // "bridge-<cluster>" with every character outside [A-Za-z0-9_.-] replaced by '_'.
 std::string BridgeUserName(const std::string& cluster);
+
+// A client that tries what its creds forbid (scenario `nats.rogue`, auth-denied): every `every`
+// it publishes a well-formed fake event of cluster `target_cluster` (an event no world
+// transition explains: a phantom if it ever reached a consumer) on that cluster's subjects; at
+// start it also tries to delete and purge `target_stream`. The server refuses each attempt with
+// a "Permissions Violation" that nats.c reports asynchronously to the error handler; those are
+// counted as denials.
+struct RogueOptions {
+  std::string name;            // "rogue-consumer"
+  std::string creds_file;      // whose creds it holds
+  std::string url;
+  std::string target_cluster;  // the run's cluster (whose subjects it publishes on)
+  std::string target_stream;   // "" = no stream attempts
+  Duration every = std::chrono::milliseconds(200);
+};
+
+struct RogueStats {
+  uint64_t attempts = 0;  // publishes and API requests made
+  uint64_t denials = 0;   // Permissions Violations reported by the server
+  std::vector<std::string> samples;  // first few violation texts
+};
+
+class RogueClient {
+ public:
+  // Connects (kUnavailable when it cannot: creds refused, server down) and starts its thread.
+  static StatusOr<std::unique_ptr<RogueClient>> Start(const RogueOptions& options,
+                                                       const Clock& clock);
+  ~RogueClient();
+  // Stops attempting, then waits (bounded by `settle`) until every attempt has its denial
+  // reported, and closes the connection. Idempotent.
+  void Stop(Duration settle = std::chrono::seconds(3));
+  RogueStats stats() const;
+  const RogueOptions& options() const { return options_; }
+
+ private:
+  RogueClient(RogueOptions options, const Clock& clock);
+  void Loop();
+  void OnAsyncError(const std::string& text);
+
+  RogueOptions options_;
+  const Clock& clock_;
+  struct Conn;
+  std::unique_ptr<Conn> conn_;
+  mutable std::mutex mu_;
+  RogueStats stats_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
 
 }  // namespace lnsim::harness
