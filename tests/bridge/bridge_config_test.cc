@@ -66,10 +66,11 @@ TEST(BridgeConfigTest, UnknownKeyNamesFileAndLine) {
 TEST(BridgeConfigTest, ValidationNamesTheField) {
   BridgeConfig c;
   EXPECT_NE(ValidateBridgeConfig(&c).message().find("LS_CONTROLLERS"), std::string::npos);
-  c.linstor_urls = {"https://secure:3371"};
+  c.linstor_urls = {"ftp://secure:3371"};
   c.nats_urls = {"nats://x"};
   c.cluster = "c";
-  EXPECT_NE(ValidateBridgeConfig(&c).message().find("https"), std::string::npos);
+  EXPECT_NE(ValidateBridgeConfig(&c).message().find("scheme must be http or https"),
+            std::string::npos);
   c.linstor_urls = {"ctrl"};
   c.cluster.clear();
   EXPECT_NE(ValidateBridgeConfig(&c).message().find("--cluster"), std::string::npos);

@@ -8,9 +8,16 @@
 //    foreign CA refuse the mock's certificate with an error that says so.
 //  - The whole bridge: HTTPS to the mock and mutual TLS to NATS reaches ready and mirrors the
 //    cluster; with an untrusted LINSTOR certificate it never becomes ready and counts http_tls.
+//  - The commands: `lnsim mock-linstor --https-port 0` generates its certificate and serves
+//    HTTPS; `lnsim bridge` trusts it through golinstor's LS_ROOT_CA (PEM text) and reaches NATS
+//    with --tls-ca; a missing --tls-ca file is exit 2 naming the flag.
 #include <gtest/gtest.h>
 
+#include <httplib.h>
+
 #include <chrono>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "bridge/bridge.h"
@@ -340,6 +347,78 @@ TEST_F(HttpsMockTest, BridgeRefusesAnUntrustedControllerCertificate) {
   ASSERT_TRUE(WaitFor([&] { return runner.bridge().metrics().errors("http_tls") >= 3; }));
   EXPECT_FALSE(runner.bridge().ready());
   EXPECT_EQ(runner.bridge().metrics().polls(), 0u);
+}
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+TEST(TlsCliTest, MockServesHttpsWithAGeneratedCaAndTheBridgeTrustsItThroughLsRootCa) {
+  RealClock clock;
+  const std::string dir = testing::MakeTempDir("lnsim-tls-cli");
+  harness::ChildOptions mo;
+  mo.argv = {LNSIM_BINARY_PATH, "mock-linstor", "--port", "0", "--https-port", "0",
+             "--tls-dir", dir + "/mock-tls", "--nodes", "3", "--resources", "2"};
+  mo.capture_stdout = true;
+  mo.log_path = dir + "/mock.log";
+  auto mock = harness::ChildProcess::Spawn(mo, clock);
+  ASSERT_TRUE(mock.ok()) << mock.status().ToString();
+  auto http_line = (*mock)->ReadLine(20s);
+  auto https_line = (*mock)->ReadLine(20s);
+  ASSERT_TRUE(http_line.ok() && https_line.ok());
+  ASSERT_EQ(https_line->rfind("listening on https://127.0.0.1:", 0), 0u) << *https_line;
+  const std::string https_url = https_line->substr(std::string("listening on ").size());
+  const std::string ca = dir + "/mock-tls/ca.pem";
+  EXPECT_TRUE(WaitFor([&] {  // stderr, written just after the stdout lines
+    return Slurp(dir + "/mock.log").find("trust its CA: " + ca) != std::string::npos;
+  })) << Slurp(dir + "/mock.log");
+
+  auto nats = StartTlsNats(clock, /*verify=*/false);
+  ASSERT_NE(nats, nullptr);
+  harness::ChildOptions bo;
+  bo.argv = {LNSIM_BINARY_PATH, "bridge",   "--linstor",    https_url,         "--nats",
+             nats->url(),       "--tls-ca", Certs().good.ca_cert, "--cluster", "cli",
+             "--metrics-addr",  "127.0.0.1:0", "--poll-interval", "100ms"};
+  bo.env = {"LS_ROOT_CA=" + Slurp(ca)};  // PEM text, as golinstor reads it
+  bo.capture_stdout = true;
+  bo.log_path = dir + "/bridge.log";
+  auto bridge = harness::ChildProcess::Spawn(bo, clock);
+  ASSERT_TRUE(bridge.ok()) << bridge.status().ToString();
+  auto metrics_line = (*bridge)->ReadLine(20s);
+  ASSERT_TRUE(metrics_line.ok()) << metrics_line.status().ToString() << "\n"
+                                 << Slurp(dir + "/bridge.log");
+  const int port = std::atoi(metrics_line->substr(metrics_line->rfind(':') + 1).c_str());
+  httplib::Client metrics("127.0.0.1", port);
+  EXPECT_TRUE(WaitFor([&] {
+    auto r = metrics.Get("/healthz");
+    return r && r->status == 200;
+  })) << Slurp(dir + "/bridge.log");
+  auto m = metrics.Get("/metrics");
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->body.find("kind=\"http_tls\""), std::string::npos);
+  (*bridge)->Stop(5s);
+  (*mock)->Stop(5s);
+}
+
+TEST(TlsCliTest, BridgeWithAMissingTlsFileExitsTwoNamingTheFlag) {
+  RealClock clock;
+  const std::string dir = testing::MakeTempDir("lnsim-tls-cli");
+  harness::ChildOptions bo;
+  bo.argv = {LNSIM_BINARY_PATH, "bridge", "--linstor", "http://127.0.0.1:1", "--nats",
+             "nats://127.0.0.1:1", "--cluster", "c", "--tls-ca", dir + "/nope.pem"};
+  bo.log_path = dir + "/bridge.log";
+  auto bridge = harness::ChildProcess::Spawn(bo, clock);
+  ASSERT_TRUE(bridge.ok());
+  auto exit = (*bridge)->Wait(20s);
+  ASSERT_TRUE(exit.ok());
+  EXPECT_TRUE(exit->exited);
+  EXPECT_EQ(exit->code, 2);
+  EXPECT_NE(Slurp(dir + "/bridge.log").find("--tls-ca '" + dir + "/nope.pem': no such file"),
+            std::string::npos)
+      << Slurp(dir + "/bridge.log");
 }
 
 }  // namespace
