@@ -119,7 +119,7 @@ StatusOr<HarnessSpec> ParseHarnessSections(const Scenario& scenario) {
   if (const YAML::Node& n = scenario.nats; n.IsDefined() && !n.IsNull()) {
     LNSIM_RETURN_IF_ERROR(CheckKeys(err, n, "nats",
                                     {"url", "server_bin", "jetstream", "stream", "cluster",
-                                     "replicas", "tls"}));
+                                     "replicas", "tls", "auth", "rogue"}));
     if (n["url"]) {
       LNSIM_ASSIGN_OR_RETURN(spec.nats.url, GetString(err, n["url"], "nats.url"));
     }
@@ -184,6 +184,50 @@ StatusOr<HarnessSpec> ParseHarnessSections(const Scenario& scenario) {
       }
       if (spec.nats.tls && spec.nats.cluster > 1) {
         return err.At(t, "nats.tls", "is not supported with nats.cluster yet");
+      }
+    }
+    if (const YAML::Node& a = n["auth"]) {
+      LNSIM_ASSIGN_OR_RETURN(std::string mode, GetString(err, a, "nats.auth"));
+      if (mode != "jwt" && mode != "none") return err.At(a, "nats.auth", "must be jwt or none");
+      spec.nats.auth_jwt = mode == "jwt";
+      if (spec.nats.auth_jwt && !spec.nats.url.empty()) {
+        return err.At(a, "nats.auth",
+                      "jwt makes lnsim the operator of the embedded server; for a live server "
+                      "put user:password in nats.url or pass creds (docs/auth.md)");
+      }
+      if (spec.nats.auth_jwt && spec.nats.cluster > 1) {
+        return err.At(a, "nats.auth", "jwt is not supported with nats.cluster yet");
+      }
+    }
+    if (const YAML::Node& r = n["rogue"]) {
+      if (!r.IsSequence()) return err.At(r, "nats.rogue", "must be a list");
+      if (!spec.nats.auth_jwt) return err.At(r, "nats.rogue", "needs nats.auth: jwt");
+      for (size_t i = 0; i < r.size(); ++i) {
+        const YAML::Node& e = r[i];
+        const std::string where = "nats.rogue[" + std::to_string(i) + "]";
+        if (!e.IsMap()) return err.At(e, where, "must be a mapping");
+        LNSIM_RETURN_IF_ERROR(CheckKeys(err, e, where, {"name", "creds", "every"}));
+        RogueSpec rs;
+        rs.name = "rogue-" + std::to_string(i + 1);
+        if (e["name"]) {
+          LNSIM_ASSIGN_OR_RETURN(rs.name, GetString(err, e["name"], where + ".name"));
+          if (!ValidName(rs.name)) {
+            return err.At(e["name"], where + ".name", "must be letters, digits, - or _");
+          }
+        }
+        if (e["creds"]) {
+          LNSIM_ASSIGN_OR_RETURN(rs.creds, GetString(err, e["creds"], where + ".creds"));
+          if (rs.creds != "consumer" &&
+              (rs.creds.rfind("bridge:", 0) != 0 || rs.creds.size() == 7)) {
+            return err.At(e["creds"], where + ".creds",
+                          "must be consumer or bridge:<another cluster>, not '" + rs.creds + "'");
+          }
+        }
+        if (e["every"]) {
+          LNSIM_ASSIGN_OR_RETURN(rs.every, GetDuration(err, e["every"], where + ".every"));
+          if (rs.every <= Duration::zero()) return err.At(e["every"], where + ".every", "must be > 0");
+        }
+        spec.nats.rogues.push_back(rs);
       }
     }
     if (n["replicas"]) {

@@ -20,6 +20,14 @@
 
 namespace lnsim::harness {
 
+// `nats.rogue[i]` (needs `nats.auth: jwt`): a client holding someone's creds that tries to
+// publish fake events into the run's cluster (harness/nats_auth.h RogueClient).
+struct RogueSpec {
+  std::string name;                      // "rogue-1" unless given
+  std::string creds = "consumer";        // "consumer" or "bridge:<cluster>" (another cluster)
+  Duration every = std::chrono::milliseconds(200);
+};
+
 struct NatsSpec {
   std::string url;         // "" = start an embedded nats-server; else a live server or cluster
   std::string server_bin;  // "" = DefaultNatsServerBinary()
@@ -36,6 +44,10 @@ struct NatsSpec {
   // `nats.tls: verify` also makes every client present a certificate of that CA (mutual TLS).
   bool tls = false;
   bool tls_verify = false;
+  // `nats.auth: jwt`: the embedded server runs in operator mode with the JWTs and creds of
+  // `lnsim auth init` (docs/auth.md); the bridge, consumers and rogues connect with creds.
+  bool auth_jwt = false;
+  std::vector<RogueSpec> rogues;
 };
 
 struct ConsumerSpec {

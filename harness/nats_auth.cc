@@ -394,6 +394,7 @@ StatusOr<std::unique_ptr<RogueClient>> RogueClient::Start(const RogueOptions& op
   std::unique_ptr<RogueClient> self(new RogueClient(options, clock));
   self->conn_ = std::make_unique<Conn>();
   self->conn_->auth.creds_file = options.creds_file;
+  self->conn_->auth.tls = options.tls;
   RogueClient* raw = self.get();
   self->conn_->auth.on_async_error = [raw](natsStatus s, const std::string& text) {
     if (s == NATS_NOT_PERMITTED || text.find("Permissions Violation") != std::string::npos) {

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/tls_certs.h"
 
 #include "common/nkeys.h"
 #include "common/status.h"
@@ -126,6 +127,7 @@ struct RogueOptions {
   std::string target_cluster;  // the run's cluster (whose subjects it publishes on)
   std::string target_stream;   // "" = no stream attempts
   Duration every = std::chrono::milliseconds(200);
+  tls::ClientTlsFiles tls;     // when the bus is TLS-only
 };
 
 struct RogueStats {

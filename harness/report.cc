@@ -248,6 +248,19 @@ std::string ReportToJson(const Report& r) {
                         {"faults", cf},
                         {"publish_errors", errors}};
   }
+  if (r.auth) {
+    Json rogues = Json::array();
+    for (const RogueResult& g : r.auth->rogues) {
+      rogues.push_back(Json{{"name", g.name},
+                            {"creds", g.creds},
+                            {"attempts", g.attempts},
+                            {"denials", g.denials}});
+    }
+    j["auth"] = Json{{"mode", r.auth->mode},
+                     {"attempts", r.auth->attempts},
+                     {"denials", r.auth->denials},
+                     {"rogues", rogues}};
+  }
   const Environment& e = r.environment;
   j["environment"] =
       Json{{"lnsim_version", e.lnsim_version},   {"nats_server_version", e.nats_server_version},
@@ -371,6 +384,22 @@ StatusOr<Report> ReportFromJson(std::string_view text) {
     }
     r.cluster = std::move(c);
   }
+  if (j.contains("auth") && j["auth"].is_object()) {
+    const Json& aj = j["auth"];
+    AuthSummary a;
+    a.mode = aj.value("mode", "");
+    a.attempts = aj.value("attempts", uint64_t{0});
+    a.denials = aj.value("denials", uint64_t{0});
+    if (aj.contains("rogues") && aj["rogues"].is_array()) {
+      for (const Json& gj : aj["rogues"]) {
+        if (!gj.is_object()) continue;
+        a.rogues.push_back(RogueResult{gj.value("name", ""), gj.value("creds", ""),
+                                       gj.value("attempts", uint64_t{0}),
+                                       gj.value("denials", uint64_t{0})});
+      }
+    }
+    r.auth = std::move(a);
+  }
   if (j.contains("environment") && j["environment"].is_object()) {
     const Json& ej = j["environment"];
     Environment& e = r.environment;
@@ -491,6 +520,14 @@ void PrintReportTable(const Report& r, std::ostream& out) {
     if (r.cluster->publish_errors.empty()) out << " none";
     for (const auto& [kind, n] : r.cluster->publish_errors) out << " " << kind << " " << n;
     out << "\n";
+  }
+  if (r.auth) {
+    out << "\nnats auth: " << r.auth->mode << "  rogue attempts " << r.auth->attempts
+        << "  denied " << r.auth->denials << "\n";
+    for (const RogueResult& g : r.auth->rogues) {
+      out << "  " << g.name << " (" << g.creds << " creds): " << g.attempts << " attempts, "
+          << g.denials << " denied\n";
+    }
   }
   if (!r.slos.empty() || !r.failed_checks.empty()) {
     out << "\nSLOs\n";

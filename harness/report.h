@@ -93,6 +93,21 @@ struct ClusterSummary {
   std::vector<std::pair<std::string, uint64_t>> publish_errors;
 };
 
+// `nats.auth: jwt` runs (docs/report.md "auth"): what the rogue clients tried with creds that do
+// not allow it, and how often the server said no.
+struct RogueResult {
+  std::string name;   // "rogue-consumer"
+  std::string creds;  // "consumer", "bridge:intruder"
+  uint64_t attempts = 0;  // publishes and JetStream API requests made
+  uint64_t denials = 0;   // "Permissions Violation" errors the server sent back
+};
+struct AuthSummary {
+  std::string mode;  // "jwt"
+  uint64_t attempts = 0;
+  uint64_t denials = 0;
+  std::vector<RogueResult> rogues;
+};
+
 struct Environment {
   std::string lnsim_version;
   std::string nats_server_version;  // "" when a live server did not say
@@ -124,6 +139,7 @@ struct Report {
   uint64_t events = 0;    // world transitions the run expected to be observable
   std::vector<FaultWindow> faults;
   std::optional<ClusterSummary> cluster;  // runs with `nats.cluster` only
+  std::optional<AuthSummary> auth;        // runs with `nats.auth` only
   std::vector<SloResult> slos;
   Environment environment;
   std::string trace_digest;  // sim TraceLog::DigestHex()

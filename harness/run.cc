@@ -28,6 +28,7 @@
 #include "harness/harness_spec.h"
 #include "harness/invariants.h"
 #include "harness/nats_cluster.h"
+#include "harness/nats_auth.h"
 #include "harness/nats_server.h"
 #include "harness/observation.h"
 #include "harness/scenario_loader.h"
@@ -231,6 +232,13 @@ class Run {
   int stream_replicas_ = 1;
   std::string nats_url_;
   tls::ClientTlsFiles nats_tls_;  // what the bridge and consumers present/trust ("" = plain)
+  // `nats.auth: jwt`: the operator, accounts and creds of this run (work dir auth/), and the
+  // rogue clients of `nats.rogue` with their results.
+  std::optional<AuthInitResult> auth_;
+  std::vector<std::unique_ptr<RogueClient>> rogues_;
+  std::optional<AuthSummary> auth_summary_;
+  Status StartRogues();
+  void StopRogues();
   std::string nats_version_;
   std::unique_ptr<FaultProxy> bridge_proxy_;
   std::unique_ptr<FaultProxy> consumer_proxy_;
@@ -391,6 +399,24 @@ Status Run::StartNats() {
   o.jetstream = true;
   o.work_dir = work_dir_ + "/nats";
   o.keep_work_dir = true;  // inside our work dir, removed with it
+  if (harness_.nats.auth_jwt) {
+    // lnsim is the operator: one account for this run's cluster, plus one bridge user for each
+    // cluster a rogue pretends to be (docs/auth.md).
+    AuthInitOptions ao;
+    ao.dir = work_dir_ + "/auth";
+    ao.clusters.push_back({cluster_name_, stream_name_, ""});
+    for (const RogueSpec& r : harness_.nats.rogues) {
+      if (r.creds.rfind("bridge:", 0) != 0) continue;
+      const std::string other = r.creds.substr(7);
+      bool known = false;
+      for (const AuthCluster& c : ao.clusters) known |= c.name == other;
+      if (!known) ao.clusters.push_back({other, "", ""});
+    }
+    LNSIM_ASSIGN_OR_RETURN(auth_, InitAuth(ao));
+    o.config_file = auth_->server_conf;
+    auth_summary_ = AuthSummary{};
+    auth_summary_->mode = "jwt";
+  }
   if (harness_.nats.tls) {
     // A throwaway PKI in the work dir: the server's certificate for 127.0.0.1, its CA for the
     // clients, and a client certificate when the server verifies clients.
@@ -575,6 +601,7 @@ Status Run::StartBridge() {
                                      {"--tls-key", nats_tls_.key}}) {
       if (!file.empty()) co.argv.insert(co.argv.end(), {flag, file});
     }
+    if (auth_) co.argv.insert(co.argv.end(), {"--creds", auth_->creds.at(BridgeUserName(cluster_name_))});
     for (const auto& a : bridge_spec_.extra_args) co.argv.push_back(a);
     co.capture_stdout = true;
     co.env = options_.bridge_env;
@@ -589,6 +616,9 @@ Status Run::StartBridge() {
     co.env.push_back("LNSIM_NATS_TLS_CA=" + nats_tls_.ca);
     co.env.push_back("LNSIM_NATS_TLS_CERT=" + nats_tls_.cert);
     co.env.push_back("LNSIM_NATS_TLS_KEY=" + nats_tls_.key);
+    // Operator mode (`nats.auth: jwt`): the bridge user's creds file, empty otherwise.
+    co.env.push_back("LNSIM_NATS_CREDS=" +
+                     (auth_ ? auth_->creds.at(BridgeUserName(cluster_name_)) : std::string()));
   }
   LNSIM_ASSIGN_OR_RETURN(bridge_.child, ChildProcess::Spawn(co, clock_));
   bridge_.metrics_port = 0;
@@ -608,6 +638,7 @@ Status Run::StartConsumer(size_t i) {
   co.dedup_set = dedup_sets_[i];
   co.ack_wait = spec.ack_wait;
   co.tls = nats_tls_;
+  if (auth_) co.creds_file = auth_->creds.at("consumer");
   LNSIM_ASSIGN_OR_RETURN(auto consumer,
                          Consumer::Start(co, static_cast<uint32_t>(i), clock_, &queue_));
   dedup_sets_[i] = consumer->dedup_set();
@@ -965,9 +996,47 @@ void Run::PrintProgress(bool final_line) {
   std::cerr << line << (final_line ? "\n" : "") << std::flush;
 }
 
+Status Run::StartRogues() {
+  for (const RogueSpec& r : harness_.nats.rogues) {
+    RogueOptions ro;
+    ro.name = r.name;
+    const std::string user = r.creds == "consumer" ? "consumer" : BridgeUserName(r.creds.substr(7));
+    ro.creds_file = auth_->creds.at(user);
+    ro.url = nats_url_;
+    ro.target_cluster = cluster_name_;
+    ro.target_stream = jetstream_ ? stream_name_ : "";
+    ro.every = r.every;
+    ro.tls = nats_tls_;
+    LNSIM_ASSIGN_OR_RETURN(auto rogue, RogueClient::Start(ro, clock_));
+    rogues_.push_back(std::move(rogue));
+  }
+  return OkStatus();
+}
+
+void Run::StopRogues() {
+  for (size_t i = 0; i < rogues_.size(); ++i) {
+    rogues_[i]->Stop();
+    const RogueStats st = rogues_[i]->stats();
+    RogueResult rr{harness_.nats.rogues[i].name, harness_.nats.rogues[i].creds, st.attempts,
+                   st.denials};
+    auth_summary_->attempts += st.attempts;
+    auth_summary_->denials += st.denials;
+    auth_summary_->rogues.push_back(rr);
+    // Every attempt must come back refused: one that did not may have landed.
+    if (st.denials < st.attempts) {
+      failed_checks_.push_back("rogue " + rr.name + ": " + std::to_string(st.attempts) +
+                               " attempts but only " + std::to_string(st.denials) +
+                               " permission violations reported");
+    }
+    for (const auto& sample : st.samples) fault_log_.push_back("denied (" + rr.name + "): " + sample);
+  }
+  rogues_.clear();
+}
+
 void Run::Shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
+  StopRogues();
   for (auto& c : consumers_) {
     if (c) c->Stop();
   }
@@ -1110,6 +1179,7 @@ Report Run::BuildReport() {
       fault_log_.push_back("phantom (" + harness_.consumers[c].name + "): " + s);
     }
   }
+  report.auth = auth_summary_;
   report.failed_checks = failed_checks_;
   std::vector<Slo> slos = harness_.slos;
   if (slos.empty()) {
@@ -1209,6 +1279,7 @@ RunOutcome Run::Execute() {
   if (jetstream_) {
     if (Status s = start_consumers(); !s.ok()) return fail(3, s);
   }
+  if (Status s = StartRogues(); !s.ok()) return fail(3, s);
   log_ << "bridge ready at world time " << FormatDurationHuman(Duration(baseline_ns_))
        << "; running " << FormatDurationHuman(run_length_) << " of world time, then draining (up to "
        << FormatDurationHuman(harness_.drain) << ")\n";
