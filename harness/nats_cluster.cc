@@ -108,6 +108,9 @@ StatusOr<std::unique_ptr<NatsCluster>> NatsCluster::Start(const NatsClusterOptio
     }
     cluster->servers_.push_back(std::move(server).value());
   }
+  cluster->restart_state_.assign(n, RestartState::kIdle);
+  cluster->restart_status_.assign(n, OkStatus());
+  cluster->restart_thread_ = std::thread(&NatsCluster::RestartLoop, cluster.get());
   for (size_t i = 0; i < n; ++i) {
     Status ready = cluster->servers_[i]->WaitUntilReady();
     if (!ready.ok()) return ready.WithPrefix("nats cluster member " + std::to_string(i + 1));
@@ -116,6 +119,13 @@ StatusOr<std::unique_ptr<NatsCluster>> NatsCluster::Start(const NatsClusterOptio
 }
 
 NatsCluster::~NatsCluster() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_restarts_ = true;
+    restart_queue_.clear();
+  }
+  cv_.notify_all();
+  if (restart_thread_.joinable()) restart_thread_.join();
   // Members first (they would otherwise reconnect routes through closing proxies).
   servers_.clear();
   route_proxies_.clear();
@@ -174,10 +184,50 @@ Status NatsCluster::HealRoutes(int i) {
   return OkStatus();
 }
 
+void NatsCluster::RestartAsync(int i) {
+  std::lock_guard<std::mutex> lock(mu_);
+  RestartState& state = restart_state_.at(static_cast<size_t>(i));
+  if (state == RestartState::kPending) return;
+  state = RestartState::kPending;
+  restart_queue_.push_back(i);
+  cv_.notify_all();
+}
+
+bool NatsCluster::Restarting(int i) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return restart_state_.at(static_cast<size_t>(i)) == RestartState::kPending;
+}
+
+Status NatsCluster::JoinRestart(int i) {
+  std::unique_lock<std::mutex> lock(mu_);
+  const size_t k = static_cast<size_t>(i);
+  cv_.wait(lock, [&] { return restart_state_.at(k) != RestartState::kPending || stop_restarts_; });
+  if (restart_state_[k] != RestartState::kDone) return OkStatus();
+  restart_state_[k] = RestartState::kIdle;
+  return restart_status_[k];
+}
+
+void NatsCluster::RestartLoop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (true) {
+    cv_.wait(lock, [&] { return stop_restarts_ || !restart_queue_.empty(); });
+    if (stop_restarts_) return;
+    const int i = restart_queue_.front();
+    restart_queue_.erase(restart_queue_.begin());
+    lock.unlock();
+    Status status = servers_[static_cast<size_t>(i)]->Restart();
+    lock.lock();
+    restart_status_[static_cast<size_t>(i)] = std::move(status);
+    restart_state_[static_cast<size_t>(i)] = RestartState::kDone;
+    cv_.notify_all();
+  }
+}
+
 StatusOr<int> NatsCluster::MemberServing(const std::string& client_name, const Clock& clock) {
   bool any_answer = false;
   std::string last_error;
   for (size_t i = 0; i < servers_.size(); ++i) {
+    if (Restarting(static_cast<int>(i))) continue;
     if (!servers_[i]->Running()) continue;
     auto res = internal::HttpGet("127.0.0.1", servers_[i]->monitor_port(), "/connz?limit=4096",
                                  std::chrono::seconds(2), clock);
@@ -282,7 +332,7 @@ void ElectionTimer::Loop(std::string urls, std::string stream, Duration deadline
       probe = std::move(p).value();
     }
     auto leader = probe->Leader(std::chrono::milliseconds(250));
-    if (leader.ok() && *leader != old_leader_) {
+    if (leader.ok() && (*leader != old_leader_ || old_leader_back_.load())) {
       std::lock_guard<std::mutex> lock(mu_);
       window_ = clock_.Now() - started_;
       new_leader_ = *leader;

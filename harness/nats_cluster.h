@@ -8,6 +8,7 @@
 #include <nats/nats.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -64,6 +65,18 @@ class NatsCluster {
   // Lets member i's routes flow again (the servers reconnect their routes on their own).
   Status HealRoutes(int i);
 
+  // Restarts member i (same ports, same store) on the cluster's restart thread and returns at
+  // once, so the caller's timeline goes on while the member catches up with its peers (a
+  // JetStream member is ready only then, which takes seconds). While restarting, the member is
+  // not touched by the other calls here; JoinRestart(i) waits for it and returns the restart's
+  // Status (OK when none was pending). A second RestartAsync of a pending member is ignored.
+  // One long-lived thread spawns every restarted member: the kernel's parent-death signal
+  // (PR_SET_PDEATHSIG) follows the thread that forked, so a thread per restart would take its
+  // server down with it when it ends.
+  void RestartAsync(int i);
+  bool Restarting(int i);
+  Status JoinRestart(int i);
+
   // The member whose monitoring /connz lists a client connection named `client_name`; -1 when no
   // running member does. kUnavailable only when no member's monitoring answered at all.
   StatusOr<int> MemberServing(const std::string& client_name, const Clock& clock);
@@ -71,6 +84,15 @@ class NatsCluster {
  private:
   NatsCluster() = default;
   std::vector<std::unique_ptr<NatsServer>> servers_;
+  void RestartLoop();
+  enum class RestartState { kIdle, kPending, kDone };
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<RestartState> restart_state_;  // per member, guarded by mu_
+  std::vector<Status> restart_status_;       // per member, guarded by mu_
+  std::vector<int> restart_queue_;           // guarded by mu_
+  bool stop_restarts_ = false;               // guarded by mu_
+  std::thread restart_thread_;
   // route_proxies_[i * size + j]: member i's route to member j (null on the diagonal).
   std::vector<std::unique_ptr<FaultProxy>> route_proxies_;
 };
@@ -119,6 +141,9 @@ class ElectionTimer {
   uint64_t failed_probes() const { return failed_probes_.load(); }
   // Blocks until done() (bounded by the deadline given at construction).
   void Wait();
+  // The old leader is back (restarted, or its routes healed): from now on its answering as the
+  // leader ends the window too (it may win the election it missed).
+  void OldLeaderBack() { old_leader_back_.store(true); }
 
  private:
   void Loop(std::string urls, std::string stream, Duration deadline);
@@ -128,6 +153,7 @@ class ElectionTimer {
   const int64_t started_unix_ns_;
   std::atomic<bool> done_{false};
   std::atomic<bool> stop_{false};
+  std::atomic<bool> old_leader_back_{false};
   std::atomic<uint64_t> failed_probes_{0};
   mutable std::mutex mu_;
   std::optional<Duration> window_;

@@ -190,6 +190,8 @@ class Run {
   int ResolveMember(const std::string& member, std::string* leader, std::string* why);
   void StartClusterFault(HarnessFault& f);
   void EndClusterFault(HarnessFault& f);
+  // Collects finished asynchronous member restarts (all of them when `wait`), recording failures.
+  void JoinClusterRestarts(bool wait);
   // lnsim's bridge's lnsim_bridge_errors_total{kind="nats_..."} from /metrics.
   std::vector<std::pair<std::string, uint64_t>> BridgeNatsErrors();
   std::string NatsUrlForBridge() const {
@@ -855,8 +857,19 @@ int Run::ResolveMember(const std::string& member, std::string* leader, std::stri
     if (probe.ok()) leader_probe_ = std::move(probe).value();
   }
   if (leader_probe_ && jetstream_) {
-    auto l = leader_probe_->Leader(seconds(2));
-    if (l.ok()) *leader = *l;
+    // An earlier fault's election may still be running: `member=leader` waits for its outcome
+    // (bounded, pumping deliveries meanwhile), since there is no leader to kill before that.
+    const bool need_leader = member.empty() || member == "leader";
+    const Duration deadline = clock_.Now() + (need_leader ? seconds(30) : Duration::zero());
+    while (true) {
+      auto l = leader_probe_->Leader(milliseconds(500));
+      if (l.ok()) {
+        *leader = *l;
+        break;
+      }
+      if (clock_.Now() >= deadline || Interrupted()) break;
+      Pump(milliseconds(50));
+    }
   }
   if (member.empty() || member == "leader") {
     if (leader->empty()) {
@@ -883,6 +896,7 @@ void Run::StartClusterFault(HarnessFault& f) {
   const bool routes = f.kind == sim::FaultKind::kNetwork;
   ClusterFaultRun run;
   run.fault = static_cast<size_t>(&f - harness_faults_.data());
+  JoinClusterRestarts(/*wait=*/false);
   std::string why;
   std::string leader;
   run.member = ResolveMember(f.params.member, &leader, &why);
@@ -906,6 +920,12 @@ void Run::StartClusterFault(HarnessFault& f) {
     run.election = std::make_unique<ElectionTimer>(others, stream_name_, leader, clock_);
   }
   run.at_unix_ns = clock_.UnixNanos();
+  if (cluster_->Restarting(run.member)) {
+    // Still catching up from an earlier fault: that restart finishes first.
+    if (Status s = cluster_->JoinRestart(run.member); !s.ok()) {
+      failed_checks_.push_back("nats " + run.record.member + " did not restart: " + s.message());
+    }
+  }
   const std::string what = run.record.member + (run.record.was_leader ? " (stream leader)" : "");
   if (routes) {
     if (Status s = cluster_->CutRoutes(run.member); !s.ok()) {
@@ -935,10 +955,23 @@ void Run::EndClusterFault(HarnessFault& f) {
       } else {
         fault_log_.push_back(at + ": routes of nats " + run.record.member + " healed");
       }
-    } else if (Status s = cluster_->server(run.member).Restart(); !s.ok()) {
-      failed_checks_.push_back("nats " + run.record.member + " did not restart: " + s.message());
     } else {
-      fault_log_.push_back(at + ": nats " + run.record.member + " restarted with its store");
+      // Asynchronous: a JetStream member is ready only once it caught up with its peers, which
+      // takes seconds; the timeline (and the pump) must go on meanwhile.
+      cluster_->RestartAsync(run.member);
+      fault_log_.push_back(at + ": nats " + run.record.member + " restarting with its store");
+    }
+    if (run.election) run.election->OldLeaderBack();
+  }
+}
+
+void Run::JoinClusterRestarts(bool wait) {
+  if (!cluster_) return;
+  for (int i = 0; i < cluster_->size(); ++i) {
+    if (!wait && cluster_->Restarting(i)) continue;
+    if (Status s = cluster_->JoinRestart(i); !s.ok()) {
+      failed_checks_.push_back("nats " + cluster_->member_name(i) + " did not restart: " +
+                               s.message());
     }
   }
 }
@@ -1041,6 +1074,7 @@ void Run::Shutdown() {
     if (c) c->Stop();
   }
   if (cluster_) bridge_nats_errors_ = BridgeNatsErrors();
+  JoinClusterRestarts(/*wait=*/true);
   for (ClusterFaultRun& c : cluster_faults_) {
     if (c.election) {
       if (auto w = c.election->window()) {
@@ -1305,6 +1339,7 @@ RunOutcome Run::Execute() {
   for (HarnessFault& f : harness_faults_) {
     if (f.started && !f.ended) ApplyFaultEnd(f);
   }
+  JoinClusterRestarts(/*wait=*/true);
 
   // Drain: the world stands still; wait until every consumer has what the bridge published and
   // nothing new has arrived for a few poll intervals, or `drain` expires.
