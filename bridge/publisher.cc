@@ -3,6 +3,8 @@
 // nats.c ack callbacks only update that state under the mutex and wake the dispatcher thread.
 #include "bridge/publisher.h"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <thread>
@@ -64,6 +66,32 @@ natsStatus BuildMsg(const OutMessage& m, natsMsg** out, bool key_headers = true)
   return NATS_OK;
 }
 
+// The host name every URL names ("" when they differ, none is given, or it is an IP address).
+std::string SingleHostName(const std::vector<std::string>& urls) {
+  std::string common;
+  for (const auto& url : urls) {
+    std::string rest = url;
+    if (const size_t scheme = rest.find("://"); scheme != std::string::npos) {
+      rest = rest.substr(scheme + 3);
+    }
+    if (const size_t at = rest.rfind('@'); at != std::string::npos) rest = rest.substr(at + 1);
+    std::string host;
+    if (!rest.empty() && rest.front() == '[') {
+      host = rest.substr(1, rest.find(']') - 1);
+    } else {
+      host = rest.substr(0, rest.find_first_of(":/"));
+    }
+    unsigned char buf[16];
+    if (host.empty() || inet_pton(AF_INET, host.c_str(), buf) == 1 ||
+        inet_pton(AF_INET6, host.c_str(), buf) == 1) {
+      return "";
+    }
+    if (!common.empty() && common != host) return "";
+    common = host;
+  }
+  return common;
+}
+
 }  // namespace
 
 Status ApplyNatsTls(natsOptions* options, const tls::ClientTlsFiles& files,
@@ -74,6 +102,14 @@ Status ApplyNatsTls(natsOptions* options, const tls::ClientTlsFiles& files,
   LNSIM_RETURN_IF_ERROR(files.Validate("--tls"));
   natsStatus s = natsOptions_SetSecure(options, true);
   if (s != NATS_OK) return InvalidArgumentError("nats TLS: " + NatsError(s));
+  // nats.c checks the certificate's names only against an expected host name. When every URL
+  // names the same host by name, the certificate must name it too (as nats.go checks each
+  // server); IP addresses and mixed seed lists get the chain check only.
+  const std::string host = SingleHostName(urls);
+  if (!host.empty()) {
+    s = natsOptions_SetExpectedHostname(options, host.c_str());
+    if (s != NATS_OK) return InvalidArgumentError("nats TLS host name: " + NatsError(s));
+  }
   if (!files.ca.empty()) {
     s = natsOptions_LoadCATrustedCertificates(options, files.ca.c_str());
     if (s != NATS_OK) {
@@ -91,6 +127,13 @@ Status ApplyNatsTls(natsOptions* options, const tls::ClientTlsFiles& files,
 }
 
 std::string NatsTlsHint(natsStatus s, const tls::ClientTlsFiles& files) {
+  if (s == NATS_SSL_ERROR) {
+    const char* last = nats_GetLastError(nullptr);
+    if (last != nullptr && std::string_view(last).find("hostname mismatch") != std::string::npos) {
+      return " (the server's certificate does not name the host of the URL: connect by a name or "
+             "address the certificate lists)";
+    }
+  }
   if (s == NATS_SECURE_CONNECTION_REQUIRED ||
       (s == NATS_SSL_ERROR && files.ca.empty() && files.cert.empty())) {
     return " (the server requires TLS: give --tls-ca with the CA that signed its certificate)";

@@ -173,6 +173,41 @@ TEST(NatsTlsTest, VerifyingServerAllowsAClientCertificateAndDeniesWithoutOne) {
   EXPECT_EQ(foreign.status().code(), StatusCode::kUnavailable);
 }
 
+TEST(NatsTlsTest, HostNameOfTheUrlMustBeNamedByTheCertificate) {
+  RealClock clock;
+  tls::CertificateOptions elsewhere;
+  elsewhere.dns_names = {"nats.example"};  // not localhost
+  auto pki = tls::GenerateCertificates(testing::MakeTempDir("lnsim-tls-host"), elsewhere);
+  ASSERT_TRUE(pki.ok()) << pki.status().ToString();
+  harness::NatsServerOptions o;
+  o.tls_cert = pki->server_cert;
+  o.tls_key = pki->server_key;
+  auto server = harness::NatsServer::Start(o, clock);
+  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  NatsSettings s;
+  s.tls.ca = pki->ca_cert;
+  s.connect_timeout = 3s;
+  s.urls = {"nats://localhost:" + std::to_string((*server)->port())};
+  auto by_wrong_name = NatsConnection::Connect(s, nullptr, nullptr);
+  ASSERT_FALSE(by_wrong_name.ok());
+  EXPECT_EQ(by_wrong_name.status().code(), StatusCode::kUnavailable);
+  EXPECT_TRUE(Contains(by_wrong_name.status().message(), "does not name the host"))
+      << by_wrong_name.status().message();
+
+  s.urls = {(*server)->url()};  // 127.0.0.1, which the certificate lists
+  auto by_address = NatsConnection::Connect(s, nullptr, nullptr);
+  EXPECT_TRUE(by_address.ok()) << by_address.status().ToString();
+
+  // The default PKI names localhost: the same URL passes against a server using it.
+  auto good = StartTlsNats(clock, /*verify=*/false);
+  ASSERT_NE(good, nullptr);
+  s.tls.ca = Certs().good.ca_cert;
+  s.urls = {"nats://localhost:" + std::to_string(good->port())};
+  auto by_name = NatsConnection::Connect(s, nullptr, nullptr);
+  ASSERT_TRUE(by_name.ok()) << by_name.status().ToString();
+  ExpectRoundTrip(**by_name);
+}
+
 // An in-process mock controller with HTTP and HTTPS listeners on free ports.
 class HttpsMockTest : public ::testing::Test {
  protected:
