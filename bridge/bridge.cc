@@ -3,6 +3,8 @@
 // signals it or reads thread-safe counters.
 #include "bridge/bridge.h"
 
+#include <unistd.h>
+
 #include <cstdlib>
 
 #include <httplib.h>
@@ -149,6 +151,8 @@ Status LoadBridgeConfigFile(const std::string& path, BridgeConfig* c) {
         LNSIM_RETURN_IF_ERROR(duration(&c->ack_timeout));
       } else if (key == "creds") {
         c->creds_file = v.as<std::string>();
+      } else if (key == "nkey-seed") {
+        c->nkey_seed_file = v.as<std::string>();
       } else if (key == "tls-ca") {
         c->nats_tls.ca = v.as<std::string>();
       } else if (key == "tls-cert") {
@@ -210,6 +214,15 @@ Status ValidateBridgeConfig(BridgeConfig* c) {
     return InvalidArgumentError("--timing-file and --timing-subject are exclusive");
   }
   if (c->max_in_flight == 0) return InvalidArgumentError("--max-in-flight must be > 0");
+  if (!c->creds_file.empty() && !c->nkey_seed_file.empty()) {
+    return InvalidArgumentError("--creds and --nkey-seed are exclusive (a .creds file holds its seed)");
+  }
+  for (const std::string* file : {&c->creds_file, &c->nkey_seed_file}) {
+    if (!file->empty() && access(file->c_str(), R_OK) != 0) {
+      return InvalidArgumentError((file == &c->creds_file ? "--creds '" : "--nkey-seed '") +
+                                  *file + "' cannot be read");
+    }
+  }
   LNSIM_RETURN_IF_ERROR(c->nats_tls.Validate("--tls"));
   if (c->linstor_tls.any()) LNSIM_RETURN_IF_ERROR(LoadLinstorTls(c->linstor_tls).status());
   if (c->stream.empty()) c->stream = DefaultStreamName(c->cluster);
@@ -256,6 +269,7 @@ Status Bridge::Start() {
   NatsSettings ns;
   ns.urls = config_.nats_urls;
   ns.creds_file = config_.creds_file;
+  ns.nkey_seed_file = config_.nkey_seed_file;
   ns.tls = config_.nats_tls;
   ns.name = "lnsim-bridge/" + config_.cluster;
   LNSIM_ASSIGN_OR_RETURN(nats_, NatsConnection::Connect(ns, &metrics_, logger_));

@@ -7,10 +7,12 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <fstream>
 #include <thread>
 
 #include "bridge/event.h"
 #include "common/duration.h"
+#include "common/nkeys.h"
 
 namespace lnsim::bridge {
 
@@ -187,6 +189,18 @@ StatusOr<std::unique_ptr<NatsConnection>> NatsConnection::Connect(const NatsSett
   for (const auto& u : settings.urls) urls.push_back(u.c_str());
   if (s == NATS_OK && !urls.empty()) {
     s = natsOptions_SetServers(self->options_, urls.data(), static_cast<int>(urls.size()));
+  }
+  if (s == NATS_OK && !settings.nkey_seed_file.empty()) {
+    std::ifstream in(settings.nkey_seed_file);
+    std::string seed;
+    in >> seed;
+    auto kp = nkeys::KeyPair::FromSeed(seed);
+    if (!kp.ok()) {
+      return InvalidArgumentError("--nkey-seed " + settings.nkey_seed_file + ": " +
+                                  (in ? kp.status().message() : std::string("cannot be read")));
+    }
+    s = natsOptions_SetNKeyFromSeed(self->options_, kp->PublicKey().c_str(),
+                                    settings.nkey_seed_file.c_str());
   }
   if (s == NATS_OK && !settings.creds_file.empty()) {
     s = natsOptions_SetUserCredentialsFromFiles(self->options_, settings.creds_file.c_str(),

@@ -35,6 +35,9 @@ namespace lnsim::bridge {
 struct NatsSettings {
   std::vector<std::string> urls;  // nats://host:port, tried in order, then discovered ones
   std::string creds_file;         // NATS .creds (JWT + NKey seed); empty = none
+  // A bare nkey user seed file ("SU...", e.g. from `nk -gen user`); the public key is derived
+  // from it and sent with the nonce signature. Exclusive with creds_file. Empty = none.
+  std::string nkey_seed_file;
   // TLS (--tls-ca/--tls-cert/--tls-key): any of them, or a tls:// URL, makes the connection
   // TLS-only; the server's certificate is verified against `tls.ca` (else the system's CAs).
   tls::ClientTlsFiles tls;

@@ -41,7 +41,8 @@ int RunBridge(const std::vector<std::string>& args) {
       "ack-timeout", po::value<std::string>(),
       "JetStream ack deadline before a retry (default 5s)")(
       "drain-timeout", po::value<std::string>(), "how long SIGTERM waits for acks (default 15s)")(
-      "creds", po::value<std::string>(), "NATS credentials file")(
+      "creds", po::value<std::string>(), "NATS credentials file (.creds: user JWT + seed)")(
+      "nkey-seed", po::value<std::string>(), "NATS nkey user seed file (nkey auth, no JWT)")(
       "tls-ca", po::value<std::string>(),
       "CA certificate (PEM) that signed the NATS server's certificate; makes the connection TLS")(
       "tls-cert", po::value<std::string>(), "client certificate (PEM) for NATS mutual TLS")(
@@ -111,6 +112,7 @@ int RunBridge(const std::vector<std::string>& args) {
     return kExitUsage;
   }
   str("creds", &config.creds_file);
+  str("nkey-seed", &config.nkey_seed_file);
   str("tls-ca", &config.nats_tls.ca);
   str("tls-cert", &config.nats_tls.cert);
   str("tls-key", &config.nats_tls.key);

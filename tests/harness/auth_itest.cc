@@ -423,6 +423,21 @@ TEST(AuthPlainUsersItest, UserPasswordInUrlAndNkeySeedConnect) {
   std::ofstream(dir + "/other.nk") << other->Seed() << "\n";
   auth.nkey_seed_file = dir + "/other.nk";
   EXPECT_FALSE(internal::ConnectNats((*server)->url(), "nkey", auth).ok());
+  // The bridge's --nkey-seed: allowed with the user's seed, refused with another's.
+  bridge::NatsSettings nks;
+  nks.urls = {(*server)->url()};
+  nks.connect_timeout = seconds(3);
+  nks.nkey_seed_file = seed_file;
+  auto bn = bridge::NatsConnection::Connect(nks, nullptr, nullptr);
+  EXPECT_TRUE(bn.ok()) << bn.status().ToString();
+  if (bn.ok()) bn->reset();
+  nks.nkey_seed_file = dir + "/other.nk";
+  EXPECT_FALSE(bridge::NatsConnection::Connect(nks, nullptr, nullptr).ok());
+  std::ofstream(dir + "/bad.nk") << "SUNOTASEED\n";
+  nks.nkey_seed_file = dir + "/bad.nk";
+  auto bad = bridge::NatsConnection::Connect(nks, nullptr, nullptr);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument) << bad.status().ToString();
   server->reset();
   std::error_code ec;
   fs::remove_all(dir, ec);
