@@ -266,6 +266,65 @@ TEST_F(WeakSetupTest, CoreNatsDuringNatsRestartLosesEventsAndTheReplayReproduces
   EXPECT_NE(replay.out.find("FAIL lost == 0"), std::string::npos);
 }
 
+// A stand-in "team bridge" (bridge.command) that publishes, over core NATS with the raw client
+// protocol, a stream breaking one domain invariant: volume.attached after resource.deleted. The
+// run must fail on it, naming the invariant, the offending event and the entity's history.
+constexpr char kInvariantBreakingBridge[] = R"(import json, os, socket
+url = os.environ["LNSIM_NATS_URL"].split(",")[0].split("://")[-1]
+host, port = url.rsplit(":", 1)
+cluster = os.environ["LNSIM_CLUSTER"]
+s = socket.create_connection((host, int(port)))
+f = s.makefile("rb")
+f.readline()  # INFO
+s.sendall(b'CONNECT {"verbose":false,"pedantic":false}\r\nPING\r\n')
+while not f.readline().startswith(b"PONG"):
+    pass
+def publish(seq, kind, what, data):
+    key = "resource.pvc-planted"
+    subject = "linstor.v1.%s.%s.%s.%s" % (cluster, kind, ".".join(what), data["type"])
+    body = json.dumps({"specversion": "1.0", "id": "%s/%s/%d" % (cluster, key, seq),
+                       "source": "/linstor/" + cluster,
+                       "type": "io.linstor.%s.%s.v1" % (kind, data["type"]),
+                       "subject": subject, "time": "2026-01-01T00:00:0%dZ" % seq,
+                       "datacontenttype": "application/json", "partitionkey": key,
+                       "sequence": seq, "data": data["data"]}).encode()
+    s.sendall(b"PUB %s %d\r\n%s\r\n" % (subject.encode(), len(body), body))
+publish(1, "resource", ["pvc-planted"],
+        {"type": "deleted", "data": {"resource": "pvc-planted"}})
+publish(2, "volume", ["pvc-planted", "node-1"],
+        {"type": "attached", "data": {"resource": "pvc-planted", "node": "node-1"}})
+s.sendall(b"PING\r\n")
+for line in f:  # stay up like a bridge until the run stops us
+    if line.startswith(b"PING"):
+        s.sendall(b"PONG\r\n")
+)";
+
+TEST_F(WeakSetupTest, AStreamBreakingAnInvariantFailsTheRunWithTheEventAndItsHistory) {
+  const std::string script = (dir_ / "planted_bridge.py").string();
+  std::ofstream(script) << kInvariantBreakingBridge;
+  const std::string path = (dir_ / "planted.yaml").string();
+  std::ofstream(path) << "cluster:\n  nodes: 3\n  resources: 5\nnats:\n  jetstream: false\n"
+                         "duration: 2s\nseed: 1\n";
+  RunOptions options = Options(path);
+  options.bridge_command = "exec python3 " + script;
+  std::ostringstream log;
+  const RunOutcome out = RunScenario(options, clock_, log);
+  SCOPED_TRACE(log.str());
+  ASSERT_EQ(out.exit_code, 1) << out.error;
+  ASSERT_EQ(out.invariant_violations.size(), 1u);
+  const std::string& v = out.invariant_violations[0];
+  EXPECT_NE(v.find("attach-after-delete"), std::string::npos) << v;
+  EXPECT_NE(v.find("consumer core-1"), std::string::npos) << v;
+  EXPECT_NE(v.find("volume.attached"), std::string::npos) << v;
+  EXPECT_NE(v.find("history:"), std::string::npos) << v;
+  EXPECT_NE(v.find("resource.deleted"), std::string::npos) << v;
+  bool failed_check = false;
+  for (const std::string& c : out.report.failed_checks) {
+    failed_check |= c.find("invariant") != std::string::npos;
+  }
+  EXPECT_TRUE(failed_check);
+}
+
 // --record on a passing run writes the bundle too, and its replay reproduces the pass.
 TEST_F(WeakSetupTest, RecordedPassingRunReplaysToAPass) {
   const std::string path = std::string(LNSIM_SOURCE_DIR) + "/scenarios/smoke.yaml";
