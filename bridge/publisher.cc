@@ -178,6 +178,14 @@ void NatsReconnectedCb(natsConnection* nc, void* closure) {
   if (self->logger_) self->logger_->Log("info", "nats reconnected", {{"url", url}});
 }
 
+// The last callback nats.c makes for a connection: after it, none uses `closure` again.
+void NatsClosedCb(natsConnection*, void* closure) {
+  auto* self = static_cast<NatsConnection*>(closure);
+  std::lock_guard<std::mutex> lock(self->closed_mu_);
+  self->closed_ = true;
+  self->closed_cv_.notify_all();
+}
+
 StatusOr<std::unique_ptr<NatsConnection>> NatsConnection::Connect(const NatsSettings& settings,
                                                                   Metrics* metrics,
                                                                   Logger* logger) {
@@ -222,6 +230,7 @@ StatusOr<std::unique_ptr<NatsConnection>> NatsConnection::Connect(const NatsSett
   if (s == NATS_OK) {
     s = natsOptions_SetReconnectedCB(self->options_, NatsReconnectedCb, self.get());
   }
+  if (s == NATS_OK) s = natsOptions_SetClosedCB(self->options_, NatsClosedCb, self.get());
   if (s != NATS_OK) return InvalidArgumentError("nats options: " + NatsError(s));
   s = natsConnection_Connect(&self->conn_, self->options_);
   if (s != NATS_OK) {
@@ -238,6 +247,13 @@ NatsConnection::~NatsConnection() {
   if (conn_ != nullptr) {
     natsConnection_FlushTimeout(conn_, 2000);
     natsConnection_Close(conn_);
+    // Close queues the disconnected and closed callbacks for nats.c's callback thread, which
+    // runs them later with `this`: wait for the closed one (freeing `this` first was
+    // bridge_bench's intermittent segfault, in NatsDisconnectedCb).
+    {
+      std::unique_lock<std::mutex> lock(closed_mu_);
+      closed_cv_.wait_for(lock, std::chrono::seconds(5), [&] { return closed_; });
+    }
     natsConnection_Destroy(conn_);
   }
   natsOptions_Destroy(options_);
@@ -318,6 +334,11 @@ class CorePublisher final : public Publisher {
 };
 
 // ------------------------------------------------------------------------------ JetStream
+// Who sends: the thread that makes a key sendable sends its head right away, outside the mutex —
+// the ack handler (nats.c's delivery thread) for the key it just acknowledged and for keys that
+// waited for a free in-flight slot, the dispatcher thread for new batches and due retries. So in
+// the steady state an acknowledgement and the next publish of that key cost no thread switch.
+// nats.c never blocks in js_PublishMsgAsync here: its MaxPending is above max_in_flight.
 class JetStreamPublisher final : public Publisher {
  public:
   JetStreamPublisher(NatsConnection* nc, const Clock& clock, Metrics* metrics, Logger* logger,
@@ -341,6 +362,33 @@ class JetStreamPublisher final : public Publisher {
 
   ~JetStreamPublisher() override {
     Stop();
+    // nats.c calls AckHandler with `this` once per message it holds (ack, error or MaxWait
+    // timeout). Take back what it still holds (no callback comes for those), then wait for the
+    // callbacks already running and for sends that were past the stop check.
+    // (nats.c 3.4.1 crashes in GetPendingList when nothing was ever published: no map yet.)
+    natsMsgList pending{};
+    if (handed_any_.load() && js_PublishAsyncGetPendingList(&pending, js_) == NATS_OK) {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (int i = 0; i < pending.Count; ++i) {
+        const char* key = nullptr;
+        if (natsMsgHeader_Get(pending.Msgs[i], kHeaderPartitionKey, &key) != NATS_OK) continue;
+        auto it = keys_.find(key);
+        if (it != keys_.end() && it->second.in_flight) {
+          it->second.in_flight = false;
+          --in_flight_;
+        }
+      }
+      natsMsgList_Destroy(&pending);
+    }
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      const bool quiet = idle_cv_.wait_for(lock, options_.ack_timeout + std::chrono::seconds(2),
+                                           [&] { return in_flight_ == 0 && callbacks_ == 0; });
+      if (!quiet && logger_) {
+        logger_->Log("error", "JetStream publisher destroyed with acknowledgements outstanding",
+                     {{"in_flight", std::to_string(in_flight_)}});
+      }
+    }
     jsCtx_Destroy(js_);
   }
 
@@ -349,15 +397,15 @@ class JetStreamPublisher final : public Publisher {
     const Duration now = clock_.Now();
     for (auto& m : batch) {
       m.enqueued = now;
-      KeyState& ks = keys_[m.partition_key];
-      const bool was_empty = ks.queue.empty();
+      auto [it, fresh] = keys_.try_emplace(m.partition_key);
+      KeyState& ks = it->second;
+      if (fresh) ks.key = &it->first;
       ks.queue.push_back(std::move(m));
       ++outstanding_;
-      if (was_empty && !ks.in_flight && !ks.waiting_retry)
-        ready_.push_back(ks.queue.back().partition_key);
+      if (ks.queue.size() == 1) MakeReady(ks);
     }
     UpdateGauges();
-    cv_.notify_all();
+    cv_.notify_one();
   }
 
   size_t WaitIdle(Duration timeout) override {
@@ -384,15 +432,87 @@ class JetStreamPublisher final : public Publisher {
 
  private:
   struct KeyState {
-    std::deque<OutMessage> queue;
+    const std::string* key = nullptr;  // the map's key (node-based map: stable)
+    std::deque<OutMessage> queue;      // head = the message in flight or next to send
     bool in_flight = false;
     bool waiting_retry = false;
+    bool in_ready = false;
     int attempts = 0;
+  };
+  // A head marked in flight, to be published outside the mutex. `head` stays valid: only the
+  // key's own acknowledgement pops it, and deque::push_back keeps references.
+  struct Send {
+    KeyState* ks;
+    const OutMessage* head;
   };
 
   static void AckHandler(jsCtx*, natsMsg* msg, jsPubAck* pa, jsPubAckErr* pae, void* closure) {
     static_cast<JetStreamPublisher*>(closure)->OnAck(msg, pa, pae);
     natsMsg_Destroy(msg);
+  }
+
+  // Caller holds mu_. A key whose head may be sent joins the ready list (once).
+  void MakeReady(KeyState& ks) {
+    if (ks.in_flight || ks.waiting_retry || ks.in_ready || ks.queue.empty()) return;
+    ks.in_ready = true;
+    ready_.push_back(&ks);
+  }
+
+  // Caller holds mu_. Marks ready heads in flight while slots are free.
+  void TakeSendable(std::vector<Send>* out) {
+    while (!stop_ && !ready_.empty() && in_flight_ < options_.max_in_flight) {
+      KeyState* ks = ready_.front();
+      ready_.pop_front();
+      ks->in_ready = false;
+      if (ks->in_flight || ks->waiting_retry || ks->queue.empty()) continue;
+      ks->in_flight = true;
+      ++in_flight_;
+      out->push_back({ks, &ks->queue.front()});
+    }
+  }
+
+  // Publishes heads taken by TakeSendable; called without mu_.
+  void SendAll(const std::vector<Send>& sends) {
+    for (const Send& send : sends) {
+      const OutMessage& head = *send.head;
+      natsMsg* msg = nullptr;
+      natsStatus s = BuildMsg(head, &msg);
+      if (s == NATS_OK) {
+        jsPubOptions po;
+        jsPubOptions_Init(&po);
+        po.MaxWait = Millis(options_.ack_timeout);
+        if (!head.msg_id.empty()) po.MsgId = head.msg_id.c_str();
+        InjectedPublishDelay();
+        s = js_PublishMsgAsync(js_, &msg, &po);
+      }
+      natsMsg_Destroy(msg);  // no-op when the library took ownership
+      if (s == NATS_OK) {
+        if (!handed_any_.load(std::memory_order_relaxed)) handed_any_.store(true);
+        if (last_sync_error_.load(std::memory_order_relaxed) != NATS_OK) {
+          last_sync_error_.store(NATS_OK, std::memory_order_relaxed);
+        }
+        continue;
+      }
+      // The call itself failed (e.g. closed connection, reconnect buffer full): the key waits
+      // for its retry; nothing was handed to nats.c, so no callback will come.
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        KeyState& ks = *send.ks;
+        if (ks.in_flight) {
+          ks.in_flight = false;
+          --in_flight_;
+          ScheduleRetry(ks, clock_.Now());
+        }
+        UpdateGauges();
+        if (in_flight_ == 0) idle_cv_.notify_all();
+      }
+      cv_.notify_one();
+      if (metrics_) metrics_->Error("nats_publish");
+      if (logger_ && last_sync_error_.exchange(s) != s) {
+        logger_->Log("warn", "JetStream publish call failed; retrying in order",
+                     {{"reason", NatsError(s)}});
+      }
+    }
   }
 
   void UpdateGauges() {
@@ -405,28 +525,45 @@ class JetStreamPublisher final : public Publisher {
   void OnAck(natsMsg* msg, jsPubAck* pa, jsPubAckErr* pae) {
     const char* key = nullptr;
     if (natsMsgHeader_Get(msg, kHeaderPartitionKey, &key) != NATS_OK || key == nullptr) return;
-    std::unique_lock<std::mutex> lock(mu_);
-    auto it = keys_.find(key);
-    if (it == keys_.end() || !it->second.in_flight || it->second.queue.empty()) return;
-    KeyState& ks = it->second;
-    ks.in_flight = false;
-    --in_flight_;
+    std::vector<Send> sends;
+    OutMessage done;
+    bool acked = false;
+    bool duplicate = false;
+    std::string subject, id;  // of a failed head, for the log
+    int attempts = 0;
     const Duration now = clock_.Now();
-    if (pa != nullptr && pae == nullptr) {
-      OutMessage done = std::move(ks.queue.front());
-      ks.queue.pop_front();
-      ks.attempts = 0;
-      --outstanding_;
-      if (ks.queue.empty()) {
-        keys_.erase(it);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      auto it = keys_.find(key);
+      if (it == keys_.end() || !it->second.in_flight || it->second.queue.empty()) return;
+      KeyState& ks = it->second;
+      ks.in_flight = false;
+      --in_flight_;
+      ++callbacks_;
+      if (pa != nullptr && pae == nullptr) {
+        acked = true;
+        duplicate = pa->Duplicate;
+        done = std::move(ks.queue.front());
+        ks.queue.pop_front();
+        ks.attempts = 0;
+        if (ks.queue.empty()) {
+          keys_.erase(it);
+        } else {
+          MakeReady(ks);
+        }
       } else {
-        ready_.push_back(done.partition_key);
+        // Failure: the key stays blocked until its head is retried.
+        ScheduleRetry(ks, now);
+        subject = ks.queue.front().subject;
+        id = ks.queue.front().msg_id;
+        attempts = ks.attempts;
       }
-      const bool duplicate = pa->Duplicate;
+      TakeSendable(&sends);
       UpdateGauges();
-      if (outstanding_ == 0) idle_cv_.notify_all();
-      cv_.notify_all();
-      lock.unlock();
+    }
+    if (!acked) cv_.notify_one();  // the dispatcher owns the retry timer
+    SendAll(sends);
+    if (acked) {
       if (metrics_) {
         metrics_->PublishLatency(now - done.enqueued);
         if (duplicate) metrics_->Duplicate();
@@ -436,94 +573,61 @@ class JetStreamPublisher final : public Publisher {
                      {{"id", done.msg_id}, {"subject", done.subject}});
       }
       if (done_) done_(done, duplicate, clock_.UnixNanos());
-      return;
+    } else {
+      const natsStatus err = pae ? pae->Err : NATS_ERR;
+      const std::string reason = pae && pae->ErrText ? pae->ErrText : natsStatus_GetText(err);
+      const char* kind = err == NATS_TIMEOUT         ? "nats_ack_timeout"
+                         : err == NATS_NO_RESPONDERS ? "nats_no_responders"
+                                                     : "nats_publish";
+      if (metrics_) metrics_->Error(kind);
+      if (logger_ && (attempts == 1 || attempts % 20 == 0)) {
+        logger_->Log("warn", "JetStream publish failed; retrying in order",
+                     {{"subject", subject},
+                      {"id", id},
+                      {"kind", kind},
+                      {"reason", reason},
+                      {"attempt", std::to_string(attempts)}});
+      }
     }
-    // Failure: the key stays blocked until its head is retried.
-    const natsStatus err = pae ? pae->Err : NATS_ERR;
-    std::string reason = pae && pae->ErrText ? pae->ErrText : natsStatus_GetText(err);
-    ScheduleRetry(ks, it->first, now);
-    UpdateGauges();
-    const std::string subject = ks.queue.front().subject;
-    const std::string id = ks.queue.front().msg_id;
-    const int attempts = ks.attempts;
-    cv_.notify_all();
-    lock.unlock();
-    const char* kind = err == NATS_TIMEOUT         ? "nats_ack_timeout"
-                       : err == NATS_NO_RESPONDERS ? "nats_no_responders"
-                                                   : "nats_publish";
-    if (metrics_) metrics_->Error(kind);
-    if (logger_ && (attempts == 1 || attempts % 20 == 0)) {
-      logger_->Log("warn", "JetStream publish failed; retrying in order",
-                   {{"subject", subject},
-                    {"id", id},
-                    {"kind", kind},
-                    {"reason", reason},
-                    {"attempt", std::to_string(attempts)}});
+    // An acknowledged message stops being outstanding once `done_` has run, so WaitIdle (the
+    // drain) also waits for what the callbacks report.
+    std::lock_guard<std::mutex> lock(mu_);
+    if (acked) {
+      --outstanding_;
+      UpdateGauges();
     }
+    if ((--callbacks_ == 0 && stop_) || outstanding_ == 0) idle_cv_.notify_all();
   }
 
   // Caller holds mu_.
-  void ScheduleRetry(KeyState& ks, const std::string& key, Duration now) {
+  void ScheduleRetry(KeyState& ks, Duration now) {
     ++ks.attempts;
     Duration backoff = options_.retry_min;
     for (int i = 1; i < ks.attempts && backoff < options_.retry_max; ++i) backoff *= 2;
     backoff = std::min(backoff, options_.retry_max);
     ks.waiting_retry = true;
-    retries_.push({now + backoff, key});
+    retries_.push({now + backoff, *ks.key});
   }
 
   void Dispatch() {
     std::unique_lock<std::mutex> lock(mu_);
+    std::vector<Send> sends;
     while (!stop_) {
       const Duration now = clock_.Now();
       while (!retries_.empty() && retries_.top().first <= now) {
-        const std::string key = retries_.top().second;
+        auto it = keys_.find(retries_.top().second);
         retries_.pop();
-        auto it = keys_.find(key);
         if (it == keys_.end()) continue;
         it->second.waiting_retry = false;
-        if (!it->second.in_flight && !it->second.queue.empty()) ready_.push_back(key);
+        MakeReady(it->second);
       }
-      if (!ready_.empty() && in_flight_ < options_.max_in_flight) {
-        const std::string key = std::move(ready_.front());
-        ready_.pop_front();
-        auto it = keys_.find(key);
-        if (it == keys_.end()) continue;
-        KeyState& ks = it->second;
-        if (ks.in_flight || ks.waiting_retry || ks.queue.empty()) continue;
-        ks.in_flight = true;
-        ++in_flight_;
-        const OutMessage* head = &ks.queue.front();  // stable: only OnAck pops, after the ack
-        lock.unlock();
-        natsMsg* msg = nullptr;
-        natsStatus s = BuildMsg(*head, &msg);
-        if (s == NATS_OK) {
-          jsPubOptions po;
-          jsPubOptions_Init(&po);
-          po.MaxWait = Millis(options_.ack_timeout);
-          if (!head->msg_id.empty()) po.MsgId = head->msg_id.c_str();
-          InjectedPublishDelay();
-          s = js_PublishMsgAsync(js_, &msg, &po);
-        }
-        natsMsg_Destroy(msg);  // no-op when the library took ownership
-        lock.lock();
-        if (s != NATS_OK) {
-          auto again = keys_.find(key);
-          if (again != keys_.end() && again->second.in_flight) {
-            again->second.in_flight = false;
-            --in_flight_;
-            ScheduleRetry(again->second, key, clock_.Now());
-          }
-          if (metrics_) metrics_->Error("nats_publish");
-          if (logger_ && (s != last_sync_error_)) {
-            logger_->Log("warn", "JetStream publish call failed; retrying in order",
-                         {{"reason", NatsError(s)}});
-          }
-          last_sync_error_ = s;
-        } else {
-          last_sync_error_ = NATS_OK;
-        }
+      sends.clear();
+      TakeSendable(&sends);
+      if (!sends.empty()) {
         UpdateGauges();
+        lock.unlock();
+        SendAll(sends);
+        lock.lock();
         continue;
       }
       Duration wait = std::chrono::milliseconds(50);
@@ -542,17 +646,19 @@ class JetStreamPublisher final : public Publisher {
   jsCtx* js_ = nullptr;
 
   mutable std::mutex mu_;
-  std::condition_variable cv_;
-  std::condition_variable idle_cv_;
+  std::condition_variable cv_;       // wakes the dispatcher: new batch, retry scheduled, stop
+  std::condition_variable idle_cv_;  // outstanding_ == 0; teardown quiet
   std::unordered_map<std::string, KeyState> keys_;
-  std::deque<std::string> ready_;
+  std::deque<KeyState*> ready_;
   std::priority_queue<std::pair<Duration, std::string>,
                       std::vector<std::pair<Duration, std::string>>, std::greater<>>
       retries_;
-  size_t in_flight_ = 0;
-  size_t outstanding_ = 0;
+  size_t in_flight_ = 0;    // heads handed (or being handed) to nats.c
+  size_t outstanding_ = 0;  // queued + in flight
+  int callbacks_ = 0;       // AckHandler calls past their bookkeeping, still using `this`
   bool stop_ = false;
-  natsStatus last_sync_error_ = NATS_OK;
+  std::atomic<natsStatus> last_sync_error_{NATS_OK};
+  std::atomic<bool> handed_any_{false};  // nats.c accepted a message at least once
   std::thread dispatcher_;
 };
 

@@ -65,8 +65,14 @@ class NatsConnection {
   Metrics* metrics_ = nullptr;
   Logger* logger_ = nullptr;
   std::atomic<bool> closing_{false};
+  // Set by nats.c's closed callback, its last callback for the connection (they run in order on
+  // its callback thread); the destructor waits for it so no callback finds `this` freed.
+  std::mutex closed_mu_;
+  std::condition_variable closed_cv_;
+  bool closed_ = false;
   friend void NatsDisconnectedCb(natsConnection*, void*);
   friend void NatsReconnectedCb(natsConnection*, void*);
+  friend void NatsClosedCb(natsConnection*, void*);
 };
 
 // Makes `options` TLS-only when `files` names anything or a URL is tls://: the CA to trust
