@@ -32,7 +32,10 @@ int Run(const std::vector<std::string>& args) {
       "stream", po::value<std::string>(&tail.stream), "JetStream stream name")(
       "count", po::value<uint64_t>(&tail.count)->default_value(0),
       "stop after N messages (0 = until Ctrl-C)")(
-      "idle", po::value<std::string>(), "stop after this long without a message, e.g. 5s");
+      "idle", po::value<std::string>(), "stop after this long without a message, e.g. 5s")(
+      "tls-ca", po::value<std::string>(&tail.tls.ca), "CA (PEM) of a TLS server's certificate")(
+      "tls-cert", po::value<std::string>(&tail.tls.cert), "client certificate (PEM), mutual TLS")(
+      "tls-key", po::value<std::string>(&tail.tls.key), "private key (PEM) of --tls-cert");
   po::positional_options_description positional;
   po::variables_map vm;
   int exit_code = 0;

@@ -116,7 +116,10 @@ StatusOr<uint64_t> RunTail(const TailOptions& options, const Clock& clock, std::
     return InvalidArgumentError("--jetstream needs --stream NAME");
   }
   if (options.subject.empty()) return InvalidArgumentError("--subject must not be empty");
-  LNSIM_ASSIGN_OR_RETURN(natsConnection * nc, internal::ConnectNats(options.url, "lnsim-tail"));
+  internal::NatsClientAuth auth;
+  auth.tls = options.tls;
+  LNSIM_ASSIGN_OR_RETURN(natsConnection * nc,
+                         internal::ConnectNats(options.url, "lnsim-tail", auth));
   jsCtx* js = nullptr;
   natsSubscription* sub = nullptr;
   natsStatus s = NATS_OK;

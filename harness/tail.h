@@ -12,6 +12,7 @@
 #include "bridge/event.h"
 #include "common/clock.h"
 #include "common/status.h"
+#include "common/tls_certs.h"
 
 namespace lnsim::harness {
 
@@ -30,6 +31,7 @@ struct TailOptions {
   uint64_t count = 0;      // stop after this many messages; 0 = until stopped
   // Stop when nothing arrived for this long; 0 = wait forever (or until `stop`).
   Duration idle_timeout = Duration::zero();
+  tls::ClientTlsFiles tls;  // --tls-ca/--tls-cert/--tls-key for a TLS server
 };
 
 // Subscribes and writes one line per message to `out` until `count` messages, the idle timeout,

@@ -2,7 +2,8 @@
 // nats-server with generated certificates and client-certificate verification; the bridge and
 // both consumers connect with the CA and the client certificate (a client without them is
 // refused by the server, so a delivery proves the TLS connection), a nats-server restart
-// reconnects through the handshake again, and the verdict passes with nothing lost.
+// reconnects through the handshake again, and the verdict passes with nothing lost. `lnsim
+// tail` (RunTail) reads a TLS-only server with --tls-ca and is refused without it.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -10,8 +11,16 @@
 #include <fstream>
 #include <sstream>
 
+#include <atomic>
+#include <iostream>
+#include <thread>
+
 #include "common/clock.h"
+#include "common/tls_certs.h"
+#include "harness/internal/nats_util.h"
+#include "harness/nats_server.h"
 #include "harness/run.h"
+#include "harness/tail.h"
 
 namespace lnsim::harness {
 namespace {
@@ -67,6 +76,56 @@ TEST(TlsRunTest, TlsVerifyScenarioPassesWithEveryClientOnMutualTls) {
                                                        std::filesystem::perms::owner_write)
         << key;
   }
+  std::filesystem::remove_all(dir);
+}
+
+TEST(TlsTailTest, TailReadsATlsServerWithTheCaAndIsRefusedWithoutIt) {
+  RealClock clock;
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() /
+                                    ("lnsim-tls-tail-" + std::to_string(getpid()));
+  auto certs = tls::GenerateCertificates(dir.string());
+  ASSERT_TRUE(certs.ok()) << certs.status().ToString();
+  NatsServerOptions so;
+  so.tls_cert = certs->server_cert;
+  so.tls_key = certs->server_key;
+  auto server = NatsServer::Start(so, clock);
+  ASSERT_TRUE(server.ok()) << server.status().ToString();
+
+  TailOptions to;
+  to.url = (*server)->url();
+  to.subject = "linstor.v1.>";
+  to.count = 1;
+  to.idle_timeout = std::chrono::seconds(20);
+  auto refused = RunTail(to, clock, std::cout, nullptr);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(refused.status().message().find("--tls-ca"), std::string::npos)
+      << refused.status().message();
+
+  to.tls.ca = certs->ca_cert;
+  std::ostringstream out;
+  StatusOr<uint64_t> got = 0;
+  std::atomic<bool> finished{false};
+  std::thread tail([&] {
+    got = RunTail(to, clock, out, nullptr);
+    finished.store(true);
+  });
+  internal::NatsClientAuth auth;
+  auth.tls.ca = certs->ca_cert;
+  auto pub = internal::ConnectNats((*server)->url(), "publisher", auth);
+  ASSERT_TRUE(pub.ok()) << pub.status().ToString();
+  // Publish until the tail has its message (it subscribes a moment after starting).
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  while (!finished.load() && std::chrono::steady_clock::now() < deadline) {
+    natsConnection_PublishString(*pub, "linstor.v1.c.node.n1", "not an envelope");
+    natsConnection_Flush(*pub);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  tail.join();
+  natsConnection_Destroy(*pub);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(*got, 1u);
+  EXPECT_NE(out.str().find("undecodable"), std::string::npos) << out.str();
   std::filesystem::remove_all(dir);
 }
 
