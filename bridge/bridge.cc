@@ -3,8 +3,6 @@
 // signals it or reads thread-safe counters.
 #include "bridge/bridge.h"
 
-#include <unistd.h>
-
 #include <cstdlib>
 
 #include <httplib.h>
@@ -216,12 +214,6 @@ Status ValidateBridgeConfig(BridgeConfig* c) {
   if (c->max_in_flight == 0) return InvalidArgumentError("--max-in-flight must be > 0");
   if (!c->creds_file.empty() && !c->nkey_seed_file.empty()) {
     return InvalidArgumentError("--creds and --nkey-seed are exclusive (a .creds file holds its seed)");
-  }
-  for (const std::string* file : {&c->creds_file, &c->nkey_seed_file}) {
-    if (!file->empty() && access(file->c_str(), R_OK) != 0) {
-      return InvalidArgumentError((file == &c->creds_file ? "--creds '" : "--nkey-seed '") +
-                                  *file + "' cannot be read");
-    }
   }
   LNSIM_RETURN_IF_ERROR(c->nats_tls.Validate("--tls"));
   if (c->linstor_tls.any()) LNSIM_RETURN_IF_ERROR(LoadLinstorTls(c->linstor_tls).status());
