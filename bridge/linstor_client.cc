@@ -8,6 +8,10 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -15,8 +19,10 @@
 
 namespace lnsim::bridge {
 
-// Parsed once (LoadLinstorTls), immutable after: X509_STORE objects are built per client from
-// ca_pem because SSL_CTX_set_cert_store takes ownership of the store it is given.
+// Parsed once (LoadLinstorTls), immutable after. The CA reaches each client as a file
+// (set_ca_cert_path): with a store instead, cpp-httplib 0.11 also loads the system's whole CA
+// bundle into every new SSL_CTX (SSL_CTX_set_default_verify_paths), ~40 ms per request, and
+// trusts it besides the given CA. PEM text (LS_ROOT_CA) is written to a private temp file.
 class LinstorTls {
  public:
   LinstorTls() = default;
@@ -25,8 +31,11 @@ class LinstorTls {
   ~LinstorTls() {
     X509_free(cert);
     EVP_PKEY_free(key);
+    if (!temp_ca_file.empty()) unlink(temp_ca_file.c_str());
   }
-  std::string ca_pem;       // "" = the system's default CAs
+  std::string ca_pem;        // "" = the system's default CAs
+  std::string ca_file;       // the file holding ca_pem
+  std::string temp_ca_file;  // ca_file when we wrote it (removed with this object)
   X509* cert = nullptr;     // client certificate, or null
   EVP_PKEY* key = nullptr;  // its key
 
@@ -111,9 +120,7 @@ std::unique_ptr<httplib::ClientImpl> NewHttpClient(const std::string& base, cons
     cli = std::make_unique<httplib::SSLClient>(u.host, u.port);
   }
   cli->enable_server_certificate_verification(true);
-  if (tls != nullptr) {
-    if (X509_STORE* store = tls->NewStore()) cli->set_ca_cert_store(store);
-  }
+  if (tls != nullptr && !tls->ca_file.empty()) cli->set_ca_cert_path(tls->ca_file.c_str());
   return cli;
 }
 
@@ -192,6 +199,21 @@ StatusOr<std::shared_ptr<const LinstorTls>> LoadLinstorTls(const LinstorTlsOptio
     if (n == 0) {
       return InvalidArgumentError(Describe(options.ca, "--linstor-ca") +
                                   ": no certificate in it");
+    }
+    if (options.ca.find("-----BEGIN") == std::string::npos) {
+      tls->ca_file = options.ca;
+    } else {
+      const char* tmp = std::getenv("TMPDIR");
+      std::string path = std::string(tmp && *tmp ? tmp : "/tmp") + "/lnsim-linstor-ca-XXXXXX";
+      const int fd = mkstemp(path.data());
+      if (fd < 0) return InternalError("cannot write the --linstor-ca PEM text to '" + path + "'");
+      const bool written =
+          write(fd, tls->ca_pem.data(), tls->ca_pem.size()) ==
+          static_cast<ssize_t>(tls->ca_pem.size());
+      close(fd);
+      tls->temp_ca_file = path;  // removed with tls, also on error
+      if (!written) return InternalError("cannot write the --linstor-ca PEM text to '" + path + "'");
+      tls->ca_file = path;
     }
   }
   if (options.cert.empty() != options.key.empty()) {

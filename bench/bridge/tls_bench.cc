@@ -8,6 +8,9 @@
 //    throughput through the TLS record layer.
 //  - BM_TlsJetStreamPaired: 300 synchronous js_Publish calls (publish, wait for the ack):
 //    per-message latency, where TLS adds little to the round trip.
+//  - BM_HttpsPollPaired: one full LINSTOR poll (LinstorClient::FetchSnapshot: four paged lists,
+//    a new connection and TLS handshake per request) of an in-process mock with 8 nodes and
+//    1000 resources x 3 replicas, over HTTPS vs HTTP.
 //      bridge_bench --benchmark_filter=Tls --benchmark_repetitions=3
 #include <benchmark/benchmark.h>
 #include <stdlib.h>
@@ -18,9 +21,12 @@
 #include <string>
 #include <vector>
 
+#include "bridge/linstor_client.h"
 #include "bridge/publisher.h"
 #include "common/tls_certs.h"
 #include "harness/nats_server.h"
+#include "mock-linstor/server.h"
+#include "sim/world.h"
 
 namespace lnsim::bridge {
 namespace {
@@ -156,6 +162,63 @@ void BM_TlsJetStreamPaired(benchmark::State& state) {
   });
 }
 BENCHMARK(BM_TlsJetStreamPaired)->Unit(benchmark::kMillisecond)->Iterations(10);
+
+void BM_HttpsPollPaired(benchmark::State& state) {
+  static RealClock world_clock;
+  static mock::MockServer* server = [] {
+    sim::WorldSpec spec;
+    spec.cluster.nodes = 8;
+    spec.cluster.resources = 1000;
+    spec.cluster.replicas = 3;
+    spec.seed = 1;
+    auto world = sim::World::Create(spec, spec.seed);
+    LNSIM_CHECK(world.ok()) << world.status().ToString();
+    mock::ServerOptions o;
+    o.port = 0;
+    o.https_port = 0;
+    o.threads = 8;
+    o.tls_cert_file = BenchCerts().server_cert;
+    o.tls_key_file = BenchCerts().server_key;
+    auto* s = new mock::MockServer(std::move(world).value(), world_clock, o);
+    LNSIM_CHECK(s->Start().ok());
+    return s;
+  }();
+  LinstorTlsOptions tls_options;
+  tls_options.ca = BenchCerts().ca_cert;
+  auto tls = LoadLinstorTls(tls_options);
+  LNSIM_CHECK(tls.ok());
+  LinstorClientOptions plain_options;
+  plain_options.urls = {"http://127.0.0.1:" + std::to_string(server->port())};
+  LinstorClientOptions https_options;
+  https_options.urls = {"https://127.0.0.1:" + std::to_string(server->https_port())};
+  https_options.tls = *tls;
+  LinstorClient plain(plain_options, BenchClock(), nullptr, nullptr);
+  LinstorClient https(https_options, BenchClock(), nullptr, nullptr);
+  std::vector<double> ratios;
+  double plain_total = 0, https_total = 0;
+  bool https_first = false;
+  for (auto _ : state) {
+    double t_plain = 0, t_https = 0;
+    for (int k = 0; k < 2; ++k) {
+      const bool run_https = (k == 0) == https_first;
+      PollStats stats;
+      const auto start = std::chrono::steady_clock::now();
+      auto snap = (run_https ? https : plain).FetchSnapshot(&stats);
+      LNSIM_CHECK(snap.ok()) << snap.status().ToString();
+      benchmark::DoNotOptimize(snap->replicas.size());
+      (run_https ? t_https : t_plain) = Seconds(std::chrono::steady_clock::now() - start);
+    }
+    https_first = !https_first;
+    ratios.push_back(t_https / t_plain);
+    plain_total += t_plain;
+    https_total += t_https;
+  }
+  std::sort(ratios.begin(), ratios.end());
+  state.counters["ratio"] = ratios.empty() ? 0 : ratios[ratios.size() / 2];
+  state.counters["http_ms"] = 1000 * plain_total / static_cast<double>(state.iterations());
+  state.counters["https_ms"] = 1000 * https_total / static_cast<double>(state.iterations());
+}
+BENCHMARK(BM_HttpsPollPaired)->Unit(benchmark::kMillisecond)->Iterations(10);
 
 }  // namespace
 }  // namespace lnsim::bridge
