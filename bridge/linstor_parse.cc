@@ -20,10 +20,34 @@ namespace dom = simdjson::dom;
 
 namespace {
 
-// One replica object of /v1/view/resources as last parsed. `bytes` has SIMDJSON_PADDING spare
-// capacity so the DOM parser can read it in place.
+// Bytes of remembered objects, in big blocks apart from the small allocations of snapshots:
+// interleaved with them they would spread a snapshot's map nodes over the whole body's size of
+// memory (a cache and TLB miss per node on every walk). Compacted when mostly garbage.
+class ByteArena {
+ public:
+  std::string_view Store(std::string_view s) {
+    if (blocks_.empty() || used_ + s.size() > capacity_) {
+      capacity_ = std::max(kBlock, s.size());
+      blocks_.push_back(std::make_unique<char[]>(capacity_));
+      used_ = 0;
+    }
+    char* dst = blocks_.back().get() + used_;
+    std::memcpy(dst, s.data(), s.size());
+    used_ += s.size();
+    total_ += s.size();
+    return {dst, s.size()};
+  }
+  size_t total() const { return total_; }
+
+ private:
+  static constexpr size_t kBlock = size_t{4} << 20;
+  std::vector<std::unique_ptr<char[]>> blocks_;
+  size_t capacity_ = 0, used_ = 0, total_ = 0;
+};
+
+// One replica object of /v1/view/resources as last parsed.
 struct CachedReplica {
-  std::string bytes;
+  std::string_view bytes;  // in the parser's ByteArena; empty: nothing can match
   std::string rd_key;    // folded resource name
   std::string node_key;  // folded node name
   Replica replica;       // as parsed (before FinalizeSnapshot)
@@ -75,10 +99,13 @@ struct LinstorParser::Impl {
   // generation are forgotten when a new one starts.
   uint64_t gen = 0;
   bool in_resources = false;
-  size_t cached_bytes = 0;
+  size_t cached_bytes = 0;  // live bytes (of entries in `cache`)
+  ByteArena arena;
   std::unordered_map<uint64_t, CachedReplica> cache;  // by ReplicaHash of the bytes
   uint64_t hits = 0;
   uint64_t misses = 0;
+  uint64_t evictions = 0;
+  uint64_t compactions = 0;
 
   size_t used_in_gen = 0;  // distinct entries used in the current generation
 
@@ -90,17 +117,31 @@ struct LinstorParser::Impl {
       in_resources = true;
       // Drop what the poll that just ended did not use, once that is a good part of the cache
       // (amortized: a steady poll does not walk the whole cache).
-      if (cache.size() > 2 * used_in_gen + 1024) Evict(gen);
+      if (cache.size() > 2 * used_in_gen + 64) Evict(gen);
+      if (arena.total() > 2 * cached_bytes + (size_t{1} << 20)) Compact();
       ++gen;
       used_in_gen = 0;
     }
-    if (cached_bytes > kMaxCachedBytes) Evict(UINT64_MAX);
+    if (cached_bytes > kMaxCachedBytes) {
+      cache.clear();
+      cached_bytes = 0;
+      arena = ByteArena();
+    }
   }
   void Use(CachedReplica* c) {
     if (c->used_gen != gen) ++used_in_gen;
     c->used_gen = gen;
   }
+  void Compact() {
+    ++compactions;
+    ByteArena fresh;
+    for (auto& [h, c] : cache) {
+      if (!c.bytes.empty()) c.bytes = fresh.Store(c.bytes);
+    }
+    arena = std::move(fresh);
+  }
   void Evict(uint64_t keep_from) {
+    ++evictions;
     for (auto it = cache.begin(); it != cache.end();) {
       if (it->second.used_gen < keep_from) {
         cached_bytes -= it->second.bytes.size();
@@ -531,11 +572,13 @@ void LinstorParser::set_reuse(bool reuse) {
   if (!reuse) {
     impl_->cache.clear();
     impl_->cached_bytes = 0;
+    impl_->arena = ByteArena();
   }
 }
 
 LinstorParser::ReuseStats LinstorParser::reuse_stats() const {
-  return {impl_->hits, impl_->misses, impl_->cache.size(), impl_->cached_bytes};
+  return {impl_->hits,         impl_->misses,      impl_->cache.size(),   impl_->cached_bytes,
+          impl_->arena.total(), impl_->evictions, impl_->compactions};
 }
 
 namespace {
@@ -619,7 +662,7 @@ Status LinstorParser::ParseResources(std::string& body, Snapshot* out, size_t* c
         CachedReplica* c = nullptr;
         // Fast path: the object that followed the previous one last time, byte for byte.
         if (prev != nullptr && prev->next != nullptr) {
-          const std::string& b = prev->next->bytes;
+          const std::string_view b = prev->next->bytes;
           if (!b.empty() && b.size() <= left && std::memcmp(b.data(), p, b.size()) == 0) {
             c = prev->next;
           }
@@ -638,7 +681,7 @@ Status LinstorParser::ParseResources(std::string& body, Snapshot* out, size_t* c
           } else {
             ++im.misses;
             im.cached_bytes -= c->bytes.size();
-            c->bytes.clear();  // a failed parse leaves nothing that could match
+            c->bytes = {};  // a failed parse leaves nothing that could match
             bytes.clear();
             bytes.reserve(raw.size() + simdjson::SIMDJSON_PADDING);
             bytes.assign(raw);
@@ -648,7 +691,7 @@ Status LinstorParser::ParseResources(std::string& body, Snapshot* out, size_t* c
             c->replica = ParseReplica(doc.value_unsafe());
             FoldInto(c->replica.resource, &c->rd_key);
             FoldInto(c->replica.node, &c->node_key);
-            c->bytes.swap(bytes);
+            c->bytes = im.arena.Store(raw);
             im.cached_bytes += c->bytes.size();
           }
           if (prev != nullptr) prev->next = c;

@@ -33,8 +33,9 @@ class LinstorParser {
   // /v1/view/resources. Remembers every replica object it parsed (its bytes and the Replica);
   // an object whose bytes are identical (memcmp) to one parsed in the previous poll is not
   // parsed again. A poll is the run of ParseResources calls between calls of the other three
-  // parsers (as LinstorClient::FetchSnapshot makes them); objects not seen in the previous poll
-  // are forgotten when the next one starts. The result is exactly the full parse's.
+  // parsers (as LinstorClient::FetchSnapshot makes them). When a poll starts and more than
+  // half of what is remembered went unused in the previous one, the unused objects are dropped
+  // (memory: at most about 3x one poll's objects). The result is exactly the full parse's.
   Status ParseResources(std::string& body, Snapshot* out, size_t* count);
 
   // Reuse of unchanged objects is on by default; off parses every body as one DOM document
@@ -45,6 +46,9 @@ class LinstorParser {
     uint64_t misses = 0;  // objects parsed
     size_t entries = 0;   // objects remembered now
     size_t bytes = 0;     // their JSON bytes
+    size_t stored_bytes = 0;   // bytes held for them, garbage included (compacted when > 2x)
+    uint64_t evictions = 0;    // times objects the last poll did not use were dropped
+    uint64_t compactions = 0;  // times the held bytes were compacted
   };
   ReuseStats reuse_stats() const;
 

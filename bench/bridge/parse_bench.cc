@@ -10,6 +10,7 @@
 
 #include <cstdio>
 #include <algorithm>
+#include <ctime>
 #include <map>
 #include <memory>
 #include <string>
@@ -23,17 +24,42 @@
 namespace lnsim::bridge {
 namespace {
 
+double ThreadCpuSeconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
 // ------------------------------------------------------- a realistic view from sim/ + mock
 // 20k resources x 3 replicas on 30 nodes, rendered by the mock controller exactly as it answers
 // GET /v1/view/resources. Body B differs from A in 1% of the resources (every 100th resource:
-// its first replica's in_use flips, i.e. one object of three changes).
+// one replica's in_use flips, i.e. one object in three of that resource changes). Also both
+// bodies as the bridge's client fetches them by default: pages of 1000 objects with offset
+// advancing by 750 (a quarter overlaps, see LinstorClient::FetchSnapshot).
 constexpr int kResources = 20000;
 constexpr int kChangeEvery = 100;  // 1% of resources change between polls
+constexpr size_t kPageLimit = 1000, kPageOverlap = 250;
 
 struct Views {
   std::string a, b;
+  std::vector<std::string> pages_a, pages_b;
+  size_t paged_bytes_b = 0;
   size_t replicas = 0;
+  int changed = 0;
 };
+
+std::vector<std::string> Pages(const mock::RestApi& api, const sim::Cluster& c,
+                               const mock::MockState& st) {
+  std::vector<std::string> pages;
+  for (size_t offset = 0;; offset += kPageLimit - kPageOverlap) {
+    std::vector<std::pair<std::string, std::string>> q = {
+        {"limit", std::to_string(kPageLimit)}, {"offset", std::to_string(offset)}};
+    pages.push_back(api.RenderResourceView(c, st, mock::QueryView{q}));
+    if (pages.size() * (kPageLimit - kPageOverlap) + kPageOverlap > c.replicas.size() + kPageLimit)
+      break;
+  }
+  return pages;
+}
 
 const Views& TheViews() {
   static Views v = [] {
@@ -49,21 +75,28 @@ const Views& TheViews() {
     mock::MockState mock_state;
     std::vector<std::pair<std::string, std::string>> none;
     Views out;
-    out.a = api.RenderResourceView((*world)->cluster(), mock_state, mock::QueryView{none});
     const sim::Cluster& c = (*world)->cluster();
-    std::vector<bool> done(c.rds.size(), false);
-    int flipped = 0;
-    for (const auto& r : c.replicas) {
-      if (!r.alive || r.rd == sim::kNoIndex || done[r.rd] || r.rd % kChangeEvery != 0) continue;
-      done[r.rd] = true;
-      const auto res = (*world)->SetInUse(c.rds[r.rd].name, c.nodes[r.node].name, !r.in_use);
-      if (res.ok()) ++flipped;
+    out.a = api.RenderResourceView(c, mock_state, mock::QueryView{none});
+    out.pages_a = Pages(api, c, mock_state);
+    for (sim::RdIndex rd = 0; rd < c.rds.size(); rd += kChangeEvery) {
+      for (sim::ReplicaIndex r : c.rds[rd].replicas) {  // the first replica that accepts a flip
+        const sim::Replica& rep = c.replicas[r];
+        if ((*world)->SetInUse(c.rds[rd].name, c.nodes[rep.node].name, !rep.in_use).ok()) {
+          ++out.changed;
+          break;
+        }
+      }
     }
-    out.b = api.RenderResourceView((*world)->cluster(), mock_state, mock::QueryView{none});
+    out.b = api.RenderResourceView(c, mock_state, mock::QueryView{none});
+    out.pages_b = Pages(api, c, mock_state);
+    for (const auto& p : out.pages_b) out.paged_bytes_b += p.size();
     out.replicas = c.replicas.size();
-    LNSIM_CHECK(flipped > kResources / kChangeEvery / 2) << flipped << " in_use flips";
-    std::fprintf(stderr, "fixture: %zu replicas, %.1f MB per view, %d replicas changed\n",
-                 out.replicas, static_cast<double>(out.b.size()) / 1e6, flipped);
+    LNSIM_CHECK(out.changed > kResources / kChangeEvery / 2) << out.changed << " in_use flips";
+    std::fprintf(stderr,
+                 "fixture: %zu replicas, %.1f MB per view (%zu pages, %.1f MB), %d of %d "
+                 "resources changed between A and B\n",
+                 out.replicas, static_cast<double>(out.b.size()) / 1e6, out.pages_b.size(),
+                 static_cast<double>(out.paged_bytes_b) / 1e6, out.changed, kResources);
     return out;
   }();
   return v;
@@ -87,6 +120,9 @@ BENCHMARK(BM_RawSimdjsonDomParse)->Unit(benchmark::kMillisecond);
 void BM_ParseCold(benchmark::State& state) {
   std::string body = TheViews().b;
   for (auto _ : state) {
+    state.PauseTiming();
+    RecycleSnapshot(Snapshot());  // nothing recycled: a first poll
+    state.ResumeTiming();
     LinstorParser parser;
     parser.set_reuse(state.range(0) != 0);
     Snapshot s;
@@ -98,7 +134,8 @@ void BM_ParseCold(benchmark::State& state) {
 }
 BENCHMARK(BM_ParseCold)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 
-// Parse alone, steady: one parser, polls alternate A and B (1% of resources changed each time).
+// Parse alone, steady: one parser, polls alternate A and B (1% of resources changed each time),
+// each result recycled.
 void BM_ParseSteady(benchmark::State& state) {
   const Views& v = TheViews();
   std::string bodies[2] = {v.a, v.b};
@@ -110,65 +147,105 @@ void BM_ParseSteady(benchmark::State& state) {
   }
   int poll = 1;
   for (auto _ : state) {
+    std::string nodes = "[]";  // the client parses the other lists between polls
     Snapshot s;
+    LNSIM_CHECK(parser.ParseNodes(nodes, &s, &count).ok());
     Status st = parser.ParseResources(bodies[poll++ % 2], &s, &count);
     LNSIM_CHECK(st.ok()) << st.ToString();
+    RecycleSnapshot(std::move(s));
   }
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * v.b.size()));
 }
 BENCHMARK(BM_ParseSteady)->Unit(benchmark::kMillisecond);
 
 // One whole poll's parse + diff work: parse the view, FinalizeSnapshot, Diff against the
-// baseline, NextBaseline (the old baseline is freed). Cold: a new parser for every poll and the
-// baseline from body A (nothing to reuse). Steady: one parser across polls that alternate A and
-// B, so every poll sees 1% of the resources changed and the parser remembers the previous poll.
-void ParseAndDiff(benchmark::State& state, bool steady) {
+// baseline, NextBaseline, the replaced baseline recycled (as Bridge::PollOnce does). Cold: a
+// new parser for every poll and the baseline from body A (nothing to reuse). Steady: one parser
+// across polls that alternate A and B, so every poll sees 1% of the resources changed and the
+// parser remembers the previous poll; a nodes list is parsed between polls as the client does.
+// Paged: the body arrives in the client's overlapping pages (bytes counted: the pages' bytes).
+void ParseAndDiff(benchmark::State& state, bool steady, bool paged) {
   const Views& v = TheViews();
-  std::string bodies[2] = {v.a, v.b};
+  std::vector<std::string> bodies[2];
+  if (paged) {
+    bodies[0] = v.pages_a;
+    bodies[1] = v.pages_b;
+  } else {
+    bodies[0] = {v.a};
+    bodies[1] = {v.b};
+  }
   DiffOptions options;
   auto parser = std::make_unique<LinstorParser>();
+  auto parse = [&](std::vector<std::string>& pages, Snapshot* out) {
+    std::string nodes = "[]";
+    size_t count = 0;
+    Snapshot ignored;
+    LNSIM_CHECK(parser->ParseNodes(nodes, &ignored, &count).ok());
+    for (auto& page : pages) {
+      Status st = parser->ParseResources(page, out, &count);
+      LNSIM_CHECK(st.ok()) << st.ToString();
+    }
+  };
   Snapshot baseline;
-  size_t count = 0;
-  LNSIM_CHECK(parser->ParseResources(bodies[0], &baseline, &count).ok());
+  parse(bodies[0], &baseline);
   FinalizeSnapshot(&baseline, options);
   size_t events = 0, bytes = 0;
   int poll = 1;
+  uint64_t hits0 = 0, misses0 = 0;
+  double parse_s = 0;
   for (auto _ : state) {
-    std::string& body = bodies[steady ? poll % 2 : 1];
+    auto& body = bodies[steady ? poll % 2 : 1];
     if (!steady) {
       state.PauseTiming();
       parser = std::make_unique<LinstorParser>();
+      RecycleSnapshot(Snapshot());  // a first poll has nothing recycled either
       state.ResumeTiming();
     }
+    const auto before_stats = parser->reuse_stats();
     Snapshot after;
-    Status st = parser->ParseResources(body, &after, &count);
-    LNSIM_CHECK(st.ok()) << st.ToString();
+    const double t0 = ThreadCpuSeconds();
+    parse(body, &after);
+    parse_s += ThreadCpuSeconds() - t0;
     FinalizeSnapshot(&after, options);
     auto ev = Diff(baseline, after, options);
+    Snapshot next = NextBaseline(baseline, std::move(after), options);
+    std::swap(baseline, next);
     if (steady) {
-      // As Bridge::PollOnce does: the replaced baseline goes back to the parser.
-      Snapshot next = NextBaseline(baseline, std::move(after), options);
-      std::swap(baseline, next);
       RecycleSnapshot(std::move(next));
     } else {
-      Snapshot next = NextBaseline(baseline, std::move(after), options);
-      benchmark::DoNotOptimize(next.replicas.size());
+      // Cold: the first poll has no replaced baseline to recycle; keep the fixture's.
+      std::swap(baseline, next);
     }
+    const auto after_stats = parser->reuse_stats();
+    hits0 += after_stats.hits - before_stats.hits;
+    misses0 += after_stats.misses - before_stats.misses;
     events = ev.size();
-    bytes += body.size();
+    for (const auto& p : body) bytes += p.size();
     ++poll;
+  }
+  {  // Untimed check: in this state the parser still returns exactly the full parse.
+    auto& body = bodies[steady ? poll % 2 : 1];
+    Snapshot got, want;
+    parse(body, &got);
+    LinstorParser reference;
+    reference.set_reuse(false);
+    size_t count = 0;
+    for (auto& page : body) LNSIM_CHECK(reference.ParseResources(page, &want, &count).ok());
+    LNSIM_CHECK(got == want) << "reusing parse differs from the full parse";
   }
   state.SetBytesProcessed(static_cast<int64_t>(bytes));
   state.counters["events"] = static_cast<double>(events);
-  state.counters["MB"] = static_cast<double>(v.b.size()) / 1e6;
-  const auto rs = parser->reuse_stats();
+  state.counters["MB"] = static_cast<double>(bytes) / 1e6 / static_cast<double>(poll - 1);
+  state.counters["parse_ms"] = parse_s * 1e3 / static_cast<double>(poll - 1);  // CPU time
   state.counters["reused"] =
-      static_cast<double>(rs.hits) / static_cast<double>(std::max<uint64_t>(1, rs.hits + rs.misses));
+      static_cast<double>(hits0) / static_cast<double>(std::max<uint64_t>(1, hits0 + misses0));
 }
-void BM_ParseAndDiffCold(benchmark::State& state) { ParseAndDiff(state, false); }
-void BM_ParseAndDiffSteady(benchmark::State& state) { ParseAndDiff(state, true); }
+void BM_ParseAndDiffCold(benchmark::State& state) { ParseAndDiff(state, false, false); }
+void BM_ParseAndDiffSteady(benchmark::State& state) { ParseAndDiff(state, true, false); }
+void BM_ParseAndDiffSteadyPaged(benchmark::State& state) { ParseAndDiff(state, true, true); }
 BENCHMARK(BM_ParseAndDiffCold)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ParseAndDiffSteady)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ParseAndDiffSteadyPaged)->Unit(benchmark::kMillisecond);
 
 // Prints the in-run ratios the issue asks for after the normal console output.
 class RatioReporter : public benchmark::ConsoleReporter {
@@ -190,6 +267,7 @@ class RatioReporter : public benchmark::ConsoleReporter {
                   a->second, ref, b->second);
     };
     ratio("BM_ParseAndDiffSteady", "BM_RawSimdjsonDomParse", "steady parse+diff (1% changed) vs raw");
+    ratio("BM_ParseAndDiffSteadyPaged", "BM_RawSimdjsonDomParse", "steady, client's pages vs raw");
     ratio("BM_ParseAndDiffCold", "BM_RawSimdjsonDomParse", "cold parse+diff vs raw simdjson");
     ratio("BM_ParseSteady", "BM_RawSimdjsonDomParse", "steady parse (1% changed) vs raw");
     ratio("BM_ParseCold/1", "BM_RawSimdjsonDomParse", "cold parse (reusing parser) vs raw");

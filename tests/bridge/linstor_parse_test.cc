@@ -401,15 +401,34 @@ TEST(LinstorParseTest, UnchangedObjectsAreNotParsedAgain) {
   EXPECT_EQ(s2.misses - s1.misses, 1u);
   EXPECT_EQ(s2.hits - s1.hits, count - 1);
   EXPECT_FALSE(first == second);
-  // Objects the last poll did not see are forgotten once the cache is mostly stale.
-  for (int poll = 0; poll < 3; ++poll) {
+  // Objects the last poll did not see are forgotten once the cache is mostly stale, and their
+  // bytes are dropped (the remembered bytes are compacted); what stays still matches exactly.
+  std::string last;
+  for (int poll = 0; poll < 12; ++poll) {
     std::string nodes = kNodes;
     Snapshot s;
     ASSERT_TRUE(p.ParseNodes(nodes, &s, &count).ok());
-    body = RandomView(rng, 800);
+    last = RandomView(rng, 800);
+    body = last;
     ASSERT_TRUE(p.ParseResources(body, &s, &count).ok());
   }
-  EXPECT_LT(p.reuse_stats().entries, 3 * count + 1024);
+  const auto s3 = p.reuse_stats();
+  EXPECT_GT(s3.evictions, 0u);
+  EXPECT_GT(s3.compactions, 0u);
+  EXPECT_LE(s3.entries, 3 * count + 64);
+  EXPECT_LE(s3.stored_bytes, 4 * last.size() + (1u << 20));
+  std::string nodes = kNodes;
+  Snapshot ignored;
+  ASSERT_TRUE(p.ParseNodes(nodes, &ignored, &count).ok());
+  LinstorParser reference;
+  reference.set_reuse(false);
+  Snapshot got, want;
+  body = last;
+  ASSERT_TRUE(p.ParseResources(body, &got, &count).ok());
+  EXPECT_EQ(p.reuse_stats().hits - s3.hits, count);  // all reused after eviction + compaction
+  body = last;
+  ASSERT_TRUE(reference.ParseResources(body, &want, &count).ok());
+  EXPECT_TRUE(got == want);
 }
 
 // Pages: the objects of one poll arrive in several calls, each a complete array.
