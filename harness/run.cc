@@ -73,7 +73,7 @@ StatusOr<BridgeSpec> ParseBridgeSection(const YAML::Node& node, const std::strin
   if (!node.IsMap()) return err(node, "", "must be a mapping");
   static const std::vector<std::string> kKeys = {
       "command",     "cluster",   "poll_interval",      "request_timeout", "dedup_window",
-      "resync_step", "pool_low_threshold", "sse",        "extra_args"};
+      "resync_step", "pool_low_threshold", "sse",        "extra_args", "https"};
   for (const auto& kv : node) {
     const std::string key = kv.first.as<std::string>();
     const YAML::Node& v = kv.second;
@@ -111,6 +111,8 @@ StatusOr<BridgeSpec> ParseBridgeSection(const YAML::Node& node, const std::strin
         LNSIM_RETURN_IF_ERROR(number(&spec.pool_low_threshold));
       } else if (key == "sse") {
         spec.sse = v.as<bool>();
+      } else if (key == "https") {
+        spec.https = v.as<bool>();
       } else if (key == "extra_args") {
         if (!v.IsSequence()) return err(v, key, "must be a list of strings");
         for (const auto& a : v) spec.extra_args.push_back(a.as<std::string>());
@@ -248,6 +250,8 @@ class Run {
   Duration t0_{0};
   int64_t epoch_unix_ns_ = 0;
   std::string mock_url_;
+  std::string mock_https_url_;  // bridge.https: the mock's HTTPS listener
+  std::string linstor_ca_;      // ... and the CA that signed its certificate
   BridgeProcess bridge_;
   DeliveryQueue queue_;
   std::vector<std::unique_ptr<Consumer>> consumers_;
@@ -495,9 +499,22 @@ Status Run::StartMock() {
   capped_.SetCap(t0_ + run_length_);
   epoch_unix_ns_ = clock_.UnixNanos();
   so.epoch_unix_ms = epoch_unix_ns_ / 1000000;
+  if (bridge_spec_.https) {
+    LNSIM_ASSIGN_OR_RETURN(tls::CertificateFiles certs,
+                           tls::GenerateCertificates(work_dir_ + "/linstor-tls"));
+    so.https_port = 0;
+    so.tls_cert_file = certs.server_cert;
+    so.tls_key_file = certs.server_key;
+    linstor_ca_ = certs.ca_cert;
+  }
   mock_ = std::make_unique<mock::MockServer>(std::move(world).value(), capped_, so);
   LNSIM_RETURN_IF_ERROR(mock_->Start());
   mock_url_ = "http://127.0.0.1:" + std::to_string(mock_->port());
+  if (bridge_spec_.https) {
+    mock_https_url_ = "https://127.0.0.1:" + std::to_string(mock_->https_port());
+    log_ << "mock LINSTOR controller HTTPS on " << mock_https_url_ << " (CA " << linstor_ca_
+         << ")\n";
+  }
   mock_->WithWorld([&](sim::World& w, mock::MockState&) {
     decoder_ = std::make_unique<ObservationDecoder>(w.cluster(), epoch_unix_ns_);
   });
@@ -566,11 +583,12 @@ Status Run::StartBridge() {
   ChildOptions co;
   co.log_path = work_dir_ + "/bridge.log";
   const std::string nats = NatsUrlForBridge();
+  const std::string linstor = bridge_spec_.https ? mock_https_url_ : mock_url_;
   if (bridge_spec_.command.empty()) {
     co.argv = {options_.lnsim_binary,
                "bridge",
                "--linstor",
-               mock_url_,
+               linstor,
                "--nats",
                nats,
                "--cluster",
@@ -598,6 +616,7 @@ Status Run::StartBridge() {
       }
     }
     if (!bridge_spec_.sse) co.argv.push_back("--no-sse");
+    if (bridge_spec_.https) co.argv.insert(co.argv.end(), {"--linstor-ca", linstor_ca_});
     for (const auto& [flag, file] : {std::pair{"--tls-ca", nats_tls_.ca},
                                      {"--tls-cert", nats_tls_.cert},
                                      {"--tls-key", nats_tls_.key}}) {
@@ -609,11 +628,18 @@ Status Run::StartBridge() {
     co.env = options_.bridge_env;
   } else {
     co.argv = {"/bin/sh", "-c", bridge_spec_.command};
-    co.env = {"LNSIM_LINSTOR_URL=" + mock_url_, "LS_CONTROLLERS=" + mock_url_,
+    co.env = {"LNSIM_LINSTOR_URL=" + linstor,   "LS_CONTROLLERS=" + linstor,
               "LNSIM_NATS_URL=" + nats,         "NATS_URL=" + nats,
               "LNSIM_CLUSTER=" + cluster_name_, "LNSIM_STREAM=" + stream_name_,
               std::string("LNSIM_JETSTREAM=") + (jetstream_ ? "1" : "0"),
               "LNSIM_POLL_INTERVAL=" + FormatDuration(bridge_spec_.poll_interval)};
+    if (bridge_spec_.https) {  // golinstor reads the CA's PEM text from LS_ROOT_CA
+      std::ifstream ca(linstor_ca_);
+      std::stringstream pem;
+      pem << ca.rdbuf();
+      co.env.push_back("LS_ROOT_CA=" + pem.str());
+      co.env.push_back("LNSIM_LINSTOR_CA=" + linstor_ca_);
+    }
     // TLS to NATS for a team's bridge: the files, empty when the bus is plain.
     co.env.push_back("LNSIM_NATS_TLS_CA=" + nats_tls_.ca);
     co.env.push_back("LNSIM_NATS_TLS_CERT=" + nats_tls_.cert);

@@ -36,6 +36,10 @@ struct BridgeSpec {
   double resync_step = 10.0;
   double pool_low_threshold = 10.0;
   bool sse = true;
+  // The bridge watches the mock over HTTPS, as a production bridge watches a controller on 3371:
+  // the mock adds an HTTPS listener with a generated certificate and the bridge trusts its CA
+  // (--linstor-ca; a team's bridge gets LS_ROOT_CA and LNSIM_LINSTOR_CA).
+  bool https = false;
   std::vector<std::string> extra_args;  // appended to lnsim bridge's command line
 };
 // kInvalidArgument as `path:line: bridge.key: what is wrong`.

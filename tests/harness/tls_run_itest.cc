@@ -1,5 +1,6 @@
-// `lnsim run` over a TLS-only bus: scenarios/tls.yaml (`nats.tls: verify`) starts the embedded
-// nats-server with generated certificates and client-certificate verification; the bridge and
+// `lnsim run` over a TLS-only bus: scenarios/tls.yaml (`nats.tls: verify`, `bridge.https`) starts
+// the embedded nats-server with generated certificates and client-certificate verification and
+// the mock with an HTTPS listener the bridge watches; the bridge and
 // both consumers connect with the CA and the client certificate (a client without them is
 // refused by the server, so a delivery proves the TLS connection), a nats-server restart
 // reconnects through the handshake again, and the verdict passes with nothing lost. `lnsim
@@ -56,6 +57,13 @@ TEST(TlsRunTest, TlsVerifyScenarioPassesWithEveryClientOnMutualTls) {
     EXPECT_TRUE(c.converged) << c.name;
   }
   EXPECT_NE(log.str().find("TLS with client certificates"), std::string::npos) << log.str();
+  EXPECT_NE(log.str().find("mock LINSTOR controller HTTPS on https://127.0.0.1:"), std::string::npos)
+      << log.str();
+  // The bridge polled and followed SSE over HTTPS: its log names the https URL and shows no TLS
+  // refusal.
+  const std::string bridge_log = ReadAll(o.work_dir + "/bridge.log");
+  EXPECT_NE(bridge_log.find("linstor=https://127.0.0.1:"), std::string::npos) << bridge_log;
+  EXPECT_EQ(bridge_log.find("SSLServerVerification"), std::string::npos) << bridge_log;
 
   // The server really required TLS with client certificates, before and after the restart.
   const std::string nats_log = ReadAll(o.work_dir + "/nats/nats-server.log");
