@@ -15,42 +15,6 @@
 namespace lnsim::bridge {
 namespace {
 
-// Partition keys whose mirrored state differs between two baselines.
-std::set<std::string> ChangedKeys(const Snapshot& a, const Snapshot& b) {
-  std::set<std::string> out;
-  auto nodes = [&](const auto& x, const auto& y) {
-    for (const auto& [k, v] : x) {
-      auto it = y.find(k);
-      if (it == y.end() || !(it->second == v)) out.insert(NodePartitionKey(k));
-    }
-  };
-  nodes(a.nodes, b.nodes);
-  nodes(b.nodes, a.nodes);
-  auto pools = [&](const auto& x, const auto& y) {
-    for (const auto& [k, v] : x) {
-      auto it = y.find(k);
-      if (it == y.end() || !(it->second == v)) out.insert(PoolPartitionKey(k.first, k.second));
-    }
-  };
-  pools(a.pools, b.pools);
-  pools(b.pools, a.pools);
-  auto rds = [&](const Snapshot& x, const Snapshot& y) {
-    for (const auto& [k, v] : x.resource_definitions) {
-      auto it = y.resource_definitions.find(k);
-      if (it == y.resource_definitions.end() || !(it->second == v)) {
-        out.insert(ResourcePartitionKey(k));
-      }
-    }
-    for (const auto& [k, v] : x.replicas) {
-      auto it = y.replicas.find(k);
-      if (it == y.replicas.end() || !(it->second == v)) out.insert(ResourcePartitionKey(k));
-    }
-  };
-  rds(a, b);
-  rds(b, a);
-  return out;
-}
-
 bool LogWorthy(EventType t) {
   switch (t) {
     case EventType::kNodeOnline:
@@ -509,7 +473,7 @@ void Bridge::Emit(const std::vector<DomainEvent>& events, const Snapshot& next,
   std::set<std::string> keys;
   for (const auto& [k, _] : by_key) keys.insert(k);
   if (config_.jetstream) {
-    for (const auto& k : ChangedKeys(baseline_, next)) keys.insert(k);
+    for (auto& k : ChangedPartitionKeys(baseline_, next)) keys.insert(std::move(k));
   }
   std::vector<OutMessage> msgs;
   msgs.reserve(events.size() + keys.size());

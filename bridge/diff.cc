@@ -2,6 +2,7 @@
 // fixed order. The rules for "unknown" live data live here and in NextBaseline, side by side.
 #include "bridge/diff.h"
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 
@@ -301,6 +302,43 @@ Snapshot NextBaseline(const Snapshot& before, Snapshot after, const DiffOptions&
     }
   }
   return next;
+}
+
+namespace {
+
+// Appends key(k) for every key present in one map only or mapped to different values.
+template <typename Map, typename KeyFn>
+void ChangedIn(const Map& a, const Map& b, KeyFn key, std::vector<std::string>* out) {
+  auto ia = a.begin();
+  auto ib = b.begin();
+  while (ia != a.end() || ib != b.end()) {
+    if (ib == b.end() || (ia != a.end() && ia->first < ib->first)) {
+      out->push_back(key(ia->first));
+      ++ia;
+    } else if (ia == a.end() || ib->first < ia->first) {
+      out->push_back(key(ib->first));
+      ++ib;
+    } else {
+      if (!(ia->second == ib->second)) out->push_back(key(ia->first));
+      ++ia;
+      ++ib;
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> ChangedPartitionKeys(const Snapshot& a, const Snapshot& b) {
+  std::vector<std::string> out;
+  ChangedIn(a.nodes, b.nodes, [](const std::string& k) { return NodePartitionKey(k); }, &out);
+  ChangedIn(
+      a.pools, b.pools, [](const auto& k) { return PoolPartitionKey(k.first, k.second); }, &out);
+  auto resource = [](const std::string& k) { return ResourcePartitionKey(k); };
+  ChangedIn(a.resource_definitions, b.resource_definitions, resource, &out);
+  ChangedIn(a.replicas, b.replicas, resource, &out);
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
 }
 
 }  // namespace lnsim::bridge

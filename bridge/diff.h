@@ -4,6 +4,7 @@
 // mirror computes exactly the events a bridge that never crashed would have computed.
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include "bridge/event.h"
@@ -30,5 +31,10 @@ std::vector<DomainEvent> Diff(const Snapshot& before, const Snapshot& after,
 // last reported percentage until Diff reports a new one.
 // `after` is taken by value: pass it with std::move when it is not needed afterwards.
 Snapshot NextBaseline(const Snapshot& before, Snapshot after, const DiffOptions& options);
+
+// Partition keys (node.<n>, pool.<n>.<p>, resource.<r>) whose state differs between two
+// snapshots or exists in only one, sorted and unique: the state-mirror entries to rewrite.
+// Walks the sorted maps side by side (one pass, no lookups).
+std::vector<std::string> ChangedPartitionKeys(const Snapshot& a, const Snapshot& b);
 
 }  // namespace lnsim::bridge
