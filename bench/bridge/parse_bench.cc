@@ -247,6 +247,26 @@ BENCHMARK(BM_ParseAndDiffCold)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ParseAndDiffSteady)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ParseAndDiffSteadyPaged)->Unit(benchmark::kMillisecond);
 
+// JetStream mode's extra per-poll walk: which state-mirror keys changed between two baselines
+// (1% of the resources differ). Bytes: the view's, so it reads as a share of a poll.
+void BM_ChangedPartitionKeys(benchmark::State& state) {
+  const Views& v = TheViews();
+  DiffOptions options;
+  Snapshot snaps[2];
+  for (int i = 0; i < 2; ++i) {
+    LinstorParser parser;
+    std::string body = i ? v.b : v.a;
+    size_t count = 0;
+    LNSIM_CHECK(parser.ParseResources(body, &snaps[i], &count).ok());
+    FinalizeSnapshot(&snaps[i], options);
+  }
+  size_t keys = 0;
+  for (auto _ : state) keys = ChangedPartitionKeys(snaps[0], snaps[1]).size();
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * v.b.size()));
+  state.counters["keys"] = static_cast<double>(keys);
+}
+BENCHMARK(BM_ChangedPartitionKeys)->Unit(benchmark::kMillisecond);
+
 // Prints the in-run ratios the issue asks for after the normal console output.
 class RatioReporter : public benchmark::ConsoleReporter {
  public:
