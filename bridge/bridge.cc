@@ -115,6 +115,8 @@ Status LoadBridgeConfigFile(const std::string& path, BridgeConfig* c) {
         c->creds_file = v.as<std::string>();
       } else if (key == "nkey-seed") {
         c->nkey_seed_file = v.as<std::string>();
+      } else if (key == "inbox-prefix") {
+        c->inbox_prefix = v.as<std::string>();
       } else if (key == "tls-ca") {
         c->nats_tls.ca = v.as<std::string>();
       } else if (key == "tls-cert") {
@@ -226,6 +228,7 @@ Status Bridge::Start() {
   ns.urls = config_.nats_urls;
   ns.creds_file = config_.creds_file;
   ns.nkey_seed_file = config_.nkey_seed_file;
+  ns.inbox_prefix = config_.inbox_prefix;
   ns.tls = config_.nats_tls;
   ns.name = "lnsim-bridge/" + config_.cluster;
   LNSIM_ASSIGN_OR_RETURN(nats_, NatsConnection::Connect(ns, &metrics_, logger_));

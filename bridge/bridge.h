@@ -41,6 +41,7 @@ struct BridgeConfig {
   Duration request_timeout = std::chrono::seconds(5);
   std::string creds_file;      // --creds: NATS .creds (user JWT + seed), operator-mode servers
   std::string nkey_seed_file;  // --nkey-seed: a bare nkey user's seed file
+  std::string inbox_prefix;    // --inbox-prefix: reply subjects' prefix ("" = "_INBOX")
   tls::ClientTlsFiles nats_tls;   // --tls-ca/--tls-cert/--tls-key: TLS to NATS
   LinstorTlsOptions linstor_tls;  // --linstor-ca/-cert/-key (LS_ROOT_CA, ...): https LINSTOR
   std::string metrics_addr;    // "host:port"; "" = no metrics server
@@ -57,7 +58,7 @@ struct BridgeConfig {
 };
 
 // Reads a YAML mapping whose keys are the long flag names (linstor, nats, cluster, jetstream,
-// stream, replicas, dedup-window, poll-interval, request-timeout, creds, nkey-seed, tls-ca, tls-cert,
+// stream, replicas, dedup-window, poll-interval, request-timeout, creds, nkey-seed, inbox-prefix, tls-ca, tls-cert,
 // tls-key, linstor-ca, linstor-cert, linstor-key, metrics-addr,
 // timing-file, timing-subject, pool-low-threshold, resync-step, page-size, max-in-flight,
 // sse, drain-timeout, ack-timeout) into *config. Unknown keys and bad values are errors

@@ -210,6 +210,9 @@ StatusOr<std::unique_ptr<NatsConnection>> NatsConnection::Connect(const NatsSett
     s = natsOptions_SetNKeyFromSeed(self->options_, kp->PublicKey().c_str(),
                                     settings.nkey_seed_file.c_str());
   }
+  if (s == NATS_OK && !settings.inbox_prefix.empty()) {
+    s = natsOptions_SetCustomInboxPrefix(self->options_, settings.inbox_prefix.c_str());
+  }
   if (s == NATS_OK && !settings.creds_file.empty()) {
     s = natsOptions_SetUserCredentialsFromFiles(self->options_, settings.creds_file.c_str(),
                                                 nullptr);

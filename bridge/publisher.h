@@ -38,6 +38,9 @@ struct NatsSettings {
   // A bare nkey user seed file ("SU...", e.g. from `nk -gen user`); the public key is derived
   // from it and sent with the nonce signature. Exclusive with creds_file. Empty = none.
   std::string nkey_seed_file;
+  // Reply subjects start with this instead of "_INBOX" (a user allowed to subscribe only its own
+  // inbox, e.g. "_INBOX_bridge-<cluster>" of `lnsim auth init`). Empty = nats.c's default.
+  std::string inbox_prefix;
   // TLS (--tls-ca/--tls-cert/--tls-key): any of them, or a tls:// URL, makes the connection
   // TLS-only; the server's certificate is verified against `tls.ca` (else the system's CAs).
   tls::ClientTlsFiles tls;

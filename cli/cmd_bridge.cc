@@ -43,6 +43,8 @@ int RunBridge(const std::vector<std::string>& args) {
       "drain-timeout", po::value<std::string>(), "how long SIGTERM waits for acks (default 15s)")(
       "creds", po::value<std::string>(), "NATS credentials file (.creds: user JWT + seed)")(
       "nkey-seed", po::value<std::string>(), "NATS nkey user seed file (nkey auth, no JWT)")(
+      "inbox-prefix", po::value<std::string>(),
+      "reply subject prefix instead of _INBOX (a user limited to its own inbox)")(
       "tls-ca", po::value<std::string>(),
       "CA certificate (PEM) that signed the NATS server's certificate; makes the connection TLS")(
       "tls-cert", po::value<std::string>(), "client certificate (PEM) for NATS mutual TLS")(
@@ -113,6 +115,7 @@ int RunBridge(const std::vector<std::string>& args) {
   }
   str("creds", &config.creds_file);
   str("nkey-seed", &config.nkey_seed_file);
+  str("inbox-prefix", &config.inbox_prefix);
   str("tls-ca", &config.nats_tls.ca);
   str("tls-cert", &config.nats_tls.cert);
   str("tls-key", &config.nats_tls.key);

@@ -155,6 +155,7 @@ class Consumer::Impl {
   Status Start() {
     auth_.creds_file = options_.creds_file;
     auth_.nkey_seed_file = options_.nkey_seed_file;
+    auth_.inbox_prefix = options_.inbox_prefix;
     auth_.tls = options_.tls;
     LNSIM_ASSIGN_OR_RETURN(
         nc_, internal::ConnectNats(options_.url, "lnsim-consumer-" + options_.name, auth_));
@@ -208,6 +209,10 @@ class Consumer::Impl {
       natsInbox_Create(&inbox);
       ack_inbox_prefix_ = inbox;
       natsInbox_Destroy(inbox);
+      if (!options_.inbox_prefix.empty()) {
+        // natsInbox_Create ignores the connection's prefix: "_INBOX.<nuid>" -> "<prefix>.<nuid>".
+        ack_inbox_prefix_ = options_.inbox_prefix + ack_inbox_prefix_.substr(ack_inbox_prefix_.find('.'));
+      }
       s = natsConnection_Subscribe(&ack_sub_, nc_, (ack_inbox_prefix_ + ".*").c_str(),
                                    &Impl::OnAckConfirmed, this);
       if (s != NATS_OK) {

@@ -93,6 +93,7 @@ struct ConsumerOptions {
   std::string url;  // nats://host:port, or several comma-separated
   std::string creds_file;      // NATS .creds for operator-mode servers (docs/auth.md); "" = none
   std::string nkey_seed_file;  // bare nkey user seed file; "" = none
+  std::string inbox_prefix;    // reply subjects' prefix ("" = "_INBOX"); see docs/auth.md
   tls::ClientTlsFiles tls;     // TLS to NATS (CA, client cert); empty = plain
   std::string subject = "linstor.v1.>";
   std::string stream;  // JetStream modes: the stream to bind to

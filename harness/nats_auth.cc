@@ -237,7 +237,15 @@ StatusOr<DecodedJwt> DecodeJwt(const std::string& token) {
   return out;
 }
 
-NatsPermissions BridgePermissions(const AuthCluster& cluster) {
+std::string InboxPrefix(const std::string& user) {
+  std::string out = "_INBOX_" + user;
+  for (char& c : out) {
+    if (c == '.') c = '_';
+  }
+  return out;
+}
+
+NatsPermissions BridgePermissions(const AuthCluster& cluster, const std::string& inbox) {
   const std::string stream = StreamOf(cluster);
   const std::string bucket = BucketOf(cluster);
   NatsPermissions p;
@@ -256,11 +264,12 @@ NatsPermissions BridgePermissions(const AuthCluster& cluster) {
   p.pub_allow.push_back("$JS.API.DIRECT.GET." + stream + ".>");
   AddKvRead(bucket, &p.pub_allow);
   // Replies (JetStream API responses, publish acks) come to the connection's inbox.
-  p.sub_allow.push_back("_INBOX.>");
+  p.sub_allow.push_back((inbox.empty() ? std::string("_INBOX") : inbox) + ".>");
   return p;
 }
 
-NatsPermissions ConsumerPermissions(const std::vector<AuthCluster>& clusters) {
+NatsPermissions ConsumerPermissions(const std::vector<AuthCluster>& clusters,
+                                    const std::string& inbox) {
   NatsPermissions p;
   for (const AuthCluster& c : clusters) {
     const std::string stream = StreamOf(c);
@@ -279,7 +288,7 @@ NatsPermissions ConsumerPermissions(const std::vector<AuthCluster>& clusters) {
     // Core NATS subscribers read the events directly.
     p.sub_allow.push_back(bridge::StreamSubjects(c.name));
   }
-  p.sub_allow.push_back("_INBOX.>");
+  p.sub_allow.push_back((inbox.empty() ? std::string("_INBOX") : inbox) + ".>");
   // One entry per subject (several clusters share $JS.API.STREAM.NAMES).
   std::vector<std::string> unique;
   std::set<std::string> seen;
@@ -353,11 +362,21 @@ StatusOr<AuthInitResult> InitAuth(const AuthInitOptions& options) {
     r.creds[name] = path;
     return OkStatus();
   };
+  auto inbox = [&](const std::string& user) {
+    const std::string prefix = options.private_inboxes ? InboxPrefix(user) : "_INBOX";
+    r.inbox_prefix[user] = prefix;
+    return options.private_inboxes ? prefix : std::string();
+  };
   for (const AuthCluster& c : options.clusters) {
-    LNSIM_RETURN_IF_ERROR(write_user(BridgeUserName(c.name), BridgePermissions(c), false));
+    const std::string user = BridgeUserName(c.name);
+    LNSIM_RETURN_IF_ERROR(write_user(user, BridgePermissions(c, inbox(user)), false));
   }
-  LNSIM_RETURN_IF_ERROR(write_user("consumer", ConsumerPermissions(options.clusters), false));
-  if (options.admin_user) LNSIM_RETURN_IF_ERROR(write_user("admin", {}, true));
+  LNSIM_RETURN_IF_ERROR(
+      write_user("consumer", ConsumerPermissions(options.clusters, inbox("consumer")), false));
+  if (options.admin_user) {
+    r.inbox_prefix["admin"] = "_INBOX";
+    LNSIM_RETURN_IF_ERROR(write_user("admin", {}, true));
+  }
 
   std::string conf =
       "# nats-server operator mode, written by `lnsim auth init` (docs/auth.md).\n"
@@ -395,6 +414,7 @@ StatusOr<std::unique_ptr<RogueClient>> RogueClient::Start(const RogueOptions& op
   self->conn_ = std::make_unique<Conn>();
   self->conn_->auth.creds_file = options.creds_file;
   self->conn_->auth.tls = options.tls;
+  self->conn_->auth.inbox_prefix = options.inbox_prefix;
   RogueClient* raw = self.get();
   self->conn_->auth.on_async_error = [raw](natsStatus s, const std::string& text) {
     if (s == NATS_NOT_PERMITTED || text.find("Permissions Violation") != std::string::npos) {

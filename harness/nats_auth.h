@@ -75,14 +75,23 @@ struct AuthCluster {
   std::string bucket;  // "" = bridge::DefaultBucketName(name)
 };
 
+// Where a user receives replies (JetStream API answers, publish acks, pull deliveries). With
+// private inboxes each user subscribes only "_INBOX_<user>.>" and must connect with that inbox
+// prefix (nats.c natsOptions_SetCustomInboxPrefix, `lnsim bridge --inbox-prefix`), so no user can
+// read replies meant for another (e.g. a bridge reading another cluster's pull deliveries).
+// Without, every user subscribes "_INBOX.>" (for clients that cannot set a prefix).
+std::string InboxPrefix(const std::string& user);  // "_INBOX_<user>" ('.' -> '_')
+
 // What the bridge of `cluster` may do: publish its events and its state mirror, create, read and
 // update its own stream and bucket, read back its last messages, watch its bucket, and receive
-// replies on _INBOX.>. Nothing else: not another cluster's subjects, not subscribe to events.
-NatsPermissions BridgePermissions(const AuthCluster& cluster);
+// replies on its inbox. Nothing else: not another cluster's subjects, not subscribe to events.
+// `inbox`: "" = the shared "_INBOX", else its private prefix.
+NatsPermissions BridgePermissions(const AuthCluster& cluster, const std::string& inbox = "");
 // What a consumer may do for `clusters`: subscribe to their events (core), create, read and pull
 // from consumers on their streams, ack, read the state mirror; never publish events nor
 // create, update or delete streams.
-NatsPermissions ConsumerPermissions(const std::vector<AuthCluster>& clusters);
+NatsPermissions ConsumerPermissions(const std::vector<AuthCluster>& clusters,
+                                    const std::string& inbox = "");
 
 struct AuthInitOptions {
   std::string dir;  // created 0700 if missing
@@ -90,6 +99,9 @@ struct AuthInitOptions {
   std::string operator_name = "lnsim";
   std::string account_name = "LINSTOR";
   bool admin_user = true;  // admin.creds: the whole account, for operators' tooling
+  // Bridge and consumer users subscribe only their own inbox prefix (InboxPrefix(user)); false:
+  // "_INBOX.>" for all, for clients that cannot set an inbox prefix.
+  bool private_inboxes = true;
   int64_t issued_at_unix = 0;
 };
 
@@ -102,6 +114,8 @@ struct AuthInitResult {
   std::string system_account_public_key;
   // user name -> .creds path: "bridge-<cluster>", "consumer", "admin".
   std::map<std::string, std::string> creds;
+  // user name -> the inbox prefix it must connect with ("_INBOX" when shared).
+  std::map<std::string, std::string> inbox_prefix;
 };
 
 // Writes operator.jwt, the accounts' JWTs (accounts/NAME.jwt), server.conf and the users'
@@ -126,6 +140,7 @@ struct RogueOptions {
   std::string url;
   std::string target_cluster;  // the run's cluster (whose subjects it publishes on)
   std::string target_stream;   // "" = no stream attempts
+  std::string inbox_prefix;    // its creds' user's inbox prefix ("" = nats.c's "_INBOX")
   Duration every = std::chrono::milliseconds(200);
   tls::ClientTlsFiles tls;     // when the bus is TLS-only
 };

@@ -410,6 +410,8 @@ Status Run::StartNats() {
     // cluster a rogue pretends to be (docs/auth.md).
     AuthInitOptions ao;
     ao.dir = work_dir_ + "/auth";
+    // A team's bridge may not be able to set an inbox prefix: then every user keeps "_INBOX.>".
+    ao.private_inboxes = bridge_spec_.command.empty();
     ao.clusters.push_back({cluster_name_, stream_name_, ""});
     for (const RogueSpec& r : harness_.nats.rogues) {
       if (r.creds.rfind("bridge:", 0) != 0) continue;
@@ -622,7 +624,11 @@ Status Run::StartBridge() {
                                      {"--tls-key", nats_tls_.key}}) {
       if (!file.empty()) co.argv.insert(co.argv.end(), {flag, file});
     }
-    if (auth_) co.argv.insert(co.argv.end(), {"--creds", auth_->creds.at(BridgeUserName(cluster_name_))});
+    if (auth_) {
+      const std::string user = BridgeUserName(cluster_name_);
+      co.argv.insert(co.argv.end(), {"--creds", auth_->creds.at(user), "--inbox-prefix",
+                                     auth_->inbox_prefix.at(user)});
+    }
     for (const auto& a : bridge_spec_.extra_args) co.argv.push_back(a);
     co.capture_stdout = true;
     co.env = options_.bridge_env;
@@ -666,7 +672,10 @@ Status Run::StartConsumer(size_t i) {
   co.dedup_set = dedup_sets_[i];
   co.ack_wait = spec.ack_wait;
   co.tls = nats_tls_;
-  if (auth_) co.creds_file = auth_->creds.at("consumer");
+  if (auth_) {
+    co.creds_file = auth_->creds.at("consumer");
+    co.inbox_prefix = auth_->inbox_prefix.at("consumer");
+  }
   LNSIM_ASSIGN_OR_RETURN(auto consumer,
                          Consumer::Start(co, static_cast<uint32_t>(i), clock_, &queue_));
   dedup_sets_[i] = consumer->dedup_set();
@@ -1061,6 +1070,7 @@ Status Run::StartRogues() {
     ro.name = r.name;
     const std::string user = r.creds == "consumer" ? "consumer" : BridgeUserName(r.creds.substr(7));
     ro.creds_file = auth_->creds.at(user);
+    ro.inbox_prefix = auth_->inbox_prefix.at(user);
     ro.url = nats_url_;
     ro.target_cluster = cluster_name_;
     ro.target_stream = jetstream_ ? stream_name_ : "";

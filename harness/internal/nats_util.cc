@@ -73,6 +73,9 @@ StatusOr<natsConnection*> ConnectNats(const std::string& urls, const std::string
       return tls;
     }
   }
+  if (s == NATS_OK && !auth.inbox_prefix.empty()) {
+    s = natsOptions_SetCustomInboxPrefix(opts, auth.inbox_prefix.c_str());
+  }
   if (s == NATS_OK && auth.on_async_error) {
     s = natsOptions_SetErrorHandler(opts, &AsyncErrorCb, const_cast<NatsClientAuth*>(&auth));
   }

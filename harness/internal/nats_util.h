@@ -18,6 +18,9 @@ namespace lnsim::harness::internal {
 struct NatsClientAuth {
   std::string creds_file;      // NATS .creds (user JWT + nkey seed); "" = none
   std::string nkey_seed_file;  // a bare nkey user seed ("SU..."), public key derived; "" = none
+  // Reply subjects start with this instead of "_INBOX" (users of `lnsim auth init` may only
+  // subscribe their own: docs/auth.md). "" = nats.c's default.
+  std::string inbox_prefix;
   // TLS (`nats.tls`, `lnsim run --tls-ca/--tls-cert/--tls-key`): CA to trust and client
   // certificate; any of them (or a tls:// URL) makes the connection TLS-only.
   tls::ClientTlsFiles tls;

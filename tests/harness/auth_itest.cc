@@ -40,9 +40,10 @@ std::string TempDir() {
 class Client {
  public:
   static std::unique_ptr<Client> Connect(const std::string& url, const std::string& creds,
-                                         Status* status) {
+                                         Status* status, const std::string& inbox_prefix = "") {
     std::unique_ptr<Client> c(new Client());
     c->auth_.creds_file = creds;
+    c->auth_.inbox_prefix = inbox_prefix;
     c->auth_.on_async_error = [raw = c.get()](natsStatus s, const std::string& text) {
       std::lock_guard<std::mutex> lock(raw->mu_);
       if (s == NATS_NOT_PERMITTED || text.find("Permissions Violation") != std::string::npos) {
@@ -134,7 +135,8 @@ class AuthItest : public ::testing::Test {
 
   std::unique_ptr<Client> Connect(const std::string& user) {
     Status st;
-    auto c = Client::Connect(server_->url(), auth_.creds.at(user), &st);
+    auto c = Client::Connect(server_->url(), auth_.creds.at(user), &st,
+                             auth_.inbox_prefix.at(user));
     EXPECT_TRUE(st.ok()) << user << ": " << st.ToString();
     return c;
   }
@@ -278,6 +280,7 @@ TEST_F(AuthItest, ConsumerConsumesButCannotPublishEventsNorManageStreams) {
   co.mode = ConsumerMode::kJetStreamAckSync;
   co.url = server_->url();
   co.creds_file = auth_.creds.at("consumer");
+  co.inbox_prefix = auth_.inbox_prefix.at("consumer");
   co.subject = "linstor.v1.a.>";
   co.stream = "LINSTOR_A";
   auto consumer = Consumer::Start(co, 0, clock_, &queue);
@@ -338,6 +341,40 @@ TEST_F(AuthItest, CoreConsumerSubscribesToEventsOfItsClusters) {
   natsMsg_Destroy(m);
   EXPECT_EQ(consumer->violations(), 0u);
   natsSubscription_Destroy(sub);
+}
+
+// Replies are private: each user subscribes only its own inbox prefix, so a bridge cannot read
+// the pull deliveries (events of every cluster) that come to the consumer's inbox, nor another
+// bridge's acknowledgements.
+TEST_F(AuthItest, EachUserReadsOnlyItsOwnInbox) {
+  EXPECT_EQ(auth_.inbox_prefix.at("bridge-a"), "_INBOX_bridge-a");
+  EXPECT_EQ(auth_.inbox_prefix.at("consumer"), "_INBOX_consumer");
+  auto bridge_a = Connect("bridge-a");
+  auto consumer = Connect("consumer");
+  ASSERT_NE(bridge_a, nullptr);
+  ASSERT_NE(consumer, nullptr);
+  natsSubscription* subs[4] = {};
+  ASSERT_EQ(natsConnection_SubscribeSync(&subs[0], bridge_a->nc(), "_INBOX.>"), NATS_OK);
+  ASSERT_EQ(natsConnection_SubscribeSync(&subs[1], bridge_a->nc(), "_INBOX_consumer.>"), NATS_OK);
+  ASSERT_EQ(natsConnection_SubscribeSync(&subs[2], consumer->nc(), "_INBOX_bridge-a.>"), NATS_OK);
+  ASSERT_EQ(natsConnection_SubscribeSync(&subs[3], consumer->nc(), "_INBOX_bridge-b.>"), NATS_OK);
+  natsConnection_Flush(bridge_a->nc());
+  natsConnection_Flush(consumer->nc());
+  EXPECT_TRUE(bridge_a->WaitViolationCount(2));
+  EXPECT_TRUE(consumer->WaitViolationCount(2));
+  EXPECT_TRUE(bridge_a->WaitViolation("Subscription to \"_INBOX"));
+  EXPECT_TRUE(consumer->WaitViolation("Subscription to \"_INBOX_bridge-"));
+  for (natsSubscription* s : subs) natsSubscription_Destroy(s);
+  // Its own inbox works: a JetStream request round-trips (the reply comes to _INBOX_bridge-a).
+  EXPECT_TRUE(EnsureStream(*bridge_a, "a").ok());
+  // Connected without its prefix, the bridge user gets no replies at all.
+  Status st;
+  auto no_prefix = Client::Connect(server_->url(), auth_.creds.at("bridge-a"), &st);
+  ASSERT_NE(no_prefix, nullptr) << st.ToString();
+  jsStreamInfo* si = nullptr;
+  jsErrCode jerr = static_cast<jsErrCode>(0);
+  EXPECT_NE(js_GetStreamInfo(&si, no_prefix->js(), "LINSTOR_A", nullptr, &jerr), NATS_OK);
+  jsStreamInfo_Destroy(si);
 }
 
 TEST_F(AuthItest, CredsFilesAreOwnerOnly) {

@@ -184,6 +184,9 @@ TEST(PermissionsTest, BridgeMayPublishOnlyItsClusterAndNeverSubscribeToEvents) {
     EXPECT_NE(s, ">");
   }
   EXPECT_EQ(p.sub_allow, std::vector<std::string>{"_INBOX.>"});
+  EXPECT_EQ(BridgePermissions({"a", "", ""}, InboxPrefix("bridge-a")).sub_allow,
+            std::vector<std::string>{"_INBOX_bridge-a.>"});
+  EXPECT_EQ(InboxPrefix("bridge-x.y"), "_INBOX_bridge-x_y");
   const NatsPermissions c = ConsumerPermissions({{"a", "", ""}});
   for (const auto& s : c.pub_allow) {
     EXPECT_NE(s.rfind("linstor.", 0), 0u) << s;
