@@ -145,6 +145,8 @@ Status LoadBridgeConfigFile(const std::string& path, BridgeConfig* c) {
         c->max_in_flight = v.as<size_t>();
       } else if (key == "sse") {
         c->sse = v.as<bool>();
+      } else if (key == "send-asap") {
+        c->send_asap = v.as<bool>();
       } else {
         return InvalidArgumentError(where + ": unknown key");
       }
@@ -231,6 +233,7 @@ Status Bridge::Start() {
   ns.inbox_prefix = config_.inbox_prefix;
   ns.tls = config_.nats_tls;
   ns.name = "lnsim-bridge/" + config_.cluster;
+  ns.send_asap = config_.send_asap;
   LNSIM_ASSIGN_OR_RETURN(nats_, NatsConnection::Connect(ns, &metrics_, logger_));
   logger_->Log("info", "connected to NATS", {{"url", nats_->ConnectedUrl()}});
 

@@ -53,6 +53,7 @@ struct BridgeConfig {
   size_t max_in_flight = 4096;
   size_t max_outstanding = 200000;  // polls pause while more messages than this are queued
   bool sse = true;
+  bool send_asap = false;  // --send-asap: NatsSettings::send_asap
   Duration drain_timeout = std::chrono::seconds(15);
   Duration ack_timeout = std::chrono::seconds(5);
 };
@@ -61,7 +62,7 @@ struct BridgeConfig {
 // stream, replicas, dedup-window, poll-interval, request-timeout, creds, nkey-seed, inbox-prefix, tls-ca, tls-cert,
 // tls-key, linstor-ca, linstor-cert, linstor-key, metrics-addr,
 // timing-file, timing-subject, pool-low-threshold, resync-step, page-size, max-in-flight,
-// sse, drain-timeout, ack-timeout) into *config. Unknown keys and bad values are errors
+// sse, send-asap, drain-timeout, ack-timeout) into *config. Unknown keys and bad values are errors
 // "FILE:LINE: key: what is wrong" (kInvalidArgument); a missing file is kNotFound.
 Status LoadBridgeConfigFile(const std::string& path, BridgeConfig* config);
 // Checks required fields and normalises URLs. kInvalidArgument naming the field.

@@ -234,6 +234,7 @@ StatusOr<std::unique_ptr<NatsConnection>> NatsConnection::Connect(const NatsSett
     s = natsOptions_SetReconnectedCB(self->options_, NatsReconnectedCb, self.get());
   }
   if (s == NATS_OK) s = natsOptions_SetClosedCB(self->options_, NatsClosedCb, self.get());
+  if (s == NATS_OK && settings.send_asap) s = natsOptions_SetSendAsap(self->options_, true);
   if (s != NATS_OK) return InvalidArgumentError("nats options: " + NatsError(s));
   s = natsConnection_Connect(&self->conn_, self->options_);
   if (s != NATS_OK) {
@@ -342,6 +343,12 @@ class CorePublisher final : public Publisher {
 // waited for a free in-flight slot, the dispatcher thread for new batches and due retries. So in
 // the steady state an acknowledgement and the next publish of that key cost no thread switch.
 // nats.c never blocks in js_PublishMsgAsync here: its MaxPending is above max_in_flight.
+// Ack timeouts are tracked here, not with jsPubOptions.MaxWait: nats.c 3.4.1 keeps a record per
+// MaxWait message that it never drops on the ack and later turns each into a synthetic timeout
+// message for the ack thread (a second message per publish; measured: it halved throughput).
+// When an attempt's deadline passes, js_PublishAsyncGetPendingList takes back everything nats.c
+// still waits for (no late callback can then confuse an attempt with its retry) and each of those
+// keys retries its head, with the same Msg-Id, in order.
 class JetStreamPublisher final : public Publisher {
  public:
   JetStreamPublisher(NatsConnection* nc, const Clock& clock, Metrics* metrics, Logger* logger,
@@ -379,6 +386,7 @@ class JetStreamPublisher final : public Publisher {
         if (it != keys_.end() && it->second.in_flight) {
           it->second.in_flight = false;
           --in_flight_;
+          attempts_.erase(it->second.attempt);
         }
       }
       natsMsgList_Destroy(&pending);
@@ -441,6 +449,7 @@ class JetStreamPublisher final : public Publisher {
     bool waiting_retry = false;
     bool in_ready = false;
     int attempts = 0;
+    uint64_t attempt = 0;  // id of the attempt in flight (attempts_)
   };
   // A head marked in flight, to be published outside the mutex. `head` stays valid: only the
   // key's own acknowledgement pops it, and deque::push_back keeps references.
@@ -462,7 +471,7 @@ class JetStreamPublisher final : public Publisher {
   }
 
   // Caller holds mu_. Marks ready heads in flight while slots are free.
-  void TakeSendable(std::vector<Send>* out) {
+  void TakeSendable(std::vector<Send>* out, Duration now) {
     while (!stop_ && !ready_.empty() && in_flight_ < options_.max_in_flight) {
       KeyState* ks = ready_.front();
       ready_.pop_front();
@@ -470,6 +479,9 @@ class JetStreamPublisher final : public Publisher {
       if (ks->in_flight || ks->waiting_retry || ks->queue.empty()) continue;
       ks->in_flight = true;
       ++in_flight_;
+      ks->attempt = ++next_attempt_;
+      attempts_.emplace(ks->attempt, ks);
+      deadlines_.emplace_back(now + options_.ack_timeout, ks->attempt);
       out->push_back({ks, &ks->queue.front()});
     }
   }
@@ -483,7 +495,6 @@ class JetStreamPublisher final : public Publisher {
       if (s == NATS_OK) {
         jsPubOptions po;
         jsPubOptions_Init(&po);
-        po.MaxWait = Millis(options_.ack_timeout);
         if (!head.msg_id.empty()) po.MsgId = head.msg_id.c_str();
         InjectedPublishDelay();
         s = js_PublishMsgAsync(js_, &msg, &po);
@@ -504,6 +515,7 @@ class JetStreamPublisher final : public Publisher {
         if (ks.in_flight) {
           ks.in_flight = false;
           --in_flight_;
+          attempts_.erase(ks.attempt);
           ScheduleRetry(ks, clock_.Now());
         }
         UpdateGauges();
@@ -542,6 +554,7 @@ class JetStreamPublisher final : public Publisher {
       KeyState& ks = it->second;
       ks.in_flight = false;
       --in_flight_;
+      attempts_.erase(ks.attempt);
       ++callbacks_;
       if (pa != nullptr && pae == nullptr) {
         acked = true;
@@ -561,7 +574,7 @@ class JetStreamPublisher final : public Publisher {
         id = ks.queue.front().msg_id;
         attempts = ks.attempts;
       }
-      TakeSendable(&sends);
+      TakeSendable(&sends, now);
       UpdateGauges();
     }
     if (!acked) cv_.notify_one();  // the dispatcher owns the retry timer
@@ -602,6 +615,65 @@ class JetStreamPublisher final : public Publisher {
     if ((--callbacks_ == 0 && stop_) || outstanding_ == 0) idle_cv_.notify_all();
   }
 
+  // Caller holds mu_. Drops deadlines of finished attempts; true when the oldest live attempt
+  // is past its deadline.
+  bool ExpiredAttempt(Duration now) {
+    while (!deadlines_.empty()) {
+      const auto& [deadline, id] = deadlines_.front();
+      if (attempts_.count(id) == 0) {
+        deadlines_.pop_front();
+        continue;
+      }
+      return deadline <= now;
+    }
+    return false;
+  }
+
+  // An acknowledgement is overdue: takes back every message nats.c still waits for and retries
+  // each key's head (same Msg-Id; the duplicate window absorbs copies that did land). Called
+  // without mu_ (nats.c's lock is taken inside).
+  void ResendUnacknowledged() {
+    natsMsgList pending{};
+    const bool got =
+        handed_any_.load() && js_PublishAsyncGetPendingList(&pending, js_) == NATS_OK;
+    size_t resent = 0;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      const Duration now = clock_.Now();
+      for (int i = 0; got && i < pending.Count; ++i) {
+        const char* key = nullptr;
+        if (natsMsgHeader_Get(pending.Msgs[i], kHeaderPartitionKey, &key) != NATS_OK) continue;
+        auto it = keys_.find(key);
+        if (it == keys_.end() || !it->second.in_flight) continue;
+        KeyState& ks = it->second;
+        ks.in_flight = false;
+        --in_flight_;
+        attempts_.erase(ks.attempt);
+        ScheduleRetry(ks, now);
+        ++resent;
+      }
+      // Expired attempts nats.c did not hold (being sent or being acknowledged right now) get
+      // another period rather than a second reset.
+      while (!deadlines_.empty() && deadlines_.front().first <= now) {
+        const uint64_t id = deadlines_.front().second;
+        deadlines_.pop_front();
+        if (attempts_.count(id)) deadlines_.emplace_back(now + options_.ack_timeout, id);
+      }
+      UpdateGauges();
+      if (in_flight_ == 0) idle_cv_.notify_all();
+    }
+    if (got) natsMsgList_Destroy(&pending);
+    if (resent == 0) return;
+    if (metrics_) {
+      for (size_t i = 0; i < resent; ++i) metrics_->Error("nats_ack_timeout");
+    }
+    if (logger_) {
+      logger_->Log("warn", "JetStream acknowledgements overdue; resending in order",
+                   {{"messages", std::to_string(resent)},
+                    {"ack_timeout", std::to_string(Millis(options_.ack_timeout)) + "ms"}});
+    }
+  }
+
   // Caller holds mu_.
   void ScheduleRetry(KeyState& ks, Duration now) {
     ++ks.attempts;
@@ -624,8 +696,14 @@ class JetStreamPublisher final : public Publisher {
         it->second.waiting_retry = false;
         MakeReady(it->second);
       }
+      if (ExpiredAttempt(now)) {
+        lock.unlock();
+        ResendUnacknowledged();
+        lock.lock();
+        continue;
+      }
       sends.clear();
-      TakeSendable(&sends);
+      TakeSendable(&sends, now);
       if (!sends.empty()) {
         UpdateGauges();
         lock.unlock();
@@ -635,6 +713,7 @@ class JetStreamPublisher final : public Publisher {
       }
       Duration wait = std::chrono::milliseconds(50);
       if (!retries_.empty()) wait = std::min(wait, retries_.top().first - now);
+      if (!deadlines_.empty()) wait = std::min(wait, deadlines_.front().first - now);
       if (wait < Duration(std::chrono::microseconds(100))) wait = std::chrono::microseconds(100);
       cv_.wait_for(lock, wait);
     }
@@ -653,6 +732,9 @@ class JetStreamPublisher final : public Publisher {
   std::condition_variable idle_cv_;  // outstanding_ == 0; teardown quiet
   std::unordered_map<std::string, KeyState> keys_;
   std::deque<KeyState*> ready_;
+  std::unordered_map<uint64_t, KeyState*> attempts_;         // live attempts by id
+  std::deque<std::pair<Duration, uint64_t>> deadlines_;      // (ack deadline, attempt), by time
+  uint64_t next_attempt_ = 0;
   std::priority_queue<std::pair<Duration, std::string>,
                       std::vector<std::pair<Duration, std::string>>, std::greater<>>
       retries_;

@@ -48,6 +48,9 @@ struct NatsSettings {
   Duration connect_timeout = std::chrono::seconds(5);
   Duration reconnect_wait = std::chrono::milliseconds(250);
   int reconnect_buffer_bytes = 64 << 20;
+  // natsOptions_SetSendAsap: every publish is written to the socket at once instead of being
+  // batched by nats.c's flusher thread (lowest latency, more syscalls). --send-asap.
+  bool send_asap = false;
 };
 
 // Thread-safe after Connect (nats.c connections are).

@@ -67,6 +67,8 @@ int RunBridge(const std::vector<std::string>& args) {
       "page-size", po::value<size_t>(), "LINSTOR list page size, 0 = unpaged (default 1000)")(
       "max-in-flight", po::value<size_t>(), "JetStream publishes awaiting acks (default 4096)")(
       "no-sse", po::bool_switch(), "do not follow the SSE streams (poll only)")(
+      "send-asap", po::bool_switch(),
+      "write every publish to the socket at once (lowest latency, more syscalls)")(
       "quiet", po::bool_switch(), "no logs on stderr");
   po::positional_options_description positional;
   po::variables_map vm;
@@ -132,6 +134,7 @@ int RunBridge(const std::vector<std::string>& args) {
   if (vm.count("page-size")) config.page_size = vm["page-size"].as<size_t>();
   if (vm.count("max-in-flight")) config.max_in_flight = vm["max-in-flight"].as<size_t>();
   if (vm["no-sse"].as<bool>()) config.sse = false;
+  if (vm["send-asap"].as<bool>()) config.send_asap = true;
   {
     Status st = bridge::ValidateBridgeConfig(&config);
     if (!st.ok()) return UsageError("bridge", st.message());

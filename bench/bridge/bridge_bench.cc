@@ -16,9 +16,11 @@
 #include <algorithm>
 #include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <thread>
 
 #include "bridge/event.h"
 #include "bridge/publisher.h"
@@ -73,15 +75,15 @@ natsConnection* Conn() {
 
 uint64_t g_id = 0;
 
-// A ready batch of ~300-byte CloudEvents, kKeys keys, in per-key order, fresh ids.
-std::vector<OutMessage> Batch() {
+// A ready batch of ~300-byte CloudEvents, `keys` keys, in per-key order, fresh ids.
+std::vector<OutMessage> Batch(int keys = kKeys) {
   std::vector<OutMessage> out;
   out.reserve(kBatch);
   for (int i = 0; i < kBatch; ++i) {
     Event ev;
     ev.cluster = "bench";
     ev.body.type = (i % 2) ? EventType::kVolumeAttached : EventType::kVolumeDetached;
-    ev.body.resource = "pvc-" + std::to_string(i % kKeys) + "-6c1e-4b2a-9f61-3a6d1c2e";
+    ev.body.resource = "pvc-" + std::to_string(i % keys) + "-6c1e-4b2a-9f61-3a6d1c2e";
     ev.body.node = "node-" + std::to_string(i % 30);
     ev.partition_key = PartitionKey(ev.body);
     ev.sequence = ++g_id;
@@ -282,13 +284,13 @@ BENCHMARK(BM_BridgeJetStreamPublish)->Unit(benchmark::kMillisecond)->UseRealTime
 // Counters: raw_per_s and bridge_per_s over the whole repetition, ratio = median of the
 // per-pair ratios (bridge events/s / raw events/s).
 template <typename RawFn, typename BridgeFn>
-void Paired(benchmark::State& state, RawFn raw, BridgeFn bridge) {
+void Paired(benchmark::State& state, RawFn raw, BridgeFn bridge, int keys = kKeys) {
   Duration raw_total{0}, bridge_total{0};
   std::vector<double> ratios;
   int64_t pair = 0;
   for (auto _ : state) {
-    auto raw_batch = Batch();
-    auto bridge_batch = Batch();
+    auto raw_batch = Batch(keys);
+    auto bridge_batch = Batch(keys);
     Duration raw_t{0}, bridge_t{0};
     auto run_raw = [&] {
       const Duration t0 = TheClock().Now();
@@ -333,13 +335,137 @@ void BM_JetStreamPublishPaired(benchmark::State& state) {
   int64_t errors = 0;
   Paired(
       state, [&](const std::vector<OutMessage>& b) { errors += raw->Publish(b); },
-      [&](std::vector<OutMessage> b) { bridge.Publish(std::move(b)); });
+      [&](std::vector<OutMessage> b) { bridge.Publish(std::move(b)); },
+      static_cast<int>(state.range(0)));
   state.counters["raw_errors"] = static_cast<double>(errors);
 }
+// Arg: distinct partition keys in the 20000-message batch (2000 = 10 events per resource).
 BENCHMARK(BM_JetStreamPublishPaired)
+    ->Arg(kKeys)
+    ->Arg(kBatch)
     ->Unit(benchmark::kMillisecond)
     ->UseManualTime()
     ->Iterations(6);
+
+// ------------------------------------------------------------------------------- latency
+// Publish -> delivery latency at 10k/s of ~300-byte messages, one message per Enqueue (as the
+// bridge publishes a poll's few events), received by a raw nats.c subscriber on Conn():
+//   arg 0: raw nats.c publisher with natsOptions_SetSendAsap (the reference)
+//   arg 1: the bridge's CorePublisher on a connection with --send-asap
+//   arg 2: the bridge's CorePublisher with nats.c defaults (writes batched by its flusher)
+// The reporter prints each p50 as a ratio to arg 0's. (bench/harness's BM_Latency* measures
+// the bridge -> harness consumer path with the default connection.)
+constexpr int kLatencyMessages = 10000;
+constexpr double kLatencyRate = 10000;
+
+struct LatencySink {
+  std::vector<int64_t> sent = std::vector<int64_t>(kLatencyMessages);
+  std::vector<int64_t> lat;
+  std::mutex mu;
+  std::condition_variable cv;
+  int received = 0;
+};
+
+void OnLatencyMsg(natsConnection*, natsSubscription*, natsMsg* msg, void* closure) {
+  auto* sink = static_cast<LatencySink*>(closure);
+  const int64_t now = TheClock().UnixNanos();
+  const std::string_view data(natsMsg_GetData(msg), natsMsg_GetDataLength(msg));
+  const int i = std::atoi(data.data() + data.find("seq=") + 4);
+  natsMsg_Destroy(msg);
+  std::lock_guard<std::mutex> lock(sink->mu);
+  if (i >= 0 && i < kLatencyMessages) sink->lat.push_back(now - sink->sent[i]);
+  ++sink->received;
+  sink->cv.notify_all();
+}
+
+std::string LatencyPayload(int i) {
+  std::string p = "{\"id\":\"bench/resource.pvc/1\",\"seq=" + std::to_string(i) + "\",\"pad\":\"";
+  p.append(300 - p.size() - 2, 'x');
+  return p + "\"}";
+}
+
+void BM_LatencySendAsap(benchmark::State& state) {
+  const int mode = static_cast<int>(state.range(0));
+  const std::string subject = "lat.bench." + std::to_string(mode);
+  std::vector<std::string> payloads;
+  for (int i = 0; i < kLatencyMessages; ++i) payloads.push_back(LatencyPayload(i));
+  for (auto _ : state) {
+    LatencySink sink;
+    natsSubscription* sub = nullptr;
+    LNSIM_CHECK(natsConnection_Subscribe(&sub, Conn(), subject.c_str(), OnLatencyMsg, &sink) ==
+                NATS_OK);
+    natsConnection_Flush(Conn());
+    natsOptions* raw_opts = nullptr;
+    natsConnection* raw = nullptr;
+    std::unique_ptr<NatsConnection> nc;
+    std::unique_ptr<Publisher> pub;
+    if (mode == 0) {
+      natsOptions_Create(&raw_opts);
+      natsOptions_SetURL(raw_opts, Server()->url().c_str());
+      natsOptions_SetSendAsap(raw_opts, true);
+      LNSIM_CHECK(natsConnection_Connect(&raw, raw_opts) == NATS_OK);
+    } else {
+      NatsSettings settings;
+      settings.urls = {Server()->url()};
+      settings.send_asap = mode == 1;
+      auto c = NatsConnection::Connect(settings, nullptr, nullptr);
+      LNSIM_CHECK(c.ok()) << c.status().ToString();
+      nc = std::move(c).value();
+      pub = NewCorePublisher(nc.get(), TheClock(), nullptr, nullptr, nullptr);
+    }
+    const auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < kLatencyMessages; ++i) {
+      std::this_thread::sleep_until(
+          start + std::chrono::nanoseconds(static_cast<int64_t>(i * 1e9 / kLatencyRate)));
+      {
+        std::lock_guard<std::mutex> lock(sink.mu);
+        sink.sent[i] = TheClock().UnixNanos();
+      }
+      if (mode == 0) {
+        natsConnection_Publish(raw, subject.c_str(), payloads[i].data(),
+                               static_cast<int>(payloads[i].size()));
+      } else {
+        OutMessage m;
+        m.partition_key = "resource.pvc-1";
+        m.subject = subject;
+        m.payload = payloads[i];
+        m.sequence = static_cast<uint64_t>(i) + 1;
+        std::vector<OutMessage> one;
+        one.push_back(std::move(m));
+        pub->Enqueue(std::move(one));
+      }
+    }
+    {
+      std::unique_lock<std::mutex> lock(sink.mu);
+      sink.cv.wait_for(lock, std::chrono::seconds(15),
+                       [&] { return sink.received >= kLatencyMessages; });
+    }
+    natsSubscription_Unsubscribe(sub);
+    natsSubscription_Destroy(sub);
+    pub.reset();
+    nc.reset();
+    if (raw != nullptr) {
+      natsConnection_Destroy(raw);
+      natsOptions_Destroy(raw_opts);
+    }
+    std::lock_guard<std::mutex> lock(sink.mu);
+    std::vector<double> lat(sink.lat.begin(), sink.lat.end());
+    std::sort(lat.begin(), lat.end());
+    const double p50 = lat.empty() ? 0 : lat[lat.size() / 2] / 1e3;
+    const double p99 = lat.empty() ? 0 : lat[lat.size() * 99 / 100] / 1e3;
+    state.counters["p50_us"] = p50;
+    state.counters["p99_us"] = p99;
+    state.counters["received"] = sink.received;
+  }
+}
+BENCHMARK(BM_LatencySendAsap)
+    ->Arg(0)
+    ->Arg(1)
+    ->Arg(2)
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
 
 // Prints the in-run ratios the issue asks for after the normal console output: for the paired
 // benchmarks the median (min..max) over repetitions of each repetition's median pair ratio; for
@@ -353,6 +479,8 @@ class RatioReporter : public benchmark::ConsoleReporter {
       if (run.run_type == Run::RT_Aggregate) continue;
       auto it = run.counters.find("items_per_second");
       if (it != run.counters.end()) rates_[name] = it->second.value;
+      auto p = run.counters.find("p50_us");
+      if (p != run.counters.end()) p50_[name] = p->second.value;
       auto r = run.counters.find("ratio");
       if (r != run.counters.end()) paired_[run.run_name.function_name].push_back(r->second.value);
     }
@@ -369,6 +497,18 @@ class RatioReporter : public benchmark::ConsoleReporter {
     ratio("BM_BridgeCorePublish/real_time", "BM_RawCorePublish/real_time", "core publish");
     ratio("BM_BridgeJetStreamPublish/real_time", "BM_RawJetStreamAsyncPublish/real_time",
           "jetstream publish (dedup + per-key order)");
+    const auto ref = p50_.find("BM_LatencySendAsap/0/iterations:1/real_time");
+    if (ref != p50_.end() && ref->second > 0) {
+      for (const auto& [name, label] :
+           {std::pair<std::string, std::string>{"BM_LatencySendAsap/1/iterations:1/real_time",
+                                                "bridge --send-asap"},
+            {"BM_LatencySendAsap/2/iterations:1/real_time", "bridge default"}}) {
+        auto it = p50_.find(name);
+        if (it == p50_.end()) continue;
+        std::printf("latency p50 %-20s %.1f us = %.2f x raw send-asap nats.c (%.1f us) at 10k/s\n",
+                    label.c_str(), it->second, it->second / ref->second, ref->second);
+      }
+    }
     for (const auto& [name, v] : paired_) {
       const auto [lo, hi] = std::minmax_element(v.begin(), v.end());
       std::printf("paired ratio %-37s median %.3f over %zu repetitions (min %.3f, max %.3f)\n",
@@ -380,6 +520,7 @@ class RatioReporter : public benchmark::ConsoleReporter {
  private:
   std::map<std::string, double> rates_;
   std::map<std::string, std::vector<double>> paired_;
+  std::map<std::string, double> p50_;
 };
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "bridge/event.h"
@@ -184,6 +185,67 @@ TEST_F(PublisherTest, NoRespondersAreRetriedInOrderUntilTheStreamExists) {
     EXPECT_EQ(ev->sequence, last[ev->partition_key] + 1) << ev->Id();
     last[ev->partition_key] = ev->sequence;
   }
+}
+
+TEST_F(PublisherTest, OverdueAcksAreResentInOrderWithTheSameIds) {
+  // A plain subscriber on the subjects and no stream: every publish has a responder that never
+  // acknowledges, so only the publisher's own ack deadline can notice (no 503 here).
+  natsConnection* listener = nullptr;
+  natsSubscription* sub = nullptr;
+  ASSERT_EQ(natsConnection_ConnectTo(&listener, nats_->url().c_str()), NATS_OK);
+  ASSERT_EQ(natsConnection_SubscribeSync(&sub, listener, "linstor.v1.silent.>"), NATS_OK);
+  ASSERT_EQ(natsConnection_Flush(listener), NATS_OK);
+  JetStreamPublisherOptions o;
+  o.ack_timeout = 200ms;
+  o.retry_min = 10ms;
+  o.retry_max = 50ms;
+  auto pub = NewJetStreamPublisher(nc_.get(), clock_, &metrics_, nullptr, o, nullptr);
+  std::vector<OutMessage> batch;
+  for (uint64_t seq = 1; seq <= 5; ++seq) {
+    for (int k = 0; k < 10; ++k) batch.push_back(Msg("s" + std::to_string(k), seq, "silent"));
+  }
+  pub->Enqueue(std::move(batch));
+  const Duration deadline = clock_.Now() + 20s;
+  while (metrics_.errors("nats_ack_timeout") < 20 && clock_.Now() < deadline) {
+    std::this_thread::sleep_for(5ms);
+  }
+  ASSERT_GE(metrics_.errors("nats_ack_timeout"), 20u) << metrics_.Render();
+  EXPECT_EQ(pub->Outstanding(), 50u);
+  // The heads were sent more than once with the same Msg-Id, never a later event of a key.
+  std::map<std::string, std::set<std::string>> ids_per_key;
+  for (;;) {
+    natsMsg* m = nullptr;
+    if (natsSubscription_NextMsg(&m, sub, 0) != NATS_OK) break;
+    const char* key = nullptr;
+    const char* id = nullptr;
+    natsMsgHeader_Get(m, kHeaderPartitionKey, &key);
+    natsMsgHeader_Get(m, kHeaderMsgId, &id);
+    if (key != nullptr && id != nullptr) ids_per_key[key].insert(id);
+    natsMsg_Destroy(m);
+  }
+  EXPECT_EQ(ids_per_key.size(), 10u);
+  for (const auto& [key, ids] : ids_per_key) EXPECT_EQ(ids.size(), 1u) << key;
+  StreamSettings ss;
+  ss.stream = DefaultStreamName("silent");
+  ss.bucket = DefaultBucketName("silent");
+  ASSERT_TRUE(EnsureStreamAndBucket(js_, "silent", ss, nullptr).ok());
+  ASSERT_EQ(pub->WaitIdle(60s), 0u);
+  pub->Stop();
+  auto messages = testing::ReadStream(js_, ss.stream);
+  ASSERT_TRUE(messages.ok());
+  std::vector<Event> events;
+  size_t copies = 0;
+  EXPECT_EQ(testing::CheckStream(*messages, &events, &copies), "");
+  EXPECT_EQ(events.size(), 50u);
+  std::map<std::string, uint64_t> last;
+  for (const auto& m : *messages) {
+    auto ev = DecodeEvent(m.data);
+    ASSERT_TRUE(ev.ok());
+    EXPECT_EQ(ev->sequence, last[ev->partition_key] + 1) << ev->Id();
+    last[ev->partition_key] = ev->sequence;
+  }
+  natsSubscription_Destroy(sub);
+  natsConnection_Destroy(listener);
 }
 
 TEST_F(PublisherTest, DestroyedWithAcknowledgementsOutstandingIsSafe) {
