@@ -121,8 +121,9 @@ class StreamLeaderProbe {
 };
 
 // Measures one election from the outside, as a client sees it: started right before the leader
-// is killed (or cut off), a thread asks the stream for its leader every 20 ms until a member other
-// than `old_leader` answers as leader (or `deadline` passes). The window is from Start to that
+// is killed (or cut off), a thread asks the stream for its leader (10 ms apart, each question
+// bounded by 100 ms: the window's resolution) until a member other than `old_leader` answers as
+// leader (or `deadline` passes). The window is from Start to that
 // answer. Thread-safe accessors; the destructor stops the thread.
 class ElectionTimer {
  public:

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <httplib.h>
@@ -179,6 +180,9 @@ class Run {
   // lnsim_bridge_polls_total from lnsim's bridge's /metrics; nullopt for a team's bridge or when
   // the bridge does not answer.
   std::optional<uint64_t> BridgePolls();
+  // lnsim_bridge_acks_pending + lnsim_bridge_publish_queue (publishes not yet acknowledged);
+  // nullopt as BridgePolls.
+  std::optional<uint64_t> BridgeOutstanding();
   void ReadTiming();
   void PrintProgress(bool final_line);
   bool Interrupted() const { return interrupted_ != nullptr && *interrupted_; }
@@ -719,6 +723,24 @@ std::optional<uint64_t> Run::BridgePolls() {
   return std::strtoull(res->body.c_str() + at + name.size(), nullptr, 10);
 }
 
+std::optional<uint64_t> Run::BridgeOutstanding() {
+  if (!bridge_spec_.command.empty() || !bridge_.child || bridge_.metrics_port == 0) {
+    return std::nullopt;
+  }
+  httplib::Client http("127.0.0.1", bridge_.metrics_port);
+  http.set_connection_timeout(1, 0);
+  http.set_read_timeout(2, 0);
+  auto res = http.Get("/metrics");
+  if (!res || res->status != 200) return std::nullopt;
+  uint64_t total = 0;
+  for (const char* gauge : {"\nlnsim_bridge_acks_pending ", "\nlnsim_bridge_publish_queue "}) {
+    const size_t at = res->body.find(gauge);
+    if (at == std::string::npos) return std::nullopt;
+    total += std::strtoull(res->body.c_str() + at + std::strlen(gauge), nullptr, 10);
+  }
+  return total;
+}
+
 void Run::RecordDelivery(const Delivery& d) {
   if (events_out_.is_open()) {
     nlohmann::ordered_json j;
@@ -915,7 +937,14 @@ int Run::ResolveMember(const std::string& member, std::string* leader, std::stri
     return cluster_->IndexOf(*leader);
   }
   if (member == "bridge") {
+    // The bridge may be between two members (reconnecting after an earlier fault): ask again
+    // for a while (bounded, pumping deliveries meanwhile).
+    const Duration deadline = clock_.Now() + seconds(10);
     auto i = cluster_->MemberServing("lnsim-bridge/" + cluster_name_, clock_);
+    while ((!i.ok() || *i < 0) && clock_.Now() < deadline && !Interrupted()) {
+      Pump(milliseconds(100));
+      i = cluster_->MemberServing("lnsim-bridge/" + cluster_name_, clock_);
+    }
     if (!i.ok() || *i < 0) {
       *why = "no member serves the bridge's connection" +
              (i.ok() ? std::string() : " (" + i.status().message() + ")");
@@ -1387,6 +1416,7 @@ RunOutcome Run::Execute() {
   // started after the world froze has completed, whatever a poll of a large cluster takes.
   const std::optional<uint64_t> polls_at_freeze = BridgePolls();
   int64_t last_polls_check_ns = 0;
+  int64_t last_outstanding_check_ns = 0;
   bool final_poll_done = !polls_at_freeze.has_value();
   while (!interrupted) {
     if (Interrupted()) {
@@ -1413,6 +1443,15 @@ RunOutcome Run::Execute() {
     if (jetstream_ && bridge_spec_.command.empty()) {
       for (const auto& c : consumers_) {
         if (c && c->stats().processed < published_unique_) caught_up = false;
+      }
+      // Consumers having all the bridge had acknowledged is not enough while the bridge still
+      // retries publishes (a stream without a leader after a cluster fault): wait for those too.
+      if (caught_up && now.count() - last_outstanding_check_ns >= 200'000'000) {
+        last_outstanding_check_ns = now.count();
+        const std::optional<uint64_t> outstanding = BridgeOutstanding();
+        caught_up = !outstanding.has_value() || *outstanding == 0;
+      } else if (caught_up) {
+        caught_up = false;  // checked again within 200 ms
       }
     }
     if (caught_up) {

@@ -6,7 +6,8 @@
 //    (raw_ratio), so the bridge's own share can be told from the replication's.
 //  - BM_ClusterElectionWindow: kills the R3 stream's leader (-9) five times while a client
 //    publishes every 10 ms; per kill, the election window (kill -> another member answers
-//    STREAM.INFO as leader, as `lnsim run` measures it) and kill -> first publish acknowledged;
+//    STREAM.INFO as leader, as `lnsim run` measures it) and kill -> the first publish sent after
+//    the kill acknowledged;
 //    min / median / max of both. The killed member is restarted with its store and the stream
 //    is given a leader again before the next kill.
 //   build/cluster-release/bench/harness/harness_bench --benchmark_filter=Cluster
@@ -19,6 +20,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "bridge/publisher.h"
@@ -241,11 +243,11 @@ class Ticker {
     jsCtx_Destroy(js_);
     natsConnection_Destroy(nc_);
   }
-  // The first ack received after `unix_ns`; 0 while none.
+  // When the first publish sent after `unix_ns` was acknowledged; 0 while none was.
   int64_t FirstAckAfter(int64_t unix_ns) {
     std::lock_guard<std::mutex> lock(mu_);
-    for (int64_t t : acks_) {
-      if (t > unix_ns) return t;
+    for (const auto& [sent, acked] : acks_) {
+      if (sent > unix_ns) return acked;
     }
     return 0;
   }
@@ -261,9 +263,10 @@ class Ticker {
                              std::to_string(i++);
       po.MsgId = id.c_str();
       jsErrCode jerr = static_cast<jsErrCode>(0);
+      const int64_t sent = TheClock().UnixNanos();
       if (js_Publish(nullptr, js_, "linstor.v1.bench.tick", "t", 1, &po, &jerr) == NATS_OK) {
         std::lock_guard<std::mutex> lock(mu_);
-        acks_.push_back(TheClock().UnixNanos());
+        acks_.emplace_back(sent, TheClock().UnixNanos());
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(10));  // pacing, not sync
     }
@@ -272,7 +275,7 @@ class Ticker {
   jsCtx* js_ = nullptr;
   std::atomic<bool> stop_{false};
   std::mutex mu_;
-  std::vector<int64_t> acks_;
+  std::vector<std::pair<int64_t, int64_t>> acks_;  // (sent, acknowledged) unix ns
   std::thread thread_;
 };
 
