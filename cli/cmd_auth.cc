@@ -23,7 +23,9 @@ int RunAuthInit(const std::vector<std::string>& args) {
       "operator-name", po::value<std::string>()->default_value("lnsim"), "operator name")(
       "account-name", po::value<std::string>()->default_value("LINSTOR"),
       "account of the bridges and consumers")(
-      "no-admin", po::bool_switch(), "do not write admin.creds (a user of the whole account)");
+      "no-admin", po::bool_switch(), "do not write admin.creds (a user of the whole account)")(
+      "shared-inbox", po::bool_switch(),
+      "let every user subscribe _INBOX.> (for clients that cannot set an inbox prefix)");
   po::positional_options_description positional;
   positional.add("dir", 1);
   po::variables_map vm;
@@ -39,6 +41,7 @@ int RunAuthInit(const std::vector<std::string>& args) {
   o.operator_name = vm["operator-name"].as<std::string>();
   o.account_name = vm["account-name"].as<std::string>();
   o.admin_user = !vm["no-admin"].as<bool>();
+  o.private_inboxes = !vm["shared-inbox"].as<bool>();
   for (const auto& name : vm["cluster"].as<std::vector<std::string>>()) {
     harness::AuthCluster c;
     c.name = name;
@@ -83,7 +86,10 @@ int RunAuthInit(const std::vector<std::string>& args) {
             << "account  " << r->account_public_key << " (" << o.account_name << ")\n"
             << "system   " << r->system_account_public_key << " (SYS)\n"
             << "server config: " << r->server_conf << "\n";
-  for (const auto& [user, path] : r->creds) std::cout << "creds " << user << ": " << path << "\n";
+  for (const auto& [user, path] : r->creds) {
+    std::cout << "creds " << user << ": " << path << "  (inbox prefix " << r->inbox_prefix.at(user)
+              << ")\n";
+  }
   return kExitOk;
 }
 
