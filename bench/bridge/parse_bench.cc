@@ -164,7 +164,7 @@ BENCHMARK(BM_ParseSteady)->Unit(benchmark::kMillisecond);
 // across polls that alternate A and B, so every poll sees 1% of the resources changed and the
 // parser remembers the previous poll; a nodes list is parsed between polls as the client does.
 // Paged: the body arrives in the client's overlapping pages (bytes counted: the pages' bytes).
-void ParseAndDiff(benchmark::State& state, bool steady, bool paged) {
+void ParseAndDiff(benchmark::State& state, bool steady, bool paged, bool reuse = true) {
   const Views& v = TheViews();
   std::vector<std::string> bodies[2];
   if (paged) {
@@ -198,6 +198,7 @@ void ParseAndDiff(benchmark::State& state, bool steady, bool paged) {
     if (!steady) {
       state.PauseTiming();
       parser = std::make_unique<LinstorParser>();
+      parser->set_reuse(reuse);
       RecycleSnapshot(Snapshot());  // a first poll has nothing recycled either
       state.ResumeTiming();
     }
@@ -240,10 +241,14 @@ void ParseAndDiff(benchmark::State& state, bool steady, bool paged) {
   state.counters["reused"] =
       static_cast<double>(hits0) / static_cast<double>(std::max<uint64_t>(1, hits0 + misses0));
 }
-void BM_ParseAndDiffCold(benchmark::State& state) { ParseAndDiff(state, false, false); }
+// Arg 1: the reusing parser with nothing to reuse; arg 0: the whole-document DOM parse (what
+// every poll cost before objects were reused).
+void BM_ParseAndDiffCold(benchmark::State& state) {
+  ParseAndDiff(state, false, false, state.range(0) != 0);
+}
 void BM_ParseAndDiffSteady(benchmark::State& state) { ParseAndDiff(state, true, false); }
 void BM_ParseAndDiffSteadyPaged(benchmark::State& state) { ParseAndDiff(state, true, true); }
-BENCHMARK(BM_ParseAndDiffCold)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ParseAndDiffCold)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ParseAndDiffSteady)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ParseAndDiffSteadyPaged)->Unit(benchmark::kMillisecond);
 
@@ -288,7 +293,8 @@ class RatioReporter : public benchmark::ConsoleReporter {
     };
     ratio("BM_ParseAndDiffSteady", "BM_RawSimdjsonDomParse", "steady parse+diff (1% changed) vs raw");
     ratio("BM_ParseAndDiffSteadyPaged", "BM_RawSimdjsonDomParse", "steady, client's pages vs raw");
-    ratio("BM_ParseAndDiffCold", "BM_RawSimdjsonDomParse", "cold parse+diff vs raw simdjson");
+    ratio("BM_ParseAndDiffCold/1", "BM_RawSimdjsonDomParse", "cold parse+diff vs raw simdjson");
+    ratio("BM_ParseAndDiffCold/0", "BM_RawSimdjsonDomParse", "cold, whole-document DOM vs raw");
     ratio("BM_ParseSteady", "BM_RawSimdjsonDomParse", "steady parse (1% changed) vs raw");
     ratio("BM_ParseCold/1", "BM_RawSimdjsonDomParse", "cold parse (reusing parser) vs raw");
     ratio("BM_ParseCold/0", "BM_RawSimdjsonDomParse", "cold parse (whole-document DOM) vs raw");
