@@ -387,6 +387,10 @@ Status Run::StartNats() {
     cluster_name_ = bridge_spec_.cluster + "-" + suffix;
     stream_name_ = harness_.nats.stream + "_" + suffix;
     nats_tls_ = options_.nats_tls;
+    if (harness_.nats.tls && !nats_tls_.any()) {
+      log_ << "note: nats.tls applies to the embedded server; with --nats give --tls-ca (and "
+              "--tls-cert/--tls-key) for a TLS server\n";
+    }
     return OkStatus();
   }
   cluster_name_ = bridge_spec_.cluster;
