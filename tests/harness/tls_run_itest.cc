@@ -87,6 +87,38 @@ TEST(TlsRunTest, TlsVerifyScenarioPassesWithEveryClientOnMutualTls) {
   std::filesystem::remove_all(dir);
 }
 
+// Operator-mode auth and mutual TLS together: every client presents its creds over a TLS
+// connection with its client certificate (the server is started with both -c and --tlsverify).
+TEST(TlsRunTest, JwtAuthOverMutualTlsPasses) {
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() /
+                                    ("lnsim-tls-auth-run-" + std::to_string(getpid()));
+  std::filesystem::remove_all(dir);
+  std::string text = ReadAll(std::string(LNSIM_SOURCE_DIR) + "/scenarios/smoke.yaml");
+  text += "\nnats:\n  auth: jwt\n  tls: verify\nbridge:\n  https: true\n";
+  RunOptions o;
+  o.scenario_path = "smoke+auth+tls.yaml";
+  o.scenario_text = text;
+  o.lnsim_binary = LNSIM_BINARY_PATH;
+  o.work_dir = (dir / "work").string();
+  o.keep_work_dir = true;
+  o.command_line = "lnsim run smoke+auth+tls.yaml";
+  RealClock clock;
+  std::ostringstream log;
+  RunOutcome out = RunScenario(o, clock, log);
+  ASSERT_EQ(out.exit_code, 0) << out.error << "\n" << log.str();
+  EXPECT_TRUE(out.report.passed);
+  EXPECT_EQ(out.report.totals.lost, 0u);
+  EXPECT_EQ(out.report.totals.phantom, 0u);
+  EXPECT_GT(out.report.totals.delivered, 0u);
+  const std::string nats_log = ReadAll(o.work_dir + "/nats/nats-server.log");
+  const size_t start = nats_log.find("---- lnsim: starting");
+  ASSERT_NE(start, std::string::npos);
+  const std::string command = nats_log.substr(start, nats_log.find('\n', start) - start);
+  EXPECT_NE(command.find("--tlsverify"), std::string::npos) << command;
+  EXPECT_NE(command.find(" -c "), std::string::npos) << command;
+  std::filesystem::remove_all(dir);
+}
+
 TEST(TlsTailTest, TailReadsATlsServerWithTheCaAndIsRefusedWithoutIt) {
   RealClock clock;
   const std::filesystem::path dir = std::filesystem::temp_directory_path() /
