@@ -480,9 +480,13 @@ class RatioReporter : public benchmark::ConsoleReporter {
       auto it = run.counters.find("items_per_second");
       if (it != run.counters.end()) rates_[name] = it->second.value;
       auto p = run.counters.find("p50_us");
-      if (p != run.counters.end()) p50_[name] = p->second.value;
+      if (p != run.counters.end()) p50_[name].push_back(p->second.value);
       auto r = run.counters.find("ratio");
-      if (r != run.counters.end()) paired_[run.run_name.function_name].push_back(r->second.value);
+      if (r != run.counters.end()) {
+        const std::string& args = run.run_name.args;
+        paired_[run.run_name.function_name + (args.empty() ? "" : "/" + args)].push_back(
+            r->second.value);
+      }
     }
   }
   void Finalize() override {
@@ -497,16 +501,20 @@ class RatioReporter : public benchmark::ConsoleReporter {
     ratio("BM_BridgeCorePublish/real_time", "BM_RawCorePublish/real_time", "core publish");
     ratio("BM_BridgeJetStreamPublish/real_time", "BM_RawJetStreamAsyncPublish/real_time",
           "jetstream publish (dedup + per-key order)");
+    // Latency: the median p50 over repetitions.
     const auto ref = p50_.find("BM_LatencySendAsap/0/iterations:1/real_time");
-    if (ref != p50_.end() && ref->second > 0) {
+    if (ref != p50_.end() && Median(ref->second) > 0) {
+      const double raw = Median(ref->second);
       for (const auto& [name, label] :
            {std::pair<std::string, std::string>{"BM_LatencySendAsap/1/iterations:1/real_time",
                                                 "bridge --send-asap"},
             {"BM_LatencySendAsap/2/iterations:1/real_time", "bridge default"}}) {
         auto it = p50_.find(name);
         if (it == p50_.end()) continue;
-        std::printf("latency p50 %-20s %.1f us = %.2f x raw send-asap nats.c (%.1f us) at 10k/s\n",
-                    label.c_str(), it->second, it->second / ref->second, ref->second);
+        const double ours = Median(it->second);
+        std::printf("latency p50 %-20s %.1f us = %.2f x raw send-asap nats.c (%.1f us) at 10k/s,"
+                    " median of %zu runs\n",
+                    label.c_str(), ours, ours / raw, raw, it->second.size());
       }
     }
     for (const auto& [name, v] : paired_) {
@@ -520,7 +528,7 @@ class RatioReporter : public benchmark::ConsoleReporter {
  private:
   std::map<std::string, double> rates_;
   std::map<std::string, std::vector<double>> paired_;
-  std::map<std::string, double> p50_;
+  std::map<std::string, std::vector<double>> p50_;
 };
 
 }  // namespace
