@@ -14,7 +14,6 @@
 #include <nlohmann/json.hpp>
 
 #include "common/rng.h"
-
 #include "harness/internal/http_get.h"
 #include "harness/internal/nats_util.h"
 
@@ -94,8 +93,9 @@ StatusOr<std::unique_ptr<NatsCluster>> NatsCluster::Start(const NatsClusterOptio
       so.work_dir = options.work_dir + "/member-" + std::to_string(i + 1);
       so.keep_work_dir = true;
     }
-    so.extra_args = {"--cluster_name", options.cluster_name, "--cluster",
-                     "nats://127.0.0.1:" + std::to_string(ports[i].cluster), "--routes", routes[i]};
+    so.extra_args = {"--cluster_name", options.cluster_name,
+                     "--cluster",      "nats://127.0.0.1:" + std::to_string(ports[i].cluster),
+                     "--routes",       routes[i]};
     if (options.route_proxies) {
       // Port 1 on loopback refuses: an implicit route learned by gossip fails instead of
       // bypassing the proxies; the explicit routes already form the full mesh.
@@ -155,7 +155,8 @@ Status NatsCluster::CutRoutes(int i) {
   if (route_proxies_.empty()) {
     return FailedPreconditionError("nats cluster: routes can only be cut with route proxies");
   }
-  if (i < 0 || i >= size()) return InvalidArgumentError("nats cluster: no member " + std::to_string(i + 1));
+  if (i < 0 || i >= size())
+    return InvalidArgumentError("nats cluster: no member " + std::to_string(i + 1));
   const size_t n = servers_.size(), k = static_cast<size_t>(i);
   for (size_t j = 0; j < n; ++j) {
     if (j == k) continue;
@@ -171,7 +172,8 @@ Status NatsCluster::HealRoutes(int i) {
   if (route_proxies_.empty()) {
     return FailedPreconditionError("nats cluster: routes can only be cut with route proxies");
   }
-  if (i < 0 || i >= size()) return InvalidArgumentError("nats cluster: no member " + std::to_string(i + 1));
+  if (i < 0 || i >= size())
+    return InvalidArgumentError("nats cluster: no member " + std::to_string(i + 1));
   const size_t n = servers_.size(), k = static_cast<size_t>(i);
   for (size_t j = 0; j < n; ++j) {
     if (j == k) continue;
@@ -250,8 +252,7 @@ StatusOr<int> NatsCluster::MemberServing(const std::string& client_name, const C
 
 StatusOr<std::unique_ptr<StreamLeaderProbe>> StreamLeaderProbe::Connect(const std::string& urls,
                                                                         const std::string& stream) {
-  LNSIM_ASSIGN_OR_RETURN(natsConnection * nc,
-                         internal::ConnectNats(urls, "lnsim-leader-probe"));
+  LNSIM_ASSIGN_OR_RETURN(natsConnection * nc, internal::ConnectNats(urls, "lnsim-leader-probe"));
   std::unique_ptr<StreamLeaderProbe> probe(new StreamLeaderProbe());
   probe->nc_ = nc;
   probe->stream_ = stream;
@@ -268,8 +269,8 @@ StreamLeaderProbe::~StreamLeaderProbe() {
 StatusOr<std::string> StreamLeaderProbe::Leader(Duration timeout) {
   const std::string subject = "$JS.API.STREAM.INFO." + stream_;
   natsMsg* reply = nullptr;
-  const int64_t ms = std::max<int64_t>(
-      1, std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count());
+  const int64_t ms =
+      std::max<int64_t>(1, std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count());
   const natsStatus s = natsConnection_Request(&reply, nc_, subject.c_str(), "", 0, ms);
   if (s != NATS_OK) {
     return UnavailableError("stream " + stream_ + " info: " + natsStatus_GetText(s));

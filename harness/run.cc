@@ -969,8 +969,8 @@ void Run::StartClusterFault(HarnessFault& f) {
   std::string leader;
   run.member = ResolveMember(f.params.member, &leader, &why);
   if (run.member < 0 || run.member >= cluster_->size()) {
-    failed_checks_.push_back(at + ": " + std::string(sim::Name(f.kind)) + " member=" +
-                             (f.params.member.empty() ? "leader" : f.params.member) +
+    failed_checks_.push_back(at + ": " + std::string(sim::Name(f.kind)) +
+                             " member=" + (f.params.member.empty() ? "leader" : f.params.member) +
                              ": cannot tell which member: " + why);
     return;
   }
@@ -1038,8 +1038,8 @@ void Run::JoinClusterRestarts(bool wait) {
   for (int i = 0; i < cluster_->size(); ++i) {
     if (!wait && cluster_->Restarting(i)) continue;
     if (Status s = cluster_->JoinRestart(i); !s.ok()) {
-      failed_checks_.push_back("nats " + cluster_->member_name(i) + " did not restart: " +
-                               s.message());
+      failed_checks_.push_back("nats " + cluster_->member_name(i) +
+                               " did not restart: " + s.message());
     }
   }
 }

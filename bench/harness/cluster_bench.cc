@@ -221,8 +221,7 @@ void BM_ClusterR3VsR1Publish(benchmark::State& state) {
   std::fprintf(stderr,
                "R3 vs R1 (bridge publisher): %.0f vs %.0f msg/s, ratio %.2f; raw nats.c: %.0f vs "
                "%.0f msg/s, ratio %.2f\n",
-               n / r3_s, n / r1_s, Median(ratios), n / raw_r3_s, n / raw_r1_s,
-               Median(raw_ratios));
+               n / r3_s, n / r1_s, Median(ratios), n / raw_r3_s, n / raw_r1_s, Median(raw_ratios));
 }
 BENCHMARK(BM_ClusterR3VsR1Publish)->Iterations(4)->Unit(benchmark::kSecond)->UseRealTime();
 
@@ -259,8 +258,8 @@ class Ticker {
       jsPubOptions po;
       jsPubOptions_Init(&po);
       po.MaxWait = 500;
-      const std::string id = "tick/" + std::to_string(TheClock().UnixNanos()) + "/" +
-                             std::to_string(i++);
+      const std::string id =
+          "tick/" + std::to_string(TheClock().UnixNanos()) + "/" + std::to_string(i++);
       po.MsgId = id.c_str();
       jsErrCode jerr = static_cast<jsErrCode>(0);
       const int64_t sent = TheClock().UnixNanos();

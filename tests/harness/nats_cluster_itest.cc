@@ -112,8 +112,8 @@ StatusOr<std::string> WaitForLeader(StreamLeaderProbe& probe, const Clock& clock
 
 // Number of routes member `i` reports on /routez, -1 when it does not answer.
 int RouteCount(NatsCluster& c, int i, const Clock& clock) {
-  auto res = internal::HttpGet("127.0.0.1", c.server(i).monitor_port(), "/routez",
-                               seconds(2), clock);
+  auto res =
+      internal::HttpGet("127.0.0.1", c.server(i).monitor_port(), "/routez", seconds(2), clock);
   if (!res.ok() || res->status != 200) return -1;
   const size_t at = res->body.find("\"num_routes\":");
   if (at == std::string::npos) return -1;
