@@ -4,8 +4,10 @@
 // correctness verdict with every fault window carrying events in flight. Correctness only: a
 // latency SLO missed on a loaded CI machine is reported, never asserted.
 //
-// Also here: the deliberately weak setup (core NATS during nats-restart) must fail with losses
-// counted, and its recorded bundle must replay to the same failure.
+// Also here: the deliberately weak setup (core NATS during nats-restart), run through the lnsim
+// binary, must fail with losses counted, and the replay command it prints must reproduce the same
+// failing verdict; and a stream breaking a domain invariant must fail the run with the event and
+// its history.
 #include <gtest/gtest.h>
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
