@@ -3,7 +3,7 @@
 // delivered exactly once and in order, with every election measured; a run against a live
 // cluster given as a seed list (whose first URL is dead) reaches it from the bridge and the
 // consumers alike and creates the stream at the replicas asked for; cluster faults without a
-// cluster are configuration errors naming the line.
+// cluster are configuration errors naming the line; the report's cluster section round-trips.
 #include <gtest/gtest.h>
 #include <nats/nats.h>
 #include <unistd.h>
@@ -159,6 +159,59 @@ TEST_F(ClusterRunTest, LiveClusterGivenAsASeedListWithADeadFirstUrl) {
   jsStreamInfoList_Destroy(list);
   jsCtx_Destroy(js);
   natsConnection_Destroy(*nc);
+}
+
+TEST(ClusterReportTest, ClusterSectionSurvivesJsonAndShowsInTheTable) {
+  Report r;
+  ClusterSummary c;
+  c.size = 3;
+  c.replicas = 3;
+  ClusterFault f;
+  f.fault = "nats-restart";
+  f.member = "lnsim-2";
+  f.was_leader = true;
+  f.old_leader = "lnsim-2";
+  f.new_leader = "lnsim-3";
+  f.at_ms = 20004.5;
+  f.election_ms = 4592.25;
+  f.first_ack_ms = 4379.5;
+  c.faults.push_back(f);
+  ClusterFault g;
+  g.fault = "nats-restart";
+  g.member = "lnsim-1";
+  g.at_ms = 45000;
+  g.first_ack_ms = 5910;
+  c.faults.push_back(g);
+  c.publish_errors = {{"nats_ack_timeout", 2}, {"nats_no_responders", 471}};
+  r.cluster = c;
+  const std::string json = ReportToJson(r);
+  auto back = ReportFromJson(json);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  ASSERT_TRUE(back->cluster.has_value());
+  EXPECT_EQ(back->cluster->size, 3);
+  EXPECT_EQ(back->cluster->replicas, 3);
+  ASSERT_EQ(back->cluster->faults.size(), 2u);
+  const ClusterFault& b = back->cluster->faults[0];
+  EXPECT_EQ(b.member, "lnsim-2");
+  EXPECT_TRUE(b.was_leader);
+  EXPECT_EQ(b.new_leader, "lnsim-3");
+  ASSERT_TRUE(b.election_ms.has_value());
+  EXPECT_DOUBLE_EQ(*b.election_ms, 4592.25);
+  EXPECT_FALSE(back->cluster->faults[1].election_ms.has_value()) << "null stays null";
+  EXPECT_EQ(back->cluster->publish_errors, c.publish_errors);
+
+  std::ostringstream table;
+  PrintReportTable(r, table);
+  EXPECT_NE(table.str().find("nats cluster: 3 members, stream R3"), std::string::npos)
+      << table.str();
+  EXPECT_NE(table.str().find("lnsim-2 (stream leader) at 20.005s  election 4592ms -> lnsim-3"),
+            std::string::npos)
+      << table.str();
+  EXPECT_NE(table.str().find("nats_no_responders 471"), std::string::npos) << table.str();
+
+  Report plain;
+  EXPECT_EQ(ReportToJson(plain).find("\"cluster\""), std::string::npos)
+      << "no cluster section without a cluster";
 }
 
 StatusOr<HarnessSpec> Parse(const std::string& text) {
