@@ -273,6 +273,9 @@ class Run {
 
   // Timing side channel: id -> acked unix ns; count of first publishes.
   std::unordered_map<std::string, int64_t> acked_;
+  // (observed, acked) unix ns of every first publish, on a `nats.cluster` run: report.cluster's
+  // first_ack is the first event observed after a fault that was acknowledged.
+  std::vector<std::pair<int64_t, int64_t>> observed_acked_;
   uint64_t published_unique_ = 0;
   uint64_t published_duplicates_ = 0;
   std::ifstream timing_in_;
@@ -804,7 +807,12 @@ void Run::ReadTiming() {
       continue;
     }
     auto [it, inserted] = acked_.emplace(id, acked);
-    if (inserted) ++published_unique_;
+    if (inserted) {
+      ++published_unique_;
+      if (cluster_) {
+        observed_acked_.emplace_back(j.value("observed_unix_ns", int64_t{0}), acked);
+      }
+    }
   }
   timing_partial_.erase(0, start);
 }
@@ -1252,10 +1260,11 @@ Report Run::BuildReport() {
     cs.size = harness_.nats.cluster;
     cs.replicas = stream_replicas_;
     for (ClusterFaultRun& c : cluster_faults_) {
-      // The first publish acknowledged after the kill or cut (timing side channel).
+      // The first event the bridge observed after the kill or cut that was acknowledged (its
+      // timing side channel): publishes already in flight at the fault do not count.
       int64_t first = 0;
-      for (const auto& [id, acked] : acked_) {
-        if (acked > c.at_unix_ns && (first == 0 || acked < first)) first = acked;
+      for (const auto& [observed, acked] : observed_acked_) {
+        if (observed > c.at_unix_ns && acked > 0 && (first == 0 || acked < first)) first = acked;
       }
       if (first > 0) c.record.first_ack_ms = static_cast<double>(first - c.at_unix_ns) / 1e6;
       cs.faults.push_back(c.record);
