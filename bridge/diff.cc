@@ -330,7 +330,8 @@ void ChangedIn(const Map& a, const Map& b, KeyFn key, std::vector<std::string>* 
 
 std::vector<std::string> ChangedPartitionKeys(const Snapshot& a, const Snapshot& b) {
   std::vector<std::string> out;
-  ChangedIn(a.nodes, b.nodes, [](const std::string& k) { return NodePartitionKey(k); }, &out);
+  ChangedIn(
+      a.nodes, b.nodes, [](const std::string& k) { return NodePartitionKey(k); }, &out);
   ChangedIn(
       a.pools, b.pools, [](const auto& k) { return PoolPartitionKey(k.first, k.second); }, &out);
   auto resource = [](const std::string& k) { return ResourcePartitionKey(k); };

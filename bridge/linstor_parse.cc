@@ -48,9 +48,9 @@ class ByteArena {
 // One replica object of /v1/view/resources as last parsed.
 struct CachedReplica {
   std::string_view bytes;  // in the parser's ByteArena; empty: nothing can match
-  std::string rd_key;    // folded resource name
-  std::string node_key;  // folded node name
-  Replica replica;       // as parsed (before FinalizeSnapshot)
+  std::string rd_key;      // folded resource name
+  std::string node_key;    // folded node name
+  Replica replica;         // as parsed (before FinalizeSnapshot)
   uint64_t used_gen = 0;
   // The object that followed this one last time (nullptr: none yet). Entries are never moved;
   // every next pointer is cleared whenever entries are dropped.
@@ -458,7 +458,7 @@ using ResourceMap = std::map<std::string, ReplicaMap>;
 // Map nodes of snapshots this thread no longer needs (RecycleSnapshot), reused by
 // RecyclingInserter: a steady poll then allocates and frees almost nothing.
 struct RecyclePool {
-  ResourceMap resources;                    // the last recycled snapshot's replicas
+  ResourceMap resources;                     // the last recycled snapshot's replicas
   std::vector<ReplicaMap::node_type> spare;  // replica nodes not claimed by their resource
   static constexpr size_t kMaxSpare = 4096;
 };
@@ -577,7 +577,7 @@ void LinstorParser::set_reuse(bool reuse) {
 }
 
 LinstorParser::ReuseStats LinstorParser::reuse_stats() const {
-  return {impl_->hits,         impl_->misses,      impl_->cache.size(),   impl_->cached_bytes,
+  return {impl_->hits,          impl_->misses,    impl_->cache.size(), impl_->cached_bytes,
           impl_->arena.total(), impl_->evictions, impl_->compactions};
 }
 

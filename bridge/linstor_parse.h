@@ -42,10 +42,10 @@ class LinstorParser {
   // (the reference the tests compare against) and drops what was remembered.
   void set_reuse(bool reuse);
   struct ReuseStats {
-    uint64_t hits = 0;    // objects reused, since construction
-    uint64_t misses = 0;  // objects parsed
-    size_t entries = 0;   // objects remembered now
-    size_t bytes = 0;     // their JSON bytes
+    uint64_t hits = 0;         // objects reused, since construction
+    uint64_t misses = 0;       // objects parsed
+    size_t entries = 0;        // objects remembered now
+    size_t bytes = 0;          // their JSON bytes
     size_t stored_bytes = 0;   // bytes held for them, garbage included (compacted when > 2x)
     uint64_t evictions = 0;    // times objects the last poll did not use were dropped
     uint64_t compactions = 0;  // times the held bytes were compacted

@@ -8,8 +8,8 @@
 #include <malloc.h>
 #include <simdjson.h>
 
-#include <cstdio>
 #include <algorithm>
+#include <cstdio>
 #include <ctime>
 #include <map>
 #include <memory>
@@ -52,8 +52,8 @@ std::vector<std::string> Pages(const mock::RestApi& api, const sim::Cluster& c,
                                const mock::MockState& st) {
   std::vector<std::string> pages;
   for (size_t offset = 0;; offset += kPageLimit - kPageOverlap) {
-    std::vector<std::pair<std::string, std::string>> q = {
-        {"limit", std::to_string(kPageLimit)}, {"offset", std::to_string(offset)}};
+    std::vector<std::pair<std::string, std::string>> q = {{"limit", std::to_string(kPageLimit)},
+                                                          {"offset", std::to_string(offset)}};
     pages.push_back(api.RenderResourceView(c, st, mock::QueryView{q}));
     if (pages.size() * (kPageLimit - kPageOverlap) + kPageOverlap > c.replicas.size() + kPageLimit)
       break;
@@ -291,7 +291,8 @@ class RatioReporter : public benchmark::ConsoleReporter {
       std::printf("ratio %-44s %.3f  (%s %.4g/s vs %s %.4g/s)\n", what, a->second / b->second, ours,
                   a->second, ref, b->second);
     };
-    ratio("BM_ParseAndDiffSteady", "BM_RawSimdjsonDomParse", "steady parse+diff (1% changed) vs raw");
+    ratio("BM_ParseAndDiffSteady", "BM_RawSimdjsonDomParse",
+          "steady parse+diff (1% changed) vs raw");
     ratio("BM_ParseAndDiffSteadyPaged", "BM_RawSimdjsonDomParse", "steady, client's pages vs raw");
     ratio("BM_ParseAndDiffCold/1", "BM_RawSimdjsonDomParse", "cold parse+diff vs raw simdjson");
     ratio("BM_ParseAndDiffCold/0", "BM_RawSimdjsonDomParse", "cold, whole-document DOM vs raw");

@@ -392,12 +392,12 @@ TEST_F(DiffTest, ChangedPartitionKeys) {
   const Snapshot a = Fin(Base());
   EXPECT_TRUE(ChangedPartitionKeys(a, a).empty());
   Snapshot b = a;
-  b.nodes["b"].connection_status = "OFFLINE";                // node.b
-  b.pools[{"c", "pool1"}].free_capacity_kib = 10;           // pool.c.pool1
+  b.nodes["b"].connection_status = "OFFLINE";                 // node.b
+  b.pools[{"c", "pool1"}].free_capacity_kib = 10;             // pool.c.pool1
   b.resource_definitions["demo"].volumes[0].size_kib = 2048;  // resource.demo ...
-  b.replicas["demo"]["a"].in_use = Tri::kTrue;              // ... once
-  b.replicas["zeta"]["a"] = Rep("zeta", "a", false);        // only in b (no definition)
-  b.nodes.erase("a");                                       // only in a
+  b.replicas["demo"]["a"].in_use = Tri::kTrue;                // ... once
+  b.replicas["zeta"]["a"] = Rep("zeta", "a", false);          // only in b (no definition)
+  b.nodes.erase("a");                                         // only in a
   const std::vector<std::string> want = {"node.a", "node.b", "pool.c.pool1", "resource.demo",
                                          "resource.zeta"};
   EXPECT_EQ(ChangedPartitionKeys(a, b), want);

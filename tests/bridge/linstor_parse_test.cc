@@ -273,8 +273,8 @@ TEST(LinstorParseTest, FuzzMutationsNeverCrash) {
 // A random view: `resources` resources with 2-3 replicas over 5 nodes; live state, in_use,
 // disk states and connections drawn from `rng`. Names vary in case (LINSTOR folds them).
 std::string RandomView(Rng& rng, int resources) {
-  static const char* kDisks[] = {"UpToDate", "Outdated", "SyncTarget(12.5%)", "SyncTarget(77%)",
-                                 "Diskless", "Inconsistent"};
+  static const char* kDisks[] = {"UpToDate",        "Outdated", "SyncTarget(12.5%)",
+                                 "SyncTarget(77%)", "Diskless", "Inconsistent"};
   static const char* kNodesNames[] = {"node-a", "Node.B", "node-c", "node-d", "NODE-E"};
   std::string out = "[";
   for (int r = 0; r < resources; ++r) {
@@ -290,16 +290,18 @@ std::string RandomView(Rng& rng, int resources) {
       for (int p = 0; p < replicas; ++p) {
         if (p == k) continue;
         if (out.back() != '{') out += ",";
-        out += std::string("\"") + kNodesNames[(first + p) % 5] + "\":{\"connected\":" +
-               (rng.Uniform(5) ? "true" : "false") + ",\"message\":\"Connected\"}";
+        out += std::string("\"") + kNodesNames[(first + p) % 5] +
+               "\":{\"connected\":" + (rng.Uniform(5) ? "true" : "false") +
+               ",\"message\":\"Connected\"}";
       }
       out += "}}}";
       if (rng.Uniform(6) != 0) {
         out += std::string(",\"state\":{\"in_use\":") + (rng.Uniform(2) ? "true" : "false") + "}";
       }
-      out += ",\"volumes\":[{\"volume_number\":0,\"storage_pool_name\":\"pool1\",\"state\":"
-             "{\"disk_state\":\"" +
-             std::string(kDisks[rng.Uniform(6)]) + "\"}}]}";
+      out +=
+          ",\"volumes\":[{\"volume_number\":0,\"storage_pool_name\":\"pool1\",\"state\":"
+          "{\"disk_state\":\"" +
+          std::string(kDisks[rng.Uniform(6)]) + "\"}}]}";
     }
   }
   out += "]";
