@@ -125,9 +125,17 @@ std::unique_ptr<httplib::ClientImpl> NewHttpClient(const std::string& base, cons
 }
 
 // The reason a request failed, with the TLS verification error spelled out.
-std::string DescribeError(httplib::Error err, const httplib::ClientImpl& cli, bool https) {
+std::string DescribeError(httplib::Error err, const httplib::ClientImpl& cli, bool https,
+                          const LinstorTls* tls) {
   std::string out = httplib::to_string(err);
   if (!https) return out;
+  if ((err == httplib::Error::Read || err == httplib::Error::Write) &&
+      (tls == nullptr || tls->cert == nullptr)) {
+    // TLS 1.3: a server refusing the (missing) client certificate closes the connection right
+    // after the client's handshake ended, so the first read (or write) fails.
+    return out + " (the controller closed the TLS connection before answering: if it "
+                 "authenticates clients by certificate, give --linstor-cert and --linstor-key)";
+  }
   const auto* ssl = dynamic_cast<const httplib::SSLClient*>(&cli);
   if (err == httplib::Error::SSLServerVerification && ssl != nullptr) {
     const long v = ssl->get_openssl_verify_result();
@@ -320,7 +328,8 @@ StatusOr<std::string> LinstorClient::Get(const std::string& base_url,
     if (err == httplib::Error::ConnectionTimeout)
       return DeadlineExceededError(what + ": connect timed out");
     return UnavailableError(what + ": " +
-                            DescribeError(err, cli, base_url.rfind("https://", 0) == 0));
+                            DescribeError(err, cli, base_url.rfind("https://", 0) == 0,
+                                          options_.tls.get()));
   }
   if (status != 200) {
     std::string snippet = body.substr(0, 200);
@@ -369,7 +378,9 @@ StatusOr<Snapshot> LinstorClient::FetchSnapshot(PollStats* stats) {
           ++current_;
           if (metrics_) {
             const auto code = body.status().code();
-            const bool tls = body.status().message().find(": SSL") != std::string::npos;
+            const std::string& m = body.status().message();
+            const bool tls = m.find(": SSL") != std::string::npos ||
+                             m.find("TLS connection") != std::string::npos;
             metrics_->Error(code == StatusCode::kDeadlineExceeded ? "http_timeout"
                             : code == StatusCode::kInternal       ? "http_status"
                             : tls                                 ? "http_tls"
@@ -501,7 +512,8 @@ void SseWatcher::Follow(const std::string& path, bool last_event_current, size_t
                      {{"url", base + path},
                       {"reason", status ? "HTTP " + std::to_string(status)
                                         : DescribeError(res.error(), *cli,
-                                                        base.rfind("https://", 0) == 0)}});
+                                                        base.rfind("https://", 0) == 0,
+                                                        tls_.get())}});
       }
       ++url_index;
     }

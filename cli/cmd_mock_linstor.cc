@@ -68,6 +68,8 @@ int Run(const std::vector<std::string>& args) {
       "also serve HTTPS on this port (LINSTOR's is 3371; 0 = any free port)")(
       "tls-cert", po::value<std::string>(), "HTTPS server certificate chain (PEM)")(
       "tls-key", po::value<std::string>(), "private key (PEM) of --tls-cert")(
+      "tls-client-ca", po::value<std::string>(),
+      "require HTTPS clients to present a certificate signed by this CA (PEM)")(
       "tls-dir", po::value<std::string>(),
       "without --tls-cert: write a generated CA, server and client certificate here "
       "(default: a new directory under $TMPDIR)");
@@ -161,6 +163,14 @@ int Run(const std::vector<std::string>& args) {
   server_options.https_port = https_port;
   server_options.tls_cert_file = tls_cert;
   server_options.tls_key_file = tls_key;
+  if (vm.count("tls-client-ca")) {
+    if (https_port < 0) return UsageError("mock-linstor", "--tls-client-ca needs --https-port");
+    server_options.tls_client_ca_file = vm["tls-client-ca"].as<std::string>();
+    if (Status s = tls::CheckReadableFile(server_options.tls_client_ca_file, "--tls-client-ca");
+        !s.ok()) {
+      return UsageError("mock-linstor", s.message());
+    }
+  }
   mock::MockServer server(std::move(world).value(), clock, server_options);
   if (Status s = server.Start(); !s.ok()) {
     std::cerr << "lnsim mock-linstor: " << s.message() << std::endl;

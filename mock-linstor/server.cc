@@ -183,8 +183,9 @@ void MockServer::Tick() {
 std::unique_ptr<httplib::Server> MockServer::NewListener(bool https) {
   std::unique_ptr<httplib::Server> svr;
   if (https) {
-    auto ssl = std::make_unique<httplib::SSLServer>(options_.tls_cert_file.c_str(),
-                                                    options_.tls_key_file.c_str());
+    auto ssl = std::make_unique<httplib::SSLServer>(
+        options_.tls_cert_file.c_str(), options_.tls_key_file.c_str(),
+        options_.tls_client_ca_file.empty() ? nullptr : options_.tls_client_ca_file.c_str());
     if (!ssl->is_valid()) return nullptr;
     svr = std::move(ssl);
   } else {

@@ -52,6 +52,9 @@ struct ServerOptions {
   int https_port = -1;
   std::string tls_cert_file;
   std::string tls_key_file;
+  // When set, HTTPS clients must present a certificate signed by this CA (a controller that
+  // authenticates API clients by certificate); others fail the handshake.
+  std::string tls_client_ca_file;
 };
 
 class MockServer {

@@ -295,6 +295,56 @@ TEST_F(HttpsMockTest, ClientRefusesAnUntrustedCertificate) {
   EXPECT_FALSE(mismatch.ok());
 }
 
+// A controller that authenticates API clients by certificate: the bridge's --linstor-cert and
+// --linstor-key are presented (allowed); without them, or with a certificate of another CA, the
+// handshake fails (denied).
+TEST(HttpsClientCertTest, ControllerRequiringClientCertificatesAllowsOnlyTrustedOnes) {
+  RealClock clock;
+  RealClock world_clock;
+  sim::WorldSpec spec;
+  spec.cluster.nodes = 3;
+  spec.cluster.resources = 2;
+  auto world = sim::World::Create(spec, 7);
+  ASSERT_TRUE(world.ok());
+  mock::ServerOptions o;
+  o.port = 0;
+  o.https_port = 0;
+  o.threads = 8;
+  o.tls_cert_file = Certs().good.server_cert;
+  o.tls_key_file = Certs().good.server_key;
+  o.tls_client_ca_file = Certs().good.ca_cert;
+  mock::MockServer mock(std::move(world).value(), world_clock, o);
+  ASSERT_TRUE(mock.Start().ok());
+  const std::string url = "https://127.0.0.1:" + std::to_string(mock.https_port());
+  auto get = [&](const std::string& cert, const std::string& key) {
+    LinstorTlsOptions t;
+    t.ca = Certs().good.ca_cert;
+    t.cert = cert;
+    t.key = key;
+    auto tls = LoadLinstorTls(t);
+    EXPECT_TRUE(tls.ok()) << tls.status().ToString();
+    LinstorClientOptions co;
+    co.urls = {url};
+    co.tls = tls.ok() ? *tls : nullptr;
+    co.request_timeout = 5s;
+    LinstorClient client(co, clock, nullptr, nullptr);
+    return client.Get(url, "/v1/nodes");
+  };
+  auto allowed = get(Certs().good.client_cert, Certs().good.client_key);
+  ASSERT_TRUE(allowed.ok()) << allowed.status().ToString();
+  EXPECT_TRUE(Contains(*allowed, "node-1"));
+
+  auto without = get("", "");
+  ASSERT_FALSE(without.ok());
+  EXPECT_EQ(without.status().code(), StatusCode::kUnavailable);
+  EXPECT_TRUE(Contains(without.status().message(), "--linstor-cert")) << without.status().message();
+
+  auto foreign = get(Certs().rogue.client_cert, Certs().rogue.client_key);
+  ASSERT_FALSE(foreign.ok());
+  EXPECT_EQ(foreign.status().code(), StatusCode::kUnavailable);
+  mock.Stop();
+}
+
 // The whole bridge in-process: Start + Run on a thread, stopped at the end of the test.
 class BridgeRunner {
  public:
