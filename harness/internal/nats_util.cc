@@ -86,6 +86,14 @@ StatusOr<natsConnection*> ConnectNats(const std::string& urls, const std::string
   }
   natsConnection* nc = nullptr;
   s = natsConnection_Connect(&nc, opts);
+  // Under full-suite load about one creds connect in a hundred was refused ("Authorization
+  // Violation") although the same creds file connected before and after in the same run (cause
+  // not yet found; the per-connection nonce signature is the suspect). A bad creds file is
+  // refused every time, so two more tries keep the denial tests meaningful while a one-off
+  // refusal no longer fails a run.
+  for (int retry = 0; s == NATS_CONNECTION_AUTH_FAILED && retry < 2; ++retry) {
+    s = natsConnection_Connect(&nc, opts);
+  }
   natsOptions_Destroy(opts);
   if (s != NATS_OK) {
     return UnavailableError("nats: cannot connect to " + urls + ": " + natsStatus_GetText(s) +
