@@ -15,6 +15,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/duration.h"
 #include "common/tls_certs.h"
 
 namespace lnsim::bridge {
@@ -278,8 +279,30 @@ StatusOr<std::string> NormalizeControllerUrl(std::string_view url) {
 
 LinstorClient::LinstorClient(LinstorClientOptions options, const Clock& clock, Metrics* metrics,
                              Logger* logger)
-    : options_(std::move(options)), clock_(clock), metrics_(metrics), logger_(logger) {
+    : options_(std::move(options)),
+      clock_(clock),
+      metrics_(metrics),
+      logger_(logger),
+      timeout_(options_.request_timeout) {
   LNSIM_CHECK(!options_.urls.empty()) << "LinstorClient needs at least one URL";
+}
+
+void LinstorClient::AdaptTimeout(bool timed_out) {
+  const Duration floor = options_.request_timeout;
+  const Duration cap = std::max(floor, options_.max_request_timeout);
+  Duration next = timeout_;
+  if (timed_out) {
+    next = std::min(cap, timeout_ * 2);
+  } else if (timeout_ > floor && slowest_ * 4 < timeout_) {
+    next = std::max(floor, timeout_ / 2);
+  }
+  if (next != timeout_ && logger_ != nullptr) {
+    logger_->Log(timed_out ? "warn" : "info",
+                 timed_out ? "LINSTOR listings are slower than the request timeout; raising it"
+                           : "LINSTOR listings are fast again; lowering the request timeout",
+                 {{"request_timeout", FormatDurationHuman(next)}});
+  }
+  timeout_ = next;
 }
 
 LinstorClient::~LinstorClient() = default;
@@ -291,9 +314,10 @@ StatusOr<std::string> LinstorClient::Get(const std::string& base_url,
   if (!cli.is_valid()) {
     return InvalidArgumentError("bad LINSTOR URL '" + base_url + "' (or unusable TLS settings)");
   }
-  SetTimeouts(cli, options_.connect_timeout, options_.request_timeout);
+  SetTimeouts(cli, options_.connect_timeout, timeout_);
   cli.set_keep_alive(false);
-  const Duration deadline = clock_.Now() + options_.request_timeout;
+  const Duration started = clock_.Now();
+  const Duration deadline = started + timeout_;
   std::string body;
   int status = 0;
   bool timed_out = false;
@@ -335,12 +359,14 @@ StatusOr<std::string> LinstorClient::Get(const std::string& base_url,
     std::string snippet = body.substr(0, 200);
     return InternalError(what + ": HTTP " + std::to_string(status) + " " + snippet);
   }
+  slowest_ = std::max(slowest_, clock_.Now() - started);
   return body;
 }
 
 StatusOr<Snapshot> LinstorClient::FetchSnapshot(PollStats* stats) {
   const std::string& base = options_.urls[current_ % options_.urls.size()];
   stats->url = base;
+  slowest_ = Duration::zero();
   Snapshot snap;
   using ParseFn = Status (LinstorParser::*)(std::string&, Snapshot*, size_t*);
   struct List {
@@ -376,6 +402,10 @@ StatusOr<Snapshot> LinstorClient::FetchSnapshot(PollStats* stats) {
         ++stats->requests;
         if (!body.ok()) {
           ++current_;
+          if (body.status().code() == StatusCode::kDeadlineExceeded &&
+              body.status().message().find("connect timed out") == std::string::npos) {
+            AdaptTimeout(true);
+          }
           if (metrics_) {
             const auto code = body.status().code();
             const std::string& m = body.status().message();
@@ -412,7 +442,7 @@ StatusOr<Snapshot> LinstorClient::FetchSnapshot(PollStats* stats) {
     }
     MergeList(&part, li, &snap);
   }
-
+  AdaptTimeout(false);
   return snap;
 }
 

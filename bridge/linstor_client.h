@@ -45,6 +45,11 @@ struct LinstorClientOptions {
   std::vector<std::string> urls;
   std::shared_ptr<const LinstorTls> tls;  // for https URLs; null = the system's CAs, no cert
   Duration request_timeout = std::chrono::seconds(10);  // whole request, all bytes
+  // A listing that times out doubles the timeout of the next polls, up to this (never below
+  // request_timeout): real listings can take 30 s and more under load (FAILURES.md F7), and a
+  // bridge whose every poll times out sees nothing at all. Polls that answer within a quarter of
+  // the raised timeout halve it again, back to request_timeout.
+  Duration max_request_timeout = std::chrono::minutes(2);
   Duration connect_timeout = std::chrono::seconds(3);
   size_t page_size = 1000;  // limit per page; 0 = one unpaged request per list
 };
@@ -74,12 +79,19 @@ class LinstorClient {
   // One GET with the deadline; for tests and the SSE-less paths.
   StatusOr<std::string> Get(const std::string& base_url, const std::string& path_and_query);
 
+  // The timeout the next request gets (request_timeout, or more after listings timed out).
+  Duration request_timeout() const { return timeout_; }
+
  private:
+  void AdaptTimeout(bool timed_out);
+
   LinstorClientOptions options_;
   const Clock& clock_;
   Metrics* metrics_;
   Logger* logger_;
   size_t current_ = 0;
+  Duration timeout_;
+  Duration slowest_{0};  // slowest request of the poll in progress
   LinstorParser parser_;
 };
 
