@@ -1,13 +1,12 @@
 // A controller whose listings are slower than the bridge's request timeout (FAILURES.md F7: real
 // listings can take 30 s and more) must not blind the bridge: timed-out polls raise the timeout of
 // the next ones, and fast answers bring it back down. Real HTTP over loopback.
+#include <gtest/gtest.h>
 #include <httplib.h>
 
 #include <atomic>
 #include <chrono>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "bridge/linstor_client.h"
 #include "common/clock.h"
