@@ -13,11 +13,16 @@ constexpr uint8_t kPrefixSeed = 18 << 3;  // 'S'
 
 uint8_t PrefixByte(KeyType type) {
   switch (type) {
-    case KeyType::kOperator: return 14 << 3;
-    case KeyType::kAccount: return 0;
-    case KeyType::kUser: return 20 << 3;
-    case KeyType::kServer: return 13 << 3;
-    case KeyType::kCluster: return 2 << 3;
+    case KeyType::kOperator:
+      return 14 << 3;
+    case KeyType::kAccount:
+      return 0;
+    case KeyType::kUser:
+      return 20 << 3;
+    case KeyType::kServer:
+      return 13 << 3;
+    case KeyType::kCluster:
+      return 2 << 3;
   }
   return 0;
 }
@@ -66,22 +71,32 @@ StatusOr<std::string> DecodeWithCrc(std::string_view text, std::string_view what
 
 char PrefixChar(KeyType type) {
   switch (type) {
-    case KeyType::kOperator: return 'O';
-    case KeyType::kAccount: return 'A';
-    case KeyType::kUser: return 'U';
-    case KeyType::kServer: return 'N';
-    case KeyType::kCluster: return 'C';
+    case KeyType::kOperator:
+      return 'O';
+    case KeyType::kAccount:
+      return 'A';
+    case KeyType::kUser:
+      return 'U';
+    case KeyType::kServer:
+      return 'N';
+    case KeyType::kCluster:
+      return 'C';
   }
   return '?';
 }
 
 std::string_view KeyTypeName(KeyType type) {
   switch (type) {
-    case KeyType::kOperator: return "operator";
-    case KeyType::kAccount: return "account";
-    case KeyType::kUser: return "user";
-    case KeyType::kServer: return "server";
-    case KeyType::kCluster: return "cluster";
+    case KeyType::kOperator:
+      return "operator";
+    case KeyType::kAccount:
+      return "account";
+    case KeyType::kUser:
+      return "user";
+    case KeyType::kServer:
+      return "server";
+    case KeyType::kCluster:
+      return "cluster";
   }
   return "?";
 }
@@ -98,95 +113,68 @@ uint16_t Crc16(std::string_view data) {
   return crc;
 }
 
-std::string Base32Encode(std::string_view data) {
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+namespace {
+
+constexpr char kBase32Alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+constexpr char kBase64UrlAlphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+// Bytes as `width`-bit symbols of `alphabet` (2^width letters), no padding: base32 and base64url.
+std::string EncodeSymbols(std::string_view data, int width, const char* alphabet) {
+  const uint32_t mask = (1u << width) - 1;
   std::string out;
-  out.reserve((data.size() * 8 + 4) / 5);
+  out.reserve((data.size() * 8 + width - 1) / width);
   uint32_t buffer = 0;
   int bits = 0;
   for (unsigned char c : data) {
     buffer = (buffer << 8) | c;
     bits += 8;
-    while (bits >= 5) {
-      out.push_back(kAlphabet[(buffer >> (bits - 5)) & 31]);
-      bits -= 5;
+    while (bits >= width) {
+      out.push_back(alphabet[(buffer >> (bits - width)) & mask]);
+      bits -= width;
     }
   }
-  if (bits > 0) out.push_back(kAlphabet[(buffer << (5 - bits)) & 31]);
+  if (bits > 0) out.push_back(alphabet[(buffer << (width - bits)) & mask]);
   return out;
 }
 
-StatusOr<std::string> Base32Decode(std::string_view text) {
+// The inverse; leftover bits at the end (fewer than 8) are dropped, as unpadded codecs do.
+StatusOr<std::string> DecodeSymbols(std::string_view text, int width, const char* alphabet,
+                                    const char* name) {
+  const std::string_view letters(alphabet, size_t{1} << width);
   std::string out;
   uint32_t buffer = 0;
   int bits = 0;
   for (size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    int v;
-    if (c >= 'A' && c <= 'Z') {
-      v = c - 'A';
-    } else if (c >= '2' && c <= '7') {
-      v = c - '2' + 26;
-    } else {
-      return InvalidArgumentError("invalid base32 character at offset " + std::to_string(i));
+    const size_t v = letters.find(text[i]);
+    if (v == std::string_view::npos) {
+      return InvalidArgumentError(std::string("invalid ") + name + " character at offset " +
+                                  std::to_string(i));
     }
-    buffer = (buffer << 5) | static_cast<uint32_t>(v);
-    bits += 5;
+    buffer = (buffer << width) | static_cast<uint32_t>(v);
+    bits += width;
     if (bits >= 8) {
       out.push_back(static_cast<char>((buffer >> (bits - 8)) & 0xff));
       bits -= 8;
     }
   }
   return out;
+}
+
+}  // namespace
+
+std::string Base32Encode(std::string_view data) { return EncodeSymbols(data, 5, kBase32Alphabet); }
+
+StatusOr<std::string> Base32Decode(std::string_view text) {
+  return DecodeSymbols(text, 5, kBase32Alphabet, "base32");
 }
 
 std::string Base64UrlEncode(std::string_view data) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string out;
-  out.reserve((data.size() * 4 + 2) / 3);
-  uint32_t buffer = 0;
-  int bits = 0;
-  for (unsigned char c : data) {
-    buffer = (buffer << 8) | c;
-    bits += 8;
-    while (bits >= 6) {
-      out.push_back(kAlphabet[(buffer >> (bits - 6)) & 63]);
-      bits -= 6;
-    }
-  }
-  if (bits > 0) out.push_back(kAlphabet[(buffer << (6 - bits)) & 63]);
-  return out;
+  return EncodeSymbols(data, 6, kBase64UrlAlphabet);
 }
 
 StatusOr<std::string> Base64UrlDecode(std::string_view text) {
-  std::string out;
-  uint32_t buffer = 0;
-  int bits = 0;
-  for (size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    int v;
-    if (c >= 'A' && c <= 'Z') {
-      v = c - 'A';
-    } else if (c >= 'a' && c <= 'z') {
-      v = c - 'a' + 26;
-    } else if (c >= '0' && c <= '9') {
-      v = c - '0' + 52;
-    } else if (c == '-') {
-      v = 62;
-    } else if (c == '_') {
-      v = 63;
-    } else {
-      return InvalidArgumentError("invalid base64url character at offset " + std::to_string(i));
-    }
-    buffer = (buffer << 6) | static_cast<uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      out.push_back(static_cast<char>((buffer >> (bits - 8)) & 0xff));
-      bits -= 8;
-    }
-  }
-  return out;
+  return DecodeSymbols(text, 6, kBase64UrlAlphabet, "base64url");
 }
 
 std::string Sha512_256(std::string_view data) {
@@ -280,9 +268,9 @@ StatusOr<PublicKey> DecodePublicKey(std::string_view encoded) {
 
 bool Verify(const Bytes32& public_key, std::string_view data, std::string_view signature) {
   if (signature.size() != 64) return false;
-  PkeyPtr pkey(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, public_key.data(),
-                                           public_key.size()),
-               &EVP_PKEY_free);
+  PkeyPtr pkey(
+      EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, public_key.data(), public_key.size()),
+      &EVP_PKEY_free);
   MdCtxPtr ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
   if (!pkey || !ctx) return false;
   if (EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, pkey.get()) != 1) return false;
