@@ -151,7 +151,7 @@ int NatsCluster::IndexOf(std::string_view server_name) const {
   return -1;
 }
 
-Status NatsCluster::CutRoutes(int i) {
+Status NatsCluster::ForEachRouteProxyOf(int i, const std::function<void(FaultProxy&)>& fn) {
   if (route_proxies_.empty()) {
     return FailedPreconditionError("nats cluster: routes can only be cut with route proxies");
   }
@@ -160,30 +160,25 @@ Status NatsCluster::CutRoutes(int i) {
   const size_t n = servers_.size(), k = static_cast<size_t>(i);
   for (size_t j = 0; j < n; ++j) {
     if (j == k) continue;
-    for (FaultProxy* p : {route_proxies_[k * n + j].get(), route_proxies_[j * n + k].get()}) {
-      p->SetBlackhole(true);
-      p->ResetConnections();
-    }
+    fn(*route_proxies_[k * n + j]);  // k dials j
+    fn(*route_proxies_[j * n + k]);  // j dials k
   }
   return OkStatus();
 }
 
+Status NatsCluster::CutRoutes(int i) {
+  return ForEachRouteProxyOf(i, [](FaultProxy& p) {
+    p.SetBlackhole(true);
+    p.ResetConnections();
+  });
+}
+
 Status NatsCluster::HealRoutes(int i) {
-  if (route_proxies_.empty()) {
-    return FailedPreconditionError("nats cluster: routes can only be cut with route proxies");
-  }
-  if (i < 0 || i >= size())
-    return InvalidArgumentError("nats cluster: no member " + std::to_string(i + 1));
-  const size_t n = servers_.size(), k = static_cast<size_t>(i);
-  for (size_t j = 0; j < n; ++j) {
-    if (j == k) continue;
-    for (FaultProxy* p : {route_proxies_[k * n + j].get(), route_proxies_[j * n + k].get()}) {
-      // Connections held during the cut carry a stale handshake: drop them, let routes redial.
-      p->ResetConnections();
-      p->SetBlackhole(false);
-    }
-  }
-  return OkStatus();
+  return ForEachRouteProxyOf(i, [](FaultProxy& p) {
+    // Connections held during the cut carry a stale handshake: drop them, let routes redial.
+    p.ResetConnections();
+    p.SetBlackhole(false);
+  });
 }
 
 void NatsCluster::RestartAsync(int i) {

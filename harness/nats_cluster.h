@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -83,6 +84,8 @@ class NatsCluster {
 
  private:
   NatsCluster() = default;
+  // Calls fn on both proxies of every route of member i (its dials and the dials to it).
+  Status ForEachRouteProxyOf(int i, const std::function<void(FaultProxy&)>& fn);
   std::vector<std::unique_ptr<NatsServer>> servers_;
   void RestartLoop();
   enum class RestartState { kIdle, kPending, kDone };
