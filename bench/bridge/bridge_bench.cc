@@ -11,7 +11,6 @@
 //  - BM_Raw*/BM_Bridge*: the same work as separate benchmarks (scripts/ci-regression reads them).
 // Parse + diff: see parse_bench.cc.
 #include <benchmark/benchmark.h>
-#include <malloc.h>
 
 #include <algorithm>
 #include <condition_variable>
@@ -535,10 +534,6 @@ class RatioReporter : public benchmark::ConsoleReporter {
 }  // namespace lnsim::bridge
 
 int main(int argc, char** argv) {
-  // As `lnsim bridge` does: keep freed snapshot memory instead of returning it to the kernel
-  // after every poll (avoids re-faulting the pages of the next snapshot).
-  mallopt(M_TRIM_THRESHOLD, 1 << 30);
-  mallopt(M_MMAP_THRESHOLD, 1 << 30);
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   lnsim::bridge::RatioReporter reporter;
