@@ -327,7 +327,7 @@ void Table(std::ostringstream& o, const std::vector<std::vector<std::string>>& r
 }  // namespace
 
 int64_t OriginRecordingClock::UnixNanos() const {
-  const int64_t now = base_.UnixNanos();
+  const int64_t now = base().UnixNanos();
   int64_t expected = 0;
   origin_.compare_exchange_strong(expected, now, std::memory_order_acq_rel);
   return now;

@@ -39,16 +39,14 @@ StatusOr<std::vector<TimingSample>> ReadTimingSamples(const std::string& path,
 // the wall clock first when it fixes world t = 0 (the mock's epoch), so that reading is the
 // origin of the timing samples (exact with the embedded nats-server; with `--nats` the run reads
 // it a few milliseconds earlier to name its stream, which shifts the plot by that much).
-class OriginRecordingClock final : public Clock {
+class OriginRecordingClock final : public ClockWrapper {
  public:
-  explicit OriginRecordingClock(const Clock& base) : base_(base) {}
-  Duration Now() const override { return base_.Now(); }
+  explicit OriginRecordingClock(const Clock& base) : ClockWrapper(base) {}
   int64_t UnixNanos() const override;
   // 0 until the first UnixNanos() call.
   int64_t origin_unix_ns() const { return origin_.load(std::memory_order_acquire); }
 
  private:
-  const Clock& base_;
   mutable std::atomic<int64_t> origin_{0};
 };
 

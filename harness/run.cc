@@ -47,17 +47,16 @@ using std::chrono::seconds;
 
 // Follows `base` until the cap, then stands still: the world stops at the scenario's run length
 // while the drain phase lets the pipeline catch up. Wall-clock time (UnixNanos) keeps moving.
-class CappedClock final : public Clock {
+// Waits on it last as long as asked in the base clock's time (ClockWrapper), also past the cap.
+class CappedClock final : public ClockWrapper {
  public:
-  explicit CappedClock(const Clock& base) : base_(base) {}
+  explicit CappedClock(const Clock& base) : ClockWrapper(base) {}
   Duration Now() const override {
-    return std::min(base_.Now(), Duration(cap_.load(std::memory_order_acquire)));
+    return std::min(base().Now(), Duration(cap_.load(std::memory_order_acquire)));
   }
-  int64_t UnixNanos() const override { return base_.UnixNanos(); }
   void SetCap(Duration cap) { cap_.store(cap.count(), std::memory_order_release); }
 
  private:
-  const Clock& base_;
   std::atomic<int64_t> cap_{INT64_MAX};
 };
 
