@@ -1,6 +1,7 @@
 #include "common/clock.h"
 
 #include <thread>
+#include <vector>
 
 namespace lnsim {
 
@@ -49,20 +50,21 @@ void SimulatedClock::SleepUntil(Duration deadline) const {
   WaitUntil(lock, cv, deadline, [] { return false; });
 }
 
-// The waiter registers without holding its own mutex (so the lock order registry → waiter
-// holds everywhere), then holds its mutex from each time check until it sleeps in cv.wait.
-// WakeWaiters() takes each registered waiter's mutex before notifying, so a waiter has either
-// not yet read the new time (and will see it) or is asleep (and is woken): no lost wake-up.
+// The waiter registers while it holds its own mutex and keeps holding it from each time check
+// until it sleeps in cv.wait. WakeWaiters() stores the time first, then takes each active
+// waiter's mutex before notifying, so a waiter has either not yet read the new time (and will
+// see it) or is asleep (and is woken): no lost wake-up. Leaving, the waiter releases its mutex
+// before it takes the gate, so the gate → mutex order holds everywhere.
 bool SimulatedClock::WaitUntil(std::unique_lock<std::mutex>& lock, std::condition_variable& cv,
                                Duration deadline, const std::function<bool()>& done) const {
-  lock.unlock();
-  std::list<Waiter>::iterator self;
+  auto self = std::make_shared<Waiter>();
+  self->mutex = lock.mutex();
+  self->cv = &cv;
   {
     std::lock_guard<std::mutex> registry(registry_mutex_);
-    self = waiters_.insert(waiters_.end(), Waiter{lock.mutex(), &cv});
+    waiters_.push_back(self);
   }
   registry_cv_.notify_all();
-  lock.lock();
   bool result = done();
   while (!result && Now() < deadline) {
     cv.wait(lock);
@@ -70,8 +72,12 @@ bool SimulatedClock::WaitUntil(std::unique_lock<std::mutex>& lock, std::conditio
   }
   lock.unlock();
   {
+    std::lock_guard<std::mutex> gate(self->gate);
+    self->active = false;
+  }
+  {
     std::lock_guard<std::mutex> registry(registry_mutex_);
-    waiters_.erase(self);
+    waiters_.remove(self);
   }
   registry_cv_.notify_all();
   lock.lock();
@@ -89,10 +95,16 @@ void SimulatedClock::Set(Duration t) {
 }
 
 void SimulatedClock::WakeWaiters() {
-  std::lock_guard<std::mutex> registry(registry_mutex_);
-  for (const Waiter& w : waiters_) {
-    { std::lock_guard<std::mutex> hold(*w.mutex); }
-    w.cv->notify_all();
+  std::vector<std::shared_ptr<Waiter>> snapshot;
+  {
+    std::lock_guard<std::mutex> registry(registry_mutex_);
+    snapshot.assign(waiters_.begin(), waiters_.end());
+  }
+  for (const auto& w : snapshot) {
+    std::lock_guard<std::mutex> gate(w->gate);
+    if (!w->active) continue;
+    { std::lock_guard<std::mutex> hold(*w->mutex); }
+    w->cv->notify_all();
   }
 }
 

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <list>
+#include <memory>
 #include <mutex>
 
 namespace lnsim {
@@ -31,7 +32,7 @@ class Clock {
   // The clock's form of condition_variable::wait_until. `lock` holds `mutex` on entry and on
   // return. Waits on `cv` until `done()` is true or Now() >= deadline; returns done() as last
   // evaluated (under the lock). `done` is evaluated only with the lock held. Notifying `cv` wakes
-  // the waiter as usual. The lock may be released and taken again before the first evaluation.
+  // the waiter as usual, and a notifier that holds `mutex` cannot miss a waiter.
   virtual bool WaitUntil(std::unique_lock<std::mutex>& lock, std::condition_variable& cv,
                          Duration deadline, const std::function<bool()>& done) const = 0;
   bool WaitFor(std::unique_lock<std::mutex>& lock, std::condition_variable& cv, Duration timeout,
@@ -103,17 +104,23 @@ class SimulatedClock final : public Clock {
   bool WaitForWaiters(size_t count, std::chrono::milliseconds real_timeout) const;
 
  private:
+  // One thread in WaitUntil. `gate` guards `active`; WakeWaiters() touches the waiter's mutex and
+  // condition variable only while `active`, so the waiter may leave (and its mutex die) safely.
   struct Waiter {
     std::mutex* mutex;
     std::condition_variable* cv;
+    std::mutex gate;
+    bool active = true;
   };
   void WakeWaiters();
 
   std::atomic<int64_t> now_;
   int64_t unix_offset_;
-  mutable std::mutex registry_mutex_;  // lock order: registry_mutex_, then a waiter's mutex
+  // Lock order: a waiter's mutex, then registry_mutex_ (held only briefly, nothing taken under
+  // it); a Waiter's gate, then the waiter's mutex.
+  mutable std::mutex registry_mutex_;
   mutable std::condition_variable registry_cv_;
-  mutable std::list<Waiter> waiters_;
+  mutable std::list<std::shared_ptr<Waiter>> waiters_;
 };
 
 }  // namespace lnsim

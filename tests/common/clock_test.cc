@@ -106,6 +106,7 @@ TEST(SimulatedClockTest, WaitWithoutConditionReturnsOnNotify) {
     clock.WaitFor(lock, cv, hours(1));
   });
   ASSERT_TRUE(clock.WaitForWaiters(1, kFixtureBound));
+  { std::lock_guard<std::mutex> lock(mutex); }  // the waiter holds it until it sleeps
   cv.notify_all();
   ASSERT_EQ(waiter.wait_for(kFixtureBound), std::future_status::ready);
   EXPECT_EQ(clock.Now(), Duration::zero());
