@@ -48,33 +48,40 @@ constexpr Duration kConnectInt = seconds(10);
 constexpr Duration kStateStep = milliseconds(10);  // NetworkFailure -> Unconnected -> ...
 constexpr Duration kReplicaRemoveDelay = milliseconds(500);
 
-enum Ev : uint16_t {
-  kEvLinkBreak,      // a = observer replica, b = lost peer replica
-  kEvLinkStep,       // a, b as above, c = next ConnState
-  kEvConnect,        // a, b = replicas to connect
-  kEvSyncStart,      // a = target, b = source
-  kEvSyncTick,       // a = target, b = resync generation
-  kEvNodeDown,       // a = node, b = crash generation: controller marks OFFLINE
-  kEvNodeUp,         // a = node, c = 0 CONNECTED / 1 ONLINE
-  kEvNodeBoot,       // a = node: DRBD comes up on a returning host
-  kEvNodeReturn,     // a = node: host back
-  kEvNodeShutdown,   // a = node: clean shutdown (reboot)
-  kEvReplicaUp,      // a = replica: a new replica's DRBD starts
-  kEvReplicaRemove,  // a = replica
-  kEvResizeStep,     // a = rd, b = volume number, c = step
-  kEvToggleStep,     // a = replica, c = step
-  kEvHaFailover,     // a = rd
-  kEvFaultStart,     // a = fault index
-  kEvFaultEnd,       // a = fault index
-  kEvWorkload,       // a = workload kind
-  kEvPromote,        // a = rd, b = node (workload attach follow-up)
-  kEvDiskDetach,     // a = replica, c = step
-  kEvSplitPromote,   // a = rd
-  kEvSplitRecover,   // a = rd, b = victim replica
-  kEvEvict,          // a = node: LINSTOR's auto-eviction of a node that stayed away
+enum EventType : uint16_t {
+  kEventLinkBreak,      // a = observer replica, b = lost peer replica
+  kEventLinkStep,       // a, b as above, c = next ConnState
+  kEventConnect,        // a, b = replicas to connect
+  kEventSyncStart,      // a = target, b = source
+  kEventSyncTick,       // a = target, b = resync generation
+  kEventNodeDown,       // a = node, b = crash generation: controller marks OFFLINE
+  kEventNodeUp,         // a = node, c = 0 CONNECTED / 1 ONLINE
+  kEventNodeBoot,       // a = node: DRBD comes up on a returning host
+  kEventNodeReturn,     // a = node: host back
+  kEventNodeShutdown,   // a = node: clean shutdown (reboot)
+  kEventReplicaUp,      // a = replica: a new replica's DRBD starts
+  kEventReplicaRemove,  // a = replica
+  kEventResizeStep,     // a = rd, b = volume number, c = step
+  kEventToggleStep,     // a = replica, c = step
+  kEventHaFailover,     // a = rd
+  kEventFaultStart,     // a = fault index
+  kEventFaultEnd,       // a = fault index
+  kEventWorkload,       // a = workload kind
+  kEventPromote,        // a = rd, b = node (workload attach follow-up)
+  kEventDiskDetach,     // a = replica, c = step
+  kEventSplitPromote,   // a = rd
+  kEventSplitRecover,   // a = rd, b = victim replica
+  kEventEvict,          // a = node: LINSTOR's auto-eviction of a node that stayed away
 };
 
-enum WorkloadKind : uint32_t { kWlProvision, kWlDelete, kWlAttach, kWlDetach, kWlResize, kWlCount };
+enum WorkloadKind : uint32_t {
+  kWorkloadProvision,
+  kWorkloadDelete,
+  kWorkloadAttach,
+  kWorkloadDetach,
+  kWorkloadResize,
+  kWorkloadKindCount
+};
 constexpr const char* kWorkloadNames[] = {"provision", "delete", "attach", "detach", "resize"};
 
 struct ReplicaData {
@@ -204,8 +211,8 @@ std::string ParamValue(const std::string& params, const std::string& key) {
   return "";
 }
 
-OpMessage Msg(Severity severity, int code, std::string message, std::string rd = "",
-              std::string node = "") {
+OpMessage MakeMessage(Severity severity, int code, std::string message, std::string rd = "",
+                      std::string node = "") {
   OpMessage m;
   m.severity = severity;
   m.code = code;
@@ -218,7 +225,7 @@ OpMessage Msg(Severity severity, int code, std::string message, std::string rd =
 OpResult Fail(int code, std::string message, std::string rd = "", std::string node = "") {
   OpResult r;
   r.messages.push_back(
-      Msg(Severity::kError, code, std::move(message), std::move(rd), std::move(node)));
+      MakeMessage(Severity::kError, code, std::move(message), std::move(rd), std::move(node)));
   return r;
 }
 
@@ -227,12 +234,12 @@ class WorldImpl final : public World {
   WorldImpl(const WorldSpec& spec, uint64_t seed)
       : spec_(spec),
         root_rng_(seed),
-        rng_gen_(root_rng_.Fork("generator")),
+        rng_generator_(root_rng_.Fork("generator")),
         rng_names_(root_rng_.Fork("names")),
         rng_drbd_(root_rng_.Fork("drbd")),
         rng_ha_(root_rng_.Fork("ha")) {
     spec_.seed = seed;
-    for (uint32_t k = 0; k < kWlCount; ++k) {
+    for (uint32_t k = 0; k < kWorkloadKindCount; ++k) {
       rng_workload_.push_back(root_rng_.Fork(std::string("workload/") + kWorkloadNames[k]));
     }
   }
@@ -257,29 +264,29 @@ class WorldImpl final : public World {
     if (queue_.empty()) return std::nullopt;
     return Duration(queue_.top().time_ns);
   }
-  const Cluster& cluster() const override { return c_; }
+  const Cluster& cluster() const override { return cluster_; }
   const TraceLog& trace() const override { return trace_; }
   const WorldSpec& spec() const override { return spec_; }
   Duration RunLength() const override { return Duration(run_length_ns_); }
-  const std::vector<FaultWindow>& fault_windows() const override { return windows_; }
+  const std::vector<FaultWindow>& fault_windows() const override { return fault_windows_; }
   bool InFaultWindow(FaultKind kind, Duration t) const override {
-    for (const auto& w : windows_) {
+    for (const auto& w : fault_windows_) {
       if (w.kind != kind || !w.fired || t < w.start) continue;
       if (w.permanent || t < w.end) return true;
     }
     return false;
   }
   Duration NodeLatency(NodeIndex node) const override {
-    return node < nd_.size() ? Duration(nd_[node].latency_ns) : Duration(0);
+    return node < node_data_.size() ? Duration(node_data_[node].latency_ns) : Duration(0);
   }
   std::vector<std::pair<NodeIndex, Duration>> SlowNodes() const override {
     std::vector<std::pair<NodeIndex, Duration>> out;
-    for (NodeIndex n = 0; n < nd_.size(); ++n) {
-      if (nd_[n].latency_ns > 0) out.emplace_back(n, Duration(nd_[n].latency_ns));
+    for (NodeIndex n = 0; n < node_data_.size(); ++n) {
+      if (node_data_[n].latency_ns > 0) out.emplace_back(n, Duration(node_data_[n].latency_ns));
     }
     return out;
   }
-  const WorkloadStats& workload_stats() const override { return stats_; }
+  const WorkloadStats& workload_stats() const override { return workload_stats_; }
   size_t PendingEvents() const override { return queue_.size(); }
 
   NodeIndex FindNode(std::string_view name) const override {
@@ -295,17 +302,17 @@ class WorldImpl final : public World {
     return it == group_by_name_.end() ? kNoIndex : it->second;
   }
   PoolIndex FindPool(NodeIndex node, std::string_view pool_name) const override {
-    if (node >= c_.nodes.size() || !c_.nodes[node].alive) return kNoIndex;
+    if (node >= cluster_.nodes.size() || !cluster_.nodes[node].alive) return kNoIndex;
     const std::string folded = FoldName(pool_name);
-    for (PoolIndex p : c_.nodes[node].pools) {
-      if (FoldName(c_.pools[p].name) == folded) return p;
+    for (PoolIndex p : cluster_.nodes[node].pools) {
+      if (FoldName(cluster_.pools[p].name) == folded) return p;
     }
     return kNoIndex;
   }
   ReplicaIndex FindReplica(RdIndex rd, NodeIndex node) const override {
-    if (rd >= c_.rds.size()) return kNoIndex;
-    for (ReplicaIndex r : c_.rds[rd].replicas) {
-      if (c_.replicas[r].node == node) return r;
+    if (rd >= cluster_.rds.size()) return kNoIndex;
+    for (ReplicaIndex r : cluster_.rds[rd].replicas) {
+      if (cluster_.replicas[r].node == node) return r;
     }
     return kNoIndex;
   }
@@ -377,7 +384,7 @@ class WorldImpl final : public World {
   }
 
   // --- recording ---
-  void Rec(const EntityRef& e, Attribute a, int64_t old_value, int64_t new_value) {
+  void Record(const EntityRef& e, Attribute a, int64_t old_value, int64_t new_value) {
     if (!recording_ || old_value == new_value) return;
     Transition t;
     t.time_ns = now_;
@@ -392,166 +399,169 @@ class WorldImpl final : public World {
   }
   EntityRef NodeRef(NodeIndex n) const { return {EntityKind::kNode, n}; }
   EntityRef ReplicaRef(ReplicaIndex r) const {
-    return {EntityKind::kReplica, c_.replicas[r].rd, c_.replicas[r].node};
+    return {EntityKind::kReplica, cluster_.replicas[r].rd, cluster_.replicas[r].node};
   }
-  EntityRef VolRef(ReplicaIndex r, size_t vi) const {
-    const Replica& x = c_.replicas[r];
-    return {EntityKind::kVolumeReplica, x.rd, x.node, c_.rds[x.rd].volumes[vi].number};
+  EntityRef VolumeReplicaRef(ReplicaIndex r, size_t vi) const {
+    const Replica& x = cluster_.replicas[r];
+    return {EntityKind::kVolumeReplica, x.rd, x.node, cluster_.rds[x.rd].volumes[vi].number};
   }
-  EntityRef LinkRef(ReplicaIndex r, size_t k) const {
-    const Replica& x = c_.replicas[r];
+  EntityRef PeerLinkRef(ReplicaIndex r, size_t k) const {
+    const Replica& x = cluster_.replicas[r];
     return {EntityKind::kPeerLink, x.rd, x.node, x.peers[k].peer};
   }
-  EntityRef PeerVolRef(ReplicaIndex r, size_t k, size_t vi) const {
-    const Replica& x = c_.replicas[r];
+  EntityRef PeerVolumeRef(ReplicaIndex r, size_t k, size_t vi) const {
+    const Replica& x = cluster_.replicas[r];
     return {EntityKind::kPeerVolume, x.rd, x.node, x.peers[k].peer,
-            c_.rds[x.rd].volumes[vi].number};
+            cluster_.rds[x.rd].volumes[vi].number};
   }
 
-  void PutNodeConn(NodeIndex n, NodeConnection v) {
-    Node& x = c_.nodes[n];
-    Rec(NodeRef(n), Attribute::kConnection, static_cast<int64_t>(x.connection),
-        static_cast<int64_t>(v));
+  void PutNodeConnection(NodeIndex n, NodeConnection v) {
+    Node& x = cluster_.nodes[n];
+    Record(NodeRef(n), Attribute::kConnection, static_cast<int64_t>(x.connection),
+           static_cast<int64_t>(v));
     x.connection = v;
   }
-  void PutSatUp(NodeIndex n, bool v) {
-    Node& x = c_.nodes[n];
-    Rec(NodeRef(n), Attribute::kSatelliteUp, x.satellite_up, v);
+  void PutSatelliteUp(NodeIndex n, bool v) {
+    Node& x = cluster_.nodes[n];
+    Record(NodeRef(n), Attribute::kSatelliteUp, x.satellite_up, v);
     x.satellite_up = v;
   }
   void PutNodeFlags(NodeIndex n, uint32_t v) {
-    Rec(NodeRef(n), Attribute::kNodeFlags, c_.nodes[n].flags, v);
-    c_.nodes[n].flags = v;
+    Record(NodeRef(n), Attribute::kNodeFlags, cluster_.nodes[n].flags, v);
+    cluster_.nodes[n].flags = v;
   }
   // Changes a pool's physical allocation and/or provisioned size; records free/total changes.
-  void ChangePool(PoolIndex p, int64_t d_alloc, int64_t d_prov, int64_t d_total = 0) {
+  void ChangePool(PoolIndex p, int64_t allocated_delta_kib, int64_t provisioned_delta_kib,
+                  int64_t total_delta_kib = 0) {
     if (p == kNoIndex) return;
-    StoragePool& x = c_.pools[p];
+    StoragePool& x = cluster_.pools[p];
     if (x.diskless()) return;
     const Kib free_before = x.FreeKib();
     const Kib total_before = x.total_kib;
     auto add = [](Kib v, int64_t d) -> Kib {
       return d < 0 && static_cast<Kib>(-d) > v ? 0 : static_cast<Kib>(static_cast<int64_t>(v) + d);
     };
-    x.allocated_kib = add(x.allocated_kib, d_alloc);
-    x.provisioned_kib = add(x.provisioned_kib, d_prov);
-    x.total_kib = add(x.total_kib, d_total);
-    Rec({EntityKind::kPool, p}, Attribute::kTotalKib, static_cast<int64_t>(total_before),
-        static_cast<int64_t>(x.total_kib));
-    Rec({EntityKind::kPool, p}, Attribute::kFreeKib, static_cast<int64_t>(free_before),
-        static_cast<int64_t>(x.FreeKib()));
+    x.allocated_kib = add(x.allocated_kib, allocated_delta_kib);
+    x.provisioned_kib = add(x.provisioned_kib, provisioned_delta_kib);
+    x.total_kib = add(x.total_kib, total_delta_kib);
+    Record({EntityKind::kPool, p}, Attribute::kTotalKib, static_cast<int64_t>(total_before),
+           static_cast<int64_t>(x.total_kib));
+    Record({EntityKind::kPool, p}, Attribute::kFreeKib, static_cast<int64_t>(free_before),
+           static_cast<int64_t>(x.FreeKib()));
   }
   void PutInUse(ReplicaIndex r, bool v) {
-    Replica& x = c_.replicas[r];
-    Rec(ReplicaRef(r), Attribute::kInUse, x.in_use, v);
+    Replica& x = cluster_.replicas[r];
+    Record(ReplicaRef(r), Attribute::kInUse, x.in_use, v);
     x.in_use = v;
     UpdateInUseSet(x.rd);
   }
   void PutMayPromote(ReplicaIndex r, bool v) {
-    Rec(ReplicaRef(r), Attribute::kMayPromote, c_.replicas[r].may_promote, v);
-    c_.replicas[r].may_promote = v;
+    Record(ReplicaRef(r), Attribute::kMayPromote, cluster_.replicas[r].may_promote, v);
+    cluster_.replicas[r].may_promote = v;
   }
-  void PutScore(ReplicaIndex r, int32_t v) {
-    Rec(ReplicaRef(r), Attribute::kPromotionScore, c_.replicas[r].promotion_score, v);
-    c_.replicas[r].promotion_score = v;
+  void PutPromotionScore(ReplicaIndex r, int32_t v) {
+    Record(ReplicaRef(r), Attribute::kPromotionScore, cluster_.replicas[r].promotion_score, v);
+    cluster_.replicas[r].promotion_score = v;
   }
   void PutQuorum(ReplicaIndex r, bool v) {
-    Rec(ReplicaRef(r), Attribute::kQuorum, c_.replicas[r].quorum, v);
-    c_.replicas[r].quorum = v;
+    Record(ReplicaRef(r), Attribute::kQuorum, cluster_.replicas[r].quorum, v);
+    cluster_.replicas[r].quorum = v;
   }
   void PutReplicaFlags(ReplicaIndex r, uint32_t v) {
-    Rec(ReplicaRef(r), Attribute::kReplicaFlags, c_.replicas[r].flags, v);
-    c_.replicas[r].flags = v;
+    Record(ReplicaRef(r), Attribute::kReplicaFlags, cluster_.replicas[r].flags, v);
+    cluster_.replicas[r].flags = v;
   }
   void PutKind(ReplicaIndex r, ReplicaKind v) {
-    Rec(ReplicaRef(r), Attribute::kKind, static_cast<int64_t>(c_.replicas[r].kind),
-        static_cast<int64_t>(v));
-    c_.replicas[r].kind = v;
+    Record(ReplicaRef(r), Attribute::kKind, static_cast<int64_t>(cluster_.replicas[r].kind),
+           static_cast<int64_t>(v));
+    cluster_.replicas[r].kind = v;
   }
-  void PutDisk(ReplicaIndex r, size_t vi, DiskState v) {
-    VolumeReplica& x = c_.replicas[r].volumes[vi];
-    Rec(VolRef(r, vi), Attribute::kDiskState, static_cast<int64_t>(x.disk),
-        static_cast<int64_t>(v));
+  void PutDiskState(ReplicaIndex r, size_t vi, DiskState v) {
+    VolumeReplica& x = cluster_.replicas[r].volumes[vi];
+    Record(VolumeReplicaRef(r, vi), Attribute::kDiskState, static_cast<int64_t>(x.disk),
+           static_cast<int64_t>(v));
     x.disk = v;
   }
-  void PutDiskAll(ReplicaIndex r, DiskState v) {
-    for (size_t vi = 0; vi < c_.replicas[r].volumes.size(); ++vi) PutDisk(r, vi, v);
+  void PutDiskStateAll(ReplicaIndex r, DiskState v) {
+    for (size_t vi = 0; vi < cluster_.replicas[r].volumes.size(); ++vi) PutDiskState(r, vi, v);
   }
   static int64_t DoneValue(float done) {
     return done < 0 ? kAbsent : static_cast<int64_t>(std::llround(done * 100.0));
   }
-  void PutDone(ReplicaIndex r, size_t vi, int64_t hundredths) {
-    VolumeReplica& x = c_.replicas[r].volumes[vi];
-    Rec(VolRef(r, vi), Attribute::kDonePercentage, DoneValue(x.done_percentage), hundredths);
+  void PutDonePercentage(ReplicaIndex r, size_t vi, int64_t hundredths) {
+    VolumeReplica& x = cluster_.replicas[r].volumes[vi];
+    Record(VolumeReplicaRef(r, vi), Attribute::kDonePercentage, DoneValue(x.done_percentage),
+           hundredths);
     x.done_percentage = hundredths == kAbsent ? -1.0f : static_cast<float>(hundredths) / 100.0f;
   }
-  void PutDoneAll(ReplicaIndex r, int64_t hundredths) {
-    for (size_t vi = 0; vi < c_.replicas[r].volumes.size(); ++vi) PutDone(r, vi, hundredths);
+  void PutDonePercentageAll(ReplicaIndex r, int64_t hundredths) {
+    for (size_t vi = 0; vi < cluster_.replicas[r].volumes.size(); ++vi)
+      PutDonePercentage(r, vi, hundredths);
   }
-  void PutConn(ReplicaIndex r, size_t k, ConnState v) {
-    PeerLink& x = c_.replicas[r].peers[k];
-    Rec(LinkRef(r, k), Attribute::kConnState, static_cast<int64_t>(x.conn),
-        static_cast<int64_t>(v));
+  void PutConnectionState(ReplicaIndex r, size_t k, ConnState v) {
+    PeerLink& x = cluster_.replicas[r].peers[k];
+    Record(PeerLinkRef(r, k), Attribute::kConnState, static_cast<int64_t>(x.conn),
+           static_cast<int64_t>(v));
     x.conn = v;
   }
-  void PutRepl(ReplicaIndex r, size_t k, size_t vi, ReplState v) {
-    ReplState& x = c_.replicas[r].volumes[vi].repl[k];
-    Rec(PeerVolRef(r, k, vi), Attribute::kReplState, static_cast<int64_t>(x),
-        static_cast<int64_t>(v));
+  void PutReplication(ReplicaIndex r, size_t k, size_t vi, ReplState v) {
+    ReplState& x = cluster_.replicas[r].volumes[vi].repl[k];
+    Record(PeerVolumeRef(r, k, vi), Attribute::kReplState, static_cast<int64_t>(x),
+           static_cast<int64_t>(v));
     x = v;
   }
-  void PutReplAll(ReplicaIndex r, size_t k, ReplState v) {
-    for (size_t vi = 0; vi < c_.replicas[r].volumes.size(); ++vi) PutRepl(r, k, vi, v);
+  void PutReplicationAll(ReplicaIndex r, size_t k, ReplState v) {
+    for (size_t vi = 0; vi < cluster_.replicas[r].volumes.size(); ++vi) PutReplication(r, k, vi, v);
   }
-  void PutVolFlags(ReplicaIndex r, size_t vi, uint32_t v) {
-    VolumeReplica& x = c_.replicas[r].volumes[vi];
-    Rec(VolRef(r, vi), Attribute::kVolumeFlags, x.flags, v);
+  void PutVolumeFlags(ReplicaIndex r, size_t vi, uint32_t v) {
+    VolumeReplica& x = cluster_.replicas[r].volumes[vi];
+    Record(VolumeReplicaRef(r, vi), Attribute::kVolumeFlags, x.flags, v);
     x.flags = v;
   }
-  void PutVdFlags(RdIndex rd, size_t vi, uint32_t v) {
-    VolumeDefinition& x = c_.rds[rd].volumes[vi];
-    Rec({EntityKind::kVolumeDefinition, rd, x.number}, Attribute::kVolumeFlags, x.flags, v);
+  void PutVolumeDefinitionFlags(RdIndex rd, size_t vi, uint32_t v) {
+    VolumeDefinition& x = cluster_.rds[rd].volumes[vi];
+    Record({EntityKind::kVolumeDefinition, rd, x.number}, Attribute::kVolumeFlags, x.flags, v);
     x.flags = v;
   }
 
   // --- topology helpers ---
-  bool Up(NodeIndex n) const { return c_.nodes[n].alive && c_.nodes[n].satellite_up; }
+  bool Up(NodeIndex n) const { return cluster_.nodes[n].alive && cluster_.nodes[n].satellite_up; }
   bool CanTalk(NodeIndex a, NodeIndex b) const {
-    return Up(a) && Up(b) && nd_[a].partition == nd_[b].partition;
+    return Up(a) && Up(b) && node_data_[a].partition == node_data_[b].partition;
   }
-  bool ControllerReaches(NodeIndex n) const { return Up(n) && nd_[n].partition == 0; }
+  bool ControllerReaches(NodeIndex n) const { return Up(n) && node_data_[n].partition == 0; }
   bool Online(NodeIndex n) const {
-    return c_.nodes[n].alive && c_.nodes[n].connection == NodeConnection::kOnline;
+    return cluster_.nodes[n].alive && cluster_.nodes[n].connection == NodeConnection::kOnline;
   }
   // DRBD runs for this replica (its node is up and the replica was brought up).
   bool Running(ReplicaIndex r) const {
-    const Replica& x = c_.replicas[r];
-    return x.alive && Up(x.node) && rdata_[r].started;
+    const Replica& x = cluster_.replicas[r];
+    return x.alive && Up(x.node) && replica_data_[r].started;
   }
-  int Slot(ReplicaIndex r, ReplicaIndex peer) const {
-    const Replica& x = c_.replicas[r];
-    const NodeIndex pn = c_.replicas[peer].node;
+  int PeerSlot(ReplicaIndex r, ReplicaIndex peer) const {
+    const Replica& x = cluster_.replicas[r];
+    const NodeIndex pn = cluster_.replicas[peer].node;
     for (size_t k = 0; k < x.peers.size(); ++k) {
       if (x.peers[k].peer == pn) return static_cast<int>(k);
     }
     return -1;
   }
   ReplicaIndex PeerReplica(ReplicaIndex r, size_t k) const {
-    return FindReplica(c_.replicas[r].rd, c_.replicas[r].peers[k].peer);
+    return FindReplica(cluster_.replicas[r].rd, cluster_.replicas[r].peers[k].peer);
   }
   bool Connected(ReplicaIndex r, ReplicaIndex peer) const {
-    const int k = Slot(r, peer);
-    return k >= 0 && c_.replicas[r].peers[k].conn == ConnState::kConnected;
+    const int k = PeerSlot(r, peer);
+    return k >= 0 && cluster_.replicas[r].peers[k].conn == ConnState::kConnected;
   }
   bool Attached(ReplicaIndex r) const {
-    const Replica& x = c_.replicas[r];
+    const Replica& x = cluster_.replicas[r];
     if (x.kind != ReplicaKind::kDiskful || x.volumes.empty())
       return x.kind == ReplicaKind::kDiskful;
     const DiskState d = x.volumes[0].disk;
     return d != DiskState::kDiskless && d != DiskState::kFailed && d != DiskState::kDetaching;
   }
   bool UpToDate(ReplicaIndex r) const {
-    const Replica& x = c_.replicas[r];
+    const Replica& x = cluster_.replicas[r];
     if (x.kind != ReplicaKind::kDiskful) return false;
     for (const auto& v : x.volumes) {
       if (v.disk != DiskState::kUpToDate) return false;
@@ -560,20 +570,20 @@ class WorldImpl final : public World {
   }
   bool QuorumEnabled(RdIndex rd) const {
     int diskful = 0, diskless = 0;
-    for (ReplicaIndex r : c_.rds[rd].replicas) {
-      (c_.replicas[r].kind == ReplicaKind::kDiskful ? diskful : diskless)++;
+    for (ReplicaIndex r : cluster_.rds[rd].replicas) {
+      (cluster_.replicas[r].kind == ReplicaKind::kDiskful ? diskful : diskless)++;
     }
     return diskful >= 3 || (diskful == 2 && diskless >= 1);
   }
   bool AnyInUse(RdIndex rd) const {
-    for (ReplicaIndex r : c_.rds[rd].replicas) {
-      if (c_.replicas[r].in_use) return true;
+    for (ReplicaIndex r : cluster_.rds[rd].replicas) {
+      if (cluster_.replicas[r].in_use) return true;
     }
     return false;
   }
   ReplicaIndex Writer(RdIndex rd) const {
-    for (ReplicaIndex r : c_.rds[rd].replicas) {
-      if (c_.replicas[r].in_use && Running(r) && c_.replicas[r].quorum) return r;
+    for (ReplicaIndex r : cluster_.rds[rd].replicas) {
+      if (cluster_.replicas[r].in_use && Running(r) && cluster_.replicas[r].quorum) return r;
     }
     return kNoIndex;
   }
@@ -594,7 +604,7 @@ class WorldImpl final : public World {
   void Dispatch(const Event& e);
   int64_t DetectDelay(RdIndex rd);
   void ScheduleBreak(ReplicaIndex observer, ReplicaIndex lost, int64_t delay) {
-    Schedule(delay, kEvLinkBreak, observer, lost);
+    Schedule(delay, kEventLinkBreak, observer, lost);
   }
   void BreakSide(ReplicaIndex r, ReplicaIndex peer, ConnState first, bool instant);
   void OnLinkBreak(ReplicaIndex r, ReplicaIndex peer);
@@ -607,8 +617,8 @@ class WorldImpl final : public World {
   void OnSyncStart(ReplicaIndex target, ReplicaIndex source);
   void OnSyncTick(ReplicaIndex target, uint32_t gen);
   void CopyUuid(ReplicaIndex to, ReplicaIndex from) {
-    for (int i = 0; i < 3; ++i) rdata_[to].uuid[i] = rdata_[from].uuid[i];
-    for (int i = 0; i < 2; ++i) rdata_[to].born[i] = rdata_[from].born[i];
+    for (int i = 0; i < 3; ++i) replica_data_[to].uuid[i] = replica_data_[from].uuid[i];
+    for (int i = 0; i < 2; ++i) replica_data_[to].born[i] = replica_data_[from].born[i];
   }
   void CrashNode(NodeIndex n);
   void ReturnNode(NodeIndex n, int64_t delay);
@@ -617,7 +627,7 @@ class WorldImpl final : public World {
   void ConnectReachablePeers(ReplicaIndex r, Duration lo, Duration hi);
   void Promote(ReplicaIndex r) {
     PutInUse(r, true);
-    Settle(c_.replicas[r].rd);
+    Settle(cluster_.replicas[r].rd);
   }
   void OnHaFailover(RdIndex rd);
   void SetPartition(const std::vector<NodeIndex>& nodes, uint32_t group);
@@ -629,23 +639,23 @@ class WorldImpl final : public World {
                           bool initial);
   void RequestReplicaDelete(ReplicaIndex r);
   void RemoveReplica(ReplicaIndex r);
-  void RemoveRdIfDone(RdIndex rd);
-  RdIndex AddRd(const std::string& name, GroupIndex group);
+  void RemoveResourceDefinitionIfDone(RdIndex rd);
+  RdIndex AddResourceDefinition(const std::string& name, GroupIndex group);
   void AddVolume(RdIndex rd, uint32_t number, Kib size_kib, bool generating);
   Kib TotalSize(RdIndex rd) const {
     Kib s = 0;
-    for (const auto& v : c_.rds[rd].volumes) s += v.size_kib;
+    for (const auto& v : cluster_.rds[rd].volumes) s += v.size_kib;
     return s;
   }
   double PlacementScore(PoolIndex p) const {
-    const StoragePool& x = c_.pools[p];
+    const StoragePool& x = cluster_.pools[p];
     const double cap = x.thin() ? static_cast<double>(x.total_kib) * x.max_oversubscription
                                 : static_cast<double>(x.total_kib);
     return cap - static_cast<double>(x.provisioned_kib);
   }
   PoolIndex DisklessPool(NodeIndex n) const {
-    for (PoolIndex p : c_.nodes[n].pools) {
-      if (c_.pools[p].diskless()) return p;
+    for (PoolIndex p : cluster_.nodes[n].pools) {
+      if (cluster_.pools[p].diskless()) return p;
     }
     return kNoIndex;
   }
@@ -670,7 +680,7 @@ class WorldImpl final : public World {
     live_rds_.pop_back();
     live_pos_[rd] = kNoIndex;
   }
-  std::string NewRdName(Rng& rng) {
+  std::string NewResourceDefinitionName(Rng& rng) {
     for (;;) {
       std::string name = spec_.cluster.name_prefix + "-" + UuidLike(rng);
       if (rd_by_name_.find(FoldName(name)) == rd_by_name_.end()) return name;
@@ -684,17 +694,17 @@ class WorldImpl final : public World {
   void OnFaultEnd(uint32_t i);
   void OnWorkload(uint32_t kind);
   std::vector<NodeIndex> FaultNodes(uint32_t i, int count);
-  RdIndex PickRd(Rng& rng, bool want_in_use, bool any_state);
+  RdIndex PickResourceDefinition(Rng& rng, bool want_in_use, bool any_state);
   void ScheduleNextWorkload(uint32_t kind);
 
   WorldSpec spec_;
   double scale_ = 1.0;
   int64_t run_length_ns_ = 0;
-  Rng root_rng_, rng_gen_, rng_names_, rng_drbd_, rng_ha_;
+  Rng root_rng_, rng_generator_, rng_names_, rng_drbd_, rng_ha_;
   std::vector<Rng> rng_workload_;
   std::vector<Rng> rng_fault_;
 
-  Cluster c_;
+  Cluster cluster_;
   TraceLog trace_;
   EventQueue queue_;
   int64_t now_ = 0;
@@ -704,8 +714,8 @@ class WorldImpl final : public World {
   int op_depth_ = 0;
   bool recording_ = true;
 
-  std::vector<ReplicaData> rdata_;
-  std::vector<NodeData> nd_;
+  std::vector<ReplicaData> replica_data_;
+  std::vector<NodeData> node_data_;
   std::vector<uint8_t> rd_has_data_;
   std::vector<uint8_t> rd_in_use_;
   std::unordered_map<ReplicaIndex, Resync> resyncs_;  // by target; lookups only, never iterated
@@ -722,23 +732,23 @@ class WorldImpl final : public World {
   std::vector<RdIndex> in_use_rds_;
   std::vector<uint32_t> in_use_pos_;
 
-  std::vector<FaultWindow> windows_;
+  std::vector<FaultWindow> fault_windows_;
   std::vector<std::vector<NodeIndex>> fault_nodes_;  // resolved targets per fault
   std::vector<std::vector<SlowPair>> slow_pairs_;
-  std::vector<RdIndex> fault_rd_;
-  WorkloadStats stats_;
+  std::vector<RdIndex> fault_target_rd_;
+  WorkloadStats workload_stats_;
   std::vector<uint32_t> workload_cause_;
 };
 
 // --- Quorum, promotion, data generations ------------------------------------------------------
 
 bool WorldImpl::HasQuorum(ReplicaIndex r) const {
-  const Replica& self = c_.replicas[r];
-  const ResourceDefinition& rd = c_.rds[self.rd];
+  const Replica& self = cluster_.replicas[r];
+  const ResourceDefinition& rd = cluster_.rds[self.rd];
   int voters = 0, present = 0;
   bool diskless_peer = false;
   for (ReplicaIndex q : rd.replicas) {
-    const Replica& x = c_.replicas[q];
+    const Replica& x = cluster_.replicas[q];
     const bool connected = q == r || Connected(r, q);
     if (x.kind != ReplicaKind::kDiskful || (q == r ? !Attached(q) : false)) {
       if (q != r && connected) diskless_peer = true;
@@ -766,7 +776,7 @@ bool WorldImpl::HasQuorum(ReplicaIndex r) const {
 }
 
 ReplicaIndex WorldImpl::ReachablePrimary(ReplicaIndex r) const {
-  const ResourceDefinition& def = c_.rds[c_.replicas[r].rd];
+  const ResourceDefinition& def = cluster_.rds[cluster_.replicas[r].rd];
   ReplicaIndex seen[64];
   size_t n = 0, head = 0;
   seen[n++] = r;
@@ -775,7 +785,7 @@ ReplicaIndex WorldImpl::ReachablePrimary(ReplicaIndex r) const {
     for (ReplicaIndex q : def.replicas) {
       if (std::find(seen, seen + n, q) != seen + n || n >= 64) continue;
       if (!Running(q) || !Connected(x, q)) continue;
-      if (c_.replicas[q].in_use) return q;
+      if (cluster_.replicas[q].in_use) return q;
       seen[n++] = q;
     }
   }
@@ -783,11 +793,11 @@ ReplicaIndex WorldImpl::ReachablePrimary(ReplicaIndex r) const {
 }
 
 void WorldImpl::Recompute(RdIndex rd) {
-  const ResourceDefinition& def = c_.rds[rd];
+  const ResourceDefinition& def = cluster_.rds[rd];
   const bool quorum_on = QuorumEnabled(rd);
   for (ReplicaIndex r : def.replicas) {
     if (!Running(r)) continue;  // a dead host's truth stays frozen
-    const Replica& x = c_.replicas[r];
+    const Replica& x = cluster_.replicas[r];
     const bool quorum = !quorum_on || HasQuorum(r);
     const bool peer_primary = ReachablePrimary(r) != kNoIndex;
     int uptodate_peers = 0;
@@ -802,7 +812,7 @@ void WorldImpl::Recompute(RdIndex rd) {
     if (has_data) score = (own_data ? 10000 : 1000) + (quorum ? 100 : 0) + uptodate_peers;
     PutQuorum(r, quorum);
     PutMayPromote(r, !x.in_use && !peer_primary && quorum && has_data);
-    PutScore(r, score);
+    PutPromotionScore(r, score);
   }
 }
 
@@ -811,15 +821,16 @@ void WorldImpl::Recompute(RdIndex rd) {
 // current UUID on the writer's side: that replica is now behind (and needs a resync later).
 void WorldImpl::MaybeNewUuid(RdIndex rd) {
   // Normally one writer; two in a split brain (each side writes its own history).
-  const ResourceDefinition& def = c_.rds[rd];
+  const ResourceDefinition& def = cluster_.rds[rd];
   for (size_t i = 0; i < def.replicas.size(); ++i) {
     const ReplicaIndex w = def.replicas[i];
-    if (c_.replicas[w].in_use && Running(w) && c_.replicas[w].quorum) MaybeNewUuidFor(rd, w);
+    if (cluster_.replicas[w].in_use && Running(w) && cluster_.replicas[w].quorum)
+      MaybeNewUuidFor(rd, w);
   }
 }
 
 void WorldImpl::MaybeNewUuidFor(RdIndex rd, ReplicaIndex w) {
-  const ResourceDefinition& def = c_.rds[rd];
+  const ResourceDefinition& def = cluster_.rds[rd];
   ReplicaIndex group[32];
   size_t n = 0;
   if (UpToDate(w)) group[n++] = w;
@@ -827,20 +838,20 @@ void WorldImpl::MaybeNewUuidFor(RdIndex rd, ReplicaIndex w) {
     if (q != w && n < 32 && UpToDate(q) && Running(q) && Connected(w, q)) group[n++] = q;
   }
   if (n == 0) return;
-  const uint32_t current = rdata_[group[0]].uuid[0];
+  const uint32_t current = replica_data_[group[0]].uuid[0];
   bool behind = false;
   for (ReplicaIndex q : def.replicas) {
-    if (c_.replicas[q].kind != ReplicaKind::kDiskful) continue;
+    if (cluster_.replicas[q].kind != ReplicaKind::kDiskful) continue;
     if (std::find(group, group + n, q) != group + n) continue;
     // q holds the writer's data generation, or has it as an ancestor of its own: writing on
     // without a new UUID would make the two indistinguishable (or q look newer) later.
-    const ReplicaData& dq = rdata_[q];
+    const ReplicaData& dq = replica_data_[q];
     if (dq.uuid[0] == current || dq.uuid[1] == current || dq.uuid[2] == current) behind = true;
   }
   if (!behind) return;
   const uint32_t next = ++uuid_counter_;
   for (size_t i = 0; i < n; ++i) {
-    ReplicaData& d = rdata_[group[i]];
+    ReplicaData& d = replica_data_[group[i]];
     d.uuid[2] = d.uuid[1];
     d.uuid[1] = d.uuid[0];
     d.uuid[0] = next;
@@ -866,23 +877,25 @@ void WorldImpl::StopResync(ReplicaIndex target, bool settle_pair) {
   if (it == resyncs_.end()) return;
   const ReplicaIndex source = it->second.source;
   resyncs_.erase(it);
-  rdata_[target].full_sync_kib = std::max<Kib>(TotalSize(c_.replicas[target].rd), 64);
-  if (Running(target)) PutDoneAll(target, kAbsent);
-  if (Running(source)) PutDoneAll(source, kAbsent);
+  replica_data_[target].full_sync_kib = std::max<Kib>(TotalSize(cluster_.replicas[target].rd), 64);
+  if (Running(target)) PutDonePercentageAll(target, kAbsent);
+  if (Running(source)) PutDonePercentageAll(source, kAbsent);
   if (!settle_pair) return;
-  const int ks = Slot(source, target), kt = Slot(target, source);
-  if (ks >= 0 && Running(source) && c_.replicas[source].peers[ks].conn == ConnState::kConnected) {
-    PutReplAll(source, ks, ReplState::kEstablished);
+  const int ks = PeerSlot(source, target), kt = PeerSlot(target, source);
+  if (ks >= 0 && Running(source) &&
+      cluster_.replicas[source].peers[ks].conn == ConnState::kConnected) {
+    PutReplicationAll(source, ks, ReplState::kEstablished);
   }
-  if (kt >= 0 && Running(target) && c_.replicas[target].peers[kt].conn == ConnState::kConnected) {
-    PutReplAll(target, kt, ReplState::kEstablished);
+  if (kt >= 0 && Running(target) &&
+      cluster_.replicas[target].peers[kt].conn == ConnState::kConnected) {
+    PutReplicationAll(target, kt, ReplState::kEstablished);
   }
 }
 
 // Stops every resync that `r` takes part in, as target or as source.
 void WorldImpl::StopResyncsOf(ReplicaIndex r, bool settle_pair) {
   StopResync(r, settle_pair);
-  for (ReplicaIndex p : c_.rds[c_.replicas[r].rd].replicas) {
+  for (ReplicaIndex p : cluster_.rds[cluster_.replicas[r].rd].replicas) {
     auto it = resyncs_.find(p);
     if (p != r && it != resyncs_.end() && it->second.source == r) StopResync(p, settle_pair);
   }
@@ -891,14 +904,14 @@ void WorldImpl::StopResyncsOf(ReplicaIndex r, bool settle_pair) {
 // An Inconsistent replica whose sync source went away syncs from another connected UpToDate peer.
 void WorldImpl::ResyncFromAnyPeer(ReplicaIndex target) {
   if (!Running(target) || resyncs_.count(target) || !Attached(target) || UpToDate(target)) return;
-  for (ReplicaIndex q : c_.rds[c_.replicas[target].rd].replicas) {
+  for (ReplicaIndex q : cluster_.rds[cluster_.replicas[target].rd].replicas) {
     if (q == target || !Running(q) || !UpToDate(q) || !Connected(target, q) ||
         !Connected(q, target)) {
       continue;
     }
-    PutReplAll(q, Slot(q, target), ReplState::kWFBitMapS);
-    PutReplAll(target, Slot(target, q), ReplState::kWFBitMapT);
-    Schedule(Scaled(milliseconds(20)), kEvSyncStart, target, q);
+    PutReplicationAll(q, PeerSlot(q, target), ReplState::kWFBitMapS);
+    PutReplicationAll(target, PeerSlot(target, q), ReplState::kWFBitMapT);
+    Schedule(Scaled(milliseconds(20)), kEventSyncStart, target, q);
     return;
   }
 }
@@ -913,55 +926,55 @@ void WorldImpl::AbortResyncs(ReplicaIndex r, ReplicaIndex peer) {
 }
 
 void WorldImpl::BreakSide(ReplicaIndex r, ReplicaIndex peer, ConnState first, bool instant) {
-  const int k = Slot(r, peer);
+  const int k = PeerSlot(r, peer);
   if (k < 0) return;
   AbortResyncs(r, peer);
-  PutConn(r, k, first);
-  PutReplAll(r, k, ReplState::kOff);
+  PutConnectionState(r, k, first);
+  PutReplicationAll(r, k, ReplState::kOff);
   if (instant) {
-    PutConn(r, k, ConnState::kUnconnected);
-    PutConn(r, k, ConnState::kConnecting);
+    PutConnectionState(r, k, ConnState::kUnconnected);
+    PutConnectionState(r, k, ConnState::kConnecting);
   } else {
-    Schedule(Scaled(kStateStep), kEvLinkStep, r, peer,
+    Schedule(Scaled(kStateStep), kEventLinkStep, r, peer,
              static_cast<uint16_t>(ConnState::kUnconnected));
   }
 }
 
 void WorldImpl::OnLinkBreak(ReplicaIndex r, ReplicaIndex peer) {
-  if (!Running(r) || !c_.replicas[peer].alive) return;
-  if (Running(peer) && CanTalk(c_.replicas[r].node, c_.replicas[peer].node)) return;
-  const int k = Slot(r, peer);
-  if (k < 0 || c_.replicas[r].peers[k].conn != ConnState::kConnected) return;
+  if (!Running(r) || !cluster_.replicas[peer].alive) return;
+  if (Running(peer) && CanTalk(cluster_.replicas[r].node, cluster_.replicas[peer].node)) return;
+  const int k = PeerSlot(r, peer);
+  if (k < 0 || cluster_.replicas[r].peers[k].conn != ConnState::kConnected) return;
   BreakSide(r, peer, ConnState::kNetworkFailure, /*instant=*/false);
-  Settle(c_.replicas[r].rd);
+  Settle(cluster_.replicas[r].rd);
 }
 
 void WorldImpl::OnLinkStep(ReplicaIndex r, ReplicaIndex peer, ConnState next) {
-  if (!Running(r) || !c_.replicas[peer].alive) return;
-  const int k = Slot(r, peer);
+  if (!Running(r) || !cluster_.replicas[peer].alive) return;
+  const int k = PeerSlot(r, peer);
   if (k < 0) return;
-  const ConnState cur = c_.replicas[r].peers[k].conn;
+  const ConnState cur = cluster_.replicas[r].peers[k].conn;
   if (next == ConnState::kUnconnected &&
       (cur == ConnState::kNetworkFailure || cur == ConnState::kBrokenPipe ||
        cur == ConnState::kTimeout || cur == ConnState::kDisconnecting)) {
-    PutConn(r, k, ConnState::kUnconnected);
-    Schedule(Scaled(kStateStep), kEvLinkStep, r, peer,
+    PutConnectionState(r, k, ConnState::kUnconnected);
+    Schedule(Scaled(kStateStep), kEventLinkStep, r, peer,
              static_cast<uint16_t>(ConnState::kConnecting));
   } else if (next == ConnState::kConnecting && cur == ConnState::kUnconnected) {
-    PutConn(r, k, ConnState::kConnecting);
-    if (Running(peer) && CanTalk(c_.replicas[r].node, c_.replicas[peer].node)) {
-      Schedule(ScaledUniform(rng_drbd_, milliseconds(100), kConnectInt), kEvConnect, r, peer);
+    PutConnectionState(r, k, ConnState::kConnecting);
+    if (Running(peer) && CanTalk(cluster_.replicas[r].node, cluster_.replicas[peer].node)) {
+      Schedule(ScaledUniform(rng_drbd_, milliseconds(100), kConnectInt), kEventConnect, r, peer);
     }
   }
 }
 
 void WorldImpl::OnConnect(ReplicaIndex a, ReplicaIndex b) {
   if (!Running(a) || !Running(b)) return;
-  if (!CanTalk(c_.replicas[a].node, c_.replicas[b].node)) return;
-  const int ka = Slot(a, b), kb = Slot(b, a);
+  if (!CanTalk(cluster_.replicas[a].node, cluster_.replicas[b].node)) return;
+  const int ka = PeerSlot(a, b), kb = PeerSlot(b, a);
   if (ka < 0 || kb < 0) return;
-  Replica& ra = c_.replicas[a];
-  Replica& rb = c_.replicas[b];
+  Replica& ra = cluster_.replicas[a];
+  Replica& rb = cluster_.replicas[b];
   const ConnState ca = ra.peers[ka].conn, cb = rb.peers[kb].conn;
   if (ca == ConnState::kConnected && cb == ConnState::kConnected) return;
   if (ca == ConnState::kStandAlone || cb == ConnState::kStandAlone) return;
@@ -981,13 +994,13 @@ void WorldImpl::OnConnect(ReplicaIndex a, ReplicaIndex b) {
   // connected to holds newer data than the diskful side of this handshake, that side learns
   // that it is Outdated (and so cannot regain quorum through the tiebreaker alone).
   for (auto [diskful, diskless] : {std::pair{a, b}, std::pair{b, a}}) {
-    if (!Attached(diskful) || c_.replicas[diskless].kind == ReplicaKind::kDiskful) continue;
+    if (!Attached(diskful) || cluster_.replicas[diskless].kind == ReplicaKind::kDiskful) continue;
     if (!UpToDate(diskful)) continue;
-    const uint32_t mine = rdata_[diskful].uuid[0];
-    for (ReplicaIndex q : c_.rds[rd].replicas) {
+    const uint32_t mine = replica_data_[diskful].uuid[0];
+    for (ReplicaIndex q : cluster_.rds[rd].replicas) {
       if (q == diskful || !UpToDate(q) || !Running(q) || !Connected(diskless, q)) continue;
-      if (rdata_[q].uuid[1] == mine || rdata_[q].uuid[2] == mine) {
-        PutDiskAll(diskful, DiskState::kOutdated);
+      if (replica_data_[q].uuid[1] == mine || replica_data_[q].uuid[2] == mine) {
+        PutDiskStateAll(diskful, DiskState::kOutdated);
         break;
       }
     }
@@ -995,8 +1008,8 @@ void WorldImpl::OnConnect(ReplicaIndex a, ReplicaIndex b) {
   ReplicaIndex source = kNoIndex, target = kNoIndex;
   bool split_brain = false;
   if (Attached(a) && Attached(b)) {
-    const ReplicaData& da = rdata_[a];
-    const ReplicaData& db = rdata_[b];
+    const ReplicaData& da = replica_data_[a];
+    const ReplicaData& db = replica_data_[b];
     if (da.full_sync_kib > 0 && !UpToDate(a) && UpToDate(b)) {
       source = b, target = a;
     } else if (db.full_sync_kib > 0 && !UpToDate(b) && UpToDate(a)) {
@@ -1005,9 +1018,9 @@ void WorldImpl::OnConnect(ReplicaIndex a, ReplicaIndex b) {
       // Same data: the one that thought itself outdated is UpToDate again.
       const bool a_good = UpToDate(a), b_good = UpToDate(b);
       if (!a_good && ra.volumes[0].disk != DiskState::kInconsistent)
-        PutDiskAll(a, DiskState::kUpToDate);
+        PutDiskStateAll(a, DiskState::kUpToDate);
       if (!b_good && rb.volumes[0].disk != DiskState::kInconsistent)
-        PutDiskAll(b, DiskState::kUpToDate);
+        PutDiskStateAll(b, DiskState::kUpToDate);
     } else if (da.uuid[1] == db.uuid[0] || da.uuid[2] == db.uuid[0]) {
       source = a, target = b;
     } else if (db.uuid[1] == da.uuid[0] || db.uuid[2] == da.uuid[0]) {
@@ -1017,57 +1030,57 @@ void WorldImpl::OnConnect(ReplicaIndex a, ReplicaIndex b) {
     } else {
       source = UpToDate(a) ? a : b;
       target = source == a ? b : a;
-      rdata_[target].full_sync_kib = TotalSize(rd);
+      replica_data_[target].full_sync_kib = TotalSize(rd);
     }
   }
   if (split_brain) {
     // DRBD detects the split brain in the handshake and drops the connection on both sides;
     // both disks stay UpToDate (LINSTOR shows StandAlone, not "split brain").
-    PutConn(a, ka, ConnState::kStandAlone);
-    PutConn(b, kb, ConnState::kStandAlone);
+    PutConnectionState(a, ka, ConnState::kStandAlone);
+    PutConnectionState(b, kb, ConnState::kStandAlone);
     Settle(rd);
     return;
   }
-  PutConn(a, ka, ConnState::kConnected);
-  PutConn(b, kb, ConnState::kConnected);
+  PutConnectionState(a, ka, ConnState::kConnected);
+  PutConnectionState(b, kb, ConnState::kConnected);
   if (source == kNoIndex) {
-    PutReplAll(a, ka, ReplState::kEstablished);
-    PutReplAll(b, kb, ReplState::kEstablished);
+    PutReplicationAll(a, ka, ReplState::kEstablished);
+    PutReplicationAll(b, kb, ReplState::kEstablished);
   } else if (resyncs_.count(target) > 0) {
     // Already syncing from another peer: DRBD merges the bitmaps; this pair just replicates.
-    PutReplAll(a, ka, ReplState::kEstablished);
-    PutReplAll(b, kb, ReplState::kEstablished);
+    PutReplicationAll(a, ka, ReplState::kEstablished);
+    PutReplicationAll(b, kb, ReplState::kEstablished);
   } else {
-    const int ks = Slot(source, target), kt = Slot(target, source);
-    PutReplAll(source, ks, ReplState::kWFBitMapS);
-    PutReplAll(target, kt, ReplState::kWFBitMapT);
-    Schedule(Scaled(milliseconds(20)), kEvSyncStart, target, source);
+    const int ks = PeerSlot(source, target), kt = PeerSlot(target, source);
+    PutReplicationAll(source, ks, ReplState::kWFBitMapS);
+    PutReplicationAll(target, kt, ReplState::kWFBitMapT);
+    Schedule(Scaled(milliseconds(20)), kEventSyncStart, target, source);
   }
   Settle(rd);
 }
 
 void WorldImpl::OnSyncStart(ReplicaIndex target, ReplicaIndex source) {
   if (!Running(target) || !Running(source)) return;
-  const int ks = Slot(source, target), kt = Slot(target, source);
+  const int ks = PeerSlot(source, target), kt = PeerSlot(target, source);
   if (ks < 0 || kt < 0) return;
-  Replica& t = c_.replicas[target];
-  Replica& s = c_.replicas[source];
+  Replica& t = cluster_.replicas[target];
+  Replica& s = cluster_.replicas[source];
   if (s.peers[ks].conn != ConnState::kConnected || t.peers[kt].conn != ConnState::kConnected)
     return;
   if (s.volumes.empty() || s.volumes[0].repl[ks] != ReplState::kWFBitMapS) return;
   const RdIndex rd = t.rd;
   if (resyncs_.count(target) > 0 || UpToDate(target)) {
     // Another source got there first (DRBD merges the bitmaps): this pair just replicates.
-    PutReplAll(source, ks, ReplState::kEstablished);
-    PutReplAll(target, kt, ReplState::kEstablished);
+    PutReplicationAll(source, ks, ReplState::kEstablished);
+    PutReplicationAll(target, kt, ReplState::kEstablished);
     return;
   }
-  const auto& vols = c_.rds[rd].volumes;
+  const auto& vols = cluster_.rds[rd].volumes;
   // Dirty data: a full sync (new disk, discarded data) or what the writer wrote since the
   // target's data generation was left behind.
   int64_t behind_since = now_;
-  const ReplicaData& ds = rdata_[source];
-  const ReplicaData& dt = rdata_[target];
+  const ReplicaData& ds = replica_data_[source];
+  const ReplicaData& dt = replica_data_[target];
   if (ds.uuid[1] == dt.uuid[0])
     behind_since = ds.born[0];
   else if (ds.uuid[2] == dt.uuid[0])
@@ -1082,7 +1095,7 @@ void WorldImpl::OnSyncStart(ReplicaIndex target, ReplicaIndex source) {
   for (size_t vi = 0; vi < vols.size(); ++vi) {
     double dirty_kib;
     if (dt.full_sync_kib > 0) {
-      const bool thin = s.pool != kNoIndex && c_.pools[s.pool].thin();
+      const bool thin = s.pool != kNoIndex && cluster_.pools[s.pool].thin();
       dirty_kib = static_cast<double>(thin ? std::max<Kib>(s.volumes[vi].allocated_kib, 64)
                                            : vols[vi].size_kib);
       dirty_kib = std::min(dirty_kib, static_cast<double>(dt.full_sync_kib));
@@ -1097,16 +1110,16 @@ void WorldImpl::OnSyncStart(ReplicaIndex target, ReplicaIndex source) {
     rs.duration_ns.push_back(d);
     longest = std::max(longest, d);
   }
-  PutDiskAll(target, DiskState::kInconsistent);
-  PutReplAll(source, ks, ReplState::kSyncSource);
-  PutReplAll(target, kt, ReplState::kSyncTarget);
-  PutDoneAll(target, 0);
-  PutDoneAll(source, 0);
+  PutDiskStateAll(target, DiskState::kInconsistent);
+  PutReplicationAll(source, ks, ReplState::kSyncSource);
+  PutReplicationAll(target, kt, ReplState::kSyncTarget);
+  PutDonePercentageAll(target, 0);
+  PutDonePercentageAll(source, 0);
   const uint32_t gen = rs.gen;
   resyncs_[target] = std::move(rs);
   // Progress ticks: one per second of scaled time, at most 100 per resync.
   const int64_t tick = std::max<int64_t>(Scaled(seconds(1)), longest / 100);
-  Schedule(std::min(tick, longest), kEvSyncTick, target, gen);
+  Schedule(std::min(tick, longest), kEventSyncTick, target, gen);
   Settle(rd);
 }
 
@@ -1119,131 +1132,134 @@ void WorldImpl::OnSyncTick(ReplicaIndex target, uint32_t gen) {
   const int64_t elapsed = now_ - rs.start_ns;
   bool done = true;
   int64_t longest = 0;
-  for (size_t vi = 0; vi < rs.duration_ns.size() && vi < c_.replicas[target].volumes.size(); ++vi) {
+  for (size_t vi = 0; vi < rs.duration_ns.size() && vi < cluster_.replicas[target].volumes.size();
+       ++vi) {
     const int64_t d = rs.duration_ns[vi];
     longest = std::max(longest, d);
     const int64_t pct = elapsed >= d ? 10000 : (elapsed * 10000) / d;
     if (pct < 10000) {
       done = false;
-      PutDone(target, vi, pct);
-      PutDone(source, vi, pct);
+      PutDonePercentage(target, vi, pct);
+      PutDonePercentage(source, vi, pct);
     }
   }
   if (!done) {
     const int64_t tick = std::max<int64_t>(Scaled(seconds(1)), longest / 100);
-    Schedule(std::min(tick, std::max<int64_t>(longest - elapsed, 1)), kEvSyncTick, target, gen);
+    Schedule(std::min(tick, std::max<int64_t>(longest - elapsed, 1)), kEventSyncTick, target, gen);
     return;
   }
   resyncs_.erase(it);
-  const int ks = Slot(source, target), kt = Slot(target, source);
-  PutDoneAll(target, kAbsent);
-  PutDoneAll(source, kAbsent);
-  PutDiskAll(target, DiskState::kUpToDate);
-  if (ks >= 0) PutReplAll(source, ks, ReplState::kEstablished);
-  if (kt >= 0) PutReplAll(target, kt, ReplState::kEstablished);
+  const int ks = PeerSlot(source, target), kt = PeerSlot(target, source);
+  PutDonePercentageAll(target, kAbsent);
+  PutDonePercentageAll(source, kAbsent);
+  PutDiskStateAll(target, DiskState::kUpToDate);
+  if (ks >= 0) PutReplicationAll(source, ks, ReplState::kEstablished);
+  if (kt >= 0) PutReplicationAll(target, kt, ReplState::kEstablished);
   CopyUuid(target, source);
-  rdata_[target].full_sync_kib = 0;
-  Settle(c_.replicas[target].rd);
+  replica_data_[target].full_sync_kib = 0;
+  Settle(cluster_.replicas[target].rd);
 }
 
 // --- Nodes: crash, return, boot -----------------------------------------------------------------
 
 void WorldImpl::CrashNode(NodeIndex n) {
   if (!Up(n)) return;
-  PutSatUp(n, false);
-  ++nd_[n].crash_gen;
-  for (ReplicaIndex r : c_.nodes[n].replicas) rdata_[r].started = false;  // DRBD is gone
+  PutSatelliteUp(n, false);
+  ++node_data_[n].crash_gen;
+  for (ReplicaIndex r : cluster_.nodes[n].replicas)
+    replica_data_[r].started = false;  // DRBD is gone
   // The controller notices a dead satellite quickly (TCP reset / keepalive).
-  Schedule(ScaledUniform(rng_drbd_, milliseconds(1), kPingTimeout), kEvNodeDown, n,
-           nd_[n].crash_gen);
-  for (ReplicaIndex r : c_.nodes[n].replicas) {
-    const Replica& x = c_.replicas[r];
+  Schedule(ScaledUniform(rng_drbd_, milliseconds(1), kPingTimeout), kEventNodeDown, n,
+           node_data_[n].crash_gen);
+  for (ReplicaIndex r : cluster_.nodes[n].replicas) {
+    const Replica& x = cluster_.replicas[r];
     const RdIndex rd = x.rd;
-    for (ReplicaIndex p : c_.rds[rd].replicas) {
+    for (ReplicaIndex p : cluster_.rds[rd].replicas) {
       if (p == r || !Running(p)) continue;
       ScheduleBreak(p, r, DetectDelay(rd));
     }
     if (x.in_use && spec_.cluster.ha_failover_delay.count() > 0) {
-      Schedule(Scaled(spec_.cluster.ha_failover_delay), kEvHaFailover, rd);
+      Schedule(Scaled(spec_.cluster.ha_failover_delay), kEventHaFailover, rd);
     }
   }
 }
 
-void WorldImpl::ReturnNode(NodeIndex n, int64_t delay) { Schedule(delay, kEvNodeReturn, n); }
+void WorldImpl::ReturnNode(NodeIndex n, int64_t delay) { Schedule(delay, kEventNodeReturn, n); }
 
 void WorldImpl::BootNode(NodeIndex n) {
   if (!Up(n)) return;
   // Copy: removing replicas edits the node's list.
-  const std::vector<ReplicaIndex> replicas = c_.nodes[n].replicas;
+  const std::vector<ReplicaIndex> replicas = cluster_.nodes[n].replicas;
   for (ReplicaIndex r : replicas) {
-    if (c_.replicas[r].flags & kReplicaDelete) {
+    if (cluster_.replicas[r].flags & kReplicaDelete) {
       RemoveReplica(r);
       continue;
     }
-    if (!rdata_[r].started) StartReplica(r);
+    if (!replica_data_[r].started) StartReplica(r);
   }
 }
 
 // DRBD comes up for a replica: as a Secondary, its data Outdated until a peer tells otherwise
 // (or UpToDate for the replicas of a brand-new resource), every connection Connecting.
 void WorldImpl::StartReplica(ReplicaIndex r) {
-  Replica& x = c_.replicas[r];
-  ReplicaData& d = rdata_[r];
+  Replica& x = cluster_.replicas[r];
+  ReplicaData& d = replica_data_[r];
   const RdIndex rd = x.rd;
   const bool was_started = d.ever_started;
   d.started = d.ever_started = true;
   if (x.in_use) PutInUse(r, false);
   StopResyncsOf(r, /*settle_pair=*/false);
-  PutDoneAll(r, kAbsent);
+  PutDonePercentageAll(r, kAbsent);
   if (x.kind == ReplicaKind::kDiskful) {
     if (d.initial && !was_started) {
       rd_has_data_[rd] = 1;
       // Fresh resource: LINSTOR skips the initial sync (new-current-uuid --clear-bitmap).
-      PutDiskAll(r, DiskState::kUpToDate);
+      PutDiskStateAll(r, DiskState::kUpToDate);
       d.initial = false;
     } else if (!was_started) {
-      PutDiskAll(r, DiskState::kInconsistent);
+      PutDiskStateAll(r, DiskState::kInconsistent);
       if (d.full_sync_kib == 0) d.full_sync_kib = std::max<Kib>(TotalSize(rd), 64);
     } else {
       const DiskState cur = x.volumes.empty() ? DiskState::kUpToDate : x.volumes[0].disk;
       if (cur == DiskState::kUpToDate || cur == DiskState::kConsistent ||
           cur == DiskState::kDiskless || cur == DiskState::kFailed) {
-        if (x.pool == kNoIndex || !c_.pools[x.pool].failed) PutDiskAll(r, DiskState::kOutdated);
+        if (x.pool == kNoIndex || !cluster_.pools[x.pool].failed)
+          PutDiskStateAll(r, DiskState::kOutdated);
       }
     }
   } else {
-    PutDiskAll(r, DiskState::kDiskless);
+    PutDiskStateAll(r, DiskState::kDiskless);
   }
   for (size_t k = 0; k < x.peers.size(); ++k) {
-    PutConn(r, k, ConnState::kConnecting);
-    PutReplAll(r, k, ReplState::kOff);
+    PutConnectionState(r, k, ConnState::kConnecting);
+    PutReplicationAll(r, k, ReplState::kOff);
   }
   ConnectReachablePeers(r, milliseconds(100), seconds(1));
   Settle(rd);
 }
 
 void WorldImpl::ConnectReachablePeers(ReplicaIndex r, Duration lo, Duration hi) {
-  const Replica& x = c_.replicas[r];
-  for (ReplicaIndex p : c_.rds[x.rd].replicas) {
-    if (p == r || !Running(p) || !CanTalk(x.node, c_.replicas[p].node)) continue;
-    Schedule(ScaledUniform(rng_drbd_, lo, hi), kEvConnect, r, p);
+  const Replica& x = cluster_.replicas[r];
+  for (ReplicaIndex p : cluster_.rds[x.rd].replicas) {
+    if (p == r || !Running(p) || !CanTalk(x.node, cluster_.replicas[p].node)) continue;
+    Schedule(ScaledUniform(rng_drbd_, lo, hi), kEventConnect, r, p);
   }
 }
 
 void WorldImpl::OnHaFailover(RdIndex rd) {
-  if (rd >= c_.rds.size() || !c_.rds[rd].alive) return;
+  if (rd >= cluster_.rds.size() || !cluster_.rds[rd].alive) return;
   // The HA controller acts only when no Primary is on a node the cluster can see.
-  for (ReplicaIndex r : c_.rds[rd].replicas) {
-    if (c_.replicas[r].in_use && Online(c_.replicas[r].node) && Running(r)) return;
+  for (ReplicaIndex r : cluster_.rds[rd].replicas) {
+    if (cluster_.replicas[r].in_use && Online(cluster_.replicas[r].node) && Running(r)) return;
   }
   ReplicaIndex best = kNoIndex;
-  for (ReplicaIndex r : c_.rds[rd].replicas) {
-    const Replica& x = c_.replicas[r];
+  for (ReplicaIndex r : cluster_.rds[rd].replicas) {
+    const Replica& x = cluster_.replicas[r];
     if (!Running(r) || !Online(x.node) || !x.may_promote) continue;
     if (x.kind == ReplicaKind::kTieBreaker) continue;
-    if (best == kNoIndex || x.promotion_score > c_.replicas[best].promotion_score ||
-        (x.promotion_score == c_.replicas[best].promotion_score &&
-         x.node < c_.replicas[best].node)) {
+    if (best == kNoIndex || x.promotion_score > cluster_.replicas[best].promotion_score ||
+        (x.promotion_score == cluster_.replicas[best].promotion_score &&
+         x.node < cluster_.replicas[best].node)) {
       best = r;
     }
   }
@@ -1251,34 +1267,34 @@ void WorldImpl::OnHaFailover(RdIndex rd) {
 }
 
 void WorldImpl::SetPartition(const std::vector<NodeIndex>& nodes, uint32_t group) {
-  for (NodeIndex n : nodes) nd_[n].partition = group;
+  for (NodeIndex n : nodes) node_data_[n].partition = group;
   for (NodeIndex n : nodes) {
     if (!Up(n)) continue;
-    Schedule(ScaledUniform(rng_drbd_, milliseconds(1), kPingInt + kPingTimeout), kEvNodeDown, n,
-             nd_[n].crash_gen);
-    for (ReplicaIndex r : c_.nodes[n].replicas) {
-      const RdIndex rd = c_.replicas[r].rd;
-      for (ReplicaIndex p : c_.rds[rd].replicas) {
-        if (p == r || !Running(p) || CanTalk(n, c_.replicas[p].node)) continue;
+    Schedule(ScaledUniform(rng_drbd_, milliseconds(1), kPingInt + kPingTimeout), kEventNodeDown, n,
+             node_data_[n].crash_gen);
+    for (ReplicaIndex r : cluster_.nodes[n].replicas) {
+      const RdIndex rd = cluster_.replicas[r].rd;
+      for (ReplicaIndex p : cluster_.rds[rd].replicas) {
+        if (p == r || !Running(p) || CanTalk(n, cluster_.replicas[p].node)) continue;
         ScheduleBreak(p, r, DetectDelay(rd));
         ScheduleBreak(r, p, DetectDelay(rd));
       }
-      if (c_.replicas[r].in_use && spec_.cluster.ha_failover_delay.count() > 0) {
-        Schedule(Scaled(spec_.cluster.ha_failover_delay), kEvHaFailover, rd);
+      if (cluster_.replicas[r].in_use && spec_.cluster.ha_failover_delay.count() > 0) {
+        Schedule(Scaled(spec_.cluster.ha_failover_delay), kEventHaFailover, rd);
       }
     }
   }
 }
 
 void WorldImpl::HealPartition(const std::vector<NodeIndex>& nodes) {
-  for (NodeIndex n : nodes) nd_[n].partition = 0;
+  for (NodeIndex n : nodes) node_data_[n].partition = 0;
   for (NodeIndex n : nodes) {
     if (!Up(n)) continue;
-    if (c_.nodes[n].connection != NodeConnection::kOnline) {
-      Schedule(ScaledUniform(rng_drbd_, milliseconds(500), seconds(5)), kEvNodeUp, n, 0, 0);
+    if (cluster_.nodes[n].connection != NodeConnection::kOnline) {
+      Schedule(ScaledUniform(rng_drbd_, milliseconds(500), seconds(5)), kEventNodeUp, n, 0, 0);
     }
     // Both sides retry every connect-int: the link comes back within one interval.
-    for (ReplicaIndex r : c_.nodes[n].replicas) {
+    for (ReplicaIndex r : cluster_.nodes[n].replicas) {
       if (!Running(r)) continue;
       ConnectReachablePeers(r, milliseconds(1), kConnectInt);
     }
@@ -1286,82 +1302,82 @@ void WorldImpl::HealPartition(const std::vector<NodeIndex>& nodes) {
 }
 
 void WorldImpl::DetachDisk(ReplicaIndex r, uint16_t step) {
-  if (!Running(r) || c_.replicas[r].kind != ReplicaKind::kDiskful) return;
+  if (!Running(r) || cluster_.replicas[r].kind != ReplicaKind::kDiskful) return;
   if (step == 0) {
     // on-io-error detach: the failing disk goes Failed, then DRBD detaches it.
     bool any = false;
-    for (size_t vi = 0; vi < c_.replicas[r].volumes.size(); ++vi) {
-      if (c_.replicas[r].volumes[vi].disk == DiskState::kDiskless) continue;
-      PutDisk(r, vi, DiskState::kFailed);
+    for (size_t vi = 0; vi < cluster_.replicas[r].volumes.size(); ++vi) {
+      if (cluster_.replicas[r].volumes[vi].disk == DiskState::kDiskless) continue;
+      PutDiskState(r, vi, DiskState::kFailed);
       any = true;
     }
     if (!any) return;
     // Targets that were syncing from this disk look for another source.
     std::vector<ReplicaIndex> orphans;
-    for (ReplicaIndex p : c_.rds[c_.replicas[r].rd].replicas) {
+    for (ReplicaIndex p : cluster_.rds[cluster_.replicas[r].rd].replicas) {
       auto it = resyncs_.find(p);
       if (p != r && it != resyncs_.end() && it->second.source == r) orphans.push_back(p);
     }
     StopResyncsOf(r, /*settle_pair=*/true);
-    PutDoneAll(r, kAbsent);
+    PutDonePercentageAll(r, kAbsent);
     for (ReplicaIndex p : orphans) ResyncFromAnyPeer(p);
-    Schedule(Scaled(milliseconds(100)), kEvDiskDetach, r, 0, 1);
+    Schedule(Scaled(milliseconds(100)), kEventDiskDetach, r, 0, 1);
   } else {
-    for (size_t vi = 0; vi < c_.replicas[r].volumes.size(); ++vi) {
-      if (c_.replicas[r].volumes[vi].disk == DiskState::kFailed) {
-        PutDisk(r, vi, DiskState::kDiskless);
+    for (size_t vi = 0; vi < cluster_.replicas[r].volumes.size(); ++vi) {
+      if (cluster_.replicas[r].volumes[vi].disk == DiskState::kFailed) {
+        PutDiskState(r, vi, DiskState::kDiskless);
       }
     }
-    rdata_[r].full_sync_kib = std::max<Kib>(TotalSize(c_.replicas[r].rd), 64);
+    replica_data_[r].full_sync_kib = std::max<Kib>(TotalSize(cluster_.replicas[r].rd), 64);
   }
-  Settle(c_.replicas[r].rd);
+  Settle(cluster_.replicas[r].rd);
 }
 
 // --- Event dispatch -----------------------------------------------------------------------------
 
 void WorldImpl::Dispatch(const Event& e) {
   switch (e.type) {
-    case kEvLinkBreak:
+    case kEventLinkBreak:
       OnLinkBreak(e.a, e.b);
       break;
-    case kEvLinkStep:
+    case kEventLinkStep:
       OnLinkStep(e.a, e.b, static_cast<ConnState>(e.c));
       break;
-    case kEvConnect:
+    case kEventConnect:
       OnConnect(e.a, e.b);
       break;
-    case kEvSyncStart:
+    case kEventSyncStart:
       OnSyncStart(e.a, e.b);
       break;
-    case kEvSyncTick:
+    case kEventSyncTick:
       OnSyncTick(e.a, e.b);
       break;
-    case kEvNodeDown:
-      if (c_.nodes[e.a].alive && !ControllerReaches(e.a)) {
-        PutNodeConn(e.a, NodeConnection::kOffline);
+    case kEventNodeDown:
+      if (cluster_.nodes[e.a].alive && !ControllerReaches(e.a)) {
+        PutNodeConnection(e.a, NodeConnection::kOffline);
       }
       break;
-    case kEvNodeUp:
+    case kEventNodeUp:
       if (!ControllerReaches(e.a)) break;
       if (e.c == 0) {
-        if (c_.nodes[e.a].connection == NodeConnection::kOnline) break;
-        PutNodeConn(e.a, NodeConnection::kConnected);
-        Schedule(Scaled(milliseconds(200)), kEvNodeUp, e.a, e.b, 1);
+        if (cluster_.nodes[e.a].connection == NodeConnection::kOnline) break;
+        PutNodeConnection(e.a, NodeConnection::kConnected);
+        Schedule(Scaled(milliseconds(200)), kEventNodeUp, e.a, e.b, 1);
       } else {
-        PutNodeConn(e.a, NodeConnection::kOnline);
+        PutNodeConnection(e.a, NodeConnection::kOnline);
         // After the full sync the satellite brings up what is not running yet (all of it after
         // a crash; nothing after a partition that left DRBD running).
-        Schedule(Scaled(milliseconds(500)), kEvNodeBoot, e.a);
+        Schedule(Scaled(milliseconds(500)), kEventNodeBoot, e.a);
       }
       break;
-    case kEvNodeBoot:
+    case kEventNodeBoot:
       BootNode(e.a);
       break;
-    case kEvNodeReturn:
-      if (!c_.nodes[e.a].alive || c_.nodes[e.a].satellite_up) break;
-      PutSatUp(e.a, true);
+    case kEventNodeReturn:
+      if (!cluster_.nodes[e.a].alive || cluster_.nodes[e.a].satellite_up) break;
+      PutSatelliteUp(e.a, true);
       // An evicted node is not reconnected until restored by hand.
-      if (c_.nodes[e.a].flags & kNodeEvicted) break;
+      if (cluster_.nodes[e.a].flags & kNodeEvicted) break;
       // The satellite starts, the controller's reconnector finds it, sends the full sync,
       // and the satellite brings its DRBD resources up.
       {
@@ -1369,54 +1385,55 @@ void WorldImpl::Dispatch(const Event& e) {
         up.time_ns = now_ + ScaledUniform(rng_drbd_, seconds(1), seconds(5));
         up.a = e.a;
         up.b = 1;  // boot after ONLINE
-        up.type = kEvNodeUp;
+        up.type = kEventNodeUp;
         up.cause = cause_;
-        if (nd_[e.a].partition == 0) {
+        if (node_data_[e.a].partition == 0) {
           queue_.Push(up);
         } else {
-          Schedule(ScaledUniform(rng_drbd_, seconds(1), seconds(5)), kEvNodeBoot, e.a);
+          Schedule(ScaledUniform(rng_drbd_, seconds(1), seconds(5)), kEventNodeBoot, e.a);
         }
       }
       break;
-    case kEvNodeShutdown: {
+    case kEventNodeShutdown: {
       const NodeIndex n = e.a;
       if (!Up(n)) break;
       // Clean shutdown: DRBD disconnects gracefully, the peers see it at once.
-      for (ReplicaIndex r : c_.nodes[n].replicas) {
+      for (ReplicaIndex r : cluster_.nodes[n].replicas) {
         if (!Running(r)) continue;
-        for (ReplicaIndex p : c_.rds[c_.replicas[r].rd].replicas) {
+        for (ReplicaIndex p : cluster_.rds[cluster_.replicas[r].rd].replicas) {
           if (p == r || !Running(p)) continue;
-          const int k = Slot(p, r);
-          if (k >= 0 && c_.replicas[p].peers[k].conn == ConnState::kConnected) {
+          const int k = PeerSlot(p, r);
+          if (k >= 0 && cluster_.replicas[p].peers[k].conn == ConnState::kConnected) {
             BreakSide(p, r, ConnState::kTearDown, /*instant=*/true);
           }
-          const int kr = Slot(r, p);
+          const int kr = PeerSlot(r, p);
           if (kr >= 0) {
-            PutConn(r, kr, ConnState::kDisconnecting);
-            PutConn(r, kr, ConnState::kStandAlone);
-            PutReplAll(r, kr, ReplState::kOff);
+            PutConnectionState(r, kr, ConnState::kDisconnecting);
+            PutConnectionState(r, kr, ConnState::kStandAlone);
+            PutReplicationAll(r, kr, ReplState::kOff);
           }
         }
       }
-      PutSatUp(n, false);
-      ++nd_[n].crash_gen;
-      for (ReplicaIndex r : c_.nodes[n].replicas) rdata_[r].started = false;
-      PutNodeConn(n, NodeConnection::kOffline);
-      for (ReplicaIndex r : c_.nodes[n].replicas) Settle(c_.replicas[r].rd);
+      PutSatelliteUp(n, false);
+      ++node_data_[n].crash_gen;
+      for (ReplicaIndex r : cluster_.nodes[n].replicas) replica_data_[r].started = false;
+      PutNodeConnection(n, NodeConnection::kOffline);
+      for (ReplicaIndex r : cluster_.nodes[n].replicas) Settle(cluster_.replicas[r].rd);
       break;
     }
-    case kEvReplicaUp:
-      if (c_.replicas[e.a].alive && Up(c_.replicas[e.a].node) && !rdata_[e.a].started) {
+    case kEventReplicaUp:
+      if (cluster_.replicas[e.a].alive && Up(cluster_.replicas[e.a].node) &&
+          !replica_data_[e.a].started) {
         StartReplica(e.a);
       }
       break;
-    case kEvReplicaRemove:
-      if (c_.replicas[e.a].alive) RemoveReplica(e.a);
+    case kEventReplicaRemove:
+      if (cluster_.replicas[e.a].alive) RemoveReplica(e.a);
       break;
-    case kEvResizeStep: {
+    case kEventResizeStep: {
       const RdIndex rd = e.a;
-      if (!c_.rds[rd].alive) break;
-      ResourceDefinition& def = c_.rds[rd];
+      if (!cluster_.rds[rd].alive) break;
+      ResourceDefinition& def = cluster_.rds[rd];
       size_t vi = def.volumes.size();
       for (size_t i = 0; i < def.volumes.size(); ++i) {
         if (def.volumes[i].number == e.b) vi = i;
@@ -1424,57 +1441,57 @@ void WorldImpl::Dispatch(const Event& e) {
       if (vi == def.volumes.size()) break;
       for (ReplicaIndex r : def.replicas) {
         if (e.c == 0) {
-          PutVolFlags(r, vi,
-                      (c_.replicas[r].volumes[vi].flags & ~kVolumeResize) | kVolumeDrbdResize);
+          PutVolumeFlags(
+              r, vi, (cluster_.replicas[r].volumes[vi].flags & ~kVolumeResize) | kVolumeDrbdResize);
         } else {
-          PutVolFlags(r, vi,
-                      c_.replicas[r].volumes[vi].flags & ~(kVolumeResize | kVolumeDrbdResize));
+          PutVolumeFlags(
+              r, vi, cluster_.replicas[r].volumes[vi].flags & ~(kVolumeResize | kVolumeDrbdResize));
         }
       }
       if (e.c == 0) {
-        Schedule(Scaled(seconds(1)), kEvResizeStep, rd, e.b, 1);
+        Schedule(Scaled(seconds(1)), kEventResizeStep, rd, e.b, 1);
       } else {
-        PutVdFlags(rd, vi, def.volumes[vi].flags & ~kVolumeResize);
+        PutVolumeDefinitionFlags(rd, vi, def.volumes[vi].flags & ~kVolumeResize);
       }
       break;
     }
-    case kEvToggleStep: {
+    case kEventToggleStep: {
       const ReplicaIndex r = e.a;
-      if (!c_.replicas[r].alive) break;
-      Replica& x = c_.replicas[r];
+      if (!cluster_.replicas[r].alive) break;
+      Replica& x = cluster_.replicas[r];
       if (e.c == 0) {
         if (x.flags & kReplicaDiskAddRequested) {
           PutReplicaFlags(r, (x.flags & ~kReplicaDiskAddRequested) | kReplicaDiskAdding);
         } else if (x.flags & kReplicaDiskRemoveRequested) {
           PutReplicaFlags(r, (x.flags & ~kReplicaDiskRemoveRequested) | kReplicaDiskRemoving);
         }
-        Schedule(Scaled(milliseconds(500)), kEvToggleStep, r, 0, 1);
+        Schedule(Scaled(milliseconds(500)), kEventToggleStep, r, 0, 1);
       } else if (x.flags & kReplicaDiskAdding) {
         PutReplicaFlags(r, x.flags & ~kReplicaDiskAdding);
         PutKind(r, ReplicaKind::kDiskful);
-        PutDiskAll(r, DiskState::kAttaching);
-        PutDiskAll(r, DiskState::kInconsistent);
-        rdata_[r].full_sync_kib = std::max<Kib>(TotalSize(x.rd), 64);
-        rdata_[r].uuid[0] = rdata_[r].uuid[1] = rdata_[r].uuid[2] = 0;
+        PutDiskStateAll(r, DiskState::kAttaching);
+        PutDiskStateAll(r, DiskState::kInconsistent);
+        replica_data_[r].full_sync_kib = std::max<Kib>(TotalSize(x.rd), 64);
+        replica_data_[r].uuid[0] = replica_data_[r].uuid[1] = replica_data_[r].uuid[2] = 0;
         // The new disk syncs from an UpToDate peer: reconnect to run the handshake.
         for (size_t k = 0; k < x.peers.size(); ++k) {
           const ReplicaIndex p = PeerReplica(r, k);
           if (p == kNoIndex || !Running(p) || x.peers[k].conn != ConnState::kConnected) continue;
           if (!UpToDate(p) || resyncs_.count(r)) continue;
-          const int kp = Slot(p, r);
-          PutReplAll(p, kp, ReplState::kWFBitMapS);
-          PutReplAll(r, k, ReplState::kWFBitMapT);
-          Schedule(Scaled(milliseconds(20)), kEvSyncStart, r, p);
+          const int kp = PeerSlot(p, r);
+          PutReplicationAll(p, kp, ReplState::kWFBitMapS);
+          PutReplicationAll(r, k, ReplState::kWFBitMapT);
+          Schedule(Scaled(milliseconds(20)), kEventSyncStart, r, p);
           break;
         }
         Settle(x.rd);
       } else if (x.flags & kReplicaDiskRemoving) {
         PutReplicaFlags(r, x.flags & ~kReplicaDiskRemoving);
-        PutDiskAll(r, DiskState::kDetaching);
-        PutDiskAll(r, DiskState::kDiskless);
+        PutDiskStateAll(r, DiskState::kDetaching);
+        PutDiskStateAll(r, DiskState::kDiskless);
         for (size_t vi = 0; vi < x.volumes.size(); ++vi) {
           ChangePool(x.pool, -static_cast<int64_t>(x.volumes[vi].allocated_kib),
-                     -static_cast<int64_t>(c_.rds[x.rd].volumes[vi].size_kib));
+                     -static_cast<int64_t>(cluster_.rds[x.rd].volumes[vi].size_kib));
           x.volumes[vi].allocated_kib = 0;
         }
         x.pool = DisklessPool(x.node);
@@ -1483,80 +1500,81 @@ void WorldImpl::Dispatch(const Event& e) {
       }
       break;
     }
-    case kEvHaFailover:
+    case kEventHaFailover:
       OnHaFailover(e.a);
       break;
-    case kEvFaultStart:
+    case kEventFaultStart:
       OnFaultStart(e.a);
       break;
-    case kEvFaultEnd:
+    case kEventFaultEnd:
       OnFaultEnd(e.a);
       break;
-    case kEvWorkload:
+    case kEventWorkload:
       OnWorkload(e.a);
       break;
-    case kEvPromote: {
+    case kEventPromote: {
       const ReplicaIndex r = FindReplica(e.a, e.b);
-      if (r == kNoIndex || !c_.rds[e.a].alive) {
-        ++stats_.attach_failed;
+      if (r == kNoIndex || !cluster_.rds[e.a].alive) {
+        ++workload_stats_.attach_failed;
         break;
       }
       ++op_depth_;
-      const OpResult res = SetInUse(c_.rds[e.a].name, c_.nodes[e.b].name, true);
+      const OpResult res = SetInUse(cluster_.rds[e.a].name, cluster_.nodes[e.b].name, true);
       --op_depth_;
       if (res.ok()) {
-        ++stats_.attached;
+        ++workload_stats_.attached;
       } else {
-        ++stats_.attach_failed;
+        ++workload_stats_.attach_failed;
       }
       break;
     }
-    case kEvDiskDetach:
+    case kEventDiskDetach:
       DetachDisk(e.a, e.c);
       break;
-    case kEvSplitPromote: {
+    case kEventSplitPromote: {
       const RdIndex rd = e.a;
-      if (!c_.rds[rd].alive) break;
+      if (!cluster_.rds[rd].alive) break;
       // The workload runs on both sides of the partition (quorum off: nothing stops it).
-      for (ReplicaIndex r : c_.rds[rd].replicas) {
-        if (Running(r) && !c_.replicas[r].in_use && c_.replicas[r].may_promote) Promote(r);
+      for (ReplicaIndex r : cluster_.rds[rd].replicas) {
+        if (Running(r) && !cluster_.replicas[r].in_use && cluster_.replicas[r].may_promote)
+          Promote(r);
       }
       break;
     }
-    case kEvEvict: {
+    case kEventEvict: {
       const NodeIndex n = e.a;
-      if (!c_.nodes[n].alive || Up(n) || (c_.nodes[n].flags & kNodeEvicted)) break;
+      if (!cluster_.nodes[n].alive || Up(n) || (cluster_.nodes[n].flags & kNodeEvicted)) break;
       // LINSTOR-API.md 6.7: the node becomes DELETE|EVICTED, its resources EVICTED (INACTIVE),
       // and the autoplacer replaces each lost diskful replica elsewhere (full resync).
-      PutNodeFlags(n, c_.nodes[n].flags | kNodeDelete | kNodeEvicted);
-      const std::vector<ReplicaIndex> replicas = c_.nodes[n].replicas;
+      PutNodeFlags(n, cluster_.nodes[n].flags | kNodeDelete | kNodeEvicted);
+      const std::vector<ReplicaIndex> replicas = cluster_.nodes[n].replicas;
       for (ReplicaIndex r : replicas) {
-        PutReplicaFlags(r, c_.replicas[r].flags | kReplicaEvicted);
-        if (c_.replicas[r].kind != ReplicaKind::kDiskful) continue;
+        PutReplicaFlags(r, cluster_.replicas[r].flags | kReplicaEvicted);
+        if (cluster_.replicas[r].kind != ReplicaKind::kDiskful) continue;
         AutoPlaceRequest more;
         more.additional_place_count = 1;
         ++op_depth_;
-        (void)AutoPlaceIndex(c_.replicas[r].rd, more);
+        (void)AutoPlaceIndex(cluster_.replicas[r].rd, more);
         --op_depth_;
       }
       break;
     }
-    case kEvSplitRecover: {
+    case kEventSplitRecover: {
       // Manual recovery: the victim discards its data (`drbdadm connect --discard-my-data`).
       const RdIndex rd = e.a;
       const ReplicaIndex victim = e.b;
-      if (!c_.rds[rd].alive || !Running(victim)) break;
-      if (c_.replicas[victim].in_use) PutInUse(victim, false);
-      PutDiskAll(victim, DiskState::kOutdated);
-      rdata_[victim].full_sync_kib = std::max<Kib>(TotalSize(rd), 64);
-      for (ReplicaIndex p : c_.rds[rd].replicas) {
+      if (!cluster_.rds[rd].alive || !Running(victim)) break;
+      if (cluster_.replicas[victim].in_use) PutInUse(victim, false);
+      PutDiskStateAll(victim, DiskState::kOutdated);
+      replica_data_[victim].full_sync_kib = std::max<Kib>(TotalSize(rd), 64);
+      for (ReplicaIndex p : cluster_.rds[rd].replicas) {
         if (p == victim || !Running(p)) continue;
-        const int kv = Slot(victim, p), kp = Slot(p, victim);
-        if (kv >= 0 && c_.replicas[victim].peers[kv].conn == ConnState::kStandAlone) {
-          PutConn(victim, kv, ConnState::kConnecting);
+        const int kv = PeerSlot(victim, p), kp = PeerSlot(p, victim);
+        if (kv >= 0 && cluster_.replicas[victim].peers[kv].conn == ConnState::kStandAlone) {
+          PutConnectionState(victim, kv, ConnState::kConnecting);
         }
-        if (kp >= 0 && c_.replicas[p].peers[kp].conn == ConnState::kStandAlone) {
-          PutConn(p, kp, ConnState::kConnecting);
+        if (kp >= 0 && cluster_.replicas[p].peers[kp].conn == ConnState::kStandAlone) {
+          PutConnectionState(p, kp, ConnState::kConnecting);
         }
       }
       ConnectReachablePeers(victim, milliseconds(100), seconds(1));
@@ -1573,7 +1591,7 @@ void WorldImpl::Dispatch(const Event& e) {
 void WorldImpl::UpdateInUseSet(RdIndex rd) {
   if (rd_in_use_.size() <= rd) rd_in_use_.resize(rd + 1, 0);
   if (in_use_pos_.size() <= rd) in_use_pos_.resize(rd + 1, kNoIndex);
-  const bool now_in_use = c_.rds[rd].alive && AnyInUse(rd);
+  const bool now_in_use = cluster_.rds[rd].alive && AnyInUse(rd);
   if (now_in_use == static_cast<bool>(rd_in_use_[rd])) return;
   rd_in_use_[rd] = now_in_use;
   if (now_in_use) {
@@ -1588,35 +1606,35 @@ void WorldImpl::UpdateInUseSet(RdIndex rd) {
   }
 }
 
-RdIndex WorldImpl::AddRd(const std::string& name, GroupIndex group) {
-  const RdIndex rd = static_cast<RdIndex>(c_.rds.size());
+RdIndex WorldImpl::AddResourceDefinition(const std::string& name, GroupIndex group) {
+  const RdIndex rd = static_cast<RdIndex>(cluster_.rds.size());
   ResourceDefinition def;
   def.name = name;
   def.group = group;
   def.port = next_port_++;
   def.create_time_ms = now_ / 1000000;
-  c_.rds.push_back(std::move(def));
+  cluster_.rds.push_back(std::move(def));
   rd_by_name_.emplace(FoldName(name), rd);
   rd_has_data_.push_back(0);
   AddLive(rd);
   UpdateInUseSet(rd);
-  Rec({EntityKind::kResourceDefinition, rd}, Attribute::kExists, kAbsent, 1);
+  Record({EntityKind::kResourceDefinition, rd}, Attribute::kExists, kAbsent, 1);
   return rd;
 }
 
 void WorldImpl::AddVolume(RdIndex rd, uint32_t number, Kib size_kib, bool generating) {
-  ResourceDefinition& def = c_.rds[rd];
+  ResourceDefinition& def = cluster_.rds[rd];
   VolumeDefinition vd;
   vd.number = number;
   vd.size_kib = size_kib;
   vd.minor = next_minor_++;
   def.volumes.push_back(vd);
-  Rec({EntityKind::kVolumeDefinition, rd, number}, Attribute::kExists, kAbsent, 1);
-  Rec({EntityKind::kVolumeDefinition, rd, number}, Attribute::kSizeKib, kAbsent,
-      static_cast<int64_t>(size_kib));
+  Record({EntityKind::kVolumeDefinition, rd, number}, Attribute::kExists, kAbsent, 1);
+  Record({EntityKind::kVolumeDefinition, rd, number}, Attribute::kSizeKib, kAbsent,
+         static_cast<int64_t>(size_kib));
   const size_t vi = def.volumes.size() - 1;
   for (ReplicaIndex r : def.replicas) {
-    Replica& x = c_.replicas[r];
+    Replica& x = cluster_.replicas[r];
     VolumeReplica v;
     v.disk = x.kind == ReplicaKind::kDiskful ? DiskState::kUpToDate : DiskState::kDiskless;
     if (x.kind == ReplicaKind::kDiskful && !UpToDate(r) && !x.volumes.empty()) {
@@ -1628,10 +1646,11 @@ void WorldImpl::AddVolume(RdIndex rd, uint32_t number, Kib size_kib, bool genera
     }
     x.volumes.push_back(std::move(v));
     (void)generating;
-    Rec(VolRef(r, vi), Attribute::kExists, kAbsent, 1);
-    Rec(VolRef(r, vi), Attribute::kDiskState, kAbsent, static_cast<int64_t>(x.volumes[vi].disk));
+    Record(VolumeReplicaRef(r, vi), Attribute::kExists, kAbsent, 1);
+    Record(VolumeReplicaRef(r, vi), Attribute::kDiskState, kAbsent,
+           static_cast<int64_t>(x.volumes[vi].disk));
     if (x.kind == ReplicaKind::kDiskful) {
-      const bool thin = c_.pools[x.pool].thin();
+      const bool thin = cluster_.pools[x.pool].thin();
       const Kib alloc = thin ? 0 : size_kib;
       x.volumes[vi].allocated_kib = alloc;
       ChangePool(x.pool, static_cast<int64_t>(alloc), static_cast<int64_t>(size_kib));
@@ -1641,8 +1660,8 @@ void WorldImpl::AddVolume(RdIndex rd, uint32_t number, Kib size_kib, bool genera
 
 PoolIndex WorldImpl::BestPool(NodeIndex n, const std::vector<std::string>& names, Kib size) const {
   PoolIndex best = kNoIndex;
-  for (PoolIndex p : c_.nodes[n].pools) {
-    const StoragePool& x = c_.pools[p];
+  for (PoolIndex p : cluster_.nodes[n].pools) {
+    const StoragePool& x = cluster_.pools[p];
     if (x.diskless() || !x.CanFit(size)) continue;
     if (!names.empty()) {
       const std::string folded = FoldName(x.name);
@@ -1657,8 +1676,8 @@ PoolIndex WorldImpl::BestPool(NodeIndex n, const std::vector<std::string>& names
 
 ReplicaIndex WorldImpl::AddReplica(RdIndex rd, NodeIndex node, PoolIndex pool, ReplicaKind kind,
                                    bool initial) {
-  const ReplicaIndex r = static_cast<ReplicaIndex>(c_.replicas.size());
-  ResourceDefinition& def = c_.rds[rd];
+  const ReplicaIndex r = static_cast<ReplicaIndex>(cluster_.replicas.size());
+  ResourceDefinition& def = cluster_.rds[rd];
   Replica x;
   x.rd = rd;
   x.node = node;
@@ -1667,13 +1686,13 @@ ReplicaIndex WorldImpl::AddReplica(RdIndex rd, NodeIndex node, PoolIndex pool, R
   x.create_time_ms = now_ / 1000000;
   // Lowest free DRBD node id.
   uint32_t used = 0;
-  for (ReplicaIndex q : def.replicas) used |= 1u << (c_.replicas[q].drbd_node_id & 31);
+  for (ReplicaIndex q : def.replicas) used |= 1u << (cluster_.replicas[q].drbd_node_id & 31);
   uint8_t id = 0;
   while (used & (1u << id)) ++id;
   x.drbd_node_id = id;
   x.peers.reserve(def.replicas.size());
   for (ReplicaIndex q : def.replicas)
-    x.peers.push_back({c_.replicas[q].node, ConnState::kConnecting});
+    x.peers.push_back({cluster_.replicas[q].node, ConnState::kConnecting});
   x.volumes.resize(def.volumes.size());
   for (size_t vi = 0; vi < def.volumes.size(); ++vi) {
     VolumeReplica& v = x.volumes[vi];
@@ -1681,78 +1700,79 @@ ReplicaIndex WorldImpl::AddReplica(RdIndex rd, NodeIndex node, PoolIndex pool, R
     v.repl.assign(x.peers.size(), ReplState::kOff);
   }
   x.quorum = true;
-  c_.replicas.push_back(std::move(x));
+  cluster_.replicas.push_back(std::move(x));
   ReplicaData d;
   d.initial = initial;
   if (initial && kind == ReplicaKind::kDiskful) {
     // All replicas of a fresh resource share its first data generation.
     uint32_t base = 0;
     for (ReplicaIndex q : def.replicas) {
-      if (rdata_[q].initial && rdata_[q].uuid[0] != 0) base = rdata_[q].uuid[0];
+      if (replica_data_[q].initial && replica_data_[q].uuid[0] != 0)
+        base = replica_data_[q].uuid[0];
     }
     d.uuid[0] = base != 0 ? base : ++uuid_counter_;
     d.born[0] = now_;
   }
-  rdata_.push_back(d);
-  Rec(ReplicaRef(r), Attribute::kExists, kAbsent, 1);
-  Rec(ReplicaRef(r), Attribute::kKind, kAbsent, static_cast<int64_t>(kind));
+  replica_data_.push_back(d);
+  Record(ReplicaRef(r), Attribute::kExists, kAbsent, 1);
+  Record(ReplicaRef(r), Attribute::kKind, kAbsent, static_cast<int64_t>(kind));
   for (size_t vi = 0; vi < def.volumes.size(); ++vi) {
-    Rec(VolRef(r, vi), Attribute::kExists, kAbsent, 1);
-    Rec(VolRef(r, vi), Attribute::kDiskState, kAbsent,
-        static_cast<int64_t>(c_.replicas[r].volumes[vi].disk));
+    Record(VolumeReplicaRef(r, vi), Attribute::kExists, kAbsent, 1);
+    Record(VolumeReplicaRef(r, vi), Attribute::kDiskState, kAbsent,
+           static_cast<int64_t>(cluster_.replicas[r].volumes[vi].disk));
   }
   // Links both ways with every existing replica.
   for (size_t k = 0; k < def.replicas.size(); ++k) {
     const ReplicaIndex q = def.replicas[k];
-    Rec(LinkRef(r, k), Attribute::kExists, kAbsent, 1);
-    Rec(LinkRef(r, k), Attribute::kConnState, kAbsent,
-        static_cast<int64_t>(ConnState::kConnecting));
-    Replica& y = c_.replicas[q];
+    Record(PeerLinkRef(r, k), Attribute::kExists, kAbsent, 1);
+    Record(PeerLinkRef(r, k), Attribute::kConnState, kAbsent,
+           static_cast<int64_t>(ConnState::kConnecting));
+    Replica& y = cluster_.replicas[q];
     y.peers.push_back({node, ConnState::kConnecting});
     for (auto& v : y.volumes) v.repl.push_back(ReplState::kOff);
     const size_t kq = y.peers.size() - 1;
-    Rec(LinkRef(q, kq), Attribute::kExists, kAbsent, 1);
-    Rec(LinkRef(q, kq), Attribute::kConnState, kAbsent,
-        static_cast<int64_t>(ConnState::kConnecting));
+    Record(PeerLinkRef(q, kq), Attribute::kExists, kAbsent, 1);
+    Record(PeerLinkRef(q, kq), Attribute::kConnState, kAbsent,
+           static_cast<int64_t>(ConnState::kConnecting));
   }
   def.replicas.push_back(r);
-  c_.nodes[node].replicas.push_back(r);
+  cluster_.nodes[node].replicas.push_back(r);
   if (kind == ReplicaKind::kDiskful) {
     for (size_t vi = 0; vi < def.volumes.size(); ++vi) {
       const Kib size = def.volumes[vi].size_kib;
-      const Kib alloc = c_.pools[pool].thin() ? 0 : size;
-      c_.replicas[r].volumes[vi].allocated_kib = alloc;
+      const Kib alloc = cluster_.pools[pool].thin() ? 0 : size;
+      cluster_.replicas[r].volumes[vi].allocated_kib = alloc;
       ChangePool(pool, static_cast<int64_t>(alloc), static_cast<int64_t>(size));
     }
   }
   if (Up(node) && recording_) {
-    Schedule(ScaledUniform(rng_drbd_, milliseconds(500), milliseconds(1500)), kEvReplicaUp, r);
+    Schedule(ScaledUniform(rng_drbd_, milliseconds(500), milliseconds(1500)), kEventReplicaUp, r);
   }
   return r;
 }
 
 void WorldImpl::RequestReplicaDelete(ReplicaIndex r) {
-  Replica& x = c_.replicas[r];
+  Replica& x = cluster_.replicas[r];
   if (x.flags & kReplicaDelete) return;
   PutReplicaFlags(r, x.flags | kReplicaDelete);
   // On an offline node the replica keeps its DELETE flag until the satellite confirms.
   if (Online(x.node) && Up(x.node)) {
-    Schedule(Scaled(kReplicaRemoveDelay), kEvReplicaRemove, r);
+    Schedule(Scaled(kReplicaRemoveDelay), kEventReplicaRemove, r);
   }
 }
 
 void WorldImpl::RemoveReplica(ReplicaIndex r) {
-  Replica& x = c_.replicas[r];
+  Replica& x = cluster_.replicas[r];
   if (!x.alive) return;
   const RdIndex rd = x.rd;
-  ResourceDefinition& def = c_.rds[rd];
+  ResourceDefinition& def = cluster_.rds[rd];
   for (ReplicaIndex p : def.replicas) {
     if (p == r) continue;
     AbortResyncs(p, r);
-    const int k = Slot(p, r);
+    const int k = PeerSlot(p, r);
     if (k < 0) continue;
-    Rec(LinkRef(p, k), Attribute::kExists, 1, 0);
-    Replica& y = c_.replicas[p];
+    Record(PeerLinkRef(p, k), Attribute::kExists, 1, 0);
+    Replica& y = cluster_.replicas[p];
     y.peers.erase(y.peers.begin() + k);
     for (auto& v : y.volumes) v.repl.erase(v.repl.begin() + k);
   }
@@ -1762,31 +1782,31 @@ void WorldImpl::RemoveReplica(ReplicaIndex r) {
       ChangePool(x.pool, -static_cast<int64_t>(x.volumes[vi].allocated_kib),
                  -static_cast<int64_t>(def.volumes[vi].size_kib));
     }
-    Rec(VolRef(r, vi), Attribute::kExists, 1, 0);
+    Record(VolumeReplicaRef(r, vi), Attribute::kExists, 1, 0);
   }
   // The replica's own links go with it (its peers' links toward it were removed above).
-  for (size_t k = 0; k < x.peers.size(); ++k) Rec(LinkRef(r, k), Attribute::kExists, 1, 0);
-  Rec(ReplicaRef(r), Attribute::kExists, 1, 0);
+  for (size_t k = 0; k < x.peers.size(); ++k) Record(PeerLinkRef(r, k), Attribute::kExists, 1, 0);
+  Record(ReplicaRef(r), Attribute::kExists, 1, 0);
   const bool was_in_use = x.in_use;
   x.alive = false;
   x.in_use = false;
   def.replicas.erase(std::find(def.replicas.begin(), def.replicas.end(), r));
-  auto& on_node = c_.nodes[x.node].replicas;
+  auto& on_node = cluster_.nodes[x.node].replicas;
   on_node.erase(std::find(on_node.begin(), on_node.end(), r));
   std::vector<PeerLink>().swap(x.peers);
   std::vector<VolumeReplica>().swap(x.volumes);
   if (was_in_use) UpdateInUseSet(rd);
   Settle(rd);
-  RemoveRdIfDone(rd);
+  RemoveResourceDefinitionIfDone(rd);
 }
 
-void WorldImpl::RemoveRdIfDone(RdIndex rd) {
-  ResourceDefinition& def = c_.rds[rd];
+void WorldImpl::RemoveResourceDefinitionIfDone(RdIndex rd) {
+  ResourceDefinition& def = cluster_.rds[rd];
   if (!def.alive || !(def.flags & 1u) || !def.replicas.empty()) return;
   for (const auto& v : def.volumes) {
-    Rec({EntityKind::kVolumeDefinition, rd, v.number}, Attribute::kExists, 1, 0);
+    Record({EntityKind::kVolumeDefinition, rd, v.number}, Attribute::kExists, 1, 0);
   }
-  Rec({EntityKind::kResourceDefinition, rd}, Attribute::kExists, 1, 0);
+  Record({EntityKind::kResourceDefinition, rd}, Attribute::kExists, 1, 0);
   def.alive = false;
   rd_by_name_.erase(FoldName(def.name));
   RemoveLive(rd);
@@ -1812,16 +1832,16 @@ Status WorldImpl::Generate() {
   }
   recording_ = false;
   const int total_nodes = cs.nodes + cs.diskless_clients;
-  c_.nodes.reserve(total_nodes);
-  nd_.resize(total_nodes);
+  cluster_.nodes.reserve(total_nodes);
+  node_data_.resize(total_nodes);
   for (int i = 0; i < total_nodes; ++i) {
     Node n;
     n.name = i < cs.nodes ? "node-" + std::to_string(i + 1)
                           : "client-" + std::to_string(i - cs.nodes + 1);
     n.ipv4 = (10u << 24) + 10u + static_cast<uint32_t>(i) + 1;
-    const NodeIndex idx = static_cast<NodeIndex>(c_.nodes.size());
+    const NodeIndex idx = static_cast<NodeIndex>(cluster_.nodes.size());
     node_by_name_.emplace(FoldName(n.name), idx);
-    c_.nodes.push_back(std::move(n));
+    cluster_.nodes.push_back(std::move(n));
     auto add_pool = [&](const std::string& name, ProviderKind kind, Kib total) {
       StoragePool p;
       p.name = name;
@@ -1829,8 +1849,8 @@ Status WorldImpl::Generate() {
       p.kind = kind;
       p.total_kib = total;
       p.max_oversubscription = p.thin() ? cs.max_oversubscription : 1.0;
-      c_.nodes[idx].pools.push_back(static_cast<PoolIndex>(c_.pools.size()));
-      c_.pools.push_back(std::move(p));
+      cluster_.nodes[idx].pools.push_back(static_cast<PoolIndex>(cluster_.pools.size()));
+      cluster_.pools.push_back(std::move(p));
     };
     add_pool("DfltDisklessStorPool", ProviderKind::kDiskless, 0);
     if (i < cs.nodes) {
@@ -1844,33 +1864,33 @@ Status WorldImpl::Generate() {
     g.name = "DfltRscGrp";
     g.place_count = 2;
     group_by_name_.emplace(FoldName(g.name), 0);
-    c_.groups.push_back(std::move(g));
+    cluster_.groups.push_back(std::move(g));
     for (int k = 0; k < cs.resource_groups; ++k) {
       ResourceGroup rg;
       rg.name = "rg" + std::to_string(k + 1);
       rg.place_count = cs.replicas;
-      group_by_name_.emplace(FoldName(rg.name), static_cast<GroupIndex>(c_.groups.size()));
-      c_.groups.push_back(std::move(rg));
+      group_by_name_.emplace(FoldName(rg.name), static_cast<GroupIndex>(cluster_.groups.size()));
+      cluster_.groups.push_back(std::move(rg));
     }
   }
   // Placement: a max-heap of pools by free space for placement (LINSTOR's autoplacer prefers the
   // emptiest pools), distinct nodes per resource.
   using Entry = std::pair<double, int64_t>;  // (score, -pool index): ties to the lower index
   std::priority_queue<Entry> heap;
-  for (PoolIndex p = 0; p < c_.pools.size(); ++p) {
-    if (!c_.pools[p].diskless()) heap.push({PlacementScore(p), -static_cast<int64_t>(p)});
+  for (PoolIndex p = 0; p < cluster_.pools.size(); ++p) {
+    if (!cluster_.pools[p].diskless()) heap.push({PlacementScore(p), -static_cast<int64_t>(p)});
   }
-  c_.rds.reserve(cs.resources);
-  c_.replicas.reserve(static_cast<size_t>(cs.resources) * (cs.replicas + 1));
-  rdata_.reserve(c_.replicas.capacity());
-  uint32_t tb_cursor = 0;
+  cluster_.rds.reserve(cs.resources);
+  cluster_.replicas.reserve(static_cast<size_t>(cs.resources) * (cs.replicas + 1));
+  replica_data_.reserve(cluster_.replicas.capacity());
+  uint32_t tiebreaker_cursor = 0;
   std::vector<PoolIndex> chosen, set_aside;
   for (int i = 0; i < cs.resources; ++i) {
     const GroupIndex group = cs.resource_groups > 0 ? 1 + (i % cs.resource_groups) : 0;
-    const RdIndex rd = AddRd(NewRdName(rng_names_), group);
+    const RdIndex rd = AddResourceDefinition(NewResourceDefinitionName(rng_names_), group);
     for (int v = 0; v < cs.volumes_per_resource; ++v) {
-      double size = rng_gen_.LogUniform(static_cast<double>(cs.volume_size_min_kib),
-                                        static_cast<double>(cs.volume_size_max_kib));
+      double size = rng_generator_.LogUniform(static_cast<double>(cs.volume_size_min_kib),
+                                              static_cast<double>(cs.volume_size_max_kib));
       Kib kib = static_cast<Kib>(size);
       kib = std::max<Kib>(1024, (kib + 1023) / 1024 * 1024);  // whole MiB
       AddVolume(rd, static_cast<uint32_t>(v), kib, true);
@@ -1882,10 +1902,10 @@ Status WorldImpl::Generate() {
       const Entry top = heap.top();
       heap.pop();
       const PoolIndex p = static_cast<PoolIndex>(-top.second);
-      if (!c_.pools[p].CanFit(need)) continue;  // full: drop for good
-      const NodeIndex n = c_.pools[p].node;
+      if (!cluster_.pools[p].CanFit(need)) continue;  // full: drop for good
+      const NodeIndex n = cluster_.pools[p].node;
       bool node_used = false;
-      for (PoolIndex q : chosen) node_used = node_used || c_.pools[q].node == n;
+      for (PoolIndex q : chosen) node_used = node_used || cluster_.pools[q].node == n;
       (node_used ? set_aside : chosen).push_back(p);
     }
     for (PoolIndex q : set_aside) heap.push({PlacementScore(q), -static_cast<int64_t>(q)});
@@ -1895,18 +1915,20 @@ Status WorldImpl::Generate() {
           std::to_string(cs.resources) + " with " + std::to_string(cs.replicas) +
           " replicas (raise cluster.pool_size or cluster.nodes, or lower cluster.resources)");
     }
-    std::sort(chosen.begin(), chosen.end(),
-              [&](PoolIndex a, PoolIndex b) { return c_.pools[a].node < c_.pools[b].node; });
+    std::sort(chosen.begin(), chosen.end(), [&](PoolIndex a, PoolIndex b) {
+      return cluster_.pools[a].node < cluster_.pools[b].node;
+    });
     for (PoolIndex p : chosen) {
-      const ReplicaIndex r = AddReplica(rd, c_.pools[p].node, p, ReplicaKind::kDiskful, true);
-      if (c_.pools[p].thin()) {
+      const ReplicaIndex r = AddReplica(rd, cluster_.pools[p].node, p, ReplicaKind::kDiskful, true);
+      if (cluster_.pools[p].thin()) {
         // Thin volumes hold some data already (5..50% written), never beyond the pool.
-        for (size_t vi = 0; vi < c_.rds[rd].volumes.size(); ++vi) {
-          const double fill = 0.05 + 0.45 * rng_gen_.UniformDouble();
-          Kib alloc = static_cast<Kib>(fill * static_cast<double>(c_.rds[rd].volumes[vi].size_kib));
-          alloc = std::min(alloc, c_.pools[p].FreeKib());
-          c_.replicas[r].volumes[vi].allocated_kib = alloc;
-          c_.pools[p].allocated_kib += alloc;
+        for (size_t vi = 0; vi < cluster_.rds[rd].volumes.size(); ++vi) {
+          const double fill = 0.05 + 0.45 * rng_generator_.UniformDouble();
+          Kib alloc =
+              static_cast<Kib>(fill * static_cast<double>(cluster_.rds[rd].volumes[vi].size_kib));
+          alloc = std::min(alloc, cluster_.pools[p].FreeKib());
+          cluster_.replicas[r].volumes[vi].allocated_kib = alloc;
+          cluster_.pools[p].allocated_kib += alloc;
         }
       }
       heap.push({PlacementScore(p), -static_cast<int64_t>(p)});
@@ -1914,29 +1936,29 @@ Status WorldImpl::Generate() {
     if (cs.replicas == 2 && cs.tiebreaker && cs.nodes > 2) {
       // LINSTOR adds a diskless tiebreaker on a third node.
       for (int tries = 0; tries < total_nodes; ++tries) {
-        const NodeIndex n = tb_cursor++ % static_cast<uint32_t>(cs.nodes);
+        const NodeIndex n = tiebreaker_cursor++ % static_cast<uint32_t>(cs.nodes);
         if (FindReplica(rd, n) == kNoIndex) {
           AddReplica(rd, n, kNoIndex, ReplicaKind::kTieBreaker, true);
           break;
         }
       }
     }
-    if (cs.in_use_fraction > 0 && rng_gen_.Bernoulli(cs.in_use_fraction)) {
+    if (cs.in_use_fraction > 0 && rng_generator_.Bernoulli(cs.in_use_fraction)) {
       ReplicaIndex primary;
       if (cs.diskless_clients > 0) {
         const NodeIndex n =
-            static_cast<NodeIndex>(cs.nodes + rng_gen_.Uniform(cs.diskless_clients));
+            static_cast<NodeIndex>(cs.nodes + rng_generator_.Uniform(cs.diskless_clients));
         primary = AddReplica(rd, n, kNoIndex, ReplicaKind::kDiskless, true);
       } else {
-        primary = c_.rds[rd].replicas[rng_gen_.Uniform(cs.replicas)];
+        primary = cluster_.rds[rd].replicas[rng_generator_.Uniform(cs.replicas)];
       }
-      c_.replicas[primary].in_use = true;
+      cluster_.replicas[primary].in_use = true;
     }
     // Everything is up and in sync at t = 0.
-    for (ReplicaIndex r : c_.rds[rd].replicas) {
-      Replica& x = c_.replicas[r];
-      rdata_[r].started = rdata_[r].ever_started = true;
-      rdata_[r].initial = false;
+    for (ReplicaIndex r : cluster_.rds[rd].replicas) {
+      Replica& x = cluster_.replicas[r];
+      replica_data_[r].started = replica_data_[r].ever_started = true;
+      replica_data_[r].initial = false;
       for (auto& v : x.volumes) {
         v.disk = x.kind == ReplicaKind::kDiskful ? DiskState::kUpToDate : DiskState::kDiskless;
         std::fill(v.repl.begin(), v.repl.end(), ReplState::kEstablished);
@@ -1954,17 +1976,17 @@ Status WorldImpl::Generate() {
     for (int b = 0; b < 8; ++b) le[b] = static_cast<char>(v >> (8 * b));
     h = Fnv1a64(std::string_view(le, sizeof(le)), h);
   };
-  for (const Node& n : c_.nodes) {
+  for (const Node& n : cluster_.nodes) {
     h = Fnv1a64(n.name, h);
     mix(n.ipv4);
   }
-  for (const StoragePool& p : c_.pools) {
+  for (const StoragePool& p : cluster_.pools) {
     mix(p.node);
     mix(p.total_kib);
     mix(p.allocated_kib);
     mix(p.provisioned_kib);
   }
-  for (const ResourceDefinition& d : c_.rds) {
+  for (const ResourceDefinition& d : cluster_.rds) {
     h = Fnv1a64(d.name, h);
     mix(d.port);
     for (const auto& v : d.volumes) {
@@ -1972,7 +1994,7 @@ Status WorldImpl::Generate() {
       mix(v.minor);
     }
   }
-  for (const Replica& r : c_.replicas) {
+  for (const Replica& r : cluster_.replicas) {
     mix((uint64_t{r.rd} << 32) | r.node);
     mix((uint64_t{r.pool} << 16) | (static_cast<uint64_t>(r.kind) << 8) | r.in_use);
   }
@@ -2010,26 +2032,28 @@ OpResult WorldImpl::CreateNode(std::string_view name, NodeType type, std::string
   if (!ParseIpv4(ipv4, &ip)) {
     return Fail(rc::kInvalidName, "Invalid IP address '" + std::string(ipv4) + "'", "", name_s);
   }
-  const NodeIndex n = static_cast<NodeIndex>(c_.nodes.size());
+  const NodeIndex n = static_cast<NodeIndex>(cluster_.nodes.size());
   Node node;
   node.name = name_s;
   node.type = type;
   node.ipv4 = ip;
-  c_.nodes.push_back(std::move(node));
-  nd_.emplace_back();
+  cluster_.nodes.push_back(std::move(node));
+  node_data_.emplace_back();
   node_by_name_.emplace(FoldName(name), n);
-  Rec(NodeRef(n), Attribute::kExists, kAbsent, 1);
-  Rec(NodeRef(n), Attribute::kConnection, kAbsent, static_cast<int64_t>(NodeConnection::kOnline));
+  Record(NodeRef(n), Attribute::kExists, kAbsent, 1);
+  Record(NodeRef(n), Attribute::kConnection, kAbsent,
+         static_cast<int64_t>(NodeConnection::kOnline));
   StoragePool p;
   p.name = "DfltDisklessStorPool";
   p.node = n;
   p.kind = ProviderKind::kDiskless;
-  c_.nodes[n].pools.push_back(static_cast<PoolIndex>(c_.pools.size()));
-  Rec({EntityKind::kPool, static_cast<uint32_t>(c_.pools.size())}, Attribute::kExists, kAbsent, 1);
-  c_.pools.push_back(std::move(p));
+  cluster_.nodes[n].pools.push_back(static_cast<PoolIndex>(cluster_.pools.size()));
+  Record({EntityKind::kPool, static_cast<uint32_t>(cluster_.pools.size())}, Attribute::kExists,
+         kAbsent, 1);
+  cluster_.pools.push_back(std::move(p));
   OpResult res;
-  res.messages.push_back(
-      Msg(Severity::kSuccess, rc::kCreated, "New node '" + name_s + "' registered.", "", name_s));
+  res.messages.push_back(MakeMessage(Severity::kSuccess, rc::kCreated,
+                                     "New node '" + name_s + "' registered.", "", name_s));
   return res;
 }
 
@@ -2038,21 +2062,21 @@ OpResult WorldImpl::DeleteNode(std::string_view name) {
   const NodeIndex n = FindNode(name);
   const std::string name_s(name);
   if (n == kNoIndex) return Fail(rc::kNotFoundNode, "Node '" + name_s + "' not found.", "", name_s);
-  for (ReplicaIndex r : c_.nodes[n].replicas) {
-    if (c_.replicas[r].in_use) {
+  for (ReplicaIndex r : cluster_.nodes[n].replicas) {
+    if (cluster_.replicas[r].in_use) {
       return Fail(rc::kInUse, "Node '" + name_s + "' has resources in use.",
-                  c_.rds[c_.replicas[r].rd].name, name_s);
+                  cluster_.rds[cluster_.replicas[r].rd].name, name_s);
     }
   }
-  const std::vector<ReplicaIndex> replicas = c_.nodes[n].replicas;
+  const std::vector<ReplicaIndex> replicas = cluster_.nodes[n].replicas;
   for (ReplicaIndex r : replicas) RemoveReplica(r);
-  PutNodeFlags(n, c_.nodes[n].flags | kNodeDelete);
-  Rec(NodeRef(n), Attribute::kExists, 1, 0);
-  c_.nodes[n].alive = false;
+  PutNodeFlags(n, cluster_.nodes[n].flags | kNodeDelete);
+  Record(NodeRef(n), Attribute::kExists, 1, 0);
+  cluster_.nodes[n].alive = false;
   node_by_name_.erase(FoldName(name));
   OpResult res;
   res.messages.push_back(
-      Msg(Severity::kSuccess, rc::kDeleted, "Node '" + name_s + "' deleted.", "", name_s));
+      MakeMessage(Severity::kSuccess, rc::kDeleted, "Node '" + name_s + "' deleted.", "", name_s));
   return res;
 }
 
@@ -2070,20 +2094,20 @@ OpResult WorldImpl::CreateStoragePool(std::string_view node, std::string_view po
                 "Storage pool '" + pool_s + "' on node '" + node_s + "' already exists.", "",
                 node_s);
   }
-  const PoolIndex p = static_cast<PoolIndex>(c_.pools.size());
+  const PoolIndex p = static_cast<PoolIndex>(cluster_.pools.size());
   StoragePool sp;
   sp.name = pool_s;
   sp.node = n;
   sp.kind = kind;
   sp.total_kib = kind == ProviderKind::kDiskless ? 0 : total_kib;
   sp.max_oversubscription = sp.thin() ? spec_.cluster.max_oversubscription : 1.0;
-  c_.pools.push_back(std::move(sp));
-  c_.nodes[n].pools.push_back(p);
-  Rec({EntityKind::kPool, p}, Attribute::kExists, kAbsent, 1);
-  Rec({EntityKind::kPool, p}, Attribute::kTotalKib, kAbsent, static_cast<int64_t>(total_kib));
-  Rec({EntityKind::kPool, p}, Attribute::kFreeKib, kAbsent, static_cast<int64_t>(total_kib));
+  cluster_.pools.push_back(std::move(sp));
+  cluster_.nodes[n].pools.push_back(p);
+  Record({EntityKind::kPool, p}, Attribute::kExists, kAbsent, 1);
+  Record({EntityKind::kPool, p}, Attribute::kTotalKib, kAbsent, static_cast<int64_t>(total_kib));
+  Record({EntityKind::kPool, p}, Attribute::kFreeKib, kAbsent, static_cast<int64_t>(total_kib));
   OpResult res;
-  res.messages.push_back(Msg(
+  res.messages.push_back(MakeMessage(
       Severity::kSuccess, rc::kCreated,
       "Successfully created storage pool '" + pool_s + "' on node '" + node_s + "'.", "", node_s));
   return res;
@@ -2106,11 +2130,11 @@ OpResult WorldImpl::CreateResourceGroup(std::string_view name, int place_count,
   g.name = name_s;
   g.place_count = place_count == 0 ? 2 : place_count;
   g.pool_names = std::move(pool_names);
-  group_by_name_.emplace(FoldName(name), static_cast<GroupIndex>(c_.groups.size()));
-  c_.groups.push_back(std::move(g));
+  group_by_name_.emplace(FoldName(name), static_cast<GroupIndex>(cluster_.groups.size()));
+  cluster_.groups.push_back(std::move(g));
   OpResult res;
-  res.messages.push_back(
-      Msg(Severity::kSuccess, rc::kCreated, "New resource group '" + name_s + "' created."));
+  res.messages.push_back(MakeMessage(Severity::kSuccess, rc::kCreated,
+                                     "New resource group '" + name_s + "' created."));
   return res;
 }
 
@@ -2124,11 +2148,11 @@ OpResult WorldImpl::ModifyResourceGroup(std::string_view name, std::optional<int
   if (place_count && (*place_count < 1 || *place_count > 32)) {
     return Fail(rc::kInvalidPlaceCount, "Invalid place count " + std::to_string(*place_count));
   }
-  if (place_count) c_.groups[g].place_count = *place_count;
-  if (pool_names) c_.groups[g].pool_names = std::move(*pool_names);
+  if (place_count) cluster_.groups[g].place_count = *place_count;
+  if (pool_names) cluster_.groups[g].pool_names = std::move(*pool_names);
   OpResult res;
-  res.messages.push_back(Msg(Severity::kSuccess, rc::kModified,
-                             "Resource group '" + std::string(name) + "' modified."));
+  res.messages.push_back(MakeMessage(Severity::kSuccess, rc::kModified,
+                                     "Resource group '" + std::string(name) + "' modified."));
   return res;
 }
 
@@ -2152,10 +2176,10 @@ OpResult WorldImpl::CreateResourceDefinition(std::string_view name, std::string_
     return Fail(rc::kNotFoundRscGrp, "Resource group '" + std::string(group) + "' not found.",
                 name_s);
   }
-  AddRd(name_s, g);
+  AddResourceDefinition(name_s, g);
   OpResult res;
-  res.messages.push_back(Msg(Severity::kSuccess, rc::kCreated,
-                             "New resource definition '" + name_s + "' created.", name_s));
+  res.messages.push_back(MakeMessage(Severity::kSuccess, rc::kCreated,
+                                     "New resource definition '" + name_s + "' created.", name_s));
   return res;
 }
 
@@ -2166,29 +2190,30 @@ OpResult WorldImpl::DeleteResourceDefinition(std::string_view name) {
   if (rd == kNoIndex) {
     return Fail(rc::kNotFoundRscDfn, "Resource definition '" + name_s + "' not found.", name_s);
   }
-  for (ReplicaIndex r : c_.rds[rd].replicas) {
-    if (c_.replicas[r].in_use) {
+  for (ReplicaIndex r : cluster_.rds[rd].replicas) {
+    if (cluster_.replicas[r].in_use) {
       return Fail(rc::kInUse,
                   "Resource '" + name_s + "' is still in use on node '" +
-                      c_.nodes[c_.replicas[r].node].name + "'.",
-                  name_s, c_.nodes[c_.replicas[r].node].name);
+                      cluster_.nodes[cluster_.replicas[r].node].name + "'.",
+                  name_s, cluster_.nodes[cluster_.replicas[r].node].name);
     }
   }
   OpResult res;
-  c_.rds[rd].flags |= 1u;  // DELETE
-  const std::vector<ReplicaIndex> replicas = c_.rds[rd].replicas;
+  cluster_.rds[rd].flags |= 1u;  // DELETE
+  const std::vector<ReplicaIndex> replicas = cluster_.rds[rd].replicas;
   for (ReplicaIndex r : replicas) {
-    const NodeIndex n = c_.replicas[r].node;
+    const NodeIndex n = cluster_.replicas[r].node;
     if (!Online(n)) {
-      res.messages.push_back(Msg(Severity::kWarning, rc::kWarnNotConnected,
-                                 "No active connection to satellite '" + c_.nodes[n].name + "'",
-                                 name_s, c_.nodes[n].name));
+      res.messages.push_back(
+          MakeMessage(Severity::kWarning, rc::kWarnNotConnected,
+                      "No active connection to satellite '" + cluster_.nodes[n].name + "'", name_s,
+                      cluster_.nodes[n].name));
     }
     RequestReplicaDelete(r);
   }
-  RemoveRdIfDone(rd);
-  res.messages.push_back(Msg(Severity::kSuccess, rc::kDeleted,
-                             "Resource definition '" + name_s + "' deleted.", name_s));
+  RemoveResourceDefinitionIfDone(rd);
+  res.messages.push_back(MakeMessage(Severity::kSuccess, rc::kDeleted,
+                                     "Resource definition '" + name_s + "' deleted.", name_s));
   return res;
 }
 
@@ -2203,7 +2228,7 @@ OpResult WorldImpl::CreateVolumeDefinition(std::string_view rd_name, Kib size_ki
   if (size_kib == 0 || size_kib > (Kib{1} << 42)) {
     return Fail(rc::kInvalidVolumeSize, "Invalid volume size " + std::to_string(size_kib), name_s);
   }
-  ResourceDefinition& def = c_.rds[rd];
+  ResourceDefinition& def = cluster_.rds[rd];
   uint32_t nr = 0;
   if (number) {
     nr = *number;
@@ -2223,29 +2248,30 @@ OpResult WorldImpl::CreateVolumeDefinition(std::string_view rd_name, Kib size_ki
     }
   }
   for (ReplicaIndex r : def.replicas) {
-    const Replica& x = c_.replicas[r];
-    if (x.kind == ReplicaKind::kDiskful && !c_.pools[x.pool].CanFit(size_kib)) {
+    const Replica& x = cluster_.replicas[r];
+    if (x.kind == ReplicaKind::kDiskful && !cluster_.pools[x.pool].CanFit(size_kib)) {
       return Fail(rc::kNotEnoughFreeSpace,
-                  "Not enough free space in storage pool '" + c_.pools[x.pool].name +
-                      "' on node '" + c_.nodes[x.node].name + "'.",
-                  name_s, c_.nodes[x.node].name);
+                  "Not enough free space in storage pool '" + cluster_.pools[x.pool].name +
+                      "' on node '" + cluster_.nodes[x.node].name + "'.",
+                  name_s, cluster_.nodes[x.node].name);
     }
   }
   AddVolume(rd, nr, size_kib, false);
   if (number_out) *number_out = nr;
   OpResult res;
   for (ReplicaIndex r : def.replicas) {
-    const NodeIndex n = c_.replicas[r].node;
+    const NodeIndex n = cluster_.replicas[r].node;
     if (!Online(n)) {
-      res.messages.push_back(Msg(Severity::kWarning, rc::kWarnNotConnected,
-                                 "No active connection to satellite '" + c_.nodes[n].name + "'",
-                                 name_s, c_.nodes[n].name));
+      res.messages.push_back(
+          MakeMessage(Severity::kWarning, rc::kWarnNotConnected,
+                      "No active connection to satellite '" + cluster_.nodes[n].name + "'", name_s,
+                      cluster_.nodes[n].name));
     }
   }
-  res.messages.push_back(Msg(Severity::kSuccess, rc::kCreated,
-                             "New volume definition with number '" + std::to_string(nr) +
-                                 "' of resource definition '" + name_s + "' created.",
-                             name_s));
+  res.messages.push_back(MakeMessage(Severity::kSuccess, rc::kCreated,
+                                     "New volume definition with number '" + std::to_string(nr) +
+                                         "' of resource definition '" + name_s + "' created.",
+                                     name_s));
   return res;
 }
 
@@ -2256,7 +2282,7 @@ OpResult WorldImpl::DeleteVolumeDefinition(std::string_view rd_name, uint32_t nu
   if (rd == kNoIndex) {
     return Fail(rc::kNotFoundRscDfn, "Resource definition '" + name_s + "' not found.", name_s);
   }
-  ResourceDefinition& def = c_.rds[rd];
+  ResourceDefinition& def = cluster_.rds[rd];
   size_t vi = def.volumes.size();
   for (size_t i = 0; i < def.volumes.size(); ++i) {
     if (def.volumes[i].number == number) vi = i;
@@ -2267,21 +2293,21 @@ OpResult WorldImpl::DeleteVolumeDefinition(std::string_view rd_name, uint32_t nu
                 name_s);
   }
   for (ReplicaIndex r : def.replicas) {
-    Replica& x = c_.replicas[r];
+    Replica& x = cluster_.replicas[r];
     if (x.kind == ReplicaKind::kDiskful) {
       ChangePool(x.pool, -static_cast<int64_t>(x.volumes[vi].allocated_kib),
                  -static_cast<int64_t>(def.volumes[vi].size_kib));
     }
-    Rec(VolRef(r, vi), Attribute::kExists, 1, 0);
+    Record(VolumeReplicaRef(r, vi), Attribute::kExists, 1, 0);
     x.volumes.erase(x.volumes.begin() + vi);
   }
-  Rec({EntityKind::kVolumeDefinition, rd, number}, Attribute::kExists, 1, 0);
+  Record({EntityKind::kVolumeDefinition, rd, number}, Attribute::kExists, 1, 0);
   def.volumes.erase(def.volumes.begin() + vi);
   OpResult res;
-  res.messages.push_back(Msg(Severity::kSuccess, rc::kDeleted,
-                             "Volume definition with number '" + std::to_string(number) +
-                                 "' of resource definition '" + name_s + "' deleted.",
-                             name_s));
+  res.messages.push_back(MakeMessage(Severity::kSuccess, rc::kDeleted,
+                                     "Volume definition with number '" + std::to_string(number) +
+                                         "' of resource definition '" + name_s + "' deleted.",
+                                     name_s));
   return res;
 }
 
@@ -2298,7 +2324,7 @@ OpResult WorldImpl::ResizeVolumeDefinition(std::string_view rd_name, uint32_t nu
 }
 
 OpResult WorldImpl::ResizeIndex(RdIndex rd, uint32_t number, Kib size_kib) {
-  ResourceDefinition& def = c_.rds[rd];
+  ResourceDefinition& def = cluster_.rds[rd];
   const std::string& name = def.name;
   size_t vi = def.volumes.size();
   for (size_t i = 0; i < def.volumes.size(); ++i) {
@@ -2312,8 +2338,8 @@ OpResult WorldImpl::ResizeIndex(RdIndex rd, uint32_t number, Kib size_kib) {
   const Kib old_size = def.volumes[vi].size_kib;
   if (size_kib == old_size) {
     OpResult res;
-    res.messages.push_back(Msg(Severity::kWarning, rc::kWarnResizeSameSize,
-                               "Volume definition already has the requested size.", name));
+    res.messages.push_back(MakeMessage(Severity::kWarning, rc::kWarnResizeSameSize,
+                                       "Volume definition already has the requested size.", name));
     return res;
   }
   if (size_kib < old_size || size_kib > (Kib{1} << 42)) {
@@ -2323,69 +2349,68 @@ OpResult WorldImpl::ResizeIndex(RdIndex rd, uint32_t number, Kib size_kib) {
         name);
   }
   for (ReplicaIndex r : def.replicas) {
-    const Replica& x = c_.replicas[r];
+    const Replica& x = cluster_.replicas[r];
     if (x.kind != ReplicaKind::kDiskful) continue;
     // An offline node's state is unknown, which does not count as UpToDate.
     if (!Online(x.node) || x.volumes[vi].disk != DiskState::kUpToDate) {
       return Fail(rc::kNotAllUpToDate,
                   "Cannot resize volume, because we have a non-UpToDate DRBD device.", name,
-                  c_.nodes[x.node].name);
+                  cluster_.nodes[x.node].name);
     }
   }
   const Kib delta = size_kib - old_size;
   for (ReplicaIndex r : def.replicas) {
-    const Replica& x = c_.replicas[r];
-    if (x.kind == ReplicaKind::kDiskful && !c_.pools[x.pool].CanFit(delta)) {
+    const Replica& x = cluster_.replicas[r];
+    if (x.kind == ReplicaKind::kDiskful && !cluster_.pools[x.pool].CanFit(delta)) {
       return Fail(rc::kNotEnoughFreeSpace,
-                  "Not enough free space in storage pool '" + c_.pools[x.pool].name +
-                      "' on node '" + c_.nodes[x.node].name + "' to grow the volume.",
-                  name, c_.nodes[x.node].name);
+                  "Not enough free space in storage pool '" + cluster_.pools[x.pool].name +
+                      "' on node '" + cluster_.nodes[x.node].name + "' to grow the volume.",
+                  name, cluster_.nodes[x.node].name);
     }
   }
-  Rec({EntityKind::kVolumeDefinition, rd, number}, Attribute::kSizeKib,
-      static_cast<int64_t>(old_size), static_cast<int64_t>(size_kib));
+  Record({EntityKind::kVolumeDefinition, rd, number}, Attribute::kSizeKib,
+         static_cast<int64_t>(old_size), static_cast<int64_t>(size_kib));
   def.volumes[vi].size_kib = size_kib;
-  PutVdFlags(rd, vi, def.volumes[vi].flags | kVolumeResize);
+  PutVolumeDefinitionFlags(rd, vi, def.volumes[vi].flags | kVolumeResize);
   for (ReplicaIndex r : def.replicas) {
-    Replica& x = c_.replicas[r];
-    PutVolFlags(r, vi, x.volumes[vi].flags | kVolumeResize);
+    Replica& x = cluster_.replicas[r];
+    PutVolumeFlags(r, vi, x.volumes[vi].flags | kVolumeResize);
     if (x.kind == ReplicaKind::kDiskful) {
-      const bool thin = c_.pools[x.pool].thin();
+      const bool thin = cluster_.pools[x.pool].thin();
       if (!thin) x.volumes[vi].allocated_kib += delta;
       ChangePool(x.pool, thin ? 0 : static_cast<int64_t>(delta), static_cast<int64_t>(delta));
     }
   }
-  Schedule(Scaled(seconds(1)), kEvResizeStep, rd, number, 0);
+  Schedule(Scaled(seconds(1)), kEventResizeStep, rd, number, 0);
   OpResult res;
-  res.messages.push_back(Msg(Severity::kSuccess, rc::kModified,
-                             "Volume definition with number '" + std::to_string(number) +
-                                 "' of resource definition '" + name + "' modified.",
-                             name));
+  res.messages.push_back(MakeMessage(Severity::kSuccess, rc::kModified,
+                                     "Volume definition with number '" + std::to_string(number) +
+                                         "' of resource definition '" + name + "' modified.",
+                                     name));
   return res;
 }
 
-OpResult WorldImpl::ChooseDiskfulPool(RdIndex rd, NodeIndex n, std::string_view pool_name,
-                                      Kib size, const std::string& rd_s,
-                                      const std::string& node_s, PoolIndex* pool) const {
+OpResult WorldImpl::ChooseDiskfulPool(RdIndex rd, NodeIndex n, std::string_view pool_name, Kib size,
+                                      const std::string& rd_s, const std::string& node_s,
+                                      PoolIndex* pool) const {
   if (!pool_name.empty()) {
     *pool = FindPool(n, pool_name);
-    if (*pool == kNoIndex || c_.pools[*pool].diskless()) {
+    if (*pool == kNoIndex || cluster_.pools[*pool].diskless()) {
       return Fail(
           rc::kNotFoundStorPool,
-          "Storage pool '" + std::string(pool_name) + "' not found on node '" + node_s + "'.",
-          rd_s, node_s);
+          "Storage pool '" + std::string(pool_name) + "' not found on node '" + node_s + "'.", rd_s,
+          node_s);
     }
-    if (!c_.pools[*pool].CanFit(size)) {
+    if (!cluster_.pools[*pool].CanFit(size)) {
       return Fail(rc::kNotEnoughFreeSpace,
-                  "Not enough free space in storage pool '" + c_.pools[*pool].name + "'.", rd_s,
-                  node_s);
+                  "Not enough free space in storage pool '" + cluster_.pools[*pool].name + "'.",
+                  rd_s, node_s);
     }
   } else {
-    *pool = BestPool(n, c_.groups[c_.rds[rd].group].pool_names, size);
+    *pool = BestPool(n, cluster_.groups[cluster_.rds[rd].group].pool_names, size);
     if (*pool == kNoIndex) {
       return Fail(rc::kNotEnoughFreeSpace,
-                  "No storage pool on node '" + node_s + "' can hold the resource.", rd_s,
-                  node_s);
+                  "No storage pool on node '" + node_s + "' can hold the resource.", rd_s, node_s);
     }
   }
   return OpResult{};
@@ -2418,11 +2443,13 @@ OpResult WorldImpl::CreateReplica(std::string_view rd_name, std::string_view nod
   AddReplica(rd, n, pool, kind, fresh);
   OpResult res;
   if (!Online(n)) {
-    res.messages.push_back(Msg(Severity::kWarning, rc::kWarnNotConnected,
-                               "No active connection to satellite '" + node_s + "'", rd_s, node_s));
+    res.messages.push_back(MakeMessage(Severity::kWarning, rc::kWarnNotConnected,
+                                       "No active connection to satellite '" + node_s + "'", rd_s,
+                                       node_s));
   }
-  res.messages.push_back(Msg(Severity::kSuccess, rc::kCreated,
-                             "Created resource '" + rd_s + "' on '" + node_s + "'", rd_s, node_s));
+  res.messages.push_back(MakeMessage(Severity::kSuccess, rc::kCreated,
+                                     "Created resource '" + rd_s + "' on '" + node_s + "'", rd_s,
+                                     node_s));
   return res;
 }
 
@@ -2441,20 +2468,21 @@ OpResult WorldImpl::DeleteReplica(std::string_view rd_name, std::string_view nod
     return Fail(rc::kNotFoundRsc, "Resource '" + rd_s + "' on '" + node_s + "' not found.", rd_s,
                 node_s);
   }
-  if (c_.replicas[r].in_use && Online(n)) {
+  if (cluster_.replicas[r].in_use && Online(n)) {
     return Fail(rc::kInUse, "Resource '" + rd_s + "' is in use on node '" + node_s + "'.", rd_s,
                 node_s);
   }
   OpResult res;
   if (!Online(n)) {
-    res.messages.push_back(Msg(Severity::kWarning, rc::kWarnNotConnected,
-                               "No active connection to satellite '" + node_s +
-                                   "'; the resource is deleted when it returns",
-                               rd_s, node_s));
+    res.messages.push_back(MakeMessage(Severity::kWarning, rc::kWarnNotConnected,
+                                       "No active connection to satellite '" + node_s +
+                                           "'; the resource is deleted when it returns",
+                                       rd_s, node_s));
   }
   RequestReplicaDelete(r);
-  res.messages.push_back(Msg(Severity::kSuccess, rc::kDeleted,
-                             "Resource '" + rd_s + "' on '" + node_s + "' deleted.", rd_s, node_s));
+  res.messages.push_back(MakeMessage(Severity::kSuccess, rc::kDeleted,
+                                     "Resource '" + rd_s + "' on '" + node_s + "' deleted.", rd_s,
+                                     node_s));
   return res;
 }
 
@@ -2470,31 +2498,31 @@ OpResult WorldImpl::AutoPlace(std::string_view rd_name, const AutoPlaceRequest& 
 }
 
 OpResult WorldImpl::AutoPlaceIndex(RdIndex rd, const AutoPlaceRequest& request) {
-  const std::string name = c_.rds[rd].name;
-  const ResourceGroup& group = c_.groups[c_.rds[rd].group];
+  const std::string name = cluster_.rds[rd].name;
+  const ResourceGroup& group = cluster_.groups[cluster_.rds[rd].group];
   int place_count = request.place_count > 0 ? request.place_count : group.place_count;
   if (place_count < 1 || place_count > 32) {
     return Fail(rc::kInvalidPlaceCount, "Invalid place count " + std::to_string(place_count), name);
   }
   int diskful = 0;
-  for (ReplicaIndex r : c_.rds[rd].replicas) {
-    diskful += c_.replicas[r].kind == ReplicaKind::kDiskful;
+  for (ReplicaIndex r : cluster_.rds[rd].replicas) {
+    diskful += cluster_.replicas[r].kind == ReplicaKind::kDiskful;
   }
   const int need =
       request.additional_place_count > 0 ? request.additional_place_count : place_count - diskful;
   OpResult res;
   if (need <= 0) {
-    res.messages.push_back(
-        Msg(Severity::kInfo, rc::kCreated,
-            "Resource '" + name + "' is already placed on " + std::to_string(diskful) + " nodes",
-            name));
+    res.messages.push_back(MakeMessage(
+        Severity::kInfo, rc::kCreated,
+        "Resource '" + name + "' is already placed on " + std::to_string(diskful) + " nodes",
+        name));
     return res;
   }
   const std::vector<std::string>& pools =
       request.storage_pool_list.empty() ? group.pool_names : request.storage_pool_list;
   const Kib size = TotalSize(rd);
   std::vector<std::pair<double, PoolIndex>> candidates;
-  for (NodeIndex n = 0; n < c_.nodes.size(); ++n) {
+  for (NodeIndex n = 0; n < cluster_.nodes.size(); ++n) {
     if (!Online(n) || FindReplica(rd, n) != kNoIndex) continue;
     if (!request.node_name_list.empty()) {
       bool listed = false;
@@ -2524,43 +2552,45 @@ OpResult WorldImpl::AutoPlaceIndex(RdIndex rd, const AutoPlaceRequest& request) 
   });
   candidates.resize(need);
   std::sort(candidates.begin(), candidates.end(), [&](const auto& a, const auto& b) {
-    return c_.pools[a.second].node < c_.pools[b.second].node;
+    return cluster_.pools[a.second].node < cluster_.pools[b.second].node;
   });
   const bool fresh = !rd_has_data_[rd];
   std::string used;
   for (const auto& [score, p] : candidates) {
-    const NodeIndex n = c_.pools[p].node;
+    const NodeIndex n = cluster_.pools[p].node;
     AddReplica(rd, n, p, ReplicaKind::kDiskful, fresh);
-    used += (used.empty() ? "'" : ", '") + c_.nodes[n].name + "' (" + c_.pools[p].name + ")";
+    used += (used.empty() ? "'" : ", '") + cluster_.nodes[n].name + "' (" + cluster_.pools[p].name +
+            ")";
   }
-  res.messages.push_back(
-      Msg(Severity::kSuccess, rc::kCreated,
-          "Resource '" + name + "' successfully autoplaced on " + std::to_string(need) + " nodes",
-          name));
+  res.messages.push_back(MakeMessage(
+      Severity::kSuccess, rc::kCreated,
+      "Resource '" + name + "' successfully autoplaced on " + std::to_string(need) + " nodes",
+      name));
   res.messages.back().details = "Used nodes (storage pool name): " + used;
   for (const auto& [score, p] : candidates) {
-    const std::string& nn = c_.nodes[c_.pools[p].node].name;
-    res.messages.push_back(Msg(Severity::kSuccess, rc::kCreated,
-                               "Created resource '" + name + "' on '" + nn + "'", name, nn));
+    const std::string& nn = cluster_.nodes[cluster_.pools[p].node].name;
+    res.messages.push_back(MakeMessage(Severity::kSuccess, rc::kCreated,
+                                       "Created resource '" + name + "' on '" + nn + "'", name,
+                                       nn));
   }
   int now_diskful = diskful + need;
   bool has_diskless = false;
-  for (ReplicaIndex r : c_.rds[rd].replicas) {
-    has_diskless = has_diskless || c_.replicas[r].kind != ReplicaKind::kDiskful;
+  for (ReplicaIndex r : cluster_.rds[rd].replicas) {
+    has_diskless = has_diskless || cluster_.replicas[r].kind != ReplicaKind::kDiskful;
   }
   if (now_diskful == 2 && !has_diskless && spec_.cluster.tiebreaker) {
-    for (NodeIndex n = 0; n < c_.nodes.size(); ++n) {
+    for (NodeIndex n = 0; n < cluster_.nodes.size(); ++n) {
       if (!Online(n) || FindReplica(rd, n) != kNoIndex) continue;
       AddReplica(rd, n, kNoIndex, ReplicaKind::kTieBreaker, fresh);
       res.messages.push_back(
-          Msg(Severity::kInfo, 10003,
-              "Tie breaker resource '" + name + "' created on " + c_.nodes[n].name, name,
-              c_.nodes[n].name));
+          MakeMessage(Severity::kInfo, 10003,
+                      "Tie breaker resource '" + name + "' created on " + cluster_.nodes[n].name,
+                      name, cluster_.nodes[n].name));
       break;
     }
   }
   if (request.diskless_on_remaining) {
-    for (NodeIndex n = 0; n < c_.nodes.size(); ++n) {
+    for (NodeIndex n = 0; n < cluster_.nodes.size(); ++n) {
       if (!Online(n) || FindReplica(rd, n) != kNoIndex) continue;
       AddReplica(rd, n, kNoIndex, ReplicaKind::kDiskless, fresh);
     }
@@ -2582,15 +2612,15 @@ OpResult WorldImpl::MakeAvailable(std::string_view rd_name, std::string_view nod
   const ReplicaIndex r = FindReplica(rd, n);
   OpResult res;
   if (r != kNoIndex) {
-    if (c_.replicas[r].kind == ReplicaKind::kTieBreaker) {
+    if (cluster_.replicas[r].kind == ReplicaKind::kTieBreaker) {
       // The tiebreaker becomes a regular diskless client.
       PutKind(r, ReplicaKind::kDiskless);
-    } else if (diskful && c_.replicas[r].kind != ReplicaKind::kDiskful) {
+    } else if (diskful && cluster_.replicas[r].kind != ReplicaKind::kDiskful) {
       return ToggleDisk(rd_name, node_name, true, "");
     }
-    res.messages.push_back(Msg(Severity::kSuccess, rc::kModified,
-                               "Resource '" + rd_s + "' is available on '" + node_s + "'", rd_s,
-                               node_s));
+    res.messages.push_back(MakeMessage(Severity::kSuccess, rc::kModified,
+                                       "Resource '" + rd_s + "' is available on '" + node_s + "'",
+                                       rd_s, node_s));
     return res;
   }
   if (diskful) {
@@ -2616,12 +2646,13 @@ OpResult WorldImpl::ToggleDisk(std::string_view rd_name, std::string_view node_n
     return Fail(rc::kNotFoundRsc, "Resource '" + rd_s + "' on '" + node_s + "' not found.", rd_s,
                 node_s);
   }
-  Replica& x = c_.replicas[r];
+  Replica& x = cluster_.replicas[r];
   OpResult res;
   if (!Online(n)) {
     // LINSTOR-API.md 6.6: toggle-disk on a lost node does not start; only the warning.
-    res.messages.push_back(Msg(Severity::kWarning, rc::kWarnNotConnected,
-                               "No active connection to satellite '" + node_s + "'", rd_s, node_s));
+    res.messages.push_back(MakeMessage(Severity::kWarning, rc::kWarnNotConnected,
+                                       "No active connection to satellite '" + node_s + "'", rd_s,
+                                       node_s));
     return res;
   }
   if (x.flags & (kReplicaDiskAddRequested | kReplicaDiskAdding | kReplicaDiskRemoveRequested |
@@ -2631,10 +2662,10 @@ OpResult WorldImpl::ToggleDisk(std::string_view rd_name, std::string_view node_n
                 node_s);
   }
   if (to_diskful == (x.kind == ReplicaKind::kDiskful)) {
-    res.messages.push_back(
-        Msg(Severity::kSuccess, rc::kModified,
-            "Resource '" + rd_s + "' on '" + node_s + "' already has the requested disk state.",
-            rd_s, node_s));
+    res.messages.push_back(MakeMessage(
+        Severity::kSuccess, rc::kModified,
+        "Resource '" + rd_s + "' on '" + node_s + "' already has the requested disk state.", rd_s,
+        node_s));
     return res;
   }
   if (to_diskful) {
@@ -2647,8 +2678,8 @@ OpResult WorldImpl::ToggleDisk(std::string_view rd_name, std::string_view node_n
     if (x.kind == ReplicaKind::kTieBreaker) PutKind(r, ReplicaKind::kDiskless);
     x.pool = pool;
     for (size_t vi = 0; vi < x.volumes.size(); ++vi) {
-      const Kib vsize = c_.rds[rd].volumes[vi].size_kib;
-      const Kib alloc = c_.pools[pool].thin() ? 0 : vsize;
+      const Kib vsize = cluster_.rds[rd].volumes[vi].size_kib;
+      const Kib alloc = cluster_.pools[pool].thin() ? 0 : vsize;
       x.volumes[vi].allocated_kib = alloc;
       ChangePool(pool, static_cast<int64_t>(alloc), static_cast<int64_t>(vsize));
     }
@@ -2659,10 +2690,10 @@ OpResult WorldImpl::ToggleDisk(std::string_view rd_name, std::string_view node_n
     }
     PutReplicaFlags(r, x.flags | kReplicaDiskRemoveRequested);
   }
-  Schedule(Scaled(milliseconds(500)), kEvToggleStep, r, 0, 0);
-  res.messages.push_back(Msg(Severity::kSuccess, rc::kModified,
-                             "Toggling disk of resource '" + rd_s + "' on '" + node_s + "'", rd_s,
-                             node_s));
+  Schedule(Scaled(milliseconds(500)), kEventToggleStep, r, 0, 0);
+  res.messages.push_back(MakeMessage(Severity::kSuccess, rc::kModified,
+                                     "Toggling disk of resource '" + rd_s + "' on '" + node_s + "'",
+                                     rd_s, node_s));
   return res;
 }
 
@@ -2685,28 +2716,29 @@ OpResult WorldImpl::SetInUse(std::string_view rd_name, std::string_view node_nam
     return Fail(rc::kNotConnected, "Node '" + node_s + "' is not running the resource.", rd_s,
                 node_s);
   }
-  Replica& x = c_.replicas[r];
+  Replica& x = cluster_.replicas[r];
   OpResult res;
   if (x.in_use == in_use) {
-    res.messages.push_back(Msg(Severity::kSuccess, rc::kModified,
-                               std::string("Resource '") + rd_s + "' already " +
-                                   (in_use ? "in use" : "not in use") + " on '" + node_s + "'",
-                               rd_s, node_s));
+    res.messages.push_back(MakeMessage(Severity::kSuccess, rc::kModified,
+                                       std::string("Resource '") + rd_s + "' already " +
+                                           (in_use ? "in use" : "not in use") + " on '" + node_s +
+                                           "'",
+                                       rd_s, node_s));
     return res;
   }
   if (!in_use) {
     PutInUse(r, false);
     Settle(rd);
-    res.messages.push_back(Msg(Severity::kSuccess, rc::kModified,
-                               "Resource '" + rd_s + "' demoted on '" + node_s + "'", rd_s,
-                               node_s));
+    res.messages.push_back(MakeMessage(Severity::kSuccess, rc::kModified,
+                                       "Resource '" + rd_s + "' demoted on '" + node_s + "'", rd_s,
+                                       node_s));
     return res;
   }
   if (const ReplicaIndex q = ReachablePrimary(r); q != kNoIndex) {
-    return Fail(
-        rc::kInUse,
-        "Resource '" + rd_s + "' is in use on node '" + c_.nodes[c_.replicas[q].node].name + "'.",
-        rd_s, node_s);
+    return Fail(rc::kInUse,
+                "Resource '" + rd_s + "' is in use on node '" +
+                    cluster_.nodes[cluster_.replicas[q].node].name + "'.",
+                rd_s, node_s);
   }
   if (!x.quorum) {
     return Fail(rc::kNotConnected, "Resource '" + rd_s + "' has no quorum on '" + node_s + "'.",
@@ -2718,8 +2750,9 @@ OpResult WorldImpl::SetInUse(std::string_view rd_name, std::string_view node_nam
                 node_s);
   }
   Promote(r);
-  res.messages.push_back(Msg(Severity::kSuccess, rc::kModified,
-                             "Resource '" + rd_s + "' promoted on '" + node_s + "'", rd_s, node_s));
+  res.messages.push_back(MakeMessage(Severity::kSuccess, rc::kModified,
+                                     "Resource '" + rd_s + "' promoted on '" + node_s + "'", rd_s,
+                                     node_s));
   return res;
 }
 
@@ -2731,11 +2764,12 @@ OpResult WorldImpl::Spawn(std::string_view group, std::string_view rd_name,
     return Fail(rc::kNotFoundRscGrp, "Resource group '" + std::string(group) + "' not found.");
   }
   OpResult res;
-  if (c_.groups[g].volume_group_sizes.empty()) {
-    res.messages.push_back(Msg(Severity::kInfo, 0,
-                               "Resource-group doesn't have any volume-groups, automatically "
-                               "assume partial mode."));
-  } else if (sizes.size() != c_.groups[g].volume_group_sizes.size()) {
+  if (cluster_.groups[g].volume_group_sizes.empty()) {
+    res.messages.push_back(
+        MakeMessage(Severity::kInfo, 0,
+                    "Resource-group doesn't have any volume-groups, automatically "
+                    "assume partial mode."));
+  } else if (sizes.size() != cluster_.groups[g].volume_group_sizes.size()) {
     return Fail(rc::kInvalidVolumeSizes, "The number of volume sizes (" +
                                              std::to_string(sizes.size()) +
                                              ") does not match the volume groups.");
@@ -2743,7 +2777,7 @@ OpResult WorldImpl::Spawn(std::string_view group, std::string_view rd_name,
   for (Kib s : sizes) {
     if (s == 0) return Fail(rc::kInvalidVolumeSize, "Invalid volume size 0", std::string(rd_name));
   }
-  OpResult created = CreateResourceDefinition(rd_name, c_.groups[g].name);
+  OpResult created = CreateResourceDefinition(rd_name, cluster_.groups[g].name);
   if (!created.ok()) return created;
   for (auto& m : created.messages) res.messages.push_back(std::move(m));
   const RdIndex rd = FindResourceDefinition(rd_name);
@@ -2771,10 +2805,10 @@ std::vector<NodeIndex> WorldImpl::FaultNodes(uint32_t i, int count) {
   }
   // Seeded choice among live storage nodes (nodes with a diskful pool).
   std::vector<NodeIndex> pool;
-  for (NodeIndex n = 0; n < c_.nodes.size(); ++n) {
-    if (!c_.nodes[n].alive) continue;
+  for (NodeIndex n = 0; n < cluster_.nodes.size(); ++n) {
+    if (!cluster_.nodes[n].alive) continue;
     bool storage = false;
-    for (PoolIndex p : c_.nodes[n].pools) storage = storage || !c_.pools[p].diskless();
+    for (PoolIndex p : cluster_.nodes[n].pools) storage = storage || !cluster_.pools[p].diskless();
     if (storage) pool.push_back(n);
   }
   for (int k = 0; k < count && !pool.empty(); ++k) {
@@ -2786,12 +2820,12 @@ std::vector<NodeIndex> WorldImpl::FaultNodes(uint32_t i, int count) {
   return out;
 }
 
-RdIndex WorldImpl::PickRd(Rng& rng, bool want_in_use, bool any_state) {
+RdIndex WorldImpl::PickResourceDefinition(Rng& rng, bool want_in_use, bool any_state) {
   const std::vector<RdIndex>& from = want_in_use && !any_state ? in_use_rds_ : live_rds_;
   if (from.empty()) return kNoIndex;
   for (int tries = 0; tries < 16; ++tries) {
     const RdIndex rd = from[rng.Uniform(from.size())];
-    if (!c_.rds[rd].alive || (c_.rds[rd].flags & 1u)) continue;
+    if (!cluster_.rds[rd].alive || (cluster_.rds[rd].flags & 1u)) continue;
     if (any_state || want_in_use == static_cast<bool>(rd_in_use_[rd])) return rd;
   }
   return kNoIndex;
@@ -2799,18 +2833,18 @@ RdIndex WorldImpl::PickRd(Rng& rng, bool want_in_use, bool any_state) {
 
 void WorldImpl::OnFaultStart(uint32_t i) {
   const FaultSpec& f = spec_.faults[i];
-  FaultWindow& w = windows_[i];
+  FaultWindow& w = fault_windows_[i];
   Rng& rng = rng_fault_[i];
   std::string label = "fault:" + std::string(Name(f.kind));
   auto nodes_label = [&](const std::vector<NodeIndex>& nodes) {
     std::string s;
-    for (NodeIndex n : nodes) s += " " + c_.nodes[n].name;
+    for (NodeIndex n : nodes) s += " " + cluster_.nodes[n].name;
     return s;
   };
   auto set_nodes = [&](const std::vector<NodeIndex>& nodes) {
     fault_nodes_[i] = nodes;
     w.nodes.clear();
-    for (NodeIndex n : nodes) w.nodes.push_back(c_.nodes[n].name);
+    for (NodeIndex n : nodes) w.nodes.push_back(cluster_.nodes[n].name);
   };
   auto find_target_rd = [&](auto&& accept) -> RdIndex {
     if (!f.resource.empty()) {
@@ -2823,7 +2857,7 @@ void WorldImpl::OnFaultStart(uint32_t i) {
       const size_t start = rng.Uniform(list->size());
       for (size_t k = 0; k < list->size(); ++k) {
         const RdIndex rd = (*list)[(start + k) % list->size()];
-        if (c_.rds[rd].alive && accept(rd)) return rd;
+        if (cluster_.rds[rd].alive && accept(rd)) return rd;
       }
     }
     return kNoIndex;
@@ -2846,21 +2880,21 @@ void WorldImpl::OnFaultStart(uint32_t i) {
         w.note = "crashed" + nodes_label(nodes);
         if (std::string v = ParamValue(f.params, "evict_after"); !v.empty()) {
           if (auto d = ParseDuration(v); d.ok()) {
-            for (NodeIndex n : nodes) Schedule(Scaled(*d), kEvEvict, n);
+            for (NodeIndex n : nodes) Schedule(Scaled(*d), kEventEvict, n);
             w.note += ", evicted after " + v + " if still away";
           }
         }
       } else if (f.kind == FaultKind::kNodeReboot) {
         for (NodeIndex n : nodes) {
           // kubectl drain: the workload moves away first, then DRBD shuts down cleanly.
-          for (ReplicaIndex r : c_.nodes[n].replicas) {
-            if (c_.replicas[r].in_use && Running(r)) {
+          for (ReplicaIndex r : cluster_.nodes[n].replicas) {
+            if (cluster_.replicas[r].in_use && Running(r)) {
               PutInUse(r, false);
-              Settle(c_.replicas[r].rd);
-              Schedule(Scaled(seconds(2)), kEvHaFailover, c_.replicas[r].rd);
+              Settle(cluster_.replicas[r].rd);
+              Schedule(Scaled(seconds(2)), kEventHaFailover, cluster_.replicas[r].rd);
             }
           }
-          Schedule(Scaled(seconds(1)), kEvNodeShutdown, n);
+          Schedule(Scaled(seconds(1)), kEventNodeShutdown, n);
         }
         w.note = "rebooting" + nodes_label(nodes);
       } else if (f.kind == FaultKind::kPartition) {
@@ -2872,16 +2906,16 @@ void WorldImpl::OnFaultStart(uint32_t i) {
           if (auto d = ParseDuration(v); d.ok()) latency = *d;
         }
         for (NodeIndex n : nodes) {
-          nd_[n].latency_ns = Scaled(latency);
+          node_data_[n].latency_ns = Scaled(latency);
           // Replication towards the slow node congests: the writer goes Ahead, it Behind.
-          for (ReplicaIndex r : c_.nodes[n].replicas) {
-            const RdIndex rd = c_.replicas[r].rd;
+          for (ReplicaIndex r : cluster_.nodes[n].replicas) {
+            const RdIndex rd = cluster_.replicas[r].rd;
             const ReplicaIndex wr = Writer(rd);
             if (wr == kNoIndex || wr == r || !UpToDate(r) || !Running(r)) continue;
-            if (c_.replicas[wr].node == n || !Connected(wr, r)) continue;
-            PutReplAll(wr, Slot(wr, r), ReplState::kAhead);
-            PutReplAll(r, Slot(r, wr), ReplState::kBehind);
-            PutDiskAll(r, DiskState::kOutdated);
+            if (cluster_.replicas[wr].node == n || !Connected(wr, r)) continue;
+            PutReplicationAll(wr, PeerSlot(wr, r), ReplState::kAhead);
+            PutReplicationAll(r, PeerSlot(r, wr), ReplState::kBehind);
+            PutDiskStateAll(r, DiskState::kOutdated);
             slow_pairs_[i].push_back({wr, r});
             Recompute(rd);
           }
@@ -2897,46 +2931,47 @@ void WorldImpl::OnFaultStart(uint32_t i) {
         w.note = "no resource with quorum enabled";
         return;
       }
-      fault_rd_[i] = rd;
-      w.resource = c_.rds[rd].name;
+      fault_target_rd_[i] = rd;
+      w.resource = cluster_.rds[rd].name;
       // Keep the Primary's node (or the first diskful one); take every other voter away.
       NodeIndex keep = kNoIndex;
-      for (ReplicaIndex r : c_.rds[rd].replicas) {
-        if (c_.replicas[r].in_use && c_.replicas[r].kind == ReplicaKind::kDiskful)
-          keep = c_.replicas[r].node;
+      for (ReplicaIndex r : cluster_.rds[rd].replicas) {
+        if (cluster_.replicas[r].in_use && cluster_.replicas[r].kind == ReplicaKind::kDiskful)
+          keep = cluster_.replicas[r].node;
       }
-      for (ReplicaIndex r : c_.rds[rd].replicas) {
-        if (keep == kNoIndex && c_.replicas[r].kind == ReplicaKind::kDiskful)
-          keep = c_.replicas[r].node;
+      for (ReplicaIndex r : cluster_.rds[rd].replicas) {
+        if (keep == kNoIndex && cluster_.replicas[r].kind == ReplicaKind::kDiskful)
+          keep = cluster_.replicas[r].node;
       }
       const bool partition = ParamValue(f.params, "mode") == "partition";
       std::vector<NodeIndex> nodes;
       if (partition) {
         nodes.push_back(keep);
       } else {
-        for (ReplicaIndex r : c_.rds[rd].replicas) {
-          const Replica& x = c_.replicas[r];
+        for (ReplicaIndex r : cluster_.rds[rd].replicas) {
+          const Replica& x = cluster_.replicas[r];
           if (x.node != keep && x.kind != ReplicaKind::kDiskless) nodes.push_back(x.node);
         }
       }
       std::sort(nodes.begin(), nodes.end());
       set_nodes(nodes);
-      cause_ = trace_.InternCause(label + " " + c_.rds[rd].name);
+      cause_ = trace_.InternCause(label + " " + cluster_.rds[rd].name);
       w.fired = true;
       if (partition) {
         SetPartition(nodes, i + 1);
-        w.note = "partitioned" + nodes_label(nodes) + " away from " + c_.rds[rd].name + "'s peers";
+        w.note =
+            "partitioned" + nodes_label(nodes) + " away from " + cluster_.rds[rd].name + "'s peers";
       } else {
         for (NodeIndex n : nodes) CrashNode(n);
-        w.note = "crashed" + nodes_label(nodes) + " (" + c_.rds[rd].name + " keeps 1 voter)";
+        w.note = "crashed" + nodes_label(nodes) + " (" + cluster_.rds[rd].name + " keeps 1 voter)";
       }
       break;
     }
     case FaultKind::kSplitBrain: {
       auto two_diskful_no_tb = [&](RdIndex rd) {
         int diskful = 0, other = 0;
-        for (ReplicaIndex r : c_.rds[rd].replicas) {
-          (c_.replicas[r].kind == ReplicaKind::kDiskful ? diskful : other)++;
+        for (ReplicaIndex r : cluster_.rds[rd].replicas) {
+          (cluster_.replicas[r].kind == ReplicaKind::kDiskful ? diskful : other)++;
         }
         return diskful == 2 && other == 0;
       };
@@ -2945,18 +2980,19 @@ void WorldImpl::OnFaultStart(uint32_t i) {
         w.note = "no resource with 2 diskful replicas and no tiebreaker";
         return;
       }
-      fault_rd_[i] = rd;
-      w.resource = c_.rds[rd].name;
+      fault_target_rd_[i] = rd;
+      w.resource = cluster_.rds[rd].name;
       // Isolate the replica that is not Primary (or the second one).
-      ReplicaIndex victim = c_.rds[rd].replicas[1];
-      if (c_.replicas[victim].in_use) victim = c_.rds[rd].replicas[0];
-      const std::vector<NodeIndex> nodes = {c_.replicas[victim].node};
+      ReplicaIndex victim = cluster_.rds[rd].replicas[1];
+      if (cluster_.replicas[victim].in_use) victim = cluster_.rds[rd].replicas[0];
+      const std::vector<NodeIndex> nodes = {cluster_.replicas[victim].node};
       set_nodes(nodes);
-      cause_ = trace_.InternCause(label + " " + c_.rds[rd].name);
+      cause_ = trace_.InternCause(label + " " + cluster_.rds[rd].name);
       w.fired = true;
       SetPartition(nodes, i + 1);
-      Schedule(Scaled(seconds(12)), kEvSplitPromote, rd);
-      w.note = "isolated" + nodes_label(nodes) + "; both sides of " + c_.rds[rd].name + " promote";
+      Schedule(Scaled(seconds(12)), kEventSplitPromote, rd);
+      w.note =
+          "isolated" + nodes_label(nodes) + "; both sides of " + cluster_.rds[rd].name + " promote";
       break;
     }
     case FaultKind::kPoolExhaustion: {
@@ -2967,33 +3003,33 @@ void WorldImpl::OnFaultStart(uint32_t i) {
       }
       const std::string want = ParamValue(f.params, "pool");
       PoolIndex pool = kNoIndex;
-      for (PoolIndex p : c_.nodes[nodes[0]].pools) {
-        if (c_.pools[p].diskless()) continue;
-        if (want.empty() || FoldName(want) == FoldName(c_.pools[p].name)) {
+      for (PoolIndex p : cluster_.nodes[nodes[0]].pools) {
+        if (cluster_.pools[p].diskless()) continue;
+        if (want.empty() || FoldName(want) == FoldName(cluster_.pools[p].name)) {
           pool = p;
           break;
         }
       }
       if (pool == kNoIndex) {
-        w.note = "no diskful pool on " + c_.nodes[nodes[0]].name;
+        w.note = "no diskful pool on " + cluster_.nodes[nodes[0]].name;
         return;
       }
       set_nodes({nodes[0]});
-      cause_ =
-          trace_.InternCause(label + " " + c_.nodes[nodes[0]].name + "/" + c_.pools[pool].name);
+      cause_ = trace_.InternCause(label + " " + cluster_.nodes[nodes[0]].name + "/" +
+                                  cluster_.pools[pool].name);
       w.fired = true;
-      StoragePool& sp = c_.pools[pool];
+      StoragePool& sp = cluster_.pools[pool];
       ChangePool(pool, static_cast<int64_t>(sp.total_kib) - static_cast<int64_t>(sp.allocated_kib),
                  0);
       int failing = 0;
-      for (ReplicaIndex r : c_.nodes[nodes[0]].replicas) {
-        const Replica& x = c_.replicas[r];
+      for (ReplicaIndex r : cluster_.nodes[nodes[0]].replicas) {
+        const Replica& x = cluster_.replicas[r];
         if (x.pool != pool || !Running(r) || !UpToDate(r)) continue;
         if (Writer(x.rd) == kNoIndex) continue;  // only written volumes hit the full pool
-        Schedule(ScaledUniform(rng, milliseconds(1), seconds(1)), kEvDiskDetach, r, 0, 0);
+        Schedule(ScaledUniform(rng, milliseconds(1), seconds(1)), kEventDiskDetach, r, 0, 0);
         ++failing;
       }
-      w.note = c_.nodes[nodes[0]].name + "/" + sp.name + " full; " + std::to_string(failing) +
+      w.note = cluster_.nodes[nodes[0]].name + "/" + sp.name + " full; " + std::to_string(failing) +
                " written volumes get IO errors";
       break;
     }
@@ -3004,17 +3040,17 @@ void WorldImpl::OnFaultStart(uint32_t i) {
       if (!f.resource.empty()) rd = FindResourceDefinition(f.resource);
       if (rd == kNoIndex && !nodes.empty()) {
         // Some diskful replica on the node.
-        const auto& reps = c_.nodes[nodes[0]].replicas;
+        const auto& reps = cluster_.nodes[nodes[0]].replicas;
         if (!reps.empty()) {
           const size_t start = rng.Uniform(reps.size());
           for (size_t k = 0; k < reps.size() && target == kNoIndex; ++k) {
             const ReplicaIndex r = reps[(start + k) % reps.size()];
-            if (c_.replicas[r].kind == ReplicaKind::kDiskful && UpToDate(r)) target = r;
+            if (cluster_.replicas[r].kind == ReplicaKind::kDiskful && UpToDate(r)) target = r;
           }
         }
       } else if (rd != kNoIndex) {
-        for (ReplicaIndex r : c_.rds[rd].replicas) {
-          const Replica& x = c_.replicas[r];
+        for (ReplicaIndex r : cluster_.rds[rd].replicas) {
+          const Replica& x = cluster_.replicas[r];
           if (x.kind != ReplicaKind::kDiskful) continue;
           if (!f.nodes.empty() && (nodes.empty() || x.node != nodes[0])) continue;
           target = r;
@@ -3025,13 +3061,14 @@ void WorldImpl::OnFaultStart(uint32_t i) {
         w.note = "no diskful replica to fail";
         return;
       }
-      set_nodes({c_.replicas[target].node});
-      w.resource = c_.rds[c_.replicas[target].rd].name;
+      set_nodes({cluster_.replicas[target].node});
+      w.resource = cluster_.rds[cluster_.replicas[target].rd].name;
       cause_ = trace_.InternCause(label + " " + w.resource + " on " +
-                                  c_.nodes[c_.replicas[target].node].name);
+                                  cluster_.nodes[cluster_.replicas[target].node].name);
       w.fired = true;
       DetachDisk(target, 0);
-      w.note = "IO error on " + w.resource + "/" + c_.nodes[c_.replicas[target].node].name;
+      w.note =
+          "IO error on " + w.resource + "/" + cluster_.nodes[cluster_.replicas[target].node].name;
       break;
     }
     case FaultKind::kResizeWave: {
@@ -3042,13 +3079,13 @@ void WorldImpl::OnFaultStart(uint32_t i) {
       int ok = 0, refused = 0;
       ++op_depth_;
       for (int k = 0; k < count; ++k) {
-        const RdIndex rd = PickRd(rng, false, true);
-        if (rd == kNoIndex || c_.rds[rd].volumes.empty()) continue;
-        const Kib size = c_.rds[rd].volumes[0].size_kib;
+        const RdIndex rd = PickResourceDefinition(rng, false, true);
+        if (rd == kNoIndex || cluster_.rds[rd].volumes.empty()) continue;
+        const Kib size = cluster_.rds[rd].volumes[0].size_kib;
         const Kib grown =
             static_cast<Kib>(static_cast<double>(size) * spec_.workload.resize_factor);
         const OpResult res =
-            ResizeIndex(rd, c_.rds[rd].volumes[0].number, (grown + 1023) / 1024 * 1024);
+            ResizeIndex(rd, cluster_.rds[rd].volumes[0].number, (grown + 1023) / 1024 * 1024);
         res.ok() ? ++ok : ++refused;
       }
       --op_depth_;
@@ -3062,7 +3099,7 @@ void WorldImpl::OnFaultStart(uint32_t i) {
 
 void WorldImpl::OnFaultEnd(uint32_t i) {
   const FaultSpec& f = spec_.faults[i];
-  FaultWindow& w = windows_[i];
+  FaultWindow& w = fault_windows_[i];
   if (!w.fired) return;
   const std::vector<NodeIndex>& nodes = fault_nodes_[i];
   switch (f.kind) {
@@ -3085,39 +3122,40 @@ void WorldImpl::OnFaultEnd(uint32_t i) {
       const std::string recover = ParamValue(f.params, "recover");
       if (!recover.empty()) {
         auto d = ParseDuration(recover);
-        const RdIndex rd = fault_rd_[i];
+        const RdIndex rd = fault_target_rd_[i];
         if (d.ok() && rd != kNoIndex) {
           ReplicaIndex victim = FindReplica(rd, nodes[0]);
           if (victim != kNoIndex) {
-            Schedule(Scaled(kConnectInt) + Scaled(*d), kEvSplitRecover, rd, victim);
+            Schedule(Scaled(kConnectInt) + Scaled(*d), kEventSplitRecover, rd, victim);
           }
         }
       }
       break;
     }
     case FaultKind::kSlowSatellite:
-      for (NodeIndex n : nodes) nd_[n].latency_ns = 0;
+      for (NodeIndex n : nodes) node_data_[n].latency_ns = 0;
       // Congestion clears: the Behind side resyncs what it missed.
       for (const SlowPair& sp : slow_pairs_[i]) {
         if (!Running(sp.writer) || !Running(sp.behind)) continue;
-        const int kw = Slot(sp.writer, sp.behind), kb = Slot(sp.behind, sp.writer);
-        if (kw < 0 || kb < 0 || c_.replicas[sp.writer].peers[kw].conn != ConnState::kConnected)
+        const int kw = PeerSlot(sp.writer, sp.behind), kb = PeerSlot(sp.behind, sp.writer);
+        if (kw < 0 || kb < 0 ||
+            cluster_.replicas[sp.writer].peers[kw].conn != ConnState::kConnected)
           continue;
         const double dirty = static_cast<double>(spec_.cluster.write_rate_kib) *
                              static_cast<double>(f.duration.count()) / 1e9;
-        rdata_[sp.behind].full_sync_kib = std::max<Kib>(64, static_cast<Kib>(dirty));
-        PutReplAll(sp.writer, kw, ReplState::kWFBitMapS);
-        PutReplAll(sp.behind, kb, ReplState::kWFBitMapT);
-        Schedule(Scaled(milliseconds(20)), kEvSyncStart, sp.behind, sp.writer);
+        replica_data_[sp.behind].full_sync_kib = std::max<Kib>(64, static_cast<Kib>(dirty));
+        PutReplicationAll(sp.writer, kw, ReplState::kWFBitMapS);
+        PutReplicationAll(sp.behind, kb, ReplState::kWFBitMapT);
+        Schedule(Scaled(milliseconds(20)), kEventSyncStart, sp.behind, sp.writer);
       }
       break;
     case FaultKind::kPoolExhaustion:
       // The admin grows the pool; detached disks stay detached until re-attached by hand.
-      for (PoolIndex p : c_.nodes[nodes[0]].pools) {
-        if (c_.pools[p].diskless()) continue;
+      for (PoolIndex p : cluster_.nodes[nodes[0]].pools) {
+        if (cluster_.pools[p].diskless()) continue;
         const std::string want = ParamValue(f.params, "pool");
-        if (!want.empty() && FoldName(want) != FoldName(c_.pools[p].name)) continue;
-        ChangePool(p, 0, 0, static_cast<int64_t>(c_.pools[p].total_kib));
+        if (!want.empty() && FoldName(want) != FoldName(cluster_.pools[p].name)) continue;
+        ChangePool(p, 0, 0, static_cast<int64_t>(cluster_.pools[p].total_kib));
         break;
       }
       break;
@@ -3142,7 +3180,7 @@ void WorldImpl::ScheduleNextWorkload(uint32_t kind) {
   Event e;
   e.time_ns = now_ + gap;
   e.a = kind;
-  e.type = kEvWorkload;
+  e.type = kEventWorkload;
   e.cause = workload_cause_[kind];
   queue_.Push(e);
 }
@@ -3151,8 +3189,8 @@ void WorldImpl::OnWorkload(uint32_t kind) {
   Rng& rng = rng_workload_[kind];
   ++op_depth_;
   switch (kind) {
-    case kWlProvision: {
-      const GroupIndex g = c_.groups.size() > 1 ? 1 : 0;
+    case kWorkloadProvision: {
+      const GroupIndex g = cluster_.groups.size() > 1 ? 1 : 0;
       const ClusterSpec& cs = spec_.cluster;
       std::vector<Kib> sizes;
       for (int v = 0; v < cs.volumes_per_resource; ++v) {
@@ -3160,24 +3198,25 @@ void WorldImpl::OnWorkload(uint32_t kind) {
                                                   static_cast<double>(cs.volume_size_max_kib)));
         sizes.push_back(std::max<Kib>(1024, (kib + 1023) / 1024 * 1024));
       }
-      const OpResult res = Spawn(c_.groups[g].name, NewRdName(rng_names_), sizes, false);
-      res.ok() ? ++stats_.provisioned : ++stats_.provision_failed;
+      const OpResult res =
+          Spawn(cluster_.groups[g].name, NewResourceDefinitionName(rng_names_), sizes, false);
+      res.ok() ? ++workload_stats_.provisioned : ++workload_stats_.provision_failed;
       break;
     }
-    case kWlDelete: {
-      const RdIndex rd = PickRd(rng, false, false);
+    case kWorkloadDelete: {
+      const RdIndex rd = PickResourceDefinition(rng, false, false);
       if (rd == kNoIndex) {
-        ++stats_.delete_failed;
+        ++workload_stats_.delete_failed;
         break;
       }
-      const OpResult res = DeleteResourceDefinition(c_.rds[rd].name);
-      res.ok() ? ++stats_.deleted : ++stats_.delete_failed;
+      const OpResult res = DeleteResourceDefinition(cluster_.rds[rd].name);
+      res.ok() ? ++workload_stats_.deleted : ++workload_stats_.delete_failed;
       break;
     }
-    case kWlAttach: {
-      const RdIndex rd = PickRd(rng, false, false);
-      if (rd == kNoIndex || c_.rds[rd].replicas.empty()) {
-        ++stats_.attach_failed;
+    case kWorkloadAttach: {
+      const RdIndex rd = PickResourceDefinition(rng, false, false);
+      if (rd == kNoIndex || cluster_.rds[rd].replicas.empty()) {
+        ++workload_stats_.attach_failed;
         break;
       }
       NodeIndex n;
@@ -3185,57 +3224,57 @@ void WorldImpl::OnWorkload(uint32_t kind) {
       if (cs.diskless_clients > 0) {
         n = static_cast<NodeIndex>(cs.nodes + rng.Uniform(cs.diskless_clients));
       } else {
-        const auto& reps = c_.rds[rd].replicas;
-        n = c_.replicas[reps[rng.Uniform(reps.size())]].node;
+        const auto& reps = cluster_.rds[rd].replicas;
+        n = cluster_.replicas[reps[rng.Uniform(reps.size())]].node;
       }
-      if (n >= c_.nodes.size() || !c_.nodes[n].alive) {
-        ++stats_.attach_failed;
+      if (n >= cluster_.nodes.size() || !cluster_.nodes[n].alive) {
+        ++workload_stats_.attach_failed;
         break;
       }
-      const OpResult res = MakeAvailable(c_.rds[rd].name, c_.nodes[n].name, false);
+      const OpResult res = MakeAvailable(cluster_.rds[rd].name, cluster_.nodes[n].name, false);
       if (!res.ok()) {
-        ++stats_.attach_failed;
+        ++workload_stats_.attach_failed;
         break;
       }
       // The pod starts once the device is there: promote after DRBD connected.
-      Schedule(Scaled(seconds(2)), kEvPromote, rd, n);
+      Schedule(Scaled(seconds(2)), kEventPromote, rd, n);
       break;
     }
-    case kWlDetach: {
-      const RdIndex rd = PickRd(rng, true, false);
+    case kWorkloadDetach: {
+      const RdIndex rd = PickResourceDefinition(rng, true, false);
       if (rd == kNoIndex) {
-        ++stats_.detach_failed;
+        ++workload_stats_.detach_failed;
         break;
       }
       ReplicaIndex primary = kNoIndex;
-      for (ReplicaIndex r : c_.rds[rd].replicas) {
-        if (c_.replicas[r].in_use) primary = r;
+      for (ReplicaIndex r : cluster_.rds[rd].replicas) {
+        if (cluster_.replicas[r].in_use) primary = r;
       }
       if (primary == kNoIndex || !Running(primary)) {
-        ++stats_.detach_failed;
+        ++workload_stats_.detach_failed;
         break;
       }
-      const std::string rd_name = c_.rds[rd].name;
-      const std::string node_name = c_.nodes[c_.replicas[primary].node].name;
+      const std::string rd_name = cluster_.rds[rd].name;
+      const std::string node_name = cluster_.nodes[cluster_.replicas[primary].node].name;
       const OpResult res = SetInUse(rd_name, node_name, false);
-      if (res.ok() && c_.replicas[primary].kind == ReplicaKind::kDiskless) {
+      if (res.ok() && cluster_.replicas[primary].kind == ReplicaKind::kDiskless) {
         // CSI removes the temporary diskless attachment.
         (void)DeleteReplica(rd_name, node_name);
       }
-      res.ok() ? ++stats_.detached : ++stats_.detach_failed;
+      res.ok() ? ++workload_stats_.detached : ++workload_stats_.detach_failed;
       break;
     }
-    case kWlResize: {
-      const RdIndex rd = PickRd(rng, false, true);
-      if (rd == kNoIndex || c_.rds[rd].volumes.empty()) {
-        ++stats_.resize_failed;
+    case kWorkloadResize: {
+      const RdIndex rd = PickResourceDefinition(rng, false, true);
+      if (rd == kNoIndex || cluster_.rds[rd].volumes.empty()) {
+        ++workload_stats_.resize_failed;
         break;
       }
-      const Kib size = c_.rds[rd].volumes[0].size_kib;
+      const Kib size = cluster_.rds[rd].volumes[0].size_kib;
       const Kib grown = static_cast<Kib>(static_cast<double>(size) * spec_.workload.resize_factor);
       const OpResult res =
-          ResizeIndex(rd, c_.rds[rd].volumes[0].number, (grown + 1023) / 1024 * 1024);
-      res.ok() ? ++stats_.resized : ++stats_.resize_failed;
+          ResizeIndex(rd, cluster_.rds[rd].volumes[0].number, (grown + 1023) / 1024 * 1024);
+      res.ok() ? ++workload_stats_.resized : ++workload_stats_.resize_failed;
       break;
     }
     default:
@@ -3247,15 +3286,15 @@ void WorldImpl::OnWorkload(uint32_t kind) {
 
 void WorldImpl::ScheduleScenario() {
   const size_t nf = spec_.faults.size();
-  windows_.resize(nf);
+  fault_windows_.resize(nf);
   fault_nodes_.resize(nf);
   slow_pairs_.resize(nf);
-  fault_rd_.assign(nf, kNoIndex);
+  fault_target_rd_.assign(nf, kNoIndex);
   for (size_t i = 0; i < nf; ++i)
     rng_fault_.push_back(root_rng_.Fork("fault/" + std::to_string(i)));
   for (size_t i = 0; i < nf; ++i) {
     const FaultSpec& f = spec_.faults[i];
-    FaultWindow& w = windows_[i];
+    FaultWindow& w = fault_windows_[i];
     w.kind = f.kind;
     w.resource = f.resource;
     w.params = f.params;
@@ -3281,14 +3320,14 @@ void WorldImpl::ScheduleScenario() {
       w.note = "window for the harness/mock";
       continue;
     }
-    ScheduleAt(w.start.count(), kEvFaultStart, static_cast<uint32_t>(i), 0, cause);
-    if (!w.permanent) ScheduleAt(w.end.count(), kEvFaultEnd, static_cast<uint32_t>(i), 0, cause);
+    ScheduleAt(w.start.count(), kEventFaultStart, static_cast<uint32_t>(i), 0, cause);
+    if (!w.permanent) ScheduleAt(w.end.count(), kEventFaultEnd, static_cast<uint32_t>(i), 0, cause);
   }
-  for (uint32_t k = 0; k < kWlCount; ++k) {
+  for (uint32_t k = 0; k < kWorkloadKindCount; ++k) {
     workload_cause_.push_back(trace_.InternCause(std::string("workload:") + kWorkloadNames[k]));
   }
   if (spec_.workload.via == "world") {
-    for (uint32_t k = 0; k < kWlCount; ++k) {
+    for (uint32_t k = 0; k < kWorkloadKindCount; ++k) {
       cause_ = workload_cause_[k];
       ScheduleNextWorkload(k);
     }
