@@ -1,0 +1,152 @@
+// Nodes come and go: a crash, a clean shutdown, a return and the boot that brings DRBD back, the
+// controller's view of a satellite (OFFLINE / CONNECTED / ONLINE), network partitions and the HA
+// controller's failover. Each turns into per-replica work for drbd.cc.
+#include "sim/internal/world_impl.h"
+
+namespace lnsim::sim::internal {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+// --- Nodes: crash, return, boot -----------------------------------------------------------------
+
+void WorldImpl::CrashNode(NodeIndex n) {
+  if (!Up(n)) return;
+  PutSatelliteUp(n, false);
+  ++node_data_[n].crash_gen;
+  for (ReplicaIndex r : cluster_.nodes[n].replicas)
+    replica_data_[r].started = false;  // DRBD is gone
+  // The controller notices a dead satellite quickly (TCP reset / keepalive).
+  Schedule(ScaledUniform(rng_drbd_, milliseconds(1), kPingTimeout), kEventNodeDown, n,
+           node_data_[n].crash_gen);
+  for (ReplicaIndex r : cluster_.nodes[n].replicas) {
+    const Replica& x = cluster_.replicas[r];
+    const RdIndex rd = x.rd;
+    for (ReplicaIndex p : cluster_.rds[rd].replicas) {
+      if (p == r || !Running(p)) continue;
+      ScheduleBreak(p, r, DetectDelay(rd));
+    }
+    if (x.in_use && spec_.cluster.ha_failover_delay.count() > 0) {
+      Schedule(Scaled(spec_.cluster.ha_failover_delay), kEventHaFailover, rd);
+    }
+  }
+}
+
+void WorldImpl::ReturnNode(NodeIndex n, int64_t delay) { Schedule(delay, kEventNodeReturn, n); }
+
+void WorldImpl::BootNode(NodeIndex n) {
+  if (!Up(n)) return;
+  // Copy: removing replicas edits the node's list.
+  const std::vector<ReplicaIndex> replicas = cluster_.nodes[n].replicas;
+  for (ReplicaIndex r : replicas) {
+    if (cluster_.replicas[r].flags & kReplicaDelete) {
+      RemoveReplica(r);
+      continue;
+    }
+    if (!replica_data_[r].started) StartReplica(r);
+  }
+}
+
+// DRBD comes up for a replica: as a Secondary, its data Outdated until a peer tells otherwise
+// (or UpToDate for the replicas of a brand-new resource), every connection Connecting.
+void WorldImpl::StartReplica(ReplicaIndex r) {
+  Replica& x = cluster_.replicas[r];
+  ReplicaData& d = replica_data_[r];
+  const RdIndex rd = x.rd;
+  const bool was_started = d.ever_started;
+  d.started = d.ever_started = true;
+  if (x.in_use) PutInUse(r, false);
+  StopResyncsOf(r, /*settle_pair=*/false);
+  PutDonePercentageAll(r, kAbsent);
+  if (x.kind == ReplicaKind::kDiskful) {
+    if (d.initial && !was_started) {
+      rd_has_data_[rd] = 1;
+      // Fresh resource: LINSTOR skips the initial sync (new-current-uuid --clear-bitmap).
+      PutDiskStateAll(r, DiskState::kUpToDate);
+      d.initial = false;
+    } else if (!was_started) {
+      PutDiskStateAll(r, DiskState::kInconsistent);
+      if (d.full_sync_kib == 0) d.full_sync_kib = std::max<Kib>(TotalSize(rd), 64);
+    } else {
+      const DiskState cur = x.volumes.empty() ? DiskState::kUpToDate : x.volumes[0].disk;
+      if (cur == DiskState::kUpToDate || cur == DiskState::kConsistent ||
+          cur == DiskState::kDiskless || cur == DiskState::kFailed) {
+        if (x.pool == kNoIndex || !cluster_.pools[x.pool].failed)
+          PutDiskStateAll(r, DiskState::kOutdated);
+      }
+    }
+  } else {
+    PutDiskStateAll(r, DiskState::kDiskless);
+  }
+  for (size_t k = 0; k < x.peers.size(); ++k) {
+    PutConnectionState(r, k, ConnState::kConnecting);
+    PutReplicationAll(r, k, ReplState::kOff);
+  }
+  ConnectReachablePeers(r, milliseconds(100), seconds(1));
+  Settle(rd);
+}
+
+void WorldImpl::ConnectReachablePeers(ReplicaIndex r, Duration lo, Duration hi) {
+  const Replica& x = cluster_.replicas[r];
+  for (ReplicaIndex p : cluster_.rds[x.rd].replicas) {
+    if (p == r || !Running(p) || !CanTalk(x.node, cluster_.replicas[p].node)) continue;
+    Schedule(ScaledUniform(rng_drbd_, lo, hi), kEventConnect, r, p);
+  }
+}
+
+void WorldImpl::OnHaFailover(RdIndex rd) {
+  if (rd >= cluster_.rds.size() || !cluster_.rds[rd].alive) return;
+  // The HA controller acts only when no Primary is on a node the cluster can see.
+  for (ReplicaIndex r : cluster_.rds[rd].replicas) {
+    if (cluster_.replicas[r].in_use && Online(cluster_.replicas[r].node) && Running(r)) return;
+  }
+  ReplicaIndex best = kNoIndex;
+  for (ReplicaIndex r : cluster_.rds[rd].replicas) {
+    const Replica& x = cluster_.replicas[r];
+    if (!Running(r) || !Online(x.node) || !x.may_promote) continue;
+    if (x.kind == ReplicaKind::kTieBreaker) continue;
+    if (best == kNoIndex || x.promotion_score > cluster_.replicas[best].promotion_score ||
+        (x.promotion_score == cluster_.replicas[best].promotion_score &&
+         x.node < cluster_.replicas[best].node)) {
+      best = r;
+    }
+  }
+  if (best != kNoIndex) Promote(best);
+}
+
+void WorldImpl::SetPartition(const std::vector<NodeIndex>& nodes, uint32_t group) {
+  for (NodeIndex n : nodes) node_data_[n].partition = group;
+  for (NodeIndex n : nodes) {
+    if (!Up(n)) continue;
+    Schedule(ScaledUniform(rng_drbd_, milliseconds(1), kPingInt + kPingTimeout), kEventNodeDown, n,
+             node_data_[n].crash_gen);
+    for (ReplicaIndex r : cluster_.nodes[n].replicas) {
+      const RdIndex rd = cluster_.replicas[r].rd;
+      for (ReplicaIndex p : cluster_.rds[rd].replicas) {
+        if (p == r || !Running(p) || CanTalk(n, cluster_.replicas[p].node)) continue;
+        ScheduleBreak(p, r, DetectDelay(rd));
+        ScheduleBreak(r, p, DetectDelay(rd));
+      }
+      if (cluster_.replicas[r].in_use && spec_.cluster.ha_failover_delay.count() > 0) {
+        Schedule(Scaled(spec_.cluster.ha_failover_delay), kEventHaFailover, rd);
+      }
+    }
+  }
+}
+
+void WorldImpl::HealPartition(const std::vector<NodeIndex>& nodes) {
+  for (NodeIndex n : nodes) node_data_[n].partition = 0;
+  for (NodeIndex n : nodes) {
+    if (!Up(n)) continue;
+    if (cluster_.nodes[n].connection != NodeConnection::kOnline) {
+      Schedule(ScaledUniform(rng_drbd_, milliseconds(500), seconds(5)), kEventNodeUp, n, 0, 0);
+    }
+    // Both sides retry every connect-int: the link comes back within one interval.
+    for (ReplicaIndex r : cluster_.nodes[n].replicas) {
+      if (!Running(r)) continue;
+      ConnectReachablePeers(r, milliseconds(1), kConnectInt);
+    }
+  }
+}
+
+}  // namespace lnsim::sim::internal

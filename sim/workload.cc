@@ -1,0 +1,190 @@
+// The world's own workload (workload.via == "world"): Poisson arrivals per kind (provision,
+// delete, attach, detach, resize) from their own rng streams, each a LINSTOR operation as a CSI
+// driver would issue it, counted in WorkloadStats. Also schedules the scenario's events at t = 0.
+#include "sim/internal/world_impl.h"
+
+namespace lnsim::sim::internal {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+RdIndex WorldImpl::PickResourceDefinition(Rng& rng, bool want_in_use, bool any_state) {
+  const std::vector<RdIndex>& from = want_in_use && !any_state ? in_use_rds_ : live_rds_;
+  if (from.empty()) return kNoIndex;
+  for (int tries = 0; tries < 16; ++tries) {
+    const RdIndex rd = from[rng.Uniform(from.size())];
+    if (!cluster_.rds[rd].alive || (cluster_.rds[rd].flags & 1u)) continue;
+    if (any_state || want_in_use == static_cast<bool>(rd_in_use_[rd])) return rd;
+  }
+  return kNoIndex;
+}
+
+void WorldImpl::ScheduleNextWorkload(uint32_t kind) {
+  const WorkloadSpec& wl = spec_.workload;
+  const double rates[] = {wl.provision_rate, wl.delete_rate, wl.attach_rate, wl.detach_rate,
+                          wl.resize_rate};
+  const double rate = rates[kind];
+  if (rate <= 0) return;
+  // Exponential inter-arrival (Poisson process), in unscaled seconds, then scaled.
+  const double gap_s = rng_workload_[kind].Exponential(1.0 / rate);
+  const int64_t gap = std::max<int64_t>(1, std::llround(gap_s * 1e9 * scale_));
+  if (now_ + gap > run_length_ns_) return;
+  Event e;
+  e.time_ns = now_ + gap;
+  e.a = kind;
+  e.type = kEventWorkload;
+  e.cause = workload_cause_[kind];
+  queue_.Push(e);
+}
+
+void WorldImpl::OnWorkload(uint32_t kind) {
+  Rng& rng = rng_workload_[kind];
+  ++op_depth_;
+  switch (kind) {
+    case kWorkloadProvision: {
+      const GroupIndex g = cluster_.groups.size() > 1 ? 1 : 0;
+      const ClusterSpec& cs = spec_.cluster;
+      std::vector<Kib> sizes;
+      for (int v = 0; v < cs.volumes_per_resource; ++v) {
+        Kib kib = static_cast<Kib>(rng.LogUniform(static_cast<double>(cs.volume_size_min_kib),
+                                                  static_cast<double>(cs.volume_size_max_kib)));
+        sizes.push_back(std::max<Kib>(1024, (kib + 1023) / 1024 * 1024));
+      }
+      const OpResult res =
+          Spawn(cluster_.groups[g].name, NewResourceDefinitionName(rng_names_), sizes, false);
+      res.ok() ? ++workload_stats_.provisioned : ++workload_stats_.provision_failed;
+      break;
+    }
+    case kWorkloadDelete: {
+      const RdIndex rd = PickResourceDefinition(rng, false, false);
+      if (rd == kNoIndex) {
+        ++workload_stats_.delete_failed;
+        break;
+      }
+      const OpResult res = DeleteResourceDefinition(cluster_.rds[rd].name);
+      res.ok() ? ++workload_stats_.deleted : ++workload_stats_.delete_failed;
+      break;
+    }
+    case kWorkloadAttach: {
+      const RdIndex rd = PickResourceDefinition(rng, false, false);
+      if (rd == kNoIndex || cluster_.rds[rd].replicas.empty()) {
+        ++workload_stats_.attach_failed;
+        break;
+      }
+      NodeIndex n;
+      const ClusterSpec& cs = spec_.cluster;
+      if (cs.diskless_clients > 0) {
+        n = static_cast<NodeIndex>(cs.nodes + rng.Uniform(cs.diskless_clients));
+      } else {
+        const auto& reps = cluster_.rds[rd].replicas;
+        n = cluster_.replicas[reps[rng.Uniform(reps.size())]].node;
+      }
+      if (n >= cluster_.nodes.size() || !cluster_.nodes[n].alive) {
+        ++workload_stats_.attach_failed;
+        break;
+      }
+      const OpResult res = MakeAvailable(cluster_.rds[rd].name, cluster_.nodes[n].name, false);
+      if (!res.ok()) {
+        ++workload_stats_.attach_failed;
+        break;
+      }
+      // The pod starts once the device is there: promote after DRBD connected.
+      Schedule(Scaled(seconds(2)), kEventPromote, rd, n);
+      break;
+    }
+    case kWorkloadDetach: {
+      const RdIndex rd = PickResourceDefinition(rng, true, false);
+      if (rd == kNoIndex) {
+        ++workload_stats_.detach_failed;
+        break;
+      }
+      ReplicaIndex primary = kNoIndex;
+      for (ReplicaIndex r : cluster_.rds[rd].replicas) {
+        if (cluster_.replicas[r].in_use) primary = r;
+      }
+      if (primary == kNoIndex || !Running(primary)) {
+        ++workload_stats_.detach_failed;
+        break;
+      }
+      const std::string rd_name = cluster_.rds[rd].name;
+      const std::string node_name = cluster_.nodes[cluster_.replicas[primary].node].name;
+      const OpResult res = SetInUse(rd_name, node_name, false);
+      if (res.ok() && cluster_.replicas[primary].kind == ReplicaKind::kDiskless) {
+        // CSI removes the temporary diskless attachment.
+        (void)DeleteReplica(rd_name, node_name);
+      }
+      res.ok() ? ++workload_stats_.detached : ++workload_stats_.detach_failed;
+      break;
+    }
+    case kWorkloadResize: {
+      const RdIndex rd = PickResourceDefinition(rng, false, true);
+      if (rd == kNoIndex || cluster_.rds[rd].volumes.empty()) {
+        ++workload_stats_.resize_failed;
+        break;
+      }
+      const Kib size = cluster_.rds[rd].volumes[0].size_kib;
+      const Kib grown = static_cast<Kib>(static_cast<double>(size) * spec_.workload.resize_factor);
+      const OpResult res =
+          ResizeIndex(rd, cluster_.rds[rd].volumes[0].number, (grown + 1023) / 1024 * 1024);
+      res.ok() ? ++workload_stats_.resized : ++workload_stats_.resize_failed;
+      break;
+    }
+    default:
+      break;
+  }
+  --op_depth_;
+  ScheduleNextWorkload(kind);
+}
+
+void WorldImpl::ScheduleScenario() {
+  const size_t nf = spec_.faults.size();
+  fault_windows_.resize(nf);
+  fault_nodes_.resize(nf);
+  slow_pairs_.resize(nf);
+  fault_target_rd_.assign(nf, kNoIndex);
+  for (size_t i = 0; i < nf; ++i)
+    rng_fault_.push_back(root_rng_.Fork("fault/" + std::to_string(i)));
+  for (size_t i = 0; i < nf; ++i) {
+    const FaultSpec& f = spec_.faults[i];
+    FaultWindow& w = fault_windows_[i];
+    w.kind = f.kind;
+    w.resource = f.resource;
+    w.params = f.params;
+    w.source_line = f.source_line;
+    w.world_executes = WorldExecutes(f.kind);
+    w.nodes = f.nodes;
+    Rng& rng = rng_fault_[i];
+    Duration at = f.at;
+    if (at == kRandomTime) {
+      at = Duration(
+          static_cast<int64_t>(rng.Uniform(static_cast<uint64_t>(spec_.duration.count()))));
+    }
+    w.start = Duration(Scaled(at));
+    w.end = Duration(Scaled(at + f.duration));
+    w.permanent = f.duration.count() == 0;
+    if (!rng.Bernoulli(f.probability)) {
+      w.note = "did not fire (probability " + std::to_string(f.probability) + ")";
+      continue;
+    }
+    const uint32_t cause = trace_.InternCause("fault:" + std::string(Name(f.kind)));
+    if (!w.world_executes) {
+      w.fired = true;
+      w.note = "window for the harness/mock";
+      continue;
+    }
+    ScheduleAt(w.start.count(), kEventFaultStart, static_cast<uint32_t>(i), 0, cause);
+    if (!w.permanent) ScheduleAt(w.end.count(), kEventFaultEnd, static_cast<uint32_t>(i), 0, cause);
+  }
+  for (uint32_t k = 0; k < kWorkloadKindCount; ++k) {
+    workload_cause_.push_back(trace_.InternCause(std::string("workload:") + kWorkloadNames[k]));
+  }
+  if (spec_.workload.via == "world") {
+    for (uint32_t k = 0; k < kWorkloadKindCount; ++k) {
+      cause_ = workload_cause_[k];
+      ScheduleNextWorkload(k);
+    }
+  }
+  cause_ = 0;
+}
+
+}  // namespace lnsim::sim::internal
