@@ -145,7 +145,7 @@ void WorldImpl::StopResync(ReplicaIndex target, bool settle_pair) {
   if (it == resyncs_.end()) return;
   const ReplicaIndex source = it->second.source;
   resyncs_.erase(it);
-  replica_data_[target].full_sync_kib = std::max<Kib>(TotalSize(cluster_.replicas[target].rd), 64);
+  replica_data_[target].full_sync_kib = FullSyncKib(cluster_.replicas[target].rd);
   if (Running(target)) PutDonePercentageAll(target, kAbsent);
   if (Running(source)) PutDonePercentageAll(source, kAbsent);
   if (!settle_pair) return;
@@ -177,11 +177,16 @@ void WorldImpl::ResyncFromAnyPeer(ReplicaIndex target) {
         !Connected(q, target)) {
       continue;
     }
-    PutReplicationAll(q, PeerSlot(q, target), ReplState::kWFBitMapS);
-    PutReplicationAll(target, PeerSlot(target, q), ReplState::kWFBitMapT);
-    Schedule(Scaled(milliseconds(20)), kEventSyncStart, target, q);
+    RequestResync(q, PeerSlot(q, target), target, PeerSlot(target, q));
     return;
   }
+}
+
+void WorldImpl::RequestResync(ReplicaIndex source, int source_slot, ReplicaIndex target,
+                              int target_slot) {
+  PutReplicationAll(source, source_slot, ReplState::kWFBitMapS);
+  PutReplicationAll(target, target_slot, ReplState::kWFBitMapT);
+  Schedule(Scaled(milliseconds(20)), kEventSyncStart, target, source);
 }
 
 void WorldImpl::AbortResyncs(ReplicaIndex r, ReplicaIndex peer) {
@@ -241,26 +246,57 @@ void WorldImpl::OnConnect(ReplicaIndex a, ReplicaIndex b) {
   if (!CanTalk(cluster_.replicas[a].node, cluster_.replicas[b].node)) return;
   const int ka = PeerSlot(a, b), kb = PeerSlot(b, a);
   if (ka < 0 || kb < 0) return;
-  Replica& ra = cluster_.replicas[a];
-  Replica& rb = cluster_.replicas[b];
-  const ConnState ca = ra.peers[ka].conn, cb = rb.peers[kb].conn;
+  const ConnState ca = cluster_.replicas[a].peers[ka].conn;
+  const ConnState cb = cluster_.replicas[b].peers[kb].conn;
   if (ca == ConnState::kConnected && cb == ConnState::kConnected) return;
   if (ca == ConnState::kStandAlone || cb == ConnState::kStandAlone) return;
   // A side that still believes in a connection learns that it broke (the peer restarted).
   if (ca == ConnState::kConnected) BreakSide(a, b, ConnState::kNetworkFailure, true);
   if (cb == ConnState::kConnected) BreakSide(b, a, ConnState::kNetworkFailure, true);
-  // Two Primaries meet: one without quorum had its workload moved away; it is demoted.
-  if (ra.in_use && rb.in_use) {
-    if (!ra.quorum) {
-      PutInUse(a, false);
-    } else if (!rb.quorum) {
-      PutInUse(b, false);
-    }
+  DemotePrimaryWithoutQuorum(a, b);
+  LearnOutdatedThroughDiskless(a, b);
+  const RdIndex rd = cluster_.replicas[a].rd;
+  Handshake handshake;
+  if (Attached(a) && Attached(b)) handshake = CompareGenerations(a, b);
+  if (handshake.split_brain) {
+    // DRBD detects the split brain in the handshake and drops the connection on both sides;
+    // both disks stay UpToDate (LINSTOR shows StandAlone, not "split brain").
+    PutConnectionState(a, ka, ConnState::kStandAlone);
+    PutConnectionState(b, kb, ConnState::kStandAlone);
+    Settle(rd);
+    return;
   }
-  const RdIndex rd = ra.rd;
-  // A diskless peer (tiebreaker, client) passes on what it knows: if a diskful replica it is
-  // connected to holds newer data than the diskful side of this handshake, that side learns
-  // that it is Outdated (and so cannot regain quorum through the tiebreaker alone).
+  PutConnectionState(a, ka, ConnState::kConnected);
+  PutConnectionState(b, kb, ConnState::kConnected);
+  const ReplicaIndex source = handshake.source, target = handshake.target;
+  if (source == kNoIndex || resyncs_.count(target) > 0) {
+    // In sync, or already syncing from another peer (DRBD merges the bitmaps): this pair just
+    // replicates.
+    PutReplicationAll(a, ka, ReplState::kEstablished);
+    PutReplicationAll(b, kb, ReplState::kEstablished);
+  } else {
+    RequestResync(source, PeerSlot(source, target), target, PeerSlot(target, source));
+  }
+  Settle(rd);
+}
+
+// Two Primaries meet: one without quorum had its workload moved away; it is demoted.
+void WorldImpl::DemotePrimaryWithoutQuorum(ReplicaIndex a, ReplicaIndex b) {
+  const Replica& ra = cluster_.replicas[a];
+  const Replica& rb = cluster_.replicas[b];
+  if (!ra.in_use || !rb.in_use) return;
+  if (!ra.quorum) {
+    PutInUse(a, false);
+  } else if (!rb.quorum) {
+    PutInUse(b, false);
+  }
+}
+
+// A diskless peer (tiebreaker, client) passes on what it knows: if a diskful replica it is
+// connected to holds newer data than the diskful side of this handshake, that side learns
+// that it is Outdated (and so cannot regain quorum through the tiebreaker alone).
+void WorldImpl::LearnOutdatedThroughDiskless(ReplicaIndex a, ReplicaIndex b) {
+  const RdIndex rd = cluster_.replicas[a].rd;
   for (auto [diskful, diskless] : {std::pair{a, b}, std::pair{b, a}}) {
     if (!Attached(diskful) || cluster_.replicas[diskless].kind == ReplicaKind::kDiskful) continue;
     if (!UpToDate(diskful)) continue;
@@ -273,58 +309,35 @@ void WorldImpl::OnConnect(ReplicaIndex a, ReplicaIndex b) {
       }
     }
   }
-  ReplicaIndex source = kNoIndex, target = kNoIndex;
-  bool split_brain = false;
-  if (Attached(a) && Attached(b)) {
-    const ReplicaData& da = replica_data_[a];
-    const ReplicaData& db = replica_data_[b];
-    if (da.full_sync_kib > 0 && !UpToDate(a) && UpToDate(b)) {
-      source = b, target = a;
-    } else if (db.full_sync_kib > 0 && !UpToDate(b) && UpToDate(a)) {
-      source = a, target = b;
-    } else if (da.uuid[0] == db.uuid[0]) {
-      // Same data: the one that thought itself outdated is UpToDate again.
-      const bool a_good = UpToDate(a), b_good = UpToDate(b);
-      if (!a_good && ra.volumes[0].disk != DiskState::kInconsistent)
-        PutDiskStateAll(a, DiskState::kUpToDate);
-      if (!b_good && rb.volumes[0].disk != DiskState::kInconsistent)
-        PutDiskStateAll(b, DiskState::kUpToDate);
-    } else if (da.uuid[1] == db.uuid[0] || da.uuid[2] == db.uuid[0]) {
-      source = a, target = b;
-    } else if (db.uuid[1] == da.uuid[0] || db.uuid[2] == da.uuid[0]) {
-      source = b, target = a;
-    } else if (UpToDate(a) && UpToDate(b)) {
-      split_brain = true;
-    } else {
-      source = UpToDate(a) ? a : b;
-      target = source == a ? b : a;
-      replica_data_[target].full_sync_kib = TotalSize(rd);
-    }
-  }
-  if (split_brain) {
-    // DRBD detects the split brain in the handshake and drops the connection on both sides;
-    // both disks stay UpToDate (LINSTOR shows StandAlone, not "split brain").
-    PutConnectionState(a, ka, ConnState::kStandAlone);
-    PutConnectionState(b, kb, ConnState::kStandAlone);
-    Settle(rd);
-    return;
-  }
-  PutConnectionState(a, ka, ConnState::kConnected);
-  PutConnectionState(b, kb, ConnState::kConnected);
-  if (source == kNoIndex) {
-    PutReplicationAll(a, ka, ReplState::kEstablished);
-    PutReplicationAll(b, kb, ReplState::kEstablished);
-  } else if (resyncs_.count(target) > 0) {
-    // Already syncing from another peer: DRBD merges the bitmaps; this pair just replicates.
-    PutReplicationAll(a, ka, ReplState::kEstablished);
-    PutReplicationAll(b, kb, ReplState::kEstablished);
+}
+
+WorldImpl::Handshake WorldImpl::CompareGenerations(ReplicaIndex a, ReplicaIndex b) {
+  const ReplicaData& da = replica_data_[a];
+  const ReplicaData& db = replica_data_[b];
+  Handshake h;
+  if (da.full_sync_kib > 0 && !UpToDate(a) && UpToDate(b)) {
+    h.source = b, h.target = a;
+  } else if (db.full_sync_kib > 0 && !UpToDate(b) && UpToDate(a)) {
+    h.source = a, h.target = b;
+  } else if (da.uuid[0] == db.uuid[0]) {
+    // Same data: the one that thought itself outdated is UpToDate again.
+    const bool a_good = UpToDate(a), b_good = UpToDate(b);
+    if (!a_good && cluster_.replicas[a].volumes[0].disk != DiskState::kInconsistent)
+      PutDiskStateAll(a, DiskState::kUpToDate);
+    if (!b_good && cluster_.replicas[b].volumes[0].disk != DiskState::kInconsistent)
+      PutDiskStateAll(b, DiskState::kUpToDate);
+  } else if (da.uuid[1] == db.uuid[0] || da.uuid[2] == db.uuid[0]) {
+    h.source = a, h.target = b;
+  } else if (db.uuid[1] == da.uuid[0] || db.uuid[2] == da.uuid[0]) {
+    h.source = b, h.target = a;
+  } else if (UpToDate(a) && UpToDate(b)) {
+    h.split_brain = true;
   } else {
-    const int ks = PeerSlot(source, target), kt = PeerSlot(target, source);
-    PutReplicationAll(source, ks, ReplState::kWFBitMapS);
-    PutReplicationAll(target, kt, ReplState::kWFBitMapT);
-    Schedule(Scaled(milliseconds(20)), kEventSyncStart, target, source);
+    h.source = UpToDate(a) ? a : b;
+    h.target = h.source == a ? b : a;
+    replica_data_[h.target].full_sync_kib = TotalSize(cluster_.replicas[a].rd);
   }
-  Settle(rd);
+  return h;
 }
 
 void WorldImpl::OnSyncStart(ReplicaIndex target, ReplicaIndex source) {
@@ -343,7 +356,25 @@ void WorldImpl::OnSyncStart(ReplicaIndex target, ReplicaIndex source) {
     PutReplicationAll(target, kt, ReplState::kEstablished);
     return;
   }
-  const auto& vols = cluster_.rds[rd].volumes;
+  Resync rs = PlanResync(target, source);
+  int64_t longest = 0;
+  for (int64_t d : rs.duration_ns) longest = std::max(longest, d);
+  PutDiskStateAll(target, DiskState::kInconsistent);
+  PutReplicationAll(source, ks, ReplState::kSyncSource);
+  PutReplicationAll(target, kt, ReplState::kSyncTarget);
+  PutDonePercentageAll(target, 0);
+  PutDonePercentageAll(source, 0);
+  const uint32_t gen = rs.gen;
+  resyncs_[target] = std::move(rs);
+  // Progress ticks: one per second of scaled time, at most 100 per resync.
+  const int64_t tick = std::max<int64_t>(Scaled(seconds(1)), longest / 100);
+  Schedule(std::min(tick, longest), kEventSyncTick, target, gen);
+  Settle(rd);
+}
+
+Resync WorldImpl::PlanResync(ReplicaIndex target, ReplicaIndex source) {
+  const Replica& source_replica = cluster_.replicas[source];
+  const auto& vols = cluster_.rds[cluster_.replicas[target].rd].volumes;
   // Dirty data: a full sync (new disk, discarded data) or what the writer wrote since the
   // target's data generation was left behind.
   int64_t behind_since = now_;
@@ -359,13 +390,13 @@ void WorldImpl::OnSyncStart(ReplicaIndex target, ReplicaIndex source) {
   rs.source = source;
   rs.start_ns = now_;
   rs.gen = ++resync_gen_;
-  int64_t longest = 0;
   for (size_t vi = 0; vi < vols.size(); ++vi) {
     double dirty_kib;
     if (dt.full_sync_kib > 0) {
-      const bool thin = s.pool != kNoIndex && cluster_.pools[s.pool].thin();
-      dirty_kib = static_cast<double>(thin ? std::max<Kib>(s.volumes[vi].allocated_kib, 64)
-                                           : vols[vi].size_kib);
+      const bool thin =
+          source_replica.pool != kNoIndex && cluster_.pools[source_replica.pool].thin();
+      dirty_kib = static_cast<double>(
+          thin ? std::max<Kib>(source_replica.volumes[vi].allocated_kib, 64) : vols[vi].size_kib);
       dirty_kib = std::min(dirty_kib, static_cast<double>(dt.full_sync_kib));
     } else {
       dirty_kib = std::min(
@@ -376,19 +407,8 @@ void WorldImpl::OnSyncStart(ReplicaIndex target, ReplicaIndex source) {
         dirty_kib / static_cast<double>(std::max<Kib>(spec_.cluster.resync_rate_kib, 1));
     const int64_t d = std::max<int64_t>(1, std::llround(seconds_unscaled * 1e9 * scale_));
     rs.duration_ns.push_back(d);
-    longest = std::max(longest, d);
   }
-  PutDiskStateAll(target, DiskState::kInconsistent);
-  PutReplicationAll(source, ks, ReplState::kSyncSource);
-  PutReplicationAll(target, kt, ReplState::kSyncTarget);
-  PutDonePercentageAll(target, 0);
-  PutDonePercentageAll(source, 0);
-  const uint32_t gen = rs.gen;
-  resyncs_[target] = std::move(rs);
-  // Progress ticks: one per second of scaled time, at most 100 per resync.
-  const int64_t tick = std::max<int64_t>(Scaled(seconds(1)), longest / 100);
-  Schedule(std::min(tick, longest), kEventSyncTick, target, gen);
-  Settle(rd);
+  return rs;
 }
 
 void WorldImpl::OnSyncTick(ReplicaIndex target, uint32_t gen) {
@@ -455,7 +475,7 @@ void WorldImpl::DetachDisk(ReplicaIndex r, uint16_t step) {
         PutDiskState(r, vi, DiskState::kDiskless);
       }
     }
-    replica_data_[r].full_sync_kib = std::max<Kib>(TotalSize(cluster_.replicas[r].rd), 64);
+    replica_data_[r].full_sync_kib = FullSyncKib(cluster_.replicas[r].rd);
   }
   Settle(cluster_.replicas[r].rd);
 }

@@ -367,9 +367,7 @@ void WorldImpl::OnFaultEnd(uint32_t i) {
         const double dirty = static_cast<double>(spec_.cluster.write_rate_kib) *
                              static_cast<double>(f.duration.count()) / 1e9;
         replica_data_[sp.behind].full_sync_kib = std::max<Kib>(64, static_cast<Kib>(dirty));
-        PutReplicationAll(sp.writer, kw, ReplState::kWFBitMapS);
-        PutReplicationAll(sp.behind, kb, ReplState::kWFBitMapT);
-        Schedule(Scaled(milliseconds(20)), kEventSyncStart, sp.behind, sp.writer);
+        RequestResync(sp.writer, kw, sp.behind, kb);
       }
       break;
     case FaultKind::kPoolExhaustion:
@@ -384,6 +382,55 @@ void WorldImpl::OnFaultEnd(uint32_t i) {
       break;
     default:
       break;
+  }
+}
+
+// --- Follow-ups of faults -----------------------------------------------------------------------
+
+// Split brain: the workload runs on both sides of the partition (quorum off: nothing stops it).
+void WorldImpl::OnSplitPromote(RdIndex rd) {
+  if (!cluster_.rds[rd].alive) return;
+  for (ReplicaIndex r : cluster_.rds[rd].replicas) {
+    if (Running(r) && !cluster_.replicas[r].in_use && cluster_.replicas[r].may_promote) {
+      Promote(r);
+    }
+  }
+}
+
+// Manual split-brain recovery: the victim discards its data (`drbdadm connect --discard-my-data`).
+void WorldImpl::OnSplitRecover(RdIndex rd, ReplicaIndex victim) {
+  if (!cluster_.rds[rd].alive || !Running(victim)) return;
+  if (cluster_.replicas[victim].in_use) PutInUse(victim, false);
+  PutDiskStateAll(victim, DiskState::kOutdated);
+  replica_data_[victim].full_sync_kib = FullSyncKib(rd);
+  for (ReplicaIndex p : cluster_.rds[rd].replicas) {
+    if (p == victim || !Running(p)) continue;
+    const int kv = PeerSlot(victim, p), kp = PeerSlot(p, victim);
+    if (kv >= 0 && cluster_.replicas[victim].peers[kv].conn == ConnState::kStandAlone) {
+      PutConnectionState(victim, kv, ConnState::kConnecting);
+    }
+    if (kp >= 0 && cluster_.replicas[p].peers[kp].conn == ConnState::kStandAlone) {
+      PutConnectionState(p, kp, ConnState::kConnecting);
+    }
+  }
+  ConnectReachablePeers(victim, milliseconds(100), seconds(1));
+  Settle(rd);
+}
+
+// LINSTOR-API.md 6.7: a node that stayed away becomes DELETE|EVICTED, its resources EVICTED
+// (INACTIVE), and the autoplacer replaces each lost diskful replica elsewhere (full resync).
+void WorldImpl::OnEvict(NodeIndex n) {
+  if (!cluster_.nodes[n].alive || Up(n) || (cluster_.nodes[n].flags & kNodeEvicted)) return;
+  PutNodeFlags(n, cluster_.nodes[n].flags | kNodeDelete | kNodeEvicted);
+  const std::vector<ReplicaIndex> replicas = cluster_.nodes[n].replicas;
+  for (ReplicaIndex r : replicas) {
+    PutReplicaFlags(r, cluster_.replicas[r].flags | kReplicaEvicted);
+    if (cluster_.replicas[r].kind != ReplicaKind::kDiskful) continue;
+    AutoPlaceRequest more;
+    more.additional_place_count = 1;
+    ++op_depth_;
+    (void)AutoPlaceIndex(cluster_.replicas[r].rd, more);
+    --op_depth_;
   }
 }
 

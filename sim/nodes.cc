@@ -66,7 +66,7 @@ void WorldImpl::StartReplica(ReplicaIndex r) {
       d.initial = false;
     } else if (!was_started) {
       PutDiskStateAll(r, DiskState::kInconsistent);
-      if (d.full_sync_kib == 0) d.full_sync_kib = std::max<Kib>(TotalSize(rd), 64);
+      if (d.full_sync_kib == 0) d.full_sync_kib = FullSyncKib(rd);
     } else {
       const DiskState cur = x.volumes.empty() ? DiskState::kUpToDate : x.volumes[0].disk;
       if (cur == DiskState::kUpToDate || cur == DiskState::kConsistent ||
@@ -146,6 +146,77 @@ void WorldImpl::HealPartition(const std::vector<NodeIndex>& nodes) {
       if (!Running(r)) continue;
       ConnectReachablePeers(r, milliseconds(1), kConnectInt);
     }
+  }
+}
+
+// --- Controller and satellite events ------------------------------------------------------------
+
+// The controller lost the satellite (crash or partition): OFFLINE, unless it came back meanwhile.
+void WorldImpl::OnNodeDown(NodeIndex n) {
+  if (cluster_.nodes[n].alive && !ControllerReaches(n)) {
+    PutNodeConnection(n, NodeConnection::kOffline);
+  }
+}
+
+// The controller reconnects: CONNECTED (step 0), then ONLINE after the full sync (step 1).
+void WorldImpl::OnNodeUp(NodeIndex n, uint32_t boot_after_online, uint16_t step) {
+  if (!ControllerReaches(n)) return;
+  if (step == 0) {
+    if (cluster_.nodes[n].connection == NodeConnection::kOnline) return;
+    PutNodeConnection(n, NodeConnection::kConnected);
+    Schedule(Scaled(milliseconds(200)), kEventNodeUp, n, boot_after_online, 1);
+  } else {
+    PutNodeConnection(n, NodeConnection::kOnline);
+    // After the full sync the satellite brings up what is not running yet (all of it after
+    // a crash; nothing after a partition that left DRBD running).
+    Schedule(Scaled(milliseconds(500)), kEventNodeBoot, n);
+  }
+}
+
+void WorldImpl::OnNodeReturn(NodeIndex n) {
+  if (!cluster_.nodes[n].alive || cluster_.nodes[n].satellite_up) return;
+  PutSatelliteUp(n, true);
+  // An evicted node is not reconnected until restored by hand.
+  if (cluster_.nodes[n].flags & kNodeEvicted) return;
+  // The satellite starts, the controller's reconnector finds it, sends the full sync,
+  // and the satellite brings its DRBD resources up.
+  const int64_t reconnect = ScaledUniform(rng_drbd_, seconds(1), seconds(5));
+  if (node_data_[n].partition == 0) {
+    Schedule(reconnect, kEventNodeUp, n, /*boot after ONLINE*/ 1);
+  } else {
+    Schedule(ScaledUniform(rng_drbd_, seconds(1), seconds(5)), kEventNodeBoot, n);
+  }
+}
+
+// Clean shutdown (reboot): DRBD disconnects gracefully, the peers see it at once.
+void WorldImpl::OnNodeShutdown(NodeIndex n) {
+  if (!Up(n)) return;
+  for (ReplicaIndex r : cluster_.nodes[n].replicas) {
+    if (!Running(r)) continue;
+    for (ReplicaIndex p : cluster_.rds[cluster_.replicas[r].rd].replicas) {
+      if (p == r || !Running(p)) continue;
+      const int k = PeerSlot(p, r);
+      if (k >= 0 && cluster_.replicas[p].peers[k].conn == ConnState::kConnected) {
+        BreakSide(p, r, ConnState::kTearDown, /*instant=*/true);
+      }
+      const int kr = PeerSlot(r, p);
+      if (kr >= 0) {
+        PutConnectionState(r, kr, ConnState::kDisconnecting);
+        PutConnectionState(r, kr, ConnState::kStandAlone);
+        PutReplicationAll(r, kr, ReplState::kOff);
+      }
+    }
+  }
+  PutSatelliteUp(n, false);
+  ++node_data_[n].crash_gen;
+  for (ReplicaIndex r : cluster_.nodes[n].replicas) replica_data_[r].started = false;
+  PutNodeConnection(n, NodeConnection::kOffline);
+  for (ReplicaIndex r : cluster_.nodes[n].replicas) Settle(cluster_.replicas[r].rd);
+}
+
+void WorldImpl::OnReplicaUp(ReplicaIndex r) {
+  if (cluster_.replicas[r].alive && Up(cluster_.replicas[r].node) && !replica_data_[r].started) {
+    StartReplica(r);
   }
 }
 

@@ -663,4 +663,79 @@ OpResult WorldImpl::Spawn(std::string_view group, std::string_view rd_name,
   return res;
 }
 
+// --- Follow-ups of resize and toggle-disk -------------------------------------------------------
+
+// Resize: step 0 the satellites grow the backing volumes (DRBD_RESIZE), step 1 DRBD is done.
+void WorldImpl::OnResizeStep(RdIndex rd, uint32_t number, uint16_t step) {
+  if (!cluster_.rds[rd].alive) return;
+  ResourceDefinition& def = cluster_.rds[rd];
+  const size_t vi = VolumeSlot(rd, number);
+  if (vi == def.volumes.size()) return;
+  for (ReplicaIndex r : def.replicas) {
+    const uint32_t flags = cluster_.replicas[r].volumes[vi].flags;
+    if (step == 0) {
+      PutVolumeFlags(r, vi, (flags & ~kVolumeResize) | kVolumeDrbdResize);
+    } else {
+      PutVolumeFlags(r, vi, flags & ~(kVolumeResize | kVolumeDrbdResize));
+    }
+  }
+  if (step == 0) {
+    Schedule(Scaled(seconds(1)), kEventResizeStep, rd, number, 1);
+  } else {
+    PutVolumeDefinitionFlags(rd, vi, def.volumes[vi].flags & ~kVolumeResize);
+  }
+}
+
+// Toggle-disk: step 0 the request is taken up (*_REQUESTED -> *ING), step 1 it is done.
+void WorldImpl::OnToggleStep(ReplicaIndex r, uint16_t step) {
+  if (!cluster_.replicas[r].alive) return;
+  Replica& x = cluster_.replicas[r];
+  if (step == 0) {
+    if (x.flags & kReplicaDiskAddRequested) {
+      PutReplicaFlags(r, (x.flags & ~kReplicaDiskAddRequested) | kReplicaDiskAdding);
+    } else if (x.flags & kReplicaDiskRemoveRequested) {
+      PutReplicaFlags(r, (x.flags & ~kReplicaDiskRemoveRequested) | kReplicaDiskRemoving);
+    }
+    Schedule(Scaled(milliseconds(500)), kEventToggleStep, r, 0, 1);
+  } else if (x.flags & kReplicaDiskAdding) {
+    FinishDiskAdd(r);
+  } else if (x.flags & kReplicaDiskRemoving) {
+    FinishDiskRemove(r);
+  }
+}
+
+void WorldImpl::FinishDiskAdd(ReplicaIndex r) {
+  Replica& x = cluster_.replicas[r];
+  PutReplicaFlags(r, x.flags & ~kReplicaDiskAdding);
+  PutKind(r, ReplicaKind::kDiskful);
+  PutDiskStateAll(r, DiskState::kAttaching);
+  PutDiskStateAll(r, DiskState::kInconsistent);
+  replica_data_[r].full_sync_kib = FullSyncKib(x.rd);
+  replica_data_[r].uuid[0] = replica_data_[r].uuid[1] = replica_data_[r].uuid[2] = 0;
+  // The new disk syncs from an UpToDate peer: reconnect to run the handshake.
+  for (size_t k = 0; k < x.peers.size(); ++k) {
+    const ReplicaIndex p = PeerReplica(r, k);
+    if (p == kNoIndex || !Running(p) || x.peers[k].conn != ConnState::kConnected) continue;
+    if (!UpToDate(p) || resyncs_.count(r)) continue;
+    RequestResync(p, PeerSlot(p, r), r, static_cast<int>(k));
+    break;
+  }
+  Settle(x.rd);
+}
+
+void WorldImpl::FinishDiskRemove(ReplicaIndex r) {
+  Replica& x = cluster_.replicas[r];
+  PutReplicaFlags(r, x.flags & ~kReplicaDiskRemoving);
+  PutDiskStateAll(r, DiskState::kDetaching);
+  PutDiskStateAll(r, DiskState::kDiskless);
+  for (size_t vi = 0; vi < x.volumes.size(); ++vi) {
+    ChangePool(x.pool, -static_cast<int64_t>(x.volumes[vi].allocated_kib),
+               -static_cast<int64_t>(cluster_.rds[x.rd].volumes[vi].size_kib));
+    x.volumes[vi].allocated_kib = 0;
+  }
+  x.pool = DisklessPool(x.node);
+  PutKind(r, ReplicaKind::kDiskless);
+  Settle(x.rd);
+}
+
 }  // namespace lnsim::sim::internal

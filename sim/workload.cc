@@ -187,4 +187,17 @@ void WorldImpl::ScheduleScenario() {
   cause_ = 0;
 }
 
+// The attach follow-up: the pod starts once the device is there, and opens it (promotes).
+void WorldImpl::OnWorkloadPromote(RdIndex rd, NodeIndex n) {
+  const ReplicaIndex r = FindReplica(rd, n);
+  if (r == kNoIndex || !cluster_.rds[rd].alive) {
+    ++workload_stats_.attach_failed;
+    return;
+  }
+  ++op_depth_;
+  const OpResult res = SetInUse(cluster_.rds[rd].name, cluster_.nodes[n].name, true);
+  --op_depth_;
+  res.ok() ? ++workload_stats_.attached : ++workload_stats_.attach_failed;
+}
+
 }  // namespace lnsim::sim::internal

@@ -105,252 +105,56 @@ ReplicaIndex WorldImpl::FindReplica(RdIndex rd, NodeIndex node) const {
 
 // --- Event dispatch -----------------------------------------------------------------------------
 
+// One handler per event type; the comments at EventType say what a, b and c carry.
 void WorldImpl::Dispatch(const Event& e) {
   switch (e.type) {
     case kEventLinkBreak:
-      OnLinkBreak(e.a, e.b);
-      break;
+      return OnLinkBreak(e.a, e.b);
     case kEventLinkStep:
-      OnLinkStep(e.a, e.b, static_cast<ConnState>(e.c));
-      break;
+      return OnLinkStep(e.a, e.b, static_cast<ConnState>(e.c));
     case kEventConnect:
-      OnConnect(e.a, e.b);
-      break;
+      return OnConnect(e.a, e.b);
     case kEventSyncStart:
-      OnSyncStart(e.a, e.b);
-      break;
+      return OnSyncStart(e.a, e.b);
     case kEventSyncTick:
-      OnSyncTick(e.a, e.b);
-      break;
+      return OnSyncTick(e.a, e.b);
     case kEventNodeDown:
-      if (cluster_.nodes[e.a].alive && !ControllerReaches(e.a)) {
-        PutNodeConnection(e.a, NodeConnection::kOffline);
-      }
-      break;
+      return OnNodeDown(e.a);
     case kEventNodeUp:
-      if (!ControllerReaches(e.a)) break;
-      if (e.c == 0) {
-        if (cluster_.nodes[e.a].connection == NodeConnection::kOnline) break;
-        PutNodeConnection(e.a, NodeConnection::kConnected);
-        Schedule(Scaled(milliseconds(200)), kEventNodeUp, e.a, e.b, 1);
-      } else {
-        PutNodeConnection(e.a, NodeConnection::kOnline);
-        // After the full sync the satellite brings up what is not running yet (all of it after
-        // a crash; nothing after a partition that left DRBD running).
-        Schedule(Scaled(milliseconds(500)), kEventNodeBoot, e.a);
-      }
-      break;
+      return OnNodeUp(e.a, e.b, e.c);
     case kEventNodeBoot:
-      BootNode(e.a);
-      break;
+      return BootNode(e.a);
     case kEventNodeReturn:
-      if (!cluster_.nodes[e.a].alive || cluster_.nodes[e.a].satellite_up) break;
-      PutSatelliteUp(e.a, true);
-      // An evicted node is not reconnected until restored by hand.
-      if (cluster_.nodes[e.a].flags & kNodeEvicted) break;
-      // The satellite starts, the controller's reconnector finds it, sends the full sync,
-      // and the satellite brings its DRBD resources up.
-      {
-        Event up;
-        up.time_ns = now_ + ScaledUniform(rng_drbd_, seconds(1), seconds(5));
-        up.a = e.a;
-        up.b = 1;  // boot after ONLINE
-        up.type = kEventNodeUp;
-        up.cause = cause_;
-        if (node_data_[e.a].partition == 0) {
-          queue_.Push(up);
-        } else {
-          Schedule(ScaledUniform(rng_drbd_, seconds(1), seconds(5)), kEventNodeBoot, e.a);
-        }
-      }
-      break;
-    case kEventNodeShutdown: {
-      const NodeIndex n = e.a;
-      if (!Up(n)) break;
-      // Clean shutdown: DRBD disconnects gracefully, the peers see it at once.
-      for (ReplicaIndex r : cluster_.nodes[n].replicas) {
-        if (!Running(r)) continue;
-        for (ReplicaIndex p : cluster_.rds[cluster_.replicas[r].rd].replicas) {
-          if (p == r || !Running(p)) continue;
-          const int k = PeerSlot(p, r);
-          if (k >= 0 && cluster_.replicas[p].peers[k].conn == ConnState::kConnected) {
-            BreakSide(p, r, ConnState::kTearDown, /*instant=*/true);
-          }
-          const int kr = PeerSlot(r, p);
-          if (kr >= 0) {
-            PutConnectionState(r, kr, ConnState::kDisconnecting);
-            PutConnectionState(r, kr, ConnState::kStandAlone);
-            PutReplicationAll(r, kr, ReplState::kOff);
-          }
-        }
-      }
-      PutSatelliteUp(n, false);
-      ++node_data_[n].crash_gen;
-      for (ReplicaIndex r : cluster_.nodes[n].replicas) replica_data_[r].started = false;
-      PutNodeConnection(n, NodeConnection::kOffline);
-      for (ReplicaIndex r : cluster_.nodes[n].replicas) Settle(cluster_.replicas[r].rd);
-      break;
-    }
+      return OnNodeReturn(e.a);
+    case kEventNodeShutdown:
+      return OnNodeShutdown(e.a);
     case kEventReplicaUp:
-      if (cluster_.replicas[e.a].alive && Up(cluster_.replicas[e.a].node) &&
-          !replica_data_[e.a].started) {
-        StartReplica(e.a);
-      }
-      break;
+      return OnReplicaUp(e.a);
     case kEventReplicaRemove:
       if (cluster_.replicas[e.a].alive) RemoveReplica(e.a);
-      break;
-    case kEventResizeStep: {
-      const RdIndex rd = e.a;
-      if (!cluster_.rds[rd].alive) break;
-      ResourceDefinition& def = cluster_.rds[rd];
-      size_t vi = def.volumes.size();
-      for (size_t i = 0; i < def.volumes.size(); ++i) {
-        if (def.volumes[i].number == e.b) vi = i;
-      }
-      if (vi == def.volumes.size()) break;
-      for (ReplicaIndex r : def.replicas) {
-        if (e.c == 0) {
-          PutVolumeFlags(
-              r, vi, (cluster_.replicas[r].volumes[vi].flags & ~kVolumeResize) | kVolumeDrbdResize);
-        } else {
-          PutVolumeFlags(
-              r, vi, cluster_.replicas[r].volumes[vi].flags & ~(kVolumeResize | kVolumeDrbdResize));
-        }
-      }
-      if (e.c == 0) {
-        Schedule(Scaled(seconds(1)), kEventResizeStep, rd, e.b, 1);
-      } else {
-        PutVolumeDefinitionFlags(rd, vi, def.volumes[vi].flags & ~kVolumeResize);
-      }
-      break;
-    }
-    case kEventToggleStep: {
-      const ReplicaIndex r = e.a;
-      if (!cluster_.replicas[r].alive) break;
-      Replica& x = cluster_.replicas[r];
-      if (e.c == 0) {
-        if (x.flags & kReplicaDiskAddRequested) {
-          PutReplicaFlags(r, (x.flags & ~kReplicaDiskAddRequested) | kReplicaDiskAdding);
-        } else if (x.flags & kReplicaDiskRemoveRequested) {
-          PutReplicaFlags(r, (x.flags & ~kReplicaDiskRemoveRequested) | kReplicaDiskRemoving);
-        }
-        Schedule(Scaled(milliseconds(500)), kEventToggleStep, r, 0, 1);
-      } else if (x.flags & kReplicaDiskAdding) {
-        PutReplicaFlags(r, x.flags & ~kReplicaDiskAdding);
-        PutKind(r, ReplicaKind::kDiskful);
-        PutDiskStateAll(r, DiskState::kAttaching);
-        PutDiskStateAll(r, DiskState::kInconsistent);
-        replica_data_[r].full_sync_kib = std::max<Kib>(TotalSize(x.rd), 64);
-        replica_data_[r].uuid[0] = replica_data_[r].uuid[1] = replica_data_[r].uuid[2] = 0;
-        // The new disk syncs from an UpToDate peer: reconnect to run the handshake.
-        for (size_t k = 0; k < x.peers.size(); ++k) {
-          const ReplicaIndex p = PeerReplica(r, k);
-          if (p == kNoIndex || !Running(p) || x.peers[k].conn != ConnState::kConnected) continue;
-          if (!UpToDate(p) || resyncs_.count(r)) continue;
-          const int kp = PeerSlot(p, r);
-          PutReplicationAll(p, kp, ReplState::kWFBitMapS);
-          PutReplicationAll(r, k, ReplState::kWFBitMapT);
-          Schedule(Scaled(milliseconds(20)), kEventSyncStart, r, p);
-          break;
-        }
-        Settle(x.rd);
-      } else if (x.flags & kReplicaDiskRemoving) {
-        PutReplicaFlags(r, x.flags & ~kReplicaDiskRemoving);
-        PutDiskStateAll(r, DiskState::kDetaching);
-        PutDiskStateAll(r, DiskState::kDiskless);
-        for (size_t vi = 0; vi < x.volumes.size(); ++vi) {
-          ChangePool(x.pool, -static_cast<int64_t>(x.volumes[vi].allocated_kib),
-                     -static_cast<int64_t>(cluster_.rds[x.rd].volumes[vi].size_kib));
-          x.volumes[vi].allocated_kib = 0;
-        }
-        x.pool = DisklessPool(x.node);
-        PutKind(r, ReplicaKind::kDiskless);
-        Settle(x.rd);
-      }
-      break;
-    }
+      return;
+    case kEventResizeStep:
+      return OnResizeStep(e.a, e.b, e.c);
+    case kEventToggleStep:
+      return OnToggleStep(e.a, e.c);
     case kEventHaFailover:
-      OnHaFailover(e.a);
-      break;
+      return OnHaFailover(e.a);
     case kEventFaultStart:
-      OnFaultStart(e.a);
-      break;
+      return OnFaultStart(e.a);
     case kEventFaultEnd:
-      OnFaultEnd(e.a);
-      break;
+      return OnFaultEnd(e.a);
     case kEventWorkload:
-      OnWorkload(e.a);
-      break;
-    case kEventPromote: {
-      const ReplicaIndex r = FindReplica(e.a, e.b);
-      if (r == kNoIndex || !cluster_.rds[e.a].alive) {
-        ++workload_stats_.attach_failed;
-        break;
-      }
-      ++op_depth_;
-      const OpResult res = SetInUse(cluster_.rds[e.a].name, cluster_.nodes[e.b].name, true);
-      --op_depth_;
-      if (res.ok()) {
-        ++workload_stats_.attached;
-      } else {
-        ++workload_stats_.attach_failed;
-      }
-      break;
-    }
+      return OnWorkload(e.a);
+    case kEventPromote:
+      return OnWorkloadPromote(e.a, e.b);
     case kEventDiskDetach:
-      DetachDisk(e.a, e.c);
-      break;
-    case kEventSplitPromote: {
-      const RdIndex rd = e.a;
-      if (!cluster_.rds[rd].alive) break;
-      // The workload runs on both sides of the partition (quorum off: nothing stops it).
-      for (ReplicaIndex r : cluster_.rds[rd].replicas) {
-        if (Running(r) && !cluster_.replicas[r].in_use && cluster_.replicas[r].may_promote)
-          Promote(r);
-      }
-      break;
-    }
-    case kEventEvict: {
-      const NodeIndex n = e.a;
-      if (!cluster_.nodes[n].alive || Up(n) || (cluster_.nodes[n].flags & kNodeEvicted)) break;
-      // LINSTOR-API.md 6.7: the node becomes DELETE|EVICTED, its resources EVICTED (INACTIVE),
-      // and the autoplacer replaces each lost diskful replica elsewhere (full resync).
-      PutNodeFlags(n, cluster_.nodes[n].flags | kNodeDelete | kNodeEvicted);
-      const std::vector<ReplicaIndex> replicas = cluster_.nodes[n].replicas;
-      for (ReplicaIndex r : replicas) {
-        PutReplicaFlags(r, cluster_.replicas[r].flags | kReplicaEvicted);
-        if (cluster_.replicas[r].kind != ReplicaKind::kDiskful) continue;
-        AutoPlaceRequest more;
-        more.additional_place_count = 1;
-        ++op_depth_;
-        (void)AutoPlaceIndex(cluster_.replicas[r].rd, more);
-        --op_depth_;
-      }
-      break;
-    }
-    case kEventSplitRecover: {
-      // Manual recovery: the victim discards its data (`drbdadm connect --discard-my-data`).
-      const RdIndex rd = e.a;
-      const ReplicaIndex victim = e.b;
-      if (!cluster_.rds[rd].alive || !Running(victim)) break;
-      if (cluster_.replicas[victim].in_use) PutInUse(victim, false);
-      PutDiskStateAll(victim, DiskState::kOutdated);
-      replica_data_[victim].full_sync_kib = std::max<Kib>(TotalSize(rd), 64);
-      for (ReplicaIndex p : cluster_.rds[rd].replicas) {
-        if (p == victim || !Running(p)) continue;
-        const int kv = PeerSlot(victim, p), kp = PeerSlot(p, victim);
-        if (kv >= 0 && cluster_.replicas[victim].peers[kv].conn == ConnState::kStandAlone) {
-          PutConnectionState(victim, kv, ConnState::kConnecting);
-        }
-        if (kp >= 0 && cluster_.replicas[p].peers[kp].conn == ConnState::kStandAlone) {
-          PutConnectionState(p, kp, ConnState::kConnecting);
-        }
-      }
-      ConnectReachablePeers(victim, milliseconds(100), seconds(1));
-      Settle(rd);
-      break;
-    }
+      return DetachDisk(e.a, e.c);
+    case kEventSplitPromote:
+      return OnSplitPromote(e.a);
+    case kEventSplitRecover:
+      return OnSplitRecover(e.a, e.b);
+    case kEventEvict:
+      return OnEvict(e.a);
     default:
       LNSIM_CHECK(false) << "unknown event type " << e.type;
   }

@@ -12,6 +12,7 @@
 #include <cmath>
 #include <cstdint>
 #include <optional>
+#include <queue>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -411,6 +412,27 @@ class WorldImpl final : public World {
     return kNoIndex;
   }
 
+  Kib TotalSize(RdIndex rd) const {
+    Kib s = 0;
+    for (const auto& v : cluster_.rds[rd].volumes) s += v.size_kib;
+    return s;
+  }
+  // What a full sync of a replica of `rd` copies (at least 64 KiB of metadata).
+  Kib FullSyncKib(RdIndex rd) const { return std::max<Kib>(TotalSize(rd), 64); }
+  // Position of volume `number` in rd's volumes; volumes.size() when there is none.
+  size_t VolumeSlot(RdIndex rd, uint32_t number) const {
+    const auto& volumes = cluster_.rds[rd].volumes;
+    size_t slot = volumes.size();
+    for (size_t i = 0; i < volumes.size(); ++i) {
+      if (volumes[i].number == number) slot = i;
+    }
+    return slot;
+  }
+
+  // --- event loop (world.cc) ---
+  void Dispatch(const Event& e);
+
+  // --- quorum, data generations, connections, resync (drbd.cc) ---
   bool HasQuorum(ReplicaIndex r) const;
   // A Primary r can reach through Connected links (DRBD 9 promotes by a cluster-wide state
   // change: any reachable node that knows another Primary refuses). kNoIndex when none.
@@ -422,9 +444,10 @@ class WorldImpl final : public World {
     Recompute(rd);
     MaybeNewUuid(rd);
   }
-
-  // --- DRBD machinery ---
-  void Dispatch(const Event& e);
+  void Promote(ReplicaIndex r) {
+    PutInUse(r, true);
+    Settle(cluster_.replicas[r].rd);
+  }
   int64_t DetectDelay(RdIndex rd);
   void ScheduleBreak(ReplicaIndex observer, ReplicaIndex lost, int64_t delay) {
     Schedule(delay, kEventLinkBreak, observer, lost);
@@ -433,43 +456,71 @@ class WorldImpl final : public World {
   void OnLinkBreak(ReplicaIndex r, ReplicaIndex peer);
   void OnLinkStep(ReplicaIndex r, ReplicaIndex peer, ConnState next);
   void OnConnect(ReplicaIndex a, ReplicaIndex b);
+  // The handshake's verdict on two attached replicas: who syncs from whom, or a split brain.
+  struct Handshake {
+    ReplicaIndex source = kNoIndex, target = kNoIndex;
+    bool split_brain = false;
+  };
+  Handshake CompareGenerations(ReplicaIndex a, ReplicaIndex b);
+  void DemotePrimaryWithoutQuorum(ReplicaIndex a, ReplicaIndex b);
+  void LearnOutdatedThroughDiskless(ReplicaIndex a, ReplicaIndex b);
+  // Both sides of source -> target wait for the bitmap exchange; the resync starts soon after.
+  void RequestResync(ReplicaIndex source, int source_slot, ReplicaIndex target, int target_slot);
   void AbortResyncs(ReplicaIndex r, ReplicaIndex peer);
   void StopResync(ReplicaIndex target, bool settle_pair);
   void StopResyncsOf(ReplicaIndex r, bool settle_pair);
   void ResyncFromAnyPeer(ReplicaIndex target);
   void OnSyncStart(ReplicaIndex target, ReplicaIndex source);
+  // How long each volume of `target` takes to sync from `source`, starting now.
+  Resync PlanResync(ReplicaIndex target, ReplicaIndex source);
   void OnSyncTick(ReplicaIndex target, uint32_t gen);
   void CopyUuid(ReplicaIndex to, ReplicaIndex from) {
     for (int i = 0; i < 3; ++i) replica_data_[to].uuid[i] = replica_data_[from].uuid[i];
     for (int i = 0; i < 2; ++i) replica_data_[to].born[i] = replica_data_[from].born[i];
   }
+  void DetachDisk(ReplicaIndex r, uint16_t step);
+
+  // --- nodes: crash, shutdown, return, boot, partitions, HA (nodes.cc) ---
   void CrashNode(NodeIndex n);
   void ReturnNode(NodeIndex n, int64_t delay);
   void BootNode(NodeIndex n);
   void StartReplica(ReplicaIndex r);
   void ConnectReachablePeers(ReplicaIndex r, Duration lo, Duration hi);
-  void Promote(ReplicaIndex r) {
-    PutInUse(r, true);
-    Settle(cluster_.replicas[r].rd);
-  }
   void OnHaFailover(RdIndex rd);
   void SetPartition(const std::vector<NodeIndex>& nodes, uint32_t group);
   void HealPartition(const std::vector<NodeIndex>& nodes);
-  void DetachDisk(ReplicaIndex r, uint16_t step);
+  void OnNodeDown(NodeIndex n);
+  void OnNodeUp(NodeIndex n, uint32_t boot_after_online, uint16_t step);
+  void OnNodeReturn(NodeIndex n);
+  void OnNodeShutdown(NodeIndex n);
+  void OnReplicaUp(ReplicaIndex r);
 
-  // --- model edits ---
+  // --- model edits (world.cc) ---
   ReplicaIndex AddReplica(RdIndex rd, NodeIndex node, PoolIndex pool, ReplicaKind kind,
                           bool initial);
+  // The new replica r and every existing replica of its resource get a link to each other.
+  void LinkNewReplica(ReplicaIndex r);
   void RequestReplicaDelete(ReplicaIndex r);
   void RemoveReplica(ReplicaIndex r);
   void RemoveResourceDefinitionIfDone(RdIndex rd);
   RdIndex AddResourceDefinition(const std::string& name, GroupIndex group);
   void AddVolume(RdIndex rd, uint32_t number, Kib size_kib, bool generating);
-  Kib TotalSize(RdIndex rd) const {
-    Kib s = 0;
-    for (const auto& v : cluster_.rds[rd].volumes) s += v.size_kib;
-    return s;
+  void UpdateInUseSet(RdIndex rd);
+  void AddLive(RdIndex rd) {
+    live_pos_.resize(std::max<size_t>(live_pos_.size(), rd + 1), kNoIndex);
+    live_pos_[rd] = static_cast<uint32_t>(live_rds_.size());
+    live_rds_.push_back(rd);
   }
+  void RemoveLive(RdIndex rd) {
+    if (rd >= live_pos_.size() || live_pos_[rd] == kNoIndex) return;
+    const uint32_t pos = live_pos_[rd];
+    live_rds_[pos] = live_rds_.back();
+    live_pos_[live_rds_[pos]] = pos;
+    live_rds_.pop_back();
+    live_pos_[rd] = kNoIndex;
+  }
+
+  // --- placement (placement.cc) ---
   double PlacementScore(PoolIndex p) const {
     const StoragePool& x = cluster_.pools[p];
     const double cap = x.thin() ? static_cast<double>(x.total_kib) * x.max_oversubscription
@@ -487,34 +538,103 @@ class WorldImpl final : public World {
   // exist, hold disks and fit `size`), else the best of the group's pools. Sets *pool or fails
   // with LINSTOR's codes (storage pool not found, not enough free space).
   OpResult ChooseDiskfulPool(RdIndex rd, NodeIndex n, std::string_view pool_name, Kib size,
-                             const std::string& rd_s, const std::string& node_s,
+                             const std::string& rd_name, const std::string& node_name,
                              PoolIndex* pool) const;
-  void UpdateInUseSet(RdIndex rd);
-  void AddLive(RdIndex rd) {
-    live_pos_.resize(std::max<size_t>(live_pos_.size(), rd + 1), kNoIndex);
-    live_pos_[rd] = static_cast<uint32_t>(live_rds_.size());
-    live_rds_.push_back(rd);
-  }
-  void RemoveLive(RdIndex rd) {
-    if (rd >= live_pos_.size() || live_pos_[rd] == kNoIndex) return;
-    const uint32_t pos = live_pos_[rd];
-    live_rds_[pos] = live_rds_.back();
-    live_pos_[live_rds_[pos]] = pos;
-    live_rds_.pop_back();
-    live_pos_[rd] = kNoIndex;
-  }
-  // A fresh "<name_prefix>-<uuid>" no resource definition has (generator.cc).
-  std::string NewResourceDefinitionName(Rng& rng);
   OpResult AutoPlaceIndex(RdIndex rd, const AutoPlaceRequest& request);
-  OpResult ResizeIndex(RdIndex rd, uint32_t number, Kib size_kib);
+  // (score, pool) of the best pool on every node that may take a new replica of `rd`.
+  std::vector<std::pair<double, PoolIndex>> AutoPlaceCandidates(
+      RdIndex rd, const AutoPlaceRequest& request, const std::vector<std::string>& pools,
+      Kib size) const;
+  // After placing: a tiebreaker for two diskful replicas, diskless replicas when asked.
+  void AddDisklessAfterAutoPlace(RdIndex rd, const AutoPlaceRequest& request, int diskful,
+                                 bool fresh, OpResult* res);
 
-  // --- scenario ---
+  // --- operations (operations.cc) ---
+  // Which names an operation needs resolved; each includes the lookups before it in this order:
+  // resource definition, node, replica (kNode alone skips the resource definition).
+  enum class Require : uint8_t { kResourceDefinition, kNode, kResourceDefinitionAndNode, kReplica };
+  // What an operation names, resolved. `failure` holds LINSTOR's answer when a name does not
+  // resolve (not found: resource definition, node or resource); the indices after it are unset.
+  struct Resolved {
+    RdIndex rd = kNoIndex;
+    NodeIndex node = kNoIndex;
+    ReplicaIndex replica = kNoIndex;  // also looked up, but not required, before kReplica
+    std::string rd_name, node_name;   // as the caller spelled them: the answers echo them
+    std::optional<OpResult> failure;
+  };
+  Resolved Resolve(std::string_view rd_name, std::string_view node_name, Require require) const;
+  // WARN_NOT_CONNECTED for every replica of `rd` whose node is not ONLINE, appended to *res.
+  void WarnOfflineReplicas(RdIndex rd, OpResult* res) const;
+  OpResult ResizeIndex(RdIndex rd, uint32_t number, Kib size_kib);
+  // Fails unless every diskful replica of `rd` is UpToDate and can grow by `delta_kib`.
+  OpResult CheckCanGrow(RdIndex rd, size_t volume_slot, Kib delta_kib) const;
+  OpResult StartToggleDisk(const Resolved& target, bool to_diskful, std::string_view pool_name);
+  void OnResizeStep(RdIndex rd, uint32_t number, uint16_t step);
+  void OnToggleStep(ReplicaIndex r, uint16_t step);
+  void FinishDiskAdd(ReplicaIndex r);
+  void FinishDiskRemove(ReplicaIndex r);
+
+  // --- generator (generator.cc) ---
+  // A max-heap of diskful pools by placement score; ties go to the lower pool index.
+  using PoolHeap = std::priority_queue<std::pair<double, int64_t>>;
+  Status CheckClusterSpec() const;
+  void GenerateNodes();
+  void GenerateResourceGroups();
+  Status GenerateResource(int i, PoolHeap* heap, uint32_t* tiebreaker_cursor);
+  Status PlaceGeneratedReplicas(RdIndex rd, int i, PoolHeap* heap);
+  void AddGeneratedTiebreakerAndPrimary(RdIndex rd, uint32_t* tiebreaker_cursor);
+  void MixClusterIntoDigest();
+  Status CheckFaultNodes() const;
+  // A volume size for a new resource: log-uniform in the spec's range, whole MiB.
+  Kib RandomVolumeSize(Rng& rng) const;
+  // A fresh "<name_prefix>-<uuid>" no resource definition has.
+  std::string NewResourceDefinitionName(Rng& rng);
+
+  // --- faults (faults.cc) ---
+  void ScheduleFaults();
   void OnFaultStart(uint32_t i);
   void OnFaultEnd(uint32_t i);
-  void OnWorkload(uint32_t kind);
   std::vector<NodeIndex> FaultNodes(uint32_t i, int count);
-  RdIndex PickResourceDefinition(Rng& rng, bool want_in_use, bool any_state);
+  // Resolves a node fault's targets into *nodes and marks the window fired; false (with a note
+  // in the window) when there is none.
+  bool StartNodeFault(uint32_t i, std::vector<NodeIndex>* nodes);
+  void SetFaultNodes(uint32_t i, const std::vector<NodeIndex>& nodes);
+  std::string NodeNames(const std::vector<NodeIndex>& nodes) const;
+  std::string FaultLabel(uint32_t i) const;
+  // The fault's `resource`, or a seeded choice (in-use resources first) that `accept`s.
+  template <typename Accept>
+  RdIndex FindFaultTargetRd(uint32_t i, Accept accept);
+  // Names the fault's target resource in its window and cause, and marks it fired.
+  void FireOnResource(uint32_t i, RdIndex rd, const std::vector<NodeIndex>& nodes);
+  void StartNodeCrash(uint32_t i, const std::vector<NodeIndex>& nodes);
+  void StartNodeReboot(uint32_t i, const std::vector<NodeIndex>& nodes);
+  void StartSlowSatellite(uint32_t i, const std::vector<NodeIndex>& nodes);
+  void StartQuorumLoss(uint32_t i);
+  void StartSplitBrain(uint32_t i);
+  void StartPoolExhaustion(uint32_t i);
+  // The fault's `pool` param on node n (or its first diskful pool); kNoIndex when none.
+  PoolIndex FaultPool(uint32_t i, NodeIndex n) const;
+  void StartDiskFailure(uint32_t i);
+  ReplicaIndex DiskFailureTarget(uint32_t i, const std::vector<NodeIndex>& nodes);
+  void StartResizeWave(uint32_t i);
+  void EndSplitBrain(uint32_t i);
+  void EndSlowSatellite(uint32_t i);
+  void OnSplitPromote(RdIndex rd);
+  void OnSplitRecover(RdIndex rd, ReplicaIndex victim);
+  void OnEvict(NodeIndex n);
+
+  // --- workload (workload.cc) ---
+  void ScheduleWorkload();
   void ScheduleNextWorkload(uint32_t kind);
+  void OnWorkload(uint32_t kind);
+  void WorkloadProvision(Rng& rng);
+  void WorkloadDelete(Rng& rng);
+  void WorkloadAttach(Rng& rng);
+  void WorkloadDetach(Rng& rng);
+  // Grows rd's first volume by the workload's resize_factor (whole MiB); the resize's answer.
+  OpResult GrowFirstVolume(RdIndex rd);
+  void OnWorkloadPromote(RdIndex rd, NodeIndex n);
+  RdIndex PickResourceDefinition(Rng& rng, bool want_in_use, bool any_state);
 
   WorldSpec spec_;
   double scale_ = 1.0;
