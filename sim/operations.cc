@@ -28,7 +28,75 @@ OpResult Fail(int code, std::string message, std::string rd, std::string node) {
   return r;
 }
 
-// --- Operations ---------------------------------------------------------------------------------
+OpResult Succeed(int code, std::string message, std::string rd, std::string node) {
+  OpResult r;
+  r.messages.push_back(
+      MakeMessage(Severity::kSuccess, code, std::move(message), std::move(rd), std::move(node)));
+  return r;
+}
+
+namespace {
+
+OpMessage SatelliteNotConnected(const std::string& node_name, const std::string& rd_name,
+                                const std::string& consequence = "") {
+  return MakeMessage(Severity::kWarning, rc::kWarnNotConnected,
+                     "No active connection to satellite '" + node_name + "'" + consequence, rd_name,
+                     node_name);
+}
+
+OpResult VolumeDefinitionNotFound(uint32_t number, const std::string& rd_name) {
+  return Fail(rc::kNotFoundVlmDfn,
+              "Volume definition " + std::to_string(number) + " of '" + rd_name + "' not found.",
+              rd_name);
+}
+
+OpResult ResourceGroupNotFound(std::string_view group, std::string rd_name = "") {
+  return Fail(rc::kNotFoundRscGrp, "Resource group '" + std::string(group) + "' not found.",
+              std::move(rd_name));
+}
+
+}  // namespace
+
+// --- Name resolution ----------------------------------------------------------------------------
+
+WorldImpl::Resolved WorldImpl::Resolve(std::string_view rd_name, std::string_view node_name,
+                                       Require require) const {
+  Resolved out;
+  out.rd_name = std::string(rd_name);
+  out.node_name = std::string(node_name);
+  if (require != Require::kNode) {
+    out.rd = FindResourceDefinition(rd_name);
+    if (out.rd == kNoIndex) {
+      out.failure = Fail(rc::kNotFoundRscDfn,
+                         "Resource definition '" + out.rd_name + "' not found.", out.rd_name);
+      return out;
+    }
+    if (require == Require::kResourceDefinition) return out;
+  }
+  out.node = FindNode(node_name);
+  if (out.node == kNoIndex) {
+    out.failure = Fail(rc::kNotFoundNode, "Node '" + out.node_name + "' not found.", out.rd_name,
+                       out.node_name);
+    return out;
+  }
+  if (require == Require::kNode) return out;
+  out.replica = FindReplica(out.rd, out.node);
+  if (out.replica == kNoIndex && require == Require::kReplica) {
+    out.failure = Fail(rc::kNotFoundRsc,
+                       "Resource '" + out.rd_name + "' on '" + out.node_name + "' not found.",
+                       out.rd_name, out.node_name);
+  }
+  return out;
+}
+
+void WorldImpl::WarnOfflineReplicas(RdIndex rd, const std::string& rd_name, OpResult* res) const {
+  for (ReplicaIndex r : cluster_.rds[rd].replicas) {
+    const NodeIndex n = cluster_.replicas[r].node;
+    if (!Online(n)) res->messages.push_back(SatelliteNotConnected(cluster_.nodes[n].name, rd_name));
+  }
+}
+
+// --- Nodes, pools, groups -----------------------------------------------------------------------
 
 OpResult WorldImpl::CreateNode(std::string_view name, NodeType type, std::string_view ipv4) {
   OpScope scope(this, "api:create-node");
@@ -62,17 +130,15 @@ OpResult WorldImpl::CreateNode(std::string_view name, NodeType type, std::string
   Record({EntityKind::kPool, static_cast<uint32_t>(cluster_.pools.size())}, Attribute::kExists,
          kAbsent, 1);
   cluster_.pools.push_back(std::move(p));
-  OpResult res;
-  res.messages.push_back(MakeMessage(Severity::kSuccess, rc::kCreated,
-                                     "New node '" + name_s + "' registered.", "", name_s));
-  return res;
+  return Succeed(rc::kCreated, "New node '" + name_s + "' registered.", "", name_s);
 }
 
 OpResult WorldImpl::DeleteNode(std::string_view name) {
   OpScope scope(this, "api:delete-node");
-  const NodeIndex n = FindNode(name);
-  const std::string name_s(name);
-  if (n == kNoIndex) return Fail(rc::kNotFoundNode, "Node '" + name_s + "' not found.", "", name_s);
+  const Resolved target = Resolve("", name, Require::kNode);
+  if (target.failure) return *target.failure;
+  const NodeIndex n = target.node;
+  const std::string& name_s = target.node_name;
   for (ReplicaIndex r : cluster_.nodes[n].replicas) {
     if (cluster_.replicas[r].in_use) {
       return Fail(rc::kInUse, "Node '" + name_s + "' has resources in use.",
@@ -85,10 +151,7 @@ OpResult WorldImpl::DeleteNode(std::string_view name) {
   Record(NodeRef(n), Attribute::kExists, 1, 0);
   cluster_.nodes[n].alive = false;
   node_by_name_.erase(FoldName(name));
-  OpResult res;
-  res.messages.push_back(
-      MakeMessage(Severity::kSuccess, rc::kDeleted, "Node '" + name_s + "' deleted.", "", name_s));
-  return res;
+  return Succeed(rc::kDeleted, "Node '" + name_s + "' deleted.", "", name_s);
 }
 
 OpResult WorldImpl::CreateStoragePool(std::string_view node, std::string_view pool,
@@ -98,8 +161,9 @@ OpResult WorldImpl::CreateStoragePool(std::string_view node, std::string_view po
   if (std::string err = NameCheck(pool, 3, 48, "_", "_-"); !err.empty()) {
     return Fail(rc::kInvalidName, "Invalid storage pool name '" + pool_s + "': " + err, "", node_s);
   }
-  const NodeIndex n = FindNode(node);
-  if (n == kNoIndex) return Fail(rc::kNotFoundNode, "Node '" + node_s + "' not found.", "", node_s);
+  const Resolved target = Resolve("", node, Require::kNode);
+  if (target.failure) return *target.failure;
+  const NodeIndex n = target.node;
   if (FindPool(n, pool) != kNoIndex) {
     return Fail(rc::kExistsStorPool,
                 "Storage pool '" + pool_s + "' on node '" + node_s + "' already exists.", "",
@@ -117,11 +181,9 @@ OpResult WorldImpl::CreateStoragePool(std::string_view node, std::string_view po
   Record({EntityKind::kPool, p}, Attribute::kExists, kAbsent, 1);
   Record({EntityKind::kPool, p}, Attribute::kTotalKib, kAbsent, static_cast<int64_t>(total_kib));
   Record({EntityKind::kPool, p}, Attribute::kFreeKib, kAbsent, static_cast<int64_t>(total_kib));
-  OpResult res;
-  res.messages.push_back(MakeMessage(
-      Severity::kSuccess, rc::kCreated,
-      "Successfully created storage pool '" + pool_s + "' on node '" + node_s + "'.", "", node_s));
-  return res;
+  return Succeed(rc::kCreated,
+                 "Successfully created storage pool '" + pool_s + "' on node '" + node_s + "'.", "",
+                 node_s);
 }
 
 OpResult WorldImpl::CreateResourceGroup(std::string_view name, int place_count,
@@ -143,29 +205,23 @@ OpResult WorldImpl::CreateResourceGroup(std::string_view name, int place_count,
   g.pool_names = std::move(pool_names);
   group_by_name_.emplace(FoldName(name), static_cast<GroupIndex>(cluster_.groups.size()));
   cluster_.groups.push_back(std::move(g));
-  OpResult res;
-  res.messages.push_back(MakeMessage(Severity::kSuccess, rc::kCreated,
-                                     "New resource group '" + name_s + "' created."));
-  return res;
+  return Succeed(rc::kCreated, "New resource group '" + name_s + "' created.");
 }
 
 OpResult WorldImpl::ModifyResourceGroup(std::string_view name, std::optional<int> place_count,
                                         std::optional<std::vector<std::string>> pool_names) {
   OpScope scope(this, "api:modify-resource-group");
   const GroupIndex g = FindResourceGroup(name);
-  if (g == kNoIndex) {
-    return Fail(rc::kNotFoundRscGrp, "Resource group '" + std::string(name) + "' not found.");
-  }
+  if (g == kNoIndex) return ResourceGroupNotFound(name);
   if (place_count && (*place_count < 1 || *place_count > 32)) {
     return Fail(rc::kInvalidPlaceCount, "Invalid place count " + std::to_string(*place_count));
   }
   if (place_count) cluster_.groups[g].place_count = *place_count;
   if (pool_names) cluster_.groups[g].pool_names = std::move(*pool_names);
-  OpResult res;
-  res.messages.push_back(MakeMessage(Severity::kSuccess, rc::kModified,
-                                     "Resource group '" + std::string(name) + "' modified."));
-  return res;
+  return Succeed(rc::kModified, "Resource group '" + std::string(name) + "' modified.");
 }
+
+// --- Resource and volume definitions ------------------------------------------------------------
 
 OpResult WorldImpl::CreateResourceDefinition(std::string_view name, std::string_view group) {
   OpScope scope(this, "api:create-resource-definition");
@@ -183,24 +239,17 @@ OpResult WorldImpl::CreateResourceDefinition(std::string_view name, std::string_
     return Fail(rc::kExistsRscDfn, "Resource definition '" + name_s + "' already exists.", name_s);
   }
   const GroupIndex g = group.empty() ? 0 : FindResourceGroup(group);
-  if (g == kNoIndex) {
-    return Fail(rc::kNotFoundRscGrp, "Resource group '" + std::string(group) + "' not found.",
-                name_s);
-  }
+  if (g == kNoIndex) return ResourceGroupNotFound(group, name_s);
   AddResourceDefinition(name_s, g);
-  OpResult res;
-  res.messages.push_back(MakeMessage(Severity::kSuccess, rc::kCreated,
-                                     "New resource definition '" + name_s + "' created.", name_s));
-  return res;
+  return Succeed(rc::kCreated, "New resource definition '" + name_s + "' created.", name_s);
 }
 
 OpResult WorldImpl::DeleteResourceDefinition(std::string_view name) {
   OpScope scope(this, "api:delete-resource-definition");
-  const RdIndex rd = FindResourceDefinition(name);
-  const std::string name_s(name);
-  if (rd == kNoIndex) {
-    return Fail(rc::kNotFoundRscDfn, "Resource definition '" + name_s + "' not found.", name_s);
-  }
+  const Resolved target = Resolve(name, "", Require::kResourceDefinition);
+  if (target.failure) return *target.failure;
+  const RdIndex rd = target.rd;
+  const std::string& name_s = target.rd_name;
   for (ReplicaIndex r : cluster_.rds[rd].replicas) {
     if (cluster_.replicas[r].in_use) {
       return Fail(rc::kInUse,
@@ -211,17 +260,9 @@ OpResult WorldImpl::DeleteResourceDefinition(std::string_view name) {
   }
   OpResult res;
   cluster_.rds[rd].flags |= 1u;  // DELETE
+  WarnOfflineReplicas(rd, name_s, &res);
   const std::vector<ReplicaIndex> replicas = cluster_.rds[rd].replicas;
-  for (ReplicaIndex r : replicas) {
-    const NodeIndex n = cluster_.replicas[r].node;
-    if (!Online(n)) {
-      res.messages.push_back(
-          MakeMessage(Severity::kWarning, rc::kWarnNotConnected,
-                      "No active connection to satellite '" + cluster_.nodes[n].name + "'", name_s,
-                      cluster_.nodes[n].name));
-    }
-    RequestReplicaDelete(r);
-  }
+  for (ReplicaIndex r : replicas) RequestReplicaDelete(r);
   RemoveResourceDefinitionIfDone(rd);
   res.messages.push_back(MakeMessage(Severity::kSuccess, rc::kDeleted,
                                      "Resource definition '" + name_s + "' deleted.", name_s));
@@ -231,11 +272,10 @@ OpResult WorldImpl::DeleteResourceDefinition(std::string_view name) {
 OpResult WorldImpl::CreateVolumeDefinition(std::string_view rd_name, Kib size_kib,
                                            std::optional<uint32_t> number, uint32_t* number_out) {
   OpScope scope(this, "api:create-volume-definition");
-  const std::string name_s(rd_name);
-  const RdIndex rd = FindResourceDefinition(rd_name);
-  if (rd == kNoIndex) {
-    return Fail(rc::kNotFoundRscDfn, "Resource definition '" + name_s + "' not found.", name_s);
-  }
+  const Resolved target = Resolve(rd_name, "", Require::kResourceDefinition);
+  if (target.failure) return *target.failure;
+  const RdIndex rd = target.rd;
+  const std::string& name_s = target.rd_name;
   if (size_kib == 0 || size_kib > (Kib{1} << 42)) {
     return Fail(rc::kInvalidVolumeSize, "Invalid volume size " + std::to_string(size_kib), name_s);
   }
@@ -270,15 +310,7 @@ OpResult WorldImpl::CreateVolumeDefinition(std::string_view rd_name, Kib size_ki
   AddVolume(rd, nr, size_kib, false);
   if (number_out) *number_out = nr;
   OpResult res;
-  for (ReplicaIndex r : def.replicas) {
-    const NodeIndex n = cluster_.replicas[r].node;
-    if (!Online(n)) {
-      res.messages.push_back(
-          MakeMessage(Severity::kWarning, rc::kWarnNotConnected,
-                      "No active connection to satellite '" + cluster_.nodes[n].name + "'", name_s,
-                      cluster_.nodes[n].name));
-    }
-  }
+  WarnOfflineReplicas(rd, name_s, &res);
   res.messages.push_back(MakeMessage(Severity::kSuccess, rc::kCreated,
                                      "New volume definition with number '" + std::to_string(nr) +
                                          "' of resource definition '" + name_s + "' created.",
@@ -288,21 +320,13 @@ OpResult WorldImpl::CreateVolumeDefinition(std::string_view rd_name, Kib size_ki
 
 OpResult WorldImpl::DeleteVolumeDefinition(std::string_view rd_name, uint32_t number) {
   OpScope scope(this, "api:delete-volume-definition");
-  const std::string name_s(rd_name);
-  const RdIndex rd = FindResourceDefinition(rd_name);
-  if (rd == kNoIndex) {
-    return Fail(rc::kNotFoundRscDfn, "Resource definition '" + name_s + "' not found.", name_s);
-  }
+  const Resolved target = Resolve(rd_name, "", Require::kResourceDefinition);
+  if (target.failure) return *target.failure;
+  const RdIndex rd = target.rd;
+  const std::string& name_s = target.rd_name;
   ResourceDefinition& def = cluster_.rds[rd];
-  size_t vi = def.volumes.size();
-  for (size_t i = 0; i < def.volumes.size(); ++i) {
-    if (def.volumes[i].number == number) vi = i;
-  }
-  if (vi == def.volumes.size()) {
-    return Fail(rc::kNotFoundVlmDfn,
-                "Volume definition " + std::to_string(number) + " of '" + name_s + "' not found.",
-                name_s);
-  }
+  const size_t vi = VolumeSlot(rd, number);
+  if (vi == def.volumes.size()) return VolumeDefinitionNotFound(number, name_s);
   for (ReplicaIndex r : def.replicas) {
     Replica& x = cluster_.replicas[r];
     if (x.kind == ReplicaKind::kDiskful) {
@@ -314,38 +338,25 @@ OpResult WorldImpl::DeleteVolumeDefinition(std::string_view rd_name, uint32_t nu
   }
   Record({EntityKind::kVolumeDefinition, rd, number}, Attribute::kExists, 1, 0);
   def.volumes.erase(def.volumes.begin() + vi);
-  OpResult res;
-  res.messages.push_back(MakeMessage(Severity::kSuccess, rc::kDeleted,
-                                     "Volume definition with number '" + std::to_string(number) +
-                                         "' of resource definition '" + name_s + "' deleted.",
-                                     name_s));
-  return res;
+  return Succeed(rc::kDeleted,
+                 "Volume definition with number '" + std::to_string(number) +
+                     "' of resource definition '" + name_s + "' deleted.",
+                 name_s);
 }
 
 OpResult WorldImpl::ResizeVolumeDefinition(std::string_view rd_name, uint32_t number,
                                            Kib size_kib) {
   OpScope scope(this, "api:resize-volume-definition");
-  const RdIndex rd = FindResourceDefinition(rd_name);
-  if (rd == kNoIndex) {
-    return Fail(rc::kNotFoundRscDfn,
-                "Resource definition '" + std::string(rd_name) + "' not found.",
-                std::string(rd_name));
-  }
-  return ResizeIndex(rd, number, size_kib);
+  const Resolved target = Resolve(rd_name, "", Require::kResourceDefinition);
+  if (target.failure) return *target.failure;
+  return ResizeIndex(target.rd, number, size_kib);
 }
 
 OpResult WorldImpl::ResizeIndex(RdIndex rd, uint32_t number, Kib size_kib) {
   ResourceDefinition& def = cluster_.rds[rd];
   const std::string& name = def.name;
-  size_t vi = def.volumes.size();
-  for (size_t i = 0; i < def.volumes.size(); ++i) {
-    if (def.volumes[i].number == number) vi = i;
-  }
-  if (vi == def.volumes.size()) {
-    return Fail(rc::kNotFoundVlmDfn,
-                "Volume definition " + std::to_string(number) + " of '" + name + "' not found.",
-                name);
-  }
+  const size_t vi = VolumeSlot(rd, number);
+  if (vi == def.volumes.size()) return VolumeDefinitionNotFound(number, name);
   const Kib old_size = def.volumes[vi].size_kib;
   if (size_kib == old_size) {
     OpResult res;
@@ -359,26 +370,8 @@ OpResult WorldImpl::ResizeIndex(RdIndex rd, uint32_t number, Kib size_kib) {
         "Invalid volume size " + std::to_string(size_kib) + " (shrinking is not supported here).",
         name);
   }
-  for (ReplicaIndex r : def.replicas) {
-    const Replica& x = cluster_.replicas[r];
-    if (x.kind != ReplicaKind::kDiskful) continue;
-    // An offline node's state is unknown, which does not count as UpToDate.
-    if (!Online(x.node) || x.volumes[vi].disk != DiskState::kUpToDate) {
-      return Fail(rc::kNotAllUpToDate,
-                  "Cannot resize volume, because we have a non-UpToDate DRBD device.", name,
-                  cluster_.nodes[x.node].name);
-    }
-  }
   const Kib delta = size_kib - old_size;
-  for (ReplicaIndex r : def.replicas) {
-    const Replica& x = cluster_.replicas[r];
-    if (x.kind == ReplicaKind::kDiskful && !cluster_.pools[x.pool].CanFit(delta)) {
-      return Fail(rc::kNotEnoughFreeSpace,
-                  "Not enough free space in storage pool '" + cluster_.pools[x.pool].name +
-                      "' on node '" + cluster_.nodes[x.node].name + "' to grow the volume.",
-                  name, cluster_.nodes[x.node].name);
-    }
-  }
+  if (OpResult checked = CheckCanGrow(rd, vi, delta); !checked.ok()) return checked;
   Record({EntityKind::kVolumeDefinition, rd, number}, Attribute::kSizeKib,
          static_cast<int64_t>(old_size), static_cast<int64_t>(size_kib));
   def.volumes[vi].size_kib = size_kib;
@@ -393,26 +386,48 @@ OpResult WorldImpl::ResizeIndex(RdIndex rd, uint32_t number, Kib size_kib) {
     }
   }
   Schedule(Scaled(seconds(1)), kEventResizeStep, rd, number, 0);
-  OpResult res;
-  res.messages.push_back(MakeMessage(Severity::kSuccess, rc::kModified,
-                                     "Volume definition with number '" + std::to_string(number) +
-                                         "' of resource definition '" + name + "' modified.",
-                                     name));
-  return res;
+  return Succeed(rc::kModified,
+                 "Volume definition with number '" + std::to_string(number) +
+                     "' of resource definition '" + name + "' modified.",
+                 name);
 }
+
+OpResult WorldImpl::CheckCanGrow(RdIndex rd, size_t vi, Kib delta) const {
+  const ResourceDefinition& def = cluster_.rds[rd];
+  const std::string& name = def.name;
+  for (ReplicaIndex r : def.replicas) {
+    const Replica& x = cluster_.replicas[r];
+    if (x.kind != ReplicaKind::kDiskful) continue;
+    // An offline node's state is unknown, which does not count as UpToDate.
+    if (!Online(x.node) || x.volumes[vi].disk != DiskState::kUpToDate) {
+      return Fail(rc::kNotAllUpToDate,
+                  "Cannot resize volume, because we have a non-UpToDate DRBD device.", name,
+                  cluster_.nodes[x.node].name);
+    }
+  }
+  for (ReplicaIndex r : def.replicas) {
+    const Replica& x = cluster_.replicas[r];
+    if (x.kind == ReplicaKind::kDiskful && !cluster_.pools[x.pool].CanFit(delta)) {
+      return Fail(rc::kNotEnoughFreeSpace,
+                  "Not enough free space in storage pool '" + cluster_.pools[x.pool].name +
+                      "' on node '" + cluster_.nodes[x.node].name + "' to grow the volume.",
+                  name, cluster_.nodes[x.node].name);
+    }
+  }
+  return OpResult{};
+}
+
+// --- Replicas -----------------------------------------------------------------------------------
 
 OpResult WorldImpl::CreateReplica(std::string_view rd_name, std::string_view node_name,
                                   ReplicaKind kind, std::string_view pool_name) {
   OpScope scope(this, "api:create-resource");
-  const std::string rd_s(rd_name), node_s(node_name);
-  const RdIndex rd = FindResourceDefinition(rd_name);
-  if (rd == kNoIndex) {
-    return Fail(rc::kNotFoundRscDfn, "Resource definition '" + rd_s + "' not found.", rd_s);
-  }
-  const NodeIndex n = FindNode(node_name);
-  if (n == kNoIndex)
-    return Fail(rc::kNotFoundNode, "Node '" + node_s + "' not found.", rd_s, node_s);
-  if (FindReplica(rd, n) != kNoIndex) {
+  const Resolved target = Resolve(rd_name, node_name, Require::kResourceDefinitionAndNode);
+  if (target.failure) return *target.failure;
+  const RdIndex rd = target.rd;
+  const NodeIndex n = target.node;
+  const std::string &rd_s = target.rd_name, &node_s = target.node_name;
+  if (target.replica != kNoIndex) {
     return Fail(rc::kExistsRsc, "Resource '" + rd_s + "' on node '" + node_s + "' already exists.",
                 rd_s, node_s);
   }
@@ -427,11 +442,7 @@ OpResult WorldImpl::CreateReplica(std::string_view rd_name, std::string_view nod
   bool fresh = !rd_has_data_[rd];
   AddReplica(rd, n, pool, kind, fresh);
   OpResult res;
-  if (!Online(n)) {
-    res.messages.push_back(MakeMessage(Severity::kWarning, rc::kWarnNotConnected,
-                                       "No active connection to satellite '" + node_s + "'", rd_s,
-                                       node_s));
-  }
+  if (!Online(n)) res.messages.push_back(SatelliteNotConnected(node_s, rd_s));
   res.messages.push_back(MakeMessage(Severity::kSuccess, rc::kCreated,
                                      "Created resource '" + rd_s + "' on '" + node_s + "'", rd_s,
                                      node_s));
@@ -440,29 +451,19 @@ OpResult WorldImpl::CreateReplica(std::string_view rd_name, std::string_view nod
 
 OpResult WorldImpl::DeleteReplica(std::string_view rd_name, std::string_view node_name) {
   OpScope scope(this, "api:delete-resource");
-  const std::string rd_s(rd_name), node_s(node_name);
-  const RdIndex rd = FindResourceDefinition(rd_name);
-  if (rd == kNoIndex) {
-    return Fail(rc::kNotFoundRscDfn, "Resource definition '" + rd_s + "' not found.", rd_s);
-  }
-  const NodeIndex n = FindNode(node_name);
-  if (n == kNoIndex)
-    return Fail(rc::kNotFoundNode, "Node '" + node_s + "' not found.", rd_s, node_s);
-  const ReplicaIndex r = FindReplica(rd, n);
-  if (r == kNoIndex) {
-    return Fail(rc::kNotFoundRsc, "Resource '" + rd_s + "' on '" + node_s + "' not found.", rd_s,
-                node_s);
-  }
+  const Resolved target = Resolve(rd_name, node_name, Require::kReplica);
+  if (target.failure) return *target.failure;
+  const NodeIndex n = target.node;
+  const ReplicaIndex r = target.replica;
+  const std::string &rd_s = target.rd_name, &node_s = target.node_name;
   if (cluster_.replicas[r].in_use && Online(n)) {
     return Fail(rc::kInUse, "Resource '" + rd_s + "' is in use on node '" + node_s + "'.", rd_s,
                 node_s);
   }
   OpResult res;
   if (!Online(n)) {
-    res.messages.push_back(MakeMessage(Severity::kWarning, rc::kWarnNotConnected,
-                                       "No active connection to satellite '" + node_s +
-                                           "'; the resource is deleted when it returns",
-                                       rd_s, node_s));
+    res.messages.push_back(
+        SatelliteNotConnected(node_s, rd_s, "; the resource is deleted when it returns"));
   }
   RequestReplicaDelete(r);
   res.messages.push_back(MakeMessage(Severity::kSuccess, rc::kDeleted,
@@ -474,16 +475,10 @@ OpResult WorldImpl::DeleteReplica(std::string_view rd_name, std::string_view nod
 OpResult WorldImpl::MakeAvailable(std::string_view rd_name, std::string_view node_name,
                                   bool diskful) {
   OpScope scope(this, "api:make-available");
-  const std::string rd_s(rd_name), node_s(node_name);
-  const RdIndex rd = FindResourceDefinition(rd_name);
-  if (rd == kNoIndex) {
-    return Fail(rc::kNotFoundRscDfn, "Resource definition '" + rd_s + "' not found.", rd_s);
-  }
-  const NodeIndex n = FindNode(node_name);
-  if (n == kNoIndex)
-    return Fail(rc::kNotFoundNode, "Node '" + node_s + "' not found.", rd_s, node_s);
-  const ReplicaIndex r = FindReplica(rd, n);
-  OpResult res;
+  const Resolved target = Resolve(rd_name, node_name, Require::kResourceDefinitionAndNode);
+  if (target.failure) return *target.failure;
+  const ReplicaIndex r = target.replica;
+  const std::string &rd_s = target.rd_name, &node_s = target.node_name;
   if (r != kNoIndex) {
     if (cluster_.replicas[r].kind == ReplicaKind::kTieBreaker) {
       // The tiebreaker becomes a regular diskless client.
@@ -491,10 +486,8 @@ OpResult WorldImpl::MakeAvailable(std::string_view rd_name, std::string_view nod
     } else if (diskful && cluster_.replicas[r].kind != ReplicaKind::kDiskful) {
       return ToggleDisk(rd_name, node_name, true, "");
     }
-    res.messages.push_back(MakeMessage(Severity::kSuccess, rc::kModified,
-                                       "Resource '" + rd_s + "' is available on '" + node_s + "'",
-                                       rd_s, node_s));
-    return res;
+    return Succeed(rc::kModified, "Resource '" + rd_s + "' is available on '" + node_s + "'", rd_s,
+                   node_s);
   }
   if (diskful) {
     OpResult created = CreateReplica(rd_name, node_name, ReplicaKind::kDiskful, "");
@@ -506,26 +499,14 @@ OpResult WorldImpl::MakeAvailable(std::string_view rd_name, std::string_view nod
 OpResult WorldImpl::ToggleDisk(std::string_view rd_name, std::string_view node_name,
                                bool to_diskful, std::string_view pool_name) {
   OpScope scope(this, "api:toggle-disk");
-  const std::string rd_s(rd_name), node_s(node_name);
-  const RdIndex rd = FindResourceDefinition(rd_name);
-  if (rd == kNoIndex) {
-    return Fail(rc::kNotFoundRscDfn, "Resource definition '" + rd_s + "' not found.", rd_s);
-  }
-  const NodeIndex n = FindNode(node_name);
-  if (n == kNoIndex)
-    return Fail(rc::kNotFoundNode, "Node '" + node_s + "' not found.", rd_s, node_s);
-  const ReplicaIndex r = FindReplica(rd, n);
-  if (r == kNoIndex) {
-    return Fail(rc::kNotFoundRsc, "Resource '" + rd_s + "' on '" + node_s + "' not found.", rd_s,
-                node_s);
-  }
-  Replica& x = cluster_.replicas[r];
-  OpResult res;
-  if (!Online(n)) {
+  const Resolved target = Resolve(rd_name, node_name, Require::kReplica);
+  if (target.failure) return *target.failure;
+  const Replica& x = cluster_.replicas[target.replica];
+  const std::string &rd_s = target.rd_name, &node_s = target.node_name;
+  if (!Online(target.node)) {
     // LINSTOR-API.md 6.6: toggle-disk on a lost node does not start; only the warning.
-    res.messages.push_back(MakeMessage(Severity::kWarning, rc::kWarnNotConnected,
-                                       "No active connection to satellite '" + node_s + "'", rd_s,
-                                       node_s));
+    OpResult res;
+    res.messages.push_back(SatelliteNotConnected(node_s, rd_s));
     return res;
   }
   if (x.flags & (kReplicaDiskAddRequested | kReplicaDiskAdding | kReplicaDiskRemoveRequested |
@@ -535,16 +516,26 @@ OpResult WorldImpl::ToggleDisk(std::string_view rd_name, std::string_view node_n
                 node_s);
   }
   if (to_diskful == (x.kind == ReplicaKind::kDiskful)) {
-    res.messages.push_back(MakeMessage(
-        Severity::kSuccess, rc::kModified,
+    return Succeed(
+        rc::kModified,
         "Resource '" + rd_s + "' on '" + node_s + "' already has the requested disk state.", rd_s,
-        node_s));
-    return res;
+        node_s);
   }
+  return StartToggleDisk(target, to_diskful, pool_name);
+}
+
+// Toggle-disk past its checks: a new disk takes its space in the pool at once, then the
+// *_REQUESTED flag starts the steps of OnToggleStep.
+OpResult WorldImpl::StartToggleDisk(const Resolved& target, bool to_diskful,
+                                    std::string_view pool_name) {
+  const RdIndex rd = target.rd;
+  const ReplicaIndex r = target.replica;
+  const std::string &rd_s = target.rd_name, &node_s = target.node_name;
+  Replica& x = cluster_.replicas[r];
   if (to_diskful) {
-    const Kib size = TotalSize(rd);
     PoolIndex pool;
-    if (OpResult chosen = ChooseDiskfulPool(rd, n, pool_name, size, rd_s, node_s, &pool);
+    if (OpResult chosen =
+            ChooseDiskfulPool(rd, target.node, pool_name, TotalSize(rd), rd_s, node_s, &pool);
         !chosen.ok()) {
       return chosen;
     }
@@ -558,54 +549,37 @@ OpResult WorldImpl::ToggleDisk(std::string_view rd_name, std::string_view node_n
     }
     PutReplicaFlags(r, x.flags | kReplicaDiskAddRequested);
   } else {
-    if (x.in_use && x.kind == ReplicaKind::kDiskful) {
-      // Allowed in DRBD 9 (reads go to peers); nothing special here.
-    }
+    // Allowed on a Primary in DRBD 9 (reads go to peers); nothing special here.
     PutReplicaFlags(r, x.flags | kReplicaDiskRemoveRequested);
   }
   Schedule(Scaled(milliseconds(500)), kEventToggleStep, r, 0, 0);
-  res.messages.push_back(MakeMessage(Severity::kSuccess, rc::kModified,
-                                     "Toggling disk of resource '" + rd_s + "' on '" + node_s + "'",
-                                     rd_s, node_s));
-  return res;
+  return Succeed(rc::kModified, "Toggling disk of resource '" + rd_s + "' on '" + node_s + "'",
+                 rd_s, node_s);
 }
 
 OpResult WorldImpl::SetInUse(std::string_view rd_name, std::string_view node_name, bool in_use) {
   OpScope scope(this, in_use ? "api:attach" : "api:detach");
-  const std::string rd_s(rd_name), node_s(node_name);
-  const RdIndex rd = FindResourceDefinition(rd_name);
-  if (rd == kNoIndex) {
-    return Fail(rc::kNotFoundRscDfn, "Resource definition '" + rd_s + "' not found.", rd_s);
-  }
-  const NodeIndex n = FindNode(node_name);
-  if (n == kNoIndex)
-    return Fail(rc::kNotFoundNode, "Node '" + node_s + "' not found.", rd_s, node_s);
-  const ReplicaIndex r = FindReplica(rd, n);
-  if (r == kNoIndex) {
-    return Fail(rc::kNotFoundRsc, "Resource '" + rd_s + "' on '" + node_s + "' not found.", rd_s,
-                node_s);
-  }
+  const Resolved target = Resolve(rd_name, node_name, Require::kReplica);
+  if (target.failure) return *target.failure;
+  const RdIndex rd = target.rd;
+  const ReplicaIndex r = target.replica;
+  const std::string &rd_s = target.rd_name, &node_s = target.node_name;
   if (!Running(r)) {
     return Fail(rc::kNotConnected, "Node '" + node_s + "' is not running the resource.", rd_s,
                 node_s);
   }
-  Replica& x = cluster_.replicas[r];
-  OpResult res;
+  const Replica& x = cluster_.replicas[r];
   if (x.in_use == in_use) {
-    res.messages.push_back(MakeMessage(Severity::kSuccess, rc::kModified,
-                                       std::string("Resource '") + rd_s + "' already " +
-                                           (in_use ? "in use" : "not in use") + " on '" + node_s +
-                                           "'",
-                                       rd_s, node_s));
-    return res;
+    return Succeed(rc::kModified,
+                   std::string("Resource '") + rd_s + "' already " +
+                       (in_use ? "in use" : "not in use") + " on '" + node_s + "'",
+                   rd_s, node_s);
   }
   if (!in_use) {
     PutInUse(r, false);
     Settle(rd);
-    res.messages.push_back(MakeMessage(Severity::kSuccess, rc::kModified,
-                                       "Resource '" + rd_s + "' demoted on '" + node_s + "'", rd_s,
-                                       node_s));
-    return res;
+    return Succeed(rc::kModified, "Resource '" + rd_s + "' demoted on '" + node_s + "'", rd_s,
+                   node_s);
   }
   if (const ReplicaIndex q = ReachablePrimary(r); q != kNoIndex) {
     return Fail(rc::kInUse,
@@ -623,19 +597,15 @@ OpResult WorldImpl::SetInUse(std::string_view rd_name, std::string_view node_nam
                 node_s);
   }
   Promote(r);
-  res.messages.push_back(MakeMessage(Severity::kSuccess, rc::kModified,
-                                     "Resource '" + rd_s + "' promoted on '" + node_s + "'", rd_s,
-                                     node_s));
-  return res;
+  return Succeed(rc::kModified, "Resource '" + rd_s + "' promoted on '" + node_s + "'", rd_s,
+                 node_s);
 }
 
 OpResult WorldImpl::Spawn(std::string_view group, std::string_view rd_name,
                           const std::vector<Kib>& sizes, bool definitions_only) {
   OpScope scope(this, "api:spawn");
   const GroupIndex g = FindResourceGroup(group);
-  if (g == kNoIndex) {
-    return Fail(rc::kNotFoundRscGrp, "Resource group '" + std::string(group) + "' not found.");
-  }
+  if (g == kNoIndex) return ResourceGroupNotFound(group);
   OpResult res;
   if (cluster_.groups[g].volume_group_sizes.empty()) {
     res.messages.push_back(

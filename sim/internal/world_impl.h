@@ -106,6 +106,8 @@ OpMessage MakeMessage(Severity severity, int code, std::string message, std::str
                       std::string node = "");
 // An operation's answer holding the one error `code`.
 OpResult Fail(int code, std::string message, std::string rd = "", std::string node = "");
+// An operation's answer holding the one success `code`.
+OpResult Succeed(int code, std::string message, std::string rd = "", std::string node = "");
 
 class WorldImpl final : public World {
  public:
@@ -564,7 +566,7 @@ class WorldImpl final : public World {
   };
   Resolved Resolve(std::string_view rd_name, std::string_view node_name, Require require) const;
   // WARN_NOT_CONNECTED for every replica of `rd` whose node is not ONLINE, appended to *res.
-  void WarnOfflineReplicas(RdIndex rd, OpResult* res) const;
+  void WarnOfflineReplicas(RdIndex rd, const std::string& rd_name, OpResult* res) const;
   OpResult ResizeIndex(RdIndex rd, uint32_t number, Kib size_kib);
   // Fails unless every diskful replica of `rd` is UpToDate and can grow by `delta_kib`.
   OpResult CheckCanGrow(RdIndex rd, size_t volume_slot, Kib delta_kib) const;
