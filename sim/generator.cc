@@ -33,10 +33,42 @@ std::string WorldImpl::NewResourceDefinitionName(Rng& rng) {
   }
 }
 
+Kib WorldImpl::RandomVolumeSize(Rng& rng) const {
+  const ClusterSpec& cs = spec_.cluster;
+  const double size = rng.LogUniform(static_cast<double>(cs.volume_size_min_kib),
+                                     static_cast<double>(cs.volume_size_max_kib));
+  const Kib kib = static_cast<Kib>(size);
+  return std::max<Kib>(1024, (kib + 1023) / 1024 * 1024);  // whole MiB
+}
+
 Status WorldImpl::Generate() {
   const ClusterSpec& cs = spec_.cluster;
   scale_ = spec_.time_scale;
   run_length_ns_ = Scaled(spec_.duration);
+  LNSIM_RETURN_IF_ERROR(CheckClusterSpec());
+  recording_ = false;
+  GenerateNodes();
+  GenerateResourceGroups();
+  // Placement: a max-heap of pools by free space (LINSTOR's autoplacer prefers the emptiest
+  // pools), distinct nodes per resource.
+  PoolHeap heap;
+  for (PoolIndex p = 0; p < cluster_.pools.size(); ++p) {
+    if (!cluster_.pools[p].diskless()) heap.push({PlacementScore(p), -static_cast<int64_t>(p)});
+  }
+  cluster_.rds.reserve(cs.resources);
+  cluster_.replicas.reserve(static_cast<size_t>(cs.resources) * (cs.replicas + 1));
+  replica_data_.reserve(cluster_.replicas.capacity());
+  uint32_t tiebreaker_cursor = 0;
+  for (int i = 0; i < cs.resources; ++i) {
+    LNSIM_RETURN_IF_ERROR(GenerateResource(i, &heap, &tiebreaker_cursor));
+  }
+  MixClusterIntoDigest();
+  recording_ = true;
+  return CheckFaultNodes();
+}
+
+Status WorldImpl::CheckClusterSpec() const {
+  const ClusterSpec& cs = spec_.cluster;
   if (cs.replicas > cs.nodes) {
     return InvalidArgumentError("cluster.replicas: " + std::to_string(cs.replicas) +
                                 " replicas need at least as many storage nodes, cluster.nodes is " +
@@ -47,7 +79,12 @@ Status WorldImpl::Generate() {
     return InvalidArgumentError("cluster.resources: " + std::to_string(volumes) +
                                 " volumes exceed DRBD's minor numbers (1048575)");
   }
-  recording_ = false;
+  return OkStatus();
+}
+
+// Storage nodes node-1..node-N with a diskless pool and pool1..poolK, then the diskless clients.
+void WorldImpl::GenerateNodes() {
+  const ClusterSpec& cs = spec_.cluster;
   const int total_nodes = cs.nodes + cs.diskless_clients;
   cluster_.nodes.reserve(total_nodes);
   node_data_.resize(total_nodes);
@@ -76,117 +113,121 @@ Status WorldImpl::Generate() {
       }
     }
   }
-  {
-    ResourceGroup g;
-    g.name = "DfltRscGrp";
-    g.place_count = 2;
-    group_by_name_.emplace(FoldName(g.name), 0);
-    cluster_.groups.push_back(std::move(g));
-    for (int k = 0; k < cs.resource_groups; ++k) {
-      ResourceGroup rg;
-      rg.name = "rg" + std::to_string(k + 1);
-      rg.place_count = cs.replicas;
-      group_by_name_.emplace(FoldName(rg.name), static_cast<GroupIndex>(cluster_.groups.size()));
-      cluster_.groups.push_back(std::move(rg));
+}
+
+void WorldImpl::GenerateResourceGroups() {
+  ResourceGroup g;
+  g.name = "DfltRscGrp";
+  g.place_count = 2;
+  group_by_name_.emplace(FoldName(g.name), 0);
+  cluster_.groups.push_back(std::move(g));
+  for (int k = 0; k < spec_.cluster.resource_groups; ++k) {
+    ResourceGroup rg;
+    rg.name = "rg" + std::to_string(k + 1);
+    rg.place_count = spec_.cluster.replicas;
+    group_by_name_.emplace(FoldName(rg.name), static_cast<GroupIndex>(cluster_.groups.size()));
+    cluster_.groups.push_back(std::move(rg));
+  }
+}
+
+// Resource i of the generated cluster: its volumes, replicas, maybe a tiebreaker and a Primary,
+// everything up and in sync at t = 0.
+Status WorldImpl::GenerateResource(int i, PoolHeap* heap, uint32_t* tiebreaker_cursor) {
+  const ClusterSpec& cs = spec_.cluster;
+  const GroupIndex group = cs.resource_groups > 0 ? 1 + (i % cs.resource_groups) : 0;
+  const RdIndex rd = AddResourceDefinition(NewResourceDefinitionName(rng_names_), group);
+  for (int v = 0; v < cs.volumes_per_resource; ++v) {
+    AddVolume(rd, static_cast<uint32_t>(v), RandomVolumeSize(rng_generator_), true);
+  }
+  LNSIM_RETURN_IF_ERROR(PlaceGeneratedReplicas(rd, i, heap));
+  AddGeneratedTiebreakerAndPrimary(rd, tiebreaker_cursor);
+  for (ReplicaIndex r : cluster_.rds[rd].replicas) {
+    Replica& x = cluster_.replicas[r];
+    replica_data_[r].started = replica_data_[r].ever_started = true;
+    replica_data_[r].initial = false;
+    for (auto& v : x.volumes) {
+      v.disk = x.kind == ReplicaKind::kDiskful ? DiskState::kUpToDate : DiskState::kDiskless;
+      std::fill(v.repl.begin(), v.repl.end(), ReplState::kEstablished);
     }
+    for (auto& l : x.peers) l.conn = ConnState::kConnected;
   }
-  // Placement: a max-heap of pools by free space for placement (LINSTOR's autoplacer prefers the
-  // emptiest pools), distinct nodes per resource.
-  using Entry = std::pair<double, int64_t>;  // (score, -pool index): ties to the lower index
-  std::priority_queue<Entry> heap;
-  for (PoolIndex p = 0; p < cluster_.pools.size(); ++p) {
-    if (!cluster_.pools[p].diskless()) heap.push({PlacementScore(p), -static_cast<int64_t>(p)});
-  }
-  cluster_.rds.reserve(cs.resources);
-  cluster_.replicas.reserve(static_cast<size_t>(cs.resources) * (cs.replicas + 1));
-  replica_data_.reserve(cluster_.replicas.capacity());
-  uint32_t tiebreaker_cursor = 0;
+  rd_has_data_[rd] = 1;
+  UpdateInUseSet(rd);
+  Recompute(rd);
+  return OkStatus();
+}
+
+// cluster.replicas diskful replicas on the emptiest pools of distinct nodes.
+Status WorldImpl::PlaceGeneratedReplicas(RdIndex rd, int i, PoolHeap* heap) {
+  const ClusterSpec& cs = spec_.cluster;
+  const Kib need = TotalSize(rd);
   std::vector<PoolIndex> chosen, set_aside;
-  for (int i = 0; i < cs.resources; ++i) {
-    const GroupIndex group = cs.resource_groups > 0 ? 1 + (i % cs.resource_groups) : 0;
-    const RdIndex rd = AddResourceDefinition(NewResourceDefinitionName(rng_names_), group);
-    for (int v = 0; v < cs.volumes_per_resource; ++v) {
-      double size = rng_generator_.LogUniform(static_cast<double>(cs.volume_size_min_kib),
-                                              static_cast<double>(cs.volume_size_max_kib));
-      Kib kib = static_cast<Kib>(size);
-      kib = std::max<Kib>(1024, (kib + 1023) / 1024 * 1024);  // whole MiB
-      AddVolume(rd, static_cast<uint32_t>(v), kib, true);
-    }
-    const Kib need = TotalSize(rd);
-    chosen.clear();
-    set_aside.clear();
-    while (static_cast<int>(chosen.size()) < cs.replicas && !heap.empty()) {
-      const Entry top = heap.top();
-      heap.pop();
-      const PoolIndex p = static_cast<PoolIndex>(-top.second);
-      if (!cluster_.pools[p].CanFit(need)) continue;  // full: drop for good
-      const NodeIndex n = cluster_.pools[p].node;
-      bool node_used = false;
-      for (PoolIndex q : chosen) node_used = node_used || cluster_.pools[q].node == n;
-      (node_used ? set_aside : chosen).push_back(p);
-    }
-    for (PoolIndex q : set_aside) heap.push({PlacementScore(q), -static_cast<int64_t>(q)});
-    if (static_cast<int>(chosen.size()) < cs.replicas) {
-      return InvalidArgumentError(
-          "cluster: not enough free space to place resource " + std::to_string(i + 1) + " of " +
-          std::to_string(cs.resources) + " with " + std::to_string(cs.replicas) +
-          " replicas (raise cluster.pool_size or cluster.nodes, or lower cluster.resources)");
-    }
-    std::sort(chosen.begin(), chosen.end(), [&](PoolIndex a, PoolIndex b) {
-      return cluster_.pools[a].node < cluster_.pools[b].node;
-    });
-    for (PoolIndex p : chosen) {
-      const ReplicaIndex r = AddReplica(rd, cluster_.pools[p].node, p, ReplicaKind::kDiskful, true);
-      if (cluster_.pools[p].thin()) {
-        // Thin volumes hold some data already (5..50% written), never beyond the pool.
-        for (size_t vi = 0; vi < cluster_.rds[rd].volumes.size(); ++vi) {
-          const double fill = 0.05 + 0.45 * rng_generator_.UniformDouble();
-          Kib alloc =
-              static_cast<Kib>(fill * static_cast<double>(cluster_.rds[rd].volumes[vi].size_kib));
-          alloc = std::min(alloc, cluster_.pools[p].FreeKib());
-          cluster_.replicas[r].volumes[vi].allocated_kib = alloc;
-          cluster_.pools[p].allocated_kib += alloc;
-        }
-      }
-      heap.push({PlacementScore(p), -static_cast<int64_t>(p)});
-    }
-    if (cs.replicas == 2 && cs.tiebreaker && cs.nodes > 2) {
-      // LINSTOR adds a diskless tiebreaker on a third node.
-      for (int tries = 0; tries < total_nodes; ++tries) {
-        const NodeIndex n = tiebreaker_cursor++ % static_cast<uint32_t>(cs.nodes);
-        if (FindReplica(rd, n) == kNoIndex) {
-          AddReplica(rd, n, kNoIndex, ReplicaKind::kTieBreaker, true);
-          break;
-        }
-      }
-    }
-    if (cs.in_use_fraction > 0 && rng_generator_.Bernoulli(cs.in_use_fraction)) {
-      ReplicaIndex primary;
-      if (cs.diskless_clients > 0) {
-        const NodeIndex n =
-            static_cast<NodeIndex>(cs.nodes + rng_generator_.Uniform(cs.diskless_clients));
-        primary = AddReplica(rd, n, kNoIndex, ReplicaKind::kDiskless, true);
-      } else {
-        primary = cluster_.rds[rd].replicas[rng_generator_.Uniform(cs.replicas)];
-      }
-      cluster_.replicas[primary].in_use = true;
-    }
-    // Everything is up and in sync at t = 0.
-    for (ReplicaIndex r : cluster_.rds[rd].replicas) {
-      Replica& x = cluster_.replicas[r];
-      replica_data_[r].started = replica_data_[r].ever_started = true;
-      replica_data_[r].initial = false;
-      for (auto& v : x.volumes) {
-        v.disk = x.kind == ReplicaKind::kDiskful ? DiskState::kUpToDate : DiskState::kDiskless;
-        std::fill(v.repl.begin(), v.repl.end(), ReplState::kEstablished);
-      }
-      for (auto& l : x.peers) l.conn = ConnState::kConnected;
-    }
-    rd_has_data_[rd] = 1;
-    UpdateInUseSet(rd);
-    Recompute(rd);
+  while (static_cast<int>(chosen.size()) < cs.replicas && !heap->empty()) {
+    const auto top = heap->top();
+    heap->pop();
+    const PoolIndex p = static_cast<PoolIndex>(-top.second);
+    if (!cluster_.pools[p].CanFit(need)) continue;  // full: drop for good
+    const NodeIndex n = cluster_.pools[p].node;
+    bool node_used = false;
+    for (PoolIndex q : chosen) node_used = node_used || cluster_.pools[q].node == n;
+    (node_used ? set_aside : chosen).push_back(p);
   }
-  // The generated cluster is the trace's starting point: hash it into the digest.
+  for (PoolIndex q : set_aside) heap->push({PlacementScore(q), -static_cast<int64_t>(q)});
+  if (static_cast<int>(chosen.size()) < cs.replicas) {
+    return InvalidArgumentError(
+        "cluster: not enough free space to place resource " + std::to_string(i + 1) + " of " +
+        std::to_string(cs.resources) + " with " + std::to_string(cs.replicas) +
+        " replicas (raise cluster.pool_size or cluster.nodes, or lower cluster.resources)");
+  }
+  std::sort(chosen.begin(), chosen.end(), [&](PoolIndex a, PoolIndex b) {
+    return cluster_.pools[a].node < cluster_.pools[b].node;
+  });
+  for (PoolIndex p : chosen) {
+    const ReplicaIndex r = AddReplica(rd, cluster_.pools[p].node, p, ReplicaKind::kDiskful, true);
+    if (cluster_.pools[p].thin()) {
+      // Thin volumes hold some data already (5..50% written), never beyond the pool.
+      for (size_t vi = 0; vi < cluster_.rds[rd].volumes.size(); ++vi) {
+        const double fill = 0.05 + 0.45 * rng_generator_.UniformDouble();
+        Kib alloc =
+            static_cast<Kib>(fill * static_cast<double>(cluster_.rds[rd].volumes[vi].size_kib));
+        alloc = std::min(alloc, cluster_.pools[p].FreeKib());
+        cluster_.replicas[r].volumes[vi].allocated_kib = alloc;
+        cluster_.pools[p].allocated_kib += alloc;
+      }
+    }
+    heap->push({PlacementScore(p), -static_cast<int64_t>(p)});
+  }
+  return OkStatus();
+}
+
+void WorldImpl::AddGeneratedTiebreakerAndPrimary(RdIndex rd, uint32_t* tiebreaker_cursor) {
+  const ClusterSpec& cs = spec_.cluster;
+  if (cs.replicas == 2 && cs.tiebreaker && cs.nodes > 2) {
+    // LINSTOR adds a diskless tiebreaker on a third node.
+    const int total_nodes = cs.nodes + cs.diskless_clients;
+    for (int tries = 0; tries < total_nodes; ++tries) {
+      const NodeIndex n = (*tiebreaker_cursor)++ % static_cast<uint32_t>(cs.nodes);
+      if (FindReplica(rd, n) == kNoIndex) {
+        AddReplica(rd, n, kNoIndex, ReplicaKind::kTieBreaker, true);
+        break;
+      }
+    }
+  }
+  if (cs.in_use_fraction > 0 && rng_generator_.Bernoulli(cs.in_use_fraction)) {
+    ReplicaIndex primary;
+    if (cs.diskless_clients > 0) {
+      const NodeIndex n =
+          static_cast<NodeIndex>(cs.nodes + rng_generator_.Uniform(cs.diskless_clients));
+      primary = AddReplica(rd, n, kNoIndex, ReplicaKind::kDiskless, true);
+    } else {
+      primary = cluster_.rds[rd].replicas[rng_generator_.Uniform(cs.replicas)];
+    }
+    cluster_.replicas[primary].in_use = true;
+  }
+}
+
+// The generated cluster is the trace's starting point: hash it into the digest.
+void WorldImpl::MixClusterIntoDigest() {
   uint64_t h = Fnv1a64("lnsim-world-v1");
   auto mix = [&](uint64_t v) {
     char le[8];  // canonical little-endian, whatever the host
@@ -216,19 +257,21 @@ Status WorldImpl::Generate() {
     mix((uint64_t{r.pool} << 16) | (static_cast<uint64_t>(r.kind) << 8) | r.in_use);
   }
   trace_.MixIntoDigest(h);
-  recording_ = true;
-  // Faults naming nodes must name nodes of this cluster (typos must not pass silently).
+}
+
+// Faults naming nodes must name nodes of this cluster (typos must not pass silently).
+Status WorldImpl::CheckFaultNodes() const {
+  const ClusterSpec& cs = spec_.cluster;
   for (size_t i = 0; i < spec_.faults.size(); ++i) {
     for (const auto& name : spec_.faults[i].nodes) {
-      if (FindNode(name) == kNoIndex) {
-        return InvalidArgumentError(
-            std::to_string(spec_.faults[i].source_line) + ": faults[" + std::to_string(i) +
-            "].nodes: no node '" + name + "' in the cluster (node-1.." + "node-" +
-            std::to_string(cs.nodes) +
-            (cs.diskless_clients > 0 ? ", client-1..client-" + std::to_string(cs.diskless_clients)
-                                     : std::string()) +
-            ")");
-      }
+      if (FindNode(name) != kNoIndex) continue;
+      return InvalidArgumentError(
+          std::to_string(spec_.faults[i].source_line) + ": faults[" + std::to_string(i) +
+          "].nodes: no node '" + name + "' in the cluster (node-1.." + "node-" +
+          std::to_string(cs.nodes) +
+          (cs.diskless_clients > 0 ? ", client-1..client-" + std::to_string(cs.diskless_clients)
+                                   : std::string()) +
+          ")");
     }
   }
   return OkStatus();

@@ -29,104 +29,32 @@ void WorldImpl::ScheduleNextWorkload(uint32_t kind) {
   const double gap_s = rng_workload_[kind].Exponential(1.0 / rate);
   const int64_t gap = std::max<int64_t>(1, std::llround(gap_s * 1e9 * scale_));
   if (now_ + gap > run_length_ns_) return;
-  Event e;
-  e.time_ns = now_ + gap;
-  e.a = kind;
-  e.type = kEventWorkload;
-  e.cause = workload_cause_[kind];
-  queue_.Push(e);
+  ScheduleAt(now_ + gap, kEventWorkload, kind, 0, workload_cause_[kind]);
 }
 
 void WorldImpl::OnWorkload(uint32_t kind) {
   Rng& rng = rng_workload_[kind];
   ++op_depth_;
   switch (kind) {
-    case kWorkloadProvision: {
-      const GroupIndex g = cluster_.groups.size() > 1 ? 1 : 0;
-      const ClusterSpec& cs = spec_.cluster;
-      std::vector<Kib> sizes;
-      for (int v = 0; v < cs.volumes_per_resource; ++v) {
-        Kib kib = static_cast<Kib>(rng.LogUniform(static_cast<double>(cs.volume_size_min_kib),
-                                                  static_cast<double>(cs.volume_size_max_kib)));
-        sizes.push_back(std::max<Kib>(1024, (kib + 1023) / 1024 * 1024));
-      }
-      const OpResult res =
-          Spawn(cluster_.groups[g].name, NewResourceDefinitionName(rng_names_), sizes, false);
-      res.ok() ? ++workload_stats_.provisioned : ++workload_stats_.provision_failed;
+    case kWorkloadProvision:
+      WorkloadProvision(rng);
       break;
-    }
-    case kWorkloadDelete: {
-      const RdIndex rd = PickResourceDefinition(rng, false, false);
-      if (rd == kNoIndex) {
-        ++workload_stats_.delete_failed;
-        break;
-      }
-      const OpResult res = DeleteResourceDefinition(cluster_.rds[rd].name);
-      res.ok() ? ++workload_stats_.deleted : ++workload_stats_.delete_failed;
+    case kWorkloadDelete:
+      WorkloadDelete(rng);
       break;
-    }
-    case kWorkloadAttach: {
-      const RdIndex rd = PickResourceDefinition(rng, false, false);
-      if (rd == kNoIndex || cluster_.rds[rd].replicas.empty()) {
-        ++workload_stats_.attach_failed;
-        break;
-      }
-      NodeIndex n;
-      const ClusterSpec& cs = spec_.cluster;
-      if (cs.diskless_clients > 0) {
-        n = static_cast<NodeIndex>(cs.nodes + rng.Uniform(cs.diskless_clients));
-      } else {
-        const auto& reps = cluster_.rds[rd].replicas;
-        n = cluster_.replicas[reps[rng.Uniform(reps.size())]].node;
-      }
-      if (n >= cluster_.nodes.size() || !cluster_.nodes[n].alive) {
-        ++workload_stats_.attach_failed;
-        break;
-      }
-      const OpResult res = MakeAvailable(cluster_.rds[rd].name, cluster_.nodes[n].name, false);
-      if (!res.ok()) {
-        ++workload_stats_.attach_failed;
-        break;
-      }
-      // The pod starts once the device is there: promote after DRBD connected.
-      Schedule(Scaled(seconds(2)), kEventPromote, rd, n);
+    case kWorkloadAttach:
+      WorkloadAttach(rng);
       break;
-    }
-    case kWorkloadDetach: {
-      const RdIndex rd = PickResourceDefinition(rng, true, false);
-      if (rd == kNoIndex) {
-        ++workload_stats_.detach_failed;
-        break;
-      }
-      ReplicaIndex primary = kNoIndex;
-      for (ReplicaIndex r : cluster_.rds[rd].replicas) {
-        if (cluster_.replicas[r].in_use) primary = r;
-      }
-      if (primary == kNoIndex || !Running(primary)) {
-        ++workload_stats_.detach_failed;
-        break;
-      }
-      const std::string rd_name = cluster_.rds[rd].name;
-      const std::string node_name = cluster_.nodes[cluster_.replicas[primary].node].name;
-      const OpResult res = SetInUse(rd_name, node_name, false);
-      if (res.ok() && cluster_.replicas[primary].kind == ReplicaKind::kDiskless) {
-        // CSI removes the temporary diskless attachment.
-        (void)DeleteReplica(rd_name, node_name);
-      }
-      res.ok() ? ++workload_stats_.detached : ++workload_stats_.detach_failed;
+    case kWorkloadDetach:
+      WorkloadDetach(rng);
       break;
-    }
     case kWorkloadResize: {
       const RdIndex rd = PickResourceDefinition(rng, false, true);
       if (rd == kNoIndex || cluster_.rds[rd].volumes.empty()) {
         ++workload_stats_.resize_failed;
         break;
       }
-      const Kib size = cluster_.rds[rd].volumes[0].size_kib;
-      const Kib grown = static_cast<Kib>(static_cast<double>(size) * spec_.workload.resize_factor);
-      const OpResult res =
-          ResizeIndex(rd, cluster_.rds[rd].volumes[0].number, (grown + 1023) / 1024 * 1024);
-      res.ok() ? ++workload_stats_.resized : ++workload_stats_.resize_failed;
+      GrowFirstVolume(rd).ok() ? ++workload_stats_.resized : ++workload_stats_.resize_failed;
       break;
     }
     default:
@@ -136,55 +64,101 @@ void WorldImpl::OnWorkload(uint32_t kind) {
   ScheduleNextWorkload(kind);
 }
 
-void WorldImpl::ScheduleScenario() {
-  const size_t nf = spec_.faults.size();
-  fault_windows_.resize(nf);
-  fault_nodes_.resize(nf);
-  slow_pairs_.resize(nf);
-  fault_target_rd_.assign(nf, kNoIndex);
-  for (size_t i = 0; i < nf; ++i)
-    rng_fault_.push_back(root_rng_.Fork("fault/" + std::to_string(i)));
-  for (size_t i = 0; i < nf; ++i) {
-    const FaultSpec& f = spec_.faults[i];
-    FaultWindow& w = fault_windows_[i];
-    w.kind = f.kind;
-    w.resource = f.resource;
-    w.params = f.params;
-    w.source_line = f.source_line;
-    w.world_executes = WorldExecutes(f.kind);
-    w.nodes = f.nodes;
-    Rng& rng = rng_fault_[i];
-    Duration at = f.at;
-    if (at == kRandomTime) {
-      at = Duration(
-          static_cast<int64_t>(rng.Uniform(static_cast<uint64_t>(spec_.duration.count()))));
-    }
-    w.start = Duration(Scaled(at));
-    w.end = Duration(Scaled(at + f.duration));
-    w.permanent = f.duration.count() == 0;
-    if (!rng.Bernoulli(f.probability)) {
-      w.note = "did not fire (probability " + std::to_string(f.probability) + ")";
-      continue;
-    }
-    const uint32_t cause = trace_.InternCause("fault:" + std::string(Name(f.kind)));
-    if (!w.world_executes) {
-      w.fired = true;
-      w.note = "window for the harness/mock";
-      continue;
-    }
-    ScheduleAt(w.start.count(), kEventFaultStart, static_cast<uint32_t>(i), 0, cause);
-    if (!w.permanent) ScheduleAt(w.end.count(), kEventFaultEnd, static_cast<uint32_t>(i), 0, cause);
+void WorldImpl::WorkloadProvision(Rng& rng) {
+  const GroupIndex g = cluster_.groups.size() > 1 ? 1 : 0;
+  std::vector<Kib> sizes;
+  for (int v = 0; v < spec_.cluster.volumes_per_resource; ++v) {
+    sizes.push_back(RandomVolumeSize(rng));
   }
+  const OpResult res =
+      Spawn(cluster_.groups[g].name, NewResourceDefinitionName(rng_names_), sizes, false);
+  res.ok() ? ++workload_stats_.provisioned : ++workload_stats_.provision_failed;
+}
+
+void WorldImpl::WorkloadDelete(Rng& rng) {
+  const RdIndex rd = PickResourceDefinition(rng, false, false);
+  if (rd == kNoIndex) {
+    ++workload_stats_.delete_failed;
+    return;
+  }
+  const OpResult res = DeleteResourceDefinition(cluster_.rds[rd].name);
+  res.ok() ? ++workload_stats_.deleted : ++workload_stats_.delete_failed;
+}
+
+// CSI attach: make the volume available on a client (or a replica's node), then promote.
+void WorldImpl::WorkloadAttach(Rng& rng) {
+  const RdIndex rd = PickResourceDefinition(rng, false, false);
+  if (rd == kNoIndex || cluster_.rds[rd].replicas.empty()) {
+    ++workload_stats_.attach_failed;
+    return;
+  }
+  NodeIndex n;
+  const ClusterSpec& cs = spec_.cluster;
+  if (cs.diskless_clients > 0) {
+    n = static_cast<NodeIndex>(cs.nodes + rng.Uniform(cs.diskless_clients));
+  } else {
+    const auto& replicas = cluster_.rds[rd].replicas;
+    n = cluster_.replicas[replicas[rng.Uniform(replicas.size())]].node;
+  }
+  if (n >= cluster_.nodes.size() || !cluster_.nodes[n].alive) {
+    ++workload_stats_.attach_failed;
+    return;
+  }
+  const OpResult res = MakeAvailable(cluster_.rds[rd].name, cluster_.nodes[n].name, false);
+  if (!res.ok()) {
+    ++workload_stats_.attach_failed;
+    return;
+  }
+  // The pod starts once the device is there: promote after DRBD connected.
+  Schedule(Scaled(seconds(2)), kEventPromote, rd, n);
+}
+
+// CSI detach: demote the Primary; a temporary diskless attachment goes away with it.
+void WorldImpl::WorkloadDetach(Rng& rng) {
+  const RdIndex rd = PickResourceDefinition(rng, true, false);
+  if (rd == kNoIndex) {
+    ++workload_stats_.detach_failed;
+    return;
+  }
+  ReplicaIndex primary = kNoIndex;
+  for (ReplicaIndex r : cluster_.rds[rd].replicas) {
+    if (cluster_.replicas[r].in_use) primary = r;
+  }
+  if (primary == kNoIndex || !Running(primary)) {
+    ++workload_stats_.detach_failed;
+    return;
+  }
+  const std::string rd_name = cluster_.rds[rd].name;
+  const std::string node_name = cluster_.nodes[cluster_.replicas[primary].node].name;
+  const OpResult res = SetInUse(rd_name, node_name, false);
+  if (res.ok() && cluster_.replicas[primary].kind == ReplicaKind::kDiskless) {
+    (void)DeleteReplica(rd_name, node_name);
+  }
+  res.ok() ? ++workload_stats_.detached : ++workload_stats_.detach_failed;
+}
+
+OpResult WorldImpl::GrowFirstVolume(RdIndex rd) {
+  const VolumeDefinition& first = cluster_.rds[rd].volumes[0];
+  const Kib grown =
+      static_cast<Kib>(static_cast<double>(first.size_kib) * spec_.workload.resize_factor);
+  return ResizeIndex(rd, first.number, (grown + 1023) / 1024 * 1024);
+}
+
+void WorldImpl::ScheduleScenario() {
+  ScheduleFaults();
+  ScheduleWorkload();
+  cause_ = 0;
+}
+
+void WorldImpl::ScheduleWorkload() {
   for (uint32_t k = 0; k < kWorkloadKindCount; ++k) {
     workload_cause_.push_back(trace_.InternCause(std::string("workload:") + kWorkloadNames[k]));
   }
-  if (spec_.workload.via == "world") {
-    for (uint32_t k = 0; k < kWorkloadKindCount; ++k) {
-      cause_ = workload_cause_[k];
-      ScheduleNextWorkload(k);
-    }
+  if (spec_.workload.via != "world") return;
+  for (uint32_t k = 0; k < kWorkloadKindCount; ++k) {
+    cause_ = workload_cause_[k];
+    ScheduleNextWorkload(k);
   }
-  cause_ = 0;
 }
 
 // The attach follow-up: the pod starts once the device is there, and opens it (promotes).
