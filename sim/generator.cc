@@ -8,9 +8,6 @@
 
 namespace lnsim::sim::internal {
 
-using std::chrono::milliseconds;
-using std::chrono::seconds;
-
 namespace {
 
 std::string UuidLike(Rng& rng) {

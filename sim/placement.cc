@@ -4,9 +4,6 @@
 
 namespace lnsim::sim::internal {
 
-using std::chrono::milliseconds;
-using std::chrono::seconds;
-
 PoolIndex WorldImpl::BestPool(NodeIndex n, const std::vector<std::string>& names, Kib size) const {
   PoolIndex best = kNoIndex;
   for (PoolIndex p : cluster_.nodes[n].pools) {
@@ -51,13 +48,9 @@ OpResult WorldImpl::ChooseDiskfulPool(RdIndex rd, NodeIndex n, std::string_view 
 
 OpResult WorldImpl::AutoPlace(std::string_view rd_name, const AutoPlaceRequest& request) {
   OpScope scope(this, "api:autoplace");
-  const RdIndex rd = FindResourceDefinition(rd_name);
-  if (rd == kNoIndex) {
-    return Fail(rc::kNotFoundRscDfn,
-                "Resource definition '" + std::string(rd_name) + "' not found.",
-                std::string(rd_name));
-  }
-  return AutoPlaceIndex(rd, request);
+  const Resolved target = Resolve(rd_name, "", Require::kResourceDefinition);
+  if (target.failure) return *target.failure;
+  return AutoPlaceIndex(target.rd, request);
 }
 
 OpResult WorldImpl::AutoPlaceIndex(RdIndex rd, const AutoPlaceRequest& request) {
@@ -84,23 +77,8 @@ OpResult WorldImpl::AutoPlaceIndex(RdIndex rd, const AutoPlaceRequest& request) 
   const std::vector<std::string>& pools =
       request.storage_pool_list.empty() ? group.pool_names : request.storage_pool_list;
   const Kib size = TotalSize(rd);
-  std::vector<std::pair<double, PoolIndex>> candidates;
-  for (NodeIndex n = 0; n < cluster_.nodes.size(); ++n) {
-    if (!Online(n) || FindReplica(rd, n) != kNoIndex) continue;
-    if (!request.node_name_list.empty()) {
-      bool listed = false;
-      for (const auto& nm : request.node_name_list) listed = listed || FindNode(nm) == n;
-      if (!listed) continue;
-    }
-    bool avoid = false;
-    for (const auto& other : request.not_place_with_rsc) {
-      const RdIndex o = FindResourceDefinition(other);
-      avoid = avoid || (o != kNoIndex && FindReplica(o, n) != kNoIndex);
-    }
-    if (avoid) continue;
-    const PoolIndex p = BestPool(n, pools, size);
-    if (p != kNoIndex) candidates.push_back({PlacementScore(p), p});
-  }
+  std::vector<std::pair<double, PoolIndex>> candidates =
+      AutoPlaceCandidates(rd, request, pools, size);
   if (static_cast<int>(candidates.size()) < need) {
     OpResult fail = Fail(rc::kNotEnoughNodes, "Not enough available nodes", name);
     fail.messages.back().details = "Needed " + std::to_string(need) + " nodes with " +
@@ -136,7 +114,36 @@ OpResult WorldImpl::AutoPlaceIndex(RdIndex rd, const AutoPlaceRequest& request) 
                                        "Created resource '" + name + "' on '" + nn + "'", name,
                                        nn));
   }
-  int now_diskful = diskful + need;
+  AddDisklessAfterAutoPlace(rd, request, diskful + need, fresh, &res);
+  return res;
+}
+
+std::vector<std::pair<double, PoolIndex>> WorldImpl::AutoPlaceCandidates(
+    RdIndex rd, const AutoPlaceRequest& request, const std::vector<std::string>& pools,
+    Kib size) const {
+  std::vector<std::pair<double, PoolIndex>> candidates;
+  for (NodeIndex n = 0; n < cluster_.nodes.size(); ++n) {
+    if (!Online(n) || FindReplica(rd, n) != kNoIndex) continue;
+    if (!request.node_name_list.empty()) {
+      bool listed = false;
+      for (const auto& nm : request.node_name_list) listed = listed || FindNode(nm) == n;
+      if (!listed) continue;
+    }
+    bool avoid = false;
+    for (const auto& other : request.not_place_with_rsc) {
+      const RdIndex o = FindResourceDefinition(other);
+      avoid = avoid || (o != kNoIndex && FindReplica(o, n) != kNoIndex);
+    }
+    if (avoid) continue;
+    const PoolIndex p = BestPool(n, pools, size);
+    if (p != kNoIndex) candidates.push_back({PlacementScore(p), p});
+  }
+  return candidates;
+}
+
+void WorldImpl::AddDisklessAfterAutoPlace(RdIndex rd, const AutoPlaceRequest& request,
+                                          int now_diskful, bool fresh, OpResult* res) {
+  const std::string& name = cluster_.rds[rd].name;
   bool has_diskless = false;
   for (ReplicaIndex r : cluster_.rds[rd].replicas) {
     has_diskless = has_diskless || cluster_.replicas[r].kind != ReplicaKind::kDiskful;
@@ -145,7 +152,7 @@ OpResult WorldImpl::AutoPlaceIndex(RdIndex rd, const AutoPlaceRequest& request) 
     for (NodeIndex n = 0; n < cluster_.nodes.size(); ++n) {
       if (!Online(n) || FindReplica(rd, n) != kNoIndex) continue;
       AddReplica(rd, n, kNoIndex, ReplicaKind::kTieBreaker, fresh);
-      res.messages.push_back(
+      res->messages.push_back(
           MakeMessage(Severity::kInfo, 10003,
                       "Tie breaker resource '" + name + "' created on " + cluster_.nodes[n].name,
                       name, cluster_.nodes[n].name));
@@ -158,7 +165,6 @@ OpResult WorldImpl::AutoPlaceIndex(RdIndex rd, const AutoPlaceRequest& request) 
       AddReplica(rd, n, kNoIndex, ReplicaKind::kDiskless, fresh);
     }
   }
-  return res;
 }
 
 }  // namespace lnsim::sim::internal

@@ -5,7 +5,6 @@
 
 namespace lnsim::sim::internal {
 
-using std::chrono::milliseconds;
 using std::chrono::seconds;
 
 RdIndex WorldImpl::PickResourceDefinition(Rng& rng, bool want_in_use, bool any_state) {

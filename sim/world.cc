@@ -32,7 +32,6 @@ const OpMessage* OpResult::FirstError() const {
 namespace internal {
 
 using std::chrono::milliseconds;
-using std::chrono::seconds;
 
 WorldImpl::WorldImpl(const WorldSpec& spec, uint64_t seed)
     : spec_(spec),
@@ -259,19 +258,7 @@ ReplicaIndex WorldImpl::AddReplica(RdIndex rd, NodeIndex node, PoolIndex pool, R
   }
   x.quorum = true;
   cluster_.replicas.push_back(std::move(x));
-  ReplicaData d;
-  d.initial = initial;
-  if (initial && kind == ReplicaKind::kDiskful) {
-    // All replicas of a fresh resource share its first data generation.
-    uint32_t base = 0;
-    for (ReplicaIndex q : def.replicas) {
-      if (replica_data_[q].initial && replica_data_[q].uuid[0] != 0)
-        base = replica_data_[q].uuid[0];
-    }
-    d.uuid[0] = base != 0 ? base : ++uuid_counter_;
-    d.born[0] = now_;
-  }
-  replica_data_.push_back(d);
+  replica_data_.push_back(NewReplicaData(rd, kind, initial));
   Record(ReplicaRef(r), Attribute::kExists, kAbsent, 1);
   Record(ReplicaRef(r), Attribute::kKind, kAbsent, static_cast<int64_t>(kind));
   for (size_t vi = 0; vi < def.volumes.size(); ++vi) {
@@ -279,20 +266,7 @@ ReplicaIndex WorldImpl::AddReplica(RdIndex rd, NodeIndex node, PoolIndex pool, R
     Record(VolumeReplicaRef(r, vi), Attribute::kDiskState, kAbsent,
            static_cast<int64_t>(cluster_.replicas[r].volumes[vi].disk));
   }
-  // Links both ways with every existing replica.
-  for (size_t k = 0; k < def.replicas.size(); ++k) {
-    const ReplicaIndex q = def.replicas[k];
-    Record(PeerLinkRef(r, k), Attribute::kExists, kAbsent, 1);
-    Record(PeerLinkRef(r, k), Attribute::kConnState, kAbsent,
-           static_cast<int64_t>(ConnState::kConnecting));
-    Replica& y = cluster_.replicas[q];
-    y.peers.push_back({node, ConnState::kConnecting});
-    for (auto& v : y.volumes) v.repl.push_back(ReplState::kOff);
-    const size_t kq = y.peers.size() - 1;
-    Record(PeerLinkRef(q, kq), Attribute::kExists, kAbsent, 1);
-    Record(PeerLinkRef(q, kq), Attribute::kConnState, kAbsent,
-           static_cast<int64_t>(ConnState::kConnecting));
-  }
+  LinkNewReplica(r);
   def.replicas.push_back(r);
   cluster_.nodes[node].replicas.push_back(r);
   if (kind == ReplicaKind::kDiskful) {
@@ -307,6 +281,40 @@ ReplicaIndex WorldImpl::AddReplica(RdIndex rd, NodeIndex node, PoolIndex pool, R
     Schedule(ScaledUniform(rng_drbd_, milliseconds(500), milliseconds(1500)), kEventReplicaUp, r);
   }
   return r;
+}
+
+ReplicaData WorldImpl::NewReplicaData(RdIndex rd, ReplicaKind kind, bool initial) {
+  ReplicaData d;
+  d.initial = initial;
+  if (initial && kind == ReplicaKind::kDiskful) {
+    // All replicas of a fresh resource share its first data generation.
+    uint32_t base = 0;
+    for (ReplicaIndex q : cluster_.rds[rd].replicas) {
+      if (replica_data_[q].initial && replica_data_[q].uuid[0] != 0)
+        base = replica_data_[q].uuid[0];
+    }
+    d.uuid[0] = base != 0 ? base : ++uuid_counter_;
+    d.born[0] = now_;
+  }
+  return d;
+}
+
+void WorldImpl::LinkNewReplica(ReplicaIndex r) {
+  const ResourceDefinition& def = cluster_.rds[cluster_.replicas[r].rd];
+  const NodeIndex node = cluster_.replicas[r].node;
+  for (size_t k = 0; k < def.replicas.size(); ++k) {
+    const ReplicaIndex q = def.replicas[k];
+    Record(PeerLinkRef(r, k), Attribute::kExists, kAbsent, 1);
+    Record(PeerLinkRef(r, k), Attribute::kConnState, kAbsent,
+           static_cast<int64_t>(ConnState::kConnecting));
+    Replica& y = cluster_.replicas[q];
+    y.peers.push_back({node, ConnState::kConnecting});
+    for (auto& v : y.volumes) v.repl.push_back(ReplState::kOff);
+    const size_t kq = y.peers.size() - 1;
+    Record(PeerLinkRef(q, kq), Attribute::kExists, kAbsent, 1);
+    Record(PeerLinkRef(q, kq), Attribute::kConnState, kAbsent,
+           static_cast<int64_t>(ConnState::kConnecting));
+  }
 }
 
 void WorldImpl::RequestReplicaDelete(ReplicaIndex r) {

@@ -500,8 +500,11 @@ class WorldImpl final : public World {
   // --- model edits (world.cc) ---
   ReplicaIndex AddReplica(RdIndex rd, NodeIndex node, PoolIndex pool, ReplicaKind kind,
                           bool initial);
-  // The new replica r and every existing replica of its resource get a link to each other.
+  // The new replica r (not yet in its resource's list) and every existing replica of the
+  // resource get a link to each other.
   void LinkNewReplica(ReplicaIndex r);
+  // DRBD data of a new replica: the replicas of a fresh resource share its first generation.
+  ReplicaData NewReplicaData(RdIndex rd, ReplicaKind kind, bool initial);
   void RequestReplicaDelete(ReplicaIndex r);
   void RemoveReplica(ReplicaIndex r);
   void RemoveResourceDefinitionIfDone(RdIndex rd);
@@ -548,7 +551,7 @@ class WorldImpl final : public World {
       RdIndex rd, const AutoPlaceRequest& request, const std::vector<std::string>& pools,
       Kib size) const;
   // After placing: a tiebreaker for two diskful replicas, diskless replicas when asked.
-  void AddDisklessAfterAutoPlace(RdIndex rd, const AutoPlaceRequest& request, int diskful,
+  void AddDisklessAfterAutoPlace(RdIndex rd, const AutoPlaceRequest& request, int now_diskful,
                                  bool fresh, OpResult* res);
 
   // --- operations (operations.cc) ---
