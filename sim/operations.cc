@@ -298,15 +298,7 @@ OpResult WorldImpl::CreateVolumeDefinition(std::string_view rd_name, Kib size_ki
       if (!taken) break;
     }
   }
-  for (ReplicaIndex r : def.replicas) {
-    const Replica& x = cluster_.replicas[r];
-    if (x.kind == ReplicaKind::kDiskful && !cluster_.pools[x.pool].CanFit(size_kib)) {
-      return Fail(rc::kNotEnoughFreeSpace,
-                  "Not enough free space in storage pool '" + cluster_.pools[x.pool].name +
-                      "' on node '" + cluster_.nodes[x.node].name + "'.",
-                  name_s, cluster_.nodes[x.node].name);
-    }
-  }
+  if (OpResult fits = CheckPoolsFit(rd, size_kib, name_s, ""); !fits.ok()) return fits;
   AddVolume(rd, nr, size_kib, false);
   if (number_out) *number_out = nr;
   OpResult res;
@@ -405,13 +397,18 @@ OpResult WorldImpl::CheckCanGrow(RdIndex rd, size_t vi, Kib delta) const {
                   cluster_.nodes[x.node].name);
     }
   }
-  for (ReplicaIndex r : def.replicas) {
+  return CheckPoolsFit(rd, delta, name, " to grow the volume");
+}
+
+OpResult WorldImpl::CheckPoolsFit(RdIndex rd, Kib size_kib, const std::string& rd_name,
+                                  const std::string& purpose) const {
+  for (ReplicaIndex r : cluster_.rds[rd].replicas) {
     const Replica& x = cluster_.replicas[r];
-    if (x.kind == ReplicaKind::kDiskful && !cluster_.pools[x.pool].CanFit(delta)) {
+    if (x.kind == ReplicaKind::kDiskful && !cluster_.pools[x.pool].CanFit(size_kib)) {
       return Fail(rc::kNotEnoughFreeSpace,
                   "Not enough free space in storage pool '" + cluster_.pools[x.pool].name +
-                      "' on node '" + cluster_.nodes[x.node].name + "' to grow the volume.",
-                  name, cluster_.nodes[x.node].name);
+                      "' on node '" + cluster_.nodes[x.node].name + "'" + purpose + ".",
+                  rd_name, cluster_.nodes[x.node].name);
     }
   }
   return OpResult{};

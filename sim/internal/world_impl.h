@@ -572,7 +572,11 @@ class WorldImpl final : public World {
   void WarnOfflineReplicas(RdIndex rd, const std::string& rd_name, OpResult* res) const;
   OpResult ResizeIndex(RdIndex rd, uint32_t number, Kib size_kib);
   // Fails unless every diskful replica of `rd` is UpToDate and can grow by `delta_kib`.
-  OpResult CheckCanGrow(RdIndex rd, size_t volume_slot, Kib delta_kib) const;
+  OpResult CheckCanGrow(RdIndex rd, size_t vi, Kib delta) const;
+  // kNotEnoughFreeSpace unless the pool of every diskful replica of `rd` can take `size_kib`
+  // more; `purpose` (e.g. " to grow the volume") ends the message.
+  OpResult CheckPoolsFit(RdIndex rd, Kib size_kib, const std::string& rd_name,
+                         const std::string& purpose) const;
   OpResult StartToggleDisk(const Resolved& target, bool to_diskful, std::string_view pool_name);
   void OnResizeStep(RdIndex rd, uint32_t number, uint16_t step);
   void OnToggleStep(ReplicaIndex r, uint16_t step);
