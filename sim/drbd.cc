@@ -134,7 +134,7 @@ int64_t WorldImpl::DetectDelay(RdIndex rd) {
   // With I/O in flight the request timeout (6 s) fires; idle, the next ping (every 10 s) is
   // missed and ping-timeout (0.5 s) later the peer is declared lost.
   if (AnyInUse(rd)) return ScaledUniform(rng_drbd_, kTimeout, kTimeout + milliseconds(500));
-  return ScaledUniform(rng_drbd_, kPingTimeout, kPingInt + kPingTimeout);
+  return ScaledUniform(rng_drbd_, kPingTimeout, kPingInterval + kPingTimeout);
 }
 
 // Ends a running resync of `target` early. The target keeps its Inconsistent disk and must
@@ -236,7 +236,8 @@ void WorldImpl::OnLinkStep(ReplicaIndex r, ReplicaIndex peer, ConnState next) {
   } else if (next == ConnState::kConnecting && cur == ConnState::kUnconnected) {
     PutConnectionState(r, k, ConnState::kConnecting);
     if (Running(peer) && CanTalk(cluster_.replicas[r].node, cluster_.replicas[peer].node)) {
-      Schedule(ScaledUniform(rng_drbd_, milliseconds(100), kConnectInt), kEventConnect, r, peer);
+      Schedule(ScaledUniform(rng_drbd_, milliseconds(100), kConnectInterval), kEventConnect, r,
+               peer);
     }
   }
 }

@@ -448,7 +448,7 @@ void WorldImpl::EndSplitBrain(uint32_t i) {
   if (!d.ok() || rd == kNoIndex) return;
   const ReplicaIndex victim = FindReplica(rd, nodes[0]);
   if (victim != kNoIndex)
-    Schedule(Scaled(kConnectInt) + Scaled(*d), kEventSplitRecover, rd, victim);
+    Schedule(Scaled(kConnectInterval) + Scaled(*d), kEventSplitRecover, rd, victim);
 }
 
 void WorldImpl::EndSlowSatellite(uint32_t i) {

@@ -13,12 +13,12 @@ using std::chrono::seconds;
 void WorldImpl::CrashNode(NodeIndex n) {
   if (!Up(n)) return;
   PutSatelliteUp(n, false);
-  ++node_data_[n].crash_gen;
+  ++node_data_[n].crash_generation;
   for (ReplicaIndex r : cluster_.nodes[n].replicas)
     replica_data_[r].started = false;  // DRBD is gone
   // The controller notices a dead satellite quickly (TCP reset / keepalive).
   Schedule(ScaledUniform(rng_drbd_, milliseconds(1), kPingTimeout), kEventNodeDown, n,
-           node_data_[n].crash_gen);
+           node_data_[n].crash_generation);
   for (ReplicaIndex r : cluster_.nodes[n].replicas) {
     const Replica& x = cluster_.replicas[r];
     const RdIndex rd = x.rd;
@@ -118,8 +118,8 @@ void WorldImpl::SetPartition(const std::vector<NodeIndex>& nodes, uint32_t group
   for (NodeIndex n : nodes) node_data_[n].partition = group;
   for (NodeIndex n : nodes) {
     if (!Up(n)) continue;
-    Schedule(ScaledUniform(rng_drbd_, milliseconds(1), kPingInt + kPingTimeout), kEventNodeDown, n,
-             node_data_[n].crash_gen);
+    Schedule(ScaledUniform(rng_drbd_, milliseconds(1), kPingInterval + kPingTimeout),
+             kEventNodeDown, n, node_data_[n].crash_generation);
     for (ReplicaIndex r : cluster_.nodes[n].replicas) {
       const RdIndex rd = cluster_.replicas[r].rd;
       for (ReplicaIndex p : cluster_.rds[rd].replicas) {
@@ -144,7 +144,7 @@ void WorldImpl::HealPartition(const std::vector<NodeIndex>& nodes) {
     // Both sides retry every connect-int: the link comes back within one interval.
     for (ReplicaIndex r : cluster_.nodes[n].replicas) {
       if (!Running(r)) continue;
-      ConnectReachablePeers(r, milliseconds(1), kConnectInt);
+      ConnectReachablePeers(r, milliseconds(1), kConnectInterval);
     }
   }
 }
@@ -208,7 +208,7 @@ void WorldImpl::OnNodeShutdown(NodeIndex n) {
     }
   }
   PutSatelliteUp(n, false);
-  ++node_data_[n].crash_gen;
+  ++node_data_[n].crash_generation;
   for (ReplicaIndex r : cluster_.nodes[n].replicas) replica_data_[r].started = false;
   PutNodeConnection(n, NodeConnection::kOffline);
   for (ReplicaIndex r : cluster_.nodes[n].replicas) Settle(cluster_.replicas[r].rd);

@@ -29,13 +29,13 @@
 
 namespace lnsim::sim::internal {
 
-// DRBD defaults (drbdsetup), unscaled.
-inline constexpr Duration kPingInt = std::chrono::seconds(10);
+// DRBD defaults (drbdsetup: ping-int, ping-timeout, timeout, connect-int), unscaled.
+inline constexpr Duration kPingInterval = std::chrono::seconds(10);
 inline constexpr Duration kPingTimeout = std::chrono::milliseconds(500);
 inline constexpr Duration kTimeout = std::chrono::seconds(6);
-inline constexpr Duration kConnectInt = std::chrono::seconds(10);
-inline constexpr Duration kStateStep =
-    std::chrono::milliseconds(10);  // NetworkFailure -> Unconnected -> ...
+inline constexpr Duration kConnectInterval = std::chrono::seconds(10);
+// One step of a broken link's walk: NetworkFailure -> Unconnected -> Connecting.
+inline constexpr Duration kStateStep = std::chrono::milliseconds(10);
 inline constexpr Duration kReplicaRemoveDelay = std::chrono::milliseconds(500);
 
 enum EventType : uint16_t {
@@ -45,7 +45,7 @@ enum EventType : uint16_t {
   kEventSyncStart,      // a = target, b = source
   kEventSyncTick,       // a = target, b = resync generation
   kEventNodeDown,       // a = node, b = crash generation: controller marks OFFLINE
-  kEventNodeUp,         // a = node, c = 0 CONNECTED / 1 ONLINE
+  kEventNodeUp,         // a = node, b = 1: boot after ONLINE, c = 0 CONNECTED / 1 ONLINE
   kEventNodeBoot,       // a = node: DRBD comes up on a returning host
   kEventNodeReturn,     // a = node: host back
   kEventNodeShutdown,   // a = node: clean shutdown (reboot)
@@ -75,6 +75,7 @@ enum WorkloadKind : uint32_t {
 inline constexpr const char* kWorkloadNames[] = {"provision", "delete", "attach", "detach",
                                                  "resize"};
 
+// What DRBD knows about a replica beyond the model: its data generations and lifecycle.
 struct ReplicaData {
   uint32_t uuid[3] = {0, 0, 0};  // DRBD current UUID and two history entries
   int64_t born[2] = {0, 0};      // when uuid[0] / uuid[1] were generated
@@ -84,12 +85,15 @@ struct ReplicaData {
   bool initial = false;          // created with a fresh resource: skip the initial sync
 };
 
+// What the world knows about a node beyond the model.
 struct NodeData {
   uint32_t partition = 0;  // 0 = with the controller
-  uint32_t crash_gen = 0;
+  uint32_t crash_generation = 0;
   int64_t latency_ns = 0;  // F7
 };
 
+// A running resync, by target: its source, start, generation (stale ticks carry an older one)
+// and how long each volume takes.
 struct Resync {
   ReplicaIndex source = kNoIndex;
   int64_t start_ns = 0;
@@ -97,6 +101,7 @@ struct Resync {
   std::vector<int64_t> duration_ns;  // per volume
 };
 
+// A congested link of a slow-satellite fault: the writer went Ahead, `behind` Behind.
 struct SlowPair {
   ReplicaIndex writer, behind;
 };
