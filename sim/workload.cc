@@ -66,6 +66,7 @@ void WorldImpl::OnWorkload(uint32_t kind) {
 void WorldImpl::WorkloadProvision(Rng& rng) {
   const GroupIndex g = cluster_.groups.size() > 1 ? 1 : 0;
   std::vector<Kib> sizes;
+  sizes.reserve(spec_.cluster.volumes_per_resource);
   for (int v = 0; v < spec_.cluster.volumes_per_resource; ++v) {
     sizes.push_back(RandomVolumeSize(rng));
   }
