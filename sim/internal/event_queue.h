@@ -1,6 +1,7 @@
 // The world's discrete-event scheduler: a binary min-heap ordered by (time, sequence), so events
 // at the same time run in the order they were scheduled. Events are small PODs (32 bytes) so a
-// storm of millions stays cheap; what an event means is up to the world (sim/world.cc).
+// storm of millions stays cheap; what an event means is up to the world (EventType in
+// sim/internal/world_impl.h).
 #pragma once
 
 #include <algorithm>
