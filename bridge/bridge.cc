@@ -3,11 +3,9 @@
 // signals it or reads thread-safe counters.
 #include "bridge/bridge.h"
 
-#include <cstdlib>
-
 #include <httplib.h>
-#include <yaml-cpp/yaml.h>
 
+#include <cstdlib>
 #include <set>
 
 #include "common/duration.h"
@@ -41,164 +39,15 @@ std::string JsonEscape(std::string_view s) {
 
 }  // namespace
 
-std::vector<std::string> SplitList(std::string_view text) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= text.size()) {
-    size_t comma = text.find(',', start);
-    if (comma == std::string_view::npos) comma = text.size();
-    std::string item(text.substr(start, comma - start));
-    while (!item.empty() && item.back() == ' ') item.pop_back();
-    while (!item.empty() && item.front() == ' ') item.erase(0, 1);
-    if (!item.empty()) out.push_back(item);
-    start = comma + 1;
-  }
-  return out;
-}
-
-Status LoadBridgeConfigFile(const std::string& path, BridgeConfig* c) {
-  YAML::Node root;
-  try {
-    root = YAML::LoadFile(path);
-  } catch (const YAML::BadFile&) {
-    return NotFoundError("config file '" + path + "' cannot be read");
-  } catch (const YAML::Exception& e) {
-    return InvalidArgumentError(path + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
-  }
-  if (root.IsNull()) return OkStatus();
-  if (!root.IsMap()) return InvalidArgumentError(path + ": the config must be a mapping");
-  for (const auto& kv : root) {
-    const std::string key = kv.first.as<std::string>();
-    const YAML::Node& v = kv.second;
-    const std::string where = path + ":" + std::to_string(kv.first.Mark().line + 1) + ": " + key;
-    try {
-      auto list = [&]() {
-        std::vector<std::string> out;
-        if (v.IsSequence()) {
-          for (const auto& item : v) out.push_back(item.as<std::string>());
-        } else {
-          out = SplitList(v.as<std::string>());
-        }
-        return out;
-      };
-      auto duration = [&](Duration* d) -> Status {
-        auto parsed = ParseDuration(v.as<std::string>());
-        if (!parsed.ok()) return InvalidArgumentError(where + ": " + parsed.status().message());
-        *d = *parsed;
-        return OkStatus();
-      };
-      if (key == "linstor") {
-        c->linstor_urls = list();
-      } else if (key == "nats") {
-        c->nats_urls = list();
-      } else if (key == "cluster") {
-        c->cluster = v.as<std::string>();
-      } else if (key == "jetstream") {
-        c->jetstream = v.as<bool>();
-      } else if (key == "stream") {
-        c->stream = v.as<std::string>();
-      } else if (key == "bucket") {
-        c->bucket = v.as<std::string>();
-      } else if (key == "replicas") {
-        c->replicas = v.as<int>();
-      } else if (key == "dedup-window") {
-        LNSIM_RETURN_IF_ERROR(duration(&c->dedup_window));
-      } else if (key == "poll-interval") {
-        LNSIM_RETURN_IF_ERROR(duration(&c->poll_interval));
-      } else if (key == "request-timeout") {
-        LNSIM_RETURN_IF_ERROR(duration(&c->request_timeout));
-      } else if (key == "drain-timeout") {
-        LNSIM_RETURN_IF_ERROR(duration(&c->drain_timeout));
-      } else if (key == "ack-timeout") {
-        LNSIM_RETURN_IF_ERROR(duration(&c->ack_timeout));
-      } else if (key == "creds") {
-        c->creds_file = v.as<std::string>();
-      } else if (key == "nkey-seed") {
-        c->nkey_seed_file = v.as<std::string>();
-      } else if (key == "inbox-prefix") {
-        c->inbox_prefix = v.as<std::string>();
-      } else if (key == "tls-ca") {
-        c->nats_tls.ca = v.as<std::string>();
-      } else if (key == "tls-cert") {
-        c->nats_tls.cert = v.as<std::string>();
-      } else if (key == "tls-key") {
-        c->nats_tls.key = v.as<std::string>();
-      } else if (key == "linstor-ca") {
-        c->linstor_tls.ca = v.as<std::string>();
-      } else if (key == "linstor-cert") {
-        c->linstor_tls.cert = v.as<std::string>();
-      } else if (key == "linstor-key") {
-        c->linstor_tls.key = v.as<std::string>();
-      } else if (key == "metrics-addr") {
-        c->metrics_addr = v.as<std::string>();
-      } else if (key == "timing-file") {
-        c->timing_file = v.as<std::string>();
-      } else if (key == "timing-subject") {
-        c->timing_subject = v.as<std::string>();
-      } else if (key == "pool-low-threshold") {
-        c->pool_low_threshold_percent = v.as<double>();
-      } else if (key == "resync-step") {
-        c->resync_step_percent = v.as<double>();
-      } else if (key == "page-size") {
-        c->page_size = v.as<size_t>();
-      } else if (key == "max-in-flight") {
-        c->max_in_flight = v.as<size_t>();
-      } else if (key == "sse") {
-        c->sse = v.as<bool>();
-      } else if (key == "send-asap") {
-        c->send_asap = v.as<bool>();
-      } else {
-        return InvalidArgumentError(where + ": unknown key");
-      }
-    } catch (const YAML::Exception& e) {
-      return InvalidArgumentError(where + ": " + e.msg);
-    }
-  }
-  return OkStatus();
-}
-
-Status ValidateBridgeConfig(BridgeConfig* c) {
-  if (c->linstor_urls.empty()) {
-    return InvalidArgumentError("no LINSTOR controller: give --linstor or set LS_CONTROLLERS");
-  }
-  for (auto& u : c->linstor_urls) {
-    LNSIM_ASSIGN_OR_RETURN(u, NormalizeControllerUrl(u));
-  }
-  if (c->nats_urls.empty())
-    return InvalidArgumentError("no NATS server: give --nats or set NATS_URL");
-  if (c->cluster.empty()) return InvalidArgumentError("--cluster is required");
-  if (c->replicas < 1 || c->replicas > 5) return InvalidArgumentError("--replicas must be 1..5");
-  if (c->poll_interval <= Duration::zero())
-    return InvalidArgumentError("--poll-interval must be > 0");
-  if (c->request_timeout <= Duration::zero()) {
-    return InvalidArgumentError("--request-timeout must be > 0");
-  }
-  if (c->pool_low_threshold_percent < 0 || c->pool_low_threshold_percent > 100) {
-    return InvalidArgumentError("--pool-low-threshold must be a percentage 0..100");
-  }
-  if (!c->timing_file.empty() && !c->timing_subject.empty()) {
-    return InvalidArgumentError("--timing-file and --timing-subject are exclusive");
-  }
-  if (c->max_in_flight == 0) return InvalidArgumentError("--max-in-flight must be > 0");
-  if (!c->creds_file.empty() && !c->nkey_seed_file.empty()) {
-    return InvalidArgumentError("--creds and --nkey-seed are exclusive (a .creds file holds its seed)");
-  }
-  LNSIM_RETURN_IF_ERROR(c->nats_tls.Validate("--tls"));
-  if (c->linstor_tls.any()) LNSIM_RETURN_IF_ERROR(LoadLinstorTls(c->linstor_tls).status());
-  if (c->stream.empty()) c->stream = DefaultStreamName(c->cluster);
-  if (c->bucket.empty()) c->bucket = DefaultBucketName(c->cluster);
-  return OkStatus();
-}
-
-Bridge::Bridge(BridgeConfig config, const Clock& clock, Logger* logger)
+Bridge::Bridge(BridgeConfig config, const Clock& clock, Logger* logger, BridgeSeams seams)
     : config_(std::move(config)), clock_(clock), logger_(logger), metrics_(clock) {
   diff_options_.pool_low_threshold_percent = config_.pool_low_threshold_percent;
   diff_options_.resync_step_percent = config_.resync_step_percent;
-  if (const char* bug = std::getenv("LNSIM_BRIDGE_PLANTED_BUG");
-      bug != nullptr && std::string_view(bug) == "swap-attach-detach") {
-    diff_options_.planted_swap_attach_detach = true;
-    logger_->Log("warn", "PLANTED BUG: attach and detach are swapped (LNSIM_BRIDGE_PLANTED_BUG)",
-                 {});
+  differ_ = NewDiffer(diff_options_);
+  if (seams.wrap_differ) differ_ = seams.wrap_differ(std::move(differ_));
+  publish_connection_ = NewNatsPublishConnection();
+  if (seams.wrap_publish_connection) {
+    publish_connection_ = seams.wrap_publish_connection(std::move(publish_connection_));
   }
   triggered_ = true;  // first poll immediately
 }
@@ -214,6 +63,94 @@ Bridge::~Bridge() {
   if (timing_file_ != nullptr) std::fclose(timing_file_);
 }
 
+Status Bridge::ConnectNats() {
+  NatsSettings ns;
+  ns.urls = config_.nats_urls;
+  ns.creds_file = config_.creds_file;
+  ns.nkey_seed_file = config_.nkey_seed_file;
+  ns.inbox_prefix = config_.inbox_prefix;
+  ns.tls = config_.nats_tls;
+  ns.name = "lnsim-bridge/" + config_.cluster;
+  ns.send_asap = config_.send_asap;
+  LNSIM_ASSIGN_OR_RETURN(nats_, NatsConnection::Connect(ns, &metrics_, logger_, &clock_));
+  logger_->Log("info", "connected to NATS", {{"url", nats_->ConnectedUrl()}});
+  return OkStatus();
+}
+
+// Creates or checks the stream and bucket, recovers the baseline and sequences from the state
+// mirror, and re-sends what was written ahead but is missing from the stream.
+Status Bridge::StartJetStreamPublisher() {
+  jsCtx* js = nats_->NewJetStream(nullptr);
+  if (js == nullptr) return UnavailableError("cannot create a JetStream context");
+  Status st = EnsureStreamAndBucket(js, config_.cluster, stream_settings_, logger_);
+  if (!st.ok()) {
+    jsCtx_Destroy(js);
+    return st;
+  }
+  auto recovered = Recover(nats_->conn(), js, config_.cluster, stream_settings_, logger_);
+  jsCtx_Destroy(js);
+  if (!recovered.ok()) return recovered.status();
+  sequences_ = std::move(recovered->sequences);
+  if (recovered->synced) {
+    synced_ = true;
+    baseline_ = std::move(recovered->baseline);
+  }
+  JetStreamPublisherOptions po;
+  po.max_in_flight = config_.max_in_flight;
+  po.ack_timeout = config_.ack_timeout;
+  auto done = [this](const OutMessage& m, bool dup, int64_t acked) { OnPublished(m, dup, acked); };
+  publisher_ = NewJetStreamPublisher(nats_.get(), clock_, &metrics_, logger_, po, done,
+                                     publish_connection_.get());
+  if (!recovered->republish.empty()) {
+    metrics_.Republished(recovered->republish.size());
+    logger_->Log("warn", "re-sending events written ahead but missing from the stream",
+                 {{"count", std::to_string(recovered->republish.size())}});
+    publisher_->Enqueue(std::move(recovered->republish));
+  }
+  return OkStatus();
+}
+
+void Bridge::StartCorePublisher() {
+  const bool timing = !config_.timing_file.empty() || !config_.timing_subject.empty();
+  auto done = [this](const OutMessage& m, bool dup, int64_t acked) { OnPublished(m, dup, acked); };
+  publisher_ = NewCorePublisher(nats_.get(), clock_, &metrics_, logger_, done, timing,
+                                publish_connection_.get());
+  core_sequence_base_ = static_cast<uint64_t>(clock_.UnixNanos() / 1000000) * 1000;
+}
+
+Status Bridge::StartMetricsServer() {
+  const auto colon = config_.metrics_addr.rfind(':');
+  if (colon == std::string::npos) {
+    return InvalidArgumentError("--metrics-addr '" + config_.metrics_addr + "' is not HOST:PORT");
+  }
+  const std::string host = config_.metrics_addr.substr(0, colon);
+  const int port = std::atoi(config_.metrics_addr.c_str() + colon + 1);
+  http_ = std::make_unique<httplib::Server>();
+  http_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+    res.set_content(metrics_.Render(), "text/plain; version=0.0.4");
+  });
+  http_->Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
+    if (metrics_.ready()) {
+      res.set_content("ok\n", "text/plain");
+    } else {
+      res.status = 503;
+      res.set_content("not ready: not yet connected and synced\n", "text/plain");
+    }
+  });
+  if (port == 0) {
+    metrics_port_ = http_->bind_to_any_port(host);
+  } else {
+    metrics_port_ = http_->bind_to_port(host, port) ? port : -1;
+  }
+  if (metrics_port_ <= 0) {
+    return UnavailableError("cannot listen on --metrics-addr " + config_.metrics_addr);
+  }
+  http_thread_ = std::thread([this] { http_->listen_after_bind(); });
+  logger_->Log("info", "metrics listening",
+               {{"url", "http://" + host + ":" + std::to_string(metrics_port_)}});
+  return OkStatus();
+}
+
 Status Bridge::Start() {
   LNSIM_RETURN_IF_ERROR(ValidateBridgeConfig(&config_));
   stream_settings_.stream = config_.stream;
@@ -226,50 +163,12 @@ Status Bridge::Start() {
       return InvalidArgumentError("--timing-file '" + config_.timing_file + "' cannot be opened");
     }
   }
-  NatsSettings ns;
-  ns.urls = config_.nats_urls;
-  ns.creds_file = config_.creds_file;
-  ns.nkey_seed_file = config_.nkey_seed_file;
-  ns.inbox_prefix = config_.inbox_prefix;
-  ns.tls = config_.nats_tls;
-  ns.name = "lnsim-bridge/" + config_.cluster;
-  ns.send_asap = config_.send_asap;
-  LNSIM_ASSIGN_OR_RETURN(nats_, NatsConnection::Connect(ns, &metrics_, logger_));
-  logger_->Log("info", "connected to NATS", {{"url", nats_->ConnectedUrl()}});
-
-  auto done = [this](const OutMessage& m, bool dup, int64_t acked) { OnPublished(m, dup, acked); };
+  LNSIM_RETURN_IF_ERROR(ConnectNats());
   if (config_.jetstream) {
-    jsCtx* js = nats_->NewJetStream(nullptr);
-    if (js == nullptr) return UnavailableError("cannot create a JetStream context");
-    Status st = EnsureStreamAndBucket(js, config_.cluster, stream_settings_, logger_);
-    if (!st.ok()) {
-      jsCtx_Destroy(js);
-      return st;
-    }
-    auto recovered = Recover(nats_->conn(), js, config_.cluster, stream_settings_, logger_);
-    jsCtx_Destroy(js);
-    if (!recovered.ok()) return recovered.status();
-    sequences_ = std::move(recovered->sequences);
-    if (recovered->synced) {
-      synced_ = true;
-      baseline_ = std::move(recovered->baseline);
-    }
-    JetStreamPublisherOptions po;
-    po.max_in_flight = config_.max_in_flight;
-    po.ack_timeout = config_.ack_timeout;
-    publisher_ = NewJetStreamPublisher(nats_.get(), clock_, &metrics_, logger_, po, done);
-    if (!recovered->republish.empty()) {
-      metrics_.Republished(recovered->republish.size());
-      logger_->Log("warn", "re-sending events written ahead but missing from the stream",
-                   {{"count", std::to_string(recovered->republish.size())}});
-      publisher_->Enqueue(std::move(recovered->republish));
-    }
+    LNSIM_RETURN_IF_ERROR(StartJetStreamPublisher());
   } else {
-    const bool timing = !config_.timing_file.empty() || !config_.timing_subject.empty();
-    publisher_ = NewCorePublisher(nats_.get(), clock_, &metrics_, logger_, done, timing);
-    core_sequence_base_ = static_cast<uint64_t>(clock_.UnixNanos() / 1000000) * 1000;
+    StartCorePublisher();
   }
-
   LinstorClientOptions lo;
   lo.urls = config_.linstor_urls;
   lo.request_timeout = config_.request_timeout;
@@ -278,42 +177,11 @@ Status Bridge::Start() {
     LNSIM_ASSIGN_OR_RETURN(lo.tls, LoadLinstorTls(config_.linstor_tls));
   }
   client_ = std::make_unique<LinstorClient>(lo, clock_, &metrics_, logger_);
-
-  if (!config_.metrics_addr.empty()) {
-    const auto colon = config_.metrics_addr.rfind(':');
-    if (colon == std::string::npos) {
-      return InvalidArgumentError("--metrics-addr '" + config_.metrics_addr + "' is not HOST:PORT");
-    }
-    const std::string host = config_.metrics_addr.substr(0, colon);
-    const int port = std::atoi(config_.metrics_addr.c_str() + colon + 1);
-    http_ = std::make_unique<httplib::Server>();
-    http_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
-      res.set_content(metrics_.Render(), "text/plain; version=0.0.4");
-    });
-    http_->Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
-      if (metrics_.ready()) {
-        res.set_content("ok\n", "text/plain");
-      } else {
-        res.status = 503;
-        res.set_content("not ready: not yet connected and synced\n", "text/plain");
-      }
-    });
-    if (port == 0) {
-      metrics_port_ = http_->bind_to_any_port(host);
-    } else {
-      metrics_port_ = http_->bind_to_port(host, port) ? port : -1;
-    }
-    if (metrics_port_ <= 0) {
-      return UnavailableError("cannot listen on --metrics-addr " + config_.metrics_addr);
-    }
-    http_thread_ = std::thread([this] { http_->listen_after_bind(); });
-    logger_->Log("info", "metrics listening",
-                 {{"url", "http://" + host + ":" + std::to_string(metrics_port_)}});
-  }
+  if (!config_.metrics_addr.empty()) LNSIM_RETURN_IF_ERROR(StartMetricsServer());
   if (config_.sse) {
-    sse_ = std::make_unique<SseWatcher>(config_.linstor_urls, clock_, &metrics_, logger_,
-                                        [this](const std::string& r) { TriggerPoll(r); },
-                                        lo.tls);
+    sse_ = std::make_unique<SseWatcher>(
+        config_.linstor_urls, clock_, &metrics_, logger_,
+        [this](const std::string& r) { TriggerPoll(r); }, lo.tls);
     sse_->Start();
   }
   logger_->Log("info", "bridge started",
@@ -336,32 +204,28 @@ void Bridge::TriggerPoll(const std::string&) {
   cv_.notify_all();
 }
 
-Status Bridge::Run() {
-  Duration last_start = clock_.Now() - config_.poll_interval;
+bool Bridge::WaitForNextPoll(Duration last_start) {
   const Duration min_gap = std::min<Duration>(config_.poll_interval, std::chrono::milliseconds(50));
-  while (true) {
-    {
-      std::unique_lock<std::mutex> lock(mu_);
-      // After failed polls the controller is given room: the interval doubles per consecutive
-      // failure up to max(poll interval, 5s); SSE signals do not shorten it then.
-      Duration interval = config_.poll_interval;
-      for (int i = 0; i < failed_polls_ && interval < std::chrono::seconds(5); ++i) interval *= 2;
-      interval = std::min<Duration>(
-          interval, std::max<Duration>(config_.poll_interval, std::chrono::seconds(5)));
-      const bool backing_off = failed_polls_ > 0;
-      while (!stop_) {
-        const Duration now = clock_.Now();
-        const Duration since = now - last_start;
-        if (since >= interval || (triggered_ && !backing_off && since >= min_gap)) break;
-        const Duration wait = (triggered_ && !backing_off) ? min_gap - since : interval - since;
-        cv_.wait_for(lock, wait);
-      }
-      if (stop_) break;
-      triggered_ = false;
-    }
-    last_start = clock_.Now();
-    PollOnce();
+  std::unique_lock<std::mutex> lock(mu_);
+  // After failed polls the controller is given room: the interval doubles per consecutive
+  // failure up to max(poll interval, 5s); SSE signals do not shorten it then.
+  Duration interval = config_.poll_interval;
+  for (int i = 0; i < failed_polls_ && interval < std::chrono::seconds(5); ++i) interval *= 2;
+  interval = std::min<Duration>(interval,
+                                std::max<Duration>(config_.poll_interval, std::chrono::seconds(5)));
+  const bool backing_off = failed_polls_ > 0;
+  while (!stop_) {
+    const Duration since = clock_.Now() - last_start;
+    if (since >= interval || (triggered_ && !backing_off && since >= min_gap)) break;
+    const Duration wait = (triggered_ && !backing_off) ? min_gap - since : interval - since;
+    clock_.WaitFor(lock, cv_, wait);
   }
+  if (stop_) return false;
+  triggered_ = false;
+  return true;
+}
+
+size_t Bridge::Drain() {
   logger_->Log("info", "stopping: draining in-flight publishes",
                {{"outstanding", std::to_string(publisher_ ? publisher_->Outstanding() : 0)}});
   if (sse_) sse_->Stop();
@@ -371,6 +235,16 @@ Status Bridge::Run() {
     publisher_->Stop();
   }
   if (timing_file_ != nullptr) std::fflush(timing_file_);
+  return left;
+}
+
+Status Bridge::Run() {
+  Duration last_start = clock_.Now() - config_.poll_interval;
+  while (WaitForNextPoll(last_start)) {
+    last_start = clock_.Now();
+    PollOnce();
+  }
+  const size_t left = Drain();
   if (left > 0) {
     logger_->Log("warn", "drain timed out; unacknowledged messages stay in the state mirror",
                  {{"outstanding", std::to_string(left)}});
@@ -411,7 +285,7 @@ void Bridge::PollOnce() {
     InitialSync(*snap, observed_ns);
     return;
   }
-  std::vector<DomainEvent> events = Diff(baseline_, *snap, diff_options_);
+  std::vector<DomainEvent> events = differ_->Diff(baseline_, *snap);
   Snapshot next = NextBaseline(baseline_, std::move(*snap), diff_options_);
   Emit(events, next, observed_ns);
   std::swap(baseline_, next);

@@ -1,12 +1,14 @@
 // The bridge daemon: watch LINSTOR (poll + SSE signals), diff snapshots, turn changes into
 // CloudEvents with per-key sequences, publish them to core NATS or JetStream (with the KV state
 // mirror as write-ahead log), serve /metrics and /healthz, and drain on shutdown.
-// `lnsim bridge` (cli/cmd_bridge.cc) is a thin wrapper around BridgeConfig + Bridge.
+// `lnsim bridge` (cli/cmd_bridge.cc) is a thin wrapper around BridgeConfig (bridge/options.h)
+// + Bridge.
 #pragma once
 
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -17,6 +19,7 @@
 #include "bridge/diff.h"
 #include "bridge/linstor_client.h"
 #include "bridge/metrics.h"
+#include "bridge/options.h"
 #include "bridge/publisher.h"
 #include "bridge/recovery.h"
 #include "common/clock.h"
@@ -28,51 +31,20 @@ class Server;
 
 namespace lnsim::bridge {
 
-struct BridgeConfig {
-  std::vector<std::string> linstor_urls;  // --linstor / LS_CONTROLLERS
-  std::vector<std::string> nats_urls;     // --nats / NATS_URL
-  std::string cluster;                    // --cluster
-  bool jetstream = false;
-  std::string stream;  // "" = DefaultStreamName(cluster)
-  std::string bucket;  // "" = DefaultBucketName(cluster)
-  int replicas = 1;
-  Duration dedup_window = std::chrono::minutes(2);
-  Duration poll_interval = std::chrono::seconds(1);
-  Duration request_timeout = std::chrono::seconds(5);
-  std::string creds_file;      // --creds: NATS .creds (user JWT + seed), operator-mode servers
-  std::string nkey_seed_file;  // --nkey-seed: a bare nkey user's seed file
-  std::string inbox_prefix;    // --inbox-prefix: reply subjects' prefix ("" = "_INBOX")
-  tls::ClientTlsFiles nats_tls;   // --tls-ca/--tls-cert/--tls-key: TLS to NATS
-  LinstorTlsOptions linstor_tls;  // --linstor-ca/-cert/-key (LS_ROOT_CA, ...): https LINSTOR
-  std::string metrics_addr;    // "host:port"; "" = no metrics server
-  std::string timing_file;     // JSONL side channel
-  std::string timing_subject;  // or a core NATS subject
-  double pool_low_threshold_percent = 10.0;
-  double resync_step_percent = 10.0;
-  size_t page_size = 1000;
-  size_t max_in_flight = 4096;
-  size_t max_outstanding = 200000;  // polls pause while more messages than this are queued
-  bool sse = true;
-  bool send_asap = false;  // --send-asap: NatsSettings::send_asap
-  Duration drain_timeout = std::chrono::seconds(15);
-  Duration ack_timeout = std::chrono::seconds(5);
+// What a Bridge is built with besides its config: the seams where tests put decorators
+// (tests/bridge/: a differ that plants a bug, a publish connection that is slow). Empty members
+// leave the production parts as they are.
+struct BridgeSeams {
+  // Wraps the differ built from the config's diff options.
+  std::function<std::unique_ptr<Differ>(std::unique_ptr<Differ>)> wrap_differ;
+  // Wraps the nats.c publish calls of the publisher.
+  std::function<std::unique_ptr<PublishConnection>(std::unique_ptr<PublishConnection>)>
+      wrap_publish_connection;
 };
-
-// Reads a YAML mapping whose keys are the long flag names (linstor, nats, cluster, jetstream,
-// stream, replicas, dedup-window, poll-interval, request-timeout, creds, nkey-seed, inbox-prefix, tls-ca, tls-cert,
-// tls-key, linstor-ca, linstor-cert, linstor-key, metrics-addr,
-// timing-file, timing-subject, pool-low-threshold, resync-step, page-size, max-in-flight,
-// sse, send-asap, drain-timeout, ack-timeout) into *config. Unknown keys and bad values are errors
-// "FILE:LINE: key: what is wrong" (kInvalidArgument); a missing file is kNotFound.
-Status LoadBridgeConfigFile(const std::string& path, BridgeConfig* config);
-// Checks required fields and normalises URLs. kInvalidArgument naming the field.
-Status ValidateBridgeConfig(BridgeConfig* config);
-// Splits "a,b , c" into {"a","b","c"}.
-std::vector<std::string> SplitList(std::string_view text);
 
 class Bridge {
  public:
-  Bridge(BridgeConfig config, const Clock& clock, Logger* logger);
+  Bridge(BridgeConfig config, const Clock& clock, Logger* logger, BridgeSeams seams = {});
   ~Bridge();
 
   // Connects to NATS, creates/checks stream and bucket, recovers (JetStream), starts the
@@ -92,6 +64,16 @@ class Bridge {
   bool ready() const { return metrics_.ready(); }
 
  private:
+  // Start()'s steps.
+  Status ConnectNats();
+  Status StartJetStreamPublisher();
+  void StartCorePublisher();
+  Status StartMetricsServer();
+  // Run()'s wait for the next poll: the interval (doubled per failed poll, capped), or an SSE
+  // signal (not while backing off). Returns false when stopped.
+  bool WaitForNextPoll(Duration last_start);
+  // Stops the SSE watcher and waits for outstanding publishes; returns how many are left.
+  size_t Drain();
   void PollOnce();
   void InitialSync(const Snapshot& snapshot, int64_t observed_ns);
   void Emit(const std::vector<DomainEvent>& events, const Snapshot& next, int64_t observed_ns);
@@ -104,7 +86,9 @@ class Bridge {
   Logger* logger_;
   Metrics metrics_;
   DiffOptions diff_options_;
+  std::unique_ptr<Differ> differ_;
   StreamSettings stream_settings_;
+  std::unique_ptr<PublishConnection> publish_connection_;
 
   std::unique_ptr<NatsConnection> nats_;
   std::unique_ptr<Publisher> publisher_;

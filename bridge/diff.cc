@@ -101,14 +101,10 @@ void DiffReplica(const Replica* a, const Replica* b, const DiffOptions& o,
     out->push_back(std::move(e));
   }
   // Attach / detach.
-  const EventType attached =
-      o.planted_swap_attach_detach ? EventType::kVolumeDetached : EventType::kVolumeAttached;
-  const EventType detached =
-      o.planted_swap_attach_detach ? EventType::kVolumeAttached : EventType::kVolumeDetached;
   if (b->in_use == Tri::kTrue && a->in_use != Tri::kTrue) {
-    out->push_back(ReplicaEvent(attached, *b));
+    out->push_back(ReplicaEvent(EventType::kVolumeAttached, *b));
   } else if (b->in_use == Tri::kFalse && a->in_use == Tri::kTrue) {
-    out->push_back(ReplicaEvent(detached, *b));
+    out->push_back(ReplicaEvent(EventType::kVolumeDetached, *b));
   }
 }
 
@@ -249,6 +245,25 @@ std::vector<DomainEvent> Diff(const Snapshot& before, const Snapshot& after,
     }
   }
   return out;
+}
+
+namespace {
+
+class OptionsDiffer final : public Differ {
+ public:
+  explicit OptionsDiffer(const DiffOptions& options) : options_(options) {}
+  std::vector<DomainEvent> Diff(const Snapshot& before, const Snapshot& after) const override {
+    return bridge::Diff(before, after, options_);
+  }
+
+ private:
+  DiffOptions options_;
+};
+
+}  // namespace
+
+std::unique_ptr<Differ> NewDiffer(const DiffOptions& options) {
+  return std::make_unique<OptionsDiffer>(options);
 }
 
 Snapshot NextBaseline(const Snapshot& before, Snapshot after, const DiffOptions& options) {

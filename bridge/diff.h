@@ -4,6 +4,7 @@
 // mirror computes exactly the events a bridge that never crashed would have computed.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,29 @@ namespace lnsim::bridge {
 //      quorum_lost/regained, volume.attached/detached; finally resource.deleted.
 std::vector<DomainEvent> Diff(const Snapshot& before, const Snapshot& after,
                               const DiffOptions& options);
+
+// Diff() behind an interface: the seam where tests put a decorator (tests/bridge/
+// swap_attach_detach_differ.h plants a bug the verifier must catch). Thread-compatible.
+class Differ {
+ public:
+  virtual ~Differ() = default;
+  virtual std::vector<DomainEvent> Diff(const Snapshot& before, const Snapshot& after) const = 0;
+};
+// The production differ: Diff(before, after, options).
+std::unique_ptr<Differ> NewDiffer(const DiffOptions& options);
+
+// Forwards to another differ (LevelDB's EnvWrapper): a decorator derives from it and overrides
+// what it changes.
+class DifferWrapper : public Differ {
+ public:
+  explicit DifferWrapper(std::unique_ptr<Differ> base) : base_(std::move(base)) {}
+  std::vector<DomainEvent> Diff(const Snapshot& before, const Snapshot& after) const override {
+    return base_->Diff(before, after);
+  }
+
+ private:
+  std::unique_ptr<Differ> base_;
+};
 
 // The baseline to keep after publishing Diff(before, after): `after`, except that every
 // unknown live value carries the last known value from `before`, and resync progress keeps the

@@ -7,7 +7,6 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
-
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -37,8 +36,8 @@ class LinstorTls {
   std::string ca_pem;        // "" = the system's default CAs
   std::string ca_file;       // the file holding ca_pem
   std::string temp_ca_file;  // ca_file when we wrote it (removed with this object)
-  X509* cert = nullptr;     // client certificate, or null
-  EVP_PKEY* key = nullptr;  // its key
+  X509* cert = nullptr;      // client certificate, or null
+  EVP_PKEY* key = nullptr;   // its key
 
   // A new store holding every certificate of ca_pem; null when ca_pem is empty.
   X509_STORE* NewStore() const {
@@ -134,8 +133,9 @@ std::string DescribeError(httplib::Error err, const httplib::ClientImpl& cli, bo
       (tls == nullptr || tls->cert == nullptr)) {
     // TLS 1.3: a server refusing the (missing) client certificate closes the connection right
     // after the client's handshake ended, so the first read (or write) fails.
-    return out + " (the controller closed the TLS connection before answering: if it "
-                 "authenticates clients by certificate, give --linstor-cert and --linstor-key)";
+    return out +
+           " (the controller closed the TLS connection before answering: if it "
+           "authenticates clients by certificate, give --linstor-cert and --linstor-key)";
   }
   const auto* ssl = dynamic_cast<const httplib::SSLClient*>(&cli);
   if (err == httplib::Error::SSLServerVerification && ssl != nullptr) {
@@ -144,8 +144,9 @@ std::string DescribeError(httplib::Error err, const httplib::ClientImpl& cli, bo
            (v != X509_V_OK ? X509_verify_cert_error_string(v) : "host name mismatch") +
            "); give the CA that signed it with --linstor-ca or LS_ROOT_CA";
   } else if (err == httplib::Error::SSLConnection) {
-    out += ": TLS handshake failed (a controller that requires a client certificate needs "
-           "--linstor-cert and --linstor-key; is it serving HTTPS on this port?)";
+    out +=
+        ": TLS handshake failed (a controller that requires a client certificate needs "
+        "--linstor-cert and --linstor-key; is it serving HTTPS on this port?)";
   } else if (err == httplib::Error::SSLLoadingCerts) {
     out += ": cannot load the CA certificates";
   }
@@ -169,9 +170,12 @@ void SetTimeouts(httplib::ClientImpl& cli, Duration connect, Duration read) {
 // Distinct keys a list has filled in a snapshot: 0 nodes, 1 pools, 2 definitions, 3 replicas.
 size_t DistinctItems(const Snapshot& s, size_t list) {
   switch (list) {
-    case 0: return s.nodes.size();
-    case 1: return s.pools.size();
-    case 2: return s.resource_definitions.size();
+    case 0:
+      return s.nodes.size();
+    case 1:
+      return s.pools.size();
+    case 2:
+      return s.resource_definitions.size();
     default: {
       size_t n = 0;
       for (const auto& [rd, replicas] : s.replicas) n += replicas.size();
@@ -183,10 +187,18 @@ size_t DistinctItems(const Snapshot& s, size_t list) {
 // Moves what list `list` parsed into `snap`.
 void MergeList(Snapshot* part, size_t list, Snapshot* snap) {
   switch (list) {
-    case 0: snap->nodes = std::move(part->nodes); break;
-    case 1: snap->pools = std::move(part->pools); break;
-    case 2: snap->resource_definitions = std::move(part->resource_definitions); break;
-    default: snap->replicas = std::move(part->replicas); break;
+    case 0:
+      snap->nodes = std::move(part->nodes);
+      break;
+    case 1:
+      snap->pools = std::move(part->pools);
+      break;
+    case 2:
+      snap->resource_definitions = std::move(part->resource_definitions);
+      break;
+    default:
+      snap->replicas = std::move(part->replicas);
+      break;
   }
 }
 
@@ -206,8 +218,7 @@ StatusOr<std::shared_ptr<const LinstorTls>> LoadLinstorTls(const LinstorTlsOptio
     const int n = objects != nullptr ? sk_X509_OBJECT_num(objects) : 0;
     X509_STORE_free(store);
     if (n == 0) {
-      return InvalidArgumentError(Describe(options.ca, "--linstor-ca") +
-                                  ": no certificate in it");
+      return InvalidArgumentError(Describe(options.ca, "--linstor-ca") + ": no certificate in it");
     }
     if (options.ca.find("-----BEGIN") == std::string::npos) {
       tls->ca_file = options.ca;
@@ -216,12 +227,12 @@ StatusOr<std::shared_ptr<const LinstorTls>> LoadLinstorTls(const LinstorTlsOptio
       std::string path = std::string(tmp && *tmp ? tmp : "/tmp") + "/lnsim-linstor-ca-XXXXXX";
       const int fd = mkstemp(path.data());
       if (fd < 0) return InternalError("cannot write the --linstor-ca PEM text to '" + path + "'");
-      const bool written =
-          write(fd, tls->ca_pem.data(), tls->ca_pem.size()) ==
-          static_cast<ssize_t>(tls->ca_pem.size());
+      const bool written = write(fd, tls->ca_pem.data(), tls->ca_pem.size()) ==
+                           static_cast<ssize_t>(tls->ca_pem.size());
       close(fd);
       tls->temp_ca_file = path;  // removed with tls, also on error
-      if (!written) return InternalError("cannot write the --linstor-ca PEM text to '" + path + "'");
+      if (!written)
+        return InternalError("cannot write the --linstor-ca PEM text to '" + path + "'");
       tls->ca_file = path;
     }
   }
@@ -351,9 +362,9 @@ StatusOr<std::string> LinstorClient::Get(const std::string& base_url,
     }
     if (err == httplib::Error::ConnectionTimeout)
       return DeadlineExceededError(what + ": connect timed out");
-    return UnavailableError(what + ": " +
-                            DescribeError(err, cli, base_url.rfind("https://", 0) == 0,
-                                          options_.tls.get()));
+    return UnavailableError(
+        what + ": " +
+        DescribeError(err, cli, base_url.rfind("https://", 0) == 0, options_.tls.get()));
   }
   if (status != 200) {
     std::string snippet = body.substr(0, 200);
@@ -538,18 +549,18 @@ void SseWatcher::Follow(const std::string& path, bool last_event_current, size_t
     if (!connected) {
       if (metrics_) metrics_->Error("sse_connect");
       if (logger_) {
-        logger_->Log("warn", "SSE connect failed",
-                     {{"url", base + path},
-                      {"reason", status ? "HTTP " + std::to_string(status)
-                                        : DescribeError(res.error(), *cli,
-                                                        base.rfind("https://", 0) == 0,
-                                                        tls_.get())}});
+        logger_->Log(
+            "warn", "SSE connect failed",
+            {{"url", base + path},
+             {"reason", status ? "HTTP " + std::to_string(status)
+                               : DescribeError(res.error(), *cli, base.rfind("https://", 0) == 0,
+                                               tls_.get())}});
       }
       ++url_index;
     }
     on_signal_("sse gap " + path);
     std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait_for(lock, backoff, [&] { return stop_.load(); });
+    clock_.WaitFor(lock, cv_, backoff, [&] { return stop_.load(); });
     backoff = std::min<Duration>(backoff * 2, std::chrono::seconds(5));
   }
 }

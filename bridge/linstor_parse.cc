@@ -108,6 +108,13 @@ struct LinstorParser::Impl {
   uint64_t compactions = 0;
 
   size_t used_in_gen = 0;  // distinct entries used in the current generation
+  std::string scratch;     // a missed object's bytes, padded for simdjson
+
+  // ParseResources' reusing walk over the array; false = fall back to the DOM path.
+  bool WalkResources(const std::string& body, Snapshot* out, size_t* count);
+  // The object at p: the entry whose bytes it repeats (the successor of `prev` from last time,
+  // else by hash), or newly parsed and cached. nullptr when it cannot be cut out or parsed.
+  CachedReplica* FindOrParse(CachedReplica* prev, const char* p, const char* end);
 
   // A safety net for callers that never call the other parsers: memory stays bounded.
   static constexpr size_t kMaxCachedBytes = size_t{2} << 30;
@@ -629,95 +636,99 @@ Status LinstorParser::ParseResourcesDom(std::string& body, Snapshot* out, size_t
   });
 }
 
-// The reusing path walks the array itself: '[' ws (object (ws ',' ws object)*)? ws ']' ws.
-// Each object is either byte-identical to one parsed before (found through the successor of
-// the previous object, else by hash) or cut out by ScanObjectEnd and DOM-parsed, so an accepted
-// body is valid JSON. On any error the whole-document DOM path runs instead: errors (and their
-// messages) are exactly the reference's.
-Status LinstorParser::ParseResources(std::string& body, Snapshot* out, size_t* count) {
-  *count = 0;
-  if (!impl_->reuse) return ParseResourcesDom(body, out, count);
-  Impl& im = *impl_;
-  im.StartResourcesCall();
+CachedReplica* LinstorParser::Impl::FindOrParse(CachedReplica* prev, const char* p,
+                                                const char* end) {
+  const size_t left = static_cast<size_t>(end - p);
+  // Fast path: the object that followed the previous one last time, byte for byte.
+  if (prev != nullptr && prev->next != nullptr) {
+    const std::string_view b = prev->next->bytes;
+    if (!b.empty() && b.size() <= left && std::memcmp(b.data(), p, b.size()) == 0) {
+      ++hits;
+      return prev->next;
+    }
+  }
+  const char* obj_end = ScanObjectEnd(p, end);
+  if (obj_end == nullptr) return nullptr;
+  const std::string_view raw(p, static_cast<size_t>(obj_end - p));
+  CachedReplica* c = &cache[ReplicaHash(raw)];
+  if (c->bytes.size() == raw.size() && !c->bytes.empty() &&
+      std::memcmp(c->bytes.data(), raw.data(), raw.size()) == 0) {
+    ++hits;
+  } else {
+    ++misses;
+    cached_bytes -= c->bytes.size();
+    c->bytes = {};  // a failed parse leaves nothing that could match
+    scratch.clear();
+    scratch.reserve(raw.size() + simdjson::SIMDJSON_PADDING);
+    scratch.assign(raw);
+    auto doc = object_parser.parse(
+        simdjson::padded_string_view(scratch.data(), scratch.size(), scratch.capacity()));
+    if (doc.error()) return nullptr;
+    c->replica = ParseReplica(doc.value_unsafe());
+    FoldInto(c->replica.resource, &c->rd_key);
+    FoldInto(c->replica.node, &c->node_key);
+    c->bytes = arena.Store(raw);
+    cached_bytes += c->bytes.size();
+  }
+  if (prev != nullptr) prev->next = c;
+  return c;
+}
+
+// The array's grammar: '[' ws (object (ws ',' ws object)*)? ws ']' ws.
+bool LinstorParser::Impl::WalkResources(const std::string& body, Snapshot* out, size_t* count) {
   const char* p = body.data();
   const char* const end = body.data() + body.size();
   auto skip_ws = [&] {
     while (p < end && IsJsonSpace(*p)) ++p;
   };
-  auto fallback = [&] { return ParseResourcesDom(body, out, count); };
   skip_ws();
-  if (p == end || *p != '[') return fallback();
+  if (p == end || *p != '[') return false;
   ++p;
   skip_ws();
   RecyclingInserter ins(out);
   CachedReplica* prev = nullptr;
-  std::string bytes;
-  try {
-    if (p < end && *p == ']') {
-      ++p;
-    } else {
-      while (true) {
-        if (p == end || *p != '{') return fallback();
-        const size_t left = static_cast<size_t>(end - p);
-        CachedReplica* c = nullptr;
-        // Fast path: the object that followed the previous one last time, byte for byte.
-        if (prev != nullptr && prev->next != nullptr) {
-          const std::string_view b = prev->next->bytes;
-          if (!b.empty() && b.size() <= left && std::memcmp(b.data(), p, b.size()) == 0) {
-            c = prev->next;
-          }
-        }
-        if (c != nullptr) {
-          ++im.hits;
-        } else {
-          const char* obj_end = ScanObjectEnd(p, end);
-          if (obj_end == nullptr) return fallback();
-          const std::string_view raw(p, static_cast<size_t>(obj_end - p));
-          const uint64_t h = ReplicaHash(raw);
-          c = &im.cache[h];
-          if (c->bytes.size() == raw.size() && !c->bytes.empty() &&
-              std::memcmp(c->bytes.data(), raw.data(), raw.size()) == 0) {
-            ++im.hits;
-          } else {
-            ++im.misses;
-            im.cached_bytes -= c->bytes.size();
-            c->bytes = {};  // a failed parse leaves nothing that could match
-            bytes.clear();
-            bytes.reserve(raw.size() + simdjson::SIMDJSON_PADDING);
-            bytes.assign(raw);
-            auto doc = im.object_parser.parse(
-                simdjson::padded_string_view(bytes.data(), bytes.size(), bytes.capacity()));
-            if (doc.error()) return fallback();
-            c->replica = ParseReplica(doc.value_unsafe());
-            FoldInto(c->replica.resource, &c->rd_key);
-            FoldInto(c->replica.node, &c->node_key);
-            c->bytes = im.arena.Store(raw);
-            im.cached_bytes += c->bytes.size();
-          }
-          if (prev != nullptr) prev->next = c;
-        }
-        im.Use(c);
-        p += c->bytes.size();
-        ins.Add(c->rd_key, c->node_key, c->replica);
-        ++*count;
-        prev = c;
-        skip_ws();
-        if (p == end) return fallback();
-        if (*p == ']') {
-          ++p;
-          break;
-        }
-        if (*p != ',') return fallback();
+  if (p < end && *p == ']') {
+    ++p;
+  } else {
+    while (true) {
+      if (p == end || *p != '{') return false;
+      CachedReplica* c = FindOrParse(prev, p, end);
+      if (c == nullptr) return false;
+      Use(c);
+      p += c->bytes.size();
+      ins.Add(c->rd_key, c->node_key, c->replica);
+      ++*count;
+      prev = c;
+      skip_ws();
+      if (p == end) return false;
+      if (*p == ']') {
         ++p;
-        skip_ws();
+        break;
       }
+      if (*p != ',') return false;
+      ++p;
+      skip_ws();
     }
-    skip_ws();
-    if (p != end) return fallback();
-    return OkStatus();
-  } catch (const std::exception&) {
-    return fallback();  // a wrong type inside an object: the reference names it
   }
+  skip_ws();
+  return p == end;
+}
+
+// The reusing path walks the array itself (Impl::WalkResources). Each object is either
+// byte-identical to one parsed before or cut out by ScanObjectEnd and DOM-parsed, so an accepted
+// body is valid JSON. On any error the whole-document DOM path runs instead: errors (and their
+// messages) are exactly the reference's.
+Status LinstorParser::ParseResources(std::string& body, Snapshot* out, size_t* count) {
+  *count = 0;
+  if (!impl_->reuse) return ParseResourcesDom(body, out, count);
+  impl_->StartResourcesCall();
+  bool walked = false;
+  try {
+    walked = impl_->WalkResources(body, out, count);
+  } catch (const std::exception&) {
+    walked = false;  // a wrong type inside an object: the reference names it
+  }
+  return walked ? OkStatus() : ParseResourcesDom(body, out, count);
 }
 
 void LinstorParser::SortSnapshot(Snapshot* out) {

@@ -18,17 +18,23 @@ namespace lnsim::bridge {
 
 namespace {
 
-// A deliberate slowdown for lnsim's own regression suite (scripts/ci-regression
-// --inject-slowdown, docs/ci.md): LNSIM_BRIDGE_PUBLISH_DELAY=2ms waits that long before every
-// publish call. Read once, on the first publish; unset (or unparsable) means no delay.
-void InjectedPublishDelay() {
-  static const Duration delay = [] {
-    const char* env = std::getenv("LNSIM_BRIDGE_PUBLISH_DELAY");
-    if (env == nullptr || *env == '\0') return Duration::zero();
-    auto d = ParseDuration(env);
-    return d.ok() ? *d : Duration::zero();
-  }();
-  if (delay > Duration::zero()) std::this_thread::sleep_for(delay);
+// nats.c itself, for publishers given no PublishConnection.
+class NatsPublishConnection final : public PublishConnection {
+ public:
+  natsStatus Publish(natsConnection* nc, const char* subject, const void* data, int size) override {
+    return natsConnection_Publish(nc, subject, data, size);
+  }
+  natsStatus PublishMsg(natsConnection* nc, natsMsg* msg) override {
+    return natsConnection_PublishMsg(nc, msg);
+  }
+  natsStatus PublishMsgAsync(jsCtx* js, natsMsg** msg, jsPubOptions* options) override {
+    return js_PublishMsgAsync(js, msg, options);
+  }
+};
+
+PublishConnection& DirectNats() {
+  static NatsPublishConnection direct;
+  return direct;
 }
 
 std::string NatsError(natsStatus s) {
@@ -187,9 +193,10 @@ void NatsClosedCb(natsConnection*, void* closure) {
 }
 
 StatusOr<std::unique_ptr<NatsConnection>> NatsConnection::Connect(const NatsSettings& settings,
-                                                                  Metrics* metrics,
-                                                                  Logger* logger) {
+                                                                  Metrics* metrics, Logger* logger,
+                                                                  const Clock* clock) {
   std::unique_ptr<NatsConnection> self(new NatsConnection());
+  self->clock_ = clock;
   self->metrics_ = metrics;
   self->logger_ = logger;
   natsStatus s = natsOptions_Create(&self->options_);
@@ -256,7 +263,12 @@ NatsConnection::~NatsConnection() {
     // bridge_bench's intermittent segfault, in NatsDisconnectedCb).
     {
       std::unique_lock<std::mutex> lock(closed_mu_);
-      closed_cv_.wait_for(lock, std::chrono::seconds(5), [&] { return closed_; });
+      const auto closed = [&] { return closed_; };
+      if (clock_ != nullptr) {
+        clock_->WaitFor(lock, closed_cv_, std::chrono::seconds(5), closed);
+      } else {
+        closed_cv_.wait_for(lock, std::chrono::seconds(5), closed);
+      }
     }
     natsConnection_Destroy(conn_);
   }
@@ -283,8 +295,9 @@ namespace {
 class CorePublisher final : public Publisher {
  public:
   CorePublisher(NatsConnection* nc, const Clock& clock, Metrics* metrics, Logger* logger,
-                PublishedFn done, bool timing_header)
+                PublishedFn done, bool timing_header, PublishConnection* calls)
       : nc_(nc),
+        calls_(calls != nullptr ? *calls : DirectNats()),
         clock_(clock),
         metrics_(metrics),
         logger_(logger),
@@ -294,17 +307,16 @@ class CorePublisher final : public Publisher {
   void Enqueue(std::vector<OutMessage> batch) override {
     std::lock_guard<std::mutex> lock(mu_);
     for (auto& m : batch) {
-      InjectedPublishDelay();
       const Duration start = clock_.Now();
       natsStatus s;
       if (timing_header_) {
         natsMsg* msg = nullptr;
         s = BuildMsg(m, &msg, /*key_headers=*/false);
-        if (s == NATS_OK) s = natsConnection_PublishMsg(nc_->conn(), msg);
+        if (s == NATS_OK) s = calls_.PublishMsg(nc_->conn(), msg);
         natsMsg_Destroy(msg);
       } else {
-        s = natsConnection_Publish(nc_->conn(), m.subject.c_str(), m.payload.data(),
-                                   static_cast<int>(m.payload.size()));
+        s = calls_.Publish(nc_->conn(), m.subject.c_str(), m.payload.data(),
+                           static_cast<int>(m.payload.size()));
       }
       if (s != NATS_OK) {
         // At-most-once: the message is lost. Counted and logged, never retried.
@@ -329,6 +341,7 @@ class CorePublisher final : public Publisher {
 
  private:
   NatsConnection* nc_;
+  PublishConnection& calls_;
   const Clock& clock_;
   Metrics* metrics_;
   Logger* logger_;
@@ -352,8 +365,10 @@ class CorePublisher final : public Publisher {
 class JetStreamPublisher final : public Publisher {
  public:
   JetStreamPublisher(NatsConnection* nc, const Clock& clock, Metrics* metrics, Logger* logger,
-                     const JetStreamPublisherOptions& options, PublishedFn done)
+                     const JetStreamPublisherOptions& options, PublishedFn done,
+                     PublishConnection* calls)
       : nc_(nc),
+        calls_(calls != nullptr ? *calls : DirectNats()),
         clock_(clock),
         metrics_(metrics),
         logger_(logger),
@@ -393,8 +408,9 @@ class JetStreamPublisher final : public Publisher {
     }
     {
       std::unique_lock<std::mutex> lock(mu_);
-      const bool quiet = idle_cv_.wait_for(lock, options_.ack_timeout + std::chrono::seconds(2),
-                                           [&] { return in_flight_ == 0 && callbacks_ == 0; });
+      const bool quiet =
+          clock_.WaitFor(lock, idle_cv_, options_.ack_timeout + std::chrono::seconds(2),
+                         [&] { return in_flight_ == 0 && callbacks_ == 0; });
       if (!quiet && logger_) {
         logger_->Log("error", "JetStream publisher destroyed with acknowledgements outstanding",
                      {{"in_flight", std::to_string(in_flight_)}});
@@ -421,7 +437,7 @@ class JetStreamPublisher final : public Publisher {
 
   size_t WaitIdle(Duration timeout) override {
     std::unique_lock<std::mutex> lock(mu_);
-    idle_cv_.wait_for(lock, timeout, [&] { return outstanding_ == 0 || stop_; });
+    clock_.WaitFor(lock, idle_cv_, timeout, [&] { return outstanding_ == 0 || stop_; });
     return outstanding_;
   }
 
@@ -496,8 +512,7 @@ class JetStreamPublisher final : public Publisher {
         jsPubOptions po;
         jsPubOptions_Init(&po);
         if (!head.msg_id.empty()) po.MsgId = head.msg_id.c_str();
-        InjectedPublishDelay();
-        s = js_PublishMsgAsync(js_, &msg, &po);
+        s = calls_.PublishMsgAsync(js_, &msg, &po);
       }
       natsMsg_Destroy(msg);  // no-op when the library took ownership
       if (s == NATS_OK) {
@@ -634,8 +649,7 @@ class JetStreamPublisher final : public Publisher {
   // without mu_ (nats.c's lock is taken inside).
   void ResendUnacknowledged() {
     natsMsgList pending{};
-    const bool got =
-        handed_any_.load() && js_PublishAsyncGetPendingList(&pending, js_) == NATS_OK;
+    const bool got = handed_any_.load() && js_PublishAsyncGetPendingList(&pending, js_) == NATS_OK;
     size_t resent = 0;
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -715,11 +729,12 @@ class JetStreamPublisher final : public Publisher {
       if (!retries_.empty()) wait = std::min(wait, retries_.top().first - now);
       if (!deadlines_.empty()) wait = std::min(wait, deadlines_.front().first - now);
       if (wait < Duration(std::chrono::microseconds(100))) wait = std::chrono::microseconds(100);
-      cv_.wait_for(lock, wait);
+      clock_.WaitFor(lock, cv_, wait);
     }
   }
 
   NatsConnection* nc_;
+  PublishConnection& calls_;
   const Clock& clock_;
   Metrics* metrics_;
   Logger* logger_;
@@ -732,8 +747,8 @@ class JetStreamPublisher final : public Publisher {
   std::condition_variable idle_cv_;  // outstanding_ == 0; teardown quiet
   std::unordered_map<std::string, KeyState> keys_;
   std::deque<KeyState*> ready_;
-  std::unordered_map<uint64_t, KeyState*> attempts_;         // live attempts by id
-  std::deque<std::pair<Duration, uint64_t>> deadlines_;      // (ack deadline, attempt), by time
+  std::unordered_map<uint64_t, KeyState*> attempts_;     // live attempts by id
+  std::deque<std::pair<Duration, uint64_t>> deadlines_;  // (ack deadline, attempt), by time
   uint64_t next_attempt_ = 0;
   std::priority_queue<std::pair<Duration, std::string>,
                       std::vector<std::pair<Duration, std::string>>, std::greater<>>
@@ -751,16 +766,21 @@ class JetStreamPublisher final : public Publisher {
 
 std::unique_ptr<Publisher> NewCorePublisher(NatsConnection* nc, const Clock& clock,
                                             Metrics* metrics, Logger* logger, PublishedFn done,
-                                            bool timing_header) {
-  return std::make_unique<CorePublisher>(nc, clock, metrics, logger, std::move(done),
-                                         timing_header);
+                                            bool timing_header, PublishConnection* calls) {
+  return std::make_unique<CorePublisher>(nc, clock, metrics, logger, std::move(done), timing_header,
+                                         calls);
 }
 
 std::unique_ptr<Publisher> NewJetStreamPublisher(NatsConnection* nc, const Clock& clock,
                                                  Metrics* metrics, Logger* logger,
                                                  const JetStreamPublisherOptions& options,
-                                                 PublishedFn done) {
-  return std::make_unique<JetStreamPublisher>(nc, clock, metrics, logger, options, std::move(done));
+                                                 PublishedFn done, PublishConnection* calls) {
+  return std::make_unique<JetStreamPublisher>(nc, clock, metrics, logger, options, std::move(done),
+                                              calls);
+}
+
+std::unique_ptr<PublishConnection> NewNatsPublishConnection() {
+  return std::make_unique<NatsPublishConnection>();
 }
 
 }  // namespace lnsim::bridge

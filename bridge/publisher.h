@@ -56,9 +56,12 @@ struct NatsSettings {
 // Thread-safe after Connect (nats.c connections are).
 class NatsConnection {
  public:
-  // kUnavailable when no server answers within connect_timeout (the caller exits 3).
+  // kUnavailable when no server answers within connect_timeout (the caller exits 3). `clock`
+  // (outlives the connection) times the teardown's wait for nats.c's closed callback; nullptr
+  // (callers without an injected clock) waits in real time.
   static StatusOr<std::unique_ptr<NatsConnection>> Connect(const NatsSettings& settings,
-                                                           Metrics* metrics, Logger* logger);
+                                                           Metrics* metrics, Logger* logger,
+                                                           const Clock* clock = nullptr);
   ~NatsConnection();
   natsConnection* conn() const { return conn_; }
   jsCtx* NewJetStream(const jsOptions* options);  // caller owns (jsCtx_Destroy)
@@ -68,6 +71,7 @@ class NatsConnection {
   NatsConnection() = default;
   natsConnection* conn_ = nullptr;
   natsOptions* options_ = nullptr;
+  const Clock* clock_ = nullptr;
   Metrics* metrics_ = nullptr;
   Logger* logger_ = nullptr;
   std::atomic<bool> closing_{false};
@@ -90,6 +94,44 @@ Status ApplyNatsTls(natsOptions* options, const tls::ClientTlsFiles& files,
                     const std::vector<std::string>& urls);
 // A hint appended to a failed connect's message when TLS is the likely cause ("" otherwise).
 std::string NatsTlsHint(natsStatus status, const tls::ClientTlsFiles& files);
+
+// The nats.c calls that hand a message over: the seam where tests put a decorator
+// (tests/bridge/delayed_publish_connection.h waits before every publish). Implementations must
+// be thread-safe (the core publisher calls under its mutex, the JetStream one from its
+// dispatcher thread).
+class PublishConnection {
+ public:
+  virtual ~PublishConnection() = default;
+  // natsConnection_Publish
+  virtual natsStatus Publish(natsConnection* nc, const char* subject, const void* data,
+                             int size) = 0;
+  // natsConnection_PublishMsg
+  virtual natsStatus PublishMsg(natsConnection* nc, natsMsg* msg) = 0;
+  // js_PublishMsgAsync
+  virtual natsStatus PublishMsgAsync(jsCtx* js, natsMsg** msg, jsPubOptions* options) = 0;
+};
+// Calls nats.c directly (what a publisher uses when given none).
+std::unique_ptr<PublishConnection> NewNatsPublishConnection();
+
+// Forwards to another PublishConnection (LevelDB's EnvWrapper): a decorator derives from it and
+// overrides what it changes.
+class PublishConnectionWrapper : public PublishConnection {
+ public:
+  explicit PublishConnectionWrapper(std::unique_ptr<PublishConnection> base)
+      : base_(std::move(base)) {}
+  natsStatus Publish(natsConnection* nc, const char* subject, const void* data, int size) override {
+    return base_->Publish(nc, subject, data, size);
+  }
+  natsStatus PublishMsg(natsConnection* nc, natsMsg* msg) override {
+    return base_->PublishMsg(nc, msg);
+  }
+  natsStatus PublishMsgAsync(jsCtx* js, natsMsg** msg, jsPubOptions* options) override {
+    return base_->PublishMsgAsync(js, msg, options);
+  }
+
+ private:
+  std::unique_ptr<PublishConnection> base_;
+};
 
 // One message for the bus.
 struct OutMessage {
@@ -131,13 +173,16 @@ struct JetStreamPublisherOptions {
 
 // timing_header: send the Lnsim-Observed-Unix-Ns header (only when the harness asked for the
 // timing side channel; without it the message is exactly the envelope bytes, no headers).
+// `calls` (not owned, outlives the publisher) hands messages to nats.c; nullptr = nats.c itself.
 std::unique_ptr<Publisher> NewCorePublisher(NatsConnection* nc, const Clock& clock,
                                             Metrics* metrics, Logger* logger, PublishedFn done,
-                                            bool timing_header = false);
+                                            bool timing_header = false,
+                                            PublishConnection* calls = nullptr);
 // Creates its own JetStream context on `nc` (which must outlive the publisher).
 std::unique_ptr<Publisher> NewJetStreamPublisher(NatsConnection* nc, const Clock& clock,
                                                  Metrics* metrics, Logger* logger,
                                                  const JetStreamPublisherOptions& options,
-                                                 PublishedFn done);
+                                                 PublishedFn done,
+                                                 PublishConnection* calls = nullptr);
 
 }  // namespace lnsim::bridge

@@ -92,9 +92,6 @@ struct DiffOptions {
   double pool_low_threshold_percent = 10.0;
   // Resync progress (done_percentage) is reported again only after moving this many points.
   double resync_step_percent = 10.0;
-  // A planted bug for proving the verifier (never set in production): attach and detach are
-  // reported the wrong way round. Set by LNSIM_BRIDGE_PLANTED_BUG=swap-attach-detach.
-  bool planted_swap_attach_detach = false;
 };
 
 // Derives the fields the API does not carry (quorum per replica, pool low flags) and marks live

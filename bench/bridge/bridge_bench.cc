@@ -10,6 +10,9 @@
 //      bridge_bench --benchmark_filter=Paired --benchmark_repetitions=5
 //  - BM_Raw*/BM_Bridge*: the same work as separate benchmarks (scripts/ci-regression reads them).
 // Parse + diff: see parse_bench.cc.
+// --publish-delay=D (scripts/ci-regression --inject-slowdown): every publish call of the
+// bridge's publishers waits D first (tests/bridge/delayed_publish_connection.h), a planted
+// slowdown that the regression gate must notice; the raw references are left alone.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -23,7 +26,9 @@
 
 #include "bridge/event.h"
 #include "bridge/publisher.h"
+#include "common/duration.h"
 #include "harness/nats_server.h"
+#include "tests/bridge/delayed_publish_connection.h"
 
 namespace lnsim::bridge {
 namespace {
@@ -36,6 +41,21 @@ constexpr int kMaxPending = 4096;  // raw MaxPending == the bridge's max_in_flig
 RealClock& TheClock() {
   static RealClock clock;
   return clock;
+}
+
+Duration publish_delay{0};  // --publish-delay
+
+// What the bridge's publishers hand messages to: nats.c, slowed by --publish-delay.
+PublishConnection* BridgeCalls() {
+  static std::unique_ptr<PublishConnection> calls = [] {
+    std::unique_ptr<PublishConnection> c = NewNatsPublishConnection();
+    if (publish_delay > Duration::zero()) {
+      c = std::make_unique<testing::DelayedPublishConnection>(std::move(c), TheClock(),
+                                                              publish_delay);
+    }
+    return c;
+  }();
+  return calls.get();
 }
 
 harness::NatsServer* Server() {
@@ -196,7 +216,7 @@ struct BridgeCore {
     auto c = NatsConnection::Connect(settings, nullptr, nullptr);
     LNSIM_CHECK(c.ok()) << c.status().ToString();
     nc = std::move(c).value();
-    pub = NewCorePublisher(nc.get(), TheClock(), nullptr, nullptr, nullptr);
+    pub = NewCorePublisher(nc.get(), TheClock(), nullptr, nullptr, nullptr, false, BridgeCalls());
   }
   void Publish(std::vector<OutMessage> batch) {
     pub->Enqueue(std::move(batch));
@@ -215,7 +235,8 @@ struct BridgeJetStream {
     nc = std::move(c).value();
     JetStreamPublisherOptions options;
     options.max_in_flight = kMaxPending;
-    pub = NewJetStreamPublisher(nc.get(), TheClock(), nullptr, nullptr, options, nullptr);
+    pub = NewJetStreamPublisher(nc.get(), TheClock(), nullptr, nullptr, options, nullptr,
+                                BridgeCalls());
   }
   ~BridgeJetStream() { pub.reset(); }  // the publisher before its connection
   void Publish(std::vector<OutMessage> batch) {
@@ -410,7 +431,7 @@ void BM_LatencySendAsap(benchmark::State& state) {
       auto c = NatsConnection::Connect(settings, nullptr, nullptr);
       LNSIM_CHECK(c.ok()) << c.status().ToString();
       nc = std::move(c).value();
-      pub = NewCorePublisher(nc.get(), TheClock(), nullptr, nullptr, nullptr);
+      pub = NewCorePublisher(nc.get(), TheClock(), nullptr, nullptr, nullptr, false, BridgeCalls());
     }
     const auto start = std::chrono::steady_clock::now();
     for (int i = 0; i < kLatencyMessages; ++i) {
@@ -465,7 +486,6 @@ BENCHMARK(BM_LatencySendAsap)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
-
 // Prints the in-run ratios the issue asks for after the normal console output: for the paired
 // benchmarks the median (min..max) over repetitions of each repetition's median pair ratio; for
 // the separate ones the plain rate ratio.
@@ -511,9 +531,10 @@ class RatioReporter : public benchmark::ConsoleReporter {
         auto it = p50_.find(name);
         if (it == p50_.end()) continue;
         const double ours = Median(it->second);
-        std::printf("latency p50 %-20s %.1f us = %.2f x raw send-asap nats.c (%.1f us) at 10k/s,"
-                    " median of %zu runs\n",
-                    label.c_str(), ours, ours / raw, raw, it->second.size());
+        std::printf(
+            "latency p50 %-20s %.1f us = %.2f x raw send-asap nats.c (%.1f us) at 10k/s,"
+            " median of %zu runs\n",
+            label.c_str(), ours, ours / raw, raw, it->second.size());
       }
     }
     for (const auto& [name, v] : paired_) {
@@ -535,6 +556,19 @@ class RatioReporter : public benchmark::ConsoleReporter {
 
 int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg.rfind("--publish-delay=", 0) != 0) continue;
+    auto d = lnsim::ParseDuration(arg.substr(16));
+    if (!d.ok()) {
+      std::fprintf(stderr, "bridge_bench: %s: %s\n", argv[i], d.status().message().c_str());
+      return 2;
+    }
+    lnsim::bridge::publish_delay = *d;
+    for (int j = i; j + 1 < argc; ++j) argv[j] = argv[j + 1];
+    --argc;
+    --i;
+  }
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   lnsim::bridge::RatioReporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);

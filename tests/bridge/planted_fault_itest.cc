@@ -1,0 +1,73 @@
+// A checker is trusted only after it fails on a planted fault, now planted outside production
+// code: `lnsim run` with lnsim-test-bridge (the real bridge main; here as the scenario's
+// bridge.command) and --plant swap-attach-detach fails with lost or phantom changes and a
+// consumer that never converges, while the same scenario and binary without the plant pass.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <sstream>
+
+#include "common/clock.h"
+#include "harness/run.h"
+
+namespace lnsim::bridge {
+namespace {
+
+harness::RunOutcome RunChurn(const std::string& bridge_args, const std::string& name) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("lnsim-planted-" + name + "-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string command = std::string("exec '") + LNSIM_TEST_BRIDGE_PATH +
+                              "' bridge --quiet --linstor \"$LNSIM_LINSTOR_URL\" --nats "
+                              "\"$LNSIM_NATS_URL\" --cluster \"$LNSIM_CLUSTER\" "
+                              "$([ \"$LNSIM_JETSTREAM\" = 1 ] && echo --jetstream --stream "
+                              "\"$LNSIM_STREAM\") " +
+                              bridge_args;
+  harness::RunOptions options;
+  options.scenario_path = (dir / "churn.yaml").string();
+  options.scenario_text = R"(
+cluster:
+  nodes: 3
+  resources: 20
+  replicas: 3
+workload:
+  attach_rate: 4
+  detach_rate: 4
+time_scale: 0.2
+duration: 20s
+seed: 3
+)";
+  options.bridge_command = command;
+  options.lnsim_binary = LNSIM_BINARY_PATH;
+  options.work_dir = (dir / "work").string();
+  options.record_on_failure = false;
+  RealClock clock;
+  std::ostringstream log;
+  harness::RunOutcome out = harness::RunScenario(options, clock, log);
+  if (out.exit_code >= 2) ADD_FAILURE() << out.error << "\n" << log.str();
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+  return out;
+}
+
+TEST(PlantedFaultTest, SwappedAttachAndDetachFailTheRunThroughTheTestBridge) {
+  harness::RunOutcome out = RunChurn("--plant swap-attach-detach", "swap");
+  EXPECT_EQ(out.exit_code, 1) << out.error;
+  EXPECT_FALSE(out.report.passed);
+  // A swapped event carries the value its replica just left: the change it should have reported
+  // never arrives (lost) and the consumer's picture ends up wrong.
+  EXPECT_GT(out.report.totals.lost + out.report.totals.phantom, 0u);
+  ASSERT_EQ(out.report.per_consumer.size(), 1u);
+  EXPECT_FALSE(out.report.per_consumer[0].converged);
+}
+
+TEST(PlantedFaultTest, TheSameTestBridgeWithoutAPlantPasses) {
+  harness::RunOutcome out = RunChurn("", "control");
+  EXPECT_EQ(out.exit_code, 0) << out.error;
+  EXPECT_TRUE(out.report.passed);
+  EXPECT_EQ(out.report.totals.lost + out.report.totals.phantom, 0u);
+}
+
+}  // namespace
+}  // namespace lnsim::bridge
