@@ -32,7 +32,11 @@ std::string HelpLine(const bridge::BridgeOption& o) {
   for (char c : o.default_doc) {
     if (c != '`') def.push_back(c);
   }
-  if (!def.empty() && def != "off") help += " (default: " + def + ")";
+  if (def == "required") {
+    help += " (required)";
+  } else if (!def.empty() && def != "off") {
+    help += " (default: " + def + ")";
+  }
   return help;
 }
 
