@@ -1,7 +1,10 @@
 // SLO expressions: the grammar, the error messages and the judgement against a report.
 #include "harness/slo.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include "tests/testutil/status_matchers.h"
 
 namespace lnsim::harness {
 namespace {
@@ -80,8 +83,7 @@ TEST(SloTest, ErrorsNameTheExpressionAndTheProblem) {
 
 TEST(SloTest, ParseSlosNamesThePosition) {
   auto slos = ParseSlos({"lost == 0", "nonsense < 1"});
-  ASSERT_FALSE(slos.ok());
-  EXPECT_NE(slos.status().message().find("slo[1]"), std::string::npos);
+  EXPECT_THAT(slos, StatusIs(StatusCode::kInvalidArgument, ::testing::HasSubstr("slo[1]")));
 }
 
 TEST(SloTest, EvaluatesAgainstTheReport) {

@@ -3,6 +3,7 @@
 // the plots the issue asks for).
 #include "harness/sweep.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
@@ -13,6 +14,7 @@
 #include <sstream>
 
 #include "harness/html_report.h"
+#include "tests/testutil/status_matchers.h"
 
 namespace lnsim::harness {
 namespace {
@@ -150,8 +152,7 @@ TEST(SweepTest, SettingsAreTheProductOfTheAxesAndErrorsAbort) {
   auto failed = RunSweep(o, [&](const SweepSetting&, double, int) -> StatusOr<ProbeRun> {
     return UnavailableError("nats-server would not start");
   }, log);
-  ASSERT_FALSE(failed.ok());
-  EXPECT_EQ(failed.status().code(), StatusCode::kUnavailable);
+  ASSERT_THAT(failed, StatusIs(StatusCode::kUnavailable));
 }
 
 TEST(SweepTest, CsvHasOneRowPerProbe) {
@@ -202,9 +203,8 @@ TEST_F(RewriteTest, ScalesTheWorkloadMixAndAppliesTheSetting) {
 
 TEST_F(RewriteTest, MissingScenarioIsInvalidArgumentNamingIt) {
   auto text = RewriteScenarioForProbe("/nonexistent/x.yaml", {}, 100, std::chrono::seconds(5));
-  ASSERT_FALSE(text.ok());
-  EXPECT_EQ(text.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_NE(text.status().message().find("/nonexistent/x.yaml"), std::string::npos);
+  ASSERT_THAT(text,
+              StatusIs(StatusCode::kInvalidArgument, ::testing::HasSubstr("/nonexistent/x.yaml")));
 }
 
 // A small XML well-formedness checker: every element closed in order, attributes quoted,
