@@ -3,9 +3,11 @@
 // what is inconsistent.
 #include "bridge/event.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "common/rng.h"
+#include "tests/testutil/status_matchers.h"
 
 namespace lnsim::bridge {
 namespace {
@@ -262,7 +264,7 @@ TEST(TimeTest, Rfc3339RoundTrip) {
   }
   EXPECT_EQ(*ParseRfc3339Nanos("2026-06-02T12:45:56.123+02:00"),
             *ParseRfc3339Nanos("2026-06-02T10:45:56.123Z"));
-  EXPECT_FALSE(ParseRfc3339Nanos("yesterday").ok());
+  EXPECT_THAT(ParseRfc3339Nanos("yesterday"), StatusIs(StatusCode::kInvalidArgument));
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // Unit side of HTTPS to LINSTOR and TLS to NATS in the bridge's configuration: URL defaults
 // (3370 for http, 3371 for https, like LINSTOR), loading the TLS material from files or PEM text
 // (golinstor's LS_ROOT_CA style) with errors naming the flag, and the config-file keys.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -10,6 +11,7 @@
 #include "bridge/linstor_client.h"
 #include "common/tls_certs.h"
 #include "tests/bridge/testutil_bridge.h"
+#include "tests/testutil/status_matchers.h"
 
 namespace lnsim::bridge {
 namespace {
@@ -36,9 +38,7 @@ TEST(LinstorTlsTest, UrlDefaultsFollowLinstorPorts) {
   EXPECT_EQ(*NormalizeControllerUrl("https://ctrl:8443/"), "https://ctrl:8443");
   EXPECT_EQ(*NormalizeControllerUrl("https://[::1]"), "https://[::1]:3371");
   auto bad = NormalizeControllerUrl("ftp://ctrl");
-  ASSERT_FALSE(bad.ok());
-  EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_NE(bad.status().message().find("http or https"), std::string::npos);
+  ASSERT_THAT(bad, StatusIs(StatusCode::kInvalidArgument, ::testing::HasSubstr("http or https")));
 }
 
 TEST(LinstorTlsTest, LoadsFilesOrPemTextAndNamesTheFlagOnErrors) {
@@ -58,28 +58,24 @@ TEST(LinstorTlsTest, LoadsFilesOrPemTextAndNamesTheFlagOnErrors) {
   LinstorTlsOptions missing;
   missing.ca = "/nonexistent/ca.pem";
   auto st = LoadLinstorTls(missing);
-  ASSERT_FALSE(st.ok());
-  EXPECT_EQ(st.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(st.status().message(), "--linstor-ca '/nonexistent/ca.pem': no such file");
+  ASSERT_THAT(st, StatusIs(StatusCode::kInvalidArgument,
+                           "--linstor-ca '/nonexistent/ca.pem': no such file"));
 
   LinstorTlsOptions not_pem;
   not_pem.ca = testing::WriteFile(testing::MakeTempDir("lnsim-linstor-tls"), "ca.txt", "hello\n");
   st = LoadLinstorTls(not_pem);
-  ASSERT_FALSE(st.ok());
-  EXPECT_NE(st.status().message().find("not a PEM file"), std::string::npos);
+  ASSERT_THAT(st, StatusIs(StatusCode::kInvalidArgument, ::testing::HasSubstr("not a PEM file")));
 
   LinstorTlsOptions half;
   half.cert = Certs().client_cert;
   st = LoadLinstorTls(half);
-  ASSERT_FALSE(st.ok());
-  EXPECT_NE(st.status().message().find("--linstor-cert and --linstor-key"), std::string::npos);
+  ASSERT_THAT(st, StatusIs(StatusCode::kInvalidArgument,
+                           ::testing::HasSubstr("--linstor-cert and --linstor-key")));
 
   LinstorTlsOptions mismatch = files;
   mismatch.key = Certs().server_key;  // a real key, but not the certificate's
   st = LoadLinstorTls(mismatch);
-  ASSERT_FALSE(st.ok());
-  EXPECT_NE(st.status().message().find("does not match"), std::string::npos)
-      << st.status().message();
+  ASSERT_THAT(st, StatusIs(StatusCode::kInvalidArgument, ::testing::HasSubstr("does not match")));
 }
 
 TEST(LinstorTlsTest, ConfigFileKeysAndValidation) {

@@ -11,6 +11,7 @@
 //  - The commands: `lnsim mock-linstor --https-port 0` generates its certificate and serves
 //    HTTPS; `lnsim bridge` trusts it through golinstor's LS_ROOT_CA (PEM text) and reaches NATS
 //    with --tls-ca; a missing --tls-ca file is exit 2 naming the flag.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <netdb.h>
@@ -29,6 +30,7 @@
 #include "mock-linstor/server.h"
 #include "sim/world.h"
 #include "tests/bridge/testutil_bridge.h"
+#include "tests/testutil/status_matchers.h"
 
 namespace lnsim::bridge {
 namespace {
@@ -116,17 +118,13 @@ TEST(NatsTlsTest, TlsOnlyServerAllowsTheCaAndRefusesWithoutIt) {
   ExpectRoundTrip(**allowed);
 
   auto no_tls = Connect(*server, {});
-  ASSERT_FALSE(no_tls.ok());
-  EXPECT_EQ(no_tls.status().code(), StatusCode::kUnavailable);
-  EXPECT_TRUE(Contains(no_tls.status().message(), "the server requires TLS: give --tls-ca"))
-      << no_tls.status().message();
+  ASSERT_THAT(no_tls, StatusIs(StatusCode::kUnavailable,
+                               ::testing::HasSubstr("the server requires TLS: give --tls-ca")));
 
   tls::ClientTlsFiles wrong_ca;
   wrong_ca.ca = Certs().rogue.ca_cert;
   auto foreign = Connect(*server, wrong_ca);
-  ASSERT_FALSE(foreign.ok());
-  EXPECT_EQ(foreign.status().code(), StatusCode::kUnavailable);
-  EXPECT_TRUE(Contains(foreign.status().message(), "certificate")) << foreign.status().message();
+  ASSERT_THAT(foreign, StatusIs(StatusCode::kUnavailable, ::testing::HasSubstr("certificate")));
 }
 
 TEST(NatsTlsTest, MissingTlsFilesAreConfigurationErrorsNamingTheFlag) {
@@ -136,16 +134,14 @@ TEST(NatsTlsTest, MissingTlsFilesAreConfigurationErrorsNamingTheFlag) {
   tls::ClientTlsFiles files;
   files.ca = "/nonexistent/ca.pem";
   auto missing = Connect(*server, files);
-  ASSERT_FALSE(missing.ok());
-  EXPECT_EQ(missing.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(missing.status().message(), "--tls-ca '/nonexistent/ca.pem': no such file");
+  ASSERT_THAT(missing, StatusIs(StatusCode::kInvalidArgument,
+                                "--tls-ca '/nonexistent/ca.pem': no such file"));
 
   files.ca = Certs().good.ca_cert;
   files.cert = Certs().good.client_cert;  // no key
   auto half = Connect(*server, files);
-  ASSERT_FALSE(half.ok());
-  EXPECT_EQ(half.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_TRUE(Contains(half.status().message(), "--tls-cert and --tls-key"));
+  ASSERT_THAT(half, StatusIs(StatusCode::kInvalidArgument,
+                             ::testing::HasSubstr("--tls-cert and --tls-key")));
 
   // The bridge's configuration check says the same before anything connects.
   BridgeConfig c;
@@ -174,17 +170,14 @@ TEST(NatsTlsTest, VerifyingServerAllowsAClientCertificateAndDeniesWithoutOne) {
   tls::ClientTlsFiles ca_only;
   ca_only.ca = Certs().good.ca_cert;
   auto denied = Connect(*server, ca_only);
-  ASSERT_FALSE(denied.ok());
-  EXPECT_EQ(denied.status().code(), StatusCode::kUnavailable);
-  EXPECT_TRUE(Contains(denied.status().message(), "--tls-cert and --tls-key"))
-      << denied.status().message();
+  ASSERT_THAT(denied,
+              StatusIs(StatusCode::kUnavailable, ::testing::HasSubstr("--tls-cert and --tls-key")));
 
   tls::ClientTlsFiles foreign_cert = mutual;
   foreign_cert.cert = Certs().rogue.client_cert;
   foreign_cert.key = Certs().rogue.client_key;
   auto foreign = Connect(*server, foreign_cert);
-  ASSERT_FALSE(foreign.ok());
-  EXPECT_EQ(foreign.status().code(), StatusCode::kUnavailable);
+  ASSERT_THAT(foreign, StatusIs(StatusCode::kUnavailable));
 }
 
 TEST(NatsTlsTest, HostNameOfTheUrlMustBeNamedByTheCertificate) {
@@ -204,10 +197,8 @@ TEST(NatsTlsTest, HostNameOfTheUrlMustBeNamedByTheCertificate) {
   s.connect_timeout = 3s;
   s.urls = {"nats://localhost:" + std::to_string((*server)->port())};
   auto by_wrong_name = NatsConnection::Connect(s, nullptr, nullptr);
-  ASSERT_FALSE(by_wrong_name.ok());
-  EXPECT_EQ(by_wrong_name.status().code(), StatusCode::kUnavailable);
-  EXPECT_TRUE(Contains(by_wrong_name.status().message(), "does not name the host"))
-      << by_wrong_name.status().message();
+  ASSERT_THAT(by_wrong_name,
+              StatusIs(StatusCode::kUnavailable, ::testing::HasSubstr("does not name the host")));
 
   s.urls = {(*server)->url()};  // 127.0.0.1, which the certificate lists
   auto by_address = NatsConnection::Connect(s, nullptr, nullptr);
@@ -294,22 +285,19 @@ TEST_F(HttpsMockTest, ClientTrustsTheMockWithItsCaAndFetchesASnapshot) {
 
 TEST_F(HttpsMockTest, ClientRefusesAnUntrustedCertificate) {
   auto foreign = Get(Tls(Certs().rogue.ca_cert), https_url_);
-  ASSERT_FALSE(foreign.ok());
-  EXPECT_EQ(foreign.status().code(), StatusCode::kUnavailable);
-  EXPECT_TRUE(Contains(foreign.status().message(), "certificate is not trusted"))
-      << foreign.status().message();
-  EXPECT_TRUE(Contains(foreign.status().message(), "--linstor-ca")) << foreign.status().message();
+  EXPECT_THAT(foreign, StatusIs(StatusCode::kUnavailable,
+                                ::testing::AllOf(::testing::HasSubstr("certificate is not trusted"),
+                                                 ::testing::HasSubstr("--linstor-ca"))));
 
   auto system_cas = Get(nullptr, https_url_);  // no --linstor-ca: the system's CAs
-  ASSERT_FALSE(system_cas.ok());
-  EXPECT_TRUE(Contains(system_cas.status().message(), "certificate is not trusted"))
-      << system_cas.status().message();
+  EXPECT_THAT(system_cas, StatusIs(StatusCode::kUnavailable,
+                                   ::testing::HasSubstr("certificate is not trusted")));
 
   // Plain HTTP still answers on the HTTP port; HTTP to the HTTPS port does not pass as success.
   auto plain = Get(nullptr, "http://127.0.0.1:" + std::to_string(mock_->port()));
   EXPECT_TRUE(plain.ok()) << plain.status().ToString();
   auto mismatch = Get(nullptr, "http://127.0.0.1:" + std::to_string(mock_->https_port()));
-  EXPECT_FALSE(mismatch.ok());
+  EXPECT_THAT(mismatch, StatusIs(StatusCode::kUnavailable));
 }
 
 // A controller that authenticates API clients by certificate: the bridge's --linstor-cert and
@@ -352,13 +340,10 @@ TEST(HttpsClientCertTest, ControllerRequiringClientCertificatesAllowsOnlyTrusted
   EXPECT_TRUE(Contains(*allowed, "node-1"));
 
   auto without = get("", "");
-  ASSERT_FALSE(without.ok());
-  EXPECT_EQ(without.status().code(), StatusCode::kUnavailable);
-  EXPECT_TRUE(Contains(without.status().message(), "--linstor-cert")) << without.status().message();
+  ASSERT_THAT(without, StatusIs(StatusCode::kUnavailable, ::testing::HasSubstr("--linstor-cert")));
 
   auto foreign = get(Certs().rogue.client_cert, Certs().rogue.client_key);
-  ASSERT_FALSE(foreign.ok());
-  EXPECT_EQ(foreign.status().code(), StatusCode::kUnavailable);
+  ASSERT_THAT(foreign, StatusIs(StatusCode::kUnavailable));
   mock.Stop();
 }
 

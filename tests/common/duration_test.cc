@@ -1,6 +1,9 @@
 #include "common/duration.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include "tests/testutil/status_matchers.h"
 
 namespace lnsim {
 namespace {
@@ -21,12 +24,9 @@ TEST(DurationTest, ParsesEveryUnitAndSums) {
 
 TEST(DurationTest, RejectsMissingOrUnknownUnits) {
   for (const char* bad : {"", "10", "ms", "10x", "5 s", "-1s", "1.2.3s"}) {
-    auto d = ParseDuration(bad);
-    EXPECT_FALSE(d.ok()) << bad;
-    if (!d.ok()) {
-      EXPECT_EQ(d.status().code(), StatusCode::kInvalidArgument);
-      EXPECT_NE(d.status().message().find("bad duration"), std::string::npos);
-    }
+    EXPECT_THAT(ParseDuration(bad),
+                StatusIs(StatusCode::kInvalidArgument, ::testing::HasSubstr("bad duration")))
+        << bad;
   }
 }
 

@@ -3,6 +3,7 @@
 // names are the loopback ones, and CheckReadableFile names the flag and the problem.
 #include "common/tls_certs.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -11,6 +12,8 @@
 #include <sys/stat.h>
 
 #include <filesystem>
+
+#include "tests/testutil/status_matchers.h"
 
 namespace lnsim::tls {
 namespace {
@@ -83,10 +86,8 @@ TEST(TlsCertsTest, GeneratesAChainThatVerifiesWithLoopbackNamesAndPrivateKeys) {
 TEST(TlsCertsTest, RejectsAnIpAddressThatDoesNotParse) {
   CertificateOptions o;
   o.ip_addresses = {"127.0.0.300"};
-  auto files = GenerateCertificates(TempDir(), o);
-  ASSERT_FALSE(files.ok());
-  EXPECT_EQ(files.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_NE(files.status().message().find("127.0.0.300"), std::string::npos);
+  EXPECT_THAT(GenerateCertificates(TempDir(), o),
+              StatusIs(StatusCode::kInvalidArgument, ::testing::HasSubstr("127.0.0.300")));
 }
 
 TEST(TlsCertsTest, CheckReadableFileNamesTheFlagAndTheProblem) {

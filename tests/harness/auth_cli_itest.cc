@@ -1,5 +1,6 @@
 // `lnsim auth init` as a user runs it: the files it writes, what it prints, and that bad usage
 // exits non-zero with a message naming the problem.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -10,6 +11,7 @@
 #include "common/clock.h"
 #include "harness/child_process.h"
 #include "harness/nats_auth.h"
+#include "tests/testutil/status_matchers.h"
 
 namespace lnsim::harness {
 namespace {
@@ -56,9 +58,8 @@ TEST(AuthCliItest, BadUsageExitsTwo) {
                                  "--stream", "b=S"},
         std::vector<std::string>{LNSIM_BINARY_PATH, "auth", "frobnicate"}}) {
     auto out = RunAndCapture(args, std::chrono::seconds(30), clock);
-    ASSERT_FALSE(out.ok()) << args.back();
-    EXPECT_NE(out.status().message().find("exit 2"), std::string::npos)
-        << out.status().message();
+    EXPECT_THAT(out, StatusIs(StatusCode::kInternal, ::testing::HasSubstr("exit 2")))
+        << args.back();
   }
 }
 

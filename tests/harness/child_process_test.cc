@@ -1,6 +1,7 @@
 // ChildProcess against /bin/sh: spawn, capture, exit codes, signals, exec failures, reaping.
 #include "harness/child_process.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -8,6 +9,7 @@
 #include <thread>
 
 #include "common/clock.h"
+#include "tests/testutil/status_matchers.h"
 
 namespace lnsim::harness {
 namespace {
@@ -50,9 +52,8 @@ TEST(ChildProcessTest, MissingProgramIsUnavailableNamingThePath) {
   ChildOptions options;
   options.argv = {"/nonexistent/lnsim-no-such-binary"};
   auto child = ChildProcess::Spawn(options, clock);
-  ASSERT_FALSE(child.ok());
-  EXPECT_EQ(child.status().code(), StatusCode::kUnavailable);
-  EXPECT_NE(child.status().message().find("/nonexistent/lnsim-no-such-binary"), std::string::npos);
+  ASSERT_THAT(child, StatusIs(StatusCode::kUnavailable,
+                              ::testing::HasSubstr("/nonexistent/lnsim-no-such-binary")));
 }
 
 TEST(ChildProcessTest, NonExecutableFileIsUnavailable) {
@@ -60,8 +61,7 @@ TEST(ChildProcessTest, NonExecutableFileIsUnavailable) {
   ChildOptions options;
   options.argv = {"/etc/hostname"};
   auto child = ChildProcess::Spawn(options, clock);
-  ASSERT_FALSE(child.ok());
-  EXPECT_EQ(child.status().code(), StatusCode::kUnavailable);
+  ASSERT_THAT(child, StatusIs(StatusCode::kUnavailable));
 }
 
 TEST(ChildProcessTest, WaitTimesOutWhileRunningThenStopTerminates) {

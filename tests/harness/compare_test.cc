@@ -2,10 +2,13 @@
 // correctness counters gate at zero, A vs A passes, unreadable input is a clear error.
 #include "harness/compare.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
+
+#include "tests/testutil/status_matchers.h"
 
 namespace lnsim::harness {
 namespace {
@@ -208,9 +211,7 @@ TEST_F(LoadReportSetTest, FileDirectoryAndGlob) {
 
 TEST_F(LoadReportSetTest, MissingFileIsNotFoundNamingIt) {
   auto r = LoadReportSet((dir_ / "nope.json").string());
-  ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().code(), StatusCode::kNotFound);
-  EXPECT_NE(r.status().message().find("nope.json"), std::string::npos);
+  ASSERT_THAT(r, StatusIs(StatusCode::kNotFound, ::testing::HasSubstr("nope.json")));
   auto g = LoadReportSet((dir_ / "*.json").string());
   EXPECT_EQ(g.status().code(), StatusCode::kNotFound);
 }
@@ -218,12 +219,10 @@ TEST_F(LoadReportSetTest, MissingFileIsNotFoundNamingIt) {
 TEST_F(LoadReportSetTest, NotAReportIsAnErrorNamingTheFile) {
   Write("bad.json", "{\"hello\": 1}");
   auto r = LoadReportSet((dir_ / "bad.json").string());
-  ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.status().message().find("bad.json"), std::string::npos);
+  EXPECT_THAT(r, StatusIs(StatusCode::kInvalidArgument, ::testing::HasSubstr("bad.json")));
   Write("garbage.json", "not json");
   auto g = LoadReportSet((dir_ / "garbage.json").string());
-  ASSERT_FALSE(g.ok());
-  EXPECT_NE(g.status().message().find("garbage.json"), std::string::npos);
+  EXPECT_THAT(g, StatusIs(StatusCode::kInvalidArgument, ::testing::HasSubstr("garbage.json")));
 }
 
 }  // namespace

@@ -1,7 +1,10 @@
 // The harness's scenario sections: defaults, every key, and errors as `file:line: key: what`.
 #include "harness/harness_spec.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include "tests/testutil/status_matchers.h"
 
 namespace lnsim::harness {
 namespace {
@@ -98,25 +101,21 @@ TEST(HarnessSpecTest, ErrorsNameFileLineAndKey) {
                 "t.yaml:4: consumers[0].mode: a JetStream consumer needs nats.jetstream: true"},
        }) {
     auto spec = Parse(c.yaml);
-    ASSERT_FALSE(spec.ok()) << c.yaml;
-    EXPECT_EQ(spec.status().code(), StatusCode::kInvalidArgument);
-    EXPECT_EQ(spec.status().message().rfind(c.expected, 0), 0u)
-        << "got: " << spec.status().message() << "\nwant prefix: " << c.expected;
+    EXPECT_THAT(spec, StatusIs(StatusCode::kInvalidArgument, ::testing::StartsWith(c.expected)))
+        << c.yaml;
   }
 }
 
 TEST(HarnessSpecTest, FaultParamsAreValidated) {
   auto spec =
       Parse("faults:\n  - kind: network\n    at: 1s\n    params: target=bridge,latencyy=5ms\n");
-  ASSERT_FALSE(spec.ok());
-  EXPECT_NE(spec.status().message().find("unknown key 'latencyy' (did you mean 'latency'?)"),
-            std::string::npos)
-      << spec.status().message();
+  EXPECT_THAT(spec,
+              StatusIs(StatusCode::kInvalidArgument,
+                       ::testing::HasSubstr("unknown key 'latencyy' (did you mean 'latency'?)")));
   auto missing =
       Parse("faults:\n  - kind: consumer-crash\n    at: 1s\n    params: consumer=ghost\n");
-  ASSERT_FALSE(missing.ok());
-  EXPECT_NE(missing.status().message().find("consumer 'ghost' is not in `consumers`"),
-            std::string::npos);
+  EXPECT_THAT(missing, StatusIs(StatusCode::kInvalidArgument,
+                                ::testing::HasSubstr("consumer 'ghost' is not in `consumers`")));
 }
 
 TEST(HarnessSpecTest, ParseBytes) {

@@ -1,5 +1,6 @@
 // NatsServer against the real nats-server: start on a free port, carry a message with nats.c,
 // survive kill -9 with a JetStream stream's messages, leave no process behind.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <nats/nats.h>
 #include <netinet/in.h>
@@ -13,6 +14,7 @@
 
 #include "common/clock.h"
 #include "harness/nats_server.h"
+#include "tests/testutil/status_matchers.h"
 
 namespace lnsim::harness {
 namespace {
@@ -175,9 +177,8 @@ TEST(NatsServerTest, MissingBinaryIsUnavailableNamingThePath) {
   NatsServerOptions options;
   options.binary = "/nonexistent/nats-server";
   auto server = NatsServer::Start(options, clock);
-  ASSERT_FALSE(server.ok());
-  EXPECT_EQ(server.status().code(), StatusCode::kUnavailable);
-  EXPECT_NE(server.status().message().find("/nonexistent/nats-server"), std::string::npos);
+  ASSERT_THAT(server,
+              StatusIs(StatusCode::kUnavailable, ::testing::HasSubstr("/nonexistent/nats-server")));
 }
 
 TEST(NatsServerTest, PortInUseIsUnavailable) {
@@ -196,10 +197,7 @@ TEST(NatsServerTest, PortInUseIsUnavailable) {
   options.port = ntohs(addr.sin_port);
   auto server = NatsServer::Start(options, clock);
   close(fd);
-  ASSERT_FALSE(server.ok());
-  EXPECT_EQ(server.status().code(), StatusCode::kUnavailable) << server.status().ToString();
-  EXPECT_NE(server.status().message().find("in use"), std::string::npos)
-      << server.status().ToString();
+  EXPECT_THAT(server, StatusIs(StatusCode::kUnavailable, ::testing::HasSubstr("in use")));
 }
 
 }  // namespace

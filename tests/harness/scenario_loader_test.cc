@@ -2,21 +2,21 @@
 // file in scenarios/ loads and builds a world; `node-crash.yaml` is deterministic per seed.
 #include "harness/scenario_loader.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
 
 #include "sim/world.h"
+#include "tests/testutil/status_matchers.h"
 
 namespace lnsim::harness {
 namespace {
 
 std::string ErrorOf(const std::string& text) {
   auto s = LoadScenarioText(text, "bad.yaml");
-  EXPECT_FALSE(s.ok()) << text;
-  if (s.ok()) return "";
-  EXPECT_EQ(s.status().code(), StatusCode::kInvalidArgument);
-  return s.status().message();
+  EXPECT_THAT(s, StatusIs(StatusCode::kInvalidArgument)) << text;
+  return s.status().message();  // "" when it loaded
 }
 
 bool Has(const std::string& haystack, const std::string& needle) {
@@ -116,8 +116,8 @@ TEST(ScenarioLoader, YamlSyntaxError) {
 
 TEST(ScenarioLoader, MissingFile) {
   auto s = LoadScenarioFile("/nonexistent/x.yaml");
-  ASSERT_FALSE(s.ok());
-  EXPECT_TRUE(Has(s.status().message(), "/nonexistent/x.yaml:0: (file): cannot open"));
+  EXPECT_THAT(s, StatusIs(StatusCode::kInvalidArgument,
+                          ::testing::HasSubstr("/nonexistent/x.yaml:0: (file): cannot open")));
 }
 
 TEST(ScenarioFiles, EveryScenarioLoadsAndBuildsAWorld) {

@@ -1,9 +1,12 @@
 // The fault-schedule shrinker (harness/shrink.h) with fake predicates: cheap and deterministic.
 #include "harness/shrink.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
+
+#include "tests/testutil/status_matchers.h"
 
 namespace lnsim::harness {
 namespace {
@@ -81,9 +84,7 @@ TEST(ShrinkTest, AFailureNeedingEveryFaultKeepsThemAll) {
 TEST(ShrinkTest, NoFaultsIsAnInvalidArgument) {
   auto result = ShrinkFaultSchedule("cluster: {nodes: 3}\n", "none.yaml",
                                     [](const Scenario&, const std::string&) { return true; });
-  ASSERT_FALSE(result.ok());
-  EXPECT_EQ(result.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_NE(result.status().message().find("no faults"), std::string::npos);
+  ASSERT_THAT(result, StatusIs(StatusCode::kInvalidArgument, ::testing::HasSubstr("no faults")));
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 // the plots the issue asks for).
 #include "harness/sweep.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
@@ -13,6 +14,7 @@
 #include <sstream>
 
 #include "harness/html_report.h"
+#include "tests/testutil/status_matchers.h"
 
 namespace lnsim::harness {
 namespace {
@@ -55,9 +57,7 @@ TEST(SweepAxisTest, RejectsBadAxes) {
   for (const char* bad : {"rate", "rate=5..1", "rate=100", "speed=1..2", "volumes=1..5",
                           "volumes=a,b", "rate=-1..5"}) {
     auto a = ParseSweepAxis(bad);
-    ASSERT_FALSE(a.ok()) << bad;
-    EXPECT_EQ(a.status().code(), StatusCode::kInvalidArgument) << bad;
-    EXPECT_NE(a.status().message().find(bad), std::string::npos) << a.status().message();
+    EXPECT_THAT(a, StatusIs(StatusCode::kInvalidArgument, ::testing::HasSubstr(bad))) << bad;
   }
 }
 
@@ -150,8 +150,7 @@ TEST(SweepTest, SettingsAreTheProductOfTheAxesAndErrorsAbort) {
   auto failed = RunSweep(o, [&](const SweepSetting&, double, int) -> StatusOr<ProbeRun> {
     return UnavailableError("nats-server would not start");
   }, log);
-  ASSERT_FALSE(failed.ok());
-  EXPECT_EQ(failed.status().code(), StatusCode::kUnavailable);
+  ASSERT_THAT(failed, StatusIs(StatusCode::kUnavailable));
 }
 
 TEST(SweepTest, CsvHasOneRowPerProbe) {
@@ -202,9 +201,8 @@ TEST_F(RewriteTest, ScalesTheWorkloadMixAndAppliesTheSetting) {
 
 TEST_F(RewriteTest, MissingScenarioIsInvalidArgumentNamingIt) {
   auto text = RewriteScenarioForProbe("/nonexistent/x.yaml", {}, 100, std::chrono::seconds(5));
-  ASSERT_FALSE(text.ok());
-  EXPECT_EQ(text.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_NE(text.status().message().find("/nonexistent/x.yaml"), std::string::npos);
+  ASSERT_THAT(text,
+              StatusIs(StatusCode::kInvalidArgument, ::testing::HasSubstr("/nonexistent/x.yaml")));
 }
 
 // A small XML well-formedness checker: every element closed in order, attributes quoted,

@@ -1,5 +1,6 @@
 // RunTail against a real nats-server: reads a JetStream stream from its start, and follows core
 // NATS live, printing one line per event.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <nats/nats.h>
 
@@ -10,6 +11,7 @@
 #include "harness/internal/nats_util.h"
 #include "harness/nats_server.h"
 #include "harness/tail.h"
+#include "tests/testutil/status_matchers.h"
 
 namespace lnsim::harness {
 namespace {
@@ -87,9 +89,7 @@ TEST(TailItest, MissingStreamIsUnavailableNamingIt) {
   options.stream = "NOPE";
   std::ostringstream out;
   auto printed = RunTail(options, clock, out, nullptr);
-  ASSERT_FALSE(printed.ok());
-  EXPECT_EQ(printed.status().code(), StatusCode::kUnavailable);
-  EXPECT_NE(printed.status().message().find("NOPE"), std::string::npos);
+  ASSERT_THAT(printed, StatusIs(StatusCode::kUnavailable, ::testing::HasSubstr("NOPE")));
 }
 
 TEST(TailItest, FollowsCoreNatsLiveUntilCount) {

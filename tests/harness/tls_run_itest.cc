@@ -5,15 +5,15 @@
 // refused by the server, so a delivery proves the TLS connection), a nats-server restart
 // reconnects through the handshake again, and the verdict passes with nothing lost. `lnsim
 // tail` (RunTail) reads a TLS-only server with --tls-ca and is refused without it.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
-
-#include <atomic>
 #include <iostream>
+#include <sstream>
 #include <thread>
 
 #include "common/clock.h"
@@ -22,6 +22,7 @@
 #include "harness/nats_server.h"
 #include "harness/run.h"
 #include "harness/tail.h"
+#include "tests/testutil/status_matchers.h"
 
 namespace lnsim::harness {
 namespace {
@@ -137,10 +138,7 @@ TEST(TlsTailTest, TailReadsATlsServerWithTheCaAndIsRefusedWithoutIt) {
   to.count = 1;
   to.idle_timeout = std::chrono::seconds(20);
   auto refused = RunTail(to, clock, std::cout, nullptr);
-  ASSERT_FALSE(refused.ok());
-  EXPECT_EQ(refused.status().code(), StatusCode::kUnavailable);
-  EXPECT_NE(refused.status().message().find("--tls-ca"), std::string::npos)
-      << refused.status().message();
+  ASSERT_THAT(refused, StatusIs(StatusCode::kUnavailable, ::testing::HasSubstr("--tls-ca")));
 
   to.tls.ca = certs->ca_cert;
   std::ostringstream out;

@@ -1,9 +1,11 @@
 // The scenario key `nats.tls`: true / verify / false parse into NatsSpec, anything else is an
 // error naming the file, line and key, and it cannot be combined with a live nats.url.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "harness/harness_spec.h"
 #include "harness/scenario_loader.h"
+#include "tests/testutil/status_matchers.h"
 
 namespace lnsim::harness {
 namespace {
@@ -31,17 +33,12 @@ TEST(TlsSpecTest, TrueVerifyAndFalse) {
 
 TEST(TlsSpecTest, BadValueAndLiveUrlAreErrorsWithFileLineAndKey) {
   auto bad = Parse("  tls: maybe\n");
-  ASSERT_FALSE(bad.ok());
-  EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_NE(bad.status().message().find("tls.yaml:5"), std::string::npos)
-      << bad.status().message();
+  ASSERT_THAT(bad, StatusIs(StatusCode::kInvalidArgument, ::testing::HasSubstr("tls.yaml:5")));
   EXPECT_NE(bad.status().message().find("nats.tls"), std::string::npos);
   EXPECT_NE(bad.status().message().find("'maybe'"), std::string::npos);
 
   auto live = Parse("  url: nats://example:4222\n  tls: true\n");
-  ASSERT_FALSE(live.ok());
-  EXPECT_NE(live.status().message().find("--tls-ca"), std::string::npos)
-      << live.status().message();
+  EXPECT_THAT(live, StatusIs(StatusCode::kInvalidArgument, ::testing::HasSubstr("--tls-ca")));
 }
 
 }  // namespace

@@ -4,11 +4,13 @@
 // offline) changes are not lost.
 #include "harness/verifier.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "common/rng.h"
 #include "harness/observation.h"
 #include "tests/harness/testutil_standin.h"
+#include "tests/testutil/status_matchers.h"
 
 namespace lnsim::harness {
 namespace {
@@ -293,7 +295,7 @@ TEST(ObservationDecoderTest, MapsEnvelopeEventsToWorldChannels) {
   Delivery garbage;
   garbage.payload = "{not json";
   garbage.id = "x";
-  EXPECT_FALSE(decoder.Decode(garbage, &o, &extras).ok());
+  EXPECT_THAT(decoder.Decode(garbage, &o, &extras), StatusIs(StatusCode::kInvalidArgument));
   EXPECT_EQ(o.primary.channel, 0u);
 }
 

@@ -2,11 +2,16 @@
 // (windows scaled by time_scale, path/method matching, live faults, world F5/F7 windows).
 #include "mock-linstor/api_faults.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
 
+#include "tests/testutil/status_matchers.h"
+
 namespace lnsim::mock {
 namespace {
+
+using ::testing::HasSubstr;
 
 using std::chrono::milliseconds;
 using std::chrono::seconds;
@@ -36,24 +41,19 @@ faults:
 
 TEST(ParseApiSection, ErrorsNameLineAndKey) {
   auto bad = ParseApiSection(YAML::Load("faults:\n  - {kind: latency, at: 10s, latncy: 5ms}\n"));
-  ASSERT_FALSE(bad.ok());
-  EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(bad.status().message(), "2: api.faults[0].latncy: unknown key");
+  EXPECT_THAT(bad, StatusIs(StatusCode::kInvalidArgument, "2: api.faults[0].latncy: unknown key"));
   bad = ParseApiSection(YAML::Load("faults:\n  - kind: error\n    status: 404\n"));
-  ASSERT_FALSE(bad.ok());
-  EXPECT_EQ(bad.status().message(),
-            "3: api.faults[0].status: must be an HTTP status between 500 and 599");
+  EXPECT_THAT(bad, StatusIs(StatusCode::kInvalidArgument,
+                            "3: api.faults[0].status: must be an HTTP status between 500 and 599"));
   bad = ParseApiSection(YAML::Load("faults:\n  - {kind: latency, latency: 5}\n"));
-  ASSERT_FALSE(bad.ok());
-  EXPECT_NE(bad.status().message().find("api.faults[0].latency: not a duration"),
-            std::string::npos);
+  EXPECT_THAT(bad, StatusIs(StatusCode::kInvalidArgument,
+                            HasSubstr("api.faults[0].latency: not a duration")));
   bad = ParseApiSection(YAML::Load("faults:\n  - {kind: teleport}\n"));
-  ASSERT_FALSE(bad.ok());
-  EXPECT_NE(bad.status().message().find("api.faults[0].kind: must be one of"), std::string::npos);
+  EXPECT_THAT(
+      bad, StatusIs(StatusCode::kInvalidArgument, HasSubstr("api.faults[0].kind: must be one of")));
   bad = ParseApiSection(YAML::Load("fautls: []\n"));
-  ASSERT_FALSE(bad.ok());
-  EXPECT_EQ(bad.status().message(), "1: api.fautls: unknown key");
-  EXPECT_TRUE(ParseApiSection(YAML::Node()).ok());
+  EXPECT_THAT(bad, StatusIs(StatusCode::kInvalidArgument, "1: api.fautls: unknown key"));
+  EXPECT_THAT(ParseApiSection(YAML::Node()), IsOk());
 }
 
 TEST(FaultPlan, WindowsScaleWithTimeScaleAndMatchPaths) {

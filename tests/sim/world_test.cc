@@ -1,11 +1,13 @@
 // The world outside the failure machines: the generator's consistency, LINSTOR operations and
 // their return codes, the workload, determinism of the trace digest, and trace rendering.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <regex>
 #include <set>
 
 #include "tests/sim/testutil_world.h"
+#include "tests/testutil/status_matchers.h"
 
 namespace lnsim::sim {
 namespace {
@@ -122,9 +124,7 @@ TEST(Generator, TightCapacityNeverGoesNegative) {
   // More than fits: Create fails with a message naming the key.
   spec.cluster.resources = 5000;
   auto too_many = World::Create(spec, 3);
-  ASSERT_FALSE(too_many.ok());
-  EXPECT_EQ(too_many.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_NE(too_many.status().message().find("cluster"), std::string::npos);
+  EXPECT_THAT(too_many, StatusIs(StatusCode::kInvalidArgument, ::testing::HasSubstr("cluster")));
 }
 
 TEST(Generator, TiebreakerForTwoReplicas) {
@@ -147,8 +147,7 @@ TEST(Generator, MoreReplicasThanNodesIsRejected) {
   WorldSpec spec = Small(2, 1);
   spec.cluster.replicas = 3;
   auto w = World::Create(spec, 1);
-  ASSERT_FALSE(w.ok());
-  EXPECT_NE(w.status().message().find("cluster.replicas"), std::string::npos);
+  EXPECT_THAT(w, StatusIs(StatusCode::kInvalidArgument, ::testing::HasSubstr("cluster.replicas")));
 }
 
 TEST(Operations, NamesFollowLinstorRules) {
@@ -420,9 +419,8 @@ TEST(Generator, FaultsMustNameExistingNodes) {
   f.source_line = 12;
   spec.faults.push_back(f);
   auto w = World::Create(spec, 1);
-  ASSERT_FALSE(w.ok());
-  EXPECT_EQ(w.status().message().rfind("12: faults[0].nodes: no node 'node-9'", 0), 0u)
-      << w.status().message();
+  EXPECT_THAT(w, StatusIs(StatusCode::kInvalidArgument,
+                          ::testing::StartsWith("12: faults[0].nodes: no node 'node-9'")));
 }
 
 }  // namespace
