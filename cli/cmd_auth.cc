@@ -63,8 +63,8 @@ int RunAuthInit(const std::vector<std::string>& args) {
         }
       }
       if (!found) {
-        UsageError("auth init", std::string("--") + flag + " '" + kv + "': no --cluster " +
-                                    kv.substr(0, eq));
+        UsageError("auth init",
+                   std::string("--") + flag + " '" + kv + "': no --cluster " + kv.substr(0, eq));
         return false;
       }
     }
@@ -74,7 +74,8 @@ int RunAuthInit(const std::vector<std::string>& args) {
       !assign("bucket", &harness::AuthCluster::bucket)) {
     return kExitUsage;
   }
-  auto r = harness::InitAuth(o);
+  RealClock clock;
+  auto r = harness::InitAuth(o, clock);
   if (!r.ok()) {
     if (r.status().code() == StatusCode::kInvalidArgument) {
       return UsageError("auth init", r.status().message());

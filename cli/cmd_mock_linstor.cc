@@ -48,7 +48,7 @@ sigset_t StopSignals() {
   return set;
 }
 
-int Run(const std::vector<std::string>& args) {
+boost::program_options::options_description MockFlags() {
   namespace po = boost::program_options;
   po::options_description options("options");
   options.add_options()("port", po::value<int>()->default_value(3370),
@@ -73,77 +73,137 @@ int Run(const std::vector<std::string>& args) {
       "tls-dir", po::value<std::string>(),
       "without --tls-cert: write a generated CA, server and client certificate here "
       "(default: a new directory under $TMPDIR)");
-  po::variables_map vm;
-  int exit_code = kExitOk;
-  if (!ParseOptions(args, kUsage, options, {}, &vm, &exit_code)) return exit_code;
+  return options;
+}
 
-  sim::WorldSpec spec;
-  std::vector<mock::ApiFault> api_faults;
+// The world to serve: the scenario's, with the cluster flags on top.
+int WorldSpecFromFlags(const boost::program_options::variables_map& vm, sim::WorldSpec* spec,
+                       std::vector<mock::ApiFault>* api_faults) {
   if (vm.count("scenario")) {
-    if (Status s = LoadScenario(vm["scenario"].as<std::string>(), &spec, &api_faults); !s.ok()) {
+    if (Status s = LoadScenario(vm["scenario"].as<std::string>(), spec, api_faults); !s.ok()) {
       return UsageError("mock-linstor", s.message());
     }
   }
-  if (vm.count("nodes")) spec.cluster.nodes = vm["nodes"].as<int>();
-  if (vm.count("resources")) spec.cluster.resources = vm["resources"].as<int>();
-  if (vm.count("replicas")) spec.cluster.replicas = vm["replicas"].as<int>();
+  if (vm.count("nodes")) spec->cluster.nodes = vm["nodes"].as<int>();
+  if (vm.count("resources")) spec->cluster.resources = vm["resources"].as<int>();
+  if (vm.count("replicas")) spec->cluster.replicas = vm["replicas"].as<int>();
   if (vm.count("volumes-per-resource")) {
-    spec.cluster.volumes_per_resource = vm["volumes-per-resource"].as<int>();
+    spec->cluster.volumes_per_resource = vm["volumes-per-resource"].as<int>();
   }
   if (vm.count("diskless-clients"))
-    spec.cluster.diskless_clients = vm["diskless-clients"].as<int>();
-  if (vm.count("seed")) spec.seed = vm["seed"].as<uint64_t>();
+    spec->cluster.diskless_clients = vm["diskless-clients"].as<int>();
+  if (vm.count("seed")) spec->seed = vm["seed"].as<uint64_t>();
   if (vm.count("time-scale")) {
     const double scale = vm["time-scale"].as<double>();
     if (!(scale > 0)) return UsageError("mock-linstor", "--time-scale must be > 0");
-    spec.time_scale = scale;
+    spec->time_scale = scale;
   }
+  return kExitOk;
+}
+
+// HTTPS: the port (-1 = none) and the certificate it serves, given or generated.
+struct HttpsSetup {
+  int port = -1;
+  std::string cert, key;
+  std::string generated_ca;  // the CA to trust when lnsim generated the certificates
+};
+
+// Without --tls-cert: a CA, server and client certificate in --tls-dir or a new temp dir.
+int GenerateHttpsCertificates(const boost::program_options::variables_map& vm, HttpsSetup* https) {
+  std::string dir;
+  if (vm.count("tls-dir")) {
+    dir = vm["tls-dir"].as<std::string>();
+  } else {
+    const char* tmp = std::getenv("TMPDIR");
+    dir = std::string(tmp && *tmp ? tmp : "/tmp") + "/lnsim-mock-tls-XXXXXX";
+    if (mkdtemp(dir.data()) == nullptr) {
+      std::cerr << "lnsim mock-linstor: cannot create a directory from '" << dir << "'"
+                << std::endl;
+      return kExitInfra;
+    }
+  }
+  auto files = tls::GenerateCertificates(dir);
+  if (!files.ok()) {
+    std::cerr << "lnsim mock-linstor: " << files.status().message() << std::endl;
+    return kExitInfra;
+  }
+  https->cert = files->server_cert;
+  https->key = files->server_key;
+  https->generated_ca = files->ca_cert;
+  return kExitOk;
+}
+
+int HttpsFromFlags(const boost::program_options::variables_map& vm, HttpsSetup* https) {
+  if (!vm.count("https-port")) {
+    if (vm.count("tls-cert") || vm.count("tls-key") || vm.count("tls-dir")) {
+      return UsageError("mock-linstor", "--tls-cert, --tls-key and --tls-dir need --https-port");
+    }
+    return kExitOk;
+  }
+  https->port = vm["https-port"].as<int>();
+  if (https->port < 0 || https->port > 65535) {
+    return UsageError("mock-linstor", "--https-port must be 0..65535");
+  }
+  if (vm.count("tls-cert") != vm.count("tls-key")) {
+    return UsageError("mock-linstor", "--tls-cert and --tls-key must be given together");
+  }
+  if (!vm.count("tls-cert")) return GenerateHttpsCertificates(vm, https);
+  https->cert = vm["tls-cert"].as<std::string>();
+  https->key = vm["tls-key"].as<std::string>();
+  for (const auto& [file, flag] :
+       {std::pair{https->cert, "--tls-cert"}, {https->key, "--tls-key"}}) {
+    if (Status s = tls::CheckReadableFile(file, flag); !s.ok()) {
+      return UsageError("mock-linstor", s.message());
+    }
+  }
+  return kExitOk;
+}
+
+int ServerOptionsFromFlags(const boost::program_options::variables_map& vm, int port,
+                           const HttpsSetup& https, mock::ServerOptions* server_options) {
+  server_options->bind = vm["bind"].as<std::string>();
+  server_options->port = port;
+  server_options->threads = vm["threads"].as<size_t>();
+  server_options->https_port = https.port;
+  server_options->tls_cert_file = https.cert;
+  server_options->tls_key_file = https.key;
+  if (vm.count("tls-client-ca")) {
+    if (https.port < 0) return UsageError("mock-linstor", "--tls-client-ca needs --https-port");
+    server_options->tls_client_ca_file = vm["tls-client-ca"].as<std::string>();
+    if (Status s = tls::CheckReadableFile(server_options->tls_client_ca_file, "--tls-client-ca");
+        !s.ok()) {
+      return UsageError("mock-linstor", s.message());
+    }
+  }
+  return kExitOk;
+}
+
+void PrintListening(const mock::MockServer& server, const mock::ServerOptions& server_options,
+                    const HttpsSetup& https) {
+  std::cout << "listening on http://" << server_options.bind << ":" << server.port() << std::endl;
+  if (server.https_port() > 0) {
+    std::cout << "listening on https://" << server_options.bind << ":" << server.https_port()
+              << std::endl;
+    if (!https.generated_ca.empty()) {
+      std::cerr << "lnsim mock-linstor: HTTPS with a generated certificate; trust its CA: "
+                << https.generated_ca << " (client certificate and key next to it)" << std::endl;
+    }
+  }
+}
+
+int Run(const std::vector<std::string>& args) {
+  namespace po = boost::program_options;
+  po::options_description options = MockFlags();
+  po::variables_map vm;
+  int exit_code = kExitOk;
+  if (!ParseOptions(args, kUsage, options, {}, &vm, &exit_code)) return exit_code;
+  sim::WorldSpec spec;
+  std::vector<mock::ApiFault> api_faults;
+  if (int rc = WorldSpecFromFlags(vm, &spec, &api_faults); rc != kExitOk) return rc;
   const int port = vm["port"].as<int>();
   if (port < 0 || port > 65535) return UsageError("mock-linstor", "--port must be 0..65535");
-
-  int https_port = -1;
-  std::string tls_cert, tls_key, generated_ca;
-  if (vm.count("https-port")) {
-    https_port = vm["https-port"].as<int>();
-    if (https_port < 0 || https_port > 65535) {
-      return UsageError("mock-linstor", "--https-port must be 0..65535");
-    }
-    if (vm.count("tls-cert") != vm.count("tls-key")) {
-      return UsageError("mock-linstor", "--tls-cert and --tls-key must be given together");
-    }
-    if (vm.count("tls-cert")) {
-      tls_cert = vm["tls-cert"].as<std::string>();
-      tls_key = vm["tls-key"].as<std::string>();
-      for (const auto& [file, flag] : {std::pair{tls_cert, "--tls-cert"}, {tls_key, "--tls-key"}}) {
-        if (Status s = tls::CheckReadableFile(file, flag); !s.ok()) {
-          return UsageError("mock-linstor", s.message());
-        }
-      }
-    } else {
-      std::string dir;
-      if (vm.count("tls-dir")) {
-        dir = vm["tls-dir"].as<std::string>();
-      } else {
-        const char* tmp = std::getenv("TMPDIR");
-        dir = std::string(tmp && *tmp ? tmp : "/tmp") + "/lnsim-mock-tls-XXXXXX";
-        if (mkdtemp(dir.data()) == nullptr) {
-          std::cerr << "lnsim mock-linstor: cannot create a directory from '" << dir << "'"
-                    << std::endl;
-          return kExitInfra;
-        }
-      }
-      auto files = tls::GenerateCertificates(dir);
-      if (!files.ok()) {
-        std::cerr << "lnsim mock-linstor: " << files.status().message() << std::endl;
-        return kExitInfra;
-      }
-      tls_cert = files->server_cert;
-      tls_key = files->server_key;
-      generated_ca = files->ca_cert;
-    }
-  } else if (vm.count("tls-cert") || vm.count("tls-key") || vm.count("tls-dir")) {
-    return UsageError("mock-linstor", "--tls-cert, --tls-key and --tls-dir need --https-port");
-  }
+  HttpsSetup https;
+  if (int rc = HttpsFromFlags(vm, &https); rc != kExitOk) return rc;
 
   auto world = sim::World::Create(spec, spec.seed);
   if (!world.ok()) return UsageError("mock-linstor", world.status().message());
@@ -155,36 +215,15 @@ int Run(const std::vector<std::string>& args) {
 
   RealClock clock;
   mock::ServerOptions server_options;
-  server_options.bind = vm["bind"].as<std::string>();
-  server_options.port = port;
   server_options.api_faults = std::move(api_faults);
   server_options.seed = spec.seed;
-  server_options.threads = vm["threads"].as<size_t>();
-  server_options.https_port = https_port;
-  server_options.tls_cert_file = tls_cert;
-  server_options.tls_key_file = tls_key;
-  if (vm.count("tls-client-ca")) {
-    if (https_port < 0) return UsageError("mock-linstor", "--tls-client-ca needs --https-port");
-    server_options.tls_client_ca_file = vm["tls-client-ca"].as<std::string>();
-    if (Status s = tls::CheckReadableFile(server_options.tls_client_ca_file, "--tls-client-ca");
-        !s.ok()) {
-      return UsageError("mock-linstor", s.message());
-    }
-  }
+  if (int rc = ServerOptionsFromFlags(vm, port, https, &server_options); rc != kExitOk) return rc;
   mock::MockServer server(std::move(world).value(), clock, server_options);
   if (Status s = server.Start(); !s.ok()) {
     std::cerr << "lnsim mock-linstor: " << s.message() << std::endl;
     return s.code() == StatusCode::kInvalidArgument ? kExitUsage : kExitInfra;
   }
-  std::cout << "listening on http://" << server_options.bind << ":" << server.port() << std::endl;
-  if (server.https_port() > 0) {
-    std::cout << "listening on https://" << server_options.bind << ":" << server.https_port()
-              << std::endl;
-    if (!generated_ca.empty()) {
-      std::cerr << "lnsim mock-linstor: HTTPS with a generated certificate; trust its CA: "
-                << generated_ca << " (client certificate and key next to it)" << std::endl;
-    }
-  }
+  PrintListening(server, server_options, https);
   std::cerr << "lnsim mock-linstor: seed " << spec.seed << "; reproduce with: lnsim mock-linstor";
   for (const auto& a : args) std::cerr << " " << a;
   if (!vm.count("seed")) std::cerr << " --seed " << spec.seed;

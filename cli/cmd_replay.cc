@@ -3,9 +3,9 @@
 // non-zero counters), 1 it was not, 2 not a bundle, 3 infrastructure failure.
 #include <unistd.h>
 
-#include <csignal>
 #include <iostream>
 
+#include "cli/stop_signal.h"
 #include "cli/subcommand.h"
 #include "common/clock.h"
 #include "harness/replay.h"
@@ -15,9 +15,6 @@ namespace lnsim::cli {
 namespace {
 
 constexpr char kUsage[] = "lnsim replay DIR [options]";
-
-volatile bool g_interrupted = false;
-extern "C" void OnReplaySignal(int) { g_interrupted = true; }
 
 std::string SelfExe() {
   char buf[4096];
@@ -29,12 +26,14 @@ std::string SelfExe() {
 int Replay(const std::vector<std::string>& args) {
   namespace po = boost::program_options;
   po::options_description options("options");
+  // clang-format off
   options.add_options()
       ("bundle", po::value<std::string>(), "bundle directory (positional), from lnsim run --record")
       ("work-dir", po::value<std::string>()->default_value(""),
        "logs and NATS store of the replay (default: a temp dir, kept when it fails)")
       ("record", po::value<std::string>()->default_value(""), "record the replay as a bundle too")
       ("nats-server-bin", po::value<std::string>()->default_value(""), "nats-server binary");
+  // clang-format on
   po::positional_options_description positional;
   positional.add("bundle", 1);
   po::variables_map vm;
@@ -49,15 +48,10 @@ int Replay(const std::vector<std::string>& args) {
   ro.nats_server_bin = vm["nats-server-bin"].as<std::string>();
   ro.lnsim_binary = SelfExe();
 
-  struct sigaction sa {};
-  sa.sa_handler = OnReplaySignal;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  InstallStopSignals();
 
   RealClock clock;
-  harness::ReplayOutcome out = harness::ReplayBundle(ro, clock, std::cerr, &g_interrupted);
+  harness::ReplayOutcome out = harness::ReplayBundle(ro, clock, std::cerr, &g_stop_requested);
   if (out.exit_code == kExitUsage || out.exit_code == kExitInfra) {
     std::cerr << "lnsim replay: " << out.error << std::endl;
     if (!out.run.work_dir.empty()) std::cerr << "logs: " << out.run.work_dir << std::endl;

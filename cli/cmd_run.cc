@@ -3,12 +3,12 @@
 // JUnit reports. Exit codes: 0 passed, 1 an SLO or check failed, 2 bad usage, 3 infrastructure.
 #include <unistd.h>
 
-#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 
+#include "cli/stop_signal.h"
 #include "cli/subcommand.h"
 #include "common/clock.h"
 #include "common/duration.h"
@@ -21,9 +21,6 @@ namespace lnsim::cli {
 namespace {
 
 constexpr char kUsage[] = "lnsim run SCENARIO [options]";
-
-volatile bool g_interrupted = false;
-extern "C" void OnStopSignal(int) { g_interrupted = true; }
 
 std::string SelfPath() {
   char buf[4096];
@@ -65,8 +62,9 @@ void ShrinkAndReport(harness::RunOptions ro, uint64_t seed, const std::string& d
     harness::RunOptions o = ro;
     o.scenario_text = candidate;
     std::ostringstream quiet;
-    const harness::RunOutcome out = harness::RunScenario(o, clock, quiet, &g_interrupted);
-    std::cout << "  candidate with " << parsed.world.faults.size() << " faults: " << (out.exit_code == 1 ? "still fails" : "passes") << std::endl;
+    const harness::RunOutcome out = harness::RunScenario(o, clock, quiet, &g_stop_requested);
+    std::cout << "  candidate with " << parsed.world.faults.size()
+              << " faults: " << (out.exit_code == 1 ? "still fails" : "passes") << std::endl;
     if (!out.work_dir.empty()) {
       std::error_code ec;
       std::filesystem::remove_all(out.work_dir, ec);  // a candidate's logs are not kept
@@ -100,20 +98,22 @@ int RunSeeds(harness::RunOptions ro, const std::string& command, uint64_t first,
   std::vector<std::string> replays;
   std::string first_failing_dir;
   const std::string base_work_dir = ro.work_dir;
-  for (uint64_t seed = first; seed <= last && !g_interrupted; ++seed) {
+  for (uint64_t seed = first; seed <= last && !g_stop_requested; ++seed) {
     ro.seed = seed;
     // One work dir per seed when one was given, so bundles do not overwrite each other.
     if (!base_work_dir.empty()) ro.work_dir = base_work_dir + "/seed-" + std::to_string(seed);
     ro.command_line = command + " --seed " + std::to_string(seed);
     std::ostringstream log;
-    harness::RunOutcome out = harness::RunScenario(ro, clock, log, &g_interrupted);
+    harness::RunOutcome out = harness::RunScenario(ro, clock, log, &g_stop_requested);
     if (out.exit_code == kExitUsage) {
       std::cerr << "lnsim run: " << out.error << std::endl;
       return kExitUsage;
     }
     const harness::VerdictCounters& c = out.report.totals;
     std::cout << "seed " << seed << ": "
-              << (out.exit_code == 0 ? "passed" : out.exit_code == 1 ? "FAILED" : "INFRA")
+              << (out.exit_code == 0   ? "passed"
+                  : out.exit_code == 1 ? "FAILED"
+                                       : "INFRA")
               << "  delivered " << c.delivered << " lost " << c.lost << " duplicated "
               << c.duplicated << " reordered " << c.reordered << " phantom " << c.phantom
               << "  digest " << out.report.trace_digest;
@@ -133,13 +133,15 @@ int RunSeeds(harness::RunOptions ro, const std::string& command, uint64_t first,
   for (size_t i = 0; i < failing.size(); ++i) std::cout << (i ? ", " : ": ") << failing[i];
   std::cout << "\n";
   for (const auto& r : replays) std::cout << "replay: " << r << "\n";
-  if (g_interrupted) return kExitInfra;
+  if (g_stop_requested) return kExitInfra;
   return failing.empty() ? kExitOk : 1;
 }
 
-int Run(const std::vector<std::string>& args) {
+// The flags of `lnsim run` (docs/scenarios.md has what each one overrides).
+boost::program_options::options_description RunFlags() {
   namespace po = boost::program_options;
   po::options_description options("options");
+  // clang-format off
   options.add_options()
       ("scenario", po::value<std::string>(), "scenario file (positional)")
       ("seed", po::value<uint64_t>(), "root seed (default: the scenario's seed)")
@@ -170,90 +172,115 @@ int Run(const std::vector<std::string>& args) {
       ("seeds", po::value<std::string>(), "run every seed of A..B and list the failing ones")
       ("shrink", po::bool_switch(),
        "when a run fails, shrink its fault schedule to a minimal one that still fails");
-  po::positional_options_description positional;
-  positional.add("scenario", 1);
-  po::variables_map vm;
-  int exit_code = kExitOk;
-  if (!ParseOptions(args, kUsage, options, positional, &vm, &exit_code)) return exit_code;
-  if (!vm.count("scenario")) return UsageError("run", "missing SCENARIO");
+  // clang-format on
+  return options;
+}
 
-  harness::RunOptions ro;
-  ro.scenario_path = vm["scenario"].as<std::string>();
-  if (vm.count("seed")) ro.seed = vm["seed"].as<uint64_t>();
+// The run's options from the parsed flags; kExitOk, or kExitUsage after printing why not.
+int RunOptionsFromFlags(const boost::program_options::variables_map& vm, harness::RunOptions* ro) {
+  ro->scenario_path = vm["scenario"].as<std::string>();
+  if (vm.count("seed")) ro->seed = vm["seed"].as<uint64_t>();
   for (const char* name : {"duration", "drain"}) {
     if (!vm.count(name)) continue;
     auto d = ParseDuration(vm[name].as<std::string>());
     if (!d.ok()) return UsageError("run", std::string("--") + name + ": " + d.status().message());
-    (std::string(name) == "duration" ? ro.duration : ro.drain) = *d;
+    (std::string(name) == "duration" ? ro->duration : ro->drain) = *d;
   }
-  if (vm.count("time-scale")) ro.time_scale = vm["time-scale"].as<double>();
-  if (vm.count("nats")) ro.nats_urls = vm["nats"].as<std::string>();
-  ro.nats_server_bin = vm["nats-server-bin"].as<std::string>();
-  if (vm.count("tls-ca")) ro.nats_tls.ca = vm["tls-ca"].as<std::string>();
-  if (vm.count("tls-cert")) ro.nats_tls.cert = vm["tls-cert"].as<std::string>();
-  if (vm.count("tls-key")) ro.nats_tls.key = vm["tls-key"].as<std::string>();
-  if (ro.nats_tls.any()) {
-    if (ro.nats_urls.empty()) {
+  if (vm.count("time-scale")) ro->time_scale = vm["time-scale"].as<double>();
+  if (vm.count("nats")) ro->nats_urls = vm["nats"].as<std::string>();
+  ro->nats_server_bin = vm["nats-server-bin"].as<std::string>();
+  if (vm.count("tls-ca")) ro->nats_tls.ca = vm["tls-ca"].as<std::string>();
+  if (vm.count("tls-cert")) ro->nats_tls.cert = vm["tls-cert"].as<std::string>();
+  if (vm.count("tls-key")) ro->nats_tls.key = vm["tls-key"].as<std::string>();
+  if (ro->nats_tls.any()) {
+    if (ro->nats_urls.empty()) {
       return UsageError("run",
                         "--tls-ca/--tls-cert/--tls-key are for a live server (--nats); "
                         "`nats.tls: true` in the scenario gives the embedded server TLS");
     }
-    if (Status st = ro.nats_tls.Validate("--tls"); !st.ok()) return UsageError("run", st.message());
+    if (Status st = ro->nats_tls.Validate("--tls"); !st.ok())
+      return UsageError("run", st.message());
   }
-  ro.bridge_command = vm["bridge-command"].as<std::string>();
+  ro->bridge_command = vm["bridge-command"].as<std::string>();
   if (vm["core"].as<bool>() && vm["jetstream"].as<bool>()) {
     return UsageError("run", "--core and --jetstream exclude each other");
   }
-  if (vm["core"].as<bool>()) ro.jetstream = false;
-  if (vm["jetstream"].as<bool>()) ro.jetstream = true;
-  ro.report_path = vm["report"].as<std::string>();
-  ro.junit_path = vm["junit"].as<std::string>();
-  ro.work_dir = vm["work-dir"].as<std::string>();
-  ro.keep_work_dir = vm["keep"].as<bool>();
-  ro.progress = !vm["no-progress"].as<bool>() && isatty(STDERR_FILENO);
-  ro.lnsim_binary = SelfPath();
-  if (const char* env = std::getenv("LNSIM_BRIDGE_ENV")) ro.bridge_env.push_back(env);
+  if (vm["core"].as<bool>()) ro->jetstream = false;
+  if (vm["jetstream"].as<bool>()) ro->jetstream = true;
+  ro->report_path = vm["report"].as<std::string>();
+  ro->junit_path = vm["junit"].as<std::string>();
+  ro->work_dir = vm["work-dir"].as<std::string>();
+  ro->keep_work_dir = vm["keep"].as<bool>();
+  ro->progress = !vm["no-progress"].as<bool>() && isatty(STDERR_FILENO);
+  ro->lnsim_binary = SelfPath();
+  if (const char* env = std::getenv("LNSIM_BRIDGE_ENV")) ro->bridge_env.push_back(env);
 
-  // The exact command that reproduces this run: every argument, plus the seed when implicit.
-  std::string command = "lnsim run";
-  for (const auto& a : args) command += " " + ShellQuote(a);
+  ro->record_dir = vm["record"].as<std::string>();
+  return kExitOk;
+}
 
-  struct sigaction sa {};
-  sa.sa_handler = OnStopSignal;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
-  signal(SIGPIPE, SIG_IGN);
-
-  ro.record_dir = vm["record"].as<std::string>();
-  const bool shrink = vm["shrink"].as<bool>();
-  RealClock clock;
-  if (vm.count("seeds")) {
-    const std::string spec = vm["seeds"].as<std::string>();
-    const size_t dots = spec.find("..");
-    uint64_t first = 0, last = 0;
-    try {
-      if (dots == std::string::npos) throw std::invalid_argument("no ..");
-      first = std::stoull(spec.substr(0, dots));
-      last = std::stoull(spec.substr(dots + 2));
-    } catch (const std::exception&) {
-      return UsageError("run", "--seeds: expected A..B (e.g. 1..20), got '" + spec + "'");
-    }
-    if (last < first) return UsageError("run", "--seeds: B must be >= A");
-    if (vm.count("seed")) return UsageError("run", "--seed and --seeds exclude each other");
-    if (!ro.record_dir.empty()) return UsageError("run", "--record takes one run; not with --seeds");
-    if (!vm["html"].as<std::string>().empty()) return UsageError("run", "--html takes one run; not with --seeds");
-    return RunSeeds(ro, command, first, last, shrink, clock);
+// `--seeds A..B`: checks the flags that cannot go with it, then runs every seed.
+int RunSeedRange(const boost::program_options::variables_map& vm, const harness::RunOptions& ro,
+                 const std::string& command, bool shrink, const Clock& clock) {
+  const std::string spec = vm["seeds"].as<std::string>();
+  const size_t dots = spec.find("..");
+  uint64_t first = 0, last = 0;
+  try {
+    if (dots == std::string::npos) throw std::invalid_argument("no ..");
+    first = std::stoull(spec.substr(0, dots));
+    last = std::stoull(spec.substr(dots + 2));
+  } catch (const std::exception&) {
+    return UsageError("run", "--seeds: expected A..B (e.g. 1..20), got '" + spec + "'");
   }
+  if (last < first) return UsageError("run", "--seeds: B must be >= A");
+  if (vm.count("seed")) return UsageError("run", "--seed and --seeds exclude each other");
+  if (!ro.record_dir.empty()) return UsageError("run", "--record takes one run; not with --seeds");
+  if (!vm["html"].as<std::string>().empty())
+    return UsageError("run", "--html takes one run; not with --seeds");
+  return RunSeeds(ro, command, first, last, shrink, clock);
+}
+
+// Writes the JSON, JUnit and HTML reports asked for; kExitInfra when one cannot be written.
+int WriteReports(const harness::Report& report, const harness::RunOptions& ro,
+                 const std::string& html_path, std::vector<harness::TimingSample> timing) {
+  if (!ro.report_path.empty()) {
+    if (Status s = harness::WriteFileAtomically(ro.report_path, harness::ReportToJson(report));
+        !s.ok()) {
+      std::cerr << "lnsim run: " << s.message() << std::endl;
+      return kExitInfra;
+    }
+  }
+  if (!ro.junit_path.empty()) {
+    if (Status s = harness::WriteFileAtomically(ro.junit_path, harness::ReportToJunit(report));
+        !s.ok()) {
+      std::cerr << "lnsim run: " << s.message() << std::endl;
+      return kExitInfra;
+    }
+  }
+  if (!html_path.empty()) {
+    const std::string page = harness::RenderHtmlPage(harness::RunPage(report, std::move(timing)));
+    if (Status s = harness::WriteFileAtomically(html_path, page); !s.ok()) {
+      std::cerr << "lnsim run: " << s.message() << std::endl;
+      return kExitInfra;
+    }
+  }
+  return kExitOk;
+}
+
+// One run with the flags' options: the report table, the files, and the shrink on failure.
+int RunOnce(const boost::program_options::variables_map& vm, harness::RunOptions ro,
+            const std::string& command, bool shrink, const Clock& clock) {
   // The seed is known only once the scenario is read; RunScenario fills report.seed.
   ro.command_line = command;
   // --html plots the bridge's timing side channel, which lives in the work dir: keep it until
   // read, and put the samples on the world's time axis (harness/html_report.h).
   const std::string html_path = vm["html"].as<std::string>();
-  const bool drop_work_dir_after_html = !html_path.empty() && ro.work_dir.empty() && !ro.keep_work_dir;
+  const bool drop_work_dir_after_html =
+      !html_path.empty() && ro.work_dir.empty() && !ro.keep_work_dir;
   if (!html_path.empty()) ro.keep_work_dir = true;
   harness::OriginRecordingClock origin_clock(clock);
-  harness::RunOutcome outcome = harness::RunScenario(ro, origin_clock, std::cerr, &g_interrupted);
+  harness::RunOutcome outcome =
+      harness::RunScenario(ro, origin_clock, std::cerr, &g_stop_requested);
   std::vector<harness::TimingSample> timing;
   if (!html_path.empty() && !outcome.work_dir.empty()) {
     auto samples = harness::ReadTimingSamples(outcome.work_dir + "/timing.jsonl",
@@ -282,27 +309,7 @@ int Run(const std::vector<std::string>& args) {
   if (!vm.count("seed")) report.command = command + " --seed " + std::to_string(report.seed);
   harness::PrintReportTable(report, std::cout);
   if (!outcome.work_dir.empty()) std::cout << "logs: " << outcome.work_dir << std::endl;
-  if (!ro.report_path.empty()) {
-    if (Status s = harness::WriteFileAtomically(ro.report_path, harness::ReportToJson(report));
-        !s.ok()) {
-      std::cerr << "lnsim run: " << s.message() << std::endl;
-      return kExitInfra;
-    }
-  }
-  if (!ro.junit_path.empty()) {
-    if (Status s = harness::WriteFileAtomically(ro.junit_path, harness::ReportToJunit(report));
-        !s.ok()) {
-      std::cerr << "lnsim run: " << s.message() << std::endl;
-      return kExitInfra;
-    }
-  }
-  if (!html_path.empty()) {
-    const std::string page = harness::RenderHtmlPage(harness::RunPage(report, std::move(timing)));
-    if (Status s = harness::WriteFileAtomically(html_path, page); !s.ok()) {
-      std::cerr << "lnsim run: " << s.message() << std::endl;
-      return kExitInfra;
-    }
-  }
+  if (int rc = WriteReports(report, ro, html_path, std::move(timing)); rc != kExitOk) return rc;
   for (const auto& v : outcome.invariant_violations) std::cout << "invariant " << v << "\n";
   if (!outcome.bundle_dir.empty()) {
     std::cout << "bundle: " << outcome.bundle_dir << "\n";
@@ -315,6 +322,27 @@ int Run(const std::vector<std::string>& args) {
     ShrinkAndReport(ro, report.seed, outcome.work_dir, clock);
   }
   return outcome.exit_code;
+}
+
+int Run(const std::vector<std::string>& args) {
+  namespace po = boost::program_options;
+  po::options_description options = RunFlags();
+  po::positional_options_description positional;
+  positional.add("scenario", 1);
+  po::variables_map vm;
+  int exit_code = kExitOk;
+  if (!ParseOptions(args, kUsage, options, positional, &vm, &exit_code)) return exit_code;
+  if (!vm.count("scenario")) return UsageError("run", "missing SCENARIO");
+  harness::RunOptions ro;
+  if (int rc = RunOptionsFromFlags(vm, &ro); rc != kExitOk) return rc;
+  // The exact command that reproduces this run: every argument, plus the seed when implicit.
+  std::string command = "lnsim run";
+  for (const auto& a : args) command += " " + ShellQuote(a);
+  InstallStopSignals();
+  const bool shrink = vm["shrink"].as<bool>();
+  RealClock clock;
+  if (vm.count("seeds")) return RunSeedRange(vm, ro, command, shrink, clock);
+  return RunOnce(vm, std::move(ro), command, shrink, clock);
 }
 
 }  // namespace

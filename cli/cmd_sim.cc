@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "cli/subcommand.h"
+#include "common/clock.h"
 #include "common/duration.h"
 #include "harness/scenario_loader.h"
 #include "sim/world.h"
@@ -28,6 +29,111 @@ std::string ShellQuote(const std::string& s) {
   return out + "'";
 }
 
+// The scenario's world with --seed and --duration on top; kExitOk, else kExitUsage (printed).
+int SpecFromFlags(const boost::program_options::variables_map& vm, const std::string& path,
+                  sim::WorldSpec* spec) {
+  auto scenario = harness::LoadScenarioFile(path);
+  if (!scenario.ok()) {
+    std::cerr << "lnsim sim: " << scenario.status().message() << std::endl;
+    return kExitUsage;
+  }
+  *spec = scenario->world;
+  if (vm.count("seed")) spec->seed = vm["seed"].as<uint64_t>();
+  if (vm.count("duration")) {
+    auto d = ParseDuration(vm["duration"].as<std::string>());
+    if (!d.ok() || d->count() <= 0) {
+      return UsageError("sim", "--duration: bad duration '" + vm["duration"].as<std::string>() +
+                                   "' (write e.g. 90s, 5m)");
+    }
+    spec->duration = *d;
+  }
+  return kExitOk;
+}
+
+void PrintCluster(const std::string& path, const sim::WorldSpec& spec, const sim::World& world) {
+  const sim::Cluster& c = world.cluster();
+  size_t nodes = 0, pools = 0, rds = 0, volumes = 0, replicas = 0, diskful = 0, in_use = 0;
+  for (const auto& n : c.nodes) nodes += n.alive;
+  for (const auto& p : c.pools) pools += !p.diskless() && c.nodes[p.node].alive;
+  for (const auto& rd : c.rds) {
+    if (!rd.alive) continue;
+    ++rds;
+    volumes += rd.volumes.size();
+  }
+  for (const auto& r : c.replicas) {
+    if (!r.alive) continue;
+    ++replicas;
+    diskful += r.kind == sim::ReplicaKind::kDiskful;
+    in_use += r.in_use;
+  }
+  std::cout << "scenario: " << path << "\n"
+            << "seed: " << spec.seed << "\n"
+            << "world time: " << FormatDuration(world.RunLength()) << " (duration "
+            << FormatDuration(spec.duration) << " x time_scale " << spec.time_scale << ")\n"
+            << "cluster: " << nodes << " nodes, " << pools << " storage pools, " << rds
+            << " resource definitions, " << volumes << " volumes, " << replicas << " replicas ("
+            << diskful << " diskful), " << in_use << " in use\n";
+}
+
+void PrintTransitions(const std::vector<sim::Transition>& transitions) {
+  std::map<std::pair<int, int>, uint64_t> by_kind;
+  for (const auto& t : transitions) {
+    ++by_kind[{static_cast<int>(t.entity.kind), static_cast<int>(t.attr)}];
+  }
+  std::cout << "transitions: " << transitions.size() << "\n";
+  for (const auto& [key, count] : by_kind) {
+    char line[160];
+    std::snprintf(line, sizeof(line), "  %-20s %-18s %llu\n",
+                  std::string(sim::Name(static_cast<sim::EntityKind>(key.first))).c_str(),
+                  std::string(sim::Name(static_cast<sim::Attribute>(key.second))).c_str(),
+                  static_cast<unsigned long long>(count));
+    std::cout << line;
+  }
+}
+
+void PrintFaultsAndWorkload(const sim::WorldSpec& spec, const sim::World& world) {
+  std::cout << "faults: " << world.fault_windows().size() << "\n";
+  for (const auto& w : world.fault_windows()) {
+    std::cout << "  " << sim::Name(w.kind) << " at " << FormatDuration(w.start);
+    if (!w.permanent) std::cout << " until " << FormatDuration(w.end);
+    if (!w.nodes.empty()) {
+      std::cout << " nodes";
+      for (const auto& n : w.nodes) std::cout << " " << n;
+    }
+    if (!w.resource.empty()) std::cout << " resource " << w.resource;
+    std::cout << (w.fired ? "" : " [not fired]") << (w.note.empty() ? "" : ": " + w.note) << "\n";
+  }
+  const auto& ws = world.workload_stats();
+  if (spec.workload.via == "world") {
+    std::cout << "workload: provisioned " << ws.provisioned << " (" << ws.provision_failed
+              << " failed), deleted " << ws.deleted << " (" << ws.delete_failed
+              << " failed), attached " << ws.attached << " (" << ws.attach_failed
+              << " failed), detached " << ws.detached << " (" << ws.detach_failed
+              << " failed), resized " << ws.resized << " (" << ws.resize_failed << " failed)\n";
+  } else {
+    std::cout << "workload: via api (driven by lnsim run, not by the world)\n";
+  }
+}
+
+// --trace FILE: every transition, one line each. kExitInfra when it cannot be written.
+int WriteTrace(const std::string& trace_path, const sim::World& world) {
+  std::ofstream out(trace_path, std::ios::binary | std::ios::trunc);
+  if (!out) {
+    std::cerr << "lnsim sim: --trace: cannot write '" << trace_path << "'" << std::endl;
+    return kExitInfra;
+  }
+  for (const auto& t : world.trace().transitions()) {
+    out << sim::RenderTransition(world.cluster(), world.trace(), t) << '\n';
+  }
+  out.close();
+  if (!out) {
+    std::cerr << "lnsim sim: --trace: write to '" << trace_path << "' failed" << std::endl;
+    return kExitInfra;
+  }
+  std::cout << "trace: " << trace_path << "\n";
+  return kExitOk;
+}
+
 int Run(const std::vector<std::string>& args) {
   namespace po = boost::program_options;
   po::options_description options("options");
@@ -43,27 +149,14 @@ int Run(const std::vector<std::string>& args) {
   if (!ParseOptions(args, kUsage, options, positional, &vm, &exit_code)) return exit_code;
   if (!vm.count("scenario")) return UsageError("sim", "missing SCENARIO");
   const std::string path = vm["scenario"].as<std::string>();
-
-  auto scenario = harness::LoadScenarioFile(path);
-  if (!scenario.ok()) {
-    std::cerr << "lnsim sim: " << scenario.status().message() << std::endl;
-    return kExitUsage;
-  }
-  sim::WorldSpec spec = scenario->world;
-  if (vm.count("seed")) spec.seed = vm["seed"].as<uint64_t>();
-  if (vm.count("duration")) {
-    auto d = ParseDuration(vm["duration"].as<std::string>());
-    if (!d.ok() || d->count() <= 0) {
-      return UsageError("sim", "--duration: bad duration '" + vm["duration"].as<std::string>() +
-                                   "' (write e.g. 90s, 5m)");
-    }
-    spec.duration = *d;
-  }
+  sim::WorldSpec spec;
+  if (int rc = SpecFromFlags(vm, path, &spec); rc != kExitOk) return rc;
   std::string command = "lnsim sim " + ShellQuote(path) + " --seed " + std::to_string(spec.seed) +
                         " --duration " + FormatDuration(spec.duration);
   if (vm.count("trace")) command += " --trace " + ShellQuote(vm["trace"].as<std::string>());
 
-  const auto wall_start = std::chrono::steady_clock::now();
+  RealClock clock;  // wall time of generation and run, for the speed line
+  const Duration wall_start = clock.Now();
   auto created = sim::World::Create(spec, spec.seed);
   if (!created.ok()) {
     // Messages that start with a line number get the file name glued on: `file:line: key: ...`.
@@ -73,70 +166,16 @@ int Run(const std::vector<std::string>& args) {
     return kExitUsage;
   }
   std::unique_ptr<sim::World> world = std::move(created).value();
-  const auto gen_end = std::chrono::steady_clock::now();
+  const Duration gen_end = clock.Now();
   world->AdvanceTo(world->RunLength());
-  const auto wall_end = std::chrono::steady_clock::now();
-
-  const sim::Cluster& c = world->cluster();
-  size_t nodes = 0, pools = 0, rds = 0, volumes = 0, replicas = 0, diskful = 0, in_use = 0;
-  for (const auto& n : c.nodes) nodes += n.alive;
-  for (const auto& p : c.pools) pools += !p.diskless() && c.nodes[p.node].alive;
-  for (const auto& rd : c.rds) {
-    if (!rd.alive) continue;
-    ++rds;
-    volumes += rd.volumes.size();
-  }
-  for (const auto& r : c.replicas) {
-    if (!r.alive) continue;
-    ++replicas;
-    diskful += r.kind == sim::ReplicaKind::kDiskful;
-    in_use += r.in_use;
-  }
+  const Duration wall_end = clock.Now();
   const auto& transitions = world->trace().transitions();
-  std::map<std::pair<int, int>, uint64_t> by_kind;
-  for (const auto& t : transitions) {
-    ++by_kind[{static_cast<int>(t.entity.kind), static_cast<int>(t.attr)}];
-  }
   const double gen_s = std::chrono::duration<double>(gen_end - wall_start).count();
   const double run_s = std::chrono::duration<double>(wall_end - gen_end).count();
 
-  std::cout << "scenario: " << path << "\n"
-            << "seed: " << spec.seed << "\n"
-            << "world time: " << FormatDuration(world->RunLength()) << " (duration "
-            << FormatDuration(spec.duration) << " x time_scale " << spec.time_scale << ")\n"
-            << "cluster: " << nodes << " nodes, " << pools << " storage pools, " << rds
-            << " resource definitions, " << volumes << " volumes, " << replicas << " replicas ("
-            << diskful << " diskful), " << in_use << " in use\n";
-  std::cout << "transitions: " << transitions.size() << "\n";
-  for (const auto& [key, count] : by_kind) {
-    char line[160];
-    std::snprintf(line, sizeof(line), "  %-20s %-18s %llu\n",
-                  std::string(sim::Name(static_cast<sim::EntityKind>(key.first))).c_str(),
-                  std::string(sim::Name(static_cast<sim::Attribute>(key.second))).c_str(),
-                  static_cast<unsigned long long>(count));
-    std::cout << line;
-  }
-  std::cout << "faults: " << world->fault_windows().size() << "\n";
-  for (const auto& w : world->fault_windows()) {
-    std::cout << "  " << sim::Name(w.kind) << " at " << FormatDuration(w.start);
-    if (!w.permanent) std::cout << " until " << FormatDuration(w.end);
-    if (!w.nodes.empty()) {
-      std::cout << " nodes";
-      for (const auto& n : w.nodes) std::cout << " " << n;
-    }
-    if (!w.resource.empty()) std::cout << " resource " << w.resource;
-    std::cout << (w.fired ? "" : " [not fired]") << (w.note.empty() ? "" : ": " + w.note) << "\n";
-  }
-  const auto& ws = world->workload_stats();
-  if (spec.workload.via == "world") {
-    std::cout << "workload: provisioned " << ws.provisioned << " (" << ws.provision_failed
-              << " failed), deleted " << ws.deleted << " (" << ws.delete_failed
-              << " failed), attached " << ws.attached << " (" << ws.attach_failed
-              << " failed), detached " << ws.detached << " (" << ws.detach_failed
-              << " failed), resized " << ws.resized << " (" << ws.resize_failed << " failed)\n";
-  } else {
-    std::cout << "workload: via api (driven by lnsim run, not by the world)\n";
-  }
+  PrintCluster(path, spec, *world);
+  PrintTransitions(transitions);
+  PrintFaultsAndWorkload(spec, *world);
   char speed[200];
   std::snprintf(speed, sizeof(speed),
                 "wall time: generate %.3fs, run %.3fs, %.0f transitions/s; %zu events pending\n",
@@ -144,21 +183,7 @@ int Run(const std::vector<std::string>& args) {
                 world->PendingEvents());
   std::cout << speed;
   if (vm.count("trace")) {
-    const std::string trace_path = vm["trace"].as<std::string>();
-    std::ofstream out(trace_path, std::ios::binary | std::ios::trunc);
-    if (!out) {
-      std::cerr << "lnsim sim: --trace: cannot write '" << trace_path << "'" << std::endl;
-      return kExitInfra;
-    }
-    for (const auto& t : transitions) {
-      out << sim::RenderTransition(c, world->trace(), t) << '\n';
-    }
-    out.close();
-    if (!out) {
-      std::cerr << "lnsim sim: --trace: write to '" << trace_path << "' failed" << std::endl;
-      return kExitInfra;
-    }
-    std::cout << "trace: " << trace_path << "\n";
+    if (int rc = WriteTrace(vm["trace"].as<std::string>(), *world); rc != kExitOk) return rc;
   }
   std::cout << "reproduce: " << command << "\n";
   std::cout << "trace digest: " << world->trace().DigestHex() << std::endl;

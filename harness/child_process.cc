@@ -64,12 +64,9 @@ std::string ExitStatus::ToString() const {
   return std::string("killed by SIG") + (name ? name : std::to_string(signal).c_str());
 }
 
-StatusOr<std::unique_ptr<ChildProcess>> ChildProcess::Spawn(const ChildOptions& options,
-                                                            const Clock& clock) {
-  if (options.argv.empty() || options.argv[0].empty()) {
-    return InvalidArgumentError("child process: empty argv");
-  }
-  const std::string& program = options.argv[0];
+namespace {
+
+Status CheckProgram(const std::string& program) {
   if (access(program.c_str(), F_OK) != 0) {
     return UnavailableError("child process: program '" + program + "' not found");
   }
@@ -77,13 +74,12 @@ StatusOr<std::unique_ptr<ChildProcess>> ChildProcess::Spawn(const ChildOptions& 
     return UnavailableError("child process: program '" + program +
                             "' is not executable: " + ErrnoText(errno));
   }
+  return OkStatus();
+}
 
-  // Everything the child needs, prepared before fork.
-  std::vector<char*> argv;
-  for (const auto& a : options.argv) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
+// "KEY=value" entries: the inherited environment (when asked) overridden by options.env.
+std::vector<std::string> ChildEnvironment(const ChildOptions& options) {
   std::map<std::string, std::string> env_map;
-  std::vector<std::string> env_strings;
   if (options.inherit_env) {
     for (char** e = environ; e && *e; ++e) {
       std::string entry(*e);
@@ -91,82 +87,121 @@ StatusOr<std::unique_ptr<ChildProcess>> ChildProcess::Spawn(const ChildOptions& 
     }
   }
   for (const auto& entry : options.env) env_map[entry.substr(0, entry.find('='))] = entry;
+  std::vector<std::string> env_strings;
   for (auto& [key, entry] : env_map) env_strings.push_back(entry);
-  std::vector<char*> envp;
-  for (auto& e : env_strings) envp.push_back(e.data());
-  envp.push_back(nullptr);
+  return env_strings;
+}
 
-  int log_fd = -1;
+// The descriptors the child is wired to; -1 = not used. err_pipe carries an exec failure's
+// errno back to the parent (it closes itself on a successful exec).
+struct ChildFds {
+  int log = -1;
+  int out_pipe[2] = {-1, -1};
+  int err_pipe[2] = {-1, -1};
+  int null = -1;
+  void CloseAll() {
+    for (int fd : {log, out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1], null}) {
+      if (fd >= 0) close(fd);
+    }
+  }
+};
+
+Status OpenChildFds(const ChildOptions& options, ChildFds* fds) {
   if (!options.log_path.empty()) {
-    log_fd = open(options.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (log_fd < 0) {
+    fds->log = open(options.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fds->log < 0) {
       return UnavailableError("child process: cannot open log file '" + options.log_path +
                               "': " + ErrnoText(errno));
     }
   }
-  int out_pipe[2] = {-1, -1};
-  if (options.capture_stdout && pipe2(out_pipe, O_CLOEXEC) != 0) {
-    if (log_fd >= 0) close(log_fd);
-    return InternalError("child process: pipe: " + ErrnoText(errno));
+  if (options.capture_stdout && pipe2(fds->out_pipe, O_CLOEXEC) != 0) {
+    const int err = errno;
+    fds->CloseAll();
+    return InternalError("child process: pipe: " + ErrnoText(err));
   }
-  int err_pipe[2];
-  if (pipe2(err_pipe, O_CLOEXEC) != 0) {
-    if (log_fd >= 0) close(log_fd);
-    if (out_pipe[0] >= 0) close(out_pipe[0]), close(out_pipe[1]);
-    return InternalError("child process: pipe: " + ErrnoText(errno));
+  if (pipe2(fds->err_pipe, O_CLOEXEC) != 0) {
+    const int err = errno;
+    fds->err_pipe[0] = fds->err_pipe[1] = -1;
+    fds->CloseAll();
+    return InternalError("child process: pipe: " + ErrnoText(err));
   }
-  int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  fds->null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  return OkStatus();
+}
+
+// In the forked child: async-signal-safe calls only. Never returns.
+[[noreturn]] void ExecChild(const ChildFds& fds, char* const* argv, char* const* envp,
+                            const char* workdir, bool die_with_parent, pid_t parent) {
+  setpgid(0, 0);
+  if (die_with_parent) {
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) ChildFail(fds.err_pipe[1]);
+    if (getppid() != parent) _exit(127);  // the parent died before prctl took effect
+  }
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+  if (fds.null >= 0) dup2(fds.null, STDIN_FILENO);
+  if (fds.out_pipe[1] >= 0) {
+    if (dup2(fds.out_pipe[1], STDOUT_FILENO) < 0) ChildFail(fds.err_pipe[1]);
+  } else if (fds.log >= 0) {
+    if (dup2(fds.log, STDOUT_FILENO) < 0) ChildFail(fds.err_pipe[1]);
+  }
+  if (fds.log >= 0 && dup2(fds.log, STDERR_FILENO) < 0) ChildFail(fds.err_pipe[1]);
+  if (workdir != nullptr && chdir(workdir) != 0) ChildFail(fds.err_pipe[1]);
+  // Close every other descriptor the parent had open without O_CLOEXEC (sockets of nats.c,
+  // listeners), except the error pipe, which closes itself on exec.
+  const int keep = fds.err_pipe[1];
+  if (keep > 3) syscall(SYS_close_range, 3u, static_cast<unsigned>(keep - 1), 0u);
+  syscall(SYS_close_range, static_cast<unsigned>(keep + 1), ~0u, 0u);
+  execve(argv[0], argv, envp);
+  ChildFail(keep);
+}
+
+}  // namespace
+
+StatusOr<std::unique_ptr<ChildProcess>> ChildProcess::Spawn(const ChildOptions& options,
+                                                            const Clock& clock) {
+  if (options.argv.empty() || options.argv[0].empty()) {
+    return InvalidArgumentError("child process: empty argv");
+  }
+  const std::string& program = options.argv[0];
+  LNSIM_RETURN_IF_ERROR(CheckProgram(program));
+
+  // Everything the child needs, prepared before fork.
+  std::vector<char*> argv;
+  for (const auto& a : options.argv) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  std::vector<std::string> env_strings = ChildEnvironment(options);
+  std::vector<char*> envp;
+  for (auto& e : env_strings) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  ChildFds fds;
+  LNSIM_RETURN_IF_ERROR(OpenChildFds(options, &fds));
   const pid_t parent = getpid();
   const char* workdir = options.working_dir.empty() ? nullptr : options.working_dir.c_str();
-  const bool die_with_parent = options.die_with_parent;
 
   const pid_t pid = fork();
   if (pid < 0) {
     const int err = errno;
-    for (int fd : {log_fd, out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1], null_fd}) {
-      if (fd >= 0) close(fd);
-    }
+    fds.CloseAll();
     return InternalError("child process: fork: " + ErrnoText(err));
   }
   if (pid == 0) {
-    // Child: async-signal-safe calls only.
-    setpgid(0, 0);
-    if (die_with_parent) {
-      if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) ChildFail(err_pipe[1]);
-      if (getppid() != parent) _exit(127);  // the parent died before prctl took effect
-    }
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
-    if (null_fd >= 0) dup2(null_fd, STDIN_FILENO);
-    if (out_pipe[1] >= 0) {
-      if (dup2(out_pipe[1], STDOUT_FILENO) < 0) ChildFail(err_pipe[1]);
-    } else if (log_fd >= 0) {
-      if (dup2(log_fd, STDOUT_FILENO) < 0) ChildFail(err_pipe[1]);
-    }
-    if (log_fd >= 0 && dup2(log_fd, STDERR_FILENO) < 0) ChildFail(err_pipe[1]);
-    if (workdir != nullptr && chdir(workdir) != 0) ChildFail(err_pipe[1]);
-    // Close every other descriptor the parent had open without O_CLOEXEC (sockets of nats.c,
-    // listeners), except the error pipe, which closes itself on exec.
-    const int keep = err_pipe[1];
-    if (keep > 3) syscall(SYS_close_range, 3u, static_cast<unsigned>(keep - 1), 0u);
-    syscall(SYS_close_range, static_cast<unsigned>(keep + 1), ~0u, 0u);
-    execve(argv[0], argv.data(), envp.data());
-    ChildFail(keep);
+    ExecChild(fds, argv.data(), envp.data(), workdir, options.die_with_parent, parent);
   }
 
   // Parent.
-  close(err_pipe[1]);
-  if (out_pipe[1] >= 0) close(out_pipe[1]);
-  if (log_fd >= 0) close(log_fd);
-  if (null_fd >= 0) close(null_fd);
+  close(fds.err_pipe[1]);
+  if (fds.out_pipe[1] >= 0) close(fds.out_pipe[1]);
+  if (fds.log >= 0) close(fds.log);
+  if (fds.null >= 0) close(fds.null);
   int child_errno = 0;
   ssize_t n;
   do {
-    n = read(err_pipe[0], &child_errno, sizeof(child_errno));
+    n = read(fds.err_pipe[0], &child_errno, sizeof(child_errno));
   } while (n < 0 && errno == EINTR);
-  close(err_pipe[0]);
-  std::unique_ptr<ChildProcess> child(new ChildProcess(pid, out_pipe[0], program, clock));
+  close(fds.err_pipe[0]);
+  std::unique_ptr<ChildProcess> child(new ChildProcess(pid, fds.out_pipe[0], program, clock));
   if (n == static_cast<ssize_t>(sizeof(child_errno))) {
     child->ReapBlocking();
     return UnavailableError("child process: cannot execute '" + program +
@@ -278,7 +313,7 @@ StatusOr<ExitStatus> ChildProcess::Wait(Duration timeout) {
       poll(&pfd, 1, wait_ms);
     } else {
       // No pidfd (old kernel): bounded polling of waitpid in short steps.
-      std::this_thread::sleep_for(std::chrono::milliseconds(std::min(wait_ms, 2)));
+      clock_.SleepFor(std::chrono::milliseconds(std::min(wait_ms, 2)));
     }
   }
   if (pidfd >= 0) close(pidfd);

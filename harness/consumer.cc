@@ -53,7 +53,14 @@ void DeliveryQueue::Push(Delivery delivery) {
 
 size_t DeliveryQueue::PopAll(std::vector<Delivery>* out, std::chrono::milliseconds timeout) {
   std::unique_lock<std::mutex> lock(mu_);
-  if (items_.empty()) cv_.wait_for(lock, timeout, [&] { return !items_.empty(); });
+  if (items_.empty()) {
+    auto arrived = [&] { return !items_.empty(); };
+    if (clock_ != nullptr) {
+      clock_->WaitFor(lock, cv_, timeout, arrived);
+    } else {
+      cv_.wait_for(lock, timeout, arrived);  // TRANSITIONAL: see the default constructor
+    }
+  }
   const size_t n = items_.size();
   if (out->empty()) {
     out->swap(items_);
@@ -202,7 +209,7 @@ class Consumer::Impl {
                                 std::to_string(jerr) + ")");
       }
       // The stream may not exist yet (the bridge creates it): bounded retry.
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      clock_.SleepFor(std::chrono::milliseconds(50));
     }
     if (options_.mode == ConsumerMode::kJetStreamAckPipelined) {
       char* inbox = nullptr;
@@ -211,7 +218,8 @@ class Consumer::Impl {
       natsInbox_Destroy(inbox);
       if (!options_.inbox_prefix.empty()) {
         // natsInbox_Create ignores the connection's prefix: "_INBOX.<nuid>" -> "<prefix>.<nuid>".
-        ack_inbox_prefix_ = options_.inbox_prefix + ack_inbox_prefix_.substr(ack_inbox_prefix_.find('.'));
+        ack_inbox_prefix_ =
+            options_.inbox_prefix + ack_inbox_prefix_.substr(ack_inbox_prefix_.find('.'));
       }
       s = natsConnection_Subscribe(&ack_sub_, nc_, (ack_inbox_prefix_ + ".*").c_str(),
                                    &Impl::OnAckConfirmed, this);
@@ -315,7 +323,7 @@ class Consumer::Impl {
         for (int i = 0;
              i < 100 && unconfirmed_.load() >= options_.max_unconfirmed_acks && running_.load();
              ++i) {
-          std::this_thread::sleep_for(std::chrono::milliseconds(1));
+          clock_.SleepFor(std::chrono::milliseconds(1));
         }
       }
       natsMsgList list{};
@@ -325,7 +333,7 @@ class Consumer::Impl {
       if (s != NATS_OK && s != NATS_TIMEOUT) {
         ++fetch_errors_;
         // Disconnected (server restarting): nats.c reconnects; do not spin.
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        clock_.SleepFor(std::chrono::milliseconds(20));
       }
       for (int i = 0; i < list.Count; ++i) {
         natsMsg* msg = list.Msgs[i];

@@ -54,14 +54,21 @@ struct Delivery {
 // Thread-safe hand-off from consumer threads (nats.c callbacks, fetch loops) to the verifier.
 class DeliveryQueue {
  public:
+  // Timed waits in PopAll go through `clock`, which must outlive the queue.
+  explicit DeliveryQueue(const Clock& clock) : clock_(&clock) {}
+  // TRANSITIONAL (issue 13): only until harness/run.cc constructs its queue with the run's clock;
+  // PopAll then waits in real time (condition_variable::wait_for) as before. Remove at merge.
+  DeliveryQueue() = default;
+
   void Push(Delivery delivery);
-  // Appends everything queued to *out; when the queue is empty waits up to `timeout` (a
-  // blocking wait, real time) for something to arrive. Returns how many were appended.
+  // Appends everything queued to *out; when the queue is empty waits up to `timeout` on the
+  // queue's clock for something to arrive. Returns how many were appended.
   size_t PopAll(std::vector<Delivery>* out, std::chrono::milliseconds timeout);
   size_t size() const;
   uint64_t pushed() const;
 
  private:
+  const Clock* clock_ = nullptr;  // null only for the transitional default constructor
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::vector<Delivery> items_;
@@ -90,7 +97,7 @@ std::string EnvelopeIdFromJson(std::string_view payload);
 struct ConsumerOptions {
   std::string name;  // also the durable name for JetStream modes
   ConsumerMode mode = ConsumerMode::kCore;
-  std::string url;  // nats://host:port, or several comma-separated
+  std::string url;             // nats://host:port, or several comma-separated
   std::string creds_file;      // NATS .creds for operator-mode servers (docs/auth.md); "" = none
   std::string nkey_seed_file;  // bare nkey user seed file; "" = none
   std::string inbox_prefix;    // reply subjects' prefix ("" = "_INBOX"); see docs/auth.md

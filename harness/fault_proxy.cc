@@ -153,63 +153,13 @@ class FaultProxy::Loop {
   void Run() {
     std::vector<pollfd> fds;
     while (!stop_.load()) {
-      NetworkFaults faults;
-      uint64_t reset_requested;
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        faults = faults_;
-        reset_requested = reset_requested_;
-      }
-      if (reset_requested > reset_done_seen_) {
-        DoReset();
-        PublishStats();
-        std::lock_guard<std::mutex> lock(mu_);
-        reset_done_ = reset_requested;
-        reset_done_seen_ = reset_requested;
-        reset_done_cv_.notify_all();
-      }
-      const Duration now = clock_.Now();
+      const NetworkFaults faults = TakeFaultsAndReset();
       // Forward what is due; compute the next wake-up for chunks not yet due.
-      Duration next_due = Duration::max();
-      for (Connection& c : connections_) {
-        if (c.upstream_connected) {
-          Flush(c.up, faults, now, &next_due, &stats_bytes_up_);
-        }
-        Flush(c.down, faults, now, &next_due, &stats_bytes_down_);
-      }
+      const Duration next_due = FlushDue(faults);
       CloseFinished();
       PublishStats();
-
-      fds.clear();
-      fds.push_back({wake_fd_, POLLIN, 0});
-      fds.push_back({listener_, POLLIN, 0});
-      for (Connection& c : connections_) {
-        short client_events = 0, upstream_events = 0;
-        if (!c.up.eof && c.up.queued < options_.max_queued_bytes_per_direction) {
-          client_events |= POLLIN;
-        }
-        if (c.down.want_write) client_events |= POLLOUT;
-        if (!c.upstream_connected) {
-          upstream_events |= POLLOUT;
-        } else {
-          if (!c.down.eof && c.down.queued < options_.max_queued_bytes_per_direction) {
-            upstream_events |= POLLIN;
-          }
-          if (c.up.want_write) upstream_events |= POLLOUT;
-        }
-        // An fd with nothing to wait for is left out (-1): a half-closed socket would otherwise
-        // report POLLHUP on every call and spin the loop.
-        fds.push_back({client_events != 0 ? c.client : -1, client_events, 0});
-        fds.push_back({upstream_events != 0 ? c.upstream : -1, upstream_events, 0});
-      }
-      int timeout_ms = 1000;
-      if (next_due != Duration::max()) {
-        const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                            next_due - clock_.Now() + std::chrono::microseconds(999))
-                            .count();
-        timeout_ms = static_cast<int>(std::clamp<int64_t>(ms, 0, 1000));
-      }
-      const int ready = poll(fds.data(), fds.size(), timeout_ms);
+      BuildPollSet(&fds);
+      const int ready = poll(fds.data(), fds.size(), PollTimeoutMs(next_due));
       if (ready < 0) continue;  // EINTR
       if (fds[0].revents & POLLIN) {
         uint64_t value;
@@ -217,39 +167,7 @@ class FaultProxy::Loop {
         (void)ignored;
       }
       if (fds[1].revents & POLLIN) Accept();
-      // Connections accepted just now are not in fds yet; iterate the ones that were.
-      size_t i = 2;
-      const Duration read_time = clock_.Now();
-      for (auto it = connections_.begin(); it != connections_.end() && i + 1 < fds.size();
-           ++it, i += 2) {
-        Connection& c = *it;
-        if (c.client < 0) continue;
-        const short cr = fds[i].revents, ur = fds[i + 1].revents;
-        if (!c.upstream_connected && (ur & (POLLOUT | POLLERR | POLLHUP))) {
-          int err = 0;
-          socklen_t len = sizeof(err);
-          getsockopt(c.upstream, SOL_SOCKET, SO_ERROR, &err, &len);
-          if (err != 0) {
-            Kill(c);
-            continue;
-          }
-          c.upstream_connected = true;
-        }
-        if (cr & (POLLIN | POLLHUP | POLLERR)) {
-          if (!ReadInto(c.up, faults, read_time)) {
-            Kill(c);
-            continue;
-          }
-        }
-        if (c.upstream_connected && (ur & (POLLIN | POLLHUP | POLLERR))) {
-          if (!ReadInto(c.down, faults, read_time)) {
-            Kill(c);
-            continue;
-          }
-        }
-        if ((cr & POLLOUT)) c.down.want_write = false;
-        if ((ur & POLLOUT)) c.up.want_write = false;
-      }
+      HandleReady(fds, faults);
     }
     std::lock_guard<std::mutex> lock(mu_);
     stopped_ = true;
@@ -257,6 +175,111 @@ class FaultProxy::Loop {
   }
 
  private:
+  // The faults in force for this turn; performs a requested reset first.
+  NetworkFaults TakeFaultsAndReset() {
+    NetworkFaults faults;
+    uint64_t reset_requested;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      faults = faults_;
+      reset_requested = reset_requested_;
+    }
+    if (reset_requested > reset_done_seen_) {
+      DoReset();
+      PublishStats();
+      std::lock_guard<std::mutex> lock(mu_);
+      reset_done_ = reset_requested;
+      reset_done_seen_ = reset_requested;
+      reset_done_cv_.notify_all();
+    }
+    return faults;
+  }
+
+  // Writes every chunk that is due; returns when the next one falls due (max = none queued).
+  Duration FlushDue(const NetworkFaults& faults) {
+    const Duration now = clock_.Now();
+    Duration next_due = Duration::max();
+    for (Connection& c : connections_) {
+      if (c.upstream_connected) {
+        Flush(c.up, faults, now, &next_due, &stats_bytes_up_);
+      }
+      Flush(c.down, faults, now, &next_due, &stats_bytes_down_);
+    }
+    return next_due;
+  }
+
+  // fds[0] the wake-up eventfd, fds[1] the listener, then client and upstream per connection.
+  void BuildPollSet(std::vector<pollfd>* fds) const {
+    fds->clear();
+    fds->push_back({wake_fd_, POLLIN, 0});
+    fds->push_back({listener_, POLLIN, 0});
+    for (const Connection& c : connections_) {
+      short client_events = 0, upstream_events = 0;
+      if (!c.up.eof && c.up.queued < options_.max_queued_bytes_per_direction) {
+        client_events |= POLLIN;
+      }
+      if (c.down.want_write) client_events |= POLLOUT;
+      if (!c.upstream_connected) {
+        upstream_events |= POLLOUT;
+      } else {
+        if (!c.down.eof && c.down.queued < options_.max_queued_bytes_per_direction) {
+          upstream_events |= POLLIN;
+        }
+        if (c.up.want_write) upstream_events |= POLLOUT;
+      }
+      // An fd with nothing to wait for is left out (-1): a half-closed socket would otherwise
+      // report POLLHUP on every call and spin the loop.
+      fds->push_back({client_events != 0 ? c.client : -1, client_events, 0});
+      fds->push_back({upstream_events != 0 ? c.upstream : -1, upstream_events, 0});
+    }
+  }
+
+  // Until the next chunk is due (rounded up), at most a second; the clock tells how far off it is.
+  int PollTimeoutMs(Duration next_due) const {
+    if (next_due == Duration::max()) return 1000;
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        next_due - clock_.Now() + std::chrono::microseconds(999))
+                        .count();
+    return static_cast<int>(std::clamp<int64_t>(ms, 0, 1000));
+  }
+
+  // Completes connects, reads what arrived, and notes writable sockets.
+  void HandleReady(const std::vector<pollfd>& fds, const NetworkFaults& faults) {
+    // Connections accepted just now are not in fds yet; iterate the ones that were.
+    size_t i = 2;
+    const Duration read_time = clock_.Now();
+    for (auto it = connections_.begin(); it != connections_.end() && i + 1 < fds.size();
+         ++it, i += 2) {
+      Connection& c = *it;
+      if (c.client < 0) continue;
+      const short cr = fds[i].revents, ur = fds[i + 1].revents;
+      if (!c.upstream_connected && (ur & (POLLOUT | POLLERR | POLLHUP))) {
+        int err = 0;
+        socklen_t len = sizeof(err);
+        getsockopt(c.upstream, SOL_SOCKET, SO_ERROR, &err, &len);
+        if (err != 0) {
+          Kill(c);
+          continue;
+        }
+        c.upstream_connected = true;
+      }
+      if (cr & (POLLIN | POLLHUP | POLLERR)) {
+        if (!ReadInto(c.up, faults, read_time)) {
+          Kill(c);
+          continue;
+        }
+      }
+      if (c.upstream_connected && (ur & (POLLIN | POLLHUP | POLLERR))) {
+        if (!ReadInto(c.down, faults, read_time)) {
+          Kill(c);
+          continue;
+        }
+      }
+      if ((cr & POLLOUT)) c.down.want_write = false;
+      if ((ur & POLLOUT)) c.up.want_write = false;
+    }
+  }
+
   void Accept() {
     while (true) {
       const int fd = accept4(listener_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);

@@ -52,9 +52,9 @@ struct Plot {
   bool log_y = false;
   bool nines_x = false;  // x is a quantile q in [0.5, 1): plotted as -log10(1 - q)
   std::vector<Series> series;
-  std::vector<std::pair<double, double>> shaded;         // x ranges
-  std::vector<std::pair<double, std::string>> markers;   // vertical dashed lines with labels
-  std::vector<std::pair<double, std::string>> x_ticks;   // explicit ticks (else automatic)
+  std::vector<std::pair<double, double>> shaded;        // x ranges
+  std::vector<std::pair<double, std::string>> markers;  // vertical dashed lines with labels
+  std::vector<std::pair<double, std::string>> x_ticks;  // explicit ticks (else automatic)
 };
 
 std::vector<double> NiceTicks(double lo, double hi, int target = 6) {
@@ -84,127 +84,174 @@ std::vector<double> LogTicks(double lo, double hi) {
   return ticks;
 }
 
-std::string RenderSvg(const Plot& plot) {
-  constexpr double kWidth = 760, kHeight = 320;
-  constexpr double kLeft = 70, kRight = 150, kTop = 30, kBottom = 50;
-  const double pw = kWidth - kLeft - kRight, ph = kHeight - kTop - kBottom;
-  auto tx = [&](double x) {
-    if (plot.nines_x) return -std::log10(std::max(1e-9, 1 - x));
-    return plot.log_x ? std::log10(std::max(x, 1e-12)) : x;
-  };
-  auto ty = [&](double y) { return plot.log_y ? std::log10(std::max(y, 1e-6)) : y; };
-  double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
-  for (const Series& s : plot.series) {
-    for (auto [x, y] : s.xy) {
-      x0 = std::min(x0, x), x1 = std::max(x1, x);
-      y0 = std::min(y0, y), y1 = std::max(y1, y);
-    }
-  }
-  for (auto [a, b] : plot.shaded) x0 = std::min(x0, a), x1 = std::max(x1, b);
-  for (const auto& m : plot.markers) x0 = std::min(x0, m.first), x1 = std::max(x1, m.first);
-  const bool empty = !(x1 >= x0) || !(y1 >= y0);
-  if (empty) x0 = 0, x1 = 1, y0 = 0, y1 = 1;
-  if (!plot.log_y) y0 = std::min(0.0, y0);
-  if (plot.log_y && y0 <= 0) y0 = 1e-3;
-  if (x1 == x0) x1 = x0 + (plot.log_x ? x0 : 1);
-  if (y1 == y0) y1 = y0 + (plot.log_y ? y0 : 1);
-  if (!plot.log_y) y1 *= 1.08;
-  const double X0 = tx(x0), X1 = tx(x1), Y0 = ty(y0), Y1 = ty(y1);
-  auto px = [&](double x) { return kLeft + (tx(x) - X0) / (X1 - X0) * pw; };
-  auto py = [&](double y) { return kTop + ph - (ty(y) - Y0) / (Y1 - Y0) * ph; };
+// One plot drawn into an SVG: the data ranges and the data -> pixel mapping, then each layer.
+class SvgPlot {
+ public:
+  static constexpr double kWidth = 760, kHeight = 320;
+  static constexpr double kLeft = 70, kRight = 150, kTop = 30, kBottom = 50;
+  static constexpr double kPlotWidth = kWidth - kLeft - kRight;
+  static constexpr double kPlotHeight = kHeight - kTop - kBottom;
 
-  std::ostringstream o;
-  o << "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"plot\" width=\"" << kWidth
-    << "\" height=\"" << kHeight << "\" viewBox=\"0 0 " << kWidth << " " << kHeight
-    << "\" role=\"img\" aria-label=\"" << HtmlEscape(plot.title) << "\">\n";
-  o << "<title>" << HtmlEscape(plot.title) << "</title>\n";
-  o << "<rect x=\"" << kLeft << "\" y=\"" << kTop << "\" width=\"" << pw << "\" height=\"" << ph
-    << "\" fill=\"#fff\" stroke=\"#999\"/>\n";
-  for (auto [a, b] : plot.shaded) {
-    const double xa = std::clamp(px(a), kLeft, kLeft + pw), xb = std::clamp(px(b), kLeft, kLeft + pw);
-    o << "<rect class=\"fault\" x=\"" << Num(xa) << "\" y=\"" << kTop << "\" width=\""
-      << Num(std::max(1.0, xb - xa)) << "\" height=\"" << ph
-      << "\" fill=\"#f4a582\" fill-opacity=\"0.35\"/>\n";
+  explicit SvgPlot(const Plot& plot) : plot_(plot) { ComputeRanges(); }
+
+  std::string Render() {
+    Frame();
+    Axes();
+    for (const Series& s : plot_.series) DrawSeries(s);
+    Markers();
+    Legend();
+    o_ << "</svg>\n";
+    return o_.str();
   }
-  // Axes and ticks.
-  std::vector<std::pair<double, std::string>> xt = plot.x_ticks;
-  if (xt.empty()) {
-    for (double t : plot.log_x ? LogTicks(x0, x1) : NiceTicks(x0, x1)) xt.push_back({t, Short(t)});
+
+ private:
+  double Tx(double x) const {
+    if (plot_.nines_x) return -std::log10(std::max(1e-9, 1 - x));
+    return plot_.log_x ? std::log10(std::max(x, 1e-12)) : x;
   }
-  for (const auto& [t, label] : xt) {
-    const double x = px(t);
-    if (x < kLeft - 0.5 || x > kLeft + pw + 0.5) continue;
-    o << "<line x1=\"" << Num(x) << "\" y1=\"" << kTop << "\" x2=\"" << Num(x) << "\" y2=\""
-      << kTop + ph << "\" stroke=\"#eee\"/>\n";
-    o << "<text x=\"" << Num(x) << "\" y=\"" << kTop + ph + 16
-      << "\" font-size=\"11\" text-anchor=\"middle\">" << HtmlEscape(label) << "</text>\n";
+  double Ty(double y) const { return plot_.log_y ? std::log10(std::max(y, 1e-6)) : y; }
+  double Px(double x) const { return kLeft + (Tx(x) - tx0_) / (tx1_ - tx0_) * kPlotWidth; }
+  double Py(double y) const {
+    return kTop + kPlotHeight - (Ty(y) - ty0_) / (ty1_ - ty0_) * kPlotHeight;
   }
-  for (double t : plot.log_y ? LogTicks(y0, y1) : NiceTicks(y0, y1)) {
-    const double y = py(t);
-    if (y < kTop - 0.5 || y > kTop + ph + 0.5) continue;
-    o << "<line x1=\"" << kLeft << "\" y1=\"" << Num(y) << "\" x2=\"" << kLeft + pw << "\" y2=\""
-      << Num(y) << "\" stroke=\"#eee\"/>\n";
-    o << "<text x=\"" << kLeft - 6 << "\" y=\"" << Num(y + 4)
-      << "\" font-size=\"11\" text-anchor=\"end\">" << HtmlEscape(Short(t)) << "</text>\n";
-  }
-  o << "<text x=\"" << kLeft + pw / 2 << "\" y=\"" << kHeight - 12
-    << "\" font-size=\"12\" text-anchor=\"middle\">" << HtmlEscape(plot.x_label) << "</text>\n";
-  o << "<text x=\"16\" y=\"" << kTop + ph / 2 << "\" font-size=\"12\" text-anchor=\"middle\" "
-    << "transform=\"rotate(-90 16 " << kTop + ph / 2 << ")\">" << HtmlEscape(plot.y_label)
-    << "</text>\n";
-  o << "<text x=\"" << kLeft << "\" y=\"18\" font-size=\"13\" font-weight=\"bold\">"
-    << HtmlEscape(plot.title) << "</text>\n";
-  if (empty) {
-    o << "<text x=\"" << kLeft + pw / 2 << "\" y=\"" << kTop + ph / 2
-      << "\" font-size=\"13\" text-anchor=\"middle\" fill=\"#888\">no samples</text>\n";
-  }
-  for (const Series& s : plot.series) {
-    if (s.line && s.xy.size() > 1) {
-      o << "<polyline fill=\"none\" stroke=\"" << s.color << "\" stroke-width=\"1.5\""
-        << (s.dashed ? " stroke-dasharray=\"4 3\"" : "") << " points=\"";
-      for (auto [x, y] : s.xy) o << Num(px(x)) << "," << Num(py(y)) << " ";
-      o << "\"/>\n";
-    }
-    if (s.markers) {
-      for (size_t i = 0; i < s.xy.size(); ++i) {
-        const bool hollow = i < s.hollow.size() && s.hollow[i];
-        o << "<circle cx=\"" << Num(px(s.xy[i].first)) << "\" cy=\"" << Num(py(s.xy[i].second))
-          << "\" r=\"" << s.marker_radius << "\" fill=\"" << (hollow ? "#fff" : s.color)
-          << "\" stroke=\"" << s.color << "\"/>\n";
+
+  void ComputeRanges() {
+    x0_ = INFINITY, x1_ = -INFINITY, y0_ = INFINITY, y1_ = -INFINITY;
+    for (const Series& s : plot_.series) {
+      for (auto [x, y] : s.xy) {
+        x0_ = std::min(x0_, x), x1_ = std::max(x1_, x);
+        y0_ = std::min(y0_, y), y1_ = std::max(y1_, y);
       }
     }
+    for (auto [a, b] : plot_.shaded) x0_ = std::min(x0_, a), x1_ = std::max(x1_, b);
+    for (const auto& m : plot_.markers) x0_ = std::min(x0_, m.first), x1_ = std::max(x1_, m.first);
+    empty_ = !(x1_ >= x0_) || !(y1_ >= y0_);
+    if (empty_) x0_ = 0, x1_ = 1, y0_ = 0, y1_ = 1;
+    if (!plot_.log_y) y0_ = std::min(0.0, y0_);
+    if (plot_.log_y && y0_ <= 0) y0_ = 1e-3;
+    if (x1_ == x0_) x1_ = x0_ + (plot_.log_x ? x0_ : 1);
+    if (y1_ == y0_) y1_ = y0_ + (plot_.log_y ? y0_ : 1);
+    if (!plot_.log_y) y1_ *= 1.08;
+    tx0_ = Tx(x0_), tx1_ = Tx(x1_), ty0_ = Ty(y0_), ty1_ = Ty(y1_);
   }
-  double label_y = kTop + ph - 6;  // bottom up, so labels stay clear of the legend and curves
-  for (const auto& [x, label] : plot.markers) {
-    o << "<line class=\"knee\" x1=\"" << Num(px(x)) << "\" y1=\"" << kTop << "\" x2=\""
-      << Num(px(x)) << "\" y2=\"" << kTop + ph
-      << "\" stroke=\"#333\" stroke-dasharray=\"6 4\"/>\n";
-    const bool right_half = px(x) > kLeft + pw / 2;
-    o << "<text x=\"" << Num(px(x) + (right_half ? -4 : 4)) << "\" y=\"" << Num(label_y)
-      << "\" font-size=\"11\" text-anchor=\"" << (right_half ? "end" : "start") << "\">"
-      << HtmlEscape(label) << "</text>\n";
-    label_y -= 14;
+
+  // The svg element, the plot area and the shaded fault windows.
+  void Frame() {
+    const double pw = kPlotWidth, ph = kPlotHeight;
+    o_ << "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"plot\" width=\"" << kWidth
+       << "\" height=\"" << kHeight << "\" viewBox=\"0 0 " << kWidth << " " << kHeight
+       << "\" role=\"img\" aria-label=\"" << HtmlEscape(plot_.title) << "\">\n";
+    o_ << "<title>" << HtmlEscape(plot_.title) << "</title>\n";
+    o_ << "<rect x=\"" << kLeft << "\" y=\"" << kTop << "\" width=\"" << pw << "\" height=\"" << ph
+       << "\" fill=\"#fff\" stroke=\"#999\"/>\n";
+    for (auto [a, b] : plot_.shaded) {
+      const double xa = std::clamp(Px(a), kLeft, kLeft + pw),
+                   xb = std::clamp(Px(b), kLeft, kLeft + pw);
+      o_ << "<rect class=\"fault\" x=\"" << Num(xa) << "\" y=\"" << kTop << "\" width=\""
+         << Num(std::max(1.0, xb - xa)) << "\" height=\"" << ph
+         << "\" fill=\"#f4a582\" fill-opacity=\"0.35\"/>\n";
+    }
   }
-  // Legend on the right.
-  double ly = kTop + 10;
-  for (const Series& s : plot.series) {
-    if (s.label.empty()) continue;
-    o << "<line x1=\"" << kLeft + pw + 10 << "\" y1=\"" << ly << "\" x2=\"" << kLeft + pw + 28
-      << "\" y2=\"" << ly << "\" stroke=\"" << s.color << "\" stroke-width=\"2\""
-      << (s.dashed ? " stroke-dasharray=\"4 3\"" : "") << "/>\n";
-    o << "<text x=\"" << kLeft + pw + 32 << "\" y=\"" << ly + 4 << "\" font-size=\"11\">"
-      << HtmlEscape(s.label) << "</text>\n";
-    ly += 16;
+
+  // Grid lines, tick labels, axis labels and the title.
+  void Axes() {
+    const double pw = kPlotWidth, ph = kPlotHeight;
+    std::vector<std::pair<double, std::string>> xt = plot_.x_ticks;
+    if (xt.empty()) {
+      for (double t : plot_.log_x ? LogTicks(x0_, x1_) : NiceTicks(x0_, x1_)) {
+        xt.push_back({t, Short(t)});
+      }
+    }
+    for (const auto& [t, label] : xt) {
+      const double x = Px(t);
+      if (x < kLeft - 0.5 || x > kLeft + pw + 0.5) continue;
+      o_ << "<line x1=\"" << Num(x) << "\" y1=\"" << kTop << "\" x2=\"" << Num(x) << "\" y2=\""
+         << kTop + ph << "\" stroke=\"#eee\"/>\n";
+      o_ << "<text x=\"" << Num(x) << "\" y=\"" << kTop + ph + 16
+         << "\" font-size=\"11\" text-anchor=\"middle\">" << HtmlEscape(label) << "</text>\n";
+    }
+    for (double t : plot_.log_y ? LogTicks(y0_, y1_) : NiceTicks(y0_, y1_)) {
+      const double y = Py(t);
+      if (y < kTop - 0.5 || y > kTop + ph + 0.5) continue;
+      o_ << "<line x1=\"" << kLeft << "\" y1=\"" << Num(y) << "\" x2=\"" << kLeft + pw << "\" y2=\""
+         << Num(y) << "\" stroke=\"#eee\"/>\n";
+      o_ << "<text x=\"" << kLeft - 6 << "\" y=\"" << Num(y + 4)
+         << "\" font-size=\"11\" text-anchor=\"end\">" << HtmlEscape(Short(t)) << "</text>\n";
+    }
+    o_ << "<text x=\"" << kLeft + pw / 2 << "\" y=\"" << kHeight - 12
+       << "\" font-size=\"12\" text-anchor=\"middle\">" << HtmlEscape(plot_.x_label) << "</text>\n";
+    o_ << "<text x=\"16\" y=\"" << kTop + ph / 2 << "\" font-size=\"12\" text-anchor=\"middle\" "
+       << "transform=\"rotate(-90 16 " << kTop + ph / 2 << ")\">" << HtmlEscape(plot_.y_label)
+       << "</text>\n";
+    o_ << "<text x=\"" << kLeft << "\" y=\"18\" font-size=\"13\" font-weight=\"bold\">"
+       << HtmlEscape(plot_.title) << "</text>\n";
+    if (empty_) {
+      o_ << "<text x=\"" << kLeft + pw / 2 << "\" y=\"" << kTop + ph / 2
+         << "\" font-size=\"13\" text-anchor=\"middle\" fill=\"#888\">no samples</text>\n";
+    }
   }
-  if (!plot.shaded.empty()) {
-    o << "<rect x=\"" << kLeft + pw + 10 << "\" y=\"" << ly - 6
-      << "\" width=\"18\" height=\"10\" fill=\"#f4a582\" fill-opacity=\"0.35\"/>\n";
-    o << "<text x=\"" << kLeft + pw + 32 << "\" y=\"" << ly + 4
-      << "\" font-size=\"11\">fault window</text>\n";
+
+  void DrawSeries(const Series& s) {
+    if (s.line && s.xy.size() > 1) {
+      o_ << "<polyline fill=\"none\" stroke=\"" << s.color << "\" stroke-width=\"1.5\""
+         << (s.dashed ? " stroke-dasharray=\"4 3\"" : "") << " points=\"";
+      for (auto [x, y] : s.xy) o_ << Num(Px(x)) << "," << Num(Py(y)) << " ";
+      o_ << "\"/>\n";
+    }
+    if (!s.markers) return;
+    for (size_t i = 0; i < s.xy.size(); ++i) {
+      const bool hollow = i < s.hollow.size() && s.hollow[i];
+      o_ << "<circle cx=\"" << Num(Px(s.xy[i].first)) << "\" cy=\"" << Num(Py(s.xy[i].second))
+         << "\" r=\"" << s.marker_radius << "\" fill=\"" << (hollow ? "#fff" : s.color)
+         << "\" stroke=\"" << s.color << "\"/>\n";
+    }
   }
-  o << "</svg>\n";
-  return o.str();
-}
+
+  // Vertical marker lines (knees), labelled bottom up so labels stay clear of legend and curves.
+  void Markers() {
+    const double pw = kPlotWidth, ph = kPlotHeight;
+    double label_y = kTop + ph - 6;
+    for (const auto& [x, label] : plot_.markers) {
+      o_ << "<line class=\"knee\" x1=\"" << Num(Px(x)) << "\" y1=\"" << kTop << "\" x2=\""
+         << Num(Px(x)) << "\" y2=\"" << kTop + ph
+         << "\" stroke=\"#333\" stroke-dasharray=\"6 4\"/>\n";
+      const bool right_half = Px(x) > kLeft + pw / 2;
+      o_ << "<text x=\"" << Num(Px(x) + (right_half ? -4 : 4)) << "\" y=\"" << Num(label_y)
+         << "\" font-size=\"11\" text-anchor=\"" << (right_half ? "end" : "start") << "\">"
+         << HtmlEscape(label) << "</text>\n";
+      label_y -= 14;
+    }
+  }
+
+  // The legend on the right.
+  void Legend() {
+    const double pw = kPlotWidth;
+    double ly = kTop + 10;
+    for (const Series& s : plot_.series) {
+      if (s.label.empty()) continue;
+      o_ << "<line x1=\"" << kLeft + pw + 10 << "\" y1=\"" << ly << "\" x2=\"" << kLeft + pw + 28
+         << "\" y2=\"" << ly << "\" stroke=\"" << s.color << "\" stroke-width=\"2\""
+         << (s.dashed ? " stroke-dasharray=\"4 3\"" : "") << "/>\n";
+      o_ << "<text x=\"" << kLeft + pw + 32 << "\" y=\"" << ly + 4 << "\" font-size=\"11\">"
+         << HtmlEscape(s.label) << "</text>\n";
+      ly += 16;
+    }
+    if (!plot_.shaded.empty()) {
+      o_ << "<rect x=\"" << kLeft + pw + 10 << "\" y=\"" << ly - 6
+         << "\" width=\"18\" height=\"10\" fill=\"#f4a582\" fill-opacity=\"0.35\"/>\n";
+      o_ << "<text x=\"" << kLeft + pw + 32 << "\" y=\"" << ly + 4
+         << "\" font-size=\"11\">fault window</text>\n";
+    }
+  }
+
+  const Plot& plot_;
+  double x0_ = 0, x1_ = 0, y0_ = 0, y1_ = 0;      // data ranges
+  double tx0_ = 0, tx1_ = 0, ty0_ = 0, ty1_ = 0;  // the ranges, transformed (log, nines)
+  bool empty_ = false;
+  std::ostringstream o_;
+};
+
+std::string RenderSvg(const Plot& plot) { return SvgPlot(plot).Render(); }
 
 std::string LatencyVsLoadSvg(const HtmlPage& page) {
   Plot plot;
@@ -287,8 +334,14 @@ std::string SpectrumSvg(const HtmlPage& page) {
     int colour = 0;
     for (int s = 0; s < kStageCount; ++s) {
       const StageSummary& st = page.run->latency[s];
-      Series line{std::string(StageName(static_cast<Stage>(s))), kPalette[colour++ % 8], {}, {},
-                  true, true, 3, false};
+      Series line{std::string(StageName(static_cast<Stage>(s))),
+                  kPalette[colour++ % 8],
+                  {},
+                  {},
+                  true,
+                  true,
+                  3,
+                  false};
       if (st.count == 0) continue;
       const uint64_t v[] = {st.p50_ns, st.p90_ns, st.p99_ns, st.p999_ns, st.max_ns};
       const double q[] = {0.5, 0.9, 0.99, 0.999, kMaxQ};
@@ -338,12 +391,23 @@ std::string HtmlEscape(std::string_view text) {
   out.reserve(text.size());
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -370,23 +434,23 @@ StatusOr<std::vector<TimingSample>> ReadTimingSamples(const std::string& path,
 HtmlPage RunPage(const Report& report, std::vector<TimingSample> timing) {
   HtmlPage page;
   page.title = "lnsim run " + report.scenario;
-  page.summary = {{"verdict", report.passed ? "PASSED" : "FAILED"},
-                  {"scenario", report.scenario},
-                  {"seed", std::to_string(report.seed)},
-                  {"trace digest", report.trace_digest},
-                  {"throughput", Num(report.throughput, 1) + " events/s over " +
-                                     Num(report.duration_s, 1) + " s"},
-                  {"delivered", std::to_string(report.totals.delivered)},
-                  {"lost / duplicated / reordered / phantom / late",
-                   std::to_string(report.totals.lost) + " / " +
-                       std::to_string(report.totals.duplicated) + " / " +
-                       std::to_string(report.totals.reordered) + " / " +
-                       std::to_string(report.totals.phantom) + " / " +
-                       std::to_string(report.totals.late)},
-                  {"redelivered (not gated)", std::to_string(report.totals.redelivered)},
-                  {"command", report.command}};
+  page.summary = {
+      {"verdict", report.passed ? "PASSED" : "FAILED"},
+      {"scenario", report.scenario},
+      {"seed", std::to_string(report.seed)},
+      {"trace digest", report.trace_digest},
+      {"throughput",
+       Num(report.throughput, 1) + " events/s over " + Num(report.duration_s, 1) + " s"},
+      {"delivered", std::to_string(report.totals.delivered)},
+      {"lost / duplicated / reordered / phantom / late",
+       std::to_string(report.totals.lost) + " / " + std::to_string(report.totals.duplicated) +
+           " / " + std::to_string(report.totals.reordered) + " / " +
+           std::to_string(report.totals.phantom) + " / " + std::to_string(report.totals.late)},
+      {"redelivered (not gated)", std::to_string(report.totals.redelivered)},
+      {"command", report.command}};
   for (const SloResult& s : report.slos) {
-    page.summary.push_back({"SLO " + s.expression, (s.passed ? "pass (" : "FAIL (") + s.measured + ")"});
+    page.summary.push_back(
+        {"SLO " + s.expression, (s.passed ? "pass (" : "FAIL (") + s.measured + ")"});
   }
   for (const std::string& c : report.failed_checks) page.summary.push_back({"failed check", c});
   page.table.push_back({"stage", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms", "count"});

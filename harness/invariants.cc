@@ -107,112 +107,150 @@ std::string InvariantViolation::ToString() const {
   return s;
 }
 
-std::vector<InvariantViolation> CheckWorldTrace(const sim::Cluster& cluster,
-                                                const sim::TraceLog& log, size_t max_violations) {
-  std::vector<InvariantViolation> out;
-  const auto& all = log.transitions();
-  std::unordered_map<uint64_t, int64_t> resync;  // volume replica -> done% within this resync
-  std::unordered_map<uint32_t, bool> rd_deleted;
-  std::unordered_map<uint64_t, bool> replica_deleted;
-  std::unordered_map<uint32_t, int64_t> node_down_since;  // satellite down, world ns
-  auto add = [&](size_t i, const char* invariant, std::string what, auto match) {
-    if (out.size() >= max_violations) return;
+namespace {
+
+// CheckWorldTrace's walk over the trace: the state each invariant needs, one step per kind.
+class WorldTraceChecker {
+ public:
+  WorldTraceChecker(const sim::Cluster& cluster, const sim::TraceLog& log, size_t max_violations)
+      : cluster_(cluster), log_(log), all_(log.transitions()), max_(max_violations) {}
+
+  std::vector<InvariantViolation> Check() {
+    for (size_t i = 0; i < all_.size() && out_.size() < max_; ++i) {
+      const Transition& t = all_[i];
+      switch (t.entity.kind) {
+        case EntityKind::kNode:
+          OnNode(t);
+          break;
+        case EntityKind::kResourceDefinition:
+          if (t.attr == Attribute::kExists) rd_deleted_[t.entity.a] = t.new_value == 0;
+          break;
+        case EntityKind::kReplica:
+          OnReplica(i, t);
+          break;
+        case EntityKind::kVolumeReplica:
+          OnVolumeReplica(i, t);
+          break;
+        case EntityKind::kVolumeDefinition:
+          OnVolumeDefinition(i, t);
+          break;
+        default:
+          break;
+      }
+      CheckOfflineLiveState(i, t);
+    }
+    return std::move(out_);
+  }
+
+ private:
+  template <typename Pred>
+  void Add(size_t i, const char* invariant, std::string what, Pred match) {
+    if (out_.size() >= max_) return;
     InvariantViolation v;
     v.invariant = invariant;
     v.where = "world";
     v.what = std::move(what);
-    v.event = sim::RenderTransition(cluster, log, all[i]);
-    v.history = TraceHistory(cluster, log, i, match);
-    out.push_back(std::move(v));
-  };
-  for (size_t i = 0; i < all.size() && out.size() < max_violations; ++i) {
-    const Transition& t = all[i];
-    const EntityRef& e = t.entity;
-    switch (e.kind) {
-      case EntityKind::kNode:
-        if (t.attr == Attribute::kSatelliteUp) {
-          if (t.new_value == 0) {
-            node_down_since[e.a] = t.time_ns;
-          } else {
-            node_down_since.erase(e.a);
-          }
-        }
-        break;
-      case EntityKind::kResourceDefinition:
-        if (t.attr == Attribute::kExists) rd_deleted[e.a] = t.new_value == 0;
-        break;
-      case EntityKind::kReplica:
-        if (t.attr == Attribute::kExists) replica_deleted[Key3(e.a, e.b, 0)] = t.new_value == 0;
-        if (t.attr == Attribute::kInUse && t.new_value == 1) {
-          const bool rd_gone = rd_deleted.count(e.a) && rd_deleted[e.a];
-          const uint64_t rk = Key3(e.a, e.b, 0);
-          const bool replica_gone = replica_deleted.count(rk) && replica_deleted[rk];
-          if (rd_gone || replica_gone) {
-            add(i, "attach-after-delete",
-                std::string("attached while its ") + (rd_gone ? "resource" : "replica") +
-                    " is deleted",
-                [&](const Transition& h) {
-                  return (h.entity.kind == EntityKind::kResourceDefinition && h.entity.a == e.a) ||
-                         (h.entity.kind == EntityKind::kReplica && h.entity.a == e.a &&
-                          h.entity.b == e.b);
-                });
-          }
-        }
-        break;
-      case EntityKind::kVolumeReplica: {
-        const uint64_t k = Key3(e.a, e.b, e.c);
-        if (t.attr == Attribute::kDiskState) {
-          resync.erase(k);
-        } else if (t.attr == Attribute::kDonePercentage) {
-          if (t.new_value == kAbsent) {
-            resync.erase(k);
-          } else {
-            auto it = resync.find(k);
-            if (it != resync.end() && t.new_value < it->second) {
-              add(i, "resync-progress", "resync progress went down within one resync",
-                  [&](const Transition& h) {
-                    return h.entity.kind == EntityKind::kVolumeReplica && h.entity == e;
-                  });
-            }
-            resync[k] = t.new_value;
-          }
-        }
-        break;
-      }
-      case EntityKind::kVolumeDefinition:
-        if (t.attr == Attribute::kSizeKib && t.old_value != kAbsent && t.new_value != kAbsent &&
-            t.old_value != t.new_value) {
-          const std::string& cause = t.cause < log.causes().size() ? log.causes()[t.cause] : "";
-          auto same_vd = [&](const Transition& h) {
-            return h.entity.kind == EntityKind::kVolumeDefinition && h.entity == e;
-          };
-          if (t.new_value < t.old_value) {
-            add(i, "size-by-resize", "volume size shrank", same_vd);
-          } else if (cause.find("resize") == std::string::npos) {
-            add(i, "size-by-resize", "volume size changed without a resize (cause '" + cause + "')",
-                same_vd);
-          }
-        }
-        break;
-      default:
-        break;
-    }
-    // Creations (old value absent) are configuration the controller records for the node (a
-    // new peer's link), not state the dead host produced.
-    if (IsLiveAttribute(t) && t.old_value != kAbsent) {
-      auto it = node_down_since.find(e.b);
-      // The crash itself may tear state down at the instant the host dies.
-      if (it != node_down_since.end() && t.time_ns > it->second) {
-        const uint32_t node = e.b;
-        add(i, "offline-live-state", "live state changed on a node whose satellite is down",
-            [&](const Transition& h) {
-              return (h.entity.kind == EntityKind::kNode && h.entity.a == node) ||
-                     (h.entity == e && h.attr == t.attr);
-            });
-      }
+    v.event = sim::RenderTransition(cluster_, log_, all_[i]);
+    v.history = TraceHistory(cluster_, log_, i, match);
+    out_.push_back(std::move(v));
+  }
+
+  void OnNode(const Transition& t) {
+    if (t.attr != Attribute::kSatelliteUp) return;
+    if (t.new_value == 0) {
+      node_down_since_[t.entity.a] = t.time_ns;
+    } else {
+      node_down_since_.erase(t.entity.a);
     }
   }
-  return out;
+
+  void OnReplica(size_t i, const Transition& t) {
+    const EntityRef& e = t.entity;
+    if (t.attr == Attribute::kExists) replica_deleted_[Key3(e.a, e.b, 0)] = t.new_value == 0;
+    if (t.attr != Attribute::kInUse || t.new_value != 1) return;
+    const bool rd_gone = rd_deleted_.count(e.a) && rd_deleted_[e.a];
+    const uint64_t rk = Key3(e.a, e.b, 0);
+    const bool replica_gone = replica_deleted_.count(rk) && replica_deleted_[rk];
+    if (!rd_gone && !replica_gone) return;
+    Add(i, "attach-after-delete",
+        std::string("attached while its ") + (rd_gone ? "resource" : "replica") + " is deleted",
+        [&](const Transition& h) {
+          return (h.entity.kind == EntityKind::kResourceDefinition && h.entity.a == e.a) ||
+                 (h.entity.kind == EntityKind::kReplica && h.entity.a == e.a && h.entity.b == e.b);
+        });
+  }
+
+  void OnVolumeReplica(size_t i, const Transition& t) {
+    const EntityRef& e = t.entity;
+    const uint64_t k = Key3(e.a, e.b, e.c);
+    if (t.attr == Attribute::kDiskState) {
+      resync_.erase(k);
+    } else if (t.attr == Attribute::kDonePercentage) {
+      if (t.new_value == kAbsent) {
+        resync_.erase(k);
+        return;
+      }
+      auto it = resync_.find(k);
+      if (it != resync_.end() && t.new_value < it->second) {
+        Add(i, "resync-progress", "resync progress went down within one resync",
+            [&](const Transition& h) {
+              return h.entity.kind == EntityKind::kVolumeReplica && h.entity == e;
+            });
+      }
+      resync_[k] = t.new_value;
+    }
+  }
+
+  void OnVolumeDefinition(size_t i, const Transition& t) {
+    const EntityRef& e = t.entity;
+    if (t.attr != Attribute::kSizeKib || t.old_value == kAbsent || t.new_value == kAbsent ||
+        t.old_value == t.new_value) {
+      return;
+    }
+    const std::string& cause = t.cause < log_.causes().size() ? log_.causes()[t.cause] : "";
+    auto same_vd = [&](const Transition& h) {
+      return h.entity.kind == EntityKind::kVolumeDefinition && h.entity == e;
+    };
+    if (t.new_value < t.old_value) {
+      Add(i, "size-by-resize", "volume size shrank", same_vd);
+    } else if (cause.find("resize") == std::string::npos) {
+      Add(i, "size-by-resize", "volume size changed without a resize (cause '" + cause + "')",
+          same_vd);
+    }
+  }
+
+  // Creations (old value absent) are configuration the controller records for the node (a
+  // new peer's link), not state the dead host produced.
+  void CheckOfflineLiveState(size_t i, const Transition& t) {
+    if (!IsLiveAttribute(t) || t.old_value == kAbsent) return;
+    const EntityRef& e = t.entity;
+    auto it = node_down_since_.find(e.b);
+    // The crash itself may tear state down at the instant the host dies.
+    if (it == node_down_since_.end() || t.time_ns <= it->second) return;
+    const uint32_t node = e.b;
+    Add(i, "offline-live-state", "live state changed on a node whose satellite is down",
+        [&](const Transition& h) {
+          return (h.entity.kind == EntityKind::kNode && h.entity.a == node) ||
+                 (h.entity == e && h.attr == t.attr);
+        });
+  }
+
+  const sim::Cluster& cluster_;
+  const sim::TraceLog& log_;
+  const std::vector<Transition>& all_;
+  const size_t max_;
+  std::vector<InvariantViolation> out_;
+  std::unordered_map<uint64_t, int64_t> resync_;  // volume replica -> done% within this resync
+  std::unordered_map<uint32_t, bool> rd_deleted_;
+  std::unordered_map<uint64_t, bool> replica_deleted_;
+  std::unordered_map<uint32_t, int64_t> node_down_since_;  // satellite down, world ns
+};
+
+}  // namespace
+
+std::vector<InvariantViolation> CheckWorldTrace(const sim::Cluster& cluster,
+                                                const sim::TraceLog& log, size_t max_violations) {
+  return WorldTraceChecker(cluster, log, max_violations).Check();
 }
 
 WorldFacts CollectWorldFacts(const sim::Cluster& initial, const sim::Cluster& cluster,
@@ -244,153 +282,201 @@ WorldFacts CollectWorldFacts(const sim::Cluster& initial, const sim::Cluster& cl
   return f;
 }
 
-std::vector<InvariantViolation> CheckDeliveredStream(const std::vector<bridge::Event>& events,
-                                                     const WorldFacts& facts,
-                                                     const std::string& consumer,
-                                                     size_t max_violations) {
-  using bridge::EventType;
-  std::vector<InvariantViolation> out;
-  const std::string where = "consumer " + consumer;
+namespace {
 
-  // Per-key order (sequence) for the per-resource invariants; node events by key too.
-  std::vector<size_t> order(events.size());
-  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) {
-    return std::tie(events[x].partition_key, events[x].sequence) <
-           std::tie(events[y].partition_key, events[y].sequence);
-  });
-
-  // Node timelines: (observed time, online?) in sequence order, per folded node.
-  std::map<std::string, std::vector<std::pair<int64_t, bool>>> node_timeline;
-  std::map<std::string, std::vector<size_t>> node_events;
-  for (size_t i : order) {
-    const bridge::Event& e = events[i];
-    if (e.body.type == EventType::kNodeOnline || e.body.type == EventType::kNodeOffline) {
-      node_timeline[Fold(e.body.node)].push_back({e.time_unix_ns,
-                                                  e.body.type == EventType::kNodeOnline});
-      node_events[Fold(e.body.node)].push_back(i);
+// CheckDeliveredStream's walk over one consumer's events in per-key sequence order.
+class StreamChecker {
+ public:
+  StreamChecker(const std::vector<bridge::Event>& events, const WorldFacts& facts,
+                const std::string& consumer, size_t max_violations)
+      : events_(events), facts_(facts), where_("consumer " + consumer), max_(max_violations) {
+    // Per-key order (sequence) for the per-resource invariants; node events by key too.
+    order_.resize(events.size());
+    for (size_t i = 0; i < order_.size(); ++i) order_[i] = i;
+    std::stable_sort(order_.begin(), order_.end(), [&](size_t x, size_t y) {
+      return std::tie(events[x].partition_key, events[x].sequence) <
+             std::tie(events[y].partition_key, events[y].sequence);
+    });
+    for (size_t i : order_) {
+      const bridge::Event& e = events[i];
+      if (e.body.type == EventType::kNodeOnline || e.body.type == EventType::kNodeOffline) {
+        node_timeline_[Fold(e.body.node)].push_back(
+            {e.time_unix_ns, e.body.type == EventType::kNodeOnline});
+        node_events_[Fold(e.body.node)].push_back(i);
+      }
     }
   }
-  auto offline_at = [&](const std::string& node, int64_t t) {
-    auto it = node_timeline.find(node);
-    if (it == node_timeline.end()) return false;
-    // The latest node event observed at or before t (events of one poll share their time and
-    // node events of that poll count first).
+
+  std::vector<InvariantViolation> Check() {
+    for (size_t i : order_) {
+      if (out_.size() >= max_) break;
+      const bridge::Event& e = events_[i];
+      std::vector<size_t>& hist = key_history_[e.partition_key];
+      OnEvent(i, hist);
+      const std::string node = Fold(e.body.node);
+      if (IsLiveStateEvent(e) && !node.empty() && OfflineAt(node, e.time_unix_ns)) {
+        AddOfflineLiveState(i, node, hist);
+      }
+      hist.push_back(i);
+    }
+    return std::move(out_);
+  }
+
+ private:
+  using EventType = bridge::EventType;
+
+  void Add(size_t i, const char* invariant, std::string what, const std::vector<size_t>& hist) {
+    if (out_.size() >= max_) return;
+    InvariantViolation v;
+    v.invariant = invariant;
+    v.where = where_;
+    v.what = std::move(what);
+    v.event = RenderEvent(events_[i]);
+    const size_t from = hist.size() > kHistory ? hist.size() - kHistory : 0;
+    for (size_t h = from; h < hist.size(); ++h) {
+      v.history.push_back(RenderEvent(events_[hist[h]]));
+    }
+    out_.push_back(std::move(v));
+  }
+
+  // Whether the latest node event observed at or before t says OFFLINE (events of one poll
+  // share their time and node events of that poll count first).
+  bool OfflineAt(const std::string& node, int64_t t) const {
+    auto it = node_timeline_.find(node);
+    if (it == node_timeline_.end()) return false;
     const std::pair<int64_t, bool>* last = nullptr;
     for (const auto& p : it->second) {
       if (p.first <= t) last = &p;
     }
     return last != nullptr && !last->second;
-  };
+  }
 
-  std::map<std::string, std::vector<size_t>> key_history;  // partition key -> event indices
-  std::map<std::string, bool> resource_deleted;             // folded resource
-  std::map<std::string, std::pair<int64_t, double>> resync;  // rd/node/vol -> (time, done%)
-  std::map<std::string, int64_t> last_size;                 // rd/vol -> size
-  auto add = [&](size_t i, const char* invariant, std::string what,
-                 const std::vector<size_t>& hist) {
-    if (out.size() >= max_violations) return;
-    InvariantViolation v;
-    v.invariant = invariant;
-    v.where = where;
-    v.what = std::move(what);
-    v.event = RenderEvent(events[i]);
-    const size_t from = hist.size() > kHistory ? hist.size() - kHistory : 0;
-    for (size_t h = from; h < hist.size(); ++h) v.history.push_back(RenderEvent(events[hist[h]]));
-    out.push_back(std::move(v));
-  };
-
-  for (size_t i : order) {
-    if (out.size() >= max_violations) break;
-    const bridge::Event& e = events[i];
-    const bridge::DomainEvent& b = e.body;
-    std::vector<size_t>& hist = key_history[e.partition_key];
+  void OnEvent(size_t i, const std::vector<size_t>& hist) {
+    const bridge::DomainEvent& b = events_[i].body;
     const std::string rd = Fold(b.resource);
-    const std::string node = Fold(b.node);
     switch (b.type) {
       case EventType::kResourceCreated:
-        resource_deleted[rd] = false;
-        for (const auto& v : b.volumes) {
-          const std::string vk = rd + "/" + std::to_string(v.volume_number);
-          last_size.erase(vk);
-          if (v.size_kib < 0) continue;
-          auto it = facts.vd_sizes_kib.find(vk);
-          if (it != facts.vd_sizes_kib.end() && !it->second.count(v.size_kib)) {
-            add(i, "size-by-resize",
-                "volume " + std::to_string(v.volume_number) + " created with a size (" +
-                    std::to_string(v.size_kib) + " KiB) the world never had",
-                hist);
-          }
-          last_size[vk] = v.size_kib;
-        }
-        break;
+        return OnResourceCreated(i, rd, hist);
       case EventType::kResourceDeleted:
-        resource_deleted[rd] = true;
-        break;
+        resource_deleted_[rd] = true;
+        return;
       case EventType::kVolumeAttached:
-        if (resource_deleted.count(rd) && resource_deleted[rd]) {
-          add(i, "attach-after-delete", "attached after its resource was deleted", hist);
+        if (resource_deleted_.count(rd) && resource_deleted_[rd]) {
+          Add(i, "attach-after-delete", "attached after its resource was deleted", hist);
         }
-        break;
-      case EventType::kVolumeResized: {
-        const std::string vk = rd + "/" + std::to_string(b.volume_number);
-        auto last = last_size.find(vk);
-        if (b.new_size_kib < b.old_size_kib ||
-            (last != last_size.end() && b.new_size_kib < last->second)) {
-          add(i, "size-by-resize", "volume size shrank", hist);
-        } else if (auto it = facts.vd_sizes_kib.find(vk);
-                   it != facts.vd_sizes_kib.end() && !it->second.count(b.new_size_kib)) {
-          add(i, "size-by-resize",
-              "delivered size " + std::to_string(b.new_size_kib) + " KiB the world never had",
-              hist);
-        }
-        last_size[vk] = b.new_size_kib;
-        break;
-      }
-      case EventType::kReplicaDiskStateChanged: {
-        const std::string vk = rd + "/" + node + "/" + std::to_string(b.volume_number);
-        if (b.new_state != "SyncTarget" || !b.done_percentage) {
-          resync.erase(vk);
-          break;
-        }
-        auto it = resync.find(vk);
-        if (it != resync.end() && *b.done_percentage < it->second.second) {
-          // Only within one resync: the world did not end or restart it in between.
-          bool reset = false;
-          auto r = facts.resync_resets_ns.find(vk);
-          if (r != facts.resync_resets_ns.end()) {
-            const int64_t from = it->second.first - facts.epoch_unix_ns;
-            const int64_t to = e.time_unix_ns - facts.epoch_unix_ns;
-            for (int64_t t : r->second) reset |= t >= from - 1'000'000'000 && t <= to;
-          }
-          if (!reset) add(i, "resync-progress", "resync progress went down within one resync", hist);
-        }
-        resync[vk] = {e.time_unix_ns, *b.done_percentage};
-        break;
-      }
+        return;
+      case EventType::kVolumeResized:
+        return OnVolumeResized(i, rd, hist);
+      case EventType::kReplicaDiskStateChanged:
+        return OnDiskStateChanged(i, rd, hist);
       case EventType::kReplicaCreated:
-      case EventType::kReplicaDeleted:
-        for (auto it = resync.begin(); it != resync.end();) {
-          it = it->first.rfind(rd + "/" + node + "/", 0) == 0 ? resync.erase(it) : std::next(it);
+      case EventType::kReplicaDeleted: {
+        const std::string prefix = rd + "/" + Fold(b.node) + "/";
+        for (auto it = resync_.begin(); it != resync_.end();) {
+          it = it->first.rfind(prefix, 0) == 0 ? resync_.erase(it) : std::next(it);
         }
-        break;
+        return;
+      }
       default:
-        break;
+        return;
     }
-    if (IsLiveStateEvent(e) && !node.empty() && offline_at(node, e.time_unix_ns)) {
-      std::vector<size_t> h = hist;
-      const auto& ne = node_events[node];
-      h.insert(h.end(), ne.begin(), ne.end());
-      std::sort(h.begin(), h.end(), [&](size_t x, size_t y) {
-        return events[x].time_unix_ns < events[y].time_unix_ns;
-      });
-      add(i, "offline-live-state", "live state reported for a replica on node " + b.node +
-                                       " while the node is OFFLINE",
-          h);
-    }
-    hist.push_back(i);
   }
-  return out;
+
+  void OnResourceCreated(size_t i, const std::string& rd, const std::vector<size_t>& hist) {
+    resource_deleted_[rd] = false;
+    for (const auto& v : events_[i].body.volumes) {
+      const std::string vk = rd + "/" + std::to_string(v.volume_number);
+      last_size_.erase(vk);
+      if (v.size_kib < 0) continue;
+      auto it = facts_.vd_sizes_kib.find(vk);
+      if (it != facts_.vd_sizes_kib.end() && !it->second.count(v.size_kib)) {
+        Add(i, "size-by-resize",
+            "volume " + std::to_string(v.volume_number) + " created with a size (" +
+                std::to_string(v.size_kib) + " KiB) the world never had",
+            hist);
+      }
+      last_size_[vk] = v.size_kib;
+    }
+  }
+
+  void OnVolumeResized(size_t i, const std::string& rd, const std::vector<size_t>& hist) {
+    const bridge::DomainEvent& b = events_[i].body;
+    const std::string vk = rd + "/" + std::to_string(b.volume_number);
+    auto last = last_size_.find(vk);
+    if (b.new_size_kib < b.old_size_kib ||
+        (last != last_size_.end() && b.new_size_kib < last->second)) {
+      Add(i, "size-by-resize", "volume size shrank", hist);
+    } else if (auto it = facts_.vd_sizes_kib.find(vk);
+               it != facts_.vd_sizes_kib.end() && !it->second.count(b.new_size_kib)) {
+      Add(i, "size-by-resize",
+          "delivered size " + std::to_string(b.new_size_kib) + " KiB the world never had", hist);
+    }
+    last_size_[vk] = b.new_size_kib;
+  }
+
+  void OnDiskStateChanged(size_t i, const std::string& rd, const std::vector<size_t>& hist) {
+    const bridge::Event& e = events_[i];
+    const bridge::DomainEvent& b = e.body;
+    const std::string vk = rd + "/" + Fold(b.node) + "/" + std::to_string(b.volume_number);
+    if (b.new_state != "SyncTarget" || !b.done_percentage) {
+      resync_.erase(vk);
+      return;
+    }
+    auto it = resync_.find(vk);
+    if (it != resync_.end() && *b.done_percentage < it->second.second &&
+        !WorldResetResync(vk, it->second.first, e.time_unix_ns)) {
+      Add(i, "resync-progress", "resync progress went down within one resync", hist);
+    }
+    resync_[vk] = {e.time_unix_ns, *b.done_percentage};
+  }
+
+  // Only within one resync: whether the world ended or restarted it in between.
+  bool WorldResetResync(const std::string& vk, int64_t from_unix_ns, int64_t to_unix_ns) const {
+    bool reset = false;
+    auto r = facts_.resync_resets_ns.find(vk);
+    if (r != facts_.resync_resets_ns.end()) {
+      const int64_t from = from_unix_ns - facts_.epoch_unix_ns;
+      const int64_t to = to_unix_ns - facts_.epoch_unix_ns;
+      for (int64_t t : r->second) reset |= t >= from - 1'000'000'000 && t <= to;
+    }
+    return reset;
+  }
+
+  void AddOfflineLiveState(size_t i, const std::string& node, const std::vector<size_t>& hist) {
+    std::vector<size_t> h = hist;
+    const auto& ne = node_events_[node];
+    h.insert(h.end(), ne.begin(), ne.end());
+    std::sort(h.begin(), h.end(), [&](size_t x, size_t y) {
+      return events_[x].time_unix_ns < events_[y].time_unix_ns;
+    });
+    Add(i, "offline-live-state",
+        "live state reported for a replica on node " + events_[i].body.node +
+            " while the node is OFFLINE",
+        h);
+  }
+
+  const std::vector<bridge::Event>& events_;
+  const WorldFacts& facts_;
+  const std::string where_;
+  const size_t max_;
+  std::vector<InvariantViolation> out_;
+  std::vector<size_t> order_;
+  // Node timelines: (observed time, online?) in sequence order, per folded node.
+  std::map<std::string, std::vector<std::pair<int64_t, bool>>> node_timeline_;
+  std::map<std::string, std::vector<size_t>> node_events_;
+  std::map<std::string, std::vector<size_t>> key_history_;    // partition key -> event indices
+  std::map<std::string, bool> resource_deleted_;              // folded resource
+  std::map<std::string, std::pair<int64_t, double>> resync_;  // rd/node/vol -> (time, done%)
+  std::map<std::string, int64_t> last_size_;                  // rd/vol -> size
+};
+
+}  // namespace
+
+std::vector<InvariantViolation> CheckDeliveredStream(const std::vector<bridge::Event>& events,
+                                                     const WorldFacts& facts,
+                                                     const std::string& consumer,
+                                                     size_t max_violations) {
+  return StreamChecker(events, facts, consumer, max_violations).Check();
 }
 
 }  // namespace lnsim::harness

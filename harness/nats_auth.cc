@@ -22,12 +22,6 @@ namespace {
 namespace fs = std::filesystem;
 using Json = nlohmann::ordered_json;
 
-int64_t NowUnix() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // Writes `text` to `path` with `mode`, created with that mode (never world-readable even for
 // a moment) and chmod'ed when it existed.
 Status WriteFileMode(const std::string& path, const std::string& text, mode_t mode) {
@@ -104,7 +98,7 @@ void AddKvRead(const std::string& bucket, std::vector<std::string>* pub) {
 std::string SignJwt(const nkeys::KeyPair& issuer, const std::string& subject,
                     const std::string& name, const std::string& type, Json nats,
                     int64_t issued_at_unix) {
-  const int64_t iat = issued_at_unix != 0 ? issued_at_unix : NowUnix();
+  const int64_t iat = issued_at_unix;
   // ClaimsData in nats-io/jwt field order (aud, exp, jti, iat, iss, name, nbf, sub), omitempty.
   Json std_claims = Json::object();
   std_claims["iat"] = iat;
@@ -119,8 +113,7 @@ std::string SignJwt(const nkeys::KeyPair& issuer, const std::string& subject,
   nats["type"] = type;
   nats["version"] = 2;
   claims["nats"] = std::move(nats);
-  const std::string header =
-      nkeys::Base64UrlEncode(R"({"typ":"JWT","alg":"ed25519-nkey"})");
+  const std::string header = nkeys::Base64UrlEncode(R"({"typ":"JWT","alg":"ed25519-nkey"})");
   const std::string payload = nkeys::Base64UrlEncode(claims.dump());
   const std::string signing_input = header + "." + payload;
   return signing_input + "." + nkeys::Base64UrlEncode(issuer.Sign(signing_input));
@@ -205,7 +198,8 @@ StatusOr<Creds> ParseCreds(const std::string& text) {
 StatusOr<DecodedJwt> DecodeJwt(const std::string& token) {
   const size_t a = token.find('.');
   const size_t b = a == std::string::npos ? a : token.find('.', a + 1);
-  if (a == std::string::npos || b == std::string::npos || token.find('.', b + 1) != std::string::npos) {
+  if (a == std::string::npos || b == std::string::npos ||
+      token.find('.', b + 1) != std::string::npos) {
     return InvalidArgumentError("jwt: not 3 dot-separated parts");
   }
   DecodedJwt out;
@@ -309,7 +303,9 @@ std::string BridgeUserName(const std::string& cluster) {
   return out;
 }
 
-StatusOr<AuthInitResult> InitAuth(const AuthInitOptions& options) {
+namespace {
+
+Status ValidateAuthInit(const AuthInitOptions& options) {
   if (options.dir.empty()) return InvalidArgumentError("auth init: no directory");
   if (options.clusters.empty()) return InvalidArgumentError("auth init: no --cluster");
   std::set<std::string> users;
@@ -320,12 +316,42 @@ StatusOr<AuthInitResult> InitAuth(const AuthInitOptions& options) {
                                   "' given twice (or maps to the same file name as another)");
     }
   }
+  return OkStatus();
+}
+
+// DIR/server.conf: operator mode with the two accounts preloaded in a memory resolver.
+std::string ServerConfText(const AuthInitResult& r, const std::string& sys_jwt,
+                           const std::string& acct_jwt) {
+  // clang-format off
+  return "# nats-server operator mode, written by `lnsim auth init` (docs/auth.md).\n"
+         "# Use: nats-server -c " + r.dir + "/server.conf, or `include` it from your config.\n"
+         "operator: \"" + r.operator_jwt_path + "\"\n"
+         "system_account: " + r.system_account_public_key + "\n"
+         "resolver: MEMORY\n"
+         "resolver_preload: {\n"
+         "  " + r.system_account_public_key + ": \"" + sys_jwt + "\"\n"
+         "  " + r.account_public_key + ": \"" + acct_jwt + "\"\n"
+         "}\n";
+  // clang-format on
+}
+
+}  // namespace
+
+int64_t UnixSeconds(const Clock& clock) { return clock.UnixNanos() / 1000000000; }
+
+StatusOr<AuthInitResult> InitAuth(const AuthInitOptions& options) {
+  RealClock clock;  // TRANSITIONAL (issue 13): see nats_auth.h
+  return InitAuth(options, clock);
+}
+
+StatusOr<AuthInitResult> InitAuth(const AuthInitOptions& options, const Clock& clock) {
+  LNSIM_RETURN_IF_ERROR(ValidateAuthInit(options));
   AuthInitResult r;
   r.dir = fs::absolute(options.dir).lexically_normal().string();
   LNSIM_RETURN_IF_ERROR(MakeDir(r.dir));
   LNSIM_RETURN_IF_ERROR(MakeDir(r.dir + "/keys"));
   LNSIM_RETURN_IF_ERROR(MakeDir(r.dir + "/accounts"));
-  const int64_t iat = options.issued_at_unix != 0 ? options.issued_at_unix : NowUnix();
+  const int64_t iat = options.issued_at_unix != 0 ? options.issued_at_unix : UnixSeconds(clock);
 
   LNSIM_ASSIGN_OR_RETURN(auto op, nkeys::KeyPair::Generate(nkeys::KeyType::kOperator));
   LNSIM_ASSIGN_OR_RETURN(auto sys, nkeys::KeyPair::Generate(nkeys::KeyType::kAccount));
@@ -378,16 +404,7 @@ StatusOr<AuthInitResult> InitAuth(const AuthInitOptions& options) {
     LNSIM_RETURN_IF_ERROR(write_user("admin", {}, true));
   }
 
-  std::string conf =
-      "# nats-server operator mode, written by `lnsim auth init` (docs/auth.md).\n"
-      "# Use: nats-server -c " + r.dir + "/server.conf, or `include` it from your config.\n"
-      "operator: \"" + r.operator_jwt_path + "\"\n"
-      "system_account: " + sys.PublicKey() + "\n"
-      "resolver: MEMORY\n"
-      "resolver_preload: {\n"
-      "  " + sys.PublicKey() + ": \"" + sys_jwt + "\"\n"
-      "  " + acct.PublicKey() + ": \"" + acct_jwt + "\"\n"
-      "}\n";
+  const std::string conf = ServerConfText(r, sys_jwt, acct_jwt);
   r.server_conf = r.dir + "/server.conf";
   LNSIM_RETURN_IF_ERROR(WriteFileMode(r.server_conf, conf, 0644));
   return r;
@@ -409,7 +426,7 @@ RogueClient::RogueClient(RogueOptions options, const Clock& clock)
     : options_(std::move(options)), clock_(clock) {}
 
 StatusOr<std::unique_ptr<RogueClient>> RogueClient::Start(const RogueOptions& options,
-                                                         const Clock& clock) {
+                                                          const Clock& clock) {
   std::unique_ptr<RogueClient> self(new RogueClient(options, clock));
   self->conn_ = std::make_unique<Conn>();
   self->conn_->auth.creds_file = options.creds_file;
@@ -459,8 +476,7 @@ void RogueClient::Loop() {
   while (!stop_.load()) {
     if (clock_.Now() < next) {
       // The attempt rate is the scenario's; a short bounded wait keeps Stop responsive.
-      std::this_thread::sleep_for(std::min<Duration>(next - clock_.Now(),
-                                                     std::chrono::milliseconds(20)));
+      clock_.SleepFor(std::min<Duration>(next - clock_.Now(), std::chrono::milliseconds(20)));
       continue;
     }
     next += options_.every;
@@ -500,7 +516,7 @@ void RogueClient::Stop(Duration settle) {
         std::lock_guard<std::mutex> lock(mu_);
         if (stats_.denials >= stats_.attempts) break;
       }
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      clock_.SleepFor(std::chrono::milliseconds(10));
     }
   }
   conn_.reset();

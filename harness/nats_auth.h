@@ -20,10 +20,9 @@
 #include <vector>
 
 #include "common/clock.h"
-#include "common/tls_certs.h"
-
 #include "common/nkeys.h"
 #include "common/status.h"
+#include "common/tls_certs.h"
 
 namespace lnsim::harness {
 
@@ -35,20 +34,24 @@ struct NatsPermissions {
 };
 
 // Builds and signs one JWT. `nats` is the claim's "nats" object without type/version (added).
-// `issued_at_unix` 0 = now.
+// `issued_at_unix` is the claim's "iat" (seconds since the Unix epoch); the caller reads it from
+// its Clock (UnixSeconds below), so the same inputs sign the same token.
 std::string SignJwt(const nkeys::KeyPair& issuer, const std::string& subject,
                     const std::string& name, const std::string& type, nlohmann::ordered_json nats,
-                    int64_t issued_at_unix = 0);
+                    int64_t issued_at_unix);
 
 std::string OperatorJwt(const nkeys::KeyPair& op, const std::string& name,
-                        const std::string& system_account, int64_t issued_at_unix = 0);
+                        const std::string& system_account, int64_t issued_at_unix);
 // Account signed by the operator. jetstream: unlimited JetStream (disk and memory) for it.
 std::string AccountJwt(const nkeys::KeyPair& op, const std::string& account_public_key,
-                       const std::string& name, bool jetstream, int64_t issued_at_unix = 0);
+                       const std::string& name, bool jetstream, int64_t issued_at_unix);
 // User signed by the account.
 std::string UserJwt(const nkeys::KeyPair& account, const std::string& user_public_key,
                     const std::string& name, const NatsPermissions& permissions,
-                    int64_t issued_at_unix = 0);
+                    int64_t issued_at_unix);
+
+// The clock's wall-clock time in whole seconds since the Unix epoch (a JWT's "iat").
+int64_t UnixSeconds(const Clock& clock);
 
 // The .creds text nats.c's natsOptions_SetUserCredentialsFromFiles reads (JWT, then seed, in
 // the nsc layout).
@@ -102,7 +105,7 @@ struct AuthInitOptions {
   // Bridge and consumer users subscribe only their own inbox prefix (InboxPrefix(user)); false:
   // "_INBOX.>" for all, for clients that cannot set an inbox prefix.
   bool private_inboxes = true;
-  int64_t issued_at_unix = 0;
+  int64_t issued_at_unix = 0;  // the JWTs' "iat"; 0 = UnixSeconds(clock) at InitAuth
 };
 
 struct AuthInitResult {
@@ -123,6 +126,9 @@ struct AuthInitResult {
 // to DIR/keys/ (0600) so more users can be signed later; nothing else keeps them. Overwrites an
 // earlier init in the same DIR. kInvalidArgument for no cluster, a cluster name that cannot be a
 // file name, a duplicate; kUnavailable naming the path that cannot be written.
+StatusOr<AuthInitResult> InitAuth(const AuthInitOptions& options, const Clock& clock);
+// TRANSITIONAL (issue 13): only until harness/run.cc passes the run's clock; reads the system
+// clock for "iat" as before. Remove at merge.
 StatusOr<AuthInitResult> InitAuth(const AuthInitOptions& options);
 
 // "bridge-<cluster>" with every character outside [A-Za-z0-9_.-] replaced by '_'.
@@ -135,19 +141,19 @@ std::string BridgeUserName(const std::string& cluster);
 // a "Permissions Violation" that nats.c reports asynchronously to the error handler; those are
 // counted as denials.
 struct RogueOptions {
-  std::string name;            // "rogue-consumer"
-  std::string creds_file;      // whose creds it holds
+  std::string name;        // "rogue-consumer"
+  std::string creds_file;  // whose creds it holds
   std::string url;
   std::string target_cluster;  // the run's cluster (whose subjects it publishes on)
   std::string target_stream;   // "" = no stream attempts
   std::string inbox_prefix;    // its creds' user's inbox prefix ("" = nats.c's "_INBOX")
   Duration every = std::chrono::milliseconds(200);
-  tls::ClientTlsFiles tls;     // when the bus is TLS-only
+  tls::ClientTlsFiles tls;  // when the bus is TLS-only
 };
 
 struct RogueStats {
-  uint64_t attempts = 0;  // publishes and API requests made
-  uint64_t denials = 0;   // Permissions Violations reported by the server
+  uint64_t attempts = 0;             // publishes and API requests made
+  uint64_t denials = 0;              // Permissions Violations reported by the server
   std::vector<std::string> samples;  // first few violation texts
 };
 
@@ -155,7 +161,7 @@ class RogueClient {
  public:
   // Connects (kUnavailable when it cannot: creds refused, server down) and starts its thread.
   static StatusOr<std::unique_ptr<RogueClient>> Start(const RogueOptions& options,
-                                                       const Clock& clock);
+                                                      const Clock& clock);
   ~RogueClient();
   // Stops attempting, then waits (bounded by `settle`) until every attempt has its denial
   // reported, and closes the connection. Idempotent.

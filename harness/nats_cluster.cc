@@ -35,6 +35,10 @@ StatusOr<int> PickFreePort() {
   return static_cast<int>(ntohs(addr.sin_port));
 }
 
+Rng RouteProxyRng(uint64_t seed, size_t from, size_t to) {
+  return Rng(seed).Fork("route/" + std::to_string(from) + "-" + std::to_string(to));
+}
+
 StatusOr<std::unique_ptr<NatsCluster>> NatsCluster::Start(const NatsClusterOptions& options,
                                                           const Clock& clock) {
   if (options.size < 1 || options.size > 9) {
@@ -63,10 +67,8 @@ StatusOr<std::unique_ptr<NatsCluster>> NatsCluster::Start(const NatsClusterOptio
         if (i == j) continue;
         FaultProxyOptions po;
         po.upstream_port = ports[j].cluster;
-        LNSIM_ASSIGN_OR_RETURN(
-            cluster->route_proxies_[i * n + j],
-            FaultProxy::Start(po, clock,
-                              Rng(0).Fork("route/" + std::to_string(i) + "-" + std::to_string(j))));
+        LNSIM_ASSIGN_OR_RETURN(cluster->route_proxies_[i * n + j],
+                               FaultProxy::Start(po, clock, RouteProxyRng(options.seed, i, j)));
         if (!routes[i].empty()) routes[i] += ",";
         routes[i] +=
             "nats://127.0.0.1:" + std::to_string(cluster->route_proxies_[i * n + j]->port());
@@ -338,7 +340,7 @@ void ElectionTimer::Loop(std::string urls, std::string stream, Duration deadline
     }
     if (!leader.ok()) failed_probes_.fetch_add(1);
     // Probe pacing: the next question 10 ms later (the answer is the synchronisation).
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    clock_.SleepFor(std::chrono::milliseconds(10));
   }
   done_.store(true);
 }

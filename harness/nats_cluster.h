@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/rng.h"
 #include "common/status.h"
 #include "harness/fault_proxy.h"
 #include "harness/nats_server.h"
@@ -39,7 +40,14 @@ struct NatsClusterOptions {
   // The members advertise a closed port as their route address, so no gossiped (implicit) route
   // bypasses the proxies.
   bool route_proxies = false;
+  // Root of the route proxies' random streams (jitter, loss): the run's seed, so a run's NATS
+  // cluster faults replay with it. Each proxy forks its own stream (RouteProxyRng).
+  uint64_t seed = 0;
 };
+
+// The random stream of the route proxy through which member `from` dials member `to`:
+// Rng(seed).Fork("route/<from>-<to>"). Same seed, same streams; another seed, others.
+Rng RouteProxyRng(uint64_t seed, size_t from, size_t to);
 
 // Owner-thread only, like NatsServer. Destruction stops every member (and the route proxies).
 class NatsCluster {

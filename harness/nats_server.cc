@@ -37,9 +37,9 @@ int PortOf(const std::string& url) {
   return atoi(url.c_str() + colon + 1);
 }
 
-// Bounded pause between probes. Polling a condition with a deadline is the synchronisation;
-// the pause only keeps the loop from spinning.
-void Pause() { std::this_thread::sleep_for(kProbeInterval); }
+// Bounded pause between probes, on the server's clock. Polling a condition with a deadline is
+// the synchronisation; the pause only keeps the loop from spinning.
+void Pause(const Clock& clock) { clock.SleepFor(kProbeInterval); }
 
 }  // namespace
 
@@ -237,7 +237,7 @@ Status NatsServer::DiscoverPorts(Duration deadline) {
                                    std::to_string(options_.ready_timeout.count() / 1000000) +
                                    " ms; log " + log_path() + ":\n" + LogTail());
     }
-    Pause();
+    Pause(clock_);
   }
 }
 
@@ -256,7 +256,7 @@ Status NatsServer::WaitReady(Duration deadline) {
           std::to_string(options_.ready_timeout.count() / 1000000) +
           " ms (last probe: " + last.ToString() + "); log " + log_path() + ":\n" + LogTail());
     }
-    Pause();
+    Pause(clock_);
   }
 }
 

@@ -181,9 +181,9 @@ Environment CollectEnvironment() {
   return env;
 }
 
-std::string ReportToJson(const Report& r) {
-  Json j;
-  j["schema"] = kReportSchema;
+namespace {
+
+Json VerdictToJson(const Report& r) {
   Json verdict;
   verdict["passed"] = r.passed;
   AddCounters(r.totals, verdict);
@@ -204,8 +204,10 @@ std::string ReportToJson(const Report& r) {
   }
   verdict["slos"] = slos;
   verdict["failed_checks"] = r.failed_checks;
-  j["verdict"] = verdict;
+  return verdict;
+}
 
+Json LatencyToJson(const Report& r) {
   Json latency;
   for (Stage stage : kAllStages) {
     const StageSummary& s = r.stage(stage);
@@ -213,12 +215,12 @@ std::string ReportToJson(const Report& r) {
         Json{{"p50", NsToMs(s.p50_ns)},   {"p90", NsToMs(s.p90_ns)}, {"p99", NsToMs(s.p99_ns)},
              {"p999", NsToMs(s.p999_ns)}, {"max", NsToMs(s.max_ns)}, {"count", s.count}};
   }
-  j["latency_ms"] = latency;
-  j["throughput"] = Round3(r.throughput);
-  j["duration_s"] = Round3(r.duration_s);
-  j["events"] = r.events;
+  return latency;
+}
+
+Json FaultsToJson(const std::vector<FaultWindow>& windows) {
   Json faults = Json::array();
-  for (const FaultWindow& f : r.faults) {
+  for (const FaultWindow& f : windows) {
     faults.push_back(Json{{"kind", f.kind},
                           {"target", f.target},
                           {"start", Round3(f.start_ms)},
@@ -228,45 +230,194 @@ std::string ReportToJson(const Report& r) {
                           {"drain", OptionalMs(f.drain_ms)},
                           {"events_in_window", f.events_in_window}});
   }
-  j["faults"] = faults;
-  if (r.cluster) {
-    Json cf = Json::array();
-    for (const ClusterFault& f : r.cluster->faults) {
-      cf.push_back(Json{{"fault", f.fault},
-                        {"member", f.member},
-                        {"was_leader", f.was_leader},
-                        {"old_leader", f.old_leader},
-                        {"new_leader", f.new_leader},
-                        {"at", Round3(f.at_ms)},
-                        {"election", OptionalMs(f.election_ms)},
-                        {"first_ack", OptionalMs(f.first_ack_ms)}});
-    }
-    Json errors = Json::object();
-    for (const auto& [kind, n] : r.cluster->publish_errors) errors[kind] = n;
-    j["cluster"] = Json{{"size", r.cluster->size},
-                        {"replicas", r.cluster->replicas},
-                        {"faults", cf},
-                        {"publish_errors", errors}};
+  return faults;
+}
+
+Json ClusterToJson(const ClusterSummary& cluster) {
+  Json cf = Json::array();
+  for (const ClusterFault& f : cluster.faults) {
+    cf.push_back(Json{{"fault", f.fault},
+                      {"member", f.member},
+                      {"was_leader", f.was_leader},
+                      {"old_leader", f.old_leader},
+                      {"new_leader", f.new_leader},
+                      {"at", Round3(f.at_ms)},
+                      {"election", OptionalMs(f.election_ms)},
+                      {"first_ack", OptionalMs(f.first_ack_ms)}});
   }
-  if (r.auth) {
-    Json rogues = Json::array();
-    for (const RogueResult& g : r.auth->rogues) {
-      rogues.push_back(Json{{"name", g.name},
-                            {"creds", g.creds},
-                            {"attempts", g.attempts},
-                            {"denials", g.denials}});
-    }
-    j["auth"] = Json{{"mode", r.auth->mode},
-                     {"attempts", r.auth->attempts},
-                     {"denials", r.auth->denials},
-                     {"rogues", rogues}};
+  Json errors = Json::object();
+  for (const auto& [kind, n] : cluster.publish_errors) errors[kind] = n;
+  return Json{{"size", cluster.size},
+              {"replicas", cluster.replicas},
+              {"faults", cf},
+              {"publish_errors", errors}};
+}
+
+Json AuthToJson(const AuthSummary& auth) {
+  Json rogues = Json::array();
+  for (const RogueResult& g : auth.rogues) {
+    rogues.push_back(Json{
+        {"name", g.name}, {"creds", g.creds}, {"attempts", g.attempts}, {"denials", g.denials}});
   }
-  const Environment& e = r.environment;
-  j["environment"] =
-      Json{{"lnsim_version", e.lnsim_version},   {"nats_server_version", e.nats_server_version},
-           {"nats_c_version", e.nats_c_version}, {"cpu_model", e.cpu_model},
-           {"cpu_count", e.cpu_count},           {"kernel", e.kernel},
-           {"git_commit", e.git_commit}};
+  return Json{{"mode", auth.mode},
+              {"attempts", auth.attempts},
+              {"denials", auth.denials},
+              {"rogues", rogues}};
+}
+
+Json EnvironmentToJson(const Environment& e) {
+  return Json{{"lnsim_version", e.lnsim_version},   {"nats_server_version", e.nats_server_version},
+              {"nats_c_version", e.nats_c_version}, {"cpu_model", e.cpu_model},
+              {"cpu_count", e.cpu_count},           {"kernel", e.kernel},
+              {"git_commit", e.git_commit}};
+}
+
+Status VerdictFromJson(const Json& j, Report* r) {
+  if (!j.contains("verdict") || !j["verdict"].is_object()) {
+    return InvalidArgumentError("report: verdict: missing");
+  }
+  const Json& v = j["verdict"];
+  LNSIM_RETURN_IF_ERROR(Get(v, "passed", "verdict.", &r->passed));
+  LNSIM_RETURN_IF_ERROR(CountersFromJson(v, "verdict.", &r->totals));
+  if (v.contains("per_consumer") && v["per_consumer"].is_array()) {
+    for (size_t i = 0; i < v["per_consumer"].size(); ++i) {
+      const Json& cj = v["per_consumer"][i];
+      const std::string where = "verdict.per_consumer[" + std::to_string(i) + "].";
+      ConsumerVerdict c;
+      LNSIM_RETURN_IF_ERROR(Get(cj, "name", where, &c.name));
+      LNSIM_RETURN_IF_ERROR(Get(cj, "mode", where, &c.mode));
+      LNSIM_RETURN_IF_ERROR(Get(cj, "converged", where, &c.converged));
+      LNSIM_RETURN_IF_ERROR(CountersFromJson(cj, where, &c.counters));
+      r->per_consumer.push_back(std::move(c));
+    }
+  }
+  if (v.contains("slos") && v["slos"].is_array()) {
+    for (const Json& sj : v["slos"]) {
+      SloResult s;
+      LNSIM_RETURN_IF_ERROR(Get(sj, "expression", "verdict.slos[].", &s.expression));
+      LNSIM_RETURN_IF_ERROR(Get(sj, "passed", "verdict.slos[].", &s.passed));
+      LNSIM_RETURN_IF_ERROR(Get(sj, "measured", "verdict.slos[].", &s.measured));
+      r->slos.push_back(std::move(s));
+    }
+  }
+  if (v.contains("failed_checks")) {
+    LNSIM_RETURN_IF_ERROR(Get(v, "failed_checks", "verdict.", &r->failed_checks));
+  }
+  return OkStatus();
+}
+
+Status LatencyFromJson(const Json& j, Report* r) {
+  if (!j.contains("latency_ms") || !j["latency_ms"].is_object()) {
+    return InvalidArgumentError("report: latency_ms: missing");
+  }
+  for (Stage stage : kAllStages) {
+    const std::string name(StageName(stage));
+    if (!j["latency_ms"].contains(name)) {
+      return InvalidArgumentError("report: latency_ms." + name + ": missing");
+    }
+    const Json& sj = j["latency_ms"][name];
+    const std::string where = "latency_ms." + name + ".";
+    double p50 = 0, p90 = 0, p99 = 0, p999 = 0, max = 0;
+    StageSummary& s = r->stage(stage);
+    LNSIM_RETURN_IF_ERROR(Get(sj, "p50", where, &p50));
+    LNSIM_RETURN_IF_ERROR(Get(sj, "p90", where, &p90));
+    LNSIM_RETURN_IF_ERROR(Get(sj, "p99", where, &p99));
+    LNSIM_RETURN_IF_ERROR(Get(sj, "p999", where, &p999));
+    LNSIM_RETURN_IF_ERROR(Get(sj, "max", where, &max));
+    LNSIM_RETURN_IF_ERROR(Get(sj, "count", where, &s.count));
+    s.p50_ns = MsToNs(p50);
+    s.p90_ns = MsToNs(p90);
+    s.p99_ns = MsToNs(p99);
+    s.p999_ns = MsToNs(p999);
+    s.max_ns = MsToNs(max);
+  }
+  return OkStatus();
+}
+
+Status FaultsFromJson(const Json& j, Report* r) {
+  if (!j.contains("faults") || !j["faults"].is_array()) return OkStatus();
+  for (const Json& fj : j["faults"]) {
+    FaultWindow f;
+    LNSIM_RETURN_IF_ERROR(Get(fj, "kind", "faults[].", &f.kind));
+    LNSIM_RETURN_IF_ERROR(Get(fj, "target", "faults[].", &f.target));
+    LNSIM_RETURN_IF_ERROR(Get(fj, "start", "faults[].", &f.start_ms));
+    LNSIM_RETURN_IF_ERROR(Get(fj, "end", "faults[].", &f.end_ms));
+    LNSIM_RETURN_IF_ERROR(Get(fj, "events_in_window", "faults[].", &f.events_in_window));
+    f.detect_ms = OptionalFromJson(fj, "detect");
+    f.recover_ms = OptionalFromJson(fj, "recover");
+    f.drain_ms = OptionalFromJson(fj, "drain");
+    r->faults.push_back(std::move(f));
+  }
+  return OkStatus();
+}
+
+ClusterSummary ClusterFromJson(const Json& cj) {
+  ClusterSummary c;
+  c.size = cj.value("size", 0);
+  c.replicas = cj.value("replicas", 0);
+  if (cj.contains("faults") && cj["faults"].is_array()) {
+    for (const Json& fj : cj["faults"]) {
+      if (!fj.is_object()) continue;
+      ClusterFault f;
+      f.fault = fj.value("fault", "");
+      f.member = fj.value("member", "");
+      f.was_leader = fj.value("was_leader", false);
+      f.old_leader = fj.value("old_leader", "");
+      f.new_leader = fj.value("new_leader", "");
+      f.at_ms = fj.value("at", 0.0);
+      f.election_ms = OptionalFromJson(fj, "election");
+      f.first_ack_ms = OptionalFromJson(fj, "first_ack");
+      c.faults.push_back(std::move(f));
+    }
+  }
+  if (cj.contains("publish_errors") && cj["publish_errors"].is_object()) {
+    for (const auto& [kind, n] : cj["publish_errors"].items()) {
+      if (n.is_number_unsigned()) c.publish_errors.emplace_back(kind, n.get<uint64_t>());
+    }
+  }
+  return c;
+}
+
+AuthSummary AuthFromJson(const Json& aj) {
+  AuthSummary a;
+  a.mode = aj.value("mode", "");
+  a.attempts = aj.value("attempts", uint64_t{0});
+  a.denials = aj.value("denials", uint64_t{0});
+  if (aj.contains("rogues") && aj["rogues"].is_array()) {
+    for (const Json& gj : aj["rogues"]) {
+      if (!gj.is_object()) continue;
+      a.rogues.push_back(RogueResult{gj.value("name", ""), gj.value("creds", ""),
+                                     gj.value("attempts", uint64_t{0}),
+                                     gj.value("denials", uint64_t{0})});
+    }
+  }
+  return a;
+}
+
+void EnvironmentFromJson(const Json& ej, Environment* e) {
+  e->lnsim_version = ej.value("lnsim_version", "");
+  e->nats_server_version = ej.value("nats_server_version", "");
+  e->nats_c_version = ej.value("nats_c_version", "");
+  e->cpu_model = ej.value("cpu_model", "");
+  e->cpu_count = ej.value("cpu_count", 0);
+  e->kernel = ej.value("kernel", "");
+  e->git_commit = ej.value("git_commit", "");
+}
+
+}  // namespace
+
+std::string ReportToJson(const Report& r) {
+  Json j;
+  j["schema"] = kReportSchema;
+  j["verdict"] = VerdictToJson(r);
+  j["latency_ms"] = LatencyToJson(r);
+  j["throughput"] = Round3(r.throughput);
+  j["duration_s"] = Round3(r.duration_s);
+  j["events"] = r.events;
+  j["faults"] = FaultsToJson(r.faults);
+  if (r.cluster) j["cluster"] = ClusterToJson(*r.cluster);
+  if (r.auth) j["auth"] = AuthToJson(*r.auth);
+  j["environment"] = EnvironmentToJson(r.environment);
   j["trace_digest"] = r.trace_digest;
   j["seed"] = r.seed;
   j["scenario"] = r.scenario;
@@ -286,130 +437,16 @@ StatusOr<Report> ReportFromJson(std::string_view text) {
                                    std::string(kReportSchema) + "'");
   }
   Report r;
-  if (!j.contains("verdict") || !j["verdict"].is_object()) {
-    return InvalidArgumentError("report: verdict: missing");
-  }
-  const Json& v = j["verdict"];
-  LNSIM_RETURN_IF_ERROR(Get(v, "passed", "verdict.", &r.passed));
-  LNSIM_RETURN_IF_ERROR(CountersFromJson(v, "verdict.", &r.totals));
-  if (v.contains("per_consumer") && v["per_consumer"].is_array()) {
-    for (size_t i = 0; i < v["per_consumer"].size(); ++i) {
-      const Json& cj = v["per_consumer"][i];
-      const std::string where = "verdict.per_consumer[" + std::to_string(i) + "].";
-      ConsumerVerdict c;
-      LNSIM_RETURN_IF_ERROR(Get(cj, "name", where, &c.name));
-      LNSIM_RETURN_IF_ERROR(Get(cj, "mode", where, &c.mode));
-      LNSIM_RETURN_IF_ERROR(Get(cj, "converged", where, &c.converged));
-      LNSIM_RETURN_IF_ERROR(CountersFromJson(cj, where, &c.counters));
-      r.per_consumer.push_back(std::move(c));
-    }
-  }
-  if (v.contains("slos") && v["slos"].is_array()) {
-    for (const Json& sj : v["slos"]) {
-      SloResult s;
-      LNSIM_RETURN_IF_ERROR(Get(sj, "expression", "verdict.slos[].", &s.expression));
-      LNSIM_RETURN_IF_ERROR(Get(sj, "passed", "verdict.slos[].", &s.passed));
-      LNSIM_RETURN_IF_ERROR(Get(sj, "measured", "verdict.slos[].", &s.measured));
-      r.slos.push_back(std::move(s));
-    }
-  }
-  if (v.contains("failed_checks")) {
-    LNSIM_RETURN_IF_ERROR(Get(v, "failed_checks", "verdict.", &r.failed_checks));
-  }
-  if (!j.contains("latency_ms") || !j["latency_ms"].is_object()) {
-    return InvalidArgumentError("report: latency_ms: missing");
-  }
-  for (Stage stage : kAllStages) {
-    const std::string name(StageName(stage));
-    if (!j["latency_ms"].contains(name)) {
-      return InvalidArgumentError("report: latency_ms." + name + ": missing");
-    }
-    const Json& sj = j["latency_ms"][name];
-    const std::string where = "latency_ms." + name + ".";
-    double p50 = 0, p90 = 0, p99 = 0, p999 = 0, max = 0;
-    StageSummary& s = r.stage(stage);
-    LNSIM_RETURN_IF_ERROR(Get(sj, "p50", where, &p50));
-    LNSIM_RETURN_IF_ERROR(Get(sj, "p90", where, &p90));
-    LNSIM_RETURN_IF_ERROR(Get(sj, "p99", where, &p99));
-    LNSIM_RETURN_IF_ERROR(Get(sj, "p999", where, &p999));
-    LNSIM_RETURN_IF_ERROR(Get(sj, "max", where, &max));
-    LNSIM_RETURN_IF_ERROR(Get(sj, "count", where, &s.count));
-    s.p50_ns = MsToNs(p50);
-    s.p90_ns = MsToNs(p90);
-    s.p99_ns = MsToNs(p99);
-    s.p999_ns = MsToNs(p999);
-    s.max_ns = MsToNs(max);
-  }
+  LNSIM_RETURN_IF_ERROR(VerdictFromJson(j, &r));
+  LNSIM_RETURN_IF_ERROR(LatencyFromJson(j, &r));
   LNSIM_RETURN_IF_ERROR(Get(j, "throughput", "", &r.throughput));
   LNSIM_RETURN_IF_ERROR(Get(j, "events", "", &r.events));
   if (j.contains("duration_s")) LNSIM_RETURN_IF_ERROR(Get(j, "duration_s", "", &r.duration_s));
-  if (j.contains("faults") && j["faults"].is_array()) {
-    for (const Json& fj : j["faults"]) {
-      FaultWindow f;
-      LNSIM_RETURN_IF_ERROR(Get(fj, "kind", "faults[].", &f.kind));
-      LNSIM_RETURN_IF_ERROR(Get(fj, "target", "faults[].", &f.target));
-      LNSIM_RETURN_IF_ERROR(Get(fj, "start", "faults[].", &f.start_ms));
-      LNSIM_RETURN_IF_ERROR(Get(fj, "end", "faults[].", &f.end_ms));
-      LNSIM_RETURN_IF_ERROR(Get(fj, "events_in_window", "faults[].", &f.events_in_window));
-      f.detect_ms = OptionalFromJson(fj, "detect");
-      f.recover_ms = OptionalFromJson(fj, "recover");
-      f.drain_ms = OptionalFromJson(fj, "drain");
-      r.faults.push_back(std::move(f));
-    }
-  }
-  if (j.contains("cluster") && j["cluster"].is_object()) {
-    const Json& cj = j["cluster"];
-    ClusterSummary c;
-    c.size = cj.value("size", 0);
-    c.replicas = cj.value("replicas", 0);
-    if (cj.contains("faults") && cj["faults"].is_array()) {
-      for (const Json& fj : cj["faults"]) {
-        if (!fj.is_object()) continue;
-        ClusterFault f;
-        f.fault = fj.value("fault", "");
-        f.member = fj.value("member", "");
-        f.was_leader = fj.value("was_leader", false);
-        f.old_leader = fj.value("old_leader", "");
-        f.new_leader = fj.value("new_leader", "");
-        f.at_ms = fj.value("at", 0.0);
-        f.election_ms = OptionalFromJson(fj, "election");
-        f.first_ack_ms = OptionalFromJson(fj, "first_ack");
-        c.faults.push_back(std::move(f));
-      }
-    }
-    if (cj.contains("publish_errors") && cj["publish_errors"].is_object()) {
-      for (const auto& [kind, n] : cj["publish_errors"].items()) {
-        if (n.is_number_unsigned()) c.publish_errors.emplace_back(kind, n.get<uint64_t>());
-      }
-    }
-    r.cluster = std::move(c);
-  }
-  if (j.contains("auth") && j["auth"].is_object()) {
-    const Json& aj = j["auth"];
-    AuthSummary a;
-    a.mode = aj.value("mode", "");
-    a.attempts = aj.value("attempts", uint64_t{0});
-    a.denials = aj.value("denials", uint64_t{0});
-    if (aj.contains("rogues") && aj["rogues"].is_array()) {
-      for (const Json& gj : aj["rogues"]) {
-        if (!gj.is_object()) continue;
-        a.rogues.push_back(RogueResult{gj.value("name", ""), gj.value("creds", ""),
-                                       gj.value("attempts", uint64_t{0}),
-                                       gj.value("denials", uint64_t{0})});
-      }
-    }
-    r.auth = std::move(a);
-  }
+  LNSIM_RETURN_IF_ERROR(FaultsFromJson(j, &r));
+  if (j.contains("cluster") && j["cluster"].is_object()) r.cluster = ClusterFromJson(j["cluster"]);
+  if (j.contains("auth") && j["auth"].is_object()) r.auth = AuthFromJson(j["auth"]);
   if (j.contains("environment") && j["environment"].is_object()) {
-    const Json& ej = j["environment"];
-    Environment& e = r.environment;
-    e.lnsim_version = ej.value("lnsim_version", "");
-    e.nats_server_version = ej.value("nats_server_version", "");
-    e.nats_c_version = ej.value("nats_c_version", "");
-    e.cpu_model = ej.value("cpu_model", "");
-    e.cpu_count = ej.value("cpu_count", 0);
-    e.kernel = ej.value("kernel", "");
-    e.git_commit = ej.value("git_commit", "");
+    EnvironmentFromJson(j["environment"], &r.environment);
   }
   r.trace_digest = j.value("trace_digest", "");
   LNSIM_RETURN_IF_ERROR(Get(j, "seed", "", &r.seed));
@@ -454,21 +491,26 @@ std::string ReportToJunit(const Report& r) {
   return out.str();
 }
 
-void PrintReportTable(const Report& r, std::ostream& out) {
+namespace {
+
+// "123ms", or "-" when not measured.
+std::string OptionalMsText(const std::optional<double>& v) {
+  return v ? std::to_string(static_cast<int64_t>(std::llround(*v))) + "ms" : std::string("-");
+}
+
+void PrintVerdictRows(const Report& r, std::ostream& out) {
   int name_width = 22;
   for (const ConsumerVerdict& c : r.per_consumer) {
     name_width = std::max(name_width, static_cast<int>(c.name.size() + c.mode.size() + 4));
   }
-  out << "lnsim " << (r.passed ? "PASSED" : "FAILED") << "  scenario " << r.scenario << "  seed "
-      << r.seed << "  trace " << r.trace_digest << "\n\n";
   auto row = [&](const std::string& name, const VerdictCounters& c, const std::string& extra) {
     out << std::left << std::setw(name_width) << name << std::right << std::setw(10) << c.delivered
         << std::setw(8) << c.lost << std::setw(8) << c.duplicated << std::setw(8) << c.redelivered
         << std::setw(8) << c.reordered << std::setw(8) << c.phantom << std::setw(8) << c.late
         << std::setw(10) << c.coalesced << "  " << extra << "\n";
   };
-  out << std::left << std::setw(name_width) << "consumer" << std::right << std::setw(10) << "delivered"
-      << std::setw(8) << "lost" << std::setw(8) << "dup" << std::setw(8) << "redeliv"
+  out << std::left << std::setw(name_width) << "consumer" << std::right << std::setw(10)
+      << "delivered" << std::setw(8) << "lost" << std::setw(8) << "dup" << std::setw(8) << "redeliv"
       << std::setw(8) << "reorder" << std::setw(8) << "phantom" << std::setw(8) << "late"
       << std::setw(10) << "coalesced"
       << "\n";
@@ -476,6 +518,9 @@ void PrintReportTable(const Report& r, std::ostream& out) {
     row(c.name + " (" + c.mode + ")", c.counters, c.converged ? "" : "NOT CONVERGED");
   }
   row("total", r.totals, "");
+}
+
+void PrintLatencyRows(const Report& r, std::ostream& out) {
   out << "\n"
       << std::left << std::setw(14) << "latency ms" << std::right << std::setw(10) << "p50"
       << std::setw(10) << "p90" << std::setw(10) << "p99" << std::setw(10) << "p99.9"
@@ -488,55 +533,67 @@ void PrintReportTable(const Report& r, std::ostream& out) {
         << std::setw(10) << Ms(s.p999_ns) << std::setw(10) << Ms(s.max_ns) << std::setw(10)
         << s.count << "\n";
   }
+}
+
+void PrintFaultRows(const Report& r, std::ostream& out) {
+  if (r.faults.empty()) return;
+  out << "\nfaults\n";
+  for (const FaultWindow& f : r.faults) {
+    out << "  " << f.kind << " " << f.target << " [" << Round3(f.start_ms / 1e3) << "s, "
+        << Round3(f.end_ms / 1e3) << "s)  detect " << OptionalMsText(f.detect_ms) << "  recover "
+        << OptionalMsText(f.recover_ms) << "  drain " << OptionalMsText(f.drain_ms) << "  events "
+        << f.events_in_window << "\n";
+  }
+}
+
+void PrintClusterRows(const ClusterSummary& cluster, std::ostream& out) {
+  out << "\nnats cluster: " << cluster.size << " members, stream R" << cluster.replicas << "\n";
+  for (const ClusterFault& f : cluster.faults) {
+    out << "  " << f.fault << " " << f.member << (f.was_leader ? " (stream leader)" : "") << " at "
+        << Round3(f.at_ms / 1e3) << "s  election " << OptionalMsText(f.election_ms)
+        << (f.new_leader.empty() ? "" : " -> " + f.new_leader) << "  first ack after "
+        << OptionalMsText(f.first_ack_ms) << "\n";
+  }
+  out << "  bridge publish errors:";
+  if (cluster.publish_errors.empty()) out << " none";
+  for (const auto& [kind, n] : cluster.publish_errors) out << " " << kind << " " << n;
+  out << "\n";
+}
+
+void PrintAuthRows(const AuthSummary& auth, std::ostream& out) {
+  out << "\nnats auth: " << auth.mode << "  rogue attempts " << auth.attempts << "  denied "
+      << auth.denials << "\n";
+  for (const RogueResult& g : auth.rogues) {
+    out << "  " << g.name << " (" << g.creds << " creds): " << g.attempts << " attempts, "
+        << g.denials << " denied\n";
+  }
+}
+
+void PrintSloRows(const Report& r, std::ostream& out) {
+  if (r.slos.empty() && r.failed_checks.empty()) return;
+  out << "\nSLOs\n";
+  for (const SloResult& s : r.slos) {
+    out << "  " << (s.passed ? "pass " : "FAIL ") << s.expression << "  (measured " << s.measured
+        << ")\n";
+  }
+  for (const std::string& check : r.failed_checks) out << "  FAIL " << check << "\n";
+}
+
+}  // namespace
+
+void PrintReportTable(const Report& r, std::ostream& out) {
+  out << "lnsim " << (r.passed ? "PASSED" : "FAILED") << "  scenario " << r.scenario << "  seed "
+      << r.seed << "  trace " << r.trace_digest << "\n\n";
+  PrintVerdictRows(r, out);
+  PrintLatencyRows(r, out);
   char rate[64];
   std::snprintf(rate, sizeof(rate), "%.1f", r.throughput);
   out << "\nthroughput " << rate << " events/s over " << Round3(r.duration_s)
       << " s; world changes expected " << r.events << "\n";
-  if (!r.faults.empty()) {
-    out << "\nfaults\n";
-    for (const FaultWindow& f : r.faults) {
-      auto opt = [](const std::optional<double>& v) {
-        return v ? std::to_string(static_cast<int64_t>(std::llround(*v))) + "ms" : std::string("-");
-      };
-      out << "  " << f.kind << " " << f.target << " [" << Round3(f.start_ms / 1e3) << "s, "
-          << Round3(f.end_ms / 1e3) << "s)  detect " << opt(f.detect_ms) << "  recover "
-          << opt(f.recover_ms) << "  drain " << opt(f.drain_ms) << "  events " << f.events_in_window
-          << "\n";
-    }
-  }
-  if (r.cluster) {
-    auto opt = [](const std::optional<double>& v) {
-      return v ? std::to_string(static_cast<int64_t>(std::llround(*v))) + "ms" : std::string("-");
-    };
-    out << "\nnats cluster: " << r.cluster->size << " members, stream R" << r.cluster->replicas
-        << "\n";
-    for (const ClusterFault& f : r.cluster->faults) {
-      out << "  " << f.fault << " " << f.member << (f.was_leader ? " (stream leader)" : "")
-          << " at " << Round3(f.at_ms / 1e3) << "s  election " << opt(f.election_ms)
-          << (f.new_leader.empty() ? "" : " -> " + f.new_leader) << "  first ack after "
-          << opt(f.first_ack_ms) << "\n";
-    }
-    out << "  bridge publish errors:";
-    if (r.cluster->publish_errors.empty()) out << " none";
-    for (const auto& [kind, n] : r.cluster->publish_errors) out << " " << kind << " " << n;
-    out << "\n";
-  }
-  if (r.auth) {
-    out << "\nnats auth: " << r.auth->mode << "  rogue attempts " << r.auth->attempts
-        << "  denied " << r.auth->denials << "\n";
-    for (const RogueResult& g : r.auth->rogues) {
-      out << "  " << g.name << " (" << g.creds << " creds): " << g.attempts << " attempts, "
-          << g.denials << " denied\n";
-    }
-  }
-  if (!r.slos.empty() || !r.failed_checks.empty()) {
-    out << "\nSLOs\n";
-    for (const SloResult& s : r.slos) {
-      out << "  " << (s.passed ? "pass " : "FAIL ") << s.expression << "  (measured " << s.measured
-          << ")\n";
-    }
-    for (const std::string& check : r.failed_checks) out << "  FAIL " << check << "\n";
-  }
+  PrintFaultRows(r, out);
+  if (r.cluster) PrintClusterRows(*r.cluster, out);
+  if (r.auth) PrintAuthRows(*r.auth, out);
+  PrintSloRows(r, out);
   out << "\nreproduce: " << r.command << "\n";
 }
 

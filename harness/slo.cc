@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 
 #include "common/duration.h"
 
@@ -104,16 +105,108 @@ std::string_view SloOpText(SloOp op) {
   return "?";
 }
 
+namespace {
+
+// The error of an expression that cannot be parsed, with an example of one that can.
+Status SloError(const std::string& original, const std::string& why) {
+  return InvalidArgumentError("slo '" + original + "': " + why +
+                              " (write e.g. 'p99_end_to_end < 2s' or 'lost == 0')");
+}
+
+std::optional<SloOp> ParseSloOp(std::string_view op_text) {
+  if (op_text == "<") return SloOp::kLess;
+  if (op_text == "<=") return SloOp::kLessEqual;
+  if (op_text == ">") return SloOp::kGreater;
+  if (op_text == ">=") return SloOp::kGreaterEqual;
+  if (op_text == "==") return SloOp::kEqual;
+  if (op_text == "!=") return SloOp::kNotEqual;
+  return std::nullopt;
+}
+
+// A count: a non-negative integer.
+Status ParseCounterValue(const std::string& original, std::string_view value, Slo* slo) {
+  slo->kind = SloMetricKind::kCounter;
+  for (char ch : value) {
+    if (!std::isdigit(static_cast<unsigned char>(ch))) {
+      return SloError(original, "'" + slo->metric +
+                                    "' is a count: the value must be a non-negative integer, "
+                                    "not '" +
+                                    std::string(value) + "'");
+    }
+  }
+  slo->threshold = std::strtod(std::string(value).c_str(), nullptr);
+  return OkStatus();
+}
+
+// Events per second: a non-negative number, "/s" optional.
+Status ParseThroughputValue(const std::string& original, std::string_view value, Slo* slo) {
+  slo->kind = SloMetricKind::kThroughput;
+  std::string_view number = value;
+  if (number.size() > 2 && number.substr(number.size() - 2) == "/s") {
+    number = Trim(number.substr(0, number.size() - 2));
+  }
+  const std::string n(number);
+  char* end = nullptr;
+  const double v = std::strtod(n.c_str(), &end);
+  if (n.empty() || end != n.c_str() + n.size() || !(v >= 0) || !std::isfinite(v)) {
+    return SloError(original,
+                    "'throughput' is events per second: the value must be a non-negative "
+                    "number, not '" +
+                        std::string(value) + "'");
+  }
+  slo->threshold = v;
+  return OkStatus();
+}
+
+// "<quantile>_<stage>" with a duration (a unit is required).
+Status ParseLatency(const std::string& original, std::string_view metric, std::string_view value,
+                    Slo* slo) {
+  const size_t underscore = metric.find('_');
+  bool found_quantile = false, found_stage = false;
+  if (underscore != std::string_view::npos) {
+    const std::string_view q = metric.substr(0, underscore);
+    const std::string_view stage = metric.substr(underscore + 1);
+    for (const auto& qn : kQuantiles) {
+      if (q == qn.name) {
+        slo->quantile = qn.q;
+        found_quantile = true;
+      }
+    }
+    for (Stage s : kStages) {
+      if (stage == StageName(s)) {
+        slo->stage = s;
+        found_stage = true;
+      }
+    }
+  }
+  if (!found_quantile || !found_stage) {
+    return SloError(original, "unknown metric '" + slo->metric + "'; known: " + KnownMetrics());
+  }
+  slo->kind = SloMetricKind::kLatency;
+  bool plain_number = true;
+  for (char ch : value) {
+    plain_number &= (std::isdigit(static_cast<unsigned char>(ch)) || ch == '.');
+  }
+  if (plain_number) {
+    return SloError(original, "'" + slo->metric + "' is a latency: give the value a unit, e.g. " +
+                                  std::string(value) + "ms or " + std::string(value) + "s");
+  }
+  auto d = ParseDuration(value);
+  if (!d.ok()) return SloError(original, d.status().message());
+  slo->threshold = static_cast<double>(d->count());
+  return OkStatus();
+}
+
+}  // namespace
+
 StatusOr<Slo> ParseSlo(std::string_view text) {
   const std::string original(text);
-  auto bad = [&](const std::string& why) {
-    return InvalidArgumentError("slo '" + original + "': " + why +
-                                " (write e.g. 'p99_end_to_end < 2s' or 'lost == 0')");
-  };
   text = Trim(text);
-  if (text.empty()) return bad("empty expression");
+  if (text.empty()) return SloError(original, "empty expression");
   const size_t op_pos = text.find_first_of("<>=!");
-  if (op_pos == std::string_view::npos) return bad("no comparison operator (< <= > >= == !=)");
+  if (op_pos == std::string_view::npos) {
+    return SloError(original, "no comparison operator (< <= > >= == !=)");
+  }
   const std::string_view metric = Trim(text.substr(0, op_pos));
   size_t op_len = 1;
   if (op_pos + 1 < text.size() && text[op_pos + 1] == '=') op_len = 2;
@@ -121,90 +214,24 @@ StatusOr<Slo> ParseSlo(std::string_view text) {
   const std::string_view value = Trim(text.substr(op_pos + op_len));
 
   Slo slo;
-  if (op_text == "<")
-    slo.op = SloOp::kLess;
-  else if (op_text == "<=")
-    slo.op = SloOp::kLessEqual;
-  else if (op_text == ">")
-    slo.op = SloOp::kGreater;
-  else if (op_text == ">=")
-    slo.op = SloOp::kGreaterEqual;
-  else if (op_text == "==")
-    slo.op = SloOp::kEqual;
-  else if (op_text == "!=")
-    slo.op = SloOp::kNotEqual;
-  else
-    return bad("unknown operator '" + std::string(op_text) + "'");
-
-  if (metric.empty()) return bad("no metric before '" + std::string(op_text) + "'");
-  if (value.empty()) return bad("no value after '" + std::string(op_text) + "'");
+  const std::optional<SloOp> op = ParseSloOp(op_text);
+  if (!op) return SloError(original, "unknown operator '" + std::string(op_text) + "'");
+  slo.op = *op;
+  if (metric.empty()) return SloError(original, "no metric before '" + std::string(op_text) + "'");
+  if (value.empty()) return SloError(original, "no value after '" + std::string(op_text) + "'");
   if (value.find_first_of("<>=!") != std::string_view::npos) {
-    return bad("more than one operator");
+    return SloError(original, "more than one operator");
   }
   slo.metric = std::string(metric);
 
   bool known = false;
   for (auto m : kCounterMetrics) known |= (metric == m);
   if (known) {
-    slo.kind = SloMetricKind::kCounter;
-    for (char ch : value) {
-      if (!std::isdigit(static_cast<unsigned char>(ch))) {
-        return bad("'" + slo.metric +
-                   "' is a count: the value must be a non-negative integer, not '" +
-                   std::string(value) + "'");
-      }
-    }
-    slo.threshold = std::strtod(std::string(value).c_str(), nullptr);
+    LNSIM_RETURN_IF_ERROR(ParseCounterValue(original, value, &slo));
   } else if (metric == "throughput") {
-    slo.kind = SloMetricKind::kThroughput;
-    std::string_view number = value;
-    if (number.size() > 2 && number.substr(number.size() - 2) == "/s") {
-      number = Trim(number.substr(0, number.size() - 2));
-    }
-    const std::string n(number);
-    char* end = nullptr;
-    const double v = std::strtod(n.c_str(), &end);
-    if (n.empty() || end != n.c_str() + n.size() || !(v >= 0) || !std::isfinite(v)) {
-      return bad(
-          "'throughput' is events per second: the value must be a non-negative number, "
-          "not '" +
-          std::string(value) + "'");
-    }
-    slo.threshold = v;
+    LNSIM_RETURN_IF_ERROR(ParseThroughputValue(original, value, &slo));
   } else {
-    const size_t underscore = metric.find('_');
-    bool found_quantile = false, found_stage = false;
-    if (underscore != std::string_view::npos) {
-      const std::string_view q = metric.substr(0, underscore);
-      const std::string_view stage = metric.substr(underscore + 1);
-      for (const auto& qn : kQuantiles) {
-        if (q == qn.name) {
-          slo.quantile = qn.q;
-          found_quantile = true;
-        }
-      }
-      for (Stage s : kStages) {
-        if (stage == StageName(s)) {
-          slo.stage = s;
-          found_stage = true;
-        }
-      }
-    }
-    if (!found_quantile || !found_stage) {
-      return bad("unknown metric '" + slo.metric + "'; known: " + KnownMetrics());
-    }
-    slo.kind = SloMetricKind::kLatency;
-    bool plain_number = true;
-    for (char ch : value) {
-      plain_number &= (std::isdigit(static_cast<unsigned char>(ch)) || ch == '.');
-    }
-    if (plain_number) {
-      return bad("'" + slo.metric + "' is a latency: give the value a unit, e.g. " +
-                 std::string(value) + "ms or " + std::string(value) + "s");
-    }
-    auto d = ParseDuration(value);
-    if (!d.ok()) return bad(d.status().message());
-    slo.threshold = static_cast<double>(d->count());
+    LNSIM_RETURN_IF_ERROR(ParseLatency(original, metric, value, &slo));
   }
   slo.expression = slo.metric + " " + std::string(SloOpText(slo.op)) + " " + std::string(value);
   return slo;

@@ -51,6 +51,9 @@
 #include "sim/trace.h"
 
 namespace lnsim::harness {
+namespace internal {
+struct VerifierState;  // harness/internal/verifier_state.h
+}  // namespace internal
 
 enum class ChannelKind : uint8_t {
   kNone = 0,
@@ -182,8 +185,7 @@ class Verifier {
   size_t channel_count() const;
 
  private:
-  struct State;
-  std::unique_ptr<State> s_;
+  std::unique_ptr<internal::VerifierState> s_;
 };
 
 }  // namespace lnsim::harness

@@ -50,7 +50,7 @@ void BM_ConsumerDrain(benchmark::State& state) {
       js_PublishAsync(js, "b.x", body, n, &po);
     }
     js_PublishAsyncComplete(js, nullptr);
-    DeliveryQueue queue;
+    DeliveryQueue queue(clock);
     ConsumerOptions options;
     options.name = "bench";
     options.mode = mode;

@@ -59,8 +59,8 @@ int IndexOf(std::string_view payload) {
 void Paced(std::vector<int64_t>* sent, const std::function<void(int)>& send) {
   const auto start = std::chrono::steady_clock::now();
   for (int i = 0; i < kMessages; ++i) {
-    std::this_thread::sleep_until(start + std::chrono::nanoseconds(
-                                              static_cast<int64_t>(i * 1e9 / kRatePerSecond)));
+    std::this_thread::sleep_until(
+        start + std::chrono::nanoseconds(static_cast<int64_t>(i * 1e9 / kRatePerSecond)));
     (*sent)[i] = TheClock().UnixNanos();
     send(i);
   }
@@ -125,7 +125,12 @@ void BM_LatencyRawNats10k(benchmark::State& state) {
     Report(state, sink.histogram, sink.received.load());
   }
 }
-BENCHMARK(BM_LatencyRawNats10k)->Arg(0)->Arg(1)->Iterations(1)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_LatencyRawNats10k)
+    ->Arg(0)
+    ->Arg(1)
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 void BM_LatencyLnsimCore10k(benchmark::State& state) {
   for (auto _ : state) {
@@ -134,7 +139,7 @@ void BM_LatencyLnsimCore10k(benchmark::State& state) {
     auto nc = bridge::NatsConnection::Connect(settings, nullptr, nullptr);
     LNSIM_CHECK(nc.ok());
     auto publisher = bridge::NewCorePublisher(nc->get(), TheClock(), nullptr, nullptr, nullptr);
-    DeliveryQueue queue;
+    DeliveryQueue queue(TheClock());
     ConsumerOptions co;
     co.name = "bench";
     co.mode = ConsumerMode::kCore;

@@ -114,7 +114,7 @@ class AuthItest : public ::testing::Test {
     AuthInitOptions o;
     o.dir = dir_ + "/auth";
     o.clusters = {{"a", "", ""}, {"b", "", ""}};
-    auto r = InitAuth(o);
+    auto r = InitAuth(o, clock_);
     ASSERT_TRUE(r.ok()) << r.status().ToString();
     auth_ = *r;
     NatsServerOptions so;
@@ -135,8 +135,8 @@ class AuthItest : public ::testing::Test {
 
   std::unique_ptr<Client> Connect(const std::string& user) {
     Status st;
-    auto c = Client::Connect(server_->url(), auth_.creds.at(user), &st,
-                             auth_.inbox_prefix.at(user));
+    auto c =
+        Client::Connect(server_->url(), auth_.creds.at(user), &st, auth_.inbox_prefix.at(user));
     EXPECT_TRUE(st.ok()) << user << ": " << st.ToString();
     return c;
   }
@@ -238,9 +238,9 @@ TEST_F(AuthItest, BridgeUsesItsJetStreamApiButNotAnotherClustersNorDeletes) {
   jsPubOptions_Init(&po);
   po.MsgId = "a/r1/1";
   jsErrCode jerr = static_cast<jsErrCode>(0);
-  ASSERT_EQ(js_Publish(&ack, bridge_a->js(), "linstor.v1.a.resource.r1.created", "{}", 2, &po,
-                       &jerr),
-            NATS_OK);
+  ASSERT_EQ(
+      js_Publish(&ack, bridge_a->js(), "linstor.v1.a.resource.r1.created", "{}", 2, &po, &jerr),
+      NATS_OK);
   EXPECT_EQ(std::string(ack->Stream), "LINSTOR_A");
   jsPubAck_Destroy(ack);
   bridge::StreamSettings ss;
@@ -274,7 +274,7 @@ TEST_F(AuthItest, ConsumerConsumesButCannotPublishEventsNorManageStreams) {
               NATS_OK);
   }
   // Allowed: a durable pull consumer with AckSync, as the harness runs it.
-  DeliveryQueue queue;
+  DeliveryQueue queue(clock_);
   ConsumerOptions co;
   co.name = "js-auth";
   co.mode = ConsumerMode::kJetStreamAckSync;
@@ -305,9 +305,9 @@ TEST_F(AuthItest, ConsumerConsumesButCannotPublishEventsNorManageStreams) {
             NATS_OK);
   natsConnection_Flush(rogue->nc());
   EXPECT_TRUE(rogue->WaitViolation("Publish to \"linstor.v1.a.resource.r1.created\""));
-  EXPECT_NE(js_Publish(nullptr, rogue->js(), "linstor.v1.a.resource.r1.created", "{}", 2, nullptr,
-                       &jerr),
-            NATS_OK);
+  EXPECT_NE(
+      js_Publish(nullptr, rogue->js(), "linstor.v1.a.resource.r1.created", "{}", 2, nullptr, &jerr),
+      NATS_OK);
   ASSERT_EQ(natsConnection_PublishString(rogue->nc(), "$KV.linstor_a_state.x", "y"), NATS_OK);
   natsConnection_Flush(rogue->nc());
   EXPECT_TRUE(rogue->WaitViolation("Publish to \"$KV.linstor_a_state.x\""));
@@ -378,7 +378,7 @@ TEST_F(AuthItest, EachUserReadsOnlyItsOwnInbox) {
 }
 
 TEST_F(AuthItest, CredsFilesAreOwnerOnly) {
-  struct stat st{};
+  struct stat st {};
   ASSERT_EQ(stat(auth_.dir.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0700u);
   ASSERT_EQ(auth_.creds.size(), 4u);  // bridge-a, bridge-b, consumer, admin
@@ -409,7 +409,9 @@ TEST_F(AuthItest, UnsignedForeignOrTamperedUserJwtIsRejected) {
   auto foreign = nkeys::KeyPair::Generate(nkeys::KeyType::kAccount);
   auto user = nkeys::KeyPair::FromSeed(creds->seed);
   ASSERT_TRUE(foreign.ok() && user.ok());
-  Status st = try_connect(UserJwt(*foreign, user->PublicKey(), "x", {{">"}, {}, {">"}, {}}), "foreign");
+  Status st = try_connect(
+      UserJwt(*foreign, user->PublicKey(), "x", {{">"}, {}, {">"}, {}}, UnixSeconds(clock_)),
+      "foreign");
   EXPECT_FALSE(st.ok());
   EXPECT_NE(st.message().find("Authorization Violation"), std::string::npos) << st.message();
   // Widened claims with the original signature.

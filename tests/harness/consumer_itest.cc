@@ -69,7 +69,7 @@ class ConsumerTest : public ::testing::Test {
   std::unique_ptr<NatsServer> server_;
   natsConnection* nc_ = nullptr;
   jsCtx* js_ = nullptr;
-  DeliveryQueue queue_;
+  DeliveryQueue queue_{clock_};
 };
 
 TEST(EnvelopeIdTest, ReadsTheTopLevelIdOnly) {
@@ -258,7 +258,7 @@ TEST_F(ConsumerTest, JetStreamConsumerWaitsBoundedForTheStream) {
 
 TEST(ConsumerNoServerTest, UnreachableServerIsUnavailableNamingTheUrl) {
   RealClock clock;
-  DeliveryQueue queue;
+  DeliveryQueue queue(clock);
   ConsumerOptions options;
   options.name = "nowhere";
   options.url = "nats://127.0.0.1:1";
