@@ -66,6 +66,9 @@ class Run {
   void PrintProgress(bool final_line);
   bool Interrupted() const { return interrupted_ != nullptr && *interrupted_; }
   void Shutdown();
+  // Runs the verifier and the domain invariants over the world as it ended: fills the verdict,
+  // trace digest and invariant violations of *in (its cluster_faults already set).
+  void Verify(ReportInputs* in);
   Report Judge();
   RunOutcome Finish(bool interrupted);
   // Writes the reproduction bundle (harness/bundle.h) into `dir`.
@@ -303,11 +306,7 @@ void Run::Shutdown() {
   rig_->StopAll();  // the bridge, then the mock, the proxies and NATS
 }
 
-Report Run::Judge() {
-  std::vector<ClusterFaultOutcome> cluster_faults;
-  for (const ClusterFaultRun& c : faults_->cluster_faults()) {
-    cluster_faults.push_back({faults_->faults()[c.fault].index, c.record, c.at_unix_ns});
-  }
+void Run::Verify(ReportInputs* in) {
   const BridgeSpec& bridge = config_.bridge;
   VerifierOptions vo;
   vo.observation_bound_ns = 2 * (bridge.poll_interval + bridge.request_timeout).count();
@@ -317,17 +316,16 @@ Report Run::Judge() {
   vo.expected_events = receipts_->delivered();
   // World-executed faults are marked fired when they happen: read the windows as they are now.
   rig_->mock().WithWorld([&](sim::World& w, mock::MockState&) {
-    vo.faults = VerifierFaultWindows(w.fault_windows(), cluster_faults, rig_->run_length());
+    vo.faults = VerifierFaultWindows(w.fault_windows(), in->cluster_faults, rig_->run_length());
   });
   const std::vector<ConsumerSpec>& consumers = config_.harness.consumers;
   Verifier verifier(vo, static_cast<uint32_t>(consumers.size()));
   verifier.AddInitialState(rig_->initial_cluster());
-  ReportInputs in;
   rig_->mock().WithWorld([&](sim::World& w, mock::MockState&) {
     verifier.AddTransitions(w.cluster(), w.trace().transitions());
     receipts_->Replay(&verifier);
-    in.verdict = verifier.Finish(rig_->WorldNow().count(), &w.cluster());
-    in.trace_digest = w.trace().DigestHex();
+    in->verdict = verifier.Finish(rig_->WorldNow().count(), &w.cluster());
+    in->trace_digest = w.trace().DigestHex();
     // Domain invariants: the world's trace (world bugs) and each consumer's stream (bridge bugs).
     for (const InvariantViolation& v : CheckWorldTrace(w.cluster(), w.trace())) {
       invariant_violations_.push_back(v.ToString());
@@ -342,12 +340,19 @@ Report Run::Judge() {
       }
     }
   });
-  in.invariant_violations = invariant_violations_;
-  in.consumers = consumers;
+  in->invariant_violations = invariant_violations_;
+}
+
+Report Run::Judge() {
+  ReportInputs in;
+  for (const ClusterFaultRun& c : faults_->cluster_faults()) {
+    in.cluster_faults.push_back({faults_->faults()[c.fault].index, c.record, c.at_unix_ns});
+  }
+  Verify(&in);
+  in.consumers = config_.harness.consumers;
   in.run_length = rig_->run_length();
   in.nats_cluster = config_.harness.nats.cluster;
   in.stream_replicas = config_.stream_replicas;
-  in.cluster_faults = std::move(cluster_faults);
   in.observed_acked = receipts_->timing().observed_acked();
   in.publish_errors = bridge_nats_errors_;
   in.environment = CollectEnvironment();

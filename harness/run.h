@@ -17,7 +17,7 @@
 #include "common/clock.h"
 #include "common/status.h"
 #include "common/tls_certs.h"
-#include "harness/bridge_spec.h"  // BridgeSpec, ParseBridgeSection (declared here before)
+#include "harness/bridge_spec.h"  // BridgeSpec, ParseBridgeSection (moved there from here)
 #include "harness/report.h"
 
 namespace lnsim::harness {
@@ -56,8 +56,9 @@ struct RunOptions {
 struct RunOutcome {
   Report report;
   std::string work_dir;  // where the logs are ("" when removed)
-  // Exit code per ARCHITECTURE.md: 0 passed, 1 an SLO or check failed, 2 bad configuration,
-  // 3 infrastructure failure (nats-server or the bridge would not start, interrupted).
+  // Exit code per ARCHITECTURE.md (harness/exit_codes.h): 0 passed, 1 an SLO or check failed,
+  // 2 bad configuration, 3 infrastructure failure (nats-server or the bridge would not start,
+  // interrupted).
   int exit_code = 0;
   std::string error;       // for exit codes 2 and 3
   std::string bundle_dir;  // where the reproduction bundle was written ("" = none)
