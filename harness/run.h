@@ -17,33 +17,10 @@
 #include "common/clock.h"
 #include "common/status.h"
 #include "common/tls_certs.h"
+#include "harness/bridge_spec.h"  // BridgeSpec, ParseBridgeSection (moved there from here)
 #include "harness/report.h"
 
-namespace YAML {
-class Node;
-}
-
 namespace lnsim::harness {
-
-// The scenario's `bridge` section (owned by the bridge; parsed here because only `lnsim run`
-// starts a bridge from a scenario). Durations unscaled: the bridge runs in real time.
-struct BridgeSpec {
-  std::string command;  // "" = lnsim's own bridge; else a shell command (a team's own bridge)
-  std::string cluster = "lnsim";
-  Duration poll_interval = std::chrono::milliseconds(500);
-  Duration request_timeout = std::chrono::seconds(2);
-  Duration dedup_window = std::chrono::minutes(2);
-  double resync_step = 10.0;
-  double pool_low_threshold = 10.0;
-  bool sse = true;
-  // The bridge watches the mock over HTTPS, as a production bridge watches a controller on 3371:
-  // the mock adds an HTTPS listener with a generated certificate and the bridge trusts its CA
-  // (--linstor-ca; a team's bridge gets LS_ROOT_CA and LNSIM_LINSTOR_CA).
-  bool https = false;
-  std::vector<std::string> extra_args;  // appended to lnsim bridge's command line
-};
-// kInvalidArgument as `path:line: bridge.key: what is wrong`.
-StatusOr<BridgeSpec> ParseBridgeSection(const YAML::Node& node, const std::string& path);
 
 struct RunOptions {
   std::string scenario_path;
@@ -59,15 +36,15 @@ struct RunOptions {
   // --tls-ca/--tls-cert/--tls-key: TLS to the live server of --nats (bridge and consumers).
   // The embedded server uses TLS when the scenario says `nats.tls` (generated certificates).
   tls::ClientTlsFiles nats_tls;
-  std::string bridge_command;   // --bridge-command: overrides bridge.command
+  std::string bridge_command;     // --bridge-command: overrides bridge.command
   std::optional<bool> jetstream;  // --core / --jetstream override nats.jetstream
-  std::string lnsim_binary;     // this executable, to start `lnsim bridge`
-  std::string report_path;      // --report FILE (lnsim.report/v1 JSON)
-  std::string junit_path;       // --junit FILE
-  std::string work_dir;         // "" = a temp dir, kept when the run fails
+  std::string lnsim_binary;       // this executable, to start `lnsim bridge`
+  std::string report_path;        // --report FILE (lnsim.report/v1 JSON)
+  std::string junit_path;         // --junit FILE
+  std::string work_dir;           // "" = a temp dir, kept when the run fails
   bool keep_work_dir = false;
-  bool progress = false;        // live progress line on stderr (only on a terminal)
-  std::string command_line;     // the exact command that reproduces the run
+  bool progress = false;     // live progress line on stderr (only on a terminal)
+  std::string command_line;  // the exact command that reproduces the run
   // Extra environment for lnsim's own bridge child ("KEY=VALUE"): how tests plant bridge bugs.
   std::vector<std::string> bridge_env;
   // Reproduction bundle (harness/bundle.h): written to record_dir when set; a failed run (exit 1)
@@ -79,10 +56,11 @@ struct RunOptions {
 struct RunOutcome {
   Report report;
   std::string work_dir;  // where the logs are ("" when removed)
-  // Exit code per ARCHITECTURE.md: 0 passed, 1 an SLO or check failed, 2 bad configuration,
-  // 3 infrastructure failure (nats-server or the bridge would not start, interrupted).
+  // Exit code per ARCHITECTURE.md (harness/exit_codes.h): 0 passed, 1 an SLO or check failed,
+  // 2 bad configuration, 3 infrastructure failure (nats-server or the bridge would not start,
+  // interrupted).
   int exit_code = 0;
-  std::string error;  // for exit codes 2 and 3
+  std::string error;       // for exit codes 2 and 3
   std::string bundle_dir;  // where the reproduction bundle was written ("" = none)
   // Domain invariant violations (harness/invariants.h), rendered; also in report.failed_checks.
   std::vector<std::string> invariant_violations;

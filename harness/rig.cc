@@ -1,0 +1,482 @@
+// Start and stop of every process of a run; see rig.h.
+#include "harness/rig.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <ostream>
+#include <sstream>
+
+#include "common/duration.h"
+#include "common/rng.h"
+
+namespace lnsim::harness {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+std::string ConsumerSubjectFilter(const std::string& subject, const std::string& cluster) {
+  // Hand-built on purpose: see rig.h for why this is not bridge::StreamSubjects(cluster).
+  if (subject == "linstor.v1.>") return "linstor.v1." + cluster + ".>";
+  return subject;
+}
+
+Rig::Rig(RigContext context, const Clock& clock, std::ostream& log, Findings* findings)
+    : context_(std::move(context)),
+      config_(*context_.config),
+      bridge_spec_(config_.bridge),
+      clock_(clock),
+      capped_(clock),
+      log_(log),
+      findings_(findings),
+      probe_(clock) {}
+
+Rig::~Rig() { StopAll(); }
+
+Status Rig::UseLiveNats() {
+  const HarnessSpec& harness = config_.harness;
+  nats_url_ = harness.nats.url;
+  // A live server keeps streams between runs: give this run its own cluster and stream names
+  // so that nothing from an earlier run is recovered or consumed.
+  const uint64_t run_id = Fnv1a64(std::to_string(clock_.UnixNanos()) + std::to_string(getpid()));
+  char suffix[16];
+  std::snprintf(suffix, sizeof suffix, "%08x", static_cast<unsigned>(run_id));
+  cluster_name_ = bridge_spec_.cluster + "-" + suffix;
+  stream_name_ = harness.nats.stream + "_" + suffix;
+  nats_tls_ = context_.options->nats_tls;
+  if (harness.nats.tls && !nats_tls_.any()) {
+    log_ << "note: nats.tls applies to the embedded server; with --nats give --tls-ca (and "
+            "--tls-cert/--tls-key) for a TLS server\n";
+  }
+  return OkStatus();
+}
+
+Status Rig::StartNatsCluster() {
+  const HarnessSpec& harness = config_.harness;
+  NatsClusterOptions co;
+  co.size = harness.nats.cluster;
+  co.binary = harness.nats.server_bin;
+  co.work_dir = context_.work_dir + "/nats";
+  for (const HarnessFault& f : config_.harness_faults) {
+    co.route_proxies |= f.params.target == "routes";
+  }
+  LNSIM_ASSIGN_OR_RETURN(cluster_, NatsCluster::Start(co, clock_));
+  nats_url_ = cluster_->urls();
+  if (auto v = cluster_->server(0).Version(); v.ok()) nats_version_ = *v;
+  log_ << "nats-server " << nats_version_ << " cluster of " << cluster_->size() << " on "
+       << nats_url_ << (co.route_proxies ? " (routes through fault proxies)" : "") << "\n";
+  return OkStatus();
+}
+
+Status Rig::PrepareAuth(NatsServerOptions* options) {
+  // lnsim is the operator: one account for this run's cluster, plus one bridge user for each
+  // cluster a rogue pretends to be (docs/auth.md).
+  AuthInitOptions ao;
+  ao.dir = context_.work_dir + "/auth";
+  // A team's bridge may not be able to set an inbox prefix: then every user keeps "_INBOX.>".
+  ao.private_inboxes = bridge_spec_.command.empty();
+  ao.clusters.push_back({cluster_name_, stream_name_, ""});
+  for (const RogueSpec& r : config_.harness.nats.rogues) {
+    if (r.creds.rfind("bridge:", 0) != 0) continue;
+    const std::string other = r.creds.substr(7);
+    bool known = false;
+    for (const AuthCluster& c : ao.clusters) known |= c.name == other;
+    if (!known) ao.clusters.push_back({other, "", ""});
+  }
+  LNSIM_ASSIGN_OR_RETURN(auth_, InitAuth(ao));
+  options->config_file = auth_->server_conf;
+  auth_summary_ = AuthSummary{};
+  auth_summary_->mode = "jwt";
+  return OkStatus();
+}
+
+Status Rig::PrepareTls(NatsServerOptions* options) {
+  // A throwaway PKI in the work dir: the server's certificate for 127.0.0.1, its CA for the
+  // clients, and a client certificate when the server verifies clients.
+  LNSIM_ASSIGN_OR_RETURN(tls::CertificateFiles certs,
+                         tls::GenerateCertificates(context_.work_dir + "/tls"));
+  const bool verify = config_.harness.nats.tls_verify;
+  options->tls_cert = certs.server_cert;
+  options->tls_key = certs.server_key;
+  options->tls_ca = certs.ca_cert;
+  options->tls_verify = verify;
+  nats_tls_.ca = certs.ca_cert;
+  if (verify) {
+    nats_tls_.cert = certs.client_cert;
+    nats_tls_.key = certs.client_key;
+  }
+  return OkStatus();
+}
+
+Status Rig::StartNats() {
+  const NatsSpec& spec = config_.harness.nats;
+  if (!spec.url.empty()) return UseLiveNats();
+  cluster_name_ = bridge_spec_.cluster;
+  stream_name_ = spec.stream;
+  if (spec.cluster > 1) return StartNatsCluster();
+  NatsServerOptions o;
+  o.binary = spec.server_bin;
+  o.jetstream = true;
+  o.work_dir = context_.work_dir + "/nats";
+  o.keep_work_dir = true;  // inside our work dir, removed with it
+  if (spec.auth_jwt) LNSIM_RETURN_IF_ERROR(PrepareAuth(&o));
+  if (spec.tls) LNSIM_RETURN_IF_ERROR(PrepareTls(&o));
+  LNSIM_ASSIGN_OR_RETURN(nats_, NatsServer::Start(o, clock_));
+  nats_url_ = nats_->url();
+  if (auto v = nats_->Version(); v.ok()) nats_version_ = *v;
+  log_ << "nats-server " << nats_version_ << " on " << nats_url_ << " (store " << nats_->store_dir()
+       << ")" << (spec.tls ? spec.tls_verify ? " TLS with client certificates" : " TLS" : "")
+       << "\n";
+  return OkStatus();
+}
+
+Status Rig::StartProxies() {
+  const HarnessSpec& harness = config_.harness;
+  bool bridge_link = harness.network.bridge_proxy;
+  bool consumer_link = harness.network.consumers_proxy;
+  for (const ConsumerSpec& c : harness.consumers) consumer_link |= c.via_proxy;
+  for (const HarnessFault& f : config_.harness_faults) {
+    if (f.kind != sim::FaultKind::kNetwork || f.params.target == "routes") continue;
+    (f.params.target == "consumers" ? consumer_link : bridge_link) = true;
+  }
+  if (!bridge_link && !consumer_link) return OkStatus();
+  // The proxy fronts the first server of the list.
+  std::string first = nats_url_.substr(0, nats_url_.find(','));
+  const size_t scheme = first.find("://");
+  if (scheme != std::string::npos) first = first.substr(scheme + 3);
+  const size_t colon = first.rfind(':');
+  if (colon == std::string::npos) {
+    return InvalidArgumentError("cannot put a fault proxy in front of '" + nats_url_ +
+                                "': no port");
+  }
+  FaultProxyOptions po;
+  po.upstream_host = first.substr(0, colon);
+  if (po.upstream_host == "localhost") po.upstream_host = "127.0.0.1";
+  po.upstream_port = std::atoi(first.substr(colon + 1).c_str());
+  Rng rng(config_.seed);
+  if (bridge_link) {
+    LNSIM_ASSIGN_OR_RETURN(bridge_proxy_, FaultProxy::Start(po, clock_, rng.Fork("proxy/bridge")));
+    bridge_proxy_->SetFaults(harness.network.bridge);
+  }
+  if (consumer_link) {
+    LNSIM_ASSIGN_OR_RETURN(consumer_proxy_,
+                           FaultProxy::Start(po, clock_, rng.Fork("proxy/consumers")));
+    consumer_proxy_->SetFaults(harness.network.consumers);
+  }
+  return OkStatus();
+}
+
+Status Rig::StartMock() {
+  const RunOptions& options = *context_.options;
+  auto world = sim::World::Create(config_.scenario.world, config_.scenario.world.seed);
+  if (!world.ok()) {
+    return InvalidArgumentError(options.scenario_path + ": " + world.status().message());
+  }
+  initial_cluster_ = (*world)->cluster();
+  windows_ = (*world)->fault_windows();
+  run_length_ = (*world)->RunLength();
+
+  mock::ServerOptions so;
+  so.port = 0;
+  so.api_faults = config_.api_faults;
+  so.seed = config_.seed;
+  t0_ = clock_.Now();
+  capped_.SetCap(t0_ + run_length_);
+  epoch_unix_ns_ = clock_.UnixNanos();
+  so.epoch_unix_ms = epoch_unix_ns_ / 1000000;
+  if (bridge_spec_.https) {
+    LNSIM_ASSIGN_OR_RETURN(tls::CertificateFiles certs,
+                           tls::GenerateCertificates(context_.work_dir + "/linstor-tls"));
+    so.https_port = 0;
+    so.tls_cert_file = certs.server_cert;
+    so.tls_key_file = certs.server_key;
+    linstor_ca_ = certs.ca_cert;
+  }
+  mock_ = std::make_unique<mock::MockServer>(std::move(world).value(), capped_, so);
+  LNSIM_RETURN_IF_ERROR(mock_->Start());
+  mock_url_ = "http://127.0.0.1:" + std::to_string(mock_->port());
+  if (bridge_spec_.https) {
+    mock_https_url_ = "https://127.0.0.1:" + std::to_string(mock_->https_port());
+    log_ << "mock LINSTOR controller HTTPS on " << mock_https_url_ << " (CA " << linstor_ca_
+         << ")\n";
+  }
+  log_ << "mock LINSTOR controller on " << mock_url_ << "\n";
+  return OkStatus();
+}
+
+Status Rig::WaitOwnBridgeReady(Duration deadline, Duration timeout) {
+  const std::string see = "; see " + context_.work_dir + "/bridge.log";
+  ChildProcess& child = *bridge_.child;
+  // lnsim's bridge prints its metrics address once NATS is connected and the stream exists.
+  while (bridge_.metrics_port == 0) {
+    const Duration left = deadline - clock_.Now();
+    if (left <= Duration::zero() || Interrupted()) break;
+    auto line = child.ReadLine(std::min<Duration>(left, milliseconds(200)));
+    if (line.ok()) {
+      const std::string prefix = "listening on http://";
+      if (line->rfind(prefix, 0) == 0) {
+        bridge_.metrics_port = std::atoi(line->substr(line->rfind(':') + 1).c_str());
+      }
+    } else if (line.status().code() == StatusCode::kNotFound || !child.Running()) {
+      return UnavailableError(
+          "the bridge exited during start-up (" +
+          (child.Running() ? std::string("closed its output") : child.exit_status()->ToString()) +
+          ")" + see);
+    }
+  }
+  if (bridge_.metrics_port == 0) {
+    return DeadlineExceededError("the bridge did not report its metrics address within " +
+                                 FormatDuration(timeout) + see);
+  }
+  // Ready = connected and the first full poll done (/healthz 200).
+  while (clock_.Now() < deadline && !Interrupted()) {
+    if (probe_.Ready(bridge_.metrics_port)) return OkStatus();
+    if (!child.Running()) {
+      return UnavailableError("the bridge exited before it was ready (" +
+                              child.exit_status()->ToString() + ")" + see);
+    }
+    // Bounded poll of a readiness endpoint (not synchronisation by sleeping).
+    context_.wait(milliseconds(50));
+  }
+  return DeadlineExceededError("the bridge was not ready (/healthz) within " +
+                               FormatDuration(timeout) + see);
+}
+
+Status Rig::WaitBridgeReady(Duration timeout) {
+  const Duration deadline = clock_.Now() + timeout;
+  if (bridge_spec_.command.empty()) return WaitOwnBridgeReady(deadline, timeout);
+  // A team's own bridge gives no readiness signal lnsim knows: its first full poll is assumed
+  // done after one request timeout plus one poll interval (documented in docs/scenarios.md).
+  const Duration assumed = clock_.Now() + bridge_spec_.request_timeout + bridge_spec_.poll_interval;
+  while (clock_.Now() < assumed && !Interrupted()) {
+    if (!bridge_.child->Running()) {
+      return UnavailableError("the bridge command exited during start-up (" +
+                              bridge_.child->exit_status()->ToString() + "); see " +
+                              context_.work_dir + "/bridge.log");
+    }
+    context_.wait(milliseconds(50));
+  }
+  return OkStatus();
+}
+
+ChildOptions Rig::OwnBridgeCommand(const std::string& linstor, const std::string& nats) const {
+  ChildOptions co;
+  co.argv = {context_.options->lnsim_binary,
+             "bridge",
+             "--linstor",
+             linstor,
+             "--nats",
+             nats,
+             "--cluster",
+             cluster_name_,
+             "--poll-interval",
+             FormatDuration(bridge_spec_.poll_interval),
+             "--request-timeout",
+             FormatDuration(bridge_spec_.request_timeout),
+             "--timing-file",
+             context_.timing_path,
+             "--metrics-addr",
+             "127.0.0.1:0",
+             "--resync-step",
+             std::to_string(bridge_spec_.resync_step),
+             "--pool-low-threshold",
+             std::to_string(bridge_spec_.pool_low_threshold)};
+  if (config_.jetstream) {
+    for (const char* a : {"--jetstream", "--stream"}) co.argv.push_back(a);
+    co.argv.push_back(stream_name_);
+    co.argv.push_back("--dedup-window");
+    co.argv.push_back(FormatDuration(bridge_spec_.dedup_window));
+    if (config_.stream_replicas > 1) {
+      co.argv.push_back("--replicas");
+      co.argv.push_back(std::to_string(config_.stream_replicas));
+    }
+  }
+  if (!bridge_spec_.sse) co.argv.push_back("--no-sse");
+  if (bridge_spec_.https) co.argv.insert(co.argv.end(), {"--linstor-ca", linstor_ca_});
+  for (const auto& [flag, file] : {std::pair{"--tls-ca", nats_tls_.ca},
+                                   {"--tls-cert", nats_tls_.cert},
+                                   {"--tls-key", nats_tls_.key}}) {
+    if (!file.empty()) co.argv.insert(co.argv.end(), {flag, file});
+  }
+  if (auth_) {
+    const std::string user = BridgeUserName(cluster_name_);
+    co.argv.insert(co.argv.end(), {"--creds", auth_->creds.at(user), "--inbox-prefix",
+                                   auth_->inbox_prefix.at(user)});
+  }
+  for (const auto& a : bridge_spec_.extra_args) co.argv.push_back(a);
+  co.capture_stdout = true;
+  co.env = context_.options->bridge_env;
+  return co;
+}
+
+ChildOptions Rig::TeamBridgeCommand(const std::string& linstor, const std::string& nats) const {
+  ChildOptions co;
+  co.argv = {"/bin/sh", "-c", bridge_spec_.command};
+  co.env = {"LNSIM_LINSTOR_URL=" + linstor,
+            "LS_CONTROLLERS=" + linstor,
+            "LNSIM_NATS_URL=" + nats,
+            "NATS_URL=" + nats,
+            "LNSIM_CLUSTER=" + cluster_name_,
+            "LNSIM_STREAM=" + stream_name_,
+            std::string("LNSIM_JETSTREAM=") + (config_.jetstream ? "1" : "0"),
+            "LNSIM_POLL_INTERVAL=" + FormatDuration(bridge_spec_.poll_interval)};
+  if (bridge_spec_.https) {  // golinstor reads the CA's PEM text from LS_ROOT_CA
+    std::ifstream ca(linstor_ca_);
+    std::stringstream pem;
+    pem << ca.rdbuf();
+    co.env.push_back("LS_ROOT_CA=" + pem.str());
+    co.env.push_back("LNSIM_LINSTOR_CA=" + linstor_ca_);
+  }
+  // TLS to NATS for a team's bridge: the files, empty when the bus is plain.
+  co.env.push_back("LNSIM_NATS_TLS_CA=" + nats_tls_.ca);
+  co.env.push_back("LNSIM_NATS_TLS_CERT=" + nats_tls_.cert);
+  co.env.push_back("LNSIM_NATS_TLS_KEY=" + nats_tls_.key);
+  // Operator mode (`nats.auth: jwt`): the bridge user's creds file, empty otherwise.
+  co.env.push_back("LNSIM_NATS_CREDS=" +
+                   (auth_ ? auth_->creds.at(BridgeUserName(cluster_name_)) : std::string()));
+  return co;
+}
+
+Status Rig::StartBridge() {
+  const std::string nats = NatsUrlForBridge();
+  const std::string linstor = bridge_spec_.https ? mock_https_url_ : mock_url_;
+  ChildOptions co = bridge_spec_.command.empty() ? OwnBridgeCommand(linstor, nats)
+                                                 : TeamBridgeCommand(linstor, nats);
+  co.log_path = context_.work_dir + "/bridge.log";
+  LNSIM_ASSIGN_OR_RETURN(bridge_.child, ChildProcess::Spawn(co, clock_));
+  bridge_.metrics_port = 0;
+  return WaitBridgeReady(seconds(30));
+}
+
+Status Rig::StartConsumers() {
+  const std::vector<ConsumerSpec>& specs = config_.harness.consumers;
+  consumers_.resize(specs.size());
+  dedup_sets_.resize(specs.size());
+  for (size_t i = 0; i < specs.size(); ++i) {
+    if (Status s = StartConsumer(i); !s.ok()) return s.WithPrefix("consumer " + specs[i].name);
+  }
+  return OkStatus();
+}
+
+Status Rig::StartConsumer(size_t i) {
+  const ConsumerSpec& spec = config_.harness.consumers[i];
+  ConsumerOptions co;
+  co.name = spec.name;
+  co.mode = spec.mode;
+  co.url = spec.via_proxy || consumer_proxy_ ? NatsUrlForConsumers() : nats_url_;
+  co.subject = ConsumerSubjectFilter(spec.subject, cluster_name_);
+  co.stream = stream_name_;
+  co.dedup = spec.dedup;
+  co.dedup_set = dedup_sets_[i];
+  co.ack_wait = spec.ack_wait;
+  co.tls = nats_tls_;
+  if (auth_) {
+    co.creds_file = auth_->creds.at("consumer");
+    co.inbox_prefix = auth_->inbox_prefix.at("consumer");
+  }
+  LNSIM_ASSIGN_OR_RETURN(auto consumer,
+                         Consumer::Start(co, static_cast<uint32_t>(i), clock_, &queue_));
+  dedup_sets_[i] = consumer->dedup_set();
+  consumers_[i] = std::move(consumer);
+  return OkStatus();
+}
+
+Status Rig::StartRogues() {
+  for (const RogueSpec& r : config_.harness.nats.rogues) {
+    RogueOptions ro;
+    ro.name = r.name;
+    const std::string user = r.creds == "consumer" ? "consumer" : BridgeUserName(r.creds.substr(7));
+    ro.creds_file = auth_->creds.at(user);
+    ro.inbox_prefix = auth_->inbox_prefix.at(user);
+    ro.url = nats_url_;
+    ro.target_cluster = cluster_name_;
+    ro.target_stream = config_.jetstream ? stream_name_ : "";
+    ro.every = r.every;
+    ro.tls = nats_tls_;
+    LNSIM_ASSIGN_OR_RETURN(auto rogue, RogueClient::Start(ro, clock_));
+    rogues_.push_back(std::move(rogue));
+  }
+  return OkStatus();
+}
+
+void Rig::KillBridge() {
+  if (bridge_.child) bridge_.child->Kill();
+}
+
+Status Rig::RestartBridge() {
+  ++bridge_.restarts;
+  return StartBridge();
+}
+
+void Rig::CrashConsumer(size_t i, bool keep_dedup) {
+  if (consumers_[i]) consumers_[i]->Stop();
+  consumers_[i].reset();
+  if (!keep_dedup) dedup_sets_[i] = std::make_shared<DedupSet>();
+}
+
+int Rig::MetricsPort() const {
+  if (!bridge_spec_.command.empty() || !bridge_.child) return 0;
+  return bridge_.metrics_port;
+}
+
+void Rig::StopRogues() {
+  const std::vector<RogueSpec>& specs = config_.harness.nats.rogues;
+  for (size_t i = 0; i < rogues_.size(); ++i) {
+    rogues_[i]->Stop();
+    const RogueStats st = rogues_[i]->stats();
+    RogueResult rr{specs[i].name, specs[i].creds, st.attempts, st.denials};
+    auth_summary_->attempts += st.attempts;
+    auth_summary_->denials += st.denials;
+    auth_summary_->rogues.push_back(rr);
+    // Every attempt must come back refused: one that did not may have landed.
+    if (st.denials < st.attempts) {
+      findings_->failed_checks.push_back("rogue " + rr.name + ": " + std::to_string(st.attempts) +
+                                         " attempts but only " + std::to_string(st.denials) +
+                                         " permission violations reported");
+    }
+    for (const auto& sample : st.samples) {
+      findings_->fault_log.push_back("denied (" + rr.name + "): " + sample);
+    }
+  }
+  rogues_.clear();
+}
+
+void Rig::StopConsumers() {
+  if (consumers_stopped_) return;
+  consumers_stopped_ = true;
+  for (auto& c : consumers_) {
+    if (c) c->Stop();
+  }
+}
+
+void Rig::StopBridge() {
+  if (!bridge_.child) return;
+  // lnsim's bridge drains in-flight publishes on SIGTERM and exits 0; anything else is a
+  // finding. A team's bridge runs under /bin/sh, whose exit we do not judge.
+  const ExitStatus st = bridge_.child->Stop(seconds(20));
+  if (bridge_spec_.command.empty() && !st.ok()) {
+    findings_->failed_checks.push_back("the bridge did not exit cleanly on SIGTERM (" +
+                                       st.ToString() + ")");
+  }
+  bridge_.child.reset();
+}
+
+void Rig::StopInfrastructure() {
+  if (mock_) mock_->Stop();
+  bridge_proxy_.reset();
+  consumer_proxy_.reset();
+  if (nats_) (void)nats_->Stop();
+  cluster_.reset();
+}
+
+void Rig::StopAll() {
+  if (stopped_) return;
+  stopped_ = true;
+  StopRogues();
+  StopConsumers();
+  StopBridge();
+  StopInfrastructure();
+}
+
+}  // namespace lnsim::harness

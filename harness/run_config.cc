@@ -1,0 +1,110 @@
+// Loading a run's scenario and applying the command line's overrides; see run_config.h.
+#include "harness/run_config.h"
+
+#include <algorithm>
+
+#include "harness/bundle.h"
+
+namespace lnsim::harness {
+namespace {
+
+Status LoadScenario(const RunOptions& options, RunConfig* config) {
+  if (options.scenario_text.empty()) {
+    LNSIM_ASSIGN_OR_RETURN(config->scenario, LoadScenarioFile(options.scenario_path));
+    auto text = ReadWholeFile(options.scenario_path);
+    config->scenario_text = text.ok() ? *text : "";
+  } else {
+    LNSIM_ASSIGN_OR_RETURN(config->scenario,
+                           LoadScenarioText(options.scenario_text, options.scenario_path));
+    config->scenario_text = options.scenario_text;
+  }
+  sim::WorldSpec& world = config->scenario.world;
+  if (options.seed) world.seed = *options.seed;
+  if (options.duration) world.duration = *options.duration;
+  if (options.time_scale) {
+    if (!(*options.time_scale > 0)) return InvalidArgumentError("--time-scale must be > 0");
+    world.time_scale = *options.time_scale;
+  }
+  config->seed = world.seed;
+  return OkStatus();
+}
+
+Status ApplyHarnessOverrides(const RunOptions& options, RunConfig* config) {
+  HarnessSpec& harness = config->harness;
+  LNSIM_ASSIGN_OR_RETURN(harness, ParseHarnessSections(config->scenario));
+  if (options.jetstream) {
+    harness.nats.jetstream = *options.jetstream;
+    if (!config->scenario.consumers.IsDefined()) {
+      // The default consumer follows the mode.
+      harness.consumers.clear();
+      ConsumerSpec cs;
+      cs.mode = harness.nats.jetstream ? ConsumerMode::kJetStreamAckSync : ConsumerMode::kCore;
+      cs.name = harness.nats.jetstream ? "js-1" : "core-1";
+      harness.consumers.push_back(cs);
+    }
+  }
+  config->jetstream = harness.nats.jetstream;
+  if (options.drain) harness.drain = *options.drain;
+  for (const ConsumerSpec& c : harness.consumers) {
+    if (!config->jetstream && c.mode != ConsumerMode::kCore) {
+      return InvalidArgumentError(options.scenario_path + ": consumers: consumer '" + c.name +
+                                  "' is " + std::string(ConsumerModeName(c.mode)) +
+                                  " but the bridge publishes to core NATS (nats.jetstream: false)");
+    }
+  }
+  if (!options.nats_urls.empty()) harness.nats.url = options.nats_urls;
+  // A live server or cluster (--nats) is used as it is: no local cluster is started.
+  if (!harness.nats.url.empty()) harness.nats.cluster = 0;
+  config->stream_replicas = harness.nats.replicas > 0  ? harness.nats.replicas
+                            : harness.nats.cluster > 1 ? std::min(harness.nats.cluster, 5)
+                                                       : 1;
+  if (!options.nats_server_bin.empty()) harness.nats.server_bin = options.nats_server_bin;
+  return OkStatus();
+}
+
+Status CollectHarnessFaults(const RunOptions& options, RunConfig* config) {
+  const std::vector<sim::FaultSpec>& faults = config->scenario.world.faults;
+  for (size_t i = 0; i < faults.size(); ++i) {
+    const sim::FaultSpec& f = faults[i];
+    if (f.kind != sim::FaultKind::kNatsRestart && f.kind != sim::FaultKind::kBridgeKill &&
+        f.kind != sim::FaultKind::kConsumerCrash && f.kind != sim::FaultKind::kNetwork) {
+      continue;
+    }
+    HarnessFault hf;
+    hf.index = i;
+    hf.kind = f.kind;
+    LNSIM_ASSIGN_OR_RETURN(hf.params, ParseHarnessFaultParams(f, options.scenario_path));
+    if ((f.kind == sim::FaultKind::kNatsRestart || hf.params.target == "routes") &&
+        !config->harness.nats.url.empty()) {
+      return InvalidArgumentError(options.scenario_path + ":" + std::to_string(f.source_line) +
+                                  ": faults[" + std::to_string(i) +
+                                  "]: " + std::string(sim::Name(f.kind)) +
+                                  " needs the embedded nats-server or cluster (no --nats)");
+    }
+    // A team's bridge is killed the same way as lnsim's (bridge-kill): it is our child too.
+    config->harness_faults.push_back(std::move(hf));
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
+StatusOr<RunConfig> ConfigureRun(const RunOptions& options) {
+  RunConfig config;
+  LNSIM_RETURN_IF_ERROR(LoadScenario(options, &config));
+  LNSIM_RETURN_IF_ERROR(ApplyHarnessOverrides(options, &config));
+  const Scenario& scenario = config.scenario;
+  if (scenario.api.IsDefined() && !scenario.api.IsNull()) {
+    auto faults = mock::ParseApiSection(scenario.api);
+    if (!faults.ok()) {
+      return InvalidArgumentError(options.scenario_path + ":" + faults.status().message());
+    }
+    config.api_faults = std::move(*faults);
+  }
+  LNSIM_ASSIGN_OR_RETURN(config.bridge, ParseBridgeSection(scenario.bridge, options.scenario_path));
+  if (!options.bridge_command.empty()) config.bridge.command = options.bridge_command;
+  LNSIM_RETURN_IF_ERROR(CollectHarnessFaults(options, &config));
+  return config;
+}
+
+}  // namespace lnsim::harness
