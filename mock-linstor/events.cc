@@ -41,9 +41,9 @@ bool Subscriber::closed() const {
   return closed_;
 }
 
-bool Subscriber::Wait(std::chrono::milliseconds timeout, std::vector<std::string>* out) {
+bool Subscriber::Wait(Duration timeout, std::vector<std::string>* out) {
   std::unique_lock<std::mutex> lock(mu_);
-  cv_.wait_for(lock, timeout, [&] { return closed_ || !queue_.empty(); });
+  clock_.WaitFor(lock, cv_, timeout, [&] { return closed_ || !queue_.empty(); });
   if (closed_) {
     queue_.clear();
     return false;
@@ -142,7 +142,7 @@ void EventHub::Pump(const sim::Cluster& c, const sim::TraceLog& trace, bool publ
 
 std::shared_ptr<Subscriber> EventHub::Subscribe(EventStream stream, bool replay_current,
                                                 const sim::Cluster& c) {
-  auto sub = std::make_shared<Subscriber>(stream, max_queued_);
+  auto sub = std::make_shared<Subscriber>(clock_, stream, max_queued_);
   if (stream == EventStream::kPromotion && replay_current) {
     std::vector<std::pair<std::string, sim::ReplicaIndex>> order;
     for (sim::ReplicaIndex r = 0; r < c.replicas.size(); ++r) {

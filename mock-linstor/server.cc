@@ -46,7 +46,7 @@ MockServer::MockServer(std::unique_ptr<sim::World> world, Clock& clock, ServerOp
       options_(std::move(options)),
       api_(options_.epoch_unix_ms >= 0 ? options_.epoch_unix_ms : clock.UnixNanos() / 1000000),
       faults_(options_.api_faults, world_->spec().time_scale, options_.seed),
-      hub_([this](const sim::Cluster& c, sim::NodeIndex n) {
+      hub_(clock, [this](const sim::Cluster& c, sim::NodeIndex n) {
         return RenderNodeJson(c, state_, n, api_.epoch_unix_ms());
       }) {
   LNSIM_CHECK(world_ != nullptr);
@@ -110,7 +110,7 @@ Status MockServer::Start() {
 
 void MockServer::Stop() {
   if (!started_ || stopping_.exchange(true)) return;
-  wake_cv_.notify_all();
+  WakeWaiters();
   if (ticker_.joinable()) ticker_.join();
   hub_.DropAll();
   StopListening();
@@ -123,10 +123,19 @@ void MockServer::Stop() {
 
 void MockServer::TickerLoop() {
   while (!stopping_.load()) {
+    // The next tick is due one tick after this one read the clock: time that passes while the
+    // tick runs (a test advancing a simulated clock) is never skipped.
+    const Duration next_tick = clock_.Now() + options_.tick;
     Tick();
     std::unique_lock<std::mutex> lock(wake_mu_);
-    wake_cv_.wait_for(lock, options_.tick, [&] { return stopping_.load(); });
+    clock_.WaitUntil(lock, wake_cv_, next_tick, [&] { return stopping_.load(); });
   }
+}
+
+void MockServer::WakeWaiters() {
+  // Taking the mutex orders this against a waiter between checking its condition and waiting.
+  { std::lock_guard<std::mutex> lock(wake_mu_); }
+  wake_cv_.notify_all();
 }
 
 void MockServer::TickNow() { Tick(); }
@@ -220,7 +229,7 @@ void MockServer::StopListening() {
   std::lock_guard<std::mutex> lock(listen_mu_);
   if (!listening_) return;
   listen_generation_.fetch_add(1);
-  wake_cv_.notify_all();
+  WakeWaiters();
   // Closes the listening socket now (connection refused from here on); workers still finishing
   // a request are joined later so the ticker never waits for a slow client.
   http_->stop();
@@ -236,8 +245,8 @@ void MockServer::Delay(Duration d) {
   if (d <= Duration::zero()) return;
   const uint64_t generation = listen_generation_.load();
   std::unique_lock<std::mutex> lock(wake_mu_);
-  wake_cv_.wait_for(lock, d,
-                    [&] { return stopping_.load() || listen_generation_.load() != generation; });
+  clock_.WaitFor(lock, wake_cv_, d,
+                 [&] { return stopping_.load() || listen_generation_.load() != generation; });
 }
 
 void MockServer::Hang(const std::string& method, const std::string& path) {
@@ -246,9 +255,13 @@ void MockServer::Hang(const std::string& method, const std::string& path) {
     std::lock_guard<std::mutex> lock(faults_mu_);
     return faults_.HangActive(method, path, Elapsed());
   };
-  while (!stopping_.load() && listen_generation_.load() == generation && hanging()) {
-    std::unique_lock<std::mutex> lock(wake_mu_);
-    wake_cv_.wait_for(lock, std::chrono::milliseconds(20));
+  auto released = [&] {
+    return stopping_.load() || listen_generation_.load() != generation || !hanging();
+  };
+  std::unique_lock<std::mutex> lock(wake_mu_);
+  // Woken by a fault change (ServeControl), a stop, or the clock; the 20 ms bound re-checks a
+  // window that ends on a real clock.
+  while (!clock_.WaitFor(lock, wake_cv_, std::chrono::milliseconds(20), released)) {
   }
 }
 
@@ -364,9 +377,15 @@ HttpResponse MockServer::HandleForTest(const HttpRequest& req) {
 }
 
 HttpResponse MockServer::ServeControl(const HttpRequest& req) {
-  const auto s = SplitPath(req.path);  // {"lnsim","v1",...}
+  HttpResponse response = ServeControlRequest(req);
+  WakeWaiters();  // a hang may have ended
+  return response;
+}
+
+HttpResponse MockServer::ServeControlRequest(const HttpRequest& req) {
+  const auto segments = SplitPath(req.path);  // {"lnsim","v1",...}
   const Duration now = Elapsed();
-  if (s.size() == 3 && s[2] == "status" && req.method == "GET") {
+  if (segments.size() == 3 && segments[2] == "status" && req.method == "GET") {
     std::string out;
     internal::JsonWriter w(&out);
     w.BeginObject();
@@ -382,69 +401,78 @@ HttpResponse MockServer::ServeControl(const HttpRequest& req) {
     w.EndObject();
     return ControlJson(200, std::move(out));
   }
-  if (s.size() >= 3 && s[2] == "faults") {
-    std::lock_guard<std::mutex> lock(faults_mu_);
-    if (s.size() == 3 && req.method == "GET") {
-      std::string out = "{\"active\":[";
-      bool first = true;
-      for (const ApiFault& f : faults_.Active(now)) {
-        if (!first) out.push_back(',');
-        first = false;
-        out += ApiFaultJson(f, faults_.time_scale());
-      }
-      out += "],\"all\":[";
-      first = true;
-      for (const ApiFault& f : faults_.All()) {
-        if (!first) out.push_back(',');
-        first = false;
-        out += ApiFaultJson(f, faults_.time_scale());
-      }
-      out += "]}";
-      return ControlJson(200, std::move(out));
-    }
-    if (s.size() == 3 && req.method == "POST") {
-      YAML::Node node;
-      try {
-        node = YAML::Load(req.body);
-      } catch (const YAML::Exception& e) {
-        return ControlError(400, std::string("body is not JSON/YAML: ") + e.what());
-      }
-      auto fault = ParseApiFault(node, "fault");
-      if (!fault.ok()) return ControlError(400, fault.status().message());
-      if (fault->kind == ApiFaultKind::kControllerDown && fault->duration.count() == 0) {
-        return ControlError(400,
-                            "fault.duration: controller_down needs a duration (it would "
-                            "never come back)");
-      }
-      const uint64_t id = faults_.AddLive(*fault, now);
-      if (fault->kind == ApiFaultKind::kStale && fault->at.count() == 0) {
-        // The snapshot is the world as of this call, not as of the ticker's next look.
-        std::lock_guard<std::mutex> world_lock(world_mu_);
-        stale_cluster_ = std::make_shared<const sim::Cluster>(world_->cluster());
-        stale_state_ = std::make_shared<const MockState>(state_);
-        stale_id_ = id;
-      }
-      return ControlJson(201, "{\"id\":" + std::to_string(id) + "}");
-    }
-    if (s.size() == 3 && req.method == "DELETE") {
-      faults_.ClearLive();
-      return ControlJson(200, "{}");
-    }
-    if (s.size() == 4 && req.method == "DELETE") {
-      uint64_t id = 0;
-      try {
-        id = std::stoull(s[3]);
-      } catch (...) {
-        return ControlError(404, "no fault " + s[3]);
-      }
-      return faults_.Remove(id) ? ControlJson(200, "{}") : ControlError(404, "no fault " + s[3]);
-    }
+  if (segments.size() >= 3 && segments[2] == "faults") {
+    if (auto response = ServeFaults(req, segments, now)) return *response;
   }
-  if (s.size() == 4 && s[2] == "sse" && s[3] == "drop" && req.method == "POST") {
+  if (segments.size() == 4 && segments[2] == "sse" && segments[3] == "drop" &&
+      req.method == "POST") {
     hub_.DropAll();
     return ControlJson(200, "{}");
   }
   return ControlError(404, "unknown control path " + req.path);
+}
+
+std::optional<HttpResponse> MockServer::ServeFaults(const HttpRequest& req,
+                                                    const std::vector<std::string>& segments,
+                                                    Duration now) {
+  std::lock_guard<std::mutex> lock(faults_mu_);
+  if (segments.size() == 3 && req.method == "GET") {
+    std::string out = "{\"active\":[";
+    bool first = true;
+    for (const ApiFault& fault : faults_.Active(now)) {
+      if (!first) out.push_back(',');
+      first = false;
+      out += ApiFaultJson(fault, faults_.time_scale());
+    }
+    out += "],\"all\":[";
+    first = true;
+    for (const ApiFault& fault : faults_.All()) {
+      if (!first) out.push_back(',');
+      first = false;
+      out += ApiFaultJson(fault, faults_.time_scale());
+    }
+    out += "]}";
+    return ControlJson(200, std::move(out));
+  }
+  if (segments.size() == 3 && req.method == "POST") {
+    YAML::Node node;
+    try {
+      node = YAML::Load(req.body);
+    } catch (const YAML::Exception& e) {
+      return ControlError(400, std::string("body is not JSON/YAML: ") + e.what());
+    }
+    auto fault = ParseApiFault(node, "fault");
+    if (!fault.ok()) return ControlError(400, fault.status().message());
+    if (fault->kind == ApiFaultKind::kControllerDown && fault->duration.count() == 0) {
+      return ControlError(400,
+                          "fault.duration: controller_down needs a duration (it would "
+                          "never come back)");
+    }
+    const uint64_t id = faults_.AddLive(*fault, now);
+    if (fault->kind == ApiFaultKind::kStale && fault->at.count() == 0) {
+      // The snapshot is the world as of this call, not as of the ticker'segments next look.
+      std::lock_guard<std::mutex> world_lock(world_mu_);
+      stale_cluster_ = std::make_shared<const sim::Cluster>(world_->cluster());
+      stale_state_ = std::make_shared<const MockState>(state_);
+      stale_id_ = id;
+    }
+    return ControlJson(201, "{\"id\":" + std::to_string(id) + "}");
+  }
+  if (segments.size() == 3 && req.method == "DELETE") {
+    faults_.ClearLive();
+    return ControlJson(200, "{}");
+  }
+  if (segments.size() == 4 && req.method == "DELETE") {
+    uint64_t id = 0;
+    try {
+      id = std::stoull(segments[3]);
+    } catch (...) {
+      return ControlError(404, "no fault " + segments[3]);
+    }
+    return faults_.Remove(id) ? ControlJson(200, "{}")
+                              : ControlError(404, "no fault " + segments[3]);
+  }
+  return std::nullopt;
 }
 
 void MockServer::InstallHandlers(httplib::Server& svr) {
@@ -474,6 +502,21 @@ void MockServer::InstallHandlers(httplib::Server& svr) {
   }));
 }
 
+HttpResponse MockServer::InjectedError(int status, Duration now) const {
+  ApiCallRc rc;
+  rc.ret_code = RetCode(rcmask::kError, 0, 0, rccode::kFailUnknownError);
+  rc.message = "An unknown error occurred.";
+  rc.cause = "Injected by lnsim mock-linstor (api fault)";
+  rc.error_report_ids = {"6571D2B4-00000-" +
+                         std::to_string(100000 + (now.count() / 1000) % 900000)};
+  rc.created_at = FormatIsoTime(api_.epoch_unix_ms() +
+                                std::chrono::duration_cast<std::chrono::milliseconds>(now).count());
+  HttpResponse response;
+  response.status = status;
+  response.body = RenderApiCallRcList({rc});
+  return response;
+}
+
 void MockServer::Serve(const httplib::Request& req, httplib::Response& res) {
   HttpRequest hr;
   hr.method = req.method;
@@ -483,6 +526,7 @@ void MockServer::Serve(const httplib::Request& req, httplib::Response& res) {
   auto send = [&](const HttpResponse& r, std::shared_ptr<const std::string> body,
                   std::shared_ptr<const std::string> gz, bool want_gzip) {
     res.status = r.status;
+    for (const auto& [name, value] : r.headers) res.set_header(name, value);
     if (!body) body = std::make_shared<const std::string>(r.body);
     if (body->empty()) {
       res.set_content("", r.content_type);
@@ -508,7 +552,7 @@ void MockServer::Serve(const httplib::Request& req, httplib::Response& res) {
     res.set_content(r.body, r.content_type);
     return;
   }
-  if (!RestApi::KnownPath(hr.path)) {
+  if (!RestApi::ServesPath(hr.path)) {
     HttpResponse r;
     r.status = 404;
     r.content_type = "text/plain";
@@ -532,24 +576,11 @@ void MockServer::Serve(const httplib::Request& req, httplib::Response& res) {
   if (decision.hang) Hang(hr.method, hr.path);
   Delay(decision.delay);
   if (decision.error_status > 0) {
-    ApiCallRc rc;
-    rc.ret_code = RetCode(rcmask::kError, 0, 0, rccode::kFailUnknownError);
-    rc.message = "An unknown error occurred.";
-    rc.cause = "Injected by lnsim mock-linstor (api fault)";
-    rc.error_report_ids = {"6571D2B4-00000-" +
-                           std::to_string(100000 + (now.count() / 1000) % 900000)};
-    rc.created_at = FormatIsoTime(
-        api_.epoch_unix_ms() + std::chrono::duration_cast<std::chrono::milliseconds>(now).count());
-    HttpResponse r;
-    r.status = decision.error_status;
-    r.body = RenderApiCallRcList({rc});
-    send(r, nullptr, nullptr, false);
+    send(InjectedError(decision.error_status, now), nullptr, nullptr, false);
     return;
   }
-  if (hr.method == "GET" &&
-      (hr.path == "/v1/events/drbd/promotion" || hr.path == "/v1/events/nodes")) {
-    ServeEvents(req, res,
-                hr.path == "/v1/events/nodes" ? EventStream::kNodes : EventStream::kPromotion);
+  if (const std::optional<EventStream> stream = RestApi::EventStreamFor(hr)) {
+    ServeEvents(req, res, *stream);
     return;
   }
   const std::string accept = req.get_header_value("Accept-Encoding");
