@@ -6,6 +6,9 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <atomic>
+#include <memory>
+#include <thread>
 
 #include "mock-linstor/internal/gzip.h"
 #include "mock-linstor/internal/json_writer.h"
@@ -13,15 +16,28 @@
 namespace lnsim::mock {
 namespace {
 
-std::string CanonicalQuery(const std::vector<std::pair<std::string, std::string>>& q) {
+std::string CanonicalQuery(const std::vector<std::pair<std::string, std::string>>& query) {
   std::string out;
-  for (const auto& [k, v] : q) {
-    out += k;
+  for (const auto& [key, value] : query) {
+    out += key;
     out.push_back('=');
-    out += v;
+    out += value;
     out.push_back('&');
   }
   return out;
+}
+
+// cpp-httplib's stop() does nothing until the listen thread has entered its accept loop, so a
+// Stop() right after Start() could miss it and join a thread that never ends. Returns once the
+// server runs (or its listen call already returned).
+std::thread StartListenThread(httplib::Server* server) {
+  auto returned = std::make_shared<std::atomic<bool>>(false);
+  std::thread thread([server, returned] {
+    server->listen_after_bind();
+    returned->store(true);
+  });
+  while (!server->is_running() && !returned->load()) std::this_thread::yield();
+  return thread;
 }
 
 HttpResponse ControlJson(int status, std::string body) {
@@ -94,11 +110,11 @@ Status MockServer::Start() {
       https_port_ = https_port;
     }
     httplib::Server* raw = svr.get();
-    listen_thread_ = std::thread([raw] { raw->listen_after_bind(); });
+    listen_thread_ = StartListenThread(raw);
     http_ = std::move(svr);
     if (ssl != nullptr) {
       httplib::Server* raw_ssl = ssl.get();
-      https_thread_ = std::thread([raw_ssl] { raw_ssl->listen_after_bind(); });
+      https_thread_ = StartListenThread(raw_ssl);
       https_ = std::move(ssl);
     }
     listening_ = true;
@@ -215,11 +231,11 @@ void MockServer::StartListening() {
     if (ssl == nullptr || !ssl->bind_to_port(options_.bind, https_port_)) return;  // next tick
   }
   httplib::Server* raw = svr.get();
-  listen_thread_ = std::thread([raw] { raw->listen_after_bind(); });
+  listen_thread_ = StartListenThread(raw);
   http_ = std::move(svr);
   if (ssl != nullptr) {
     httplib::Server* raw_ssl = ssl.get();
-    https_thread_ = std::thread([raw_ssl] { raw_ssl->listen_after_bind(); });
+    https_thread_ = StartListenThread(raw_ssl);
     https_ = std::move(ssl);
   }
   listening_ = true;
@@ -266,21 +282,22 @@ void MockServer::Hang(const std::string& method, const std::string& path) {
 }
 
 bool MockServer::InvolvesNode(const HttpRequest& req, const std::string& node) const {
-  const auto s = SplitPath(req.path);
-  QueryView q{req.query};
+  const auto segments = SplitPath(req.path);
+  QueryView query{req.query};
   auto filter_allows = [&] {
-    const auto nodes = q.All("nodes");
+    const auto nodes = query.All("nodes");
     if (nodes.empty()) return true;
-    for (const auto& n : nodes) {
-      if (sim::FoldName(n) == sim::FoldName(node)) return true;
+    for (const auto& name : nodes) {
+      if (sim::FoldName(name) == sim::FoldName(node)) return true;
     }
     return false;
   };
-  if (s.size() >= 2 && s[1] == "view") return filter_allows();
-  if (s.size() == 2 && s[1] == "nodes") return filter_allows();
-  if (s.size() >= 3 && s[1] == "nodes") return sim::FoldName(s[2]) == sim::FoldName(node);
-  if (s.size() >= 4 && s[1] == "resource-definitions" && s[3] == "resources") {
-    return s.size() == 4 || sim::FoldName(s[4]) == sim::FoldName(node);
+  if (segments.size() >= 2 && segments[1] == "view") return filter_allows();
+  if (segments.size() == 2 && segments[1] == "nodes") return filter_allows();
+  if (segments.size() >= 3 && segments[1] == "nodes")
+    return sim::FoldName(segments[2]) == sim::FoldName(node);
+  if (segments.size() >= 4 && segments[1] == "resource-definitions" && segments[3] == "resources") {
+    return segments.size() == 4 || sim::FoldName(segments[4]) == sim::FoldName(node);
   }
   return false;
 }
@@ -323,8 +340,8 @@ HttpResponse MockServer::Dispatch(const HttpRequest& req, const FaultDecision& d
       std::unique_lock<std::mutex> lock(world_mu_);
       // The world's version: its trace length plus the writes applied (mock state included).
       const std::pair<uint64_t, uint64_t> version{world_->trace().transitions().size(), writes_};
-      auto it = std::find_if(view_cache_.begin(), view_cache_.end(), [&](const Cached& c) {
-        return c.version == version && c.query == key;
+      auto it = std::find_if(view_cache_.begin(), view_cache_.end(), [&](const Cached& entry) {
+        return entry.version == version && entry.query == key;
       });
       if (it == view_cache_.end()) {
         Cached entry;
@@ -332,7 +349,7 @@ HttpResponse MockServer::Dispatch(const HttpRequest& req, const FaultDecision& d
         entry.query = key;
         entry.body = std::make_shared<const std::string>(
             api_.RenderResourceView(world_->cluster(), state_, QueryView{req.query}));
-        std::erase_if(view_cache_, [&](const Cached& c) { return c.version != version; });
+        std::erase_if(view_cache_, [&](const Cached& entry) { return entry.version != version; });
         if (view_cache_.size() >= 8) view_cache_.erase(view_cache_.begin());
         view_cache_.push_back(entry);
         it = view_cache_.end() - 1;
@@ -342,30 +359,30 @@ HttpResponse MockServer::Dispatch(const HttpRequest& req, const FaultDecision& d
       if (want_gzip && !it->gzip) {
         auto body = it->body;
         lock.unlock();
-        auto gz = std::make_shared<const std::string>(internal::GzipCompress(*body));
+        auto gzip = std::make_shared<const std::string>(internal::GzipCompress(*body));
         lock.lock();
-        for (Cached& c : view_cache_) {
-          if (c.version == version && c.query == key) c.gzip = gz;
+        for (Cached& entry : view_cache_) {
+          if (entry.version == version && entry.query == key) entry.gzip = gzip;
         }
-        *shared_gzip = gz;
+        *shared_gzip = gzip;
       }
-      HttpResponse r;
-      r.status = 200;
-      return r;
+      HttpResponse response;
+      response.status = 200;
+      return response;
     }
     std::lock_guard<std::mutex> lock(world_mu_);
     return api_.HandleRead(req, world_->cluster(), state_, now_ms);
   }
   WriteEffects effects;
-  HttpResponse r;
+  HttpResponse response;
   {
     std::lock_guard<std::mutex> lock(world_mu_);
-    r = api_.HandleWrite(req, world_.get(), &state_, &effects);
+    response = api_.HandleWrite(req, world_.get(), &state_, &effects);
     if (effects.changed) ++writes_;
     for (const NodeEvent& e : effects.node_events) hub_.PublishNodeEvent(e.name, e.data);
     hub_.Pump(world_->cluster(), world_->trace());
   }
-  return r;
+  return response;
 }
 
 HttpResponse MockServer::HandleForTest(const HttpRequest& req) {
@@ -518,46 +535,46 @@ HttpResponse MockServer::InjectedError(int status, Duration now) const {
 }
 
 void MockServer::Serve(const httplib::Request& req, httplib::Response& res) {
-  HttpRequest hr;
-  hr.method = req.method;
-  hr.path = req.path;
-  for (const auto& [k, v] : req.params) hr.query.emplace_back(k, v);
-  hr.body = req.body;
-  auto send = [&](const HttpResponse& r, std::shared_ptr<const std::string> body,
-                  std::shared_ptr<const std::string> gz, bool want_gzip) {
-    res.status = r.status;
-    for (const auto& [name, value] : r.headers) res.set_header(name, value);
-    if (!body) body = std::make_shared<const std::string>(r.body);
+  HttpRequest request;
+  request.method = req.method;
+  request.path = req.path;
+  for (const auto& [key, value] : req.params) request.query.emplace_back(key, value);
+  request.body = req.body;
+  auto send = [&](const HttpResponse& response, std::shared_ptr<const std::string> body,
+                  std::shared_ptr<const std::string> gzip, bool want_gzip) {
+    res.status = response.status;
+    for (const auto& [name, value] : response.headers) res.set_header(name, value);
+    if (!body) body = std::make_shared<const std::string>(response.body);
     if (body->empty()) {
-      res.set_content("", r.content_type);
+      res.set_content("", response.content_type);
       return;
     }
-    if (want_gzip && r.content_type == "application/json") {
-      if (!gz) gz = std::make_shared<const std::string>(internal::GzipCompress(*body));
-      body = gz;
+    if (want_gzip && response.content_type == "application/json") {
+      if (!gzip) gzip = std::make_shared<const std::string>(internal::GzipCompress(*body));
+      body = gzip;
       res.set_header("Content-Encoding", "gzip");
     }
-    res.set_content_provider(body->size(), r.content_type,
+    res.set_content_provider(body->size(), response.content_type,
                              [body](size_t offset, size_t length, httplib::DataSink& sink) {
                                const size_t n = std::min(length, body->size() - offset);
                                return sink.write(body->data() + offset, n);
                              });
   };
 
-  if (hr.path.rfind("/lnsim/v1/", 0) == 0) {
+  if (request.path.rfind("/lnsim/v1/", 0) == 0) {
     // A plain body, not a content provider: cpp-httplib stops writing a provider's content once
     // the server is stopping, and posting controller_down stops it right after this answer.
-    const HttpResponse r = ServeControl(hr);
-    res.status = r.status;
-    res.set_content(r.body, r.content_type);
+    const HttpResponse response = ServeControl(request);
+    res.status = response.status;
+    res.set_content(response.body, response.content_type);
     return;
   }
-  if (!RestApi::ServesPath(hr.path)) {
-    HttpResponse r;
-    r.status = 404;
-    r.content_type = "text/plain";
-    r.body = "Not Found";
-    send(r, nullptr, nullptr, false);
+  if (!RestApi::ServesPath(request.path)) {
+    HttpResponse response;
+    response.status = 404;
+    response.content_type = "text/plain";
+    response.body = "Not Found";
+    send(response, nullptr, nullptr, false);
     return;
   }
   const Duration now = Elapsed();
@@ -570,24 +587,24 @@ void MockServer::Serve(const httplib::Request& req, httplib::Response& res) {
       res.set_header("Connection", "close");
       return;
     }
-    decision = faults_.Decide(hr.method, hr.path, now,
-                              [&](const std::string& node) { return InvolvesNode(hr, node); });
+    decision = faults_.Decide(request.method, request.path, now,
+                              [&](const std::string& node) { return InvolvesNode(request, node); });
   }
-  if (decision.hang) Hang(hr.method, hr.path);
+  if (decision.hang) Hang(request.method, request.path);
   Delay(decision.delay);
   if (decision.error_status > 0) {
     send(InjectedError(decision.error_status, now), nullptr, nullptr, false);
     return;
   }
-  if (const std::optional<EventStream> stream = RestApi::EventStreamFor(hr)) {
+  if (const std::optional<EventStream> stream = RestApi::EventStreamFor(request)) {
     ServeEvents(req, res, *stream);
     return;
   }
   const std::string accept = req.get_header_value("Accept-Encoding");
   const bool want_gzip = accept.find("gzip") != std::string::npos;
-  std::shared_ptr<const std::string> body, gz;
-  HttpResponse r = Dispatch(hr, decision, &body, &gz, want_gzip);
-  send(r, body, gz, want_gzip);
+  std::shared_ptr<const std::string> body, gzip;
+  HttpResponse response = Dispatch(request, decision, &body, &gzip, want_gzip);
+  send(response, body, gzip, want_gzip);
 }
 
 void MockServer::ServeEvents(const httplib::Request& req, httplib::Response& res,
