@@ -268,11 +268,10 @@ HttpResponse ModifyVolumeDefinition(const WriteContext& context) {
   }
   if (entries.empty()) {
     const std::string number_text = std::to_string(*number);
-    ApiCallRc rc =
-        internal::Entry(RetCode(0, rcmask::kModify, rcmask::kVlmDfn, rccode::kModified),
-                        "Volume definition with number '" + number_text +
-                            "' on resource definition '" + stored.name + "' modified.",
-                        context.created_ms);
+    ApiCallRc rc = internal::Entry(RetCode(0, rcmask::kModify, rcmask::kVlmDfn, rccode::kModified),
+                                   "Volume definition with number '" + number_text +
+                                       "' on resource definition '" + stored.name + "' modified.",
+                                   context.created_ms);
     rc.obj_refs = {{"RscDfn", stored.name}, {"VlmNr", number_text}};
     entries.push_back(std::move(rc));
   }
