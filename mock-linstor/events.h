@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "common/clock.h"
 #include "sim/model.h"
 #include "sim/trace.h"
 
@@ -30,17 +31,21 @@ std::string FormatSseEvent(std::string_view name, std::string_view data);
 
 class Subscriber {
  public:
-  Subscriber(EventStream stream, size_t max_queued) : stream_(stream), max_queued_(max_queued) {}
+  // `clock` times Wait() and must outlive the subscriber.
+  Subscriber(const Clock& clock, EventStream stream, size_t max_queued)
+      : clock_(clock), stream_(stream), max_queued_(max_queued) {}
   EventStream stream() const { return stream_; }
 
   // Appends an event; closes the subscriber when its queue is full.
   void Push(std::string event);
   void Close();
-  // Waits up to `timeout` for events; moves them into *out. Returns false once closed and drained.
-  bool Wait(std::chrono::milliseconds timeout, std::vector<std::string>* out);
+  // Waits up to `timeout` of the clock's time for events (a Push or Close ends the wait early);
+  // moves them into *out. Returns false once closed and drained.
+  bool Wait(Duration timeout, std::vector<std::string>* out);
   bool closed() const;
 
  private:
+  const Clock& clock_;
   const EventStream stream_;
   const size_t max_queued_;
   mutable std::mutex mu_;
@@ -53,8 +58,9 @@ class EventHub {
  public:
   // node_json renders a node object (the server binds the mock state and epoch).
   using NodeJsonFn = std::function<std::string(const sim::Cluster&, sim::NodeIndex)>;
-  explicit EventHub(NodeJsonFn node_json, size_t max_queued = 100000)
-      : node_json_(std::move(node_json)), max_queued_(max_queued) {}
+  // `clock` times the subscribers' waits and must outlive the hub and its subscribers.
+  EventHub(const Clock& clock, NodeJsonFn node_json, size_t max_queued = 100000)
+      : clock_(clock), node_json_(std::move(node_json)), max_queued_(max_queued) {}
 
   // Processes transitions appended since the last call. With publish == false (start-up) it only
   // records the current values.
@@ -78,6 +84,7 @@ class EventHub {
   // -1 unknown (node not ONLINE), 0/1 may_promote.
   static int ControllerView(const sim::Cluster& c, sim::ReplicaIndex r);
 
+  const Clock& clock_;
   NodeJsonFn node_json_;
   const size_t max_queued_;
   mutable std::mutex mu_;

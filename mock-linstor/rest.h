@@ -9,12 +9,14 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "mock-linstor/api_rc.h"
+#include "mock-linstor/events.h"
 #include "mock-linstor/state.h"
 #include "sim/model.h"
 
@@ -38,6 +40,7 @@ struct HttpResponse {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // extra headers (405: Allow)
 };
 
 // A node event for /v1/events/nodes produced by an API action (LINSTOR-API.md 2.9).
@@ -62,6 +65,10 @@ struct QueryView {
   bool GetBool(std::string_view key) const;  // "true"/"1" (case-insensitive)
 };
 
+// The façade over one route table (method + path pattern -> handler; handlers/handlers.h
+// lists the groups). A path no route matches answers 404 with a non-JSON body, as Jersey does; a
+// matched path asked with a method none of its routes serve answers 405 with an ApiCallRc list
+// and an Allow header. HEAD is answered as GET.
 class RestApi {
  public:
   // epoch_unix_ms: the unix time of world time 0 (create_timestamp, created_at).
@@ -80,8 +87,13 @@ class RestApi {
   HttpResponse HandleWrite(const HttpRequest& req, sim::World* world, MockState* state,
                            WriteEffects* effects) const;
 
-  // Whether the path is one this API serves (any method). Unknown paths get a non-JSON 404.
-  static bool KnownPath(std::string_view path);
+  // Whether a route of the table matches the path (with any method). The HTTP adapter answers
+  // the others with the non-JSON 404 before applying API faults.
+  static bool ServesPath(std::string_view path);
+  // Every route of the table as (method, pattern), in table order (tests, documentation).
+  static std::vector<std::pair<std::string, std::string>> Routes();
+  // The SSE stream a request asks for (a GET of an event route), if any.
+  static std::optional<EventStream> EventStreamFor(const HttpRequest& req);
 
   // The /v1/view/resources body (the main poll target), split out so the server can cache it
   // per world version and benchmarks can time it.

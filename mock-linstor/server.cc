@@ -6,6 +6,9 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <atomic>
+#include <memory>
+#include <thread>
 
 #include "mock-linstor/internal/gzip.h"
 #include "mock-linstor/internal/json_writer.h"
@@ -13,15 +16,28 @@
 namespace lnsim::mock {
 namespace {
 
-std::string CanonicalQuery(const std::vector<std::pair<std::string, std::string>>& q) {
+std::string CanonicalQuery(const std::vector<std::pair<std::string, std::string>>& query) {
   std::string out;
-  for (const auto& [k, v] : q) {
-    out += k;
+  for (const auto& [key, value] : query) {
+    out += key;
     out.push_back('=');
-    out += v;
+    out += value;
     out.push_back('&');
   }
   return out;
+}
+
+// cpp-httplib's stop() does nothing until the listen thread has entered its accept loop, so a
+// Stop() right after Start() could miss it and join a thread that never ends. Returns once the
+// server runs (or its listen call already returned).
+std::thread StartListenThread(httplib::Server* server) {
+  auto returned = std::make_shared<std::atomic<bool>>(false);
+  std::thread thread([server, returned] {
+    server->listen_after_bind();
+    returned->store(true);
+  });
+  while (!server->is_running() && !returned->load()) std::this_thread::yield();
+  return thread;
 }
 
 HttpResponse ControlJson(int status, std::string body) {
@@ -46,7 +62,7 @@ MockServer::MockServer(std::unique_ptr<sim::World> world, Clock& clock, ServerOp
       options_(std::move(options)),
       api_(options_.epoch_unix_ms >= 0 ? options_.epoch_unix_ms : clock.UnixNanos() / 1000000),
       faults_(options_.api_faults, world_->spec().time_scale, options_.seed),
-      hub_([this](const sim::Cluster& c, sim::NodeIndex n) {
+      hub_(clock, [this](const sim::Cluster& c, sim::NodeIndex n) {
         return RenderNodeJson(c, state_, n, api_.epoch_unix_ms());
       }) {
   LNSIM_CHECK(world_ != nullptr);
@@ -94,11 +110,11 @@ Status MockServer::Start() {
       https_port_ = https_port;
     }
     httplib::Server* raw = svr.get();
-    listen_thread_ = std::thread([raw] { raw->listen_after_bind(); });
+    listen_thread_ = StartListenThread(raw);
     http_ = std::move(svr);
     if (ssl != nullptr) {
       httplib::Server* raw_ssl = ssl.get();
-      https_thread_ = std::thread([raw_ssl] { raw_ssl->listen_after_bind(); });
+      https_thread_ = StartListenThread(raw_ssl);
       https_ = std::move(ssl);
     }
     listening_ = true;
@@ -110,7 +126,7 @@ Status MockServer::Start() {
 
 void MockServer::Stop() {
   if (!started_ || stopping_.exchange(true)) return;
-  wake_cv_.notify_all();
+  WakeWaiters();
   if (ticker_.joinable()) ticker_.join();
   hub_.DropAll();
   StopListening();
@@ -123,10 +139,19 @@ void MockServer::Stop() {
 
 void MockServer::TickerLoop() {
   while (!stopping_.load()) {
+    // The next tick is due one tick after this one read the clock: time that passes while the
+    // tick runs (a test advancing a simulated clock) is never skipped.
+    const Duration next_tick = clock_.Now() + options_.tick;
     Tick();
     std::unique_lock<std::mutex> lock(wake_mu_);
-    wake_cv_.wait_for(lock, options_.tick, [&] { return stopping_.load(); });
+    clock_.WaitUntil(lock, wake_cv_, next_tick, [&] { return stopping_.load(); });
   }
+}
+
+void MockServer::WakeWaiters() {
+  // Taking the mutex orders this against a waiter between checking its condition and waiting.
+  { std::lock_guard<std::mutex> lock(wake_mu_); }
+  wake_cv_.notify_all();
 }
 
 void MockServer::TickNow() { Tick(); }
@@ -206,11 +231,11 @@ void MockServer::StartListening() {
     if (ssl == nullptr || !ssl->bind_to_port(options_.bind, https_port_)) return;  // next tick
   }
   httplib::Server* raw = svr.get();
-  listen_thread_ = std::thread([raw] { raw->listen_after_bind(); });
+  listen_thread_ = StartListenThread(raw);
   http_ = std::move(svr);
   if (ssl != nullptr) {
     httplib::Server* raw_ssl = ssl.get();
-    https_thread_ = std::thread([raw_ssl] { raw_ssl->listen_after_bind(); });
+    https_thread_ = StartListenThread(raw_ssl);
     https_ = std::move(ssl);
   }
   listening_ = true;
@@ -220,7 +245,7 @@ void MockServer::StopListening() {
   std::lock_guard<std::mutex> lock(listen_mu_);
   if (!listening_) return;
   listen_generation_.fetch_add(1);
-  wake_cv_.notify_all();
+  WakeWaiters();
   // Closes the listening socket now (connection refused from here on); workers still finishing
   // a request are joined later so the ticker never waits for a slow client.
   http_->stop();
@@ -236,8 +261,8 @@ void MockServer::Delay(Duration d) {
   if (d <= Duration::zero()) return;
   const uint64_t generation = listen_generation_.load();
   std::unique_lock<std::mutex> lock(wake_mu_);
-  wake_cv_.wait_for(lock, d,
-                    [&] { return stopping_.load() || listen_generation_.load() != generation; });
+  clock_.WaitFor(lock, wake_cv_, d,
+                 [&] { return stopping_.load() || listen_generation_.load() != generation; });
 }
 
 void MockServer::Hang(const std::string& method, const std::string& path) {
@@ -246,28 +271,33 @@ void MockServer::Hang(const std::string& method, const std::string& path) {
     std::lock_guard<std::mutex> lock(faults_mu_);
     return faults_.HangActive(method, path, Elapsed());
   };
-  while (!stopping_.load() && listen_generation_.load() == generation && hanging()) {
-    std::unique_lock<std::mutex> lock(wake_mu_);
-    wake_cv_.wait_for(lock, std::chrono::milliseconds(20));
+  auto released = [&] {
+    return stopping_.load() || listen_generation_.load() != generation || !hanging();
+  };
+  std::unique_lock<std::mutex> lock(wake_mu_);
+  // Woken by a fault change (ServeControl), a stop, or the clock; the 20 ms bound re-checks a
+  // window that ends on a real clock.
+  while (!clock_.WaitFor(lock, wake_cv_, std::chrono::milliseconds(20), released)) {
   }
 }
 
 bool MockServer::InvolvesNode(const HttpRequest& req, const std::string& node) const {
-  const auto s = SplitPath(req.path);
-  QueryView q{req.query};
+  const auto segments = SplitPath(req.path);
+  QueryView query{req.query};
   auto filter_allows = [&] {
-    const auto nodes = q.All("nodes");
+    const auto nodes = query.All("nodes");
     if (nodes.empty()) return true;
-    for (const auto& n : nodes) {
-      if (sim::FoldName(n) == sim::FoldName(node)) return true;
+    for (const auto& name : nodes) {
+      if (sim::FoldName(name) == sim::FoldName(node)) return true;
     }
     return false;
   };
-  if (s.size() >= 2 && s[1] == "view") return filter_allows();
-  if (s.size() == 2 && s[1] == "nodes") return filter_allows();
-  if (s.size() >= 3 && s[1] == "nodes") return sim::FoldName(s[2]) == sim::FoldName(node);
-  if (s.size() >= 4 && s[1] == "resource-definitions" && s[3] == "resources") {
-    return s.size() == 4 || sim::FoldName(s[4]) == sim::FoldName(node);
+  if (segments.size() >= 2 && segments[1] == "view") return filter_allows();
+  if (segments.size() == 2 && segments[1] == "nodes") return filter_allows();
+  if (segments.size() >= 3 && segments[1] == "nodes")
+    return sim::FoldName(segments[2]) == sim::FoldName(node);
+  if (segments.size() >= 4 && segments[1] == "resource-definitions" && segments[3] == "resources") {
+    return segments.size() == 4 || sim::FoldName(segments[4]) == sim::FoldName(node);
   }
   return false;
 }
@@ -310,8 +340,8 @@ HttpResponse MockServer::Dispatch(const HttpRequest& req, const FaultDecision& d
       std::unique_lock<std::mutex> lock(world_mu_);
       // The world's version: its trace length plus the writes applied (mock state included).
       const std::pair<uint64_t, uint64_t> version{world_->trace().transitions().size(), writes_};
-      auto it = std::find_if(view_cache_.begin(), view_cache_.end(), [&](const Cached& c) {
-        return c.version == version && c.query == key;
+      auto it = std::find_if(view_cache_.begin(), view_cache_.end(), [&](const Cached& entry) {
+        return entry.version == version && entry.query == key;
       });
       if (it == view_cache_.end()) {
         Cached entry;
@@ -319,7 +349,7 @@ HttpResponse MockServer::Dispatch(const HttpRequest& req, const FaultDecision& d
         entry.query = key;
         entry.body = std::make_shared<const std::string>(
             api_.RenderResourceView(world_->cluster(), state_, QueryView{req.query}));
-        std::erase_if(view_cache_, [&](const Cached& c) { return c.version != version; });
+        std::erase_if(view_cache_, [&](const Cached& entry) { return entry.version != version; });
         if (view_cache_.size() >= 8) view_cache_.erase(view_cache_.begin());
         view_cache_.push_back(entry);
         it = view_cache_.end() - 1;
@@ -329,30 +359,30 @@ HttpResponse MockServer::Dispatch(const HttpRequest& req, const FaultDecision& d
       if (want_gzip && !it->gzip) {
         auto body = it->body;
         lock.unlock();
-        auto gz = std::make_shared<const std::string>(internal::GzipCompress(*body));
+        auto gzip = std::make_shared<const std::string>(internal::GzipCompress(*body));
         lock.lock();
-        for (Cached& c : view_cache_) {
-          if (c.version == version && c.query == key) c.gzip = gz;
+        for (Cached& entry : view_cache_) {
+          if (entry.version == version && entry.query == key) entry.gzip = gzip;
         }
-        *shared_gzip = gz;
+        *shared_gzip = gzip;
       }
-      HttpResponse r;
-      r.status = 200;
-      return r;
+      HttpResponse response;
+      response.status = 200;
+      return response;
     }
     std::lock_guard<std::mutex> lock(world_mu_);
     return api_.HandleRead(req, world_->cluster(), state_, now_ms);
   }
   WriteEffects effects;
-  HttpResponse r;
+  HttpResponse response;
   {
     std::lock_guard<std::mutex> lock(world_mu_);
-    r = api_.HandleWrite(req, world_.get(), &state_, &effects);
+    response = api_.HandleWrite(req, world_.get(), &state_, &effects);
     if (effects.changed) ++writes_;
     for (const NodeEvent& e : effects.node_events) hub_.PublishNodeEvent(e.name, e.data);
     hub_.Pump(world_->cluster(), world_->trace());
   }
-  return r;
+  return response;
 }
 
 HttpResponse MockServer::HandleForTest(const HttpRequest& req) {
@@ -364,9 +394,15 @@ HttpResponse MockServer::HandleForTest(const HttpRequest& req) {
 }
 
 HttpResponse MockServer::ServeControl(const HttpRequest& req) {
-  const auto s = SplitPath(req.path);  // {"lnsim","v1",...}
+  HttpResponse response = ServeControlRequest(req);
+  WakeWaiters();  // a hang may have ended
+  return response;
+}
+
+HttpResponse MockServer::ServeControlRequest(const HttpRequest& req) {
+  const auto segments = SplitPath(req.path);  // {"lnsim","v1",...}
   const Duration now = Elapsed();
-  if (s.size() == 3 && s[2] == "status" && req.method == "GET") {
+  if (segments.size() == 3 && segments[2] == "status" && req.method == "GET") {
     std::string out;
     internal::JsonWriter w(&out);
     w.BeginObject();
@@ -382,69 +418,78 @@ HttpResponse MockServer::ServeControl(const HttpRequest& req) {
     w.EndObject();
     return ControlJson(200, std::move(out));
   }
-  if (s.size() >= 3 && s[2] == "faults") {
-    std::lock_guard<std::mutex> lock(faults_mu_);
-    if (s.size() == 3 && req.method == "GET") {
-      std::string out = "{\"active\":[";
-      bool first = true;
-      for (const ApiFault& f : faults_.Active(now)) {
-        if (!first) out.push_back(',');
-        first = false;
-        out += ApiFaultJson(f, faults_.time_scale());
-      }
-      out += "],\"all\":[";
-      first = true;
-      for (const ApiFault& f : faults_.All()) {
-        if (!first) out.push_back(',');
-        first = false;
-        out += ApiFaultJson(f, faults_.time_scale());
-      }
-      out += "]}";
-      return ControlJson(200, std::move(out));
-    }
-    if (s.size() == 3 && req.method == "POST") {
-      YAML::Node node;
-      try {
-        node = YAML::Load(req.body);
-      } catch (const YAML::Exception& e) {
-        return ControlError(400, std::string("body is not JSON/YAML: ") + e.what());
-      }
-      auto fault = ParseApiFault(node, "fault");
-      if (!fault.ok()) return ControlError(400, fault.status().message());
-      if (fault->kind == ApiFaultKind::kControllerDown && fault->duration.count() == 0) {
-        return ControlError(400,
-                            "fault.duration: controller_down needs a duration (it would "
-                            "never come back)");
-      }
-      const uint64_t id = faults_.AddLive(*fault, now);
-      if (fault->kind == ApiFaultKind::kStale && fault->at.count() == 0) {
-        // The snapshot is the world as of this call, not as of the ticker's next look.
-        std::lock_guard<std::mutex> world_lock(world_mu_);
-        stale_cluster_ = std::make_shared<const sim::Cluster>(world_->cluster());
-        stale_state_ = std::make_shared<const MockState>(state_);
-        stale_id_ = id;
-      }
-      return ControlJson(201, "{\"id\":" + std::to_string(id) + "}");
-    }
-    if (s.size() == 3 && req.method == "DELETE") {
-      faults_.ClearLive();
-      return ControlJson(200, "{}");
-    }
-    if (s.size() == 4 && req.method == "DELETE") {
-      uint64_t id = 0;
-      try {
-        id = std::stoull(s[3]);
-      } catch (...) {
-        return ControlError(404, "no fault " + s[3]);
-      }
-      return faults_.Remove(id) ? ControlJson(200, "{}") : ControlError(404, "no fault " + s[3]);
-    }
+  if (segments.size() >= 3 && segments[2] == "faults") {
+    if (auto response = ServeFaults(req, segments, now)) return *response;
   }
-  if (s.size() == 4 && s[2] == "sse" && s[3] == "drop" && req.method == "POST") {
+  if (segments.size() == 4 && segments[2] == "sse" && segments[3] == "drop" &&
+      req.method == "POST") {
     hub_.DropAll();
     return ControlJson(200, "{}");
   }
   return ControlError(404, "unknown control path " + req.path);
+}
+
+std::optional<HttpResponse> MockServer::ServeFaults(const HttpRequest& req,
+                                                    const std::vector<std::string>& segments,
+                                                    Duration now) {
+  std::lock_guard<std::mutex> lock(faults_mu_);
+  if (segments.size() == 3 && req.method == "GET") {
+    std::string out = "{\"active\":[";
+    bool first = true;
+    for (const ApiFault& fault : faults_.Active(now)) {
+      if (!first) out.push_back(',');
+      first = false;
+      out += ApiFaultJson(fault, faults_.time_scale());
+    }
+    out += "],\"all\":[";
+    first = true;
+    for (const ApiFault& fault : faults_.All()) {
+      if (!first) out.push_back(',');
+      first = false;
+      out += ApiFaultJson(fault, faults_.time_scale());
+    }
+    out += "]}";
+    return ControlJson(200, std::move(out));
+  }
+  if (segments.size() == 3 && req.method == "POST") {
+    YAML::Node node;
+    try {
+      node = YAML::Load(req.body);
+    } catch (const YAML::Exception& e) {
+      return ControlError(400, std::string("body is not JSON/YAML: ") + e.what());
+    }
+    auto fault = ParseApiFault(node, "fault");
+    if (!fault.ok()) return ControlError(400, fault.status().message());
+    if (fault->kind == ApiFaultKind::kControllerDown && fault->duration.count() == 0) {
+      return ControlError(400,
+                          "fault.duration: controller_down needs a duration (it would "
+                          "never come back)");
+    }
+    const uint64_t id = faults_.AddLive(*fault, now);
+    if (fault->kind == ApiFaultKind::kStale && fault->at.count() == 0) {
+      // The snapshot is the world as of this call, not as of the ticker'segments next look.
+      std::lock_guard<std::mutex> world_lock(world_mu_);
+      stale_cluster_ = std::make_shared<const sim::Cluster>(world_->cluster());
+      stale_state_ = std::make_shared<const MockState>(state_);
+      stale_id_ = id;
+    }
+    return ControlJson(201, "{\"id\":" + std::to_string(id) + "}");
+  }
+  if (segments.size() == 3 && req.method == "DELETE") {
+    faults_.ClearLive();
+    return ControlJson(200, "{}");
+  }
+  if (segments.size() == 4 && req.method == "DELETE") {
+    uint64_t id = 0;
+    try {
+      id = std::stoull(segments[3]);
+    } catch (...) {
+      return ControlError(404, "no fault " + segments[3]);
+    }
+    return faults_.Remove(id) ? ControlJson(200, "{}")
+                              : ControlError(404, "no fault " + segments[3]);
+  }
+  return std::nullopt;
 }
 
 void MockServer::InstallHandlers(httplib::Server& svr) {
@@ -474,46 +519,62 @@ void MockServer::InstallHandlers(httplib::Server& svr) {
   }));
 }
 
+HttpResponse MockServer::InjectedError(int status, Duration now) const {
+  ApiCallRc rc;
+  rc.ret_code = RetCode(rcmask::kError, 0, 0, rccode::kFailUnknownError);
+  rc.message = "An unknown error occurred.";
+  rc.cause = "Injected by lnsim mock-linstor (api fault)";
+  rc.error_report_ids = {"6571D2B4-00000-" +
+                         std::to_string(100000 + (now.count() / 1000) % 900000)};
+  rc.created_at = FormatIsoTime(api_.epoch_unix_ms() +
+                                std::chrono::duration_cast<std::chrono::milliseconds>(now).count());
+  HttpResponse response;
+  response.status = status;
+  response.body = RenderApiCallRcList({rc});
+  return response;
+}
+
 void MockServer::Serve(const httplib::Request& req, httplib::Response& res) {
-  HttpRequest hr;
-  hr.method = req.method;
-  hr.path = req.path;
-  for (const auto& [k, v] : req.params) hr.query.emplace_back(k, v);
-  hr.body = req.body;
-  auto send = [&](const HttpResponse& r, std::shared_ptr<const std::string> body,
-                  std::shared_ptr<const std::string> gz, bool want_gzip) {
-    res.status = r.status;
-    if (!body) body = std::make_shared<const std::string>(r.body);
+  HttpRequest request;
+  request.method = req.method;
+  request.path = req.path;
+  for (const auto& [key, value] : req.params) request.query.emplace_back(key, value);
+  request.body = req.body;
+  auto send = [&](const HttpResponse& response, std::shared_ptr<const std::string> body,
+                  std::shared_ptr<const std::string> gzip, bool want_gzip) {
+    res.status = response.status;
+    for (const auto& [name, value] : response.headers) res.set_header(name, value);
+    if (!body) body = std::make_shared<const std::string>(response.body);
     if (body->empty()) {
-      res.set_content("", r.content_type);
+      res.set_content("", response.content_type);
       return;
     }
-    if (want_gzip && r.content_type == "application/json") {
-      if (!gz) gz = std::make_shared<const std::string>(internal::GzipCompress(*body));
-      body = gz;
+    if (want_gzip && response.content_type == "application/json") {
+      if (!gzip) gzip = std::make_shared<const std::string>(internal::GzipCompress(*body));
+      body = gzip;
       res.set_header("Content-Encoding", "gzip");
     }
-    res.set_content_provider(body->size(), r.content_type,
+    res.set_content_provider(body->size(), response.content_type,
                              [body](size_t offset, size_t length, httplib::DataSink& sink) {
                                const size_t n = std::min(length, body->size() - offset);
                                return sink.write(body->data() + offset, n);
                              });
   };
 
-  if (hr.path.rfind("/lnsim/v1/", 0) == 0) {
+  if (request.path.rfind("/lnsim/v1/", 0) == 0) {
     // A plain body, not a content provider: cpp-httplib stops writing a provider's content once
     // the server is stopping, and posting controller_down stops it right after this answer.
-    const HttpResponse r = ServeControl(hr);
-    res.status = r.status;
-    res.set_content(r.body, r.content_type);
+    const HttpResponse response = ServeControl(request);
+    res.status = response.status;
+    res.set_content(response.body, response.content_type);
     return;
   }
-  if (!RestApi::KnownPath(hr.path)) {
-    HttpResponse r;
-    r.status = 404;
-    r.content_type = "text/plain";
-    r.body = "Not Found";
-    send(r, nullptr, nullptr, false);
+  if (!RestApi::ServesPath(request.path)) {
+    HttpResponse response;
+    response.status = 404;
+    response.content_type = "text/plain";
+    response.body = "Not Found";
+    send(response, nullptr, nullptr, false);
     return;
   }
   const Duration now = Elapsed();
@@ -526,37 +587,24 @@ void MockServer::Serve(const httplib::Request& req, httplib::Response& res) {
       res.set_header("Connection", "close");
       return;
     }
-    decision = faults_.Decide(hr.method, hr.path, now,
-                              [&](const std::string& node) { return InvolvesNode(hr, node); });
+    decision = faults_.Decide(request.method, request.path, now,
+                              [&](const std::string& node) { return InvolvesNode(request, node); });
   }
-  if (decision.hang) Hang(hr.method, hr.path);
+  if (decision.hang) Hang(request.method, request.path);
   Delay(decision.delay);
   if (decision.error_status > 0) {
-    ApiCallRc rc;
-    rc.ret_code = RetCode(rcmask::kError, 0, 0, rccode::kFailUnknownError);
-    rc.message = "An unknown error occurred.";
-    rc.cause = "Injected by lnsim mock-linstor (api fault)";
-    rc.error_report_ids = {"6571D2B4-00000-" +
-                           std::to_string(100000 + (now.count() / 1000) % 900000)};
-    rc.created_at = FormatIsoTime(
-        api_.epoch_unix_ms() + std::chrono::duration_cast<std::chrono::milliseconds>(now).count());
-    HttpResponse r;
-    r.status = decision.error_status;
-    r.body = RenderApiCallRcList({rc});
-    send(r, nullptr, nullptr, false);
+    send(InjectedError(decision.error_status, now), nullptr, nullptr, false);
     return;
   }
-  if (hr.method == "GET" &&
-      (hr.path == "/v1/events/drbd/promotion" || hr.path == "/v1/events/nodes")) {
-    ServeEvents(req, res,
-                hr.path == "/v1/events/nodes" ? EventStream::kNodes : EventStream::kPromotion);
+  if (const std::optional<EventStream> stream = RestApi::EventStreamFor(request)) {
+    ServeEvents(req, res, *stream);
     return;
   }
   const std::string accept = req.get_header_value("Accept-Encoding");
   const bool want_gzip = accept.find("gzip") != std::string::npos;
-  std::shared_ptr<const std::string> body, gz;
-  HttpResponse r = Dispatch(hr, decision, &body, &gz, want_gzip);
-  send(r, body, gz, want_gzip);
+  std::shared_ptr<const std::string> body, gzip;
+  HttpResponse response = Dispatch(request, decision, &body, &gzip, want_gzip);
+  send(response, body, gzip, want_gzip);
 }
 
 void MockServer::ServeEvents(const httplib::Request& req, httplib::Response& res,

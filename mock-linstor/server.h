@@ -16,6 +16,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -104,19 +105,28 @@ class MockServer {
   void InstallHandlers(httplib::Server& svr);
   void Serve(const httplib::Request& req, httplib::Response& res);
   void ServeEvents(const httplib::Request& req, httplib::Response& res, EventStream stream);
+  // The control API (/lnsim/v1/...); wakes held requests afterwards (a fault may have ended).
   HttpResponse ServeControl(const HttpRequest& req);
+  HttpResponse ServeControlRequest(const HttpRequest& req);
+  // /lnsim/v1/faults[/{id}]: list, add, clear, remove; nullopt for a method it does not serve.
+  std::optional<HttpResponse> ServeFaults(const HttpRequest& req,
+                                          const std::vector<std::string>& segments, Duration now);
+  // The answer of an `error` API fault.
+  HttpResponse InjectedError(int status, Duration now) const;
+  // Wakes every wait on wake_cv_ so it re-checks its condition (no lost wake-up).
+  void WakeWaiters();
   // Renders an answer; `view_cache` points at the cached view body when it was one.
   HttpResponse Dispatch(const HttpRequest& req, const FaultDecision& decision,
                         std::shared_ptr<const std::string>* shared_body,
                         std::shared_ptr<const std::string>* shared_gzip, bool want_gzip);
-  // Sleeps up to `d` (real time), waking early on shutdown or controller stop.
+  // Waits up to `d` of the clock's time, waking early on shutdown or controller stop.
   void Delay(Duration d);
   // Holds a request while a matching hang fault is active (or until shutdown/controller stop).
   void Hang(const std::string& method, const std::string& path);
   bool InvolvesNode(const HttpRequest& req, const std::string& node) const;
 
   std::unique_ptr<sim::World> world_;
-  Clock& clock_;
+  Clock& clock_;  // every wait of the server and its SSE streams goes through it
   ServerOptions options_;
   RestApi api_;
   Duration start_{0};

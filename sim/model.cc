@@ -112,4 +112,62 @@ std::string FoldName(std::string_view name) {
   return out;
 }
 
+bool NamesEqual(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+NodeIndex FindNode(const Cluster& cluster, std::string_view name) {
+  for (NodeIndex n = 0; n < cluster.nodes.size(); ++n) {
+    if (cluster.nodes[n].alive && NamesEqual(cluster.nodes[n].name, name)) return n;
+  }
+  return kNoIndex;
+}
+
+RdIndex FindResourceDefinition(const Cluster& cluster, std::string_view name) {
+  for (RdIndex rd = 0; rd < cluster.rds.size(); ++rd) {
+    if (cluster.rds[rd].alive && NamesEqual(cluster.rds[rd].name, name)) return rd;
+  }
+  return kNoIndex;
+}
+
+GroupIndex FindResourceGroup(const Cluster& cluster, std::string_view name) {
+  for (GroupIndex g = 0; g < cluster.groups.size(); ++g) {
+    if (NamesEqual(cluster.groups[g].name, name)) return g;
+  }
+  return kNoIndex;
+}
+
+PoolIndex FindPool(const Cluster& cluster, NodeIndex node, std::string_view pool_name) {
+  if (node >= cluster.nodes.size() || !cluster.nodes[node].alive) return kNoIndex;
+  for (PoolIndex p : cluster.nodes[node].pools) {
+    if (p < cluster.pools.size() && NamesEqual(cluster.pools[p].name, pool_name)) return p;
+  }
+  return kNoIndex;
+}
+
+ReplicaIndex FindReplica(const Cluster& cluster, RdIndex rd, NodeIndex node) {
+  if (rd >= cluster.rds.size() || node == kNoIndex) return kNoIndex;
+  for (ReplicaIndex r : cluster.rds[rd].replicas) {
+    if (r < cluster.replicas.size() && cluster.replicas[r].alive &&
+        cluster.replicas[r].node == node) {
+      return r;
+    }
+  }
+  return kNoIndex;
+}
+
+uint32_t FindVolumeSlot(const ResourceDefinition& rd, uint32_t number) {
+  for (uint32_t slot = 0; slot < rd.volumes.size(); ++slot) {
+    if (rd.volumes[slot].number == number) return slot;
+  }
+  return kNoIndex;
+}
+
 }  // namespace lnsim::sim

@@ -180,5 +180,21 @@ struct Cluster {
 
 // Folds a LINSTOR name for case-insensitive comparison (ASCII lower case).
 std::string FoldName(std::string_view name);
+// Whether two LINSTOR names are equal ignoring ASCII case (FoldName(a) == FoldName(b)).
+bool NamesEqual(std::string_view a, std::string_view b);
+
+// --- Lookups over a Cluster (case-insensitive names; kNoIndex when absent or deleted) ----------
+// For readers that hold only a Cluster, possibly a copy (the mock's GET handlers serve stale
+// snapshots): scans of the snapshot itself. The World answers the same questions from its name
+// indexes (World::FindNode and friends) for the live cluster.
+NodeIndex FindNode(const Cluster& cluster, std::string_view name);
+RdIndex FindResourceDefinition(const Cluster& cluster, std::string_view name);
+GroupIndex FindResourceGroup(const Cluster& cluster, std::string_view name);
+// A pool of a live node by name; kNoIndex when the node is kNoIndex or deleted.
+PoolIndex FindPool(const Cluster& cluster, NodeIndex node, std::string_view pool_name);
+// The live replica of `rd` on `node`; kNoIndex when either is kNoIndex or there is none.
+ReplicaIndex FindReplica(const Cluster& cluster, RdIndex rd, NodeIndex node);
+// The slot in rd.volumes of volume definition `number`, or kNoIndex.
+uint32_t FindVolumeSlot(const ResourceDefinition& rd, uint32_t number);
 
 }  // namespace lnsim::sim

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "tests/mock-linstor/testutil_cluster.h"
 
@@ -40,7 +41,8 @@ TEST(SseFormat, IsEventDataBlankLineOnly) {
 TEST(EventHub, PromotionChangesAndOfflineNode) {
   sim::Cluster c = testing::SmallCluster();
   sim::TraceLog log;
-  EventHub hub([](const sim::Cluster&, sim::NodeIndex) { return std::string("{}"); });
+  SimulatedClock clock;
+  EventHub hub(clock, [](const sim::Cluster&, sim::NodeIndex) { return std::string("{}"); });
   hub.Pump(c, log, /*publish=*/false);
   auto sub = hub.Subscribe(EventStream::kPromotion, false, c);
   // demo on node-b: may_promote true -> false.
@@ -81,7 +83,8 @@ TEST(EventHub, LastEventIdCurrentReplaysEveryResourceFirst) {
   sim::Cluster c = testing::SmallCluster();
   c.nodes[2].connection = sim::NodeConnection::kOffline;  // node-c: value unknown
   sim::TraceLog log;
-  EventHub hub([](const sim::Cluster&, sim::NodeIndex) { return std::string("{}"); });
+  SimulatedClock clock;
+  EventHub hub(clock, [](const sim::Cluster&, sim::NodeIndex) { return std::string("{}"); });
   hub.Pump(c, log, false);
   auto sub = hub.Subscribe(EventStream::kPromotion, /*replay_current=*/true, c);
   const auto events = Drain(sub);
@@ -96,7 +99,8 @@ TEST(EventHub, LastEventIdCurrentReplaysEveryResourceFirst) {
 TEST(EventHub, NodeEventsOnEvictionNotOnOffline) {
   sim::Cluster c = testing::SmallCluster();
   sim::TraceLog log;
-  EventHub hub([](const sim::Cluster& cl, sim::NodeIndex n) {
+  SimulatedClock clock;
+  EventHub hub(clock, [](const sim::Cluster& cl, sim::NodeIndex n) {
     return "{\"name\":\"" + cl.nodes[n].name + "\"}";
   });
   hub.Pump(c, log, false);
@@ -123,13 +127,57 @@ TEST(EventHub, NodeEventsOnEvictionNotOnOffline) {
 
 TEST(EventHub, StalledSubscriberIsClosedNotGrown) {
   sim::Cluster c = testing::SmallCluster();
-  EventHub hub([](const sim::Cluster&, sim::NodeIndex) { return std::string("{}"); },
-               /*max_queued=*/3);
+  SimulatedClock clock;
+  EventHub hub(
+      clock, [](const sim::Cluster&, sim::NodeIndex) { return std::string("{}"); },
+      /*max_queued=*/3);
   auto sub = hub.Subscribe(EventStream::kNodes, false, c);
   for (int i = 0; i < 10; ++i) hub.PublishNodeEvent("node-modified", "{}");
   EXPECT_TRUE(sub->closed());
   std::vector<std::string> out;
   EXPECT_FALSE(sub->Wait(std::chrono::milliseconds(0), &out));
+}
+
+// The timed pop waits on the injected clock, not on real time: with a SimulatedClock it returns
+// empty only once the test advances past the timeout, and a Push ends the wait at once.
+TEST(Subscriber, TimedWaitEndsWhenTheSimulatedClockPassesTheTimeout) {
+  SimulatedClock clock;
+  Subscriber sub(clock, EventStream::kNodes, 10);
+  std::vector<std::string> out;
+  bool open = false;
+  std::thread reader([&] { open = sub.Wait(std::chrono::milliseconds(100), &out); });
+  ASSERT_TRUE(clock.WaitForWaiters(1, std::chrono::seconds(10)));
+  clock.Advance(std::chrono::milliseconds(99));
+  ASSERT_TRUE(clock.WaitForWaiters(1, std::chrono::seconds(10))) << "woke before the timeout";
+  clock.Advance(std::chrono::milliseconds(1));
+  reader.join();
+  EXPECT_TRUE(open);
+  EXPECT_TRUE(out.empty());
+}
+
+TEST(Subscriber, TimedWaitEndsOnPushWithoutTheClockMoving) {
+  SimulatedClock clock;
+  Subscriber sub(clock, EventStream::kNodes, 10);
+  std::vector<std::string> out;
+  std::thread reader([&] { EXPECT_TRUE(sub.Wait(std::chrono::hours(1), &out)); });
+  ASSERT_TRUE(clock.WaitForWaiters(1, std::chrono::seconds(10)));
+  sub.Push("event: node-create\ndata: {}\n\n");
+  reader.join();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0], "event: node-create\ndata: {}\n\n");
+  EXPECT_EQ(clock.Now(), Duration::zero());
+}
+
+TEST(Subscriber, TimedWaitEndsOnCloseAndReportsIt) {
+  SimulatedClock clock;
+  Subscriber sub(clock, EventStream::kPromotion, 10);
+  std::vector<std::string> out;
+  bool open = true;
+  std::thread reader([&] { open = sub.Wait(std::chrono::hours(1), &out); });
+  ASSERT_TRUE(clock.WaitForWaiters(1, std::chrono::seconds(10)));
+  sub.Close();
+  reader.join();
+  EXPECT_FALSE(open);
 }
 
 }  // namespace
