@@ -53,14 +53,7 @@ void DeliveryQueue::Push(Delivery delivery) {
 
 size_t DeliveryQueue::PopAll(std::vector<Delivery>* out, std::chrono::milliseconds timeout) {
   std::unique_lock<std::mutex> lock(mu_);
-  if (items_.empty()) {
-    auto arrived = [&] { return !items_.empty(); };
-    if (clock_ != nullptr) {
-      clock_->WaitFor(lock, cv_, timeout, arrived);
-    } else {
-      cv_.wait_for(lock, timeout, arrived);  // TRANSITIONAL: see the default constructor
-    }
-  }
+  if (items_.empty()) clock_->WaitFor(lock, cv_, timeout, [&] { return !items_.empty(); });
   const size_t n = items_.size();
   if (out->empty()) {
     out->swap(items_);

@@ -56,9 +56,6 @@ class DeliveryQueue {
  public:
   // Timed waits in PopAll go through `clock`, which must outlive the queue.
   explicit DeliveryQueue(const Clock& clock) : clock_(&clock) {}
-  // TRANSITIONAL (issue 13): only until harness/run.cc constructs its queue with the run's clock;
-  // PopAll then waits in real time (condition_variable::wait_for) as before. Remove at merge.
-  DeliveryQueue() = default;
 
   void Push(Delivery delivery);
   // Appends everything queued to *out; when the queue is empty waits up to `timeout` on the
@@ -68,7 +65,7 @@ class DeliveryQueue {
   uint64_t pushed() const;
 
  private:
-  const Clock* clock_ = nullptr;  // null only for the transitional default constructor
+  const Clock* clock_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::vector<Delivery> items_;

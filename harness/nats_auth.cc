@@ -339,11 +339,6 @@ std::string ServerConfText(const AuthInitResult& r, const std::string& sys_jwt,
 
 int64_t UnixSeconds(const Clock& clock) { return clock.UnixNanos() / 1000000000; }
 
-StatusOr<AuthInitResult> InitAuth(const AuthInitOptions& options) {
-  RealClock clock;  // TRANSITIONAL (issue 13): see nats_auth.h
-  return InitAuth(options, clock);
-}
-
 StatusOr<AuthInitResult> InitAuth(const AuthInitOptions& options, const Clock& clock) {
   LNSIM_RETURN_IF_ERROR(ValidateAuthInit(options));
   AuthInitResult r;

@@ -127,9 +127,6 @@ struct AuthInitResult {
 // earlier init in the same DIR. kInvalidArgument for no cluster, a cluster name that cannot be a
 // file name, a duplicate; kUnavailable naming the path that cannot be written.
 StatusOr<AuthInitResult> InitAuth(const AuthInitOptions& options, const Clock& clock);
-// TRANSITIONAL (issue 13): only until harness/run.cc passes the run's clock; reads the system
-// clock for "iat" as before. Remove at merge.
-StatusOr<AuthInitResult> InitAuth(const AuthInitOptions& options);
 
 // "bridge-<cluster>" with every character outside [A-Za-z0-9_.-] replaced by '_'.
 std::string BridgeUserName(const std::string& cluster);

@@ -30,7 +30,8 @@ Rig::Rig(RigContext context, const Clock& clock, std::ostream& log, Findings* fi
       capped_(clock),
       log_(log),
       findings_(findings),
-      probe_(clock) {}
+      probe_(clock),
+      queue_(clock) {}
 
 Rig::~Rig() { StopAll(); }
 
@@ -55,6 +56,7 @@ Status Rig::UseLiveNats() {
 Status Rig::StartNatsCluster() {
   const HarnessSpec& harness = config_.harness;
   NatsClusterOptions co;
+  co.seed = config_.seed;
   co.size = harness.nats.cluster;
   co.binary = harness.nats.server_bin;
   co.work_dir = context_.work_dir + "/nats";
@@ -84,7 +86,7 @@ Status Rig::PrepareAuth(NatsServerOptions* options) {
     for (const AuthCluster& c : ao.clusters) known |= c.name == other;
     if (!known) ao.clusters.push_back({other, "", ""});
   }
-  LNSIM_ASSIGN_OR_RETURN(auth_, InitAuth(ao));
+  LNSIM_ASSIGN_OR_RETURN(auth_, InitAuth(ao, clock_));
   options->config_file = auth_->server_conf;
   auth_summary_ = AuthSummary{};
   auth_summary_->mode = "jwt";

@@ -1,5 +1,6 @@
 // Consumers against a real nats-server: core delivery, JetStream durable pull with dedup,
 // redelivery after a consumer crash (raw count vs effective duplicates), AckSync.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <nats/nats.h>
 
@@ -10,6 +11,7 @@
 #include "harness/consumer.h"
 #include "harness/internal/nats_util.h"
 #include "harness/nats_server.h"
+#include "tests/testutil/status_matchers.h"
 
 namespace lnsim::harness {
 namespace {
@@ -251,9 +253,7 @@ TEST_F(ConsumerTest, JetStreamConsumerWaitsBoundedForTheStream) {
   options.stream = "MISSING";
   options.start_timeout = milliseconds(200);
   auto consumer = Consumer::Start(options, 0, clock_, &queue_);
-  ASSERT_FALSE(consumer.ok());
-  EXPECT_EQ(consumer.status().code(), StatusCode::kUnavailable);
-  EXPECT_NE(consumer.status().message().find("MISSING"), std::string::npos);
+  EXPECT_THAT(consumer, StatusIs(StatusCode::kUnavailable, ::testing::HasSubstr("MISSING")));
 }
 
 TEST(ConsumerNoServerTest, UnreachableServerIsUnavailableNamingTheUrl) {
@@ -263,9 +263,8 @@ TEST(ConsumerNoServerTest, UnreachableServerIsUnavailableNamingTheUrl) {
   options.name = "nowhere";
   options.url = "nats://127.0.0.1:1";
   auto consumer = Consumer::Start(options, 0, clock, &queue);
-  ASSERT_FALSE(consumer.ok());
-  EXPECT_EQ(consumer.status().code(), StatusCode::kUnavailable);
-  EXPECT_NE(consumer.status().message().find("nats://127.0.0.1:1"), std::string::npos);
+  EXPECT_THAT(consumer,
+              StatusIs(StatusCode::kUnavailable, ::testing::HasSubstr("nats://127.0.0.1:1")));
 }
 
 }  // namespace
