@@ -38,20 +38,19 @@ bool ParseFraction(const std::string& text, double* out) {
 int Compare(const std::vector<std::string>& args) {
   namespace po = boost::program_options;
   po::options_description options("options");
-  options.add_options()
-      ("baseline", po::value<std::string>(), "baseline report(s) (positional)")
-      ("current", po::value<std::string>(), "current report(s) (positional)")
-      ("latency-threshold", po::value<std::string>()->default_value("20%"),
-       "latency p50/p90/p99 increase that counts as a regression")
-      ("throughput-threshold", po::value<std::string>()->default_value("20%"),
-       "throughput decrease that counts as a regression")
-      ("min-latency-delta", po::value<std::string>()->default_value("1ms"),
-       "latency changes below this never count")
-      ("alpha", po::value<double>()->default_value(0.05), "significance level (repeats)")
-      ("min-repeats", po::value<size_t>()->default_value(3),
-       "reports per side needed for the significance test")
-      ("json", po::value<std::string>()->default_value(""),
-       "also write the comparison as lnsim.compare/v1 JSON here");
+  options.add_options()("baseline", po::value<std::string>(), "baseline report(s) (positional)")(
+      "current", po::value<std::string>(), "current report(s) (positional)")(
+      "latency-threshold", po::value<std::string>()->default_value("20%"),
+      "latency p50/p90/p99 increase that counts as a regression")(
+      "throughput-threshold", po::value<std::string>()->default_value("20%"),
+      "throughput decrease that counts as a regression")(
+      "min-latency-delta", po::value<std::string>()->default_value("1ms"),
+      "latency changes below this never count")("alpha", po::value<double>()->default_value(0.05),
+                                                "significance level (repeats)")(
+      "min-repeats", po::value<size_t>()->default_value(3),
+      "reports per side needed for the significance test")(
+      "json", po::value<std::string>()->default_value(""),
+      "also write the comparison as lnsim.compare/v1 JSON here");
   po::positional_options_description positional;
   positional.add("baseline", 1).add("current", 1);
   po::variables_map vm;

@@ -84,6 +84,8 @@ void ShrinkAndReport(harness::RunOptions ro, uint64_t seed, const std::string& d
   if (ro.duration) overrides += " --duration " + FormatDuration(*ro.duration);
   if (ro.drain) overrides += " --drain " + FormatDuration(*ro.drain);
   if (!ro.bridge_command.empty()) overrides += " --bridge-command " + ShellQuote(ro.bridge_command);
+  if (!ro.bridge_binary.empty()) overrides += " --bridge-binary " + ShellQuote(ro.bridge_binary);
+  for (const auto& a : ro.bridge_args) overrides += " --bridge-arg=" + ShellQuote(a);
   std::ofstream(path) << result->text;
   std::cout << "minimal schedule: " << path << " (" << result->kept.size() << " of "
             << result->original_faults << " faults, " << result->runs << " runs)\n"
@@ -156,6 +158,11 @@ boost::program_options::options_description RunFlags() {
        "nats-server binary (default: PATH, then /usr/sbin/nats-server)")
       ("bridge-command", po::value<std::string>()->default_value(""),
        "run this shell command as the bridge instead of lnsim's (see docs/scenarios.md)")
+      ("bridge-binary", po::value<std::string>()->default_value(""),
+       "start lnsim's bridge from this binary (`BINARY bridge ...`), e.g. the test-only "
+       "lnsim-test-bridge")
+      ("bridge-arg", po::value<std::vector<std::string>>()->composing(),
+       "append ARG to lnsim's own bridge's command line (repeatable; --bridge-arg=--flag)")
       ("core", po::bool_switch(), "publish to core NATS (overrides nats.jetstream)")
       ("jetstream", po::bool_switch(), "publish to JetStream (overrides nats.jetstream)")
       ("report", po::value<std::string>()->default_value(""), "write the lnsim.report/v1 JSON here")
@@ -213,7 +220,8 @@ int RunOptionsFromFlags(const boost::program_options::variables_map& vm, harness
   ro->keep_work_dir = vm["keep"].as<bool>();
   ro->progress = !vm["no-progress"].as<bool>() && isatty(STDERR_FILENO);
   ro->lnsim_binary = SelfPath();
-  if (const char* env = std::getenv("LNSIM_BRIDGE_ENV")) ro->bridge_env.push_back(env);
+  ro->bridge_binary = vm["bridge-binary"].as<std::string>();
+  if (vm.count("bridge-arg")) ro->bridge_args = vm["bridge-arg"].as<std::vector<std::string>>();
 
   ro->record_dir = vm["record"].as<std::string>();
   return kExitOk;

@@ -3,21 +3,21 @@
 // touching main.cc. cli/ is the only place that creates real clocks and entropy.
 #pragma once
 
+#include <boost/program_options.hpp>
 #include <functional>
 #include <map>
 #include <string>
 #include <vector>
 
-#include <boost/program_options.hpp>
+#include "harness/exit_codes.h"
 
 namespace lnsim::cli {
 
-// Exit codes (ARCHITECTURE.md): 0 passed, 1 an SLO or check failed, 2 bad usage or
-// configuration, 3 infrastructure failure.
-inline constexpr int kExitOk = 0;
-inline constexpr int kExitFailed = 1;
-inline constexpr int kExitUsage = 2;
-inline constexpr int kExitInfra = 3;
+// Exit codes (docs/architecture.md): one definition, in harness/exit_codes.h.
+using harness::kExitFailed;
+using harness::kExitInfra;
+using harness::kExitOk;
+using harness::kExitUsage;
 
 // args excludes the program name and the subcommand name.
 using SubcommandFn = std::function<int(const std::vector<std::string>& args)>;

@@ -30,7 +30,7 @@ struct CheckVoidify {
 
 }  // namespace lnsim::internal
 
-#define LNSIM_CHECK(condition)                 \
-  (condition) ? (void)0                        \
+#define LNSIM_CHECK(condition)                      \
+  (condition) ? (void)0                             \
               : ::lnsim::internal::CheckVoidify() & \
                     ::lnsim::internal::CheckFailure(__FILE__, __LINE__, #condition).self()

@@ -32,8 +32,8 @@ StatusOr<Duration> ParseDuration(std::string_view text) {
   while (!text.empty()) {
     size_t i = 0;
     bool dot = false;
-    while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) ||
-                               (text[i] == '.' && !dot))) {
+    while (i < text.size() &&
+           (std::isdigit(static_cast<unsigned char>(text[i])) || (text[i] == '.' && !dot))) {
       if (text[i] == '.') dot = true;
       ++i;
     }

@@ -13,8 +13,8 @@ namespace lnsim {
 
 class Histogram {
  public:
-  static constexpr int kSubBucketBits = 7;                       // 128 sub-buckets per octave
-  static constexpr int kSubBuckets = 1 << kSubBucketBits;        // values below 2*128 are exact
+  static constexpr int kSubBucketBits = 7;                 // 128 sub-buckets per octave
+  static constexpr int kSubBuckets = 1 << kSubBucketBits;  // values below 2*128 are exact
   static constexpr int kBucketCount = 2 * kSubBuckets + (64 - kSubBucketBits - 1) * kSubBuckets;
 
   Histogram();
@@ -48,9 +48,9 @@ class Histogram {
 
   static int IndexOf(uint64_t value) {
     if (value < 2 * kSubBuckets) return static_cast<int>(value);
-    const int msb = 63 - __builtin_clzll(value);           // >= kSubBucketBits + 1
-    const int shift = msb - kSubBucketBits;                 // >= 1
-    const int sub = static_cast<int>(value >> shift);       // in [128, 256)
+    const int msb = 63 - __builtin_clzll(value);       // >= kSubBucketBits + 1
+    const int shift = msb - kSubBucketBits;            // >= 1
+    const int sub = static_cast<int>(value >> shift);  // in [128, 256)
     return 2 * kSubBuckets + (shift - 1) * kSubBuckets + (sub - kSubBuckets);
   }
   // Inclusive lower bound and exclusive upper bound of bucket `index`.

@@ -62,11 +62,11 @@ StatusOr<PublicKey> DecodePublicKey(std::string_view encoded);
 bool Verify(const Bytes32& public_key, std::string_view data, std::string_view signature);
 
 // Building blocks, exposed for tests and for the JWT code.
-uint16_t Crc16(std::string_view data);                 // CRC-16/XMODEM
-std::string Base32Encode(std::string_view data);       // RFC 4648, no padding
+uint16_t Crc16(std::string_view data);            // CRC-16/XMODEM
+std::string Base32Encode(std::string_view data);  // RFC 4648, no padding
 StatusOr<std::string> Base32Decode(std::string_view text);
-std::string Base64UrlEncode(std::string_view data);    // RFC 4648 §5, no padding
+std::string Base64UrlEncode(std::string_view data);  // RFC 4648 §5, no padding
 StatusOr<std::string> Base64UrlDecode(std::string_view text);
-std::string Sha512_256(std::string_view data);         // raw 32-byte digest (SHA-512/256)
+std::string Sha512_256(std::string_view data);  // raw 32-byte digest (SHA-512/256)
 
 }  // namespace lnsim::nkeys

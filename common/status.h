@@ -52,9 +52,13 @@ class [[nodiscard]] Status {
 };
 
 inline Status OkStatus() { return Status(); }
-inline Status InvalidArgumentError(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
+inline Status InvalidArgumentError(std::string m) {
+  return {StatusCode::kInvalidArgument, std::move(m)};
+}
 inline Status NotFoundError(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
-inline Status AlreadyExistsError(std::string m) { return {StatusCode::kAlreadyExists, std::move(m)}; }
+inline Status AlreadyExistsError(std::string m) {
+  return {StatusCode::kAlreadyExists, std::move(m)};
+}
 inline Status FailedPreconditionError(std::string m) {
   return {StatusCode::kFailedPrecondition, std::move(m)};
 }
@@ -73,9 +77,9 @@ inline Status CancelledError(std::string m) { return {StatusCode::kCancelled, st
 template <typename T>
 class [[nodiscard]] StatusOr {
  public:
-  StatusOr(const T& value) : value_(value) {}                 // NOLINT(implicit)
-  StatusOr(T&& value) : value_(std::move(value)) {}           // NOLINT(implicit)
-  StatusOr(Status status) : status_(std::move(status)) {      // NOLINT(implicit)
+  StatusOr(const T& value) : value_(value) {}             // NOLINT(implicit)
+  StatusOr(T&& value) : value_(std::move(value)) {}       // NOLINT(implicit)
+  StatusOr(Status status) : status_(std::move(status)) {  // NOLINT(implicit)
     LNSIM_CHECK(!status_.ok()) << "StatusOr built from an OK status without a value";
   }
 
@@ -107,9 +111,9 @@ class [[nodiscard]] StatusOr {
 }  // namespace lnsim
 
 // Returns early from the enclosing function when expr is not OK.
-#define LNSIM_RETURN_IF_ERROR(expr)              \
-  do {                                           \
-    ::lnsim::Status lnsim_status_ = (expr);      \
+#define LNSIM_RETURN_IF_ERROR(expr)                \
+  do {                                             \
+    ::lnsim::Status lnsim_status_ = (expr);        \
     if (!lnsim_status_.ok()) return lnsim_status_; \
   } while (0)
 

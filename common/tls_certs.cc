@@ -150,7 +150,8 @@ Status WriteCert(const std::string& path, X509* cert) {
 
 Status WriteKey(const std::string& path, EVP_PKEY* key) {
   BioPtr bio(BIO_new(BIO_s_mem()));
-  if (!bio || PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr) != 1) {
+  if (!bio ||
+      PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr) != 1) {
     return SslError("PEM of " + path);
   }
   return WriteFile(path, BioText(bio.get()), 0600);
@@ -176,7 +177,8 @@ StatusOr<CertificateFiles> GenerateCertificates(const std::string& dir,
   }
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
-  if (ec) return InternalError("cannot create certificate directory '" + dir + "': " + ec.message());
+  if (ec)
+    return InternalError("cannot create certificate directory '" + dir + "': " + ec.message());
 
   CertificateFiles files;
   files.dir = dir;
@@ -188,11 +190,11 @@ StatusOr<CertificateFiles> GenerateCertificates(const std::string& dir,
   files.client_key = dir + "/client-key.pem";
 
   LNSIM_ASSIGN_OR_RETURN(KeyPtr ca_key, NewKey());
-  LNSIM_ASSIGN_OR_RETURN(
-      CertPtr ca, NewCertificate(ca_key.get(), options.name + " CA", {}, options.valid_days,
-                                 {{NID_basic_constraints, "critical,CA:TRUE,pathlen:0"},
-                                  {NID_key_usage, "critical,keyCertSign,cRLSign"},
-                                  {NID_subject_key_identifier, "hash"}}));
+  LNSIM_ASSIGN_OR_RETURN(CertPtr ca,
+                         NewCertificate(ca_key.get(), options.name + " CA", {}, options.valid_days,
+                                        {{NID_basic_constraints, "critical,CA:TRUE,pathlen:0"},
+                                         {NID_key_usage, "critical,keyCertSign,cRLSign"},
+                                         {NID_subject_key_identifier, "hash"}}));
   const Issuer by_ca{ca.get(), ca_key.get()};
 
   LNSIM_ASSIGN_OR_RETURN(KeyPtr server_key, NewKey());
@@ -203,9 +205,8 @@ StatusOr<CertificateFiles> GenerateCertificates(const std::string& dir,
       {NID_subject_key_identifier, "hash"},
       {NID_authority_key_identifier, "keyid:always"}};
   if (!san.empty()) server_ext.emplace_back(NID_subject_alt_name, san);
-  LNSIM_ASSIGN_OR_RETURN(CertPtr server,
-                         NewCertificate(server_key.get(), options.name + " server", by_ca,
-                                        options.valid_days, server_ext));
+  LNSIM_ASSIGN_OR_RETURN(CertPtr server, NewCertificate(server_key.get(), options.name + " server",
+                                                        by_ca, options.valid_days, server_ext));
 
   LNSIM_ASSIGN_OR_RETURN(KeyPtr client_key, NewKey());
   LNSIM_ASSIGN_OR_RETURN(
@@ -229,11 +230,12 @@ StatusOr<CertificateFiles> GenerateCertificates(const std::string& dir,
 Status CheckReadableFile(const std::string& path, const std::string& what) {
   struct stat st;
   if (stat(path.c_str(), &st) != 0) {
-    return InvalidArgumentError(what + " '" + path + "': " +
-                                (errno == ENOENT ? std::string("no such file")
-                                                 : std::string(std::strerror(errno))));
+    return InvalidArgumentError(
+        what + " '" + path + "': " +
+        (errno == ENOENT ? std::string("no such file") : std::string(std::strerror(errno))));
   }
-  if (!S_ISREG(st.st_mode)) return InvalidArgumentError(what + " '" + path + "': not a regular file");
+  if (!S_ISREG(st.st_mode))
+    return InvalidArgumentError(what + " '" + path + "': not a regular file");
   if (access(path.c_str(), R_OK) != 0) {
     return InvalidArgumentError(what + " '" + path + "': not readable (" + std::strerror(errno) +
                                 ")");

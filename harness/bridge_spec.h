@@ -1,12 +1,15 @@
 // The scenario's `bridge` section: how `lnsim run` starts the bridge under test (lnsim's own or a
-// team's command). Owned by the bridge; parsed in harness/ because only `lnsim run` starts a
-// bridge from a scenario.
+// team's command). The bridge's own settings come from the bridge's one option table
+// (bridge/options.h): a key of this section that is not the harness's own is a bridge option in
+// snake_case (`poll_interval` is `--poll-interval`), with the bridge's default. Parsed in
+// harness/ because only `lnsim run` starts a bridge from a scenario.
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
-#include "common/clock.h"
+#include "bridge/options.h"
 #include "common/status.h"
 
 namespace YAML {
@@ -19,18 +22,21 @@ namespace lnsim::harness {
 struct BridgeSpec {
   std::string command;  // "" = lnsim's own bridge; else a shell command (a team's own bridge)
   std::string cluster = "lnsim";
-  Duration poll_interval = std::chrono::milliseconds(500);
-  Duration request_timeout = std::chrono::seconds(2);
-  Duration dedup_window = std::chrono::minutes(2);
-  double resync_step = 10.0;
-  double pool_low_threshold = 10.0;
-  bool sse = true;
+  // The bridge options the scenario may set (every option the rig does not set itself; see
+  // ScenarioBridgeOptionNames). lnsim's own bridge gets them as flags (bridge::BridgeArgv); the
+  // harness reads poll_interval, request_timeout and pool_low_threshold_percent for its own
+  // timing and judgement, also for a team's bridge.
+  bridge::BridgeConfig options;
   // The bridge watches the mock over HTTPS, as a production bridge watches a controller on 3371:
   // the mock adds an HTTPS listener with a generated certificate and the bridge trusts its CA
   // (--linstor-ca; a team's bridge gets LS_ROOT_CA and LNSIM_LINSTOR_CA).
   bool https = false;
   std::vector<std::string> extra_args;  // appended to lnsim bridge's command line
 };
+
+// The bridge options (kebab-case table names) a scenario's `bridge` section may set; the others
+// (URLs, cluster, stream, credentials, TLS files, side channels) the rig sets from the run.
+const std::vector<std::string_view>& ScenarioBridgeOptionNames();
 
 // An absent or null section gives the defaults. kInvalidArgument as
 // `path:line: bridge.key: what is wrong` (unknown keys with a did-you-mean).

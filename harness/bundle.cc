@@ -49,7 +49,8 @@ std::string ManifestToJson(const BundleManifest& m) {
 
 StatusOr<BundleManifest> ManifestFromJson(const std::string& text) {
   const auto j = nlohmann::json::parse(text, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return InvalidArgumentError("run.json: not a JSON object");
+  if (j.is_discarded() || !j.is_object())
+    return InvalidArgumentError("run.json: not a JSON object");
   if (j.value("schema", "") != kBundleSchema) {
     return FailedPreconditionError("run.json: schema is '" + j.value("schema", "") +
                                    "', expected " + kBundleSchema);

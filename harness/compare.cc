@@ -278,10 +278,10 @@ Comparison CompareReports(const std::vector<Report>& baseline, const std::vector
                                             : m.baseline_median - m.current_median;
     const double better_by = -worse_by;
     const double base = std::abs(m.baseline_median);
-    const bool beyond_worse = worse_by > threshold * base &&
-                              (!higher_is_worse || worse_by >= floor_ms);
-    const bool beyond_better = better_by > threshold * base &&
-                               (!higher_is_worse || better_by >= floor_ms);
+    const bool beyond_worse =
+        worse_by > threshold * base && (!higher_is_worse || worse_by >= floor_ms);
+    const bool beyond_better =
+        better_by > threshold * base && (!higher_is_worse || better_by >= floor_ms);
     bool significant_worse = true, significant_better = true;
     if (c.statistical) {
       const double p_worse = higher_is_worse ? MannWhitneyGreaterPValue(m.baseline, m.current)

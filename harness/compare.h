@@ -63,8 +63,8 @@ struct MetricComparison {
 struct Comparison {
   size_t baseline_runs = 0;
   size_t current_runs = 0;
-  bool statistical = false;   // the Mann-Whitney method was used
-  std::string method;         // one paragraph, printed above the table
+  bool statistical = false;           // the Mann-Whitney method was used
+  std::string method;                 // one paragraph, printed above the table
   std::vector<std::string> warnings;  // different scenarios or seeds on the two sides, ...
   std::vector<MetricComparison> metrics;
   bool regressed = false;

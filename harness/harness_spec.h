@@ -23,8 +23,8 @@ namespace lnsim::harness {
 // `nats.rogue[i]` (needs `nats.auth: jwt`): a client holding someone's creds that tries to
 // publish fake events into the run's cluster (harness/nats_auth.h RogueClient).
 struct RogueSpec {
-  std::string name;                      // "rogue-1" unless given
-  std::string creds = "consumer";        // "consumer" or "bridge:<cluster>" (another cluster)
+  std::string name;                // "rogue-1" unless given
+  std::string creds = "consumer";  // "consumer" or "bridge:<cluster>" (another cluster)
   Duration every = std::chrono::milliseconds(200);
 };
 

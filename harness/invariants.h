@@ -30,11 +30,12 @@
 namespace lnsim::harness {
 
 struct InvariantViolation {
-  std::string invariant;             // "resync-progress", "attach-after-delete", ...
-  std::string where;                 // "world" or "consumer js-1"
-  std::string what;                  // one line: what is wrong
-  std::string event;                 // the offending transition or event, rendered
-  std::vector<std::string> history;  // earlier transitions / events of the same entity, oldest first
+  std::string invariant;  // "resync-progress", "attach-after-delete", ...
+  std::string where;      // "world" or "consumer js-1"
+  std::string what;       // one line: what is wrong
+  std::string event;      // the offending transition or event, rendered
+  std::vector<std::string>
+      history;  // earlier transitions / events of the same entity, oldest first
   // "consumer js-1: attach-after-delete: ... \n    event: ...\n    history: ..." (multi-line).
   std::string ToString() const;
 };
@@ -50,7 +51,8 @@ std::vector<InvariantViolation> CheckWorldTrace(const sim::Cluster& cluster,
 // broken): the sizes each volume definition had, and when each volume's resync ended or restarted.
 struct WorldFacts {
   std::map<std::string, std::set<int64_t>> vd_sizes_kib;  // folded "rd/volume" -> sizes
-  std::map<std::string, std::vector<int64_t>> resync_resets_ns;  // folded "rd/node/volume" -> world ns
+  std::map<std::string, std::vector<int64_t>>
+      resync_resets_ns;       // folded "rd/node/volume" -> world ns
   int64_t epoch_unix_ns = 0;  // Unix time of world t = 0 (event times are Unix)
 };
 // `initial`: the cluster at t = 0; `cluster`: the cluster now (names); `log`: the trace.

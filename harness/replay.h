@@ -19,7 +19,7 @@ struct ReplayOptions {
   std::string lnsim_binary;  // to start `lnsim bridge`
   std::string work_dir;      // "" = a temp dir, kept when the replay's run fails
   std::string nats_server_bin;
-  std::string record_dir;    // record the replay too ("" = only on failure, into its work dir)
+  std::string record_dir;  // record the replay too ("" = only on failure, into its work dir)
 };
 
 struct ReplayOutcome {

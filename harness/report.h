@@ -31,7 +31,7 @@ struct VerdictCounters {
   uint64_t reordered = 0;
   uint64_t phantom = 0;
   uint64_t late = 0;
-  uint64_t unjudged = 0;     // events of a kind the run does not judge (e.g. quorum by default)
+  uint64_t unjudged = 0;  // events of a kind the run does not judge (e.g. quorum by default)
   bool operator==(const VerdictCounters&) const = default;
   VerdictCounters& operator+=(const VerdictCounters& other);
 };
@@ -96,8 +96,8 @@ struct ClusterSummary {
 // `nats.auth: jwt` runs (docs/report.md "auth"): what the rogue clients tried with creds that do
 // not allow it, and how often the server said no.
 struct RogueResult {
-  std::string name;   // "rogue-consumer"
-  std::string creds;  // "consumer", "bridge:intruder"
+  std::string name;       // "rogue-consumer"
+  std::string creds;      // "consumer", "bridge:intruder"
   uint64_t attempts = 0;  // publishes and JetStream API requests made
   uint64_t denials = 0;   // "Permissions Violation" errors the server sent back
 };

@@ -3,11 +3,13 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <ostream>
 #include <sstream>
 
+#include "bridge/options.h"
 #include "common/duration.h"
 #include "common/rng.h"
 
@@ -250,7 +252,8 @@ Status Rig::WaitBridgeReady(Duration timeout) {
   if (bridge_spec_.command.empty()) return WaitOwnBridgeReady(deadline, timeout);
   // A team's own bridge gives no readiness signal lnsim knows: its first full poll is assumed
   // done after one request timeout plus one poll interval (documented in docs/scenarios.md).
-  const Duration assumed = clock_.Now() + bridge_spec_.request_timeout + bridge_spec_.poll_interval;
+  const Duration assumed =
+      clock_.Now() + bridge_spec_.options.request_timeout + bridge_spec_.options.poll_interval;
   while (clock_.Now() < assumed && !Interrupted()) {
     if (!bridge_.child->Running()) {
       return UnavailableError("the bridge command exited during start-up (" +
@@ -263,52 +266,34 @@ Status Rig::WaitBridgeReady(Duration timeout) {
 }
 
 ChildOptions Rig::OwnBridgeCommand(const std::string& linstor, const std::string& nats) const {
-  ChildOptions co;
-  co.argv = {context_.options->lnsim_binary,
-             "bridge",
-             "--linstor",
-             linstor,
-             "--nats",
-             nats,
-             "--cluster",
-             cluster_name_,
-             "--poll-interval",
-             FormatDuration(bridge_spec_.poll_interval),
-             "--request-timeout",
-             FormatDuration(bridge_spec_.request_timeout),
-             "--timing-file",
-             context_.timing_path,
-             "--metrics-addr",
-             "127.0.0.1:0",
-             "--resync-step",
-             std::to_string(bridge_spec_.resync_step),
-             "--pool-low-threshold",
-             std::to_string(bridge_spec_.pool_low_threshold)};
+  // The scenario's bridge options, plus what only the run knows; the bridge's option table turns
+  // them into flags (bridge::BridgeArgv), so the harness never spells a flag of its own.
+  bridge::BridgeConfig bridge_config = bridge_spec_.options;
+  bridge_config.linstor_urls = {linstor};
+  bridge_config.nats_urls = {nats};
+  bridge_config.cluster = cluster_name_;
+  bridge_config.timing_file = context_.timing_path;
+  bridge_config.metrics_addr = "127.0.0.1:0";
   if (config_.jetstream) {
-    for (const char* a : {"--jetstream", "--stream"}) co.argv.push_back(a);
-    co.argv.push_back(stream_name_);
-    co.argv.push_back("--dedup-window");
-    co.argv.push_back(FormatDuration(bridge_spec_.dedup_window));
-    if (config_.stream_replicas > 1) {
-      co.argv.push_back("--replicas");
-      co.argv.push_back(std::to_string(config_.stream_replicas));
-    }
+    bridge_config.jetstream = true;
+    bridge_config.stream = stream_name_;
+    bridge_config.replicas = std::max(1, config_.stream_replicas);
   }
-  if (!bridge_spec_.sse) co.argv.push_back("--no-sse");
-  if (bridge_spec_.https) co.argv.insert(co.argv.end(), {"--linstor-ca", linstor_ca_});
-  for (const auto& [flag, file] : {std::pair{"--tls-ca", nats_tls_.ca},
-                                   {"--tls-cert", nats_tls_.cert},
-                                   {"--tls-key", nats_tls_.key}}) {
-    if (!file.empty()) co.argv.insert(co.argv.end(), {flag, file});
-  }
+  if (bridge_spec_.https) bridge_config.linstor_tls.ca = linstor_ca_;
+  bridge_config.nats_tls = nats_tls_;
   if (auth_) {
     const std::string user = BridgeUserName(cluster_name_);
-    co.argv.insert(co.argv.end(), {"--creds", auth_->creds.at(user), "--inbox-prefix",
-                                   auth_->inbox_prefix.at(user)});
+    bridge_config.creds_file = auth_->creds.at(user);
+    bridge_config.inbox_prefix = auth_->inbox_prefix.at(user);
   }
+  const RunOptions& options = *context_.options;
+  ChildOptions co;
+  co.argv = {options.bridge_binary.empty() ? options.lnsim_binary : options.bridge_binary,
+             "bridge"};
+  for (auto& argument : bridge::BridgeArgv(bridge_config)) co.argv.push_back(std::move(argument));
   for (const auto& a : bridge_spec_.extra_args) co.argv.push_back(a);
+  for (const auto& a : options.bridge_args) co.argv.push_back(a);
   co.capture_stdout = true;
-  co.env = context_.options->bridge_env;
   return co;
 }
 
@@ -322,7 +307,7 @@ ChildOptions Rig::TeamBridgeCommand(const std::string& linstor, const std::strin
             "LNSIM_CLUSTER=" + cluster_name_,
             "LNSIM_STREAM=" + stream_name_,
             std::string("LNSIM_JETSTREAM=") + (config_.jetstream ? "1" : "0"),
-            "LNSIM_POLL_INTERVAL=" + FormatDuration(bridge_spec_.poll_interval)};
+            "LNSIM_POLL_INTERVAL=" + FormatDuration(bridge_spec_.options.poll_interval)};
   if (bridge_spec_.https) {  // golinstor reads the CA's PEM text from LS_ROOT_CA
     std::ifstream ca(linstor_ca_);
     std::stringstream pem;

@@ -209,8 +209,8 @@ bool Run::DrainPhase(bool* interrupted) {
   // new has arrived for a few poll intervals, or `drain` expires.
   const BridgeSpec& bridge = config_.bridge;
   const Duration drain_start = clock_.Now();
-  const Duration quiet = std::max<Duration>(3 * bridge.poll_interval, milliseconds(300));
-  const Duration min_drain = 2 * bridge.poll_interval + milliseconds(200);
+  const Duration quiet = std::max<Duration>(3 * bridge.options.poll_interval, milliseconds(300));
+  const Duration min_drain = 2 * bridge.options.poll_interval + milliseconds(200);
   // lnsim's bridge counts its polls (/metrics): the final state is surely seen once a poll that
   // started after the world froze has completed, whatever a poll of a large cluster takes.
   const std::optional<uint64_t> polls_at_freeze = rig_->probe().Polls(rig_->MetricsPort());
@@ -309,10 +309,11 @@ void Run::Shutdown() {
 void Run::Verify(ReportInputs* in) {
   const BridgeSpec& bridge = config_.bridge;
   VerifierOptions vo;
-  vo.observation_bound_ns = 2 * (bridge.poll_interval + bridge.request_timeout).count();
+  vo.observation_bound_ns =
+      2 * (bridge.options.poll_interval + bridge.options.request_timeout).count();
   vo.baseline_ns = baseline_ns_;
   vo.baseline_window_start_ns = bridge_started_ns_;
-  vo.pool_low_threshold_percent = bridge.pool_low_threshold;
+  vo.pool_low_threshold_percent = bridge.options.pool_low_threshold_percent;
   vo.expected_events = receipts_->delivered();
   // World-executed faults are marked fired when they happen: read the windows as they are now.
   rig_->mock().WithWorld([&](sim::World& w, mock::MockState&) {

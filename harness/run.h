@@ -45,8 +45,12 @@ struct RunOptions {
   bool keep_work_dir = false;
   bool progress = false;     // live progress line on stderr (only on a terminal)
   std::string command_line;  // the exact command that reproduces the run
-  // Extra environment for lnsim's own bridge child ("KEY=VALUE"): how tests plant bridge bugs.
-  std::vector<std::string> bridge_env;
+  // --bridge-binary: started as `BINARY bridge ARGS` instead of lnsim_binary (a test-only bridge
+  // such as lnsim-test-bridge, which plants faults; tests/bridge/test_bridge_main.cc).
+  std::string bridge_binary;
+  // --bridge-arg (repeatable): appended to lnsim's own bridge's command line after the scenario's
+  // bridge.extra_args.
+  std::vector<std::string> bridge_args;
   // Reproduction bundle (harness/bundle.h): written to record_dir when set; a failed run (exit 1)
   // writes one into its kept work dir (<work dir>/bundle) unless record_on_failure is false.
   std::string record_dir;

@@ -23,10 +23,10 @@ namespace lnsim::harness {
 using ShrinkPredicate = std::function<bool(const Scenario& candidate, const std::string& text)>;
 
 struct ShrinkResult {
-  std::string text;            // the minimal scenario as YAML (a header comment says what it is)
-  std::vector<size_t> kept;    // indices into the original `faults` list
+  std::string text;          // the minimal scenario as YAML (a header comment says what it is)
+  std::vector<size_t> kept;  // indices into the original `faults` list
   size_t original_faults = 0;
-  int runs = 0;                // predicate calls
+  int runs = 0;  // predicate calls
 };
 
 // kInvalidArgument when the text does not parse as a scenario or has no faults to remove.

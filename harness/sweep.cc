@@ -15,14 +15,16 @@
 namespace lnsim::harness {
 namespace {
 
-constexpr const char* kRateKeys[] = {"provision_rate", "delete_rate", "attach_rate",
-                                     "detach_rate", "resize_rate"};
+constexpr const char* kRateKeys[] = {"provision_rate", "delete_rate", "attach_rate", "detach_rate",
+                                     "resize_rate"};
 
 StatusOr<double> ParseNumber(std::string_view text, std::string_view what) {
   std::string s(text);
   double mult = 1;
-  if (!s.empty() && (s.back() == 'k' || s.back() == 'K')) mult = 1e3, s.pop_back();
-  else if (!s.empty() && s.back() == 'M') mult = 1e6, s.pop_back();
+  if (!s.empty() && (s.back() == 'k' || s.back() == 'K'))
+    mult = 1e3, s.pop_back();
+  else if (!s.empty() && s.back() == 'M')
+    mult = 1e6, s.pop_back();
   char* end = nullptr;
   const double v = std::strtod(s.c_str(), &end);
   if (s.empty() || end != s.c_str() + s.size() || !(v > 0) || !std::isfinite(v)) {
@@ -62,13 +64,18 @@ Report MedianReport(const std::vector<Report>& runs, const std::vector<Slo>& slo
   };
   for (int s = 0; s < kStageCount; ++s) {
     StageSummary& st = m.latency[s];
-    st.count = static_cast<uint64_t>(median_of([s](const Report& r) { return r.latency[s].count; }));
-    st.p50_ns = static_cast<uint64_t>(median_of([s](const Report& r) { return r.latency[s].p50_ns; }));
-    st.p90_ns = static_cast<uint64_t>(median_of([s](const Report& r) { return r.latency[s].p90_ns; }));
-    st.p99_ns = static_cast<uint64_t>(median_of([s](const Report& r) { return r.latency[s].p99_ns; }));
+    st.count =
+        static_cast<uint64_t>(median_of([s](const Report& r) { return r.latency[s].count; }));
+    st.p50_ns =
+        static_cast<uint64_t>(median_of([s](const Report& r) { return r.latency[s].p50_ns; }));
+    st.p90_ns =
+        static_cast<uint64_t>(median_of([s](const Report& r) { return r.latency[s].p90_ns; }));
+    st.p99_ns =
+        static_cast<uint64_t>(median_of([s](const Report& r) { return r.latency[s].p99_ns; }));
     st.p999_ns =
         static_cast<uint64_t>(median_of([s](const Report& r) { return r.latency[s].p999_ns; }));
-    st.max_ns = static_cast<uint64_t>(median_of([s](const Report& r) { return r.latency[s].max_ns; }));
+    st.max_ns =
+        static_cast<uint64_t>(median_of([s](const Report& r) { return r.latency[s].max_ns; }));
   }
   m.throughput = median_of([](const Report& r) { return r.throughput; });
   m.events = static_cast<uint64_t>(median_of([](const Report& r) { return r.events; }));
@@ -109,7 +116,8 @@ StatusOr<SweepAxis> ParseSweepAxis(std::string_view text) {
   }
   if (const size_t dots = value.find(".."); dots != std::string_view::npos) {
     if (axis.name != "rate") {
-      return InvalidArgumentError(where + ": " + axis.name + " takes a list (V1,V2,...), not a range");
+      return InvalidArgumentError(where + ": " + axis.name +
+                                  " takes a list (V1,V2,...), not a range");
     }
     LNSIM_ASSIGN_OR_RETURN(double lo, ParseNumber(value.substr(0, dots), where));
     LNSIM_ASSIGN_OR_RETURN(double hi, ParseNumber(value.substr(dots + 2), where));
@@ -123,8 +131,8 @@ StatusOr<SweepAxis> ParseSweepAxis(std::string_view text) {
   size_t start = 0;
   while (start <= value.size()) {
     const size_t comma = value.find(',', start);
-    const std::string_view item =
-        value.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+    const std::string_view item = value.substr(
+        start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
     LNSIM_ASSIGN_OR_RETURN(double v, ParseNumber(item, where));
     axis.values.push_back(std::round(v));
     if (comma == std::string_view::npos) break;
@@ -291,21 +299,21 @@ HtmlPage SweepPage(const SweepResult& result, const SweepOptions& options,
   page.title = "lnsim sweep " + scenario;
   std::string slos;
   for (const Slo& s : options.slos) slos += (slos.empty() ? "" : ", ") + s.expression;
-  page.summary = {{"scenario", scenario},
-                  {"load axis", "rate " + FmtLoad(options.rate_lo) + ".." +
-                                    FmtLoad(options.rate_hi) +
-                                    " workload operations per second of world time"},
-                  {"SLOs", slos},
-                  {"repeats per probe", std::to_string(options.repeats)},
-                  {"tolerance", Fmt(options.tolerance * 100, 0) + "%"}};
+  page.summary = {
+      {"scenario", scenario},
+      {"load axis", "rate " + FmtLoad(options.rate_lo) + ".." + FmtLoad(options.rate_hi) +
+                        " workload operations per second of world time"},
+      {"SLOs", slos},
+      {"repeats per probe", std::to_string(options.repeats)},
+      {"tolerance", Fmt(options.tolerance * 100, 0) + "%"}};
   for (const SettingResult& s : result.settings) page.notes.push_back(s.summary);
   page.notes.push_back(
       "Search: loads grow x" + Fmt(options.growth, 0) +
       " from the lowest until a probe fails, then bisect geometrically between the last pass "
       "and the first failure. A probe passes when every repeat's counters and checks pass and "
       "the median of the repeats meets the latency and throughput SLOs.");
-  page.table.push_back({"setting", "knee (ops/s)", "first failing (ops/s)",
-                        "events/s at knee", "p99 end to end at knee (ms)", "probes"});
+  page.table.push_back({"setting", "knee (ops/s)", "first failing (ops/s)", "events/s at knee",
+                        "p99 end to end at knee (ms)", "probes"});
   const Probe* shown = nullptr;
   for (const SettingResult& s : result.settings) {
     LoadCurve c;
@@ -375,17 +383,16 @@ StatusOr<std::string> RewriteScenarioForProbe(const std::string& scenario_path,
     if (!cluster || !cluster.IsMap()) cluster = YAML::Node(YAML::NodeType::Map);
     for (const auto& [axis, value] : setting) {
       if (axis == "volumes") {
-        const double per = cluster["volumes_per_resource"]
-                               ? cluster["volumes_per_resource"].as<double>()
-                               : 1.0;
+        const double per =
+            cluster["volumes_per_resource"] ? cluster["volumes_per_resource"].as<double>() : 1.0;
         cluster["resources"] = static_cast<int64_t>(std::max(1.0, std::round(value / per)));
       } else if (axis == "nodes") {
         cluster["nodes"] = static_cast<int64_t>(value);
       }
     }
     root["cluster"] = cluster;
-    const auto scenario_ns = static_cast<int64_t>(
-        static_cast<double>(probe_length.count()) / time_scale);
+    const auto scenario_ns =
+        static_cast<int64_t>(static_cast<double>(probe_length.count()) / time_scale);
     root["duration"] = FormatDuration(Duration(scenario_ns / 1000000 * 1000000));
     YAML::Emitter out;
     out << root;

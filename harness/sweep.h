@@ -77,10 +77,10 @@ struct Probe {
 
 struct SettingResult {
   SweepSetting setting;
-  std::vector<Probe> probes;        // in the order they ran
-  std::optional<double> knee;       // highest passing load
-  std::optional<double> first_fail; // lowest failing load above the knee
-  std::string summary;              // "knee 12.3k ops/s (fails at 13.5k: p99_end_to_end ...)"
+  std::vector<Probe> probes;         // in the order they ran
+  std::optional<double> knee;        // highest passing load
+  std::optional<double> first_fail;  // lowest failing load above the knee
+  std::string summary;               // "knee 12.3k ops/s (fails at 13.5k: p99_end_to_end ...)"
 };
 
 struct SweepResult {

@@ -6,93 +6,144 @@ namespace lnsim::sim {
 
 std::string_view Name(NodeType v) {
   switch (v) {
-    case NodeType::kSatellite: return "SATELLITE";
-    case NodeType::kCombined: return "COMBINED";
-    case NodeType::kController: return "CONTROLLER";
-    case NodeType::kAuxiliary: return "AUXILIARY";
+    case NodeType::kSatellite:
+      return "SATELLITE";
+    case NodeType::kCombined:
+      return "COMBINED";
+    case NodeType::kController:
+      return "CONTROLLER";
+    case NodeType::kAuxiliary:
+      return "AUXILIARY";
   }
   return "SATELLITE";
 }
 
 std::string_view Name(NodeConnection v) {
   switch (v) {
-    case NodeConnection::kOnline: return "ONLINE";
-    case NodeConnection::kOffline: return "OFFLINE";
-    case NodeConnection::kConnected: return "CONNECTED";
-    case NodeConnection::kUnknown: return "UNKNOWN";
+    case NodeConnection::kOnline:
+      return "ONLINE";
+    case NodeConnection::kOffline:
+      return "OFFLINE";
+    case NodeConnection::kConnected:
+      return "CONNECTED";
+    case NodeConnection::kUnknown:
+      return "UNKNOWN";
   }
   return "UNKNOWN";
 }
 
 std::string_view Name(ProviderKind v) {
   switch (v) {
-    case ProviderKind::kDiskless: return "DISKLESS";
-    case ProviderKind::kLvm: return "LVM";
-    case ProviderKind::kLvmThin: return "LVM_THIN";
-    case ProviderKind::kZfs: return "ZFS";
-    case ProviderKind::kZfsThin: return "ZFS_THIN";
+    case ProviderKind::kDiskless:
+      return "DISKLESS";
+    case ProviderKind::kLvm:
+      return "LVM";
+    case ProviderKind::kLvmThin:
+      return "LVM_THIN";
+    case ProviderKind::kZfs:
+      return "ZFS";
+    case ProviderKind::kZfsThin:
+      return "ZFS_THIN";
   }
   return "DISKLESS";
 }
 
 std::string_view Name(ReplicaKind v) {
   switch (v) {
-    case ReplicaKind::kDiskful: return "diskful";
-    case ReplicaKind::kDiskless: return "diskless";
-    case ReplicaKind::kTieBreaker: return "tiebreaker";
+    case ReplicaKind::kDiskful:
+      return "diskful";
+    case ReplicaKind::kDiskless:
+      return "diskless";
+    case ReplicaKind::kTieBreaker:
+      return "tiebreaker";
   }
   return "diskful";
 }
 
 std::string_view Name(DiskState v) {
   switch (v) {
-    case DiskState::kDiskless: return "Diskless";
-    case DiskState::kAttaching: return "Attaching";
-    case DiskState::kDetaching: return "Detaching";
-    case DiskState::kFailed: return "Failed";
-    case DiskState::kNegotiating: return "Negotiating";
-    case DiskState::kInconsistent: return "Inconsistent";
-    case DiskState::kOutdated: return "Outdated";
-    case DiskState::kDUnknown: return "DUnknown";
-    case DiskState::kConsistent: return "Consistent";
-    case DiskState::kUpToDate: return "UpToDate";
+    case DiskState::kDiskless:
+      return "Diskless";
+    case DiskState::kAttaching:
+      return "Attaching";
+    case DiskState::kDetaching:
+      return "Detaching";
+    case DiskState::kFailed:
+      return "Failed";
+    case DiskState::kNegotiating:
+      return "Negotiating";
+    case DiskState::kInconsistent:
+      return "Inconsistent";
+    case DiskState::kOutdated:
+      return "Outdated";
+    case DiskState::kDUnknown:
+      return "DUnknown";
+    case DiskState::kConsistent:
+      return "Consistent";
+    case DiskState::kUpToDate:
+      return "UpToDate";
   }
   return "DUnknown";
 }
 
 std::string_view Name(ConnState v) {
   switch (v) {
-    case ConnState::kStandAlone: return "StandAlone";
-    case ConnState::kDisconnecting: return "Disconnecting";
-    case ConnState::kUnconnected: return "Unconnected";
-    case ConnState::kTimeout: return "Timeout";
-    case ConnState::kBrokenPipe: return "BrokenPipe";
-    case ConnState::kNetworkFailure: return "NetworkFailure";
-    case ConnState::kProtocolError: return "ProtocolError";
-    case ConnState::kConnecting: return "Connecting";
-    case ConnState::kTearDown: return "TearDown";
-    case ConnState::kConnected: return "Connected";
+    case ConnState::kStandAlone:
+      return "StandAlone";
+    case ConnState::kDisconnecting:
+      return "Disconnecting";
+    case ConnState::kUnconnected:
+      return "Unconnected";
+    case ConnState::kTimeout:
+      return "Timeout";
+    case ConnState::kBrokenPipe:
+      return "BrokenPipe";
+    case ConnState::kNetworkFailure:
+      return "NetworkFailure";
+    case ConnState::kProtocolError:
+      return "ProtocolError";
+    case ConnState::kConnecting:
+      return "Connecting";
+    case ConnState::kTearDown:
+      return "TearDown";
+    case ConnState::kConnected:
+      return "Connected";
   }
   return "StandAlone";
 }
 
 std::string_view Name(ReplState v) {
   switch (v) {
-    case ReplState::kOff: return "Off";
-    case ReplState::kEstablished: return "Established";
-    case ReplState::kStartingSyncS: return "StartingSyncS";
-    case ReplState::kStartingSyncT: return "StartingSyncT";
-    case ReplState::kWFBitMapS: return "WFBitMapS";
-    case ReplState::kWFBitMapT: return "WFBitMapT";
-    case ReplState::kWFSyncUUID: return "WFSyncUUID";
-    case ReplState::kSyncSource: return "SyncSource";
-    case ReplState::kSyncTarget: return "SyncTarget";
-    case ReplState::kPausedSyncS: return "PausedSyncS";
-    case ReplState::kPausedSyncT: return "PausedSyncT";
-    case ReplState::kVerifyS: return "VerifyS";
-    case ReplState::kVerifyT: return "VerifyT";
-    case ReplState::kAhead: return "Ahead";
-    case ReplState::kBehind: return "Behind";
+    case ReplState::kOff:
+      return "Off";
+    case ReplState::kEstablished:
+      return "Established";
+    case ReplState::kStartingSyncS:
+      return "StartingSyncS";
+    case ReplState::kStartingSyncT:
+      return "StartingSyncT";
+    case ReplState::kWFBitMapS:
+      return "WFBitMapS";
+    case ReplState::kWFBitMapT:
+      return "WFBitMapT";
+    case ReplState::kWFSyncUUID:
+      return "WFSyncUUID";
+    case ReplState::kSyncSource:
+      return "SyncSource";
+    case ReplState::kSyncTarget:
+      return "SyncTarget";
+    case ReplState::kPausedSyncS:
+      return "PausedSyncS";
+    case ReplState::kPausedSyncT:
+      return "PausedSyncT";
+    case ReplState::kVerifyS:
+      return "VerifyS";
+    case ReplState::kVerifyT:
+      return "VerifyT";
+    case ReplState::kAhead:
+      return "Ahead";
+    case ReplState::kBehind:
+      return "Behind";
   }
   return "Off";
 }

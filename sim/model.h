@@ -46,16 +46,45 @@ enum ReplicaFlag : uint32_t {
 };
 
 enum class DiskState : uint8_t {
-  kDiskless, kAttaching, kDetaching, kFailed, kNegotiating, kInconsistent, kOutdated,
-  kDUnknown, kConsistent, kUpToDate,
+  kDiskless,
+  kAttaching,
+  kDetaching,
+  kFailed,
+  kNegotiating,
+  kInconsistent,
+  kOutdated,
+  kDUnknown,
+  kConsistent,
+  kUpToDate,
 };
 enum class ConnState : uint8_t {
-  kStandAlone, kDisconnecting, kUnconnected, kTimeout, kBrokenPipe, kNetworkFailure,
-  kProtocolError, kConnecting, kTearDown, kConnected,
+  kStandAlone,
+  kDisconnecting,
+  kUnconnected,
+  kTimeout,
+  kBrokenPipe,
+  kNetworkFailure,
+  kProtocolError,
+  kConnecting,
+  kTearDown,
+  kConnected,
 };
 enum class ReplState : uint8_t {
-  kOff, kEstablished, kStartingSyncS, kStartingSyncT, kWFBitMapS, kWFBitMapT, kWFSyncUUID,
-  kSyncSource, kSyncTarget, kPausedSyncS, kPausedSyncT, kVerifyS, kVerifyT, kAhead, kBehind,
+  kOff,
+  kEstablished,
+  kStartingSyncS,
+  kStartingSyncT,
+  kWFBitMapS,
+  kWFBitMapT,
+  kWFSyncUUID,
+  kSyncSource,
+  kSyncTarget,
+  kPausedSyncS,
+  kPausedSyncT,
+  kVerifyS,
+  kVerifyT,
+  kAhead,
+  kBehind,
 };
 
 // Volume definition / volume flags.
@@ -82,21 +111,21 @@ struct Node {
   // replicas (frozen at the crash for a dead host, live for a partitioned one); the mock hides
   // them (no state, connections, volume states, may_promote) as LINSTOR does.
   NodeConnection connection = NodeConnection::kOnline;
-  uint32_t flags = 0;                                   // NodeFlag bits
-  uint32_t ipv4 = 0;                                    // address of the "default" interface
-  bool satellite_up = true;                             // truth: host and satellite running
-  bool alive = true;                                    // false once deleted (index stays valid)
-  std::vector<PoolIndex> pools;                         // includes DfltDisklessStorPool
-  std::vector<ReplicaIndex> replicas;                   // live replicas on this node
+  uint32_t flags = 0;                  // NodeFlag bits
+  uint32_t ipv4 = 0;                   // address of the "default" interface
+  bool satellite_up = true;            // truth: host and satellite running
+  bool alive = true;                   // false once deleted (index stays valid)
+  std::vector<PoolIndex> pools;        // includes DfltDisklessStorPool
+  std::vector<ReplicaIndex> replicas;  // live replicas on this node
 };
 
 struct StoragePool {
   std::string name;  // "pool1", "DfltDisklessStorPool"
   NodeIndex node = kNoIndex;
   ProviderKind kind = ProviderKind::kLvmThin;
-  Kib total_kib = 0;        // physical size
-  Kib allocated_kib = 0;    // physically used (thick: provisioned; thin: data written)
-  Kib provisioned_kib = 0;  // sum of the sizes of volumes placed here
+  Kib total_kib = 0;                  // physical size
+  Kib allocated_kib = 0;              // physically used (thick: provisioned; thin: data written)
+  Kib provisioned_kib = 0;            // sum of the sizes of volumes placed here
   double max_oversubscription = 1.0;  // thin pools: LINSTOR's MaxOversubscriptionRatio (20)
   bool failed = false;                // backing device failing (F6/F8 IO errors)
 
@@ -109,7 +138,7 @@ struct StoragePool {
 };
 
 struct ResourceGroup {
-  std::string name;                     // "DfltRscGrp" always exists
+  std::string name;  // "DfltRscGrp" always exists
   std::string description;
   int place_count = 2;                  // select_filter.place_count
   std::vector<std::string> pool_names;  // select_filter.storage_pool_list; empty = any
@@ -147,7 +176,7 @@ struct VolumeReplica {
   float done_percentage = -1.0f;  // resync progress 0..100 while SyncTarget/SyncSource, else < 0
   uint32_t flags = 0;             // VolumeFlag bits
   Kib allocated_kib = 0;
-  std::vector<ReplState> repl;    // aligned with Replica::peers
+  std::vector<ReplState> repl;  // aligned with Replica::peers
 };
 
 struct Replica {

@@ -24,55 +24,55 @@ class Node;
 namespace lnsim::sim {
 
 struct ClusterSpec {
-  int nodes = 3;                 // satellites with storage
-  int diskless_clients = 0;      // extra satellites without storage (Kubernetes workers)
-  int pools_per_node = 1;        // diskful pools per storage node ("pool1", "pool2", ...)
+  int nodes = 3;                     // satellites with storage
+  int diskless_clients = 0;          // extra satellites without storage (Kubernetes workers)
+  int pools_per_node = 1;            // diskful pools per storage node ("pool1", "pool2", ...)
   Kib pool_size_kib = Kib{1} << 30;  // 1 TiB
   ProviderKind pool_kind = ProviderKind::kLvmThin;
   double max_oversubscription = 20.0;  // thin pools only
-  int resource_groups = 1;       // besides DfltRscGrp ("rg1", ...), each with place count = replicas
-  int resources = 10;            // resource definitions
-  int volumes_per_resource = 1;  // volume definitions per resource definition
+  int resource_groups = 1;  // besides DfltRscGrp ("rg1", ...), each with place count = replicas
+  int resources = 10;       // resource definitions
+  int volumes_per_resource = 1;             // volume definitions per resource definition
   Kib volume_size_min_kib = Kib{1} << 20;   // 1 GiB
   Kib volume_size_max_kib = Kib{10} << 20;  // 10 GiB (log-uniform between min and max)
-  int replicas = 3;              // diskful replicas per resource (place count)
-  bool tiebreaker = true;        // LINSTOR adds a diskless tiebreaker to 2-replica resources
-  double in_use_fraction = 0.5;  // share of resources attached (Primary) somewhere at start
+  int replicas = 3;                         // diskful replicas per resource (place count)
+  bool tiebreaker = true;           // LINSTOR adds a diskless tiebreaker to 2-replica resources
+  double in_use_fraction = 0.5;     // share of resources attached (Primary) somewhere at start
   std::string name_prefix = "pvc";  // resource names: "<prefix>-<uuid-like>" (CSI style)
   // Kubernetes HA controller: after a node holding a Primary is lost, the workload is promoted
   // on another replica after this delay (unscaled). 0 = never (DRBD never promotes by itself).
   Duration ha_failover_delay = std::chrono::seconds(45);
-  Kib write_rate_kib = 1024;       // data an in-use volume writes per second (dirty blocks)
-  Kib resync_rate_kib = 102400;    // DRBD c-max-rate: resync speed per volume, KiB/s
+  Kib write_rate_kib = 1024;     // data an in-use volume writes per second (dirty blocks)
+  Kib resync_rate_kib = 102400;  // DRBD c-max-rate: resync speed per volume, KiB/s
 };
 
 // Continuous, seeded background activity (rates in events per second of unscaled world time).
 struct WorkloadSpec {
-  double provision_rate = 0;     // new resource definition + volume + autoplace per second
-  double delete_rate = 0;        // resource definitions deleted per second
-  double attach_rate = 0;        // attach (promote on a node, make-available if needed) per second
-  double detach_rate = 0;        // detach per second
-  double resize_rate = 0;        // volume grow operations per second
-  double resize_factor = 1.25;   // a resize grows a volume by this factor
-  std::string via = "world";     // "world" (direct) or "api" (through the mock's REST API)
+  double provision_rate = 0;    // new resource definition + volume + autoplace per second
+  double delete_rate = 0;       // resource definitions deleted per second
+  double attach_rate = 0;       // attach (promote on a node, make-available if needed) per second
+  double detach_rate = 0;       // detach per second
+  double resize_rate = 0;       // volume grow operations per second
+  double resize_factor = 1.25;  // a resize grows a volume by this factor
+  std::string via = "world";    // "world" (direct) or "api" (through the mock's REST API)
 };
 
 enum class FaultKind : uint8_t {
-  kNodeCrash,        // F1/F2: a node dies (and returns after `duration` if > 0)
-  kNodeReboot,       // clean reboot: demote, down for `duration`, back
-  kPartition,        // network partition isolating `nodes` from the rest for `duration`
-  kQuorumLoss,       // F3: crash enough nodes of `resource`'s replicas to lose quorum
-  kSplitBrain,       // F4: partition two diskful replicas without tiebreaker, both promote
-  kPoolExhaustion,   // F6: thin pool fills physically; IO errors on its volumes
-  kDiskFailure,      // F8: IO error on one replica's disk: UpToDate -> Failed -> Diskless
-  kSlowSatellite,    // F7: satellite answers slowly; replication congested (Ahead/Behind)
-  kResizeWave,       // F8: many volumes resized at once
-  kControllerOutage, // F5: the controller is down (served by mock-linstor as connection refused)
-  kApiFault,         // any other fault the mock serves (latency, 5xx, hang, SSE drop, stale)
-  kNatsRestart,      // harness: kill -9 nats-server and restart it (world ignores)
-  kBridgeKill,       // harness: kill -9 the bridge and restart it (world ignores)
-  kConsumerCrash,    // harness
-  kNetwork,          // harness: fault proxy between bridge/consumers and NATS
+  kNodeCrash,         // F1/F2: a node dies (and returns after `duration` if > 0)
+  kNodeReboot,        // clean reboot: demote, down for `duration`, back
+  kPartition,         // network partition isolating `nodes` from the rest for `duration`
+  kQuorumLoss,        // F3: crash enough nodes of `resource`'s replicas to lose quorum
+  kSplitBrain,        // F4: partition two diskful replicas without tiebreaker, both promote
+  kPoolExhaustion,    // F6: thin pool fills physically; IO errors on its volumes
+  kDiskFailure,       // F8: IO error on one replica's disk: UpToDate -> Failed -> Diskless
+  kSlowSatellite,     // F7: satellite answers slowly; replication congested (Ahead/Behind)
+  kResizeWave,        // F8: many volumes resized at once
+  kControllerOutage,  // F5: the controller is down (served by mock-linstor as connection refused)
+  kApiFault,          // any other fault the mock serves (latency, 5xx, hang, SSE drop, stale)
+  kNatsRestart,       // harness: kill -9 nats-server and restart it (world ignores)
+  kBridgeKill,        // harness: kill -9 the bridge and restart it (world ignores)
+  kConsumerCrash,     // harness
+  kNetwork,           // harness: fault proxy between bridge/consumers and NATS
 };
 
 // FaultSpec::at value meaning "a seeded random time in [0, duration)" (`at: random`).
@@ -94,7 +94,7 @@ struct WorldSpec {
   ClusterSpec cluster;
   WorkloadSpec workload;
   std::vector<FaultSpec> faults;
-  double time_scale = 1.0;   // world durations are multiplied by this (0.1 = ten times faster)
+  double time_scale = 1.0;  // world durations are multiplied by this (0.1 = ten times faster)
   Duration duration = std::chrono::seconds(60);
   uint64_t seed = 1;
 };

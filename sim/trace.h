@@ -19,14 +19,14 @@ namespace lnsim::sim {
 inline constexpr int64_t kAbsent = INT64_MIN;
 
 enum class EntityKind : uint8_t {
-  kNode,              // a = node
-  kPool,              // a = pool
-  kResourceDefinition,// a = rd
-  kVolumeDefinition,  // a = rd, b = volume number
-  kReplica,           // a = rd, b = node
-  kVolumeReplica,     // a = rd, b = node, c = volume number
-  kPeerLink,          // a = rd, b = node, c = peer node
-  kPeerVolume,        // a = rd, b = node, c = peer node, d = volume number
+  kNode,                // a = node
+  kPool,                // a = pool
+  kResourceDefinition,  // a = rd
+  kVolumeDefinition,    // a = rd, b = volume number
+  kReplica,             // a = rd, b = node
+  kVolumeReplica,       // a = rd, b = node, c = volume number
+  kPeerLink,            // a = rd, b = node, c = peer node
+  kPeerVolume,          // a = rd, b = node, c = peer node, d = volume number
 };
 
 enum class Attribute : uint8_t {

@@ -89,7 +89,7 @@ struct FaultWindow {
   std::vector<std::string> nodes;  // targets after seeded choice
   std::string resource;
   std::string params;
-  std::string note;                // what happened, e.g. "refused: 3 resources not UpToDate"
+  std::string note;  // what happened, e.g. "refused: 3 resources not UpToDate"
   int source_line = 0;
 };
 
@@ -159,8 +159,7 @@ class World {
   virtual OpResult DeleteResourceDefinition(std::string_view name) = 0;
   // *number_out receives the volume number chosen (next free when `number` is nullopt).
   virtual OpResult CreateVolumeDefinition(std::string_view rd, Kib size_kib,
-                                          std::optional<uint32_t> number,
-                                          uint32_t* number_out) = 0;
+                                          std::optional<uint32_t> number, uint32_t* number_out) = 0;
   virtual OpResult DeleteVolumeDefinition(std::string_view rd, uint32_t number) = 0;
   // Grow (or same-size warning). Refused with kNotAllUpToDate when a diskful replica is not
   // UpToDate (including one whose node is offline), kNotEnoughFreeSpace when a pool cannot grow.

@@ -43,10 +43,10 @@ StatusOr<natsConnection*> ConnectNats(const std::string& urls, const std::string
   }
   std::vector<const char*> server_ptrs;
   for (const std::string& u : servers) server_ptrs.push_back(u.c_str());
-  natsStatus s = server_ptrs.size() > 1
-                     ? natsOptions_SetServers(opts, server_ptrs.data(),
-                                              static_cast<int>(server_ptrs.size()))
-                     : natsOptions_SetURL(opts, urls.c_str());
+  natsStatus s =
+      server_ptrs.size() > 1
+          ? natsOptions_SetServers(opts, server_ptrs.data(), static_cast<int>(server_ptrs.size()))
+          : natsOptions_SetURL(opts, urls.c_str());
   if (s == NATS_OK) s = natsOptions_SetName(opts, name.c_str());
   if (s == NATS_OK) s = natsOptions_SetMaxReconnect(opts, -1);
   if (s == NATS_OK) s = natsOptions_SetReconnectWait(opts, 50);

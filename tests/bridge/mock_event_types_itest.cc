@@ -247,9 +247,8 @@ TEST_P(MockEventTypesTest, EveryTypeArrivesFromTheMockWithDocumentedSubjectEnvel
   EXPECT_TRUE(Arrived("replica.created", ".replica.new-res." + client + "."));
   Op("attach", [&](sim::World& w) { return w.SetInUse(kNewResource, client, true); });
   EXPECT_TRUE(Arrived("volume.attached", ".new-res." + client + "."));
-  Op("resize", [](sim::World& w) {
-    return w.ResizeVolumeDefinition(kNewResource, 0, sim::Kib{2} << 20);
-  });
+  Op("resize",
+     [](sim::World& w) { return w.ResizeVolumeDefinition(kNewResource, 0, sim::Kib{2} << 20); });
   EXPECT_TRUE(Arrived("volume.resized", ".new-res."));
   Op("detach", [&](sim::World& w) { return w.SetInUse(kNewResource, client, false); });
   EXPECT_TRUE(Arrived("volume.detached", ".new-res." + client + "."));

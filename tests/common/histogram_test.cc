@@ -15,8 +15,8 @@ TEST(HistogramTest, BucketsTileTheRangeWithoutGaps) {
   for (int i = 0; i + 1 < Histogram::kBucketCount; ++i) {
     ASSERT_EQ(Histogram::BucketHigh(i), Histogram::BucketLow(i + 1)) << i;
   }
-  for (uint64_t v : std::initializer_list<uint64_t>{0, 1, 255, 256, 257, 1000, 123456789, 1ull << 40,
-                     UINT64_MAX / 3}) {
+  for (uint64_t v : std::initializer_list<uint64_t>{0, 1, 255, 256, 257, 1000, 123456789,
+                                                    1ull << 40, UINT64_MAX / 3}) {
     const int i = Histogram::IndexOf(v);
     ASSERT_LE(Histogram::BucketLow(i), v);
     ASSERT_LT(v, Histogram::BucketHigh(i));

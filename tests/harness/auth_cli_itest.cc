@@ -18,14 +18,15 @@ namespace {
 
 TEST(AuthCliItest, InitWritesConfigAndCredsAndPrintsInboxPrefixes) {
   RealClock clock;
-  const std::string dir = std::filesystem::temp_directory_path() /
-                          ("lnsim-auth-cli-" + std::to_string(getpid()));
+  const std::string dir =
+      std::filesystem::temp_directory_path() / ("lnsim-auth-cli-" + std::to_string(getpid()));
   std::filesystem::remove_all(dir);
   auto out = RunAndCapture({LNSIM_BINARY_PATH, "auth", "init", dir, "--cluster", "prod",
                             "--cluster", "dr.site", "--stream", "prod=EVENTS"},
                            std::chrono::seconds(30), clock);
   ASSERT_TRUE(out.ok()) << out.status().ToString();
-  EXPECT_NE(out->find("creds bridge-prod: " + dir + "/bridge-prod.creds  (inbox prefix "
+  EXPECT_NE(out->find("creds bridge-prod: " + dir +
+                      "/bridge-prod.creds  (inbox prefix "
                       "_INBOX_bridge-prod)"),
             std::string::npos)
       << *out;

@@ -45,7 +45,8 @@ TEST(NkeysTest, Base32AndBase64UrlRoundTripWithoutPadding) {
   EXPECT_EQ(nkeys::Base32Encode("foobar"), "MZXW6YTBOI");  // RFC 4648 vector, '=' stripped
   EXPECT_EQ(nkeys::Base64UrlEncode("foob"), "Zm9vYg");
   EXPECT_EQ(nkeys::Base64UrlEncode("\xfb\xff"), "-_8");
-  for (const std::string& s : std::vector<std::string>{"", "f", "fo", "foo", "foob", "fooba", "foobar", std::string("\0\xff\x10", 3)}) {
+  for (const std::string& s : std::vector<std::string>{"", "f", "fo", "foo", "foob", "fooba",
+                                                       "foobar", std::string("\0\xff\x10", 3)}) {
     EXPECT_EQ(*nkeys::Base32Decode(nkeys::Base32Encode(s)), s);
     EXPECT_EQ(*nkeys::Base64UrlDecode(nkeys::Base64UrlEncode(s)), s);
   }
@@ -142,11 +143,11 @@ TEST(JwtTest, TamperedOrForeignSignedJwtIsRejected) {
   const std::string jwt = UserJwt(*account, user->PublicKey(), "u", {{">"}, {}, {">"}, {}}, 1);
   // Replace the claims with ones widening nothing but naming another issuer: the signature no
   // longer matches the key in "iss".
-  const std::string forged_claims = UserJwt(*other, user->PublicKey(), "u", {{">"}, {}, {">"}, {}}, 1);
+  const std::string forged_claims =
+      UserJwt(*other, user->PublicKey(), "u", {{">"}, {}, {">"}, {}}, 1);
   const size_t a = jwt.find('.'), b = jwt.rfind('.');
   const size_t fa = forged_claims.find('.'), fb = forged_claims.rfind('.');
-  const std::string spliced =
-      jwt.substr(0, a) + forged_claims.substr(fa, fb - fa) + jwt.substr(b);
+  const std::string spliced = jwt.substr(0, a) + forged_claims.substr(fa, fb - fa) + jwt.substr(b);
   auto d = DecodeJwt(spliced);
   EXPECT_THAT(d, StatusIs(StatusCode::kInvalidArgument, ::testing::HasSubstr("bad signature")));
   EXPECT_THAT(DecodeJwt("a.b"), StatusIs(StatusCode::kInvalidArgument));

@@ -82,10 +82,10 @@ TEST_F(WorldInvariantsTest, AttachOfADeletedResourceIsCaught) {
 
 TEST_F(WorldInvariantsTest, SizeChangesOnlyGrowAndOnlyThroughAResize) {
   const sim::EntityRef vd{EntityKind::kVolumeDefinition, 0, 0};
-  Add(1, vd, Attribute::kSizeKib, 1000, 1250, "workload:resize");  // fine
+  Add(1, vd, Attribute::kSizeKib, 1000, 1250, "workload:resize");    // fine
   Add(2, vd, Attribute::kSizeKib, 1250, 1500, "fault:resize-wave");  // fine
-  Add(3, vd, Attribute::kSizeKib, 1500, 1400, "workload:resize");  // planted: shrink
-  Add(4, vd, Attribute::kSizeKib, 1400, 2000, "workload:attach");  // planted: not a resize
+  Add(3, vd, Attribute::kSizeKib, 1500, 1400, "workload:resize");    // planted: shrink
+  Add(4, vd, Attribute::kSizeKib, 1400, 2000, "workload:attach");    // planted: not a resize
   auto v = Check();
   ASSERT_EQ(v.size(), 2u);
   EXPECT_EQ(v[0].invariant, "size-by-resize");
@@ -197,8 +197,8 @@ TEST_F(StreamInvariantsTest, ACleanStreamPasses) {
   facts_.vd_sizes_kib["pvc-a/0"] = {1000};
   bridge::Event created = Ev(bridge::EventType::kResourceCreated, 50, "pvc-a");
   created.body.volumes = {{0, 1000, ""}};
-  events_ = {created, Ev(bridge::EventType::kVolumeAttached, 60, "pvc-a", "node-1"),
-             Sync(100, 10), Sync(200, 90)};
+  events_ = {created, Ev(bridge::EventType::kVolumeAttached, 60, "pvc-a", "node-1"), Sync(100, 10),
+             Sync(200, 90)};
   EXPECT_TRUE(Check().empty());
 }
 

@@ -1,5 +1,6 @@
 // A checker is trusted only after it fails on a planted fault: a bridge whose differ swaps
-// attach and detach (LNSIM_BRIDGE_PLANTED_BUG) must fail `lnsim run`, with phantom events
+// attach and detach (the test-only lnsim-test-bridge with --plant swap-attach-detach, started
+// through `lnsim run`'s --bridge-binary/--bridge-arg) must fail `lnsim run`, with phantom events
 // counted, while the same scenario with the correct bridge passes (run_itest.cc).
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -15,8 +16,8 @@ namespace lnsim::harness {
 namespace {
 
 TEST(PlantedBugTest, SwappedAttachAndDetachFailTheRun) {
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("lnsim-planted-" + std::to_string(getpid()));
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("lnsim-planted-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
   const std::string path = (dir / "churn.yaml").string();
   std::ofstream(path) << R"(
@@ -35,7 +36,8 @@ seed: 3
   options.scenario_path = path;
   options.lnsim_binary = LNSIM_BINARY_PATH;
   options.work_dir = (dir / "work").string();
-  options.bridge_env = {"LNSIM_BRIDGE_PLANTED_BUG=swap-attach-detach"};
+  options.bridge_binary = LNSIM_TEST_BRIDGE_PATH;
+  options.bridge_args = {"--plant", "swap-attach-detach"};
   RealClock clock;
   std::ostringstream log;
   RunOutcome out = RunScenario(options, clock, log);

@@ -1,8 +1,6 @@
 // `lnsim run` end to end: the real world, mock controller, embedded nats-server, the lnsim
 // bridge as a child process and real consumers. These tests assert verdicts (correctness), never
 // latency thresholds; scenarios are shortened with time_scale.
-#include "harness/run.h"
-
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -11,6 +9,7 @@
 #include <sstream>
 
 #include "common/clock.h"
+#include "harness/run.h"
 #include "harness/scenario_loader.h"
 #include "sim/world.h"
 
@@ -155,10 +154,11 @@ seed: 5
 // an opaque shell command that learns where things are only from the documented environment.
 TEST_F(RunTest, OwnBridgeCommandIsJudgedByTheSameVerifier) {
   RunOptions options;
-  options.bridge_command = std::string(LNSIM_BINARY_PATH) +
-                           " bridge --quiet --linstor \"$LNSIM_LINSTOR_URL\" --nats \"$LNSIM_NATS_URL\""
-                           " --cluster \"$LNSIM_CLUSTER\" --jetstream --stream \"$LNSIM_STREAM\""
-                           " --poll-interval 500ms --request-timeout 2s";
+  options.bridge_command =
+      std::string(LNSIM_BINARY_PATH) +
+      " bridge --quiet --linstor \"$LNSIM_LINSTOR_URL\" --nats \"$LNSIM_NATS_URL\""
+      " --cluster \"$LNSIM_CLUSTER\" --jetstream --stream \"$LNSIM_STREAM\""
+      " --poll-interval 500ms --request-timeout 2s";
   RunOutcome out = RunFile(std::string(LNSIM_SOURCE_DIR) + "/scenarios/smoke.yaml", options);
   ASSERT_EQ(out.exit_code, 0) << out.error << "\n" << log_;
   EXPECT_GT(out.report.totals.delivered, 0u);
@@ -168,7 +168,8 @@ TEST_F(RunTest, OwnBridgeCommandIsJudgedByTheSameVerifier) {
 }
 
 TEST_F(RunTest, MalformedScenarioIsAUsageErrorNamingFileLineAndKey) {
-  const std::string path = Write("bad.yaml", "cluster:\n  nodes: 3\nbridge:\n  poll_intervall: 1s\n");
+  const std::string path =
+      Write("bad.yaml", "cluster:\n  nodes: 3\nbridge:\n  poll_intervall: 1s\n");
   RunOutcome out = RunFile(path);
   EXPECT_EQ(out.exit_code, 2);
   EXPECT_NE(out.error.find(path + ":4: bridge.poll_intervall: unknown key"), std::string::npos)

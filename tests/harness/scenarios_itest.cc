@@ -77,8 +77,7 @@ class ScenarioFixture {
   RealClock clock_;
 };
 
-class ScenarioLibraryTest : public ScenarioFixture,
-                            public ::testing::TestWithParam<std::string> {
+class ScenarioLibraryTest : public ScenarioFixture, public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override { MakeDir(GetParam()); }
   void TearDown() override {
@@ -135,8 +134,7 @@ TEST_P(ScenarioLibraryTest, PassesShortenedWithEventsInEveryFaultWindow) {
   for (const std::string& v : out.invariant_violations) ADD_FAILURE() << "invariant " << v;
   // Exit 1 is accepted only for a missed latency or throughput SLO (no timing assertions here).
   for (const SloResult& slo : r.slos) {
-    const bool timing = slo.expression.rfind("p", 0) == 0 ||
-                        slo.expression.rfind("max_", 0) == 0 ||
+    const bool timing = slo.expression.rfind("p", 0) == 0 || slo.expression.rfind("max_", 0) == 0 ||
                         slo.expression.rfind("throughput", 0) == 0;
     if (!timing) {
       EXPECT_TRUE(slo.passed) << slo.expression << " measured " << slo.measured;
@@ -152,8 +150,8 @@ TEST_P(ScenarioLibraryTest, PassesShortenedWithEventsInEveryFaultWindow) {
   size_t fired = 0;
   for (const FaultWindow& f : r.faults) {
     ++fired;
-    EXPECT_GT(f.events_in_window, 0u) << f.kind << " " << f.target << " [" << f.start_ms << "ms, "
-                                      << f.end_ms << "ms)";
+    EXPECT_GT(f.events_in_window, 0u)
+        << f.kind << " " << f.target << " [" << f.start_ms << "ms, " << f.end_ms << "ms)";
   }
   EXPECT_EQ(fired, scenario->world.faults.size());
 }
@@ -225,10 +223,10 @@ TEST_F(WeakSetupTest, CoreNatsDuringNatsRestartLosesEventsAndTheReplayReproduces
   const std::string tmp = (dir_ / "tmp").string();
   std::filesystem::create_directories(tmp);
   const std::string report_path = (dir_ / "report.json").string();
-  const CliResult run = RunCli({LNSIM_BINARY_PATH, "run", path, "--core", "--time-scale", "0.1",
-                                "--work-dir", (dir_ / "work").string(), "--report", report_path,
-                                "--no-progress"},
-                               tmp, (dir_ / "run.stderr").string(), clock_);
+  const CliResult run =
+      RunCli({LNSIM_BINARY_PATH, "run", path, "--core", "--time-scale", "0.1", "--work-dir",
+              (dir_ / "work").string(), "--report", report_path, "--no-progress"},
+             tmp, (dir_ / "run.stderr").string(), clock_);
   ASSERT_EQ(run.exit_code, 1) << run.out << ReadText((dir_ / "run.stderr").string());
   auto report_text = ReadWholeFile(report_path);
   ASSERT_TRUE(report_text.ok());

@@ -23,7 +23,8 @@ namespace {
 Report SyntheticRun(double rate, double knee, bool lose_above_knee = false) {
   Report r;
   r.scenario = "synthetic";
-  const double p99_ms = rate <= knee ? 10 + rate / knee * 5 : 15 * (rate / knee) * (rate / knee) * 10;
+  const double p99_ms =
+      rate <= knee ? 10 + rate / knee * 5 : 15 * (rate / knee) * (rate / knee) * 10;
   StageSummary& s = r.stage(Stage::kEndToEnd);
   s.count = 100;
   s.p50_ns = static_cast<uint64_t>(p99_ms / 3 * 1e6);
@@ -118,15 +119,21 @@ TEST(SweepTest, EdgesBelowLowAndAboveHigh) {
   o.rate_hi = 8000;
   o.slos = Slos({"p99_end_to_end < 50ms"});
   std::ostringstream log;
-  auto never = RunSweep(o, [](const SweepSetting&, double r, int) -> StatusOr<ProbeRun> {
-    return ProbeRun{SyntheticRun(r, 10), {}};
-  }, log);
+  auto never = RunSweep(
+      o,
+      [](const SweepSetting&, double r, int) -> StatusOr<ProbeRun> {
+        return ProbeRun{SyntheticRun(r, 10), {}};
+      },
+      log);
   ASSERT_TRUE(never.ok());
   EXPECT_FALSE(never->settings[0].knee.has_value());
   EXPECT_EQ(never->settings[0].probes.size(), 1u);
-  auto always = RunSweep(o, [](const SweepSetting&, double r, int) -> StatusOr<ProbeRun> {
-    return ProbeRun{SyntheticRun(r, 1e9), {}};
-  }, log);
+  auto always = RunSweep(
+      o,
+      [](const SweepSetting&, double r, int) -> StatusOr<ProbeRun> {
+        return ProbeRun{SyntheticRun(r, 1e9), {}};
+      },
+      log);
   ASSERT_TRUE(always.ok());
   EXPECT_EQ(always->settings[0].knee, 8000);
   EXPECT_FALSE(always->settings[0].first_fail.has_value());
@@ -140,16 +147,22 @@ TEST(SweepTest, SettingsAreTheProductOfTheAxesAndErrorsAbort) {
   o.settings_axes = {{"volumes", {800, 4000}}, {"nodes", {3, 8}}};
   std::set<std::string> seen;
   std::ostringstream log;
-  auto result = RunSweep(o, [&](const SweepSetting& s, double r, int) -> StatusOr<ProbeRun> {
-    seen.insert(SettingLabel(s));
-    return ProbeRun{SyntheticRun(r, 1e9), {}};
-  }, log);
+  auto result = RunSweep(
+      o,
+      [&](const SweepSetting& s, double r, int) -> StatusOr<ProbeRun> {
+        seen.insert(SettingLabel(s));
+        return ProbeRun{SyntheticRun(r, 1e9), {}};
+      },
+      log);
   ASSERT_TRUE(result.ok());
   EXPECT_EQ(result->settings.size(), 4u);
   EXPECT_TRUE(seen.count("nodes=3 volumes=800"));
-  auto failed = RunSweep(o, [&](const SweepSetting&, double, int) -> StatusOr<ProbeRun> {
-    return UnavailableError("nats-server would not start");
-  }, log);
+  auto failed = RunSweep(
+      o,
+      [&](const SweepSetting&, double, int) -> StatusOr<ProbeRun> {
+        return UnavailableError("nats-server would not start");
+      },
+      log);
   ASSERT_THAT(failed, StatusIs(StatusCode::kUnavailable));
 }
 
@@ -159,9 +172,12 @@ TEST(SweepTest, CsvHasOneRowPerProbe) {
   o.rate_hi = 200000;
   o.slos = Slos({"p99_end_to_end < 50ms"});
   std::ostringstream log;
-  auto result = RunSweep(o, [](const SweepSetting&, double r, int) -> StatusOr<ProbeRun> {
-    return ProbeRun{SyntheticRun(r, 13000), {}};
-  }, log);
+  auto result = RunSweep(
+      o,
+      [](const SweepSetting&, double r, int) -> StatusOr<ProbeRun> {
+        return ProbeRun{SyntheticRun(r, 13000), {}};
+      },
+      log);
   ASSERT_TRUE(result.ok());
   const std::string csv = SweepCsv(*result);
   size_t lines = std::count(csv.begin(), csv.end(), '\n');
@@ -249,7 +265,8 @@ XmlCheck CheckWellFormed(const std::string& text) {
     if (tag.find('<') != std::string::npos) fail("'<' inside a tag");
     if (!tag.empty() && tag[0] == '/') {
       const std::string name = tag.substr(1);
-      if (stack.empty() || stack.back() != name) fail("</" + name + "> does not close the open element");
+      if (stack.empty() || stack.back() != name)
+        fail("</" + name + "> does not close the open element");
       if (!stack.empty()) stack.pop_back();
     } else {
       const bool self_closing = !tag.empty() && tag.back() == '/';
@@ -307,7 +324,7 @@ TEST(HtmlReportTest, RunPageIsWellFormedAndSelfContained) {
   const XmlCheck c = CheckWellFormed(html);
   ASSERT_TRUE(c.ok) << c.error;
   EXPECT_EQ(c.elements.count("html"), 1u);
-  EXPECT_EQ(c.elements.count("svg"), 2u);  // latency over time, percentile spectrum
+  EXPECT_EQ(c.elements.count("svg"), 2u);   // latency over time, percentile spectrum
   EXPECT_GE(c.elements.count("rect"), 3u);  // plot areas and the shaded fault window
   EXPECT_NE(html.find("class=\"fault\""), std::string::npos);
   EXPECT_GE(c.elements.count("circle"), 500u);
@@ -327,10 +344,13 @@ TEST(HtmlReportTest, SweepPageHasTheThreePlotsAndTheKnee) {
   o.slos = Slos({"p99_end_to_end < 50ms", "lost == 0"});
   o.settings_axes = {{"volumes", {800, 4000}}};
   std::ostringstream log;
-  auto result = RunSweep(o, [](const SweepSetting& s, double r, int) -> StatusOr<ProbeRun> {
-    std::vector<TimingSample> t = {{0.1, 1}, {0.2, 2}, {1.5, 30}};
-    return ProbeRun{SyntheticRun(r, s.at("volumes") * 10), t};
-  }, log);
+  auto result = RunSweep(
+      o,
+      [](const SweepSetting& s, double r, int) -> StatusOr<ProbeRun> {
+        std::vector<TimingSample> t = {{0.1, 1}, {0.2, 2}, {1.5, 30}};
+        return ProbeRun{SyntheticRun(r, s.at("volumes") * 10), t};
+      },
+      log);
   ASSERT_TRUE(result.ok());
   const std::string html = RenderHtmlPage(SweepPage(*result, o, "scenarios/steady-state.yaml"));
   const XmlCheck c = CheckWellFormed(html);

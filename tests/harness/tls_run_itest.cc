@@ -35,8 +35,8 @@ std::string ReadAll(const std::string& path) {
 }
 
 TEST(TlsRunTest, TlsVerifyScenarioPassesWithEveryClientOnMutualTls) {
-  const std::filesystem::path dir = std::filesystem::temp_directory_path() /
-                                    ("lnsim-tls-run-" + std::to_string(getpid()));
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("lnsim-tls-run-" + std::to_string(getpid()));
   std::filesystem::remove_all(dir);
   RunOptions o;
   o.scenario_path = std::string(LNSIM_SOURCE_DIR) + "/scenarios/tls.yaml";
@@ -58,7 +58,8 @@ TEST(TlsRunTest, TlsVerifyScenarioPassesWithEveryClientOnMutualTls) {
     EXPECT_TRUE(c.converged) << c.name;
   }
   EXPECT_NE(log.str().find("TLS with client certificates"), std::string::npos) << log.str();
-  EXPECT_NE(log.str().find("mock LINSTOR controller HTTPS on https://127.0.0.1:"), std::string::npos)
+  EXPECT_NE(log.str().find("mock LINSTOR controller HTTPS on https://127.0.0.1:"),
+            std::string::npos)
       << log.str();
   // The bridge polled and followed SSE over HTTPS: its log names the https URL and shows no TLS
   // refusal.
@@ -81,8 +82,8 @@ TEST(TlsRunTest, TlsVerifyScenarioPassesWithEveryClientOnMutualTls) {
   // The generated private keys are private.
   for (const char* key : {"ca-key.pem", "server-key.pem", "client-key.pem"}) {
     const auto perms = std::filesystem::status(o.work_dir + "/tls/" + key).permissions();
-    EXPECT_EQ(perms & std::filesystem::perms::all, std::filesystem::perms::owner_read |
-                                                       std::filesystem::perms::owner_write)
+    EXPECT_EQ(perms & std::filesystem::perms::all,
+              std::filesystem::perms::owner_read | std::filesystem::perms::owner_write)
         << key;
   }
   std::filesystem::remove_all(dir);
@@ -91,8 +92,8 @@ TEST(TlsRunTest, TlsVerifyScenarioPassesWithEveryClientOnMutualTls) {
 // Operator-mode auth and mutual TLS together: every client presents its creds over a TLS
 // connection with its client certificate (the server is started with both -c and --tlsverify).
 TEST(TlsRunTest, JwtAuthOverMutualTlsPasses) {
-  const std::filesystem::path dir = std::filesystem::temp_directory_path() /
-                                    ("lnsim-tls-auth-run-" + std::to_string(getpid()));
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("lnsim-tls-auth-run-" + std::to_string(getpid()));
   std::filesystem::remove_all(dir);
   std::string text = ReadAll(std::string(LNSIM_SOURCE_DIR) + "/scenarios/smoke.yaml");
   text += "\nnats:\n  auth: jwt\n  tls: verify\nbridge:\n  https: true\n";
@@ -122,8 +123,8 @@ TEST(TlsRunTest, JwtAuthOverMutualTlsPasses) {
 
 TEST(TlsTailTest, TailReadsATlsServerWithTheCaAndIsRefusedWithoutIt) {
   RealClock clock;
-  const std::filesystem::path dir = std::filesystem::temp_directory_path() /
-                                    ("lnsim-tls-tail-" + std::to_string(getpid()));
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("lnsim-tls-tail-" + std::to_string(getpid()));
   auto certs = tls::GenerateCertificates(dir.string());
   ASSERT_TRUE(certs.ok()) << certs.status().ToString();
   NatsServerOptions so;

@@ -397,8 +397,7 @@ VerifierResult JudgeSilentNewReplica(int64_t created_ms, int64_t connected_ms, i
 // baseline is part of how the consumer first learns the replica, not a change it is owed.
 TEST(VerifierTest, EntityCreatedInsideTheBaselineWindowOwesNoEventsForItsFirstValues) {
   const VerifierResult r = JudgeSilentNewReplica(200, 300, 0);
-  EXPECT_EQ(r.per_consumer[0].lost, 0u)
-      << (r.lost_samples[0].empty() ? "" : r.lost_samples[0][0]);
+  EXPECT_EQ(r.per_consumer[0].lost, 0u) << (r.lost_samples[0].empty() ? "" : r.lost_samples[0][0]);
   EXPECT_TRUE(r.converged[0]);
 }
 
@@ -408,8 +407,7 @@ TEST(VerifierTest, EntityCreatedAfterTheBaselineWindowWithoutAnEventIsLost) {
   const VerifierResult r = JudgeSilentNewReplica(350, 450, 0);
   EXPECT_EQ(r.per_consumer[0].lost, 1u);
   ASSERT_EQ(r.lost_samples[0].size(), 1u);
-  EXPECT_NE(r.lost_samples[0][0].find("replica_exists"), std::string::npos)
-      << r.lost_samples[0][0];
+  EXPECT_NE(r.lost_samples[0][0].find("replica_exists"), std::string::npos) << r.lost_samples[0][0];
   EXPECT_FALSE(r.converged[0]);
 }
 
@@ -418,8 +416,7 @@ TEST(VerifierTest, LaterChangesOfAnEntityCreatedInTheWindowAreStillOwed) {
   const VerifierResult r = JudgeSilentNewReplica(200, 300, 3000);
   EXPECT_EQ(r.per_consumer[0].lost, 1u);
   ASSERT_EQ(r.lost_samples[0].size(), 1u);
-  EXPECT_NE(r.lost_samples[0][0].find("peer_connected"), std::string::npos)
-      << r.lost_samples[0][0];
+  EXPECT_NE(r.lost_samples[0][0].find("peer_connected"), std::string::npos) << r.lost_samples[0][0];
 }
 
 // Resync progress: the bridge reports SyncTarget -> SyncTarget every few percent. Such an event
@@ -473,8 +470,7 @@ TEST(VerifierTest, ResyncProgressIsTimedFromThePercentageItCarries) {
   EXPECT_EQ(r.per_consumer[0].matched, 1u);
   EXPECT_EQ(r.per_consumer[0].phantom, 0u);
   EXPECT_EQ(r.per_consumer[0].late, 0u);
-  EXPECT_EQ(r.latency[static_cast<int>(Stage::kEndToEnd)].max(),
-            static_cast<uint64_t>(101 * kMs));
+  EXPECT_EQ(r.latency[static_cast<int>(Stage::kEndToEnd)].max(), static_cast<uint64_t>(101 * kMs));
   // The rounded percentage the envelope carries (25.01) still names that transition.
   r = judge(2501, 2100);
   EXPECT_EQ(r.per_consumer[0].late, 0u);
