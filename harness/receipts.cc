@@ -88,12 +88,12 @@ void Receipts::StartDecoding(const sim::Cluster& cluster, int64_t world_epoch_un
 void Receipts::Decode(const std::vector<Delivery>& batch) {
   std::vector<Assertion> extras;
   for (const Delivery& d : batch) {
-    Observation o;
-    if (!decoder_->Decode(d, &o, &extras).ok()) ++decode_errors_;
-    o.extra_count = static_cast<uint32_t>(extras.size());
+    Observation observation;
+    if (!decoder_->Decode(d, &observation, &extras).ok()) ++decode_errors_;
+    observation.extra_count = static_cast<uint32_t>(extras.size());
     extras_begin_.push_back(static_cast<uint32_t>(extras_.size()));
     extras_.insert(extras_.end(), extras.begin(), extras.end());
-    observations_.push_back(o);
+    observations_.push_back(observation);
     observation_ids_.push_back(d.id);
     Record(d);
   }
@@ -132,10 +132,10 @@ void Receipts::FollowTiming() {
 
 void Receipts::Replay(Verifier* verifier) const {
   for (size_t i = 0; i < observations_.size(); ++i) {
-    Observation o = observations_[i];
+    Observation observation = observations_[i];
     const int64_t acked = timing_.AckedUnixNs(observation_ids_[i]);
-    if (acked > 0) o.acked_ns = decoder_->ToWorld(acked);
-    verifier->Observe(o, o.extra_count ? &extras_[extras_begin_[i]] : nullptr);
+    if (acked > 0) observation.acked_ns = decoder_->ToWorld(acked);
+    verifier->Observe(observation, observation.extra_count ? &extras_[extras_begin_[i]] : nullptr);
   }
 }
 

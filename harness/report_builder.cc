@@ -22,9 +22,9 @@ std::string WindowTarget(const sim::FaultWindow& w, size_t index,
 }
 
 ClusterSummary BuildClusterSummary(const ReportInputs& in) {
-  ClusterSummary cs;
-  cs.size = in.nats_cluster;
-  cs.replicas = in.stream_replicas;
+  ClusterSummary summary;
+  summary.size = in.nats_cluster;
+  summary.replicas = in.stream_replicas;
   for (const ClusterFaultOutcome& c : in.cluster_faults) {
     ClusterFault record = c.record;
     // The first event the bridge observed after the kill or cut that was acknowledged (its
@@ -34,10 +34,10 @@ ClusterSummary BuildClusterSummary(const ReportInputs& in) {
       if (observed > c.at_unix_ns && acked > 0 && (first == 0 || acked < first)) first = acked;
     }
     if (first > 0) record.first_ack_ms = static_cast<double>(first - c.at_unix_ns) / 1e6;
-    cs.faults.push_back(std::move(record));
+    summary.faults.push_back(std::move(record));
   }
-  cs.publish_errors = in.publish_errors;
-  return cs;
+  summary.publish_errors = in.publish_errors;
+  return summary;
 }
 
 }  // namespace

@@ -57,38 +57,39 @@ Status Rig::UseLiveNats() {
 
 Status Rig::StartNatsCluster() {
   const HarnessSpec& harness = config_.harness;
-  NatsClusterOptions co;
-  co.seed = config_.seed;
-  co.size = harness.nats.cluster;
-  co.binary = harness.nats.server_bin;
-  co.work_dir = context_.work_dir + "/nats";
+  NatsClusterOptions cluster_options;
+  cluster_options.seed = config_.seed;
+  cluster_options.size = harness.nats.cluster;
+  cluster_options.binary = harness.nats.server_bin;
+  cluster_options.work_dir = context_.work_dir + "/nats";
   for (const HarnessFault& f : config_.harness_faults) {
-    co.route_proxies |= f.params.target == "routes";
+    cluster_options.route_proxies |= f.params.target == "routes";
   }
-  LNSIM_ASSIGN_OR_RETURN(cluster_, NatsCluster::Start(co, clock_));
+  LNSIM_ASSIGN_OR_RETURN(cluster_, NatsCluster::Start(cluster_options, clock_));
   nats_url_ = cluster_->urls();
   if (auto v = cluster_->server(0).Version(); v.ok()) nats_version_ = *v;
   log_ << "nats-server " << nats_version_ << " cluster of " << cluster_->size() << " on "
-       << nats_url_ << (co.route_proxies ? " (routes through fault proxies)" : "") << "\n";
+       << nats_url_ << (cluster_options.route_proxies ? " (routes through fault proxies)" : "")
+       << "\n";
   return OkStatus();
 }
 
 Status Rig::PrepareAuth(NatsServerOptions* options) {
   // lnsim is the operator: one account for this run's cluster, plus one bridge user for each
   // cluster a rogue pretends to be (docs/auth.md).
-  AuthInitOptions ao;
-  ao.dir = context_.work_dir + "/auth";
+  AuthInitOptions auth_options;
+  auth_options.dir = context_.work_dir + "/auth";
   // A team's bridge may not be able to set an inbox prefix: then every user keeps "_INBOX.>".
-  ao.private_inboxes = bridge_spec_.command.empty();
-  ao.clusters.push_back({cluster_name_, stream_name_, ""});
+  auth_options.private_inboxes = bridge_spec_.command.empty();
+  auth_options.clusters.push_back({cluster_name_, stream_name_, ""});
   for (const RogueSpec& r : config_.harness.nats.rogues) {
     if (r.creds.rfind("bridge:", 0) != 0) continue;
     const std::string other = r.creds.substr(7);
     bool known = false;
-    for (const AuthCluster& c : ao.clusters) known |= c.name == other;
-    if (!known) ao.clusters.push_back({other, "", ""});
+    for (const AuthCluster& c : auth_options.clusters) known |= c.name == other;
+    if (!known) auth_options.clusters.push_back({other, "", ""});
   }
-  LNSIM_ASSIGN_OR_RETURN(auth_, InitAuth(ao, clock_));
+  LNSIM_ASSIGN_OR_RETURN(auth_, InitAuth(auth_options, clock_));
   options->config_file = auth_->server_conf;
   auth_summary_ = AuthSummary{};
   auth_summary_->mode = "jwt";
@@ -119,14 +120,14 @@ Status Rig::StartNats() {
   cluster_name_ = bridge_spec_.cluster;
   stream_name_ = spec.stream;
   if (spec.cluster > 1) return StartNatsCluster();
-  NatsServerOptions o;
-  o.binary = spec.server_bin;
-  o.jetstream = true;
-  o.work_dir = context_.work_dir + "/nats";
-  o.keep_work_dir = true;  // inside our work dir, removed with it
-  if (spec.auth_jwt) LNSIM_RETURN_IF_ERROR(PrepareAuth(&o));
-  if (spec.tls) LNSIM_RETURN_IF_ERROR(PrepareTls(&o));
-  LNSIM_ASSIGN_OR_RETURN(nats_, NatsServer::Start(o, clock_));
+  NatsServerOptions server_options;
+  server_options.binary = spec.server_bin;
+  server_options.jetstream = true;
+  server_options.work_dir = context_.work_dir + "/nats";
+  server_options.keep_work_dir = true;  // inside our work dir, removed with it
+  if (spec.auth_jwt) LNSIM_RETURN_IF_ERROR(PrepareAuth(&server_options));
+  if (spec.tls) LNSIM_RETURN_IF_ERROR(PrepareTls(&server_options));
+  LNSIM_ASSIGN_OR_RETURN(nats_, NatsServer::Start(server_options, clock_));
   nats_url_ = nats_->url();
   if (auto v = nats_->Version(); v.ok()) nats_version_ = *v;
   log_ << "nats-server " << nats_version_ << " on " << nats_url_ << " (store " << nats_->store_dir()
@@ -154,18 +155,19 @@ Status Rig::StartProxies() {
     return InvalidArgumentError("cannot put a fault proxy in front of '" + nats_url_ +
                                 "': no port");
   }
-  FaultProxyOptions po;
-  po.upstream_host = first.substr(0, colon);
-  if (po.upstream_host == "localhost") po.upstream_host = "127.0.0.1";
-  po.upstream_port = std::atoi(first.substr(colon + 1).c_str());
+  FaultProxyOptions proxy_options;
+  proxy_options.upstream_host = first.substr(0, colon);
+  if (proxy_options.upstream_host == "localhost") proxy_options.upstream_host = "127.0.0.1";
+  proxy_options.upstream_port = std::atoi(first.substr(colon + 1).c_str());
   Rng rng(config_.seed);
   if (bridge_link) {
-    LNSIM_ASSIGN_OR_RETURN(bridge_proxy_, FaultProxy::Start(po, clock_, rng.Fork("proxy/bridge")));
+    LNSIM_ASSIGN_OR_RETURN(bridge_proxy_,
+                           FaultProxy::Start(proxy_options, clock_, rng.Fork("proxy/bridge")));
     bridge_proxy_->SetFaults(harness.network.bridge);
   }
   if (consumer_link) {
     LNSIM_ASSIGN_OR_RETURN(consumer_proxy_,
-                           FaultProxy::Start(po, clock_, rng.Fork("proxy/consumers")));
+                           FaultProxy::Start(proxy_options, clock_, rng.Fork("proxy/consumers")));
     consumer_proxy_->SetFaults(harness.network.consumers);
   }
   return OkStatus();
@@ -181,23 +183,23 @@ Status Rig::StartMock() {
   windows_ = (*world)->fault_windows();
   run_length_ = (*world)->RunLength();
 
-  mock::ServerOptions so;
-  so.port = 0;
-  so.api_faults = config_.api_faults;
-  so.seed = config_.seed;
+  mock::ServerOptions mock_options;
+  mock_options.port = 0;
+  mock_options.api_faults = config_.api_faults;
+  mock_options.seed = config_.seed;
   t0_ = clock_.Now();
   capped_.SetCap(t0_ + run_length_);
   epoch_unix_ns_ = clock_.UnixNanos();
-  so.epoch_unix_ms = epoch_unix_ns_ / 1000000;
+  mock_options.epoch_unix_ms = epoch_unix_ns_ / 1000000;
   if (bridge_spec_.https) {
     LNSIM_ASSIGN_OR_RETURN(tls::CertificateFiles certs,
                            tls::GenerateCertificates(context_.work_dir + "/linstor-tls"));
-    so.https_port = 0;
-    so.tls_cert_file = certs.server_cert;
-    so.tls_key_file = certs.server_key;
+    mock_options.https_port = 0;
+    mock_options.tls_cert_file = certs.server_cert;
+    mock_options.tls_key_file = certs.server_key;
     linstor_ca_ = certs.ca_cert;
   }
-  mock_ = std::make_unique<mock::MockServer>(std::move(world).value(), capped_, so);
+  mock_ = std::make_unique<mock::MockServer>(std::move(world).value(), capped_, mock_options);
   LNSIM_RETURN_IF_ERROR(mock_->Start());
   mock_url_ = "http://127.0.0.1:" + std::to_string(mock_->port());
   if (bridge_spec_.https) {
@@ -287,51 +289,53 @@ ChildOptions Rig::OwnBridgeCommand(const std::string& linstor, const std::string
     bridge_config.inbox_prefix = auth_->inbox_prefix.at(user);
   }
   const RunOptions& options = *context_.options;
-  ChildOptions co;
-  co.argv = {options.bridge_binary.empty() ? options.lnsim_binary : options.bridge_binary,
-             "bridge"};
-  for (auto& argument : bridge::BridgeArgv(bridge_config)) co.argv.push_back(std::move(argument));
-  for (const auto& a : bridge_spec_.extra_args) co.argv.push_back(a);
-  for (const auto& a : options.bridge_args) co.argv.push_back(a);
-  co.capture_stdout = true;
-  return co;
+  ChildOptions child_options;
+  child_options.argv = {
+      options.bridge_binary.empty() ? options.lnsim_binary : options.bridge_binary, "bridge"};
+  for (auto& argument : bridge::BridgeArgv(bridge_config))
+    child_options.argv.push_back(std::move(argument));
+  for (const auto& a : bridge_spec_.extra_args) child_options.argv.push_back(a);
+  for (const auto& a : options.bridge_args) child_options.argv.push_back(a);
+  child_options.capture_stdout = true;
+  return child_options;
 }
 
 ChildOptions Rig::TeamBridgeCommand(const std::string& linstor, const std::string& nats) const {
-  ChildOptions co;
-  co.argv = {"/bin/sh", "-c", bridge_spec_.command};
-  co.env = {"LNSIM_LINSTOR_URL=" + linstor,
-            "LS_CONTROLLERS=" + linstor,
-            "LNSIM_NATS_URL=" + nats,
-            "NATS_URL=" + nats,
-            "LNSIM_CLUSTER=" + cluster_name_,
-            "LNSIM_STREAM=" + stream_name_,
-            std::string("LNSIM_JETSTREAM=") + (config_.jetstream ? "1" : "0"),
-            "LNSIM_POLL_INTERVAL=" + FormatDuration(bridge_spec_.options.poll_interval)};
+  ChildOptions child_options;
+  child_options.argv = {"/bin/sh", "-c", bridge_spec_.command};
+  child_options.env = {"LNSIM_LINSTOR_URL=" + linstor,
+                       "LS_CONTROLLERS=" + linstor,
+                       "LNSIM_NATS_URL=" + nats,
+                       "NATS_URL=" + nats,
+                       "LNSIM_CLUSTER=" + cluster_name_,
+                       "LNSIM_STREAM=" + stream_name_,
+                       std::string("LNSIM_JETSTREAM=") + (config_.jetstream ? "1" : "0"),
+                       "LNSIM_POLL_INTERVAL=" + FormatDuration(bridge_spec_.options.poll_interval)};
   if (bridge_spec_.https) {  // golinstor reads the CA's PEM text from LS_ROOT_CA
     std::ifstream ca(linstor_ca_);
     std::stringstream pem;
     pem << ca.rdbuf();
-    co.env.push_back("LS_ROOT_CA=" + pem.str());
-    co.env.push_back("LNSIM_LINSTOR_CA=" + linstor_ca_);
+    child_options.env.push_back("LS_ROOT_CA=" + pem.str());
+    child_options.env.push_back("LNSIM_LINSTOR_CA=" + linstor_ca_);
   }
   // TLS to NATS for a team's bridge: the files, empty when the bus is plain.
-  co.env.push_back("LNSIM_NATS_TLS_CA=" + nats_tls_.ca);
-  co.env.push_back("LNSIM_NATS_TLS_CERT=" + nats_tls_.cert);
-  co.env.push_back("LNSIM_NATS_TLS_KEY=" + nats_tls_.key);
+  child_options.env.push_back("LNSIM_NATS_TLS_CA=" + nats_tls_.ca);
+  child_options.env.push_back("LNSIM_NATS_TLS_CERT=" + nats_tls_.cert);
+  child_options.env.push_back("LNSIM_NATS_TLS_KEY=" + nats_tls_.key);
   // Operator mode (`nats.auth: jwt`): the bridge user's creds file, empty otherwise.
-  co.env.push_back("LNSIM_NATS_CREDS=" +
-                   (auth_ ? auth_->creds.at(BridgeUserName(cluster_name_)) : std::string()));
-  return co;
+  child_options.env.push_back(
+      "LNSIM_NATS_CREDS=" +
+      (auth_ ? auth_->creds.at(BridgeUserName(cluster_name_)) : std::string()));
+  return child_options;
 }
 
 Status Rig::StartBridge() {
   const std::string nats = NatsUrlForBridge();
   const std::string linstor = bridge_spec_.https ? mock_https_url_ : mock_url_;
-  ChildOptions co = bridge_spec_.command.empty() ? OwnBridgeCommand(linstor, nats)
-                                                 : TeamBridgeCommand(linstor, nats);
-  co.log_path = context_.work_dir + "/bridge.log";
-  LNSIM_ASSIGN_OR_RETURN(bridge_.child, ChildProcess::Spawn(co, clock_));
+  ChildOptions child_options = bridge_spec_.command.empty() ? OwnBridgeCommand(linstor, nats)
+                                                            : TeamBridgeCommand(linstor, nats);
+  child_options.log_path = context_.work_dir + "/bridge.log";
+  LNSIM_ASSIGN_OR_RETURN(bridge_.child, ChildProcess::Spawn(child_options, clock_));
   bridge_.metrics_port = 0;
   return WaitBridgeReady(seconds(30));
 }
@@ -348,22 +352,22 @@ Status Rig::StartConsumers() {
 
 Status Rig::StartConsumer(size_t i) {
   const ConsumerSpec& spec = config_.harness.consumers[i];
-  ConsumerOptions co;
-  co.name = spec.name;
-  co.mode = spec.mode;
-  co.url = spec.via_proxy || consumer_proxy_ ? NatsUrlForConsumers() : nats_url_;
-  co.subject = ConsumerSubjectFilter(spec.subject, cluster_name_);
-  co.stream = stream_name_;
-  co.dedup = spec.dedup;
-  co.dedup_set = dedup_sets_[i];
-  co.ack_wait = spec.ack_wait;
-  co.tls = nats_tls_;
+  ConsumerOptions consumer_options;
+  consumer_options.name = spec.name;
+  consumer_options.mode = spec.mode;
+  consumer_options.url = spec.via_proxy || consumer_proxy_ ? NatsUrlForConsumers() : nats_url_;
+  consumer_options.subject = ConsumerSubjectFilter(spec.subject, cluster_name_);
+  consumer_options.stream = stream_name_;
+  consumer_options.dedup = spec.dedup;
+  consumer_options.dedup_set = dedup_sets_[i];
+  consumer_options.ack_wait = spec.ack_wait;
+  consumer_options.tls = nats_tls_;
   if (auth_) {
-    co.creds_file = auth_->creds.at("consumer");
-    co.inbox_prefix = auth_->inbox_prefix.at("consumer");
+    consumer_options.creds_file = auth_->creds.at("consumer");
+    consumer_options.inbox_prefix = auth_->inbox_prefix.at("consumer");
   }
-  LNSIM_ASSIGN_OR_RETURN(auto consumer,
-                         Consumer::Start(co, static_cast<uint32_t>(i), clock_, &queue_));
+  LNSIM_ASSIGN_OR_RETURN(
+      auto consumer, Consumer::Start(consumer_options, static_cast<uint32_t>(i), clock_, &queue_));
   dedup_sets_[i] = consumer->dedup_set();
   consumers_[i] = std::move(consumer);
   return OkStatus();
@@ -371,17 +375,17 @@ Status Rig::StartConsumer(size_t i) {
 
 Status Rig::StartRogues() {
   for (const RogueSpec& r : config_.harness.nats.rogues) {
-    RogueOptions ro;
-    ro.name = r.name;
+    RogueOptions rogue_options;
+    rogue_options.name = r.name;
     const std::string user = r.creds == "consumer" ? "consumer" : BridgeUserName(r.creds.substr(7));
-    ro.creds_file = auth_->creds.at(user);
-    ro.inbox_prefix = auth_->inbox_prefix.at(user);
-    ro.url = nats_url_;
-    ro.target_cluster = cluster_name_;
-    ro.target_stream = config_.jetstream ? stream_name_ : "";
-    ro.every = r.every;
-    ro.tls = nats_tls_;
-    LNSIM_ASSIGN_OR_RETURN(auto rogue, RogueClient::Start(ro, clock_));
+    rogue_options.creds_file = auth_->creds.at(user);
+    rogue_options.inbox_prefix = auth_->inbox_prefix.at(user);
+    rogue_options.url = nats_url_;
+    rogue_options.target_cluster = cluster_name_;
+    rogue_options.target_stream = config_.jetstream ? stream_name_ : "";
+    rogue_options.every = r.every;
+    rogue_options.tls = nats_tls_;
+    LNSIM_ASSIGN_OR_RETURN(auto rogue, RogueClient::Start(rogue_options, clock_));
     rogues_.push_back(std::move(rogue));
   }
   return OkStatus();

@@ -308,19 +308,20 @@ void Run::Shutdown() {
 
 void Run::Verify(ReportInputs* in) {
   const BridgeSpec& bridge = config_.bridge;
-  VerifierOptions vo;
-  vo.observation_bound_ns =
+  VerifierOptions verifier_options;
+  verifier_options.observation_bound_ns =
       2 * (bridge.options.poll_interval + bridge.options.request_timeout).count();
-  vo.baseline_ns = baseline_ns_;
-  vo.baseline_window_start_ns = bridge_started_ns_;
-  vo.pool_low_threshold_percent = bridge.options.pool_low_threshold_percent;
-  vo.expected_events = receipts_->delivered();
+  verifier_options.baseline_ns = baseline_ns_;
+  verifier_options.baseline_window_start_ns = bridge_started_ns_;
+  verifier_options.pool_low_threshold_percent = bridge.options.pool_low_threshold_percent;
+  verifier_options.expected_events = receipts_->delivered();
   // World-executed faults are marked fired when they happen: read the windows as they are now.
   rig_->mock().WithWorld([&](sim::World& w, mock::MockState&) {
-    vo.faults = VerifierFaultWindows(w.fault_windows(), in->cluster_faults, rig_->run_length());
+    verifier_options.faults =
+        VerifierFaultWindows(w.fault_windows(), in->cluster_faults, rig_->run_length());
   });
   const std::vector<ConsumerSpec>& consumers = config_.harness.consumers;
-  Verifier verifier(vo, static_cast<uint32_t>(consumers.size()));
+  Verifier verifier(verifier_options, static_cast<uint32_t>(consumers.size()));
   verifier.AddInitialState(rig_->initial_cluster());
   rig_->mock().WithWorld([&](sim::World& w, mock::MockState&) {
     verifier.AddTransitions(w.cluster(), w.trace().transitions());

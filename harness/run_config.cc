@@ -37,10 +37,11 @@ Status ApplyHarnessOverrides(const RunOptions& options, RunConfig* config) {
     if (!config->scenario.consumers.IsDefined()) {
       // The default consumer follows the mode.
       harness.consumers.clear();
-      ConsumerSpec cs;
-      cs.mode = harness.nats.jetstream ? ConsumerMode::kJetStreamAckSync : ConsumerMode::kCore;
-      cs.name = harness.nats.jetstream ? "js-1" : "core-1";
-      harness.consumers.push_back(cs);
+      ConsumerSpec consumer;
+      consumer.mode =
+          harness.nats.jetstream ? ConsumerMode::kJetStreamAckSync : ConsumerMode::kCore;
+      consumer.name = harness.nats.jetstream ? "js-1" : "core-1";
+      harness.consumers.push_back(consumer);
     }
   }
   config->jetstream = harness.nats.jetstream;
@@ -70,11 +71,11 @@ Status CollectHarnessFaults(const RunOptions& options, RunConfig* config) {
         f.kind != sim::FaultKind::kConsumerCrash && f.kind != sim::FaultKind::kNetwork) {
       continue;
     }
-    HarnessFault hf;
-    hf.index = i;
-    hf.kind = f.kind;
-    LNSIM_ASSIGN_OR_RETURN(hf.params, ParseHarnessFaultParams(f, options.scenario_path));
-    if ((f.kind == sim::FaultKind::kNatsRestart || hf.params.target == "routes") &&
+    HarnessFault fault;
+    fault.index = i;
+    fault.kind = f.kind;
+    LNSIM_ASSIGN_OR_RETURN(fault.params, ParseHarnessFaultParams(f, options.scenario_path));
+    if ((f.kind == sim::FaultKind::kNatsRestart || fault.params.target == "routes") &&
         !config->harness.nats.url.empty()) {
       return InvalidArgumentError(options.scenario_path + ":" + std::to_string(f.source_line) +
                                   ": faults[" + std::to_string(i) +
@@ -82,7 +83,7 @@ Status CollectHarnessFaults(const RunOptions& options, RunConfig* config) {
                                   " needs the embedded nats-server or cluster (no --nats)");
     }
     // A team's bridge is killed the same way as lnsim's (bridge-kill): it is our child too.
-    config->harness_faults.push_back(std::move(hf));
+    config->harness_faults.push_back(std::move(fault));
   }
   return OkStatus();
 }

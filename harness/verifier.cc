@@ -169,9 +169,9 @@ class ReceiptJudge {
     const uint32_t* index = a.channel ? s_.channel_index.Find(a.channel) : nullptr;
     if (index == nullptr) return Phantom(a, "no such entity or attribute in the world");
     const Channel& ch = s_.channels[*index];
-    const int64_t seg = s_.Match(ch, a.value, when_ + s_.options.match_slack_ns);
-    if (seg < 0) return Phantom(a, "the world never had this value before the observation");
-    const size_t k = static_cast<size_t>(seg);
+    const int64_t segment = s_.Match(ch, a.value, when_ + s_.options.match_slack_ns);
+    if (segment < 0) return Phantom(a, "the world never had this value before the observation");
+    const size_t k = static_cast<size_t>(segment);
     // A value superseded longer than the bound before the bridge says it observed it cannot
     // explain the event.
     if (o_.observed_ns != kNoTime && k + 1 < ch.segments.size() &&

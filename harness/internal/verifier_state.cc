@@ -42,8 +42,8 @@ int64_t ExistsValue(int64_t v) { return v == kAbsent ? 0 : v; }
 int64_t OrGone(int64_t v) { return v == kAbsent ? kGone : v; }
 
 // The first segment at or after `t` in a timeline sorted by start.
-std::vector<Segment>::const_iterator UpperBound(const std::vector<Segment>& segs, int64_t t) {
-  return std::upper_bound(segs.begin(), segs.end(), t,
+std::vector<Segment>::const_iterator UpperBound(const std::vector<Segment>& segments, int64_t t) {
+  return std::upper_bound(segments.begin(), segments.end(), t,
                           [](int64_t time, const Segment& s) { return time < s.start; });
 }
 
@@ -101,9 +101,9 @@ void VerifierState::RecordProgress(uint64_t key, int64_t time, int64_t done) {
 int64_t VerifierState::ProgressSince(uint64_t key, int64_t done, int64_t from, int64_t t) const {
   const uint32_t* index = progress_index.Find(key);
   if (index == nullptr) return kNoTime;
-  const auto& segs = progress[*index];
-  auto it = UpperBound(segs, t);
-  for (int steps = 0; it != segs.begin() && steps < 4096; ++steps) {
+  const auto& segments = progress[*index];
+  auto it = UpperBound(segments, t);
+  for (int steps = 0; it != segments.begin() && steps < 4096; ++steps) {
     --it;
     if (it->start < from) break;
     if (it->value >= done - 1 && it->value <= done + 1) return it->start;
@@ -288,19 +288,19 @@ int64_t VerifierState::Observable(const Channel& ch, int64_t start, int64_t end,
     *first = start;
     return end - start;
   }
-  const auto& segs = node->segments;
+  const auto& segments = node->segments;
   // Last node segment starting at or before `start`.
-  size_t i = static_cast<size_t>(UpperBound(segs, start) - segs.begin()) - 1;
+  size_t i = static_cast<size_t>(UpperBound(segments, start) - segments.begin()) - 1;
   int64_t total = 0;
   *first = kNoTime;
-  for (; i < segs.size(); ++i) {
-    const int64_t s = std::max(segs[i].start, start);
-    const int64_t e = std::min(i + 1 < segs.size() ? segs[i + 1].start : INT64_MAX, end);
+  for (; i < segments.size(); ++i) {
+    const int64_t s = std::max(segments[i].start, start);
+    const int64_t e = std::min(i + 1 < segments.size() ? segments[i + 1].start : INT64_MAX, end);
     if (s >= e) {
-      if (segs[i].start >= end) break;
+      if (segments[i].start >= end) break;
       continue;
     }
-    if (segs[i].value == 1) {
+    if (segments[i].value == 1) {
       if (*first == kNoTime) *first = s;
       total += e - s;
     }
@@ -309,10 +309,10 @@ int64_t VerifierState::Observable(const Channel& ch, int64_t start, int64_t end,
 }
 
 int64_t VerifierState::Match(const Channel& ch, int64_t value, int64_t t) const {
-  const auto& segs = ch.segments;
-  int64_t i = static_cast<int64_t>(UpperBound(segs, t) - segs.begin()) - 1;
+  const auto& segments = ch.segments;
+  int64_t i = static_cast<int64_t>(UpperBound(segments, t) - segments.begin()) - 1;
   for (int steps = 0; i >= 0 && steps < 4096; --i, ++steps) {
-    if (segs[static_cast<size_t>(i)].value == value) return i;
+    if (segments[static_cast<size_t>(i)].value == value) return i;
   }
   return -1;
 }
