@@ -72,7 +72,7 @@ Status Bridge::ConnectNats() {
   ns.tls = config_.nats_tls;
   ns.name = "lnsim-bridge/" + config_.cluster;
   ns.send_asap = config_.send_asap;
-  LNSIM_ASSIGN_OR_RETURN(nats_, NatsConnection::Connect(ns, &metrics_, logger_, &clock_));
+  LNSIM_ASSIGN_OR_RETURN(nats_, NatsConnection::Connect(ns, &metrics_, logger_, clock_));
   logger_->Log("info", "connected to NATS", {{"url", nats_->ConnectedUrl()}});
   return OkStatus();
 }

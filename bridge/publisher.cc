@@ -194,9 +194,9 @@ void NatsClosedCb(natsConnection*, void* closure) {
 
 StatusOr<std::unique_ptr<NatsConnection>> NatsConnection::Connect(const NatsSettings& settings,
                                                                   Metrics* metrics, Logger* logger,
-                                                                  const Clock* clock) {
+                                                                  const Clock& clock) {
   std::unique_ptr<NatsConnection> self(new NatsConnection());
-  self->clock_ = clock;
+  self->clock_ = &clock;
   self->metrics_ = metrics;
   self->logger_ = logger;
   natsStatus s = natsOptions_Create(&self->options_);
@@ -264,11 +264,7 @@ NatsConnection::~NatsConnection() {
     {
       std::unique_lock<std::mutex> lock(closed_mu_);
       const auto closed = [&] { return closed_; };
-      if (clock_ != nullptr) {
-        clock_->WaitFor(lock, closed_cv_, std::chrono::seconds(5), closed);
-      } else {
-        closed_cv_.wait_for(lock, std::chrono::seconds(5), closed);
-      }
+      clock_->WaitFor(lock, closed_cv_, std::chrono::seconds(5), closed);
     }
     natsConnection_Destroy(conn_);
   }

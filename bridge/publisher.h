@@ -57,11 +57,10 @@ struct NatsSettings {
 class NatsConnection {
  public:
   // kUnavailable when no server answers within connect_timeout (the caller exits 3). `clock`
-  // (outlives the connection) times the teardown's wait for nats.c's closed callback; nullptr
-  // (callers without an injected clock) waits in real time.
+  // (outlives the connection) times the teardown's wait for nats.c's closed callback.
   static StatusOr<std::unique_ptr<NatsConnection>> Connect(const NatsSettings& settings,
                                                            Metrics* metrics, Logger* logger,
-                                                           const Clock* clock = nullptr);
+                                                           const Clock& clock);
   ~NatsConnection();
   natsConnection* conn() const { return conn_; }
   jsCtx* NewJetStream(const jsOptions* options);  // caller owns (jsCtx_Destroy)
@@ -71,7 +70,7 @@ class NatsConnection {
   NatsConnection() = default;
   natsConnection* conn_ = nullptr;
   natsOptions* options_ = nullptr;
-  const Clock* clock_ = nullptr;
+  const Clock* clock_ = nullptr;  // set by Connect
   Metrics* metrics_ = nullptr;
   Logger* logger_ = nullptr;
   std::atomic<bool> closing_{false};

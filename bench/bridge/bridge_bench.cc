@@ -29,6 +29,7 @@
 #include "common/duration.h"
 #include "harness/nats_server.h"
 #include "tests/bridge/delayed_publish_connection.h"
+#include "tests/testutil/real_clock.h"
 
 namespace lnsim::bridge {
 namespace {
@@ -213,7 +214,7 @@ struct BridgeCore {
   BridgeCore() {
     NatsSettings settings;
     settings.urls = {Server()->url()};
-    auto c = NatsConnection::Connect(settings, nullptr, nullptr);
+    auto c = NatsConnection::Connect(settings, nullptr, nullptr, RealClockForTests());
     LNSIM_CHECK(c.ok()) << c.status().ToString();
     nc = std::move(c).value();
     pub = NewCorePublisher(nc.get(), TheClock(), nullptr, nullptr, nullptr, false, BridgeCalls());
@@ -230,7 +231,7 @@ struct BridgeJetStream {
   BridgeJetStream() {
     NatsSettings settings;
     settings.urls = {Server()->url()};
-    auto c = NatsConnection::Connect(settings, nullptr, nullptr);
+    auto c = NatsConnection::Connect(settings, nullptr, nullptr, RealClockForTests());
     LNSIM_CHECK(c.ok()) << c.status().ToString();
     nc = std::move(c).value();
     JetStreamPublisherOptions options;
@@ -428,7 +429,7 @@ void BM_LatencySendAsap(benchmark::State& state) {
       NatsSettings settings;
       settings.urls = {Server()->url()};
       settings.send_asap = mode == 1;
-      auto c = NatsConnection::Connect(settings, nullptr, nullptr);
+      auto c = NatsConnection::Connect(settings, nullptr, nullptr, RealClockForTests());
       LNSIM_CHECK(c.ok()) << c.status().ToString();
       nc = std::move(c).value();
       pub = NewCorePublisher(nc.get(), TheClock(), nullptr, nullptr, nullptr, false, BridgeCalls());

@@ -27,6 +27,7 @@
 #include "harness/nats_server.h"
 #include "mock-linstor/server.h"
 #include "sim/world.h"
+#include "tests/testutil/real_clock.h"
 
 namespace lnsim::bridge {
 namespace {
@@ -88,12 +89,12 @@ Pair& ThePair() {
 
     NatsSettings s;
     s.urls = {p->plain_server->url()};
-    auto plain_nc = NatsConnection::Connect(s, nullptr, nullptr);
+    auto plain_nc = NatsConnection::Connect(s, nullptr, nullptr, RealClockForTests());
     LNSIM_CHECK(plain_nc.ok()) << plain_nc.status().ToString();
     p->plain = std::move(plain_nc).value();
     s.urls = {p->tls_server->url()};
     s.tls.ca = BenchCerts().ca_cert;
-    auto tls_nc = NatsConnection::Connect(s, nullptr, nullptr);
+    auto tls_nc = NatsConnection::Connect(s, nullptr, nullptr, RealClockForTests());
     LNSIM_CHECK(tls_nc.ok()) << tls_nc.status().ToString();
     p->tls = std::move(tls_nc).value();
     p->plain_js = MakeStream(*p->plain);

@@ -28,6 +28,7 @@
 #include "harness/internal/nats_util.h"
 #include "harness/nats_cluster.h"
 #include "harness/nats_server.h"
+#include "tests/testutil/real_clock.h"
 
 namespace lnsim::harness {
 namespace {
@@ -120,7 +121,7 @@ struct BridgePublisher {
       settings.urls.push_back(urls.substr(pos, comma - pos));
       pos = comma + 1;
     }
-    auto c = bridge::NatsConnection::Connect(settings, nullptr, nullptr);
+    auto c = bridge::NatsConnection::Connect(settings, nullptr, nullptr, RealClockForTests());
     LNSIM_CHECK(c.ok()) << c.status().ToString();
     nc = std::move(c).value();
     pub = bridge::NewJetStreamPublisher(nc.get(), TheClock(), nullptr, nullptr,

@@ -18,6 +18,7 @@
 #include "common/histogram.h"
 #include "harness/consumer.h"
 #include "harness/nats_server.h"
+#include "tests/testutil/real_clock.h"
 
 namespace lnsim::harness {
 namespace {
@@ -136,7 +137,7 @@ void BM_LatencyLnsimCore10k(benchmark::State& state) {
   for (auto _ : state) {
     bridge::NatsSettings settings;
     settings.urls = {Server()->url()};
-    auto nc = bridge::NatsConnection::Connect(settings, nullptr, nullptr);
+    auto nc = bridge::NatsConnection::Connect(settings, nullptr, nullptr, RealClockForTests());
     LNSIM_CHECK(nc.ok());
     auto publisher = bridge::NewCorePublisher(nc->get(), TheClock(), nullptr, nullptr, nullptr);
     DeliveryQueue queue(TheClock());

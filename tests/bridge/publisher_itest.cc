@@ -18,6 +18,7 @@
 #include "bridge/recovery.h"
 #include "harness/nats_server.h"
 #include "tests/bridge/testutil_bridge.h"
+#include "tests/testutil/real_clock.h"
 
 namespace lnsim::bridge {
 namespace {
@@ -51,7 +52,7 @@ class PublisherTest : public ::testing::Test {
     nats_ = std::move(server).value();
     NatsSettings s;
     s.urls = {nats_->url()};
-    auto nc = NatsConnection::Connect(s, &metrics_, nullptr);
+    auto nc = NatsConnection::Connect(s, &metrics_, nullptr, RealClockForTests());
     ASSERT_TRUE(nc.ok());
     nc_ = std::move(nc).value();
     js_ = nc_->NewJetStream(nullptr);

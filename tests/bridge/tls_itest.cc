@@ -30,6 +30,7 @@
 #include "mock-linstor/server.h"
 #include "sim/world.h"
 #include "tests/bridge/testutil_bridge.h"
+#include "tests/testutil/real_clock.h"
 #include "tests/testutil/status_matchers.h"
 
 namespace lnsim::bridge {
@@ -86,7 +87,7 @@ StatusOr<std::unique_ptr<NatsConnection>> Connect(const harness::NatsServer& ser
   s.urls = {server.url()};
   s.tls = files;
   s.connect_timeout = 3s;
-  return NatsConnection::Connect(s, nullptr, nullptr);
+  return NatsConnection::Connect(s, nullptr, nullptr, RealClockForTests());
 }
 
 // Publishes on `nc` and receives the message back through a subscription on the same TLS
@@ -196,12 +197,12 @@ TEST(NatsTlsTest, HostNameOfTheUrlMustBeNamedByTheCertificate) {
   s.tls.ca = pki->ca_cert;
   s.connect_timeout = 3s;
   s.urls = {"nats://localhost:" + std::to_string((*server)->port())};
-  auto by_wrong_name = NatsConnection::Connect(s, nullptr, nullptr);
+  auto by_wrong_name = NatsConnection::Connect(s, nullptr, nullptr, RealClockForTests());
   ASSERT_THAT(by_wrong_name,
               StatusIs(StatusCode::kUnavailable, ::testing::HasSubstr("does not name the host")));
 
   s.urls = {(*server)->url()};  // 127.0.0.1, which the certificate lists
-  auto by_address = NatsConnection::Connect(s, nullptr, nullptr);
+  auto by_address = NatsConnection::Connect(s, nullptr, nullptr, RealClockForTests());
   EXPECT_TRUE(by_address.ok()) << by_address.status().ToString();
 
   // The default PKI names localhost: the same URL passes against a server using it.
@@ -209,7 +210,7 @@ TEST(NatsTlsTest, HostNameOfTheUrlMustBeNamedByTheCertificate) {
   ASSERT_NE(good, nullptr);
   s.tls.ca = Certs().good.ca_cert;
   s.urls = {"nats://localhost:" + std::to_string(good->port())};
-  auto by_name = NatsConnection::Connect(s, nullptr, nullptr);
+  auto by_name = NatsConnection::Connect(s, nullptr, nullptr, RealClockForTests());
   ASSERT_TRUE(by_name.ok()) << by_name.status().ToString();
   ExpectRoundTrip(**by_name);
 }

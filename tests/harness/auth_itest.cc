@@ -22,6 +22,7 @@
 #include "harness/internal/nats_util.h"
 #include "harness/nats_auth.h"
 #include "harness/nats_server.h"
+#include "tests/testutil/real_clock.h"
 
 namespace lnsim::harness {
 namespace {
@@ -455,7 +456,7 @@ TEST(AuthPlainUsersItest, UserPasswordInUrlAndNkeySeedConnect) {
   bridge::NatsSettings ns;
   ns.urls = {"nats://bridge:s3cret@" + hostport};
   ns.connect_timeout = seconds(3);
-  auto bc = bridge::NatsConnection::Connect(ns, nullptr, nullptr);
+  auto bc = bridge::NatsConnection::Connect(ns, nullptr, nullptr, RealClockForTests());
   EXPECT_TRUE(bc.ok()) << bc.status().ToString();
   if (bc.ok()) bc->reset();
   // An nkey user proves itself by signing the server's nonce with its seed.
@@ -473,14 +474,14 @@ TEST(AuthPlainUsersItest, UserPasswordInUrlAndNkeySeedConnect) {
   nks.urls = {(*server)->url()};
   nks.connect_timeout = seconds(3);
   nks.nkey_seed_file = seed_file;
-  auto bn = bridge::NatsConnection::Connect(nks, nullptr, nullptr);
+  auto bn = bridge::NatsConnection::Connect(nks, nullptr, nullptr, RealClockForTests());
   EXPECT_TRUE(bn.ok()) << bn.status().ToString();
   if (bn.ok()) bn->reset();
   nks.nkey_seed_file = dir + "/other.nk";
-  EXPECT_FALSE(bridge::NatsConnection::Connect(nks, nullptr, nullptr).ok());
+  EXPECT_FALSE(bridge::NatsConnection::Connect(nks, nullptr, nullptr, RealClockForTests()).ok());
   std::ofstream(dir + "/bad.nk") << "SUNOTASEED\n";
   nks.nkey_seed_file = dir + "/bad.nk";
-  auto bad = bridge::NatsConnection::Connect(nks, nullptr, nullptr);
+  auto bad = bridge::NatsConnection::Connect(nks, nullptr, nullptr, RealClockForTests());
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument) << bad.status().ToString();
   server->reset();
