@@ -9,6 +9,7 @@
 #include <ostream>
 #include <sstream>
 
+#include "bridge/event.h"
 #include "bridge/options.h"
 #include "common/duration.h"
 #include "common/rng.h"
@@ -18,10 +19,11 @@ namespace lnsim::harness {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-std::string ConsumerSubjectFilter(const std::string& subject, const std::string& cluster) {
-  // Hand-built on purpose: see rig.h for why this is not bridge::StreamSubjects(cluster).
-  if (subject == "linstor.v1.>") return "linstor.v1." + cluster + ".>";
-  return subject;
+std::string ConsumerSubjectFilter(const std::string& subject, const std::string& cluster,
+                                  BridgeKind bridge) {
+  if (subject != "linstor.v1.>") return subject;
+  return bridge == BridgeKind::kOwn ? bridge::StreamSubjects(cluster)
+                                    : "linstor.v1." + cluster + ".>";
 }
 
 Rig::Rig(RigContext context, const Clock& clock, std::ostream& log, Findings* findings)
@@ -356,7 +358,9 @@ Status Rig::StartConsumer(size_t i) {
   consumer_options.name = spec.name;
   consumer_options.mode = spec.mode;
   consumer_options.url = spec.via_proxy || consumer_proxy_ ? NatsUrlForConsumers() : nats_url_;
-  consumer_options.subject = ConsumerSubjectFilter(spec.subject, cluster_name_);
+  consumer_options.subject =
+      ConsumerSubjectFilter(spec.subject, cluster_name_,
+                            bridge_spec_.command.empty() ? BridgeKind::kOwn : BridgeKind::kTeam);
   consumer_options.stream = stream_name_;
   consumer_options.dedup = spec.dedup;
   consumer_options.dedup_set = dedup_sets_[i];

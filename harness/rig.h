@@ -54,11 +54,13 @@ class CappedClock final : public ClockWrapper {
 };
 
 // The subject a consumer subscribes to: its `subject`, except that the default "linstor.v1.>"
-// narrows to this run's cluster, "linstor.v1.<cluster>.>" with the name as written. Not
-// bridge::StreamSubjects(cluster), which folds and escapes the name as lnsim's bridge does in the
-// subjects it publishes: the two differ for names with upper case or characters outside
-// [a-z0-9_-] ("Prod", "eu.west"), and a team's bridge may publish the name unescaped.
-std::string ConsumerSubjectFilter(const std::string& subject, const std::string& cluster);
+// narrows to this run's cluster. For lnsim's own bridge that is bridge::StreamSubjects(cluster),
+// the name folded and escaped exactly as the bridge does in the subjects it publishes ("Prod" is
+// "linstor.v1.prod.>"); a team's bridge may publish the name as written, so for it the filter is
+// "linstor.v1.<cluster>.>" unchanged.
+enum class BridgeKind { kOwn, kTeam };
+std::string ConsumerSubjectFilter(const std::string& subject, const std::string& cluster,
+                                  BridgeKind bridge);
 
 // Where the rig puts its files and how it waits; see the file comment for `wait`.
 struct RigContext {
