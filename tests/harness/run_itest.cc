@@ -167,6 +167,36 @@ TEST_F(RunTest, OwnBridgeCommandIsJudgedByTheSameVerifier) {
   EXPECT_TRUE(out.report.per_consumer[0].converged);
 }
 
+// The scenario's bridge options reach lnsim's own bridge through the bridge's option table
+// (bridge::BridgeArgv), and a cluster name the bridge folds ("Prod" publishes as "prod") is still
+// heard by the consumers, which subscribe to the bridge's own StreamSubjects.
+TEST_F(RunTest, BridgeOptionsAndAFoldedClusterNameReachTheBridge) {
+  const std::string path = Write("prod.yaml", R"(
+cluster:
+  nodes: 3
+  resources: 10
+  replicas: 2
+workload:
+  attach_rate: 3
+  detach_rate: 3
+bridge:
+  cluster: Prod
+  poll_interval: 300ms
+  page_size: 5
+nats:
+  jetstream: true
+time_scale: 0.2
+duration: 10s
+seed: 5
+)");
+  RunOutcome out = RunFile(path);
+  ASSERT_EQ(out.exit_code, 0) << out.error << "\n" << log_;
+  EXPECT_GT(out.report.totals.delivered, 0u);
+  EXPECT_EQ(out.report.totals.lost, 0u);
+  EXPECT_EQ(out.report.totals.phantom, 0u);
+  EXPECT_TRUE(out.report.per_consumer[0].converged);
+}
+
 TEST_F(RunTest, MalformedScenarioIsAUsageErrorNamingFileLineAndKey) {
   const std::string path =
       Write("bad.yaml", "cluster:\n  nodes: 3\nbridge:\n  poll_intervall: 1s\n");
