@@ -9,6 +9,7 @@
 #include "mock-linstor/internal/answers.h"
 #include "mock-linstor/internal/body_reader.h"
 #include "mock-linstor/internal/json_writer.h"
+#include "mock-linstor/internal/paged_array.h"
 #include "mock-linstor/internal/query.h"
 
 namespace lnsim::mock::handlers {
@@ -36,13 +37,10 @@ HttpResponse ListNodes(const ReadContext& context) {
   nodes = internal::SortedByName(std::move(nodes), [&](uint32_t node) -> const std::string& {
     return cluster.nodes[node].name;
   });
-  internal::Page(&nodes, context.query);
-  std::string out;
-  JsonWriter writer(&out);
-  writer.BeginArray();
-  for (uint32_t node : nodes) internal::RenderNode(writer, context.render, node);
-  writer.EndArray();
-  return internal::JsonOk(std::move(out));
+  return internal::PagedJsonArray(std::move(nodes), context.query,
+                                  [&](JsonWriter& writer, uint32_t node) {
+                                    internal::RenderNode(writer, context.render, node);
+                                  });
 }
 
 HttpResponse GetNode(const ReadContext& context) {

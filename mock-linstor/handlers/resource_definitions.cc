@@ -8,6 +8,7 @@
 #include "mock-linstor/internal/answers.h"
 #include "mock-linstor/internal/body_reader.h"
 #include "mock-linstor/internal/json_writer.h"
+#include "mock-linstor/internal/paged_array.h"
 #include "mock-linstor/internal/query.h"
 
 namespace lnsim::mock::handlers {
@@ -30,15 +31,11 @@ HttpResponse ListResourceDefinitions(const ReadContext& context) {
   definitions = internal::SortedByName(
       std::move(definitions),
       [&](uint32_t definition) -> const std::string& { return cluster.rds[definition].name; });
-  internal::Page(&definitions, context.query);
-  std::string out;
-  JsonWriter writer(&out);
-  writer.BeginArray();
-  for (uint32_t definition : definitions) {
-    internal::RenderResourceDefinition(writer, context.render, definition, with_volume_definitions);
-  }
-  writer.EndArray();
-  return internal::JsonOk(std::move(out));
+  return internal::PagedJsonArray(
+      std::move(definitions), context.query, [&](JsonWriter& writer, uint32_t definition) {
+        internal::RenderResourceDefinition(writer, context.render, definition,
+                                           with_volume_definitions);
+      });
 }
 
 HttpResponse GetResourceDefinition(const ReadContext& context) {
@@ -62,18 +59,11 @@ HttpResponse ListVolumeDefinitions(const ReadContext& context) {
   const sim::RdIndex definition =
       sim::FindResourceDefinition(context.cluster, context.params["rsc"]);
   if (definition == kNoIndex) return ResourceDefinitionMissing(context);
-  std::vector<size_t> slots;
-  for (size_t slot = 0; slot < context.cluster.rds[definition].volumes.size(); ++slot) {
-    slots.push_back(slot);
-  }
-  internal::Page(&slots, context.query);
-  std::string out;
-  JsonWriter writer(&out);
-  writer.BeginArray();
-  for (size_t slot : slots)
-    internal::RenderVolumeDefinition(writer, context.render, definition, slot);
-  writer.EndArray();
-  return internal::JsonOk(std::move(out));
+  return internal::PagedJsonArray(
+      internal::Positions(context.cluster.rds[definition].volumes.size()), context.query,
+      [&](JsonWriter& writer, uint32_t slot) {
+        internal::RenderVolumeDefinition(writer, context.render, definition, slot);
+      });
 }
 
 HttpResponse GetVolumeDefinition(const ReadContext& context) {

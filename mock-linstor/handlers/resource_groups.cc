@@ -9,6 +9,7 @@
 #include "mock-linstor/internal/answers.h"
 #include "mock-linstor/internal/body_reader.h"
 #include "mock-linstor/internal/json_writer.h"
+#include "mock-linstor/internal/paged_array.h"
 #include "mock-linstor/internal/query.h"
 
 namespace lnsim::mock::handlers {
@@ -30,13 +31,10 @@ HttpResponse ListResourceGroups(const ReadContext& context) {
   groups = internal::SortedByName(std::move(groups), [&](uint32_t group) -> const std::string& {
     return cluster.groups[group].name;
   });
-  internal::Page(&groups, context.query);
-  std::string out;
-  JsonWriter writer(&out);
-  writer.BeginArray();
-  for (uint32_t group : groups) internal::RenderResourceGroup(writer, context.render, group);
-  writer.EndArray();
-  return internal::JsonOk(std::move(out));
+  return internal::PagedJsonArray(std::move(groups), context.query,
+                                  [&](JsonWriter& writer, uint32_t group) {
+                                    internal::RenderResourceGroup(writer, context.render, group);
+                                  });
 }
 
 HttpResponse GroupMissing(const ReadContext& context) {
@@ -58,17 +56,10 @@ HttpResponse ListVolumeGroups(const ReadContext& context) {
   const sim::GroupIndex group = sim::FindResourceGroup(context.cluster, context.params["rg"]);
   if (group == kNoIndex) return GroupMissing(context);
   const uint32_t count = internal::VolumeGroupCount(context.render, group);
-  std::vector<uint32_t> numbers;
-  for (uint32_t number = 0; number < count; ++number) numbers.push_back(number);
-  internal::Page(&numbers, context.query);
-  std::string out;
-  JsonWriter writer(&out);
-  writer.BeginArray();
-  for (uint32_t number : numbers) {
-    internal::RenderVolumeGroup(writer, context.render, group, number);
-  }
-  writer.EndArray();
-  return internal::JsonOk(std::move(out));
+  return internal::PagedJsonArray(
+      internal::Positions(count), context.query, [&](JsonWriter& writer, uint32_t number) {
+        internal::RenderVolumeGroup(writer, context.render, group, number);
+      });
 }
 
 HttpResponse GetVolumeGroup(const ReadContext& context) {

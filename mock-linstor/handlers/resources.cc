@@ -8,6 +8,7 @@
 #include "mock-linstor/internal/answers.h"
 #include "mock-linstor/internal/body_reader.h"
 #include "mock-linstor/internal/json_writer.h"
+#include "mock-linstor/internal/paged_array.h"
 #include "mock-linstor/internal/query.h"
 
 namespace lnsim::mock::handlers {
@@ -34,14 +35,10 @@ HttpResponse ListResources(const ReadContext& context) {
       sim::FindResourceDefinition(context.cluster, context.params["rsc"]);
   if (definition == kNoIndex) return ResourceDefinitionMissing(context);
   auto replicas = LiveReplicasByNode(context.cluster, definition);
-  internal::Page(&replicas, context.query);
-  std::string out;
-  JsonWriter writer(&out);
-  writer.BeginArray();
-  for (uint32_t replica : replicas)
-    internal::RenderResource(writer, context.render, replica, false);
-  writer.EndArray();
-  return internal::JsonOk(std::move(out));
+  return internal::PagedJsonArray(
+      std::move(replicas), context.query, [&](JsonWriter& writer, uint32_t replica) {
+        internal::RenderResource(writer, context.render, replica, false);
+      });
 }
 
 // The replica the path names ({rsc} on {node}), or kNoIndex.
@@ -81,17 +78,11 @@ HttpResponse ListVolumes(const ReadContext& context) {
   if (definition == kNoIndex) return ResourceDefinitionMissing(context);
   const sim::ReplicaIndex replica = PathReplica(context, definition);
   if (replica == kNoIndex) return ResourceNotOnNode(context);
-  std::vector<size_t> slots;
-  for (size_t slot = 0; slot < context.cluster.rds[definition].volumes.size(); ++slot) {
-    slots.push_back(slot);
-  }
-  internal::Page(&slots, context.query);
-  std::string out;
-  JsonWriter writer(&out);
-  writer.BeginArray();
-  for (size_t slot : slots) internal::RenderVolume(writer, context.render, replica, slot);
-  writer.EndArray();
-  return internal::JsonOk(std::move(out));
+  return internal::PagedJsonArray(
+      internal::Positions(context.cluster.rds[definition].volumes.size()), context.query,
+      [&](JsonWriter& writer, uint32_t slot) {
+        internal::RenderVolume(writer, context.render, replica, slot);
+      });
 }
 
 HttpResponse GetVolume(const ReadContext& context) {
