@@ -41,24 +41,24 @@ void MergeOverrides(const MockState& state, const std::string& key,
   }
 }
 
-void WriteProps(JsonWriter& w, const std::map<std::string, std::string>& props) {
+void WriteProps(JsonWriter& writer, const std::map<std::string, std::string>& props) {
   if (props.empty()) return;
-  w.Key("props");
-  w.BeginObject();
-  for (const auto& [k, v] : props) w.KeyStr(k, v);
-  w.EndObject();
+  writer.Key("props");
+  writer.BeginObject();
+  for (const auto& [k, v] : props) writer.KeyStr(k, v);
+  writer.EndObject();
 }
 
 std::string VgName(const sim::StoragePool& pool) { return "linstor_" + pool.name; }
 
-std::string BackingDevice(const Cluster& c, const sim::Replica& r, uint32_t volume_number) {
-  const sim::StoragePool& pool = c.pools[r.pool];
+std::string BackingDevice(const Cluster& cluster, const sim::Replica& r, uint32_t volume_number) {
+  const sim::StoragePool& pool = cluster.pools[r.pool];
   char suffix[16] = "_00000";
   for (int i = 5; i >= 1 && volume_number > 0; --i) {
     suffix[i] = static_cast<char>('0' + volume_number % 10);
     volume_number /= 10;
   }
-  const std::string& rd = c.rds[r.rd].name;
+  const std::string& rd = cluster.rds[r.rd].name;
   switch (pool.kind) {
     case sim::ProviderKind::kZfs:
     case sim::ProviderKind::kZfsThin:
@@ -72,9 +72,9 @@ std::string BackingDevice(const Cluster& c, const sim::Replica& r, uint32_t volu
 // of bitmap plus 4 KiB of superblock area), so storage volumes are a little larger.
 sim::Kib MetadataKib(sim::Kib size_kib) { return ((size_kib + 131071) / 131072) * 4 + 4; }
 
-std::string_view ReplicaUuidKey(const Cluster& c, sim::ReplicaIndex r, std::string* buf) {
-  const sim::Replica& rep = c.replicas[r];
-  *buf = std::to_string(r) + "/" + c.rds[rep.rd].name + "/" + c.nodes[rep.node].name;
+std::string_view ReplicaUuidKey(const Cluster& cluster, sim::ReplicaIndex r, std::string* buf) {
+  const sim::Replica& rep = cluster.replicas[r];
+  *buf = std::to_string(r) + "/" + cluster.rds[rep.rd].name + "/" + cluster.nodes[rep.node].name;
   return *buf;
 }
 
@@ -91,49 +91,51 @@ std::string DrbdSecret(std::string_view rd_name) {
   return out;
 }
 
-void WriteDrbdRdLayer(JsonWriter& w, const sim::ResourceDefinition& rd) {
-  w.BeginObject();
-  w.KeyInt("peer_slots", 7);
-  w.KeyInt("al_stripes", 1);
-  w.KeyInt("al_stripe_size_kib", 32);
-  w.KeyInt("port", rd.port == 0 ? -1 : static_cast<int64_t>(rd.port));
-  w.KeyStr("transport_type", "IP");
-  w.KeyStr("secret", DrbdSecret(rd.name));
-  w.KeyBool("down", false);
-  w.EndObject();
+void WriteDrbdRdLayer(JsonWriter& writer, const sim::ResourceDefinition& rd) {
+  writer.BeginObject();
+  writer.KeyInt("peer_slots", 7);
+  writer.KeyInt("al_stripes", 1);
+  writer.KeyInt("al_stripe_size_kib", 32);
+  writer.KeyInt("port", rd.port == 0 ? -1 : static_cast<int64_t>(rd.port));
+  writer.KeyStr("transport_type", "IP");
+  writer.KeyStr("secret", DrbdSecret(rd.name));
+  writer.KeyBool("down", false);
+  writer.EndObject();
 }
 
-void WriteDrbdVolume(JsonWriter& w, const Cluster& c, const sim::Replica& r, size_t slot) {
-  const sim::VolumeDefinition& vd = c.rds[r.rd].volumes[slot];
+void WriteDrbdVolume(JsonWriter& writer, const Cluster& cluster, const sim::Replica& r,
+                     size_t slot) {
+  const sim::VolumeDefinition& vd = cluster.rds[r.rd].volumes[slot];
   const bool diskful = r.kind == sim::ReplicaKind::kDiskful;
-  w.BeginObject();
-  w.Key("drbd_volume_definition");
-  w.BeginObject();
-  w.KeyUint("volume_number", vd.number);
-  w.KeyUint("minor_number", vd.minor);
-  w.EndObject();
-  w.KeyStr("device_path", "/dev/drbd" + std::to_string(vd.minor));
-  if (diskful) w.KeyStr("backing_device", BackingDevice(c, r, vd.number));
-  w.KeyStr("meta_disk", diskful ? "internal" : "none");
+  writer.BeginObject();
+  writer.Key("drbd_volume_definition");
+  writer.BeginObject();
+  writer.KeyUint("volume_number", vd.number);
+  writer.KeyUint("minor_number", vd.minor);
+  writer.EndObject();
+  writer.KeyStr("device_path", "/dev/drbd" + std::to_string(vd.minor));
+  if (diskful) writer.KeyStr("backing_device", BackingDevice(cluster, r, vd.number));
+  writer.KeyStr("meta_disk", diskful ? "internal" : "none");
   if (diskful) {
-    w.KeyUint("allocated_size_kib", vd.size_kib);
-    w.KeyUint("usable_size_kib", vd.size_kib);
+    writer.KeyUint("allocated_size_kib", vd.size_kib);
+    writer.KeyUint("usable_size_kib", vd.size_kib);
   }
-  w.EndObject();
+  writer.EndObject();
 }
 
-void WriteStorageVolume(JsonWriter& w, const Cluster& c, const sim::Replica& r, size_t slot) {
-  const sim::VolumeDefinition& vd = c.rds[r.rd].volumes[slot];
+void WriteStorageVolume(JsonWriter& writer, const Cluster& cluster, const sim::Replica& r,
+                        size_t slot) {
+  const sim::VolumeDefinition& vd = cluster.rds[r.rd].volumes[slot];
   const sim::Kib gross = vd.size_kib + MetadataKib(vd.size_kib);
   const sim::VolumeReplica* vr = slot < r.volumes.size() ? &r.volumes[slot] : nullptr;
-  w.BeginObject();
-  w.KeyUint("volume_number", vd.number);
-  w.KeyStr("device_path", BackingDevice(c, r, vd.number));
-  const bool thin = c.pools[r.pool].thin();
-  w.KeyUint("allocated_size_kib", thin && vr != nullptr ? vr->allocated_kib : gross);
-  w.KeyUint("usable_size_kib", gross);
-  w.KeyStr("disk_state", "[]");
-  w.EndObject();
+  writer.BeginObject();
+  writer.KeyUint("volume_number", vd.number);
+  writer.KeyStr("device_path", BackingDevice(cluster, r, vd.number));
+  const bool thin = cluster.pools[r.pool].thin();
+  writer.KeyUint("allocated_size_kib", thin && vr != nullptr ? vr->allocated_kib : gross);
+  writer.KeyUint("usable_size_kib", gross);
+  writer.KeyStr("disk_state", "[]");
+  writer.EndObject();
 }
 
 }  // namespace
@@ -165,16 +167,16 @@ std::string FormatIpv4(uint32_t ipv4) {
   return buf;
 }
 
-std::map<std::string, std::string> NodeProps(const RenderContext& ctx, sim::NodeIndex n) {
-  const sim::Node& node = ctx.cluster.nodes[n];
+std::map<std::string, std::string> NodeProps(const RenderContext& context, sim::NodeIndex n) {
+  const sim::Node& node = context.cluster.nodes[n];
   std::map<std::string, std::string> props{{"CurStltConnName", "default"},
                                            {"NodeUname", node.name}};
-  MergeOverrides(ctx.state, PropsKey("node:", node.name), &props);
+  MergeOverrides(context.state, PropsKey("node:", node.name), &props);
   return props;
 }
 
-std::map<std::string, std::string> PoolProps(const RenderContext& ctx, sim::PoolIndex p) {
-  const sim::StoragePool& pool = ctx.cluster.pools[p];
+std::map<std::string, std::string> PoolProps(const RenderContext& context, sim::PoolIndex p) {
+  const sim::StoragePool& pool = context.cluster.pools[p];
   std::map<std::string, std::string> props;
   const std::string vg = VgName(pool);
   switch (pool.kind) {
@@ -195,116 +197,120 @@ std::map<std::string, std::string> PoolProps(const RenderContext& ctx, sim::Pool
     case sim::ProviderKind::kDiskless:
       break;
   }
-  MergeOverrides(ctx.state, PropsKey("pool:", ctx.cluster.nodes[pool.node].name, pool.name),
+  MergeOverrides(context.state, PropsKey("pool:", context.cluster.nodes[pool.node].name, pool.name),
                  &props);
   return props;
 }
 
-std::map<std::string, std::string> RdProps(const RenderContext& ctx, sim::RdIndex rd) {
-  const sim::ResourceDefinition& def = ctx.cluster.rds[rd];
+std::map<std::string, std::string> RdProps(const RenderContext& context, sim::RdIndex rd) {
+  const sim::ResourceDefinition& def = context.cluster.rds[rd];
   std::map<std::string, std::string> props;
   size_t diskful = 0;
   for (sim::ReplicaIndex r : def.replicas) {
-    if (ctx.cluster.replicas[r].alive && ctx.cluster.replicas[r].kind == sim::ReplicaKind::kDiskful)
+    if (context.cluster.replicas[r].alive &&
+        context.cluster.replicas[r].kind == sim::ReplicaKind::kDiskful)
       ++diskful;
   }
   if (def.replicas.size() >= 3 || diskful >= 3) {
     props["DrbdOptions/Resource/quorum"] = "majority";
     props["DrbdOptions/Resource/on-no-quorum"] = "suspend-io";
   }
-  if (HasOverrides(ctx.state)) MergeOverrides(ctx.state, PropsKey("rd:", def.name), &props);
+  if (HasOverrides(context.state)) MergeOverrides(context.state, PropsKey("rd:", def.name), &props);
   return props;
 }
 
-std::map<std::string, std::string> ResourceProps(const RenderContext& ctx, sim::ReplicaIndex r) {
-  const sim::Replica& rep = ctx.cluster.replicas[r];
+std::map<std::string, std::string> ResourceProps(const RenderContext& context,
+                                                 sim::ReplicaIndex r) {
+  const sim::Replica& rep = context.cluster.replicas[r];
   std::map<std::string, std::string> props;
-  if (rep.pool < ctx.cluster.pools.size()) props["StorPoolName"] = ctx.cluster.pools[rep.pool].name;
-  if (!HasOverrides(ctx.state)) return props;
-  MergeOverrides(ctx.state,
-                 PropsKey("rsc:", ctx.cluster.rds[rep.rd].name, ctx.cluster.nodes[rep.node].name),
-                 &props);
+  if (rep.pool < context.cluster.pools.size())
+    props["StorPoolName"] = context.cluster.pools[rep.pool].name;
+  if (!HasOverrides(context.state)) return props;
+  MergeOverrides(
+      context.state,
+      PropsKey("rsc:", context.cluster.rds[rep.rd].name, context.cluster.nodes[rep.node].name),
+      &props);
   return props;
 }
 
-std::map<std::string, std::string> GroupProps(const RenderContext& ctx, sim::GroupIndex g) {
+std::map<std::string, std::string> GroupProps(const RenderContext& context, sim::GroupIndex g) {
   std::map<std::string, std::string> props;
-  MergeOverrides(ctx.state, PropsKey("rg:", ctx.cluster.groups[g].name), &props);
+  MergeOverrides(context.state, PropsKey("rg:", context.cluster.groups[g].name), &props);
   return props;
 }
 
-void RenderNode(JsonWriter& w, const RenderContext& ctx, sim::NodeIndex n) {
-  const sim::Node& node = ctx.cluster.nodes[n];
+void RenderNode(JsonWriter& writer, const RenderContext& context, sim::NodeIndex n) {
+  const sim::Node& node = context.cluster.nodes[n];
   const std::string key = std::to_string(n) + "/" + node.name;
-  w.BeginObject();
-  w.KeyStr("name", node.name);
-  w.KeyStr("type", sim::Name(node.type));
+  writer.BeginObject();
+  writer.KeyStr("name", node.name);
+  writer.KeyStr("type", sim::Name(node.type));
   if (node.flags != 0) {
-    w.Key("flags");
-    w.BeginArray();
+    writer.Key("flags");
+    writer.BeginArray();
     // EVICTED contains the DELETE bit (LINSTOR-API.md 4).
-    if ((node.flags & (sim::kNodeDelete | sim::kNodeEvicted)) != 0) w.Str("DELETE");
-    if ((node.flags & sim::kNodeEvicted) != 0) w.Str("EVICTED");
-    if ((node.flags & sim::kNodeEvacuate) != 0) w.Str("EVACUATE");
-    w.EndArray();
+    if ((node.flags & (sim::kNodeDelete | sim::kNodeEvicted)) != 0) writer.Str("DELETE");
+    if ((node.flags & sim::kNodeEvicted) != 0) writer.Str("EVICTED");
+    if ((node.flags & sim::kNodeEvacuate) != 0) writer.Str("EVACUATE");
+    writer.EndArray();
   }
-  WriteProps(w, NodeProps(ctx, n));
-  w.Key("net_interfaces");
-  w.BeginArray();
-  w.BeginObject();
-  w.KeyStr("name", "default");
-  w.KeyStr("address", FormatIpv4(node.ipv4));
-  w.KeyInt("satellite_port", 3366);
-  w.KeyStr("satellite_encryption_type", "PLAIN");
-  w.KeyBool("is_active", true);
-  w.KeyStr("uuid", DeterministicUuid("netif", key));
-  w.EndObject();
-  w.EndArray();
-  w.KeyStr("connection_status", sim::Name(node.connection));
-  w.KeyStr("uuid", DeterministicUuid("node", key));
-  w.Key("storage_providers");
-  w.Raw(R"(["DISKLESS","LVM","LVM_THIN","FILE","FILE_THIN","ZFS","ZFS_THIN"])");
-  w.Key("resource_layers");
-  w.Raw(R"(["DRBD","STORAGE","LUKS","NVME","CACHE","WRITECACHE"])");
-  w.Key("unsupported_layers");
-  w.Raw(R"({"BCACHE":["'bcache' kernel module could not be loaded"]})");
-  w.KeyStr("platform", "LINUX");
-  w.KeyStr("os_variant", "Debian GNU/Linux 12 (bookworm)");
-  w.EndObject();
+  WriteProps(writer, NodeProps(context, n));
+  writer.Key("net_interfaces");
+  writer.BeginArray();
+  writer.BeginObject();
+  writer.KeyStr("name", "default");
+  writer.KeyStr("address", FormatIpv4(node.ipv4));
+  writer.KeyInt("satellite_port", 3366);
+  writer.KeyStr("satellite_encryption_type", "PLAIN");
+  writer.KeyBool("is_active", true);
+  writer.KeyStr("uuid", DeterministicUuid("netif", key));
+  writer.EndObject();
+  writer.EndArray();
+  writer.KeyStr("connection_status", sim::Name(node.connection));
+  writer.KeyStr("uuid", DeterministicUuid("node", key));
+  writer.Key("storage_providers");
+  writer.Raw(R"(["DISKLESS","LVM","LVM_THIN","FILE","FILE_THIN","ZFS","ZFS_THIN"])");
+  writer.Key("resource_layers");
+  writer.Raw(R"(["DRBD","STORAGE","LUKS","NVME","CACHE","WRITECACHE"])");
+  writer.Key("unsupported_layers");
+  writer.Raw(R"({"BCACHE":["'bcache' kernel module could not be loaded"]})");
+  writer.KeyStr("platform", "LINUX");
+  writer.KeyStr("os_variant", "Debian GNU/Linux 12 (bookworm)");
+  writer.EndObject();
 }
 
-void RenderPool(JsonWriter& w, const RenderContext& ctx, sim::PoolIndex p) {
-  const sim::StoragePool& pool = ctx.cluster.pools[p];
-  const std::string& node_name = ctx.cluster.nodes[pool.node].name;
-  const bool online = NodeOnline(ctx.cluster, pool.node);
-  w.BeginObject();
-  w.KeyStr("storage_pool_name", pool.name);
-  w.KeyStr("node_name", node_name);
-  w.KeyStr("provider_kind", sim::Name(pool.kind));
-  WriteProps(w, PoolProps(ctx, p));
-  w.Key("static_traits");
+void RenderPool(JsonWriter& writer, const RenderContext& context, sim::PoolIndex p) {
+  const sim::StoragePool& pool = context.cluster.pools[p];
+  const std::string& node_name = context.cluster.nodes[pool.node].name;
+  const bool online = NodeOnline(context.cluster, pool.node);
+  writer.BeginObject();
+  writer.KeyStr("storage_pool_name", pool.name);
+  writer.KeyStr("node_name", node_name);
+  writer.KeyStr("provider_kind", sim::Name(pool.kind));
+  WriteProps(writer, PoolProps(context, p));
+  writer.Key("static_traits");
   if (pool.diskless()) {
-    w.Raw(R"({"SupportsSnapshots":"false"})");
+    writer.Raw(R"({"SupportsSnapshots":"false"})");
   } else if (pool.thin()) {
-    w.Raw(R"({"Provisioning":"Thin","SupportsSnapshots":"true"})");
+    writer.Raw(R"({"Provisioning":"Thin","SupportsSnapshots":"true"})");
   } else {
-    w.Raw(R"({"Provisioning":"Fat","SupportsSnapshots":"false"})");
+    writer.Raw(R"({"Provisioning":"Fat","SupportsSnapshots":"false"})");
   }
   if (online) {
     if (pool.diskless()) {
-      w.KeyInt("free_capacity", kLongMax);
-      w.KeyInt("total_capacity", kLongMax);
+      writer.KeyInt("free_capacity", kLongMax);
+      writer.KeyInt("total_capacity", kLongMax);
     } else {
-      w.KeyUint("free_capacity", pool.FreeKib());
-      w.KeyUint("total_capacity", pool.total_kib);
+      writer.KeyUint("free_capacity", pool.FreeKib());
+      writer.KeyUint("total_capacity", pool.total_kib);
     }
   }
-  w.KeyStr("free_space_mgr_name", node_name + ";" + pool.name);
-  w.KeyStr("uuid",
-           DeterministicUuid("pool", std::to_string(p) + "/" + node_name + "/" + pool.name));
+  writer.KeyStr("free_space_mgr_name", node_name + ";" + pool.name);
+  writer.KeyStr("uuid",
+                DeterministicUuid("pool", std::to_string(p) + "/" + node_name + "/" + pool.name));
   if (!online) {
-    w.Key("reports");
-    w.BeginArray();
+    writer.Key("reports");
+    writer.BeginArray();
     ApiCallRc rc;
     rc.ret_code = RetCode(rcmask::kWarn, 0, 0, rccode::kWarnNotConnected);
     rc.message = "No active connection to satellite '" + node_name + "'";
@@ -314,84 +320,85 @@ void RenderPool(JsonWriter& w, const RenderContext& ctx, sim::PoolIndex p) {
         "this update.";
     std::string tmp;
     AppendApiCallRc(&tmp, rc);
-    w.Raw(tmp);
-    w.EndArray();
+    writer.Raw(tmp);
+    writer.EndArray();
   }
-  w.KeyBool("supports_snapshots", pool.thin());
-  w.KeyBool("external_locking", false);
-  w.EndObject();
+  writer.KeyBool("supports_snapshots", pool.thin());
+  writer.KeyBool("external_locking", false);
+  writer.EndObject();
 }
 
-void RenderVolumeDefinition(JsonWriter& w, const RenderContext& ctx, sim::RdIndex rd,
+void RenderVolumeDefinition(JsonWriter& writer, const RenderContext& context, sim::RdIndex rd,
                             size_t vd_slot) {
-  const sim::ResourceDefinition& def = ctx.cluster.rds[rd];
+  const sim::ResourceDefinition& def = context.cluster.rds[rd];
   const sim::VolumeDefinition& vd = def.volumes[vd_slot];
-  w.BeginObject();
-  w.KeyUint("volume_number", vd.number);
-  w.KeyUint("size_kib", vd.size_kib);
+  writer.BeginObject();
+  writer.KeyUint("volume_number", vd.number);
+  writer.KeyUint("size_kib", vd.size_kib);
   std::map<std::string, std::string> props;
-  if (HasOverrides(ctx.state)) {
-    MergeOverrides(ctx.state, "vd:" + FoldName(def.name) + "/" + std::to_string(vd.number), &props);
+  if (HasOverrides(context.state)) {
+    MergeOverrides(context.state, "vd:" + FoldName(def.name) + "/" + std::to_string(vd.number),
+                   &props);
   }
-  WriteProps(w, props);
+  WriteProps(writer, props);
   if ((vd.flags & (sim::kVolumeResize | sim::kVolumeDelete)) != 0) {
-    w.Key("flags");
-    w.BeginArray();
-    if ((vd.flags & sim::kVolumeDelete) != 0) w.Str("DELETE");
-    if ((vd.flags & sim::kVolumeResize) != 0) w.Str("RESIZE");
-    w.EndArray();
+    writer.Key("flags");
+    writer.BeginArray();
+    if ((vd.flags & sim::kVolumeDelete) != 0) writer.Str("DELETE");
+    if ((vd.flags & sim::kVolumeResize) != 0) writer.Str("RESIZE");
+    writer.EndArray();
   }
-  w.Key("layer_data");
-  w.BeginArray();
-  w.BeginObject();
-  w.KeyStr("type", "DRBD");
-  w.Key("data");
-  w.BeginObject();
-  w.KeyUint("volume_number", vd.number);
-  w.KeyUint("minor_number", vd.minor);
-  w.EndObject();
-  w.EndObject();
-  w.BeginObject();
-  w.KeyStr("type", "STORAGE");
-  w.EndObject();
-  w.EndArray();
-  w.KeyStr("uuid", DeterministicUuid("vd", std::to_string(rd) + "/" + def.name + "/" +
-                                               std::to_string(vd.number)));
-  w.EndObject();
+  writer.Key("layer_data");
+  writer.BeginArray();
+  writer.BeginObject();
+  writer.KeyStr("type", "DRBD");
+  writer.Key("data");
+  writer.BeginObject();
+  writer.KeyUint("volume_number", vd.number);
+  writer.KeyUint("minor_number", vd.minor);
+  writer.EndObject();
+  writer.EndObject();
+  writer.BeginObject();
+  writer.KeyStr("type", "STORAGE");
+  writer.EndObject();
+  writer.EndArray();
+  writer.KeyStr("uuid", DeterministicUuid("vd", std::to_string(rd) + "/" + def.name + "/" +
+                                                    std::to_string(vd.number)));
+  writer.EndObject();
 }
 
-void RenderResourceDefinition(JsonWriter& w, const RenderContext& ctx, sim::RdIndex rd,
+void RenderResourceDefinition(JsonWriter& writer, const RenderContext& context, sim::RdIndex rd,
                               bool with_volume_definitions) {
-  const sim::ResourceDefinition& def = ctx.cluster.rds[rd];
-  w.BeginObject();
-  w.KeyStr("name", def.name);
-  WriteProps(w, RdProps(ctx, rd));
+  const sim::ResourceDefinition& def = context.cluster.rds[rd];
+  writer.BeginObject();
+  writer.KeyStr("name", def.name);
+  WriteProps(writer, RdProps(context, rd));
   if ((def.flags & 1u) != 0) {
-    w.Key("flags");
-    w.Raw(R"(["DELETE"])");
+    writer.Key("flags");
+    writer.Raw(R"(["DELETE"])");
   }
-  w.Key("layer_data");
-  w.BeginArray();
-  w.BeginObject();
-  w.KeyStr("type", "DRBD");
-  w.Key("data");
-  WriteDrbdRdLayer(w, def);
-  w.EndObject();
-  w.BeginObject();
-  w.KeyStr("type", "STORAGE");
-  w.EndObject();
-  w.EndArray();
-  w.KeyStr("uuid", DeterministicUuid("rd", std::to_string(rd) + "/" + def.name));
-  if (def.group < ctx.cluster.groups.size()) {
-    w.KeyStr("resource_group_name", ctx.cluster.groups[def.group].name);
+  writer.Key("layer_data");
+  writer.BeginArray();
+  writer.BeginObject();
+  writer.KeyStr("type", "DRBD");
+  writer.Key("data");
+  WriteDrbdRdLayer(writer, def);
+  writer.EndObject();
+  writer.BeginObject();
+  writer.KeyStr("type", "STORAGE");
+  writer.EndObject();
+  writer.EndArray();
+  writer.KeyStr("uuid", DeterministicUuid("rd", std::to_string(rd) + "/" + def.name));
+  if (def.group < context.cluster.groups.size()) {
+    writer.KeyStr("resource_group_name", context.cluster.groups[def.group].name);
   }
   if (with_volume_definitions && !def.volumes.empty()) {
-    w.Key("volume_definitions");
-    w.BeginArray();
-    for (size_t i = 0; i < def.volumes.size(); ++i) RenderVolumeDefinition(w, ctx, rd, i);
-    w.EndArray();
+    writer.Key("volume_definitions");
+    writer.BeginArray();
+    for (size_t i = 0; i < def.volumes.size(); ++i) RenderVolumeDefinition(writer, context, rd, i);
+    writer.EndArray();
   }
-  w.EndObject();
+  writer.EndObject();
 }
 
 std::string DiskStateText(const sim::Replica& replica, const sim::VolumeReplica& vr) {
@@ -409,233 +416,236 @@ std::string DiskStateText(const sim::Replica& replica, const sim::VolumeReplica&
   return std::string(sim::Name(vr.disk));
 }
 
-void RenderVolume(JsonWriter& w, const RenderContext& ctx, sim::ReplicaIndex r, size_t slot) {
-  const Cluster& c = ctx.cluster;
-  const sim::Replica& rep = c.replicas[r];
-  const sim::ResourceDefinition& def = c.rds[rep.rd];
+void RenderVolume(JsonWriter& writer, const RenderContext& context, sim::ReplicaIndex r,
+                  size_t slot) {
+  const Cluster& cluster = context.cluster;
+  const sim::Replica& rep = cluster.replicas[r];
+  const sim::ResourceDefinition& def = cluster.rds[rep.rd];
   const sim::VolumeDefinition& vd = def.volumes[slot];
-  const bool online = NodeOnline(c, rep.node);
+  const bool online = NodeOnline(cluster, rep.node);
   const bool diskful = rep.kind == sim::ReplicaKind::kDiskful;
   const sim::VolumeReplica* vr = slot < rep.volumes.size() ? &rep.volumes[slot] : nullptr;
-  const sim::StoragePool& pool = c.pools[rep.pool];
-  w.BeginObject();
-  w.KeyUint("volume_number", vd.number);
-  w.KeyStr("storage_pool_name", pool.name);
-  w.KeyStr("provider_kind", sim::Name(pool.kind));
-  w.KeyStr("device_path", "/dev/drbd" + std::to_string(vd.minor));
+  const sim::StoragePool& pool = cluster.pools[rep.pool];
+  writer.BeginObject();
+  writer.KeyUint("volume_number", vd.number);
+  writer.KeyStr("storage_pool_name", pool.name);
+  writer.KeyStr("provider_kind", sim::Name(pool.kind));
+  writer.KeyStr("device_path", "/dev/drbd" + std::to_string(vd.minor));
   if (online && diskful) {
-    w.KeyUint("allocated_size_kib", vd.size_kib + MetadataKib(vd.size_kib));
+    writer.KeyUint("allocated_size_kib", vd.size_kib + MetadataKib(vd.size_kib));
   }
-  w.Key("props");
-  w.BeginObject();
-  w.KeyStr("Satellite/Device/Symlinks/0",
-           "/dev/drbd/by-res/" + def.name + "/" + std::to_string(vd.number));
-  w.EndObject();
+  writer.Key("props");
+  writer.BeginObject();
+  writer.KeyStr("Satellite/Device/Symlinks/0",
+                "/dev/drbd/by-res/" + def.name + "/" + std::to_string(vd.number));
+  writer.EndObject();
   if (vr != nullptr && vr->flags != 0) {
-    w.Key("flags");
-    w.BeginArray();
-    if ((vr->flags & sim::kVolumeDelete) != 0) w.Str("DELETE");
-    if ((vr->flags & sim::kVolumeResize) != 0) w.Str("RESIZE");
-    if ((vr->flags & sim::kVolumeDrbdResize) != 0) w.Str("DRBD_RESIZE");
-    w.EndArray();
+    writer.Key("flags");
+    writer.BeginArray();
+    if ((vr->flags & sim::kVolumeDelete) != 0) writer.Str("DELETE");
+    if ((vr->flags & sim::kVolumeResize) != 0) writer.Str("RESIZE");
+    if ((vr->flags & sim::kVolumeDrbdResize) != 0) writer.Str("DRBD_RESIZE");
+    writer.EndArray();
   }
-  w.Key("layer_data_list");
-  w.BeginArray();
-  w.BeginObject();
-  w.KeyStr("type", "DRBD");
-  w.Key("data");
-  WriteDrbdVolume(w, c, rep, slot);
-  w.EndObject();
+  writer.Key("layer_data_list");
+  writer.BeginArray();
+  writer.BeginObject();
+  writer.KeyStr("type", "DRBD");
+  writer.Key("data");
+  WriteDrbdVolume(writer, cluster, rep, slot);
+  writer.EndObject();
   if (diskful) {
-    w.BeginObject();
-    w.KeyStr("type", "STORAGE");
-    w.Key("data");
-    WriteStorageVolume(w, c, rep, slot);
-    w.EndObject();
+    writer.BeginObject();
+    writer.KeyStr("type", "STORAGE");
+    writer.Key("data");
+    WriteStorageVolume(writer, cluster, rep, slot);
+    writer.EndObject();
   }
-  w.EndArray();
+  writer.EndArray();
   std::string key_buf;
-  w.KeyStr("uuid", DeterministicUuid("vlm", std::string(ReplicaUuidKey(c, r, &key_buf)) + "/" +
-                                                std::to_string(vd.number)));
+  writer.KeyStr("uuid", DeterministicUuid("vlm", std::string(ReplicaUuidKey(cluster, r, &key_buf)) +
+                                                     "/" + std::to_string(vd.number)));
   if (online && vr != nullptr) {
-    w.Key("state");
-    w.BeginObject();
-    w.KeyStr("disk_state", DiskStateText(rep, *vr));
+    writer.Key("state");
+    writer.BeginObject();
+    writer.KeyStr("disk_state", DiskStateText(rep, *vr));
     bool any = false;
     for (size_t i = 0; i < rep.peers.size() && i < vr->repl.size(); ++i) {
       const sim::NodeIndex peer = rep.peers[i].peer;
-      if (peer >= c.nodes.size()) continue;
+      if (peer >= cluster.nodes.size()) continue;
       if (!any) {
-        w.Key("replication_states");
-        w.BeginObject();
+        writer.Key("replication_states");
+        writer.BeginObject();
         any = true;
       }
-      w.Key(c.nodes[peer].name);
-      w.BeginObject();
-      w.KeyStr("replication_state", sim::Name(vr->repl[i]));
+      writer.Key(cluster.nodes[peer].name);
+      writer.BeginObject();
+      writer.KeyStr("replication_state", sim::Name(vr->repl[i]));
       const sim::ReplState s = vr->repl[i];
       if (vr->done_percentage >= 0 &&
           (s == sim::ReplState::kSyncSource || s == sim::ReplState::kSyncTarget ||
            s == sim::ReplState::kPausedSyncS || s == sim::ReplState::kPausedSyncT ||
            s == sim::ReplState::kVerifyS || s == sim::ReplState::kVerifyT)) {
-        w.KeyDouble("done_percentage", static_cast<double>(vr->done_percentage));
+        writer.KeyDouble("done_percentage", static_cast<double>(vr->done_percentage));
       }
-      w.EndObject();
+      writer.EndObject();
     }
-    if (any) w.EndObject();
-    w.EndObject();
+    if (any) writer.EndObject();
+    writer.EndObject();
   }
-  w.EndObject();
+  writer.EndObject();
 }
 
-void RenderResource(JsonWriter& w, const RenderContext& ctx, sim::ReplicaIndex r,
+void RenderResource(JsonWriter& writer, const RenderContext& context, sim::ReplicaIndex r,
                     bool with_volumes) {
-  const Cluster& c = ctx.cluster;
-  const sim::Replica& rep = c.replicas[r];
-  const sim::ResourceDefinition& def = c.rds[rep.rd];
-  const bool online = NodeOnline(c, rep.node);
+  const Cluster& cluster = context.cluster;
+  const sim::Replica& rep = cluster.replicas[r];
+  const sim::ResourceDefinition& def = cluster.rds[rep.rd];
+  const bool online = NodeOnline(cluster, rep.node);
   const bool diskful = rep.kind == sim::ReplicaKind::kDiskful;
-  w.BeginObject();
-  w.KeyStr("name", def.name);
-  w.KeyStr("node_name", c.nodes[rep.node].name);
-  WriteProps(w, ResourceProps(ctx, r));
+  writer.BeginObject();
+  writer.KeyStr("name", def.name);
+  writer.KeyStr("node_name", cluster.nodes[rep.node].name);
+  WriteProps(writer, ResourceProps(context, r));
   const uint32_t f = rep.flags;
   if (!diskful || f != 0) {
-    w.Key("flags");
-    w.BeginArray();
-    if ((f & sim::kReplicaDelete) != 0) w.Str("DELETE");
-    if (!diskful) w.Str("DISKLESS");
-    if ((f & sim::kReplicaDiskAddRequested) != 0) w.Str("DISK_ADD_REQUESTED");
-    if ((f & sim::kReplicaDiskAdding) != 0) w.Str("DISK_ADDING");
-    if ((f & sim::kReplicaDiskRemoveRequested) != 0) w.Str("DISK_REMOVE_REQUESTED");
-    if ((f & sim::kReplicaDiskRemoving) != 0) w.Str("DISK_REMOVING");
-    if ((f & sim::kReplicaEvicted) != 0) w.Str("INACTIVE");
-    if (!diskful) w.Str("DRBD_DISKLESS");
-    if (rep.kind == sim::ReplicaKind::kTieBreaker) w.Str("TIE_BREAKER");
-    if ((f & sim::kReplicaEvicted) != 0) w.Str("EVICTED");
-    w.EndArray();
+    writer.Key("flags");
+    writer.BeginArray();
+    if ((f & sim::kReplicaDelete) != 0) writer.Str("DELETE");
+    if (!diskful) writer.Str("DISKLESS");
+    if ((f & sim::kReplicaDiskAddRequested) != 0) writer.Str("DISK_ADD_REQUESTED");
+    if ((f & sim::kReplicaDiskAdding) != 0) writer.Str("DISK_ADDING");
+    if ((f & sim::kReplicaDiskRemoveRequested) != 0) writer.Str("DISK_REMOVE_REQUESTED");
+    if ((f & sim::kReplicaDiskRemoving) != 0) writer.Str("DISK_REMOVING");
+    if ((f & sim::kReplicaEvicted) != 0) writer.Str("INACTIVE");
+    if (!diskful) writer.Str("DRBD_DISKLESS");
+    if (rep.kind == sim::ReplicaKind::kTieBreaker) writer.Str("TIE_BREAKER");
+    if ((f & sim::kReplicaEvicted) != 0) writer.Str("EVICTED");
+    writer.EndArray();
   }
   // layer_object: DRBD over STORAGE (diskless: DRBD only).
-  w.Key("layer_object");
-  w.BeginObject();
-  w.KeyStr("type", "DRBD");
-  w.KeyStr("resource_name_suffix", "");
+  writer.Key("layer_object");
+  writer.BeginObject();
+  writer.KeyStr("type", "DRBD");
+  writer.KeyStr("resource_name_suffix", "");
   if (diskful) {
-    w.Key("children");
-    w.BeginArray();
-    w.BeginObject();
-    w.KeyStr("type", "STORAGE");
-    w.KeyStr("resource_name_suffix", "");
-    w.Key("storage");
-    w.BeginObject();
+    writer.Key("children");
+    writer.BeginArray();
+    writer.BeginObject();
+    writer.KeyStr("type", "STORAGE");
+    writer.KeyStr("resource_name_suffix", "");
+    writer.Key("storage");
+    writer.BeginObject();
     if (!def.volumes.empty()) {
-      w.Key("storage_volumes");
-      w.BeginArray();
-      for (size_t i = 0; i < def.volumes.size(); ++i) WriteStorageVolume(w, c, rep, i);
-      w.EndArray();
+      writer.Key("storage_volumes");
+      writer.BeginArray();
+      for (size_t i = 0; i < def.volumes.size(); ++i) WriteStorageVolume(writer, cluster, rep, i);
+      writer.EndArray();
     }
-    w.EndObject();
-    w.EndObject();
-    w.EndArray();
+    writer.EndObject();
+    writer.EndObject();
+    writer.EndArray();
   }
-  w.Key("drbd");
-  w.BeginObject();
-  w.Key("drbd_resource_definition");
-  WriteDrbdRdLayer(w, def);
-  w.KeyUint("node_id", rep.drbd_node_id);
-  w.Key("tcp_ports");
-  w.BeginArray();
-  w.Uint(def.port);
-  w.EndArray();
-  w.KeyInt("peer_slots", 7);
-  w.KeyInt("al_stripes", 1);
-  w.KeyInt("al_size", 32);
-  w.Key("flags");
-  w.Raw(diskful ? R"(["INITIALIZED"])" : R"(["DISKLESS","INITIALIZED"])");
+  writer.Key("drbd");
+  writer.BeginObject();
+  writer.Key("drbd_resource_definition");
+  WriteDrbdRdLayer(writer, def);
+  writer.KeyUint("node_id", rep.drbd_node_id);
+  writer.Key("tcp_ports");
+  writer.BeginArray();
+  writer.Uint(def.port);
+  writer.EndArray();
+  writer.KeyInt("peer_slots", 7);
+  writer.KeyInt("al_stripes", 1);
+  writer.KeyInt("al_size", 32);
+  writer.Key("flags");
+  writer.Raw(diskful ? R"(["INITIALIZED"])" : R"(["DISKLESS","INITIALIZED"])");
   if (!def.volumes.empty()) {
-    w.Key("drbd_volumes");
-    w.BeginArray();
-    for (size_t i = 0; i < def.volumes.size(); ++i) WriteDrbdVolume(w, c, rep, i);
-    w.EndArray();
+    writer.Key("drbd_volumes");
+    writer.BeginArray();
+    for (size_t i = 0; i < def.volumes.size(); ++i) WriteDrbdVolume(writer, cluster, rep, i);
+    writer.EndArray();
   }
   if (online) {
-    w.KeyInt("promotion_score", rep.promotion_score);
-    w.KeyBool("may_promote", rep.may_promote);
+    writer.KeyInt("promotion_score", rep.promotion_score);
+    writer.KeyBool("may_promote", rep.may_promote);
     bool any = false;
     for (const sim::PeerLink& link : rep.peers) {
-      if (link.peer >= c.nodes.size()) continue;
+      if (link.peer >= cluster.nodes.size()) continue;
       if (!any) {
-        w.Key("connections");
-        w.BeginObject();
+        writer.Key("connections");
+        writer.BeginObject();
         any = true;
       }
-      w.Key(c.nodes[link.peer].name);
-      w.BeginObject();
-      w.KeyBool("connected", link.conn == sim::ConnState::kConnected);
-      w.KeyStr("message", sim::Name(link.conn));
-      w.EndObject();
+      writer.Key(cluster.nodes[link.peer].name);
+      writer.BeginObject();
+      writer.KeyBool("connected", link.conn == sim::ConnState::kConnected);
+      writer.KeyStr("message", sim::Name(link.conn));
+      writer.EndObject();
     }
-    if (any) w.EndObject();
+    if (any) writer.EndObject();
   }
-  w.EndObject();  // drbd
-  w.EndObject();  // layer_object
+  writer.EndObject();  // drbd
+  writer.EndObject();  // layer_object
   std::string key_buf;
-  w.KeyStr("uuid", DeterministicUuid("rsc", ReplicaUuidKey(c, r, &key_buf)));
-  w.KeyInt("create_timestamp", ctx.epoch_unix_ms + rep.create_time_ms);
+  writer.KeyStr("uuid", DeterministicUuid("rsc", ReplicaUuidKey(cluster, r, &key_buf)));
+  writer.KeyInt("create_timestamp", context.epoch_unix_ms + rep.create_time_ms);
   if (online) {
-    w.Key("state");
-    w.BeginObject();
-    w.KeyBool("in_use", rep.in_use);
-    w.EndObject();
+    writer.Key("state");
+    writer.BeginObject();
+    writer.KeyBool("in_use", rep.in_use);
+    writer.EndObject();
   }
   if (with_volumes && !def.volumes.empty()) {
-    w.Key("volumes");
-    w.BeginArray();
-    for (size_t i = 0; i < def.volumes.size(); ++i) RenderVolume(w, ctx, r, i);
-    w.EndArray();
+    writer.Key("volumes");
+    writer.BeginArray();
+    for (size_t i = 0; i < def.volumes.size(); ++i) RenderVolume(writer, context, r, i);
+    writer.EndArray();
   }
-  w.EndObject();
+  writer.EndObject();
 }
 
-uint32_t VolumeGroupCount(const RenderContext& ctx, sim::GroupIndex g) {
-  const sim::ResourceGroup& group = ctx.cluster.groups[g];
+uint32_t VolumeGroupCount(const RenderContext& context, sim::GroupIndex g) {
+  const sim::ResourceGroup& group = context.cluster.groups[g];
   uint32_t n = static_cast<uint32_t>(group.volume_group_sizes.size());
-  auto it = ctx.state.extra_volume_groups.find(FoldName(group.name));
-  if (it != ctx.state.extra_volume_groups.end()) n += it->second;
+  auto it = context.state.extra_volume_groups.find(FoldName(group.name));
+  if (it != context.state.extra_volume_groups.end()) n += it->second;
   return n;
 }
 
-void RenderResourceGroup(JsonWriter& w, const RenderContext& ctx, sim::GroupIndex g) {
-  const sim::ResourceGroup& group = ctx.cluster.groups[g];
-  w.BeginObject();
-  w.KeyStr("name", group.name);
+void RenderResourceGroup(JsonWriter& writer, const RenderContext& context, sim::GroupIndex g) {
+  const sim::ResourceGroup& group = context.cluster.groups[g];
+  writer.BeginObject();
+  writer.KeyStr("name", group.name);
   std::string description = group.description;
-  auto d = ctx.state.group_descriptions.find(FoldName(group.name));
-  if (d != ctx.state.group_descriptions.end()) description = d->second;
-  if (!description.empty()) w.KeyStr("description", description);
-  WriteProps(w, GroupProps(ctx, g));
-  w.Key("select_filter");
-  w.BeginObject();
-  w.KeyInt("place_count", group.place_count);
-  if (group.pool_names.size() == 1) w.KeyStr("storage_pool", group.pool_names[0]);
+  auto d = context.state.group_descriptions.find(FoldName(group.name));
+  if (d != context.state.group_descriptions.end()) description = d->second;
+  if (!description.empty()) writer.KeyStr("description", description);
+  WriteProps(writer, GroupProps(context, g));
+  writer.Key("select_filter");
+  writer.BeginObject();
+  writer.KeyInt("place_count", group.place_count);
+  if (group.pool_names.size() == 1) writer.KeyStr("storage_pool", group.pool_names[0]);
   if (!group.pool_names.empty()) {
-    w.Key("storage_pool_list");
-    w.BeginArray();
-    for (const auto& p : group.pool_names) w.Str(p);
-    w.EndArray();
+    writer.Key("storage_pool_list");
+    writer.BeginArray();
+    for (const auto& p : group.pool_names) writer.Str(p);
+    writer.EndArray();
   }
-  if (group.diskless_on_remaining) w.KeyBool("diskless_on_remaining", true);
-  w.EndObject();
-  w.KeyStr("uuid", DeterministicUuid("rg", std::to_string(g) + "/" + group.name));
-  w.EndObject();
+  if (group.diskless_on_remaining) writer.KeyBool("diskless_on_remaining", true);
+  writer.EndObject();
+  writer.KeyStr("uuid", DeterministicUuid("rg", std::to_string(g) + "/" + group.name));
+  writer.EndObject();
 }
 
-void RenderVolumeGroup(JsonWriter& w, const RenderContext& ctx, sim::GroupIndex g, uint32_t nr) {
-  w.BeginObject();
-  w.KeyUint("volume_number", nr);
-  w.KeyStr("uuid", DeterministicUuid("vg", std::to_string(g) + "/" + ctx.cluster.groups[g].name +
-                                               "/" + std::to_string(nr)));
-  w.EndObject();
+void RenderVolumeGroup(JsonWriter& writer, const RenderContext& context, sim::GroupIndex g,
+                       uint32_t nr) {
+  writer.BeginObject();
+  writer.KeyUint("volume_number", nr);
+  writer.KeyStr("uuid",
+                DeterministicUuid("vg", std::to_string(g) + "/" + context.cluster.groups[g].name +
+                                            "/" + std::to_string(nr)));
+  writer.EndObject();
 }
 
 }  // namespace lnsim::mock::internal

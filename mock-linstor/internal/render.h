@@ -27,31 +27,33 @@ struct RenderContext {
 };
 
 // Whether the controller holds live state for this node (ONLINE).
-inline bool NodeOnline(const sim::Cluster& c, sim::NodeIndex n) {
-  return n < c.nodes.size() && c.nodes[n].connection == sim::NodeConnection::kOnline;
+inline bool NodeOnline(const sim::Cluster& cluster, sim::NodeIndex n) {
+  return n < cluster.nodes.size() && cluster.nodes[n].connection == sim::NodeConnection::kOnline;
 }
 
-void RenderNode(JsonWriter& w, const RenderContext& ctx, sim::NodeIndex n);
-void RenderPool(JsonWriter& w, const RenderContext& ctx, sim::PoolIndex p);
-void RenderResourceDefinition(JsonWriter& w, const RenderContext& ctx, sim::RdIndex rd,
+void RenderNode(JsonWriter& writer, const RenderContext& context, sim::NodeIndex n);
+void RenderPool(JsonWriter& writer, const RenderContext& context, sim::PoolIndex p);
+void RenderResourceDefinition(JsonWriter& writer, const RenderContext& context, sim::RdIndex rd,
                               bool with_volume_definitions);
-void RenderVolumeDefinition(JsonWriter& w, const RenderContext& ctx, sim::RdIndex rd,
+void RenderVolumeDefinition(JsonWriter& writer, const RenderContext& context, sim::RdIndex rd,
                             size_t vd_slot);
 // A Resource (with `volumes` when asked: the view form).
-void RenderResource(JsonWriter& w, const RenderContext& ctx, sim::ReplicaIndex r,
+void RenderResource(JsonWriter& writer, const RenderContext& context, sim::ReplicaIndex r,
                     bool with_volumes);
-void RenderVolume(JsonWriter& w, const RenderContext& ctx, sim::ReplicaIndex r, size_t vd_slot);
-void RenderResourceGroup(JsonWriter& w, const RenderContext& ctx, sim::GroupIndex g);
-void RenderVolumeGroup(JsonWriter& w, const RenderContext& ctx, sim::GroupIndex g, uint32_t nr);
+void RenderVolume(JsonWriter& writer, const RenderContext& context, sim::ReplicaIndex r,
+                  size_t vd_slot);
+void RenderResourceGroup(JsonWriter& writer, const RenderContext& context, sim::GroupIndex g);
+void RenderVolumeGroup(JsonWriter& writer, const RenderContext& context, sim::GroupIndex g,
+                       uint32_t nr);
 // Number of volume groups of a group: the world's plus those created through the API.
-uint32_t VolumeGroupCount(const RenderContext& ctx, sim::GroupIndex g);
+uint32_t VolumeGroupCount(const RenderContext& context, sim::GroupIndex g);
 
 // Props as the controller stores them, derived defaults merged with API overrides.
-std::map<std::string, std::string> NodeProps(const RenderContext& ctx, sim::NodeIndex n);
-std::map<std::string, std::string> PoolProps(const RenderContext& ctx, sim::PoolIndex p);
-std::map<std::string, std::string> RdProps(const RenderContext& ctx, sim::RdIndex rd);
-std::map<std::string, std::string> ResourceProps(const RenderContext& ctx, sim::ReplicaIndex r);
-std::map<std::string, std::string> GroupProps(const RenderContext& ctx, sim::GroupIndex g);
+std::map<std::string, std::string> NodeProps(const RenderContext& context, sim::NodeIndex n);
+std::map<std::string, std::string> PoolProps(const RenderContext& context, sim::PoolIndex p);
+std::map<std::string, std::string> RdProps(const RenderContext& context, sim::RdIndex rd);
+std::map<std::string, std::string> ResourceProps(const RenderContext& context, sim::ReplicaIndex r);
+std::map<std::string, std::string> GroupProps(const RenderContext& context, sim::GroupIndex g);
 
 // "SyncTarget(42.17%)" while resyncing with a known percentage, else the DRBD disk state name.
 std::string DiskStateText(const sim::Replica& replica, const sim::VolumeReplica& vr);
