@@ -3,6 +3,7 @@
 // permission boundary is shown from both sides: what a user may do works, what it may not do is
 // refused by the server (a "Permissions Violation" the client sees asynchronously) and has no
 // effect (no message reaches a subscriber or the stream).
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <nats/nats.h>
 #include <sys/stat.h>
@@ -23,9 +24,12 @@
 #include "harness/nats_auth.h"
 #include "harness/nats_server.h"
 #include "tests/testutil/real_clock.h"
+#include "tests/testutil/status_matchers.h"
 
 namespace lnsim::harness {
 namespace {
+
+using ::testing::HasSubstr;
 
 namespace fs = std::filesystem;
 using std::chrono::milliseconds;
@@ -255,7 +259,7 @@ TEST_F(AuthItest, BridgeUsesItsJetStreamApiButNotAnotherClustersNorDeletes) {
             NATS_OK);
   natsMsg_Destroy(last);
   // Refused: another cluster's stream, deleting or purging its own stream.
-  EXPECT_FALSE(EnsureStream(*bridge_a, "b").ok());
+  EXPECT_THAT(EnsureStream(*bridge_a, "b"), StatusIs(StatusCode::kUnavailable));
   EXPECT_TRUE(bridge_a->WaitViolation("$JS.API.STREAM.INFO.LINSTOR_B"));
   EXPECT_NE(js_DeleteStream(bridge_a->js(), "LINSTOR_A", nullptr, &jerr), NATS_OK);
   EXPECT_TRUE(bridge_a->WaitViolation("$JS.API.STREAM.DELETE.LINSTOR_A"));
@@ -413,8 +417,7 @@ TEST_F(AuthItest, UnsignedForeignOrTamperedUserJwtIsRejected) {
   Status st = try_connect(
       UserJwt(*foreign, user->PublicKey(), "x", {{">"}, {}, {">"}, {}}, UnixSeconds(clock_)),
       "foreign");
-  EXPECT_FALSE(st.ok());
-  EXPECT_NE(st.message().find("Authorization Violation"), std::string::npos) << st.message();
+  EXPECT_THAT(st, StatusIs(StatusCode::kUnavailable, HasSubstr("Authorization Violation")));
   // Widened claims with the original signature.
   const size_t a = creds->jwt.find('.'), b = creds->jwt.rfind('.');
   auto claims = DecodeJwt(creds->jwt);
@@ -422,9 +425,10 @@ TEST_F(AuthItest, UnsignedForeignOrTamperedUserJwtIsRejected) {
   claims->claims["nats"]["pub"]["allow"] = {">"};
   const std::string tampered = creds->jwt.substr(0, a + 1) +
                                nkeys::Base64UrlEncode(claims->claims.dump()) + creds->jwt.substr(b);
-  EXPECT_FALSE(try_connect(tampered, "tampered").ok());
+  EXPECT_THAT(try_connect(tampered, "tampered"), StatusIs(StatusCode::kUnavailable));
   // No signature at all.
-  EXPECT_FALSE(try_connect(creds->jwt.substr(0, b + 1), "unsigned").ok());
+  EXPECT_THAT(try_connect(creds->jwt.substr(0, b + 1), "unsigned"),
+              StatusIs(StatusCode::kUnavailable));
   // The genuine one still works.
   EXPECT_TRUE(try_connect(creds->jwt, "genuine").ok());
 }
@@ -450,8 +454,10 @@ TEST(AuthPlainUsersItest, UserPasswordInUrlAndNkeySeedConnect) {
   auto ok = internal::ConnectNats("nats://bridge:s3cret@" + hostport, "pw");
   ASSERT_TRUE(ok.ok()) << ok.status().ToString();
   natsConnection_Destroy(*ok);
-  EXPECT_FALSE(internal::ConnectNats("nats://bridge:wrong@" + hostport, "pw").ok());
-  EXPECT_FALSE(internal::ConnectNats((*server)->url(), "anonymous").ok());
+  EXPECT_THAT(internal::ConnectNats("nats://bridge:wrong@" + hostport, "pw"),
+              StatusIs(StatusCode::kUnavailable));
+  EXPECT_THAT(internal::ConnectNats((*server)->url(), "anonymous"),
+              StatusIs(StatusCode::kUnavailable));
   // The bridge's own connection takes the same URL.
   bridge::NatsSettings ns;
   ns.urls = {"nats://bridge:s3cret@" + hostport};
@@ -468,7 +474,8 @@ TEST(AuthPlainUsersItest, UserPasswordInUrlAndNkeySeedConnect) {
   auto other = nkeys::KeyPair::Generate(nkeys::KeyType::kUser);
   std::ofstream(dir + "/other.nk") << other->Seed() << "\n";
   auth.nkey_seed_file = dir + "/other.nk";
-  EXPECT_FALSE(internal::ConnectNats((*server)->url(), "nkey", auth).ok());
+  EXPECT_THAT(internal::ConnectNats((*server)->url(), "nkey", auth),
+              StatusIs(StatusCode::kUnavailable));
   // The bridge's --nkey-seed: allowed with the user's seed, refused with another's.
   bridge::NatsSettings nks;
   nks.urls = {(*server)->url()};
@@ -478,12 +485,12 @@ TEST(AuthPlainUsersItest, UserPasswordInUrlAndNkeySeedConnect) {
   EXPECT_TRUE(bn.ok()) << bn.status().ToString();
   if (bn.ok()) bn->reset();
   nks.nkey_seed_file = dir + "/other.nk";
-  EXPECT_FALSE(bridge::NatsConnection::Connect(nks, nullptr, nullptr, RealClockForTests()).ok());
+  EXPECT_THAT(bridge::NatsConnection::Connect(nks, nullptr, nullptr, RealClockForTests()),
+              StatusIs(StatusCode::kUnavailable));
   std::ofstream(dir + "/bad.nk") << "SUNOTASEED\n";
   nks.nkey_seed_file = dir + "/bad.nk";
   auto bad = bridge::NatsConnection::Connect(nks, nullptr, nullptr, RealClockForTests());
-  ASSERT_FALSE(bad.ok());
-  EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument) << bad.status().ToString();
+  EXPECT_THAT(bad, StatusIs(StatusCode::kInvalidArgument));
   server->reset();
   std::error_code ec;
   fs::remove_all(dir, ec);
