@@ -1,4 +1,4 @@
-// Durations as users write them, in scenario files and flags alike (ARCHITECTURE.md):
+// Durations as users write them, in scenario files and flags alike (docs/architecture.md):
 // `250ms`, `10s`, `5m`, `1h`, also `us`/`ns`, decimals (`1.5s`) and sums (`1m30s`). A bare
 // number is rejected: the unit is never guessed.
 #pragma once

@@ -47,8 +47,8 @@ struct FaultProxyStats {
 
 // Thread-safe: every public method may be called from any thread (the Set* helpers read, modify
 // and write the fault set, so two threads setting different fields at once may lose one). One
-// internal thread runs a poll loop over every connection (threads at the edge, ARCHITECTURE.md).
-// Destruction closes the listener and every connection and joins the thread.
+// internal thread runs a poll loop over every connection (threads at the edge,
+// docs/architecture.md). Destruction closes the listener and every connection and joins the thread.
 class FaultProxy {
  public:
   // Listens on 127.0.0.1:listen_port. kUnavailable when the port cannot be bound (names it),

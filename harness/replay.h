@@ -28,7 +28,7 @@ struct ReplayOutcome {
   VerdictSignature replayed;
   bool digest_matches = false;
   bool reproduced = false;  // digest matches and the signatures are equal
-  // 0 reproduced, 1 did not reproduce, 2 bad bundle, 3 infrastructure (ARCHITECTURE.md codes).
+  // 0 reproduced, 1 did not reproduce, 2 bad bundle, 3 infrastructure (docs/architecture.md codes).
   int exit_code = 0;
   std::string error;
 };

@@ -20,7 +20,7 @@ namespace lnsim::harness {
 
 inline constexpr char kReportSchema[] = "lnsim.report/v1";
 
-// The verifier's counters (ARCHITECTURE.md "What the verifier judges").
+// The verifier's counters (docs/architecture.md "What the verifier counts").
 struct VerdictCounters {
   uint64_t delivered = 0;  // events received by the consumer(s), raw
   uint64_t matched = 0;    // delivered events explained by a world transition (first receipt)
@@ -43,7 +43,7 @@ struct ConsumerVerdict {
   bool converged = true;  // the state rebuilt from its events equals the world's final state
 };
 
-// Latency stages (ARCHITECTURE.md "Latency stages"), in this order everywhere.
+// Latency stages (docs/report.md `latency_ms`), in this order everywhere.
 enum class Stage : uint8_t { kObserve = 0, kPublish, kDeliver, kEndToEnd };
 inline constexpr int kStageCount = 4;
 std::string_view StageName(Stage stage);  // "observe", "publish", "deliver", "end_to_end"

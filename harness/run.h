@@ -60,7 +60,7 @@ struct RunOptions {
 struct RunOutcome {
   Report report;
   std::string work_dir;  // where the logs are ("" when removed)
-  // Exit code per ARCHITECTURE.md (harness/exit_codes.h): 0 passed, 1 an SLO or check failed,
+  // Exit code per docs/architecture.md (harness/exit_codes.h): 0 passed, 1 an SLO or check failed,
   // 2 bad configuration, 3 infrastructure failure (nats-server or the bridge would not start,
   // interrupted).
   int exit_code = 0;

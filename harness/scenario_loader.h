@@ -1,7 +1,7 @@
 // The scenario file loader: reads one YAML document (JSON is valid YAML, so JSON is accepted),
 // checks the top-level keys, hands the world's sections to sim/ and keeps the other parts'
 // sections (api, bridge, nats, consumers, network, slo, drain) as YAML nodes for their owners.
-// Every error reads `file:line: key: what is wrong` (ARCHITECTURE.md, scenario files).
+// Every error reads `file:line: key: what is wrong` (docs/architecture.md, scenario files).
 #pragma once
 
 #include <yaml-cpp/yaml.h>

@@ -22,7 +22,7 @@
 // peer links, quorum, pool capacity) are observable only while their node is ONLINE in the
 // controller's view: the API hides them otherwise, so time offline never makes a value lost.
 //
-// Judgement, per consumer (ARCHITECTURE.md "What the verifier judges"):
+// Judgement, per consumer (docs/architecture.md "What the verifier counts"):
 //  - an event matches the latest segment of its channel carrying its value that started before
 //    the bridge observed it (plus a slack for clock skew); none, or one superseded longer than
 //    the observation bound before the observation, makes it *phantom*;
@@ -121,8 +121,8 @@ struct FaultWindowSpec {
 };
 
 struct VerifierOptions {
-  // Poll interval plus request timeout, doubled (ARCHITECTURE.md): how long a value must hold to
-  // be owed to consumers, and how late an event may arrive.
+  // Poll interval plus request timeout, doubled (docs/architecture.md): how long a value must hold
+  // to be owed to consumers, and how late an event may arrive.
   int64_t observation_bound_ns = 0;
   // World time of the bridge's first full poll: changes up to then are the initial state.
   int64_t baseline_ns = 0;

@@ -1,7 +1,7 @@
 // The world's scenario sections (`cluster`, `workload`, `faults`, `time_scale`, `duration`,
 // `seed`) as typed specs, and their parser. The scenario *file* is read by harness/ (the loader
 // opens the file, parses the YAML document and hands each section to its owner); sim/ only turns
-// YAML nodes into specs and never opens files (ARCHITECTURE.md).
+// YAML nodes into specs and never opens files (docs/architecture.md).
 //
 // Every field has a default, so `cluster: {nodes: 3}` is a complete cluster. Units: sizes in KiB
 // unless a key says otherwise (`pool_size: 1TiB` strings are accepted where noted), durations as

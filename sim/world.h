@@ -2,7 +2,7 @@
 // operations with LINSTOR's semantics, runs the DRBD failure state machines and records every
 // state transition in the ground-truth log (sim/trace.h).
 //
-// Pure and deterministic (ARCHITECTURE.md): no I/O, no threads, no real clock. Time only moves
+// Pure and deterministic (docs/architecture.md): no I/O, no threads, no real clock. Time only moves
 // through AdvanceTo(); randomness comes from the seed. Same spec + seed + sequence of calls =>
 // the same trace, byte for byte. Not thread-safe: the mock controller serialises access.
 //

@@ -87,7 +87,7 @@ TEST_F(RunTest, SmokeScenarioPassesAndMatchesTheSimDigest) {
   EXPECT_GT(out.report.stage(Stage::kEndToEnd).count, 0u);
 
   // The world driven in real time behind the mock gives the same ground truth as `lnsim sim`
-  // in virtual time (ARCHITECTURE.md: same seed and scenario, same trace digest).
+  // in virtual time (docs/architecture.md: same seed and scenario, same trace digest).
   auto scenario = LoadScenarioFile(path);
   ASSERT_TRUE(scenario.ok()) << scenario.status().ToString();
   auto world = sim::World::Create(scenario->world, scenario->world.seed);
