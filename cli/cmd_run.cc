@@ -85,6 +85,7 @@ void ShrinkAndReport(harness::RunOptions ro, uint64_t seed, const std::string& d
   if (ro.drain) overrides += " --drain " + FormatDuration(*ro.drain);
   if (!ro.bridge_command.empty()) overrides += " --bridge-command " + ShellQuote(ro.bridge_command);
   if (!ro.bridge_binary.empty()) overrides += " --bridge-binary " + ShellQuote(ro.bridge_binary);
+  for (const auto& slo : ro.slo_expressions) overrides += " --slo " + ShellQuote(slo);
   for (const auto& a : ro.bridge_args) overrides += " --bridge-arg=" + ShellQuote(a);
   std::ofstream(path) << result->text;
   std::cout << "minimal schedule: " << path << " (" << result->kept.size() << " of "
@@ -163,6 +164,8 @@ boost::program_options::options_description RunFlags() {
        "lnsim-test-bridge")
       ("bridge-arg", po::value<std::vector<std::string>>()->composing(),
        "append ARG to lnsim's own bridge's command line (repeatable; --bridge-arg=--flag)")
+      ("slo", po::value<std::vector<std::string>>()->composing(),
+       "SLO expression judged besides the scenario's slo list, repeatable ('p99_end_to_end < 5s')")
       ("core", po::bool_switch(), "publish to core NATS (overrides nats.jetstream)")
       ("jetstream", po::bool_switch(), "publish to JetStream (overrides nats.jetstream)")
       ("report", po::value<std::string>()->default_value(""), "write the lnsim.report/v1 JSON here")
@@ -221,6 +224,7 @@ int RunOptionsFromFlags(const boost::program_options::variables_map& vm, harness
   ro->progress = !vm["no-progress"].as<bool>() && isatty(STDERR_FILENO);
   ro->lnsim_binary = SelfPath();
   ro->bridge_binary = vm["bridge-binary"].as<std::string>();
+  if (vm.count("slo")) ro->slo_expressions = vm["slo"].as<std::vector<std::string>>();
   if (vm.count("bridge-arg")) ro->bridge_args = vm["bridge-arg"].as<std::vector<std::string>>();
 
   ro->record_dir = vm["record"].as<std::string>();

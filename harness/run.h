@@ -36,7 +36,9 @@ struct RunOptions {
   // --tls-ca/--tls-cert/--tls-key: TLS to the live server of --nats (bridge and consumers).
   // The embedded server uses TLS when the scenario says `nats.tls` (generated certificates).
   tls::ClientTlsFiles nats_tls;
-  std::string bridge_command;     // --bridge-command: overrides bridge.command
+  std::string bridge_command;  // --bridge-command: overrides bridge.command
+  // --slo EXPR (repeatable): judged besides the scenario's `slo` list (harness/slo.h syntax).
+  std::vector<std::string> slo_expressions;
   std::optional<bool> jetstream;  // --core / --jetstream override nats.jetstream
   std::string lnsim_binary;       // this executable, to start `lnsim bridge`
   std::string report_path;        // --report FILE (lnsim.report/v1 JSON)

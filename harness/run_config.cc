@@ -60,6 +60,14 @@ Status ApplyHarnessOverrides(const RunOptions& options, RunConfig* config) {
                             : harness.nats.cluster > 1 ? std::min(harness.nats.cluster, 5)
                                                        : 1;
   if (!options.nats_server_bin.empty()) harness.nats.server_bin = options.nats_server_bin;
+  for (const std::string& expression : options.slo_expressions) {
+    auto slo = ParseSlo(expression);
+    if (!slo.ok()) {
+      return InvalidArgumentError("--slo: " + slo.status().message());  // names the expression
+    }
+    harness.slos.push_back(*slo);
+    harness.slo_expressions.push_back(expression);
+  }
   return OkStatus();
 }
 

@@ -115,5 +115,25 @@ TEST(RunConfigTest, ABadBridgeSectionNamesFileLineAndKey) {
             std::string::npos);
 }
 
+TEST(RunConfigTest, SloFlagsAreJudgedBesideTheScenariosOwn) {
+  RunOptions o = Options("slo:\n  - lost == 0\n");
+  o.slo_expressions = {"delivered > 1000000", "p99_end_to_end < 5s"};
+  auto config = ConfigureRun(o);
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  ASSERT_EQ(config->harness.slos.size(), 3u);
+  EXPECT_EQ(config->harness.slo_expressions,
+            (std::vector<std::string>{"lost == 0", "delivered > 1000000", "p99_end_to_end < 5s"}));
+  EXPECT_EQ(config->harness.slos[1].metric, "delivered");
+}
+
+TEST(RunConfigTest, ABadSloFlagIsAConfigurationErrorNamingTheFlag) {
+  RunOptions o = Options();
+  o.slo_expressions = {"p99_end_to_end < 5"};
+  auto config = ConfigureRun(o);
+  ASSERT_EQ(config.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(config.status().message().find("--slo: slo 'p99_end_to_end < 5'"), std::string::npos)
+      << config.status().message();
+}
+
 }  // namespace
 }  // namespace lnsim::harness

@@ -197,6 +197,26 @@ seed: 5
   EXPECT_TRUE(out.report.per_consumer[0].converged);
 }
 
+// `--slo` (RunOptions::slo_expressions) is judged beside the scenario's list: an SLO the smoke
+// run cannot meet fails it (exit 1) while every other SLO and check passes.
+TEST_F(RunTest, SloFromTheCommandLineIsJudged) {
+  RunOptions options;
+  options.slo_expressions = {"delivered > 100000000"};
+  RunOutcome out = RunFile(std::string(LNSIM_SOURCE_DIR) + "/scenarios/smoke.yaml", options);
+  EXPECT_EQ(out.exit_code, 1) << out.error << "\n" << log_;
+  EXPECT_TRUE(out.report.failed_checks.empty());
+  bool found = false;
+  for (const SloResult& slo : out.report.slos) {
+    if (slo.expression == "delivered > 100000000") {
+      found = true;
+      EXPECT_FALSE(slo.passed);
+    } else {
+      EXPECT_TRUE(slo.passed) << slo.expression << ": " << slo.measured;
+    }
+  }
+  EXPECT_TRUE(found);
+}
+
 TEST_F(RunTest, MalformedScenarioIsAUsageErrorNamingFileLineAndKey) {
   const std::string path =
       Write("bad.yaml", "cluster:\n  nodes: 3\nbridge:\n  poll_intervall: 1s\n");
