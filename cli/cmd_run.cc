@@ -219,6 +219,15 @@ int RunOptionsFromFlags(const boost::program_options::variables_map& vm, harness
   if (vm["jetstream"].as<bool>()) ro->jetstream = true;
   ro->report_path = vm["report"].as<std::string>();
   ro->junit_path = vm["junit"].as<std::string>();
+  // Output paths are checked before anything starts: a typo costs nothing, not a whole run.
+  for (const auto& [flag, path] : {std::pair<const char*, std::string>{"--report", ro->report_path},
+                                   {"--junit", ro->junit_path},
+                                   {"--html", vm["html"].as<std::string>()}}) {
+    if (path.empty()) continue;
+    if (Status st = harness::CheckWritableOutput(flag, path); !st.ok()) {
+      return UsageError("run", st.message());
+    }
+  }
   ro->work_dir = vm["work-dir"].as<std::string>();
   ro->keep_work_dir = vm["keep"].as<bool>();
   ro->progress = !vm["no-progress"].as<bool>() && isatty(STDERR_FILENO);

@@ -7,8 +7,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iomanip>
 #include <nlohmann/json.hpp>
@@ -599,19 +602,34 @@ void PrintReportTable(const Report& r, std::ostream& out) {
 
 Status WriteFileAtomically(const std::string& path, std::string_view text) {
   const std::string temp = path + ".tmp." + std::to_string(getpid());
+  auto failed = [&](const char* step) {
+    const std::string reason = std::strerror(errno);
+    std::remove(temp.c_str());
+    return UnavailableError("cannot write '" + path + "' (" + step + ": " + reason + ")");
+  };
   {
     std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    if (!out) return UnavailableError("cannot write '" + path + "'");
+    if (!out) return failed("open");
     out.write(text.data(), static_cast<std::streamsize>(text.size()));
     out.flush();
-    if (!out) {
-      std::remove(temp.c_str());
-      return UnavailableError("cannot write '" + path + "'");
-    }
+    if (!out) return failed("write");
   }
-  if (std::rename(temp.c_str(), path.c_str()) != 0) {
-    std::remove(temp.c_str());
-    return UnavailableError("cannot write '" + path + "' (rename failed)");
+  if (std::rename(temp.c_str(), path.c_str()) != 0) return failed("rename");
+  return OkStatus();
+}
+
+Status CheckWritableOutput(std::string_view flag, const std::string& path) {
+  const std::string where = std::string(flag) + " " + path + ": ";
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    return InvalidArgumentError(where + "is a directory");
+  std::string dir = std::filesystem::path(path).parent_path().string();
+  if (dir.empty()) dir = ".";
+  if (!std::filesystem::is_directory(dir, ec)) {
+    return InvalidArgumentError(where + "directory '" + dir + "' does not exist");
+  }
+  if (access(dir.c_str(), W_OK) != 0) {
+    return InvalidArgumentError(where + "cannot write into '" + dir + "': " + std::strerror(errno));
   }
   return OkStatus();
 }

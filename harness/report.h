@@ -162,7 +162,12 @@ std::string ReportToJunit(const Report& report);
 // The human table printed at the end of a run.
 void PrintReportTable(const Report& report, std::ostream& out);
 
-// Writes `text` to `path` atomically (temp file + rename). kUnavailable naming the path.
+// Writes `text` to `path` atomically (temp file + rename). kUnavailable naming the path and the
+// system's reason.
 Status WriteFileAtomically(const std::string& path, std::string_view text);
+// Whether WriteFileAtomically(path) can succeed, checked before a run starts so that a bad
+// output flag costs nothing: kInvalidArgument "FLAG PATH: <why>" for a path that is a directory,
+// whose directory does not exist, or whose directory cannot be written (with the system's reason).
+Status CheckWritableOutput(std::string_view flag, const std::string& path);
 
 }  // namespace lnsim::harness

@@ -145,5 +145,22 @@ TEST(ReportTest, WriteFileAtomicallyWritesOrNamesThePath) {
   EXPECT_NE(bad.message().find("/nonexistent-dir/report.json"), std::string::npos);
 }
 
+TEST(ReportTest, WriteFileAtomicallyGivesTheSystemsReason) {
+  EXPECT_THAT(
+      WriteFileAtomically("/nonexistent-dir/report.json", "{}"),
+      StatusIs(StatusCode::kUnavailable, ::testing::HasSubstr("No such file or directory")));
+}
+
+TEST(ReportTest, CheckWritableOutputNamesFlagPathAndWhy) {
+  EXPECT_THAT(CheckWritableOutput("--report", ::testing::TempDir() + "/r.json"), IsOk());
+  EXPECT_THAT(CheckWritableOutput("--report", "r.json"), IsOk());  // the current directory
+  EXPECT_THAT(CheckWritableOutput("--junit", "/nonexistent-dir/j.xml"),
+              StatusIs(StatusCode::kInvalidArgument,
+                       "--junit /nonexistent-dir/j.xml: directory '/nonexistent-dir' does not "
+                       "exist"));
+  EXPECT_THAT(CheckWritableOutput("--html", ::testing::TempDir()),
+              StatusIs(StatusCode::kInvalidArgument, ::testing::HasSubstr(": is a directory")));
+}
+
 }  // namespace
 }  // namespace lnsim::harness

@@ -1,6 +1,7 @@
 // `lnsim run` end to end: the real world, mock controller, embedded nats-server, the lnsim
 // bridge as a child process and real consumers. These tests assert verdicts (correctness), never
 // latency thresholds; scenarios are shortened with time_scale.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -9,6 +10,7 @@
 #include <sstream>
 
 #include "common/clock.h"
+#include "harness/child_process.h"
 #include "harness/run.h"
 #include "harness/scenario_loader.h"
 #include "sim/world.h"
@@ -215,6 +217,24 @@ TEST_F(RunTest, SloFromTheCommandLineIsJudged) {
     }
   }
   EXPECT_TRUE(found);
+}
+
+// An output path that cannot be written is a usage error (exit 2) before anything starts, with
+// the reason, not an infrastructure failure after the whole run.
+TEST_F(RunTest, UnwritableOutputPathsFailBeforeTheRun) {
+  RealClock clock;
+  for (const char* flag : {"--report", "--junit", "--html"}) {
+    // Through a shell only to see stderr (RunAndCapture captures stdout).
+    const std::string command = std::string("'") + LNSIM_BINARY_PATH + "' run '" +
+                                LNSIM_SOURCE_DIR + "/scenarios/smoke.yaml' " + flag +
+                                " /nonexistent-dir/out 2>&1";
+    auto out = RunAndCapture({"/bin/sh", "-c", command}, std::chrono::seconds(30), clock);
+    ASSERT_FALSE(out.ok()) << flag;
+    EXPECT_THAT(out.status().message(), ::testing::HasSubstr("exit 2")) << flag;
+    EXPECT_THAT(out.status().message(),
+                ::testing::HasSubstr("directory '/nonexistent-dir' does not exist"))
+        << flag;
+  }
 }
 
 TEST_F(RunTest, MalformedScenarioIsAUsageErrorNamingFileLineAndKey) {
