@@ -74,6 +74,18 @@ std::string ReadFile(const std::string& path) {
   return ss.str();
 }
 
+// The "iat" claim of the operator JWT that InitAuth wrote; -1 when it cannot be read.
+int64_t OperatorIssuedAt(const AuthInitResult& result) {
+  std::string jwt = ReadFile(result.operator_jwt_path);
+  while (!jwt.empty() && jwt.back() == '\n') jwt.pop_back();
+  auto decoded = DecodeJwt(jwt);
+  if (!decoded.ok()) {
+    ADD_FAILURE() << decoded.status().ToString();
+    return -1;
+  }
+  return decoded->claims["iat"].get<int64_t>();
+}
+
 TEST(InitAuthClockTest, JwtsAreIssuedAtTheClocksUnixTime) {
   char dir_template[] = "/tmp/lnsim-auth-clock-XXXXXX";
   ASSERT_NE(mkdtemp(dir_template), nullptr);
@@ -84,11 +96,7 @@ TEST(InitAuthClockTest, JwtsAreIssuedAtTheClocksUnixTime) {
   o.clusters = {{"a", "", ""}};
   auto r = InitAuth(o, clock);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
-  std::string jwt = ReadFile(r->operator_jwt_path);
-  while (!jwt.empty() && jwt.back() == '\n') jwt.pop_back();
-  auto decoded = DecodeJwt(jwt);
-  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
-  EXPECT_EQ(decoded->claims["iat"].get<int64_t>(), 1700000000);
+  EXPECT_EQ(OperatorIssuedAt(*r), 1700000000);
   auto creds = ParseCreds(ReadFile(r->creds.at("consumer")));
   ASSERT_TRUE(creds.ok()) << creds.status().ToString();
   auto user = DecodeJwt(creds->jwt);
@@ -108,11 +116,7 @@ TEST(InitAuthClockTest, ExplicitIssuedAtWinsOverTheClock) {
   o.issued_at_unix = 42;
   auto r = InitAuth(o, clock);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
-  std::string jwt = ReadFile(r->operator_jwt_path);
-  while (!jwt.empty() && jwt.back() == '\n') jwt.pop_back();
-  auto decoded = DecodeJwt(jwt);
-  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
-  EXPECT_EQ(decoded->claims["iat"].get<int64_t>(), 42);
+  EXPECT_EQ(OperatorIssuedAt(*r), 42);
   std::filesystem::remove_all(dir);
 }
 
