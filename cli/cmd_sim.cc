@@ -37,6 +37,7 @@ int SpecFromFlags(const boost::program_options::variables_map& vm, const std::st
     std::cerr << "lnsim sim: " << scenario.status().message() << std::endl;
     return kExitUsage;
   }
+  harness::PrintScenarioWarnings(*scenario, "lnsim sim: ", std::cerr);
   *spec = scenario->world;
   if (vm.count("seed")) spec->seed = vm["seed"].as<uint64_t>();
   if (vm.count("duration")) {

@@ -153,7 +153,14 @@ int SweepRequestFromFlags(const boost::program_options::variables_map& vm, Sweep
     return UsageError("sweep", loaded.status().message());
   }
   req->keep = vm["keep"].as<bool>();
-  // Fail early on a scenario that cannot be rewritten.
+  // Fail early on a scenario that does not load (the shared loader: every rule, file:line) or
+  // cannot be rewritten; warn as `lnsim run` would, with the rates the sweep itself sets.
+  auto loaded = harness::LoadScenarioFile(req->scenario);
+  if (!loaded.ok()) return UsageError("sweep", loaded.status().message());
+  loaded->world.workload.attach_rate = so.rate_lo;
+  if (harness::RecheckScenario(&*loaded).ok()) {
+    harness::PrintScenarioWarnings(*loaded, "lnsim sweep: ", std::cerr);
+  }
   if (auto first =
           harness::RewriteScenarioForProbe(req->scenario, {}, so.rate_lo, req->probe_length);
       !first.ok()) {

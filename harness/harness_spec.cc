@@ -414,20 +414,8 @@ StatusOr<HarnessFaultParams> ParseHarnessFaultParams(const sim::FaultSpec& fault
     return InvalidArgumentError(path + ":" + std::to_string(fault.source_line) + ": faults (" +
                                 kind + ").params: " + what);
   };
-  std::vector<std::string> known;
-  switch (fault.kind) {
-    case sim::FaultKind::kNatsRestart:
-      known = {"mode", "member"};
-      break;
-    case sim::FaultKind::kConsumerCrash:
-      known = {"consumer", "keep_dedup"};
-      break;
-    case sim::FaultKind::kNetwork:
-      known = {"target", "latency", "jitter", "bandwidth", "blackhole", "reset", "member"};
-      break;
-    default:
-      break;
-  }
+  // The loader already rejected unknown keys (sim::ParseWorldSections); kept as a guard.
+  const std::vector<std::string>& known = sim::FaultParamNames(fault.kind);
   size_t pos = 0;
   const std::string& text = fault.params;
   while (pos < text.size()) {

@@ -164,6 +164,7 @@ RunOutcome Run::Execute() {
   auto config = ConfigureRun(options_);
   if (!config.ok()) return fail(kExitUsage, config.status());
   config_ = std::move(config).value();
+  PrintScenarioWarnings(config_.scenario, "", log_);  // before anything starts
   if (Status s = PrepareWorkDir(); !s.ok()) return fail(kExitInfra, s);
   BuildRooms();
 

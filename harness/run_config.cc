@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "harness/bundle.h"
+#include "sim/world.h"
 
 namespace lnsim::harness {
 namespace {
@@ -26,7 +27,26 @@ Status LoadScenario(const RunOptions& options, RunConfig* config) {
     world.time_scale = *options.time_scale;
   }
   config->seed = world.seed;
-  return OkStatus();
+  // The overrides may change what the rules see (a shorter --duration leaves faults after the end).
+  return RecheckScenario(&config->scenario);
+}
+
+// The world the mock will build, built once now and dropped: placement (which depends on the
+// seeded volume sizes) and every rule World::Create keeps as a guard fail here, before anything
+// starts, with the file and the line of the section the message names.
+Status TryBuildWorld(const Scenario& scenario) {
+  auto world = sim::World::Create(scenario.world, scenario.world.seed);
+  if (world.ok()) return OkStatus();
+  const std::string& m = world.status().message();
+  if (!m.empty() && m[0] >= '0' && m[0] <= '9') return InvalidArgumentError(scenario.path + ":" + m);
+  const std::string section = m.substr(0, std::min(m.find(':'), m.find('.')));
+  for (const auto& entry : scenario.root) {
+    if (entry.first.Scalar() == section) {
+      return InvalidArgumentError(scenario.path + ":" +
+                                  std::to_string(entry.first.Mark().line + 1) + ": " + m);
+    }
+  }
+  return InvalidArgumentError(scenario.path + ": " + m);
 }
 
 Status ApplyHarnessOverrides(const RunOptions& options, RunConfig* config) {
@@ -101,6 +121,7 @@ Status CollectHarnessFaults(const RunOptions& options, RunConfig* config) {
 StatusOr<RunConfig> ConfigureRun(const RunOptions& options) {
   RunConfig config;
   LNSIM_RETURN_IF_ERROR(LoadScenario(options, &config));
+  LNSIM_RETURN_IF_ERROR(TryBuildWorld(config.scenario));
   LNSIM_RETURN_IF_ERROR(ApplyHarnessOverrides(options, &config));
   const Scenario& scenario = config.scenario;
   if (scenario.api.IsDefined() && !scenario.api.IsNull()) {

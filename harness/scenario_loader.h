@@ -6,6 +6,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,15 +21,30 @@ struct Scenario {
   sim::WorldSpec world;  // cluster, workload, faults, time_scale, duration, seed
   // Sections owned by other parts, unparsed; IsDefined() is false when the file has none.
   YAML::Node api, bridge, nats, consumers, network, slo, drain;
+  YAML::Node root;  // the whole document (lines for the cross-field rules)
+  // `path:line: key: what` for scenarios that test nothing and faults that never fire
+  // (docs/scenarios.md "Checked before anything starts"); the run goes on.
+  std::vector<std::string> warnings;
 };
 
 // The top-level keys a scenario may have, in documentation order.
 const std::vector<std::string>& ScenarioTopLevelKeys();
 
-// Reads and parses `path`. kInvalidArgument with `path:line: key: what` on any problem
-// (missing file: `path:0: (file): cannot open`).
+// Reads and parses `path`, and checks it whole (every key, duplicate keys, the cross-field
+// rules). kInvalidArgument with `path:line: key: what` on any problem; a file that cannot be read
+// gives the OS's reason (`missing.yaml: cannot open: No such file or directory`).
 StatusOr<Scenario> LoadScenarioFile(const std::string& path);
 // Same for text already in memory; `path` names it in messages.
 StatusOr<Scenario> LoadScenarioText(std::string_view text, const std::string& path);
+
+// Runs the cross-field rules again on s->world (after command-line overrides such as --duration)
+// and refreshes s->warnings.
+Status RecheckScenario(Scenario* s);
+
+// One line per warning: `<prefix>warning: path:line: key: what`.
+void PrintScenarioWarnings(const Scenario& s, std::string_view prefix, std::ostream& out);
+// Loads `path` and prints its warnings; prints nothing when it does not load (the caller reports
+// load errors itself).
+void PrintScenarioWarnings(const std::string& path, std::string_view prefix, std::ostream& out);
 
 }  // namespace lnsim::harness

@@ -12,6 +12,7 @@
 #include <map>
 
 #include "common/duration.h"
+#include "sim/internal/scenario_checks.h"
 
 namespace lnsim::sim {
 namespace {
@@ -291,10 +292,17 @@ Status ParseWorkload(const YAML::Node& n, WorkloadSpec* w) {
                   });
 }
 
+Status ParseFaultKeys(const YAML::Node& n, const std::string& prefix, FaultSpec* f);
+
 Status ParseFault(const YAML::Node& n, const std::string& prefix, FaultSpec* f) {
   if (!n.IsMap()) return Error(n, prefix, "must be a mapping with at least `kind`");
   if (!n["kind"].IsDefined()) return Error(n, prefix + ".kind", "missing (e.g. kind: node-crash)");
   f->source_line = Line(n);
+  LNSIM_RETURN_IF_ERROR(ParseFaultKeys(n, prefix, f));
+  return internal::CheckFaultParams(n, prefix, f);
+}
+
+Status ParseFaultKeys(const YAML::Node& n, const std::string& prefix, FaultSpec* f) {
   return ParseMap(
       n, prefix,
       {

@@ -109,7 +109,23 @@ bool WorldExecutes(FaultKind kind);
 std::string DidYouMean(std::string_view key, const std::vector<std::string>& candidates);
 
 // Parses the world's sections out of the scenario document `root` (a YAML map), leaving other
-// sections alone. Errors name the line and key: "12: cluster.nodes: must be >= 1".
+// sections alone. Errors name the line and key: "12: cluster.nodes: must be >= 1". Each fault's
+// `params` keys are checked against FaultParamNames (and the world's values parsed), so a typo in
+// a param is an error like a typo anywhere else.
 Status ParseWorldSections(const YAML::Node& root, WorldSpec* spec);
+
+// The `params` keys a fault kind reads (the harness's and the mock's kinds too); empty = none.
+const std::vector<std::string>& FaultParamNames(FaultKind kind);
+
+// The value of `key` in a fault's normalised `key=value,...` params; "" when absent.
+std::string FaultParam(const std::string& params, std::string_view key);
+
+// The cross-field rules of the world's sections (docs/scenarios.md "Checked before anything
+// starts"): what the world, the placement or a fault relies on, checked on a parsed `spec` (with
+// any command-line overrides applied) before a world is built. `root` is the scenario document,
+// used only to name lines. Errors read "12: cluster.replicas: what"; scenarios that test nothing
+// and faults that never fire are not errors but lines of the same form appended to *warnings.
+Status CheckWorldSpec(const WorldSpec& spec, const YAML::Node& root,
+                      std::vector<std::string>* warnings);
 
 }  // namespace lnsim::sim
