@@ -38,7 +38,8 @@ Status TryBuildWorld(const Scenario& scenario) {
   auto world = sim::World::Create(scenario.world, scenario.world.seed);
   if (world.ok()) return OkStatus();
   const std::string& m = world.status().message();
-  if (!m.empty() && m[0] >= '0' && m[0] <= '9') return InvalidArgumentError(scenario.path + ":" + m);
+  if (!m.empty() && m[0] >= '0' && m[0] <= '9')
+    return InvalidArgumentError(scenario.path + ":" + m);
   const std::string section = m.substr(0, std::min(m.find(':'), m.find('.')));
   for (const auto& entry : scenario.root) {
     if (entry.first.Scalar() == section) {

@@ -47,9 +47,9 @@ Status CheckDuplicateKeys(const YAML::Node& node, const std::string& where,
       const std::string where_first =
           "line " + std::to_string(a.line + 1) +
           (a.line == b.line ? ", column " + std::to_string(a.column + 1) : std::string());
-      return InvalidArgumentError(At(path, Line(entry.first), dotted,
-                                     "duplicate key (first at " + where_first +
-                                         "); give each key once"));
+      return InvalidArgumentError(
+          At(path, Line(entry.first), dotted,
+             "duplicate key (first at " + where_first + "); give each key once"));
     }
     LNSIM_RETURN_IF_ERROR(CheckDuplicateKeys(entry.second, dotted, path));
   }
@@ -68,12 +68,13 @@ Status CheckDocumentShape(const YAML::Node& root, const std::string& path) {
     std::replace(text.begin(), text.end(), '\n', ' ');
     if (root.Scalar().size() > text.size()) text += "...";
     return InvalidArgumentError(At(path, Line(root), "(document)",
-                                   "not a YAML mapping: plain text ('" + text + "'); " +
-                                       sections));
+                                   "not a YAML mapping: plain text ('" + text + "'); " + sections));
   }
   if (!root.IsMap()) {
     return InvalidArgumentError(
-        At(path, Line(root), "(document)", "not a YAML mapping but a list; " + sections));
+        At(path, Line(root), "(document)",
+           "a scenario must be a YAML mapping of sections (cluster:, workload:, faults:, ...), "
+           "not a list"));
   }
   const auto& keys = ScenarioTopLevelKeys();
   bool any_known = false;
@@ -113,10 +114,10 @@ Status CheckApiFaultKinds(const Scenario& s) {
     if (std::find(names.begin(), names.end(), kind) != names.end()) continue;
     std::string list;
     for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
-    return InvalidArgumentError(At(
-        s.path, f.source_line, "faults[" + std::to_string(i) + "].params.kind",
-        (kind.empty() ? std::string("missing") : "unknown api fault '" + kind + "'") +
-            sim::DidYouMean(kind, names) + "; api-fault needs kind=" + list));
+    return InvalidArgumentError(
+        At(s.path, f.source_line, "faults[" + std::to_string(i) + "].params.kind",
+           (kind.empty() ? std::string("missing") : "unknown api fault '" + kind + "'") +
+               sim::DidYouMean(kind, names) + "; api-fault needs kind=" + list));
   }
   return OkStatus();
 }

@@ -2,6 +2,8 @@
 // fault kind's params, and the cross-field rules the world, the placement and the faults rely on,
 // checked on the parsed spec so a scenario that cannot run fails before anything starts. The world
 // keeps its own checks (World::Create) as a guard behind these.
+#include "sim/internal/scenario_checks.h"
+
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -10,7 +12,6 @@
 #include <functional>
 
 #include "common/duration.h"
-#include "sim/internal/scenario_checks.h"
 #include "sim/scenario.h"
 
 namespace lnsim::sim {
@@ -85,8 +86,8 @@ Status CheckWorldParamValue(FaultKind kind, const ParamItem& p, const std::strin
     const bool count = p.key == "count";
     char* end = nullptr;
     const long v = std::strtol(p.value.c_str(), &end, 10);
-    const bool ok = !p.value.empty() && *end == '\0' &&
-                    (count ? v >= 1 && v <= 1000000 : v >= 500 && v <= 599);
+    const bool ok =
+        !p.value.empty() && *end == '\0' && (count ? v >= 1 && v <= 1000000 : v >= 500 && v <= 599);
     if (!ok) {
       return At(p.line, dotted,
                 std::string(count ? "must be a count >= 1" : "must be a 5xx status such as 503") +
@@ -112,8 +113,8 @@ const std::vector<std::string>& FaultParamNames(FaultKind kind) {
                                                      "path"};
   static const std::vector<std::string> nats_restart = {"mode", "member"};
   static const std::vector<std::string> consumer_crash = {"consumer", "keep_dedup"};
-  static const std::vector<std::string> network = {"target", "latency", "jitter",   "bandwidth",
-                                                   "blackhole", "reset", "member"};
+  static const std::vector<std::string> network = {"target",    "latency", "jitter", "bandwidth",
+                                                   "blackhole", "reset",   "member"};
   switch (kind) {
     case FaultKind::kNodeCrash:
       return node_crash;
@@ -175,8 +176,7 @@ Status CheckFaultParams(const YAML::Node& fault, const std::string& prefix, Faul
         return s;
       }();
       return At(p.line, dotted,
-                "unknown param of " + kind + DidYouMean(p.key, known) + "; " + kind +
-                    " params: " + names);
+                "unknown key" + DidYouMean(p.key, known) + "; " + kind + " params: " + names);
     }
     for (size_t j = 0; j < i; ++j) {
       if (items[j].key == p.key) return At(p.line, dotted, "given twice");
@@ -301,7 +301,8 @@ Status Checker::CheckCapacity() const {
   const bool thin = c.pool_kind == ProviderKind::kLvmThin || c.pool_kind == ProviderKind::kZfsThin;
   const double pool_limit =
       static_cast<double>(c.pool_size_kib) * (thin ? c.max_oversubscription : 1.0);
-  const std::string limit_text = "cluster.pool_size" + std::string(thin ? " × max_oversubscription" : "");
+  const std::string limit_text =
+      "cluster.pool_size" + std::string(thin ? " × max_oversubscription" : "");
   if (c.resources > 0 && per_replica > pool_limit) {
     return At(Line("cluster", "volume_size_min"), "cluster.volume_size_min",
               "a replica needs at least " + SizeText(per_replica) +
@@ -433,15 +434,14 @@ Status Checker::CheckFaultTarget(size_t i) const {
               "tiebreaker on a third node); cluster.replicas is " +
                   std::to_string(c.replicas));
   }
-  if (f.kind == FaultKind::kSplitBrain && !AnyPlaceCount([&](int p) {
-        return p == 2 && !tiebreaker;
-      })) {
+  if (f.kind == FaultKind::kSplitBrain &&
+      !AnyPlaceCount([&](int p) { return p == 2 && !tiebreaker; })) {
     return At(FaultLine(i, "kind"), Fault(i) + ".kind",
               "split-brain needs resources with 2 diskful replicas and no tiebreaker "
               "(cluster.replicas: 2 and cluster.tiebreaker: false, or 2 nodes)");
   }
-  const bool uses_resource = f.kind == FaultKind::kQuorumLoss ||
-                             f.kind == FaultKind::kSplitBrain || f.kind == FaultKind::kDiskFailure;
+  const bool uses_resource = f.kind == FaultKind::kQuorumLoss || f.kind == FaultKind::kSplitBrain ||
+                             f.kind == FaultKind::kDiskFailure;
   if (!f.resource.empty() && !uses_resource) {
     return At(FaultLine(i, "resource"), Fault(i) + ".resource",
               kind + " has no resource target (quorum-loss, split-brain and disk-failure do)");
@@ -457,9 +457,8 @@ void Checker::WarnIfNothingTested() {
          "0 and no provisioning (workload.provision_rate: 0): no resource ever exists, only "
          "node events can be tested");
   }
-  const bool rates =
-      w.provision_rate > 0 || w.delete_rate > 0 || w.attach_rate > 0 || w.detach_rate > 0 ||
-      w.resize_rate > 0;
+  const bool rates = w.provision_rate > 0 || w.delete_rate > 0 || w.attach_rate > 0 ||
+                     w.detach_rate > 0 || w.resize_rate > 0;
   bool world_fault = false;
   for (const FaultSpec& f : spec_.faults) world_fault |= WorldExecutes(f.kind) && f.probability > 0;
   if (!rates && !world_fault) {

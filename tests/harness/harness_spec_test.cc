@@ -111,7 +111,8 @@ TEST(HarnessSpecTest, FaultParamsAreValidated) {
       Parse("faults:\n  - kind: network\n    at: 1s\n    params: target=bridge,latencyy=5ms\n");
   EXPECT_THAT(spec,
               StatusIs(StatusCode::kInvalidArgument,
-                       ::testing::HasSubstr("unknown key 'latencyy' (did you mean 'latency'?)")));
+                       ::testing::HasSubstr("t.yaml:4: faults[0].params.latencyy: unknown key "
+                                            "(did you mean 'latency'?)")));
   auto missing =
       Parse("faults:\n  - kind: consumer-crash\n    at: 1s\n    params: consumer=ghost\n");
   EXPECT_THAT(missing, StatusIs(StatusCode::kInvalidArgument,

@@ -117,7 +117,8 @@ TEST(ScenarioLoader, YamlSyntaxError) {
 TEST(ScenarioLoader, MissingFile) {
   auto s = LoadScenarioFile("/nonexistent/x.yaml");
   EXPECT_THAT(s, StatusIs(StatusCode::kInvalidArgument,
-                          ::testing::HasSubstr("/nonexistent/x.yaml:0: (file): cannot open")));
+                          ::testing::HasSubstr(
+                              "/nonexistent/x.yaml: cannot open: No such file or directory")));
 }
 
 TEST(ScenarioFiles, EveryScenarioLoadsAndBuildsAWorld) {
