@@ -15,6 +15,7 @@
 #include "harness/html_report.h"
 #include "harness/report.h"
 #include "harness/run.h"
+#include "harness/scenario_loader.h"
 #include "harness/shrink.h"
 
 namespace lnsim::cli {
@@ -101,6 +102,7 @@ int RunSeeds(harness::RunOptions ro, const std::string& command, uint64_t first,
   std::vector<std::string> replays;
   std::string first_failing_dir;
   const std::string base_work_dir = ro.work_dir;
+  harness::PrintScenarioWarnings(ro.scenario_path, "lnsim run: ", std::cerr);  // once, not per seed
   for (uint64_t seed = first; seed <= last && !g_stop_requested; ++seed) {
     ro.seed = seed;
     // One work dir per seed when one was given, so bundles do not overwrite each other.
