@@ -9,24 +9,6 @@ namespace lnsim::sim::internal {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-namespace {
-
-// The value of `key` in a fault's "k=v,k=v" params; "" when absent.
-std::string ParamValue(const std::string& params, const std::string& key) {
-  size_t pos = 0;
-  while (pos <= params.size()) {
-    size_t end = params.find(',', pos);
-    if (end == std::string::npos) end = params.size();
-    const std::string item = params.substr(pos, end - pos);
-    const size_t eq = item.find('=');
-    if (eq != std::string::npos && item.substr(0, eq) == key) return item.substr(eq + 1);
-    pos = end + 1;
-  }
-  return "";
-}
-
-}  // namespace
-
 // --- Scheduling ---------------------------------------------------------------------------------
 
 // Resolves every fault's window (seeded `at: random` and `probability`) and schedules the start
@@ -194,7 +176,7 @@ void WorldImpl::StartNodeCrash(uint32_t i, const std::vector<NodeIndex>& nodes) 
   FaultWindow& w = fault_windows_[i];
   for (NodeIndex n : nodes) CrashNode(n);
   w.note = "crashed" + NodeNames(nodes);
-  if (std::string v = ParamValue(spec_.faults[i].params, "evict_after"); !v.empty()) {
+  if (std::string v = FaultParam(spec_.faults[i].params, "evict_after"); !v.empty()) {
     if (auto d = ParseDuration(v); d.ok()) {
       for (NodeIndex n : nodes) Schedule(Scaled(*d), kEventEvict, n);
       w.note += ", evicted after " + v + " if still away";
@@ -219,7 +201,7 @@ void WorldImpl::StartNodeReboot(uint32_t i, const std::vector<NodeIndex>& nodes)
 
 void WorldImpl::StartSlowSatellite(uint32_t i, const std::vector<NodeIndex>& nodes) {
   Duration latency = seconds(5);
-  if (std::string v = ParamValue(spec_.faults[i].params, "latency"); !v.empty()) {
+  if (std::string v = FaultParam(spec_.faults[i].params, "latency"); !v.empty()) {
     if (auto d = ParseDuration(v); d.ok()) latency = *d;
   }
   for (NodeIndex n : nodes) {
@@ -258,7 +240,7 @@ void WorldImpl::StartQuorumLoss(uint32_t i) {
     if (keep == kNoIndex && cluster_.replicas[r].kind == ReplicaKind::kDiskful)
       keep = cluster_.replicas[r].node;
   }
-  const bool partition = ParamValue(spec_.faults[i].params, "mode") == "partition";
+  const bool partition = FaultParam(spec_.faults[i].params, "mode") == "partition";
   std::vector<NodeIndex> nodes;
   if (partition) {
     nodes.push_back(keep);
@@ -305,7 +287,7 @@ void WorldImpl::StartSplitBrain(uint32_t i) {
 }
 
 PoolIndex WorldImpl::FaultPool(uint32_t i, NodeIndex n) const {
-  const std::string want = ParamValue(spec_.faults[i].params, "pool");
+  const std::string want = FaultParam(spec_.faults[i].params, "pool");
   for (PoolIndex p : cluster_.nodes[n].pools) {
     if (cluster_.pools[p].diskless()) continue;
     if (want.empty() || FoldName(want) == FoldName(cluster_.pools[p].name)) return p;
@@ -390,7 +372,7 @@ void WorldImpl::StartResizeWave(uint32_t i) {
   cause_ = trace_.InternCause(FaultLabel(i));
   w.fired = true;
   int count = f.count;
-  if (std::string v = ParamValue(f.params, "count"); !v.empty()) count = std::atoi(v.c_str());
+  if (std::string v = FaultParam(f.params, "count"); !v.empty()) count = std::atoi(v.c_str());
   int ok = 0, refused = 0;
   ++op_depth_;
   for (int k = 0; k < count; ++k) {
@@ -414,7 +396,7 @@ void WorldImpl::OnFaultEnd(uint32_t i) {
       for (NodeIndex n : nodes) ReturnNode(n, 0);
       break;
     case FaultKind::kQuorumLoss:
-      if (ParamValue(f.params, "mode") == "partition") {
+      if (FaultParam(f.params, "mode") == "partition") {
         HealPartition(nodes);
       } else {
         for (NodeIndex n : nodes) ReturnNode(n, 0);
@@ -441,7 +423,7 @@ void WorldImpl::OnFaultEnd(uint32_t i) {
 void WorldImpl::EndSplitBrain(uint32_t i) {
   const std::vector<NodeIndex>& nodes = fault_nodes_[i];
   HealPartition(nodes);
-  const std::string recover = ParamValue(spec_.faults[i].params, "recover");
+  const std::string recover = FaultParam(spec_.faults[i].params, "recover");
   if (recover.empty()) return;
   auto d = ParseDuration(recover);
   const RdIndex rd = fault_target_rd_[i];

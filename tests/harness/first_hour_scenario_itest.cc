@@ -130,7 +130,7 @@ TEST_F(FirstHourScenario, FilesThatAreNotScenarios) {
   Write("README", "lnsim scenarios\n\nThese files describe a cluster.\n");
   ExpectRefused("README",
                 "README:1: (document): not a YAML mapping: plain text ('lnsim "
-                "scenarios These files describe a cl...')");
+                "scenarios These files describe a c...')");
   Write("NOTES.md", "# Notes\n\nTo do: more faults\n");
   ExpectRefused("NOTES.md",
                 "NOTES.md:3: (document): not a scenario: no top-level key is a section (line 3 "
