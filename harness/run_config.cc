@@ -67,11 +67,18 @@ Status ApplyHarnessOverrides(const RunOptions& options, RunConfig* config) {
   }
   config->jetstream = harness.nats.jetstream;
   if (options.drain) harness.drain = *options.drain;
-  for (const ConsumerSpec& c : harness.consumers) {
+  const YAML::Node& listed = config->scenario.consumers;
+  for (size_t i = 0; i < harness.consumers.size(); ++i) {
+    const ConsumerSpec& c = harness.consumers[i];
     if (!config->jetstream && c.mode != ConsumerMode::kCore) {
-      return InvalidArgumentError(options.scenario_path + ": consumers: consumer '" + c.name +
-                                  "' is " + std::string(ConsumerModeName(c.mode)) +
-                                  " but the bridge publishes to core NATS (nats.jetstream: false)");
+      // --core on a file whose consumers are JetStream ones: name the consumer's line.
+      const bool has_line = listed.IsSequence() && i < listed.size();
+      return InvalidArgumentError(
+          options.scenario_path +
+          (has_line ? ":" + std::to_string(listed[i].Mark().line + 1) : std::string()) +
+          ": consumers[" + std::to_string(i) + "]: consumer '" + c.name + "' is " +
+          std::string(ConsumerModeName(c.mode)) +
+          " but the bridge publishes to core NATS (--core or nats.jetstream: false)");
     }
   }
   if (!options.nats_urls.empty()) harness.nats.url = options.nats_urls;

@@ -108,6 +108,16 @@ TEST_F(FirstHourScenario, FaultTargetsAndParams) {
                 "mean 'sse_drop'?)");
 }
 
+TEST_F(FirstHourScenario, OverridesAreCheckedWithTheFile) {
+  Write("c.yaml",
+        "workload: {attach_rate: 1}\nconsumers:\n  - name: js-a\n    mode: jetstream-ack\n");
+  const Result r = Lnsim({"run", "c.yaml", "--core"});
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("lnsim run: c.yaml:3: consumers[0]: consumer 'js-a' is "
+                                  "jetstream-ack but the bridge publishes to core NATS"));
+  EXPECT_THAT(r.tmp_entries, IsEmpty());
+}
+
 TEST_F(FirstHourScenario, DuplicateKeysAtAnyLevel) {
   Write("d.yaml", "cluster:\n  nodes: 3\nworkload:\n  attach_rate: 1\n  attach_rate: 2\n");
   ExpectRefused("d.yaml",
