@@ -1,6 +1,7 @@
 // `lnsim run SCENARIO`: the main job (harness/run.h). Parses flags, creates the real clock,
 // turns SIGINT/SIGTERM into an orderly stop, prints the report table and writes the JSON and
-// JUnit reports. Exit codes: 0 passed, 1 an SLO or check failed, 2 bad usage, 3 infrastructure.
+// JUnit reports. Exit codes: 0 passed, 1 an SLO or check failed, 2 bad usage, 3 infrastructure or
+// interrupted (harness/exit_codes.h).
 #include <unistd.h>
 
 #include <cstdio>
@@ -101,6 +102,7 @@ int RunSeeds(harness::RunOptions ro, const std::string& command, uint64_t first,
   std::vector<uint64_t> failing;
   std::vector<std::string> replays;
   std::string first_failing_dir;
+  bool verdict_failed = false;  // a seed failed its verdict (not only infrastructure)
   const std::string base_work_dir = ro.work_dir;
   for (uint64_t seed = first; seed <= last && !g_stop_requested; ++seed) {
     ro.seed = seed;
@@ -130,6 +132,7 @@ int RunSeeds(harness::RunOptions ro, const std::string& command, uint64_t first,
     std::cout << std::endl;
     if (out.exit_code != 0) {
       failing.push_back(seed);
+      verdict_failed |= out.exit_code == kExitFailed;
       if (!out.bundle_dir.empty()) replays.push_back("lnsim replay " + out.bundle_dir);
       if (out.exit_code == 1 && first_failing_dir.empty()) {
         first_failing_dir = out.work_dir.empty() ? "." : out.work_dir;
@@ -145,7 +148,9 @@ int RunSeeds(harness::RunOptions ro, const std::string& command, uint64_t first,
   std::cout << "\n";
   for (const auto& r : replays) std::cout << "replay: " << r << "\n";
   if (g_stop_requested) return kExitInterrupted;
-  return failing.empty() ? kExitOk : 1;
+  // 1 when a verdict failed; 3 when every failing seed failed on infrastructure.
+  if (failing.empty()) return kExitOk;
+  return verdict_failed ? kExitFailed : kExitInfra;
 }
 
 // The flags of `lnsim run` (docs/scenarios.md has what each one overrides).

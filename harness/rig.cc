@@ -240,6 +240,8 @@ Status Rig::WaitOwnBridgeReady(Duration deadline, Duration timeout) {
         bridge_.metrics_port = std::atoi(line->substr(line->rfind(':') + 1).c_str());
       }
     } else if (line.status().code() == StatusCode::kNotFound || !child.Running()) {
+      // Closed output usually means it is exiting: its exit status says more (bounded wait).
+      if (child.Running()) (void)child.Wait(seconds(2));
       return UnavailableError(
           "the bridge exited during start-up (" +
           (child.Running() ? std::string("closed its output") : child.exit_status()->ToString()) +
