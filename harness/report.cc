@@ -116,10 +116,18 @@ Status CountersFromJson(const Json& j, std::string_view where, VerdictCounters* 
   return OkStatus();
 }
 
-std::optional<double> OptionalFromJson(const Json& j, const char* key) {
+// A time that may be unknown: a number, null or missing (nullopt); another type is an error.
+Status OptionalMsFromJson(const Json& j, const char* key, std::string_view where,
+                          std::optional<double>* out) {
+  double ms = 0;
   auto it = j.find(key);
-  if (it == j.end() || it->is_null() || !it->is_number()) return std::nullopt;
-  return it->get<double>();
+  if (it == j.end() || it->is_null()) {
+    *out = std::nullopt;
+    return OkStatus();
+  }
+  LNSIM_RETURN_IF_ERROR(Get(j, key, where, &ms));
+  *out = ms;
+  return OkStatus();
 }
 
 }  // namespace
@@ -354,9 +362,9 @@ Status FaultsFromJson(const Json& j, Report* r) {
     LNSIM_RETURN_IF_ERROR(Get(fj, "start", where, &f.start_ms));
     LNSIM_RETURN_IF_ERROR(Get(fj, "end", where, &f.end_ms));
     LNSIM_RETURN_IF_ERROR(Get(fj, "events_in_window", where, &f.events_in_window));
-    f.detect_ms = OptionalFromJson(fj, "detect");
-    f.recover_ms = OptionalFromJson(fj, "recover");
-    f.drain_ms = OptionalFromJson(fj, "drain");
+    LNSIM_RETURN_IF_ERROR(OptionalMsFromJson(fj, "detect", where, &f.detect_ms));
+    LNSIM_RETURN_IF_ERROR(OptionalMsFromJson(fj, "recover", where, &f.recover_ms));
+    LNSIM_RETURN_IF_ERROR(OptionalMsFromJson(fj, "drain", where, &f.drain_ms));
     r->faults.push_back(std::move(f));
   }
   return OkStatus();
@@ -369,8 +377,8 @@ Status ClusterFaultFromJson(const Json& fj, const std::string& where, ClusterFau
   LNSIM_RETURN_IF_ERROR(GetOptional(fj, "old_leader", where, &f->old_leader));
   LNSIM_RETURN_IF_ERROR(GetOptional(fj, "new_leader", where, &f->new_leader));
   LNSIM_RETURN_IF_ERROR(GetOptional(fj, "at", where, &f->at_ms));
-  f->election_ms = OptionalFromJson(fj, "election");
-  f->first_ack_ms = OptionalFromJson(fj, "first_ack");
+  LNSIM_RETURN_IF_ERROR(OptionalMsFromJson(fj, "election", where, &f->election_ms));
+  LNSIM_RETURN_IF_ERROR(OptionalMsFromJson(fj, "first_ack", where, &f->first_ack_ms));
   return OkStatus();
 }
 
