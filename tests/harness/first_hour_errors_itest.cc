@@ -17,6 +17,7 @@
 #include "common/clock.h"
 #include "harness/child_process.h"
 #include "harness/json_read.h"
+#include "harness/nats_server.h"
 #include "harness/report.h"
 
 namespace lnsim::harness {
@@ -118,6 +119,8 @@ class FirstHourErrors : public ::testing::Test {
     return out;
   }
 
+  CliResult InterruptAfter(const std::string& line_prefix, const std::vector<std::string>& args);
+
   std::string Smoke() const { return std::string(LNSIM_SOURCE_DIR) + "/scenarios/smoke.yaml"; }
 
   std::filesystem::path dir_;
@@ -166,48 +169,69 @@ TEST_F(FirstHourErrors, MockLinstorOnAPortInUseExits3NamingTheAddress) {
   EXPECT_THAT(r.out, Not(HasSubstr("listening")));
 }
 
+TEST_F(FirstHourErrors, BridgeMetricsOnAPortInUseExits3NamingTheReason) {
+  NatsServerOptions nats_options;
+  nats_options.jetstream = false;
+  auto nats = NatsServer::Start(nats_options, clock_);
+  ASSERT_TRUE(nats.ok()) << nats.status().message();
+  const Port taken(/*listen_too=*/true);
+  const std::string addr = "127.0.0.1:" + std::to_string(taken.port());
+  const CliResult r = Lnsim({"bridge", "--nats", (*nats)->url(), "--linstor", "http://127.0.0.1:9",
+                             "--cluster", "c1", "--metrics-addr", addr});
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_THAT(r.err,
+              HasSubstr("cannot listen on --metrics-addr " + addr + ": Address already in use"));
+}
+
 // --- Ctrl-C during a run ------------------------------------------------------------------------
 
-TEST_F(FirstHourErrors, InterruptedRunSaysInterruptedFirstWithNoVerdict) {
-  // stderr (the start-up lines) through the pipe, stdout (the result) into a file.
-  const std::string out_path = Path("stdout");
-  const std::string report_path = Path("report.json");
+// Runs `lnsim run ARGS...`, reads its stderr until a line starting with `line_prefix`, sends it
+// SIGINT and lets it finish: stdout (the result) into a file, stderr through the pipe.
+CliResult FirstHourErrors::InterruptAfter(const std::string& line_prefix,
+                                          const std::vector<std::string>& args) {
+  const std::string out_path = Path("stdout-" + std::to_string(++runs_));
   ChildOptions options;
-  options.argv = {"/bin/sh",
-                  "-c",
-                  "exec \"$@\" 2>&1 1>\"$OUT\"",
-                  "sh",
-                  LNSIM_BINARY_PATH,
-                  "run",
-                  Smoke(),
-                  "--no-progress",
-                  "--report",
-                  report_path,
-                  "--duration",
-                  "10m"};
+  options.argv = {"/bin/sh", "-c", "exec \"$@\" 2>&1 1>\"$OUT\"", "sh", LNSIM_BINARY_PATH, "run"};
+  options.argv.insert(options.argv.end(), args.begin(), args.end());
   options.env = {"OUT=" + out_path};
   options.capture_stdout = true;
+  CliResult r;
   auto child = ChildProcess::Spawn(options, clock_);
-  ASSERT_TRUE(child.ok()) << child.status().message();
-  std::string err;
-  bool ready = false;
+  if (!child.ok()) {
+    ADD_FAILURE() << child.status().message();
+    return r;
+  }
+  bool seen = false;
   const Duration deadline = clock_.Now() + std::chrono::minutes(2);
-  while (!ready && clock_.Now() < deadline) {
+  while (!seen && clock_.Now() < deadline) {
     auto line = (*child)->ReadLine(std::chrono::seconds(1));
     if (line.ok()) {
-      err += *line + "\n";
-      ready = line->rfind("bridge ready", 0) == 0;
+      r.err += *line + "\n";
+      seen = line->rfind(line_prefix, 0) == 0;
     } else if (line.status().code() == StatusCode::kNotFound) {
       break;
     }
   }
-  ASSERT_TRUE(ready) << err;
-  ASSERT_TRUE((*child)->Signal(SIGINT).ok());
-  err += ReadAll(**child);
+  if (!seen) {
+    ADD_FAILURE() << "no line starting with '" << line_prefix << "' in:\n" << r.err;
+    return r;
+  }
+  EXPECT_TRUE((*child)->Signal(SIGINT).ok());
+  r.err += ReadAll(**child);
   auto status = (*child)->Wait(std::chrono::minutes(1));
-  ASSERT_TRUE(status.ok()) << err;
-  EXPECT_EQ(status->code, 3) << err;
-  const std::string out = ReadText(out_path);
+  const ExitStatus st = status.ok() ? *status : (*child)->Kill();
+  r.exit_code = st.exited ? st.code : -1;
+  r.out = ReadText(out_path);
+  return r;
+}
+
+TEST_F(FirstHourErrors, InterruptedRunSaysInterruptedFirstWithNoVerdict) {
+  const std::string report_path = Path("report.json");
+  const CliResult r = InterruptAfter(
+      "bridge ready", {Smoke(), "--no-progress", "--report", report_path, "--duration", "10m"});
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  const std::string& out = r.out;
+  const std::string& err = r.err;
   EXPECT_THAT(out, StartsWith("lnsim INTERRUPTED by SIGINT  scenario " + Smoke() + "  seed 1\n"));
   EXPECT_THAT(out, HasSubstr("interrupted during the run phase at world time "));
   EXPECT_THAT(out, HasSubstr("seen so far (partial, not judged): delivered "));
@@ -222,6 +246,22 @@ TEST_F(FirstHourErrors, InterruptedRunSaysInterruptedFirstWithNoVerdict) {
   EXPECT_THAT(report->failed_checks[0], StartsWith("interrupted during the run phase"));
   EXPECT_TRUE(report->slos.empty());
   EXPECT_EQ(report->totals.lost, 0u);
+}
+
+TEST_F(FirstHourErrors, InterruptedStartUpSaysInterruptedNotATimeout) {
+  // A bridge that never gets ready: the stop comes while lnsim waits for it.
+  const std::string script = Write("silent-bridge.sh",
+                                   "#!/bin/sh\n"
+                                   "echo 'connecting...' >&2\n"
+                                   "exec sleep 600\n");
+  std::filesystem::permissions(script, std::filesystem::perms::owner_all);
+  const CliResult r = InterruptAfter("mock LINSTOR controller on",
+                                     {Smoke(), "--no-progress", "--bridge-binary", script});
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_THAT(r.out, StartsWith("lnsim INTERRUPTED by SIGINT  scenario " + Smoke() +
+                                "\n  interrupted during start-up, before the run\n"));
+  EXPECT_THAT(r.out + r.err, Not(HasSubstr("did not report its metrics address")));
+  EXPECT_THAT(r.out + r.err, Not(HasSubstr("infrastructure failure")));
 }
 
 // --- reports and baselines for `lnsim compare`
