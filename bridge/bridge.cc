@@ -9,6 +9,7 @@
 #include <set>
 
 #include "common/duration.h"
+#include "common/listen_socket.h"
 
 namespace lnsim::bridge {
 namespace {
@@ -126,6 +127,7 @@ Status Bridge::StartMetricsServer() {
   const std::string host = config_.metrics_addr.substr(0, colon);
   const int port = std::atoi(config_.metrics_addr.c_str() + colon + 1);
   http_ = std::make_unique<httplib::Server>();
+  http_->set_socket_options(ExclusiveListenOptions);  // a port in use fails (listen_socket.h)
   http_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
     res.set_content(metrics_.Render(), "text/plain; version=0.0.4");
   });
@@ -143,7 +145,9 @@ Status Bridge::StartMetricsServer() {
     metrics_port_ = http_->bind_to_port(host, port) ? port : -1;
   }
   if (metrics_port_ <= 0) {
-    return UnavailableError("cannot listen on --metrics-addr " + config_.metrics_addr);
+    const std::string reason = port == 0 ? "" : BindFailureReason(host, port);
+    return UnavailableError("cannot listen on --metrics-addr " + config_.metrics_addr +
+                            (reason.empty() ? "" : ": " + reason));
   }
   http_thread_ = std::thread([this] { http_->listen_after_bind(); });
   logger_->Log("info", "metrics listening",

@@ -57,7 +57,7 @@ int Compare(const std::vector<std::string>& args) {
   int exit_code = kExitOk;
   if (!ParseOptions(args, kUsage, options, positional, &vm, &exit_code)) return exit_code;
   if (!vm.count("baseline") || !vm.count("current")) {
-    return UsageError("compare", "give BASELINE and CURRENT (see --help)");
+    return UsageError("compare", "give BASELINE and CURRENT");
   }
   harness::CompareOptions co;
   if (!ParseFraction(vm["latency-threshold"].as<std::string>(), &co.latency_threshold)) {
@@ -73,10 +73,15 @@ int Compare(const std::vector<std::string>& args) {
   if (co.alpha <= 0 || co.alpha >= 1) return UsageError("compare", "--alpha: want 0 < alpha < 1");
   co.min_repeats = std::max<size_t>(2, vm["min-repeats"].as<size_t>());
 
+  // A report that cannot be read is a bad input (exit 2), not a usage mistake: no "see --help".
+  auto unreadable = [](const char* side, const Status& s) {
+    std::cerr << "lnsim compare: " << side << ": " << s.message() << std::endl;
+    return kExitUsage;
+  };
   auto baseline = harness::LoadReportSet(vm["baseline"].as<std::string>());
-  if (!baseline.ok()) return UsageError("compare", "baseline: " + baseline.status().message());
+  if (!baseline.ok()) return unreadable("baseline", baseline.status());
   auto current = harness::LoadReportSet(vm["current"].as<std::string>());
-  if (!current.ok()) return UsageError("compare", "current: " + current.status().message());
+  if (!current.ok()) return unreadable("current", current.status());
 
   const harness::Comparison c = harness::CompareReports(*baseline, *current, co);
   harness::PrintComparison(c, std::cout);

@@ -1,8 +1,10 @@
 // `lnsim run SCENARIO`: the main job (harness/run.h). Parses flags, creates the real clock,
 // turns SIGINT/SIGTERM into an orderly stop, prints the report table and writes the JSON and
-// JUnit reports. Exit codes: 0 passed, 1 an SLO or check failed, 2 bad usage, 3 infrastructure.
+// JUnit reports. Exit codes: 0 passed, 1 an SLO or check failed, 2 bad usage, 3 infrastructure or
+// interrupted (harness/exit_codes.h).
 #include <unistd.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -101,6 +103,7 @@ int RunSeeds(harness::RunOptions ro, const std::string& command, uint64_t first,
   std::vector<uint64_t> failing;
   std::vector<std::string> replays;
   std::string first_failing_dir;
+  bool verdict_failed = false;  // a seed failed its verdict (not only infrastructure)
   const std::string base_work_dir = ro.work_dir;
   harness::PrintScenarioWarnings(ro.scenario_path, "lnsim run: ", std::cerr);  // once, not per seed
   for (uint64_t seed = first; seed <= last && !g_stop_requested; ++seed) {
@@ -114,6 +117,11 @@ int RunSeeds(harness::RunOptions ro, const std::string& command, uint64_t first,
       std::cerr << "lnsim run: " << out.error << std::endl;
       return kExitUsage;
     }
+    if (out.interrupted) {
+      std::cout << "seed " << seed << ": INTERRUPTED by " << StopSignalName() << " (" << out.error
+                << ")" << std::endl;
+      break;
+    }
     const harness::VerdictCounters& c = out.report.totals;
     std::cout << "seed " << seed << ": "
               << (out.exit_code == 0   ? "passed"
@@ -126,6 +134,7 @@ int RunSeeds(harness::RunOptions ro, const std::string& command, uint64_t first,
     std::cout << std::endl;
     if (out.exit_code != 0) {
       failing.push_back(seed);
+      verdict_failed |= out.exit_code == kExitFailed;
       if (!out.bundle_dir.empty()) replays.push_back("lnsim replay " + out.bundle_dir);
       if (out.exit_code == 1 && first_failing_dir.empty()) {
         first_failing_dir = out.work_dir.empty() ? "." : out.work_dir;
@@ -134,12 +143,16 @@ int RunSeeds(harness::RunOptions ro, const std::string& command, uint64_t first,
     }
     if (seed == UINT64_MAX) break;
   }
+  if (g_stop_requested) std::cout << "lnsim INTERRUPTED by " << StopSignalName() << ": ";
   std::cout << "seeds " << first << ".." << last << ": " << failing.size() << " failing";
+  if (g_stop_requested) std::cout << " among the seeds that finished";
   for (size_t i = 0; i < failing.size(); ++i) std::cout << (i ? ", " : ": ") << failing[i];
   std::cout << "\n";
   for (const auto& r : replays) std::cout << "replay: " << r << "\n";
-  if (g_stop_requested) return kExitInfra;
-  return failing.empty() ? kExitOk : 1;
+  if (g_stop_requested) return kExitInterrupted;
+  // 1 when a verdict failed; 3 when every failing seed failed on infrastructure.
+  if (failing.empty()) return kExitOk;
+  return verdict_failed ? kExitFailed : kExitInfra;
 }
 
 // The flags of `lnsim run` (docs/scenarios.md has what each one overrides).
@@ -290,6 +303,29 @@ int WriteReports(const harness::Report& report, const harness::RunOptions& ro,
   return kExitOk;
 }
 
+// An interrupted run: "lnsim INTERRUPTED" first, what was seen so far labelled partial (never as
+// findings), the files asked for (they say interrupted too), exit kExitInterrupted.
+int ReportInterrupted(harness::RunOutcome& outcome, const harness::RunOptions& ro,
+                      const std::string& html_path) {
+  harness::Report& report = outcome.report;
+  std::cout << "lnsim INTERRUPTED by " << StopSignalName() << "  scenario " << ro.scenario_path;
+  if (!report.scenario.empty()) std::cout << "  seed " << report.seed;
+  std::cout << "\n  " << outcome.error << "\n";
+  if (!report.scenario.empty()) {
+    report.environment.lnsim_version = VersionString();
+    char seconds[32];
+    std::snprintf(seconds, sizeof seconds, "%.1f", report.duration_s);
+    std::cout << "  seen so far (partial, not judged): delivered " << report.totals.delivered
+              << " in " << seconds << " s of world time\n";
+    if (!report.command.empty()) std::cout << "\nreproduce: " << report.command << "\n";
+  }
+  if (!outcome.work_dir.empty()) std::cout << "logs: " << outcome.work_dir << std::endl;
+  if (!report.scenario.empty()) {
+    if (int rc = WriteReports(report, ro, html_path, {}); rc != kExitOk) return rc;
+  }
+  return kExitInterrupted;
+}
+
 // One run with the flags' options: the report table, the files, and the shrink on failure.
 int RunOnce(const boost::program_options::variables_map& vm, harness::RunOptions ro,
             const std::string& command, bool shrink, const Clock& clock) {
@@ -318,6 +354,13 @@ int RunOnce(const boost::program_options::variables_map& vm, harness::RunOptions
   if (outcome.exit_code == kExitUsage) {
     std::cerr << "lnsim run: " << outcome.error << std::endl;
     return kExitUsage;
+  }
+  if (outcome.interrupted) {
+    harness::Report& partial = outcome.report;
+    if (!vm.count("seed") && !partial.scenario.empty()) {
+      partial.command = command + " --seed " + std::to_string(partial.seed);
+    }
+    return ReportInterrupted(outcome, ro, html_path);
   }
   if (outcome.exit_code == kExitInfra && outcome.report.scenario.empty()) {
     std::cerr << "lnsim run: infrastructure failure: " << outcome.error << std::endl;

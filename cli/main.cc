@@ -62,7 +62,7 @@ void PrintHelp() {
   }
   std::cout << "\n`lnsim <subcommand> --help` lists each subcommand's options with defaults.\n"
                "Exit codes: 0 passed, 1 an SLO or check failed, 2 bad usage or configuration,\n"
-               "3 infrastructure failure.\n";
+               "3 infrastructure failure or interrupted (SIGINT/SIGTERM).\n";
 }
 
 }  // namespace

@@ -6,10 +6,25 @@
 namespace lnsim::cli {
 
 volatile bool g_stop_requested = false;
+volatile sig_atomic_t g_stop_signal = 0;
 
 namespace {
-extern "C" void OnStopSignal(int) { g_stop_requested = true; }
+extern "C" void OnStopSignal(int signal) {
+  if (g_stop_signal == 0) g_stop_signal = signal;
+  g_stop_requested = true;
+}
 }  // namespace
+
+const char* StopSignalName() {
+  switch (g_stop_signal) {
+    case SIGINT:
+      return "SIGINT";
+    case SIGTERM:
+      return "SIGTERM";
+    default:
+      return "a signal";
+  }
+}
 
 void InstallStopSignals() {
   struct sigaction sa {};

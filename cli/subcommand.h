@@ -16,6 +16,7 @@ namespace lnsim::cli {
 // Exit codes (docs/architecture.md): one definition, in harness/exit_codes.h.
 using harness::kExitFailed;
 using harness::kExitInfra;
+using harness::kExitInterrupted;
 using harness::kExitOk;
 using harness::kExitUsage;
 

@@ -1,10 +1,14 @@
 // Reproduction bundle manifest and file helpers (see bundle.h).
 #include "harness/bundle.h"
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+
+#include "harness/json_read.h"
 
 namespace lnsim::harness {
 
@@ -47,30 +51,55 @@ std::string ManifestToJson(const BundleManifest& m) {
   return j.dump(2) + "\n";
 }
 
+namespace {
+
+// An optional duration in nanoseconds ("duration_ns"), kept unset when the key is missing.
+Status OptionalNanos(const nlohmann::json& j, const char* key, std::optional<Duration>* out) {
+  if (!j.contains(key)) return OkStatus();
+  int64_t ns = 0;
+  LNSIM_RETURN_IF_ERROR(ReadJsonField(j, key, "", &ns));
+  *out = Duration(ns);
+  return OkStatus();
+}
+
+template <typename T>
+Status OptionalValue(const nlohmann::json& j, const char* key, std::optional<T>* out) {
+  if (!j.contains(key)) return OkStatus();
+  T value{};
+  LNSIM_RETURN_IF_ERROR(ReadJsonField(j, key, "", &value));
+  *out = value;
+  return OkStatus();
+}
+
+Status ManifestFields(const nlohmann::json& j, BundleManifest* m) {
+  LNSIM_RETURN_IF_ERROR(ReadJsonField(j, "scenario", "", &m->scenario_path));
+  LNSIM_RETURN_IF_ERROR(ReadJsonField(j, "seed", "", &m->seed));
+  LNSIM_RETURN_IF_ERROR(OptionalNanos(j, "duration_ns", &m->duration));
+  LNSIM_RETURN_IF_ERROR(OptionalValue(j, "time_scale", &m->time_scale));
+  LNSIM_RETURN_IF_ERROR(OptionalNanos(j, "drain_ns", &m->drain));
+  LNSIM_RETURN_IF_ERROR(OptionalValue(j, "jetstream", &m->jetstream));
+  LNSIM_RETURN_IF_ERROR(ReadOptionalJsonField(j, "bridge_command", "", &m->bridge_command));
+  LNSIM_RETURN_IF_ERROR(ReadJsonField(j, "trace_digest", "", &m->trace_digest));
+  LNSIM_ASSIGN_OR_RETURN(const nlohmann::json* verdict, JsonMember(j, "verdict", ""));
+  LNSIM_RETURN_IF_ERROR(ReadJsonField(*verdict, "passed", "verdict", &m->verdict.passed));
+  LNSIM_RETURN_IF_ERROR(ReadJsonField(*verdict, "nonzero", "verdict", &m->verdict.nonzero));
+  return ReadOptionalJsonField(j, "command", "", &m->command);
+}
+
+}  // namespace
+
 StatusOr<BundleManifest> ManifestFromJson(const std::string& text) {
-  const auto j = nlohmann::json::parse(text, nullptr, false);
-  if (j.is_discarded() || !j.is_object())
-    return InvalidArgumentError("run.json: not a JSON object");
-  if (j.value("schema", "") != kBundleSchema) {
-    return FailedPreconditionError("run.json: schema is '" + j.value("schema", "") +
-                                   "', expected " + kBundleSchema);
+  auto parsed = ParseJsonObject(text);
+  if (!parsed.ok()) return parsed.status().WithPrefix("run.json");
+  const nlohmann::json& j = *parsed;
+  std::string schema;
+  if (Status s = ReadJsonField(j, "schema", "", &schema); !s.ok()) return s.WithPrefix("run.json");
+  if (schema != kBundleSchema) {
+    return FailedPreconditionError("run.json: schema is '" + schema + "', expected " +
+                                   kBundleSchema);
   }
   BundleManifest m;
-  try {
-    m.scenario_path = j.at("scenario").get<std::string>();
-    m.seed = j.at("seed").get<uint64_t>();
-    if (j.contains("duration_ns")) m.duration = Duration(j["duration_ns"].get<int64_t>());
-    if (j.contains("time_scale")) m.time_scale = j["time_scale"].get<double>();
-    if (j.contains("drain_ns")) m.drain = Duration(j["drain_ns"].get<int64_t>());
-    if (j.contains("jetstream")) m.jetstream = j["jetstream"].get<bool>();
-    m.bridge_command = j.value("bridge_command", "");
-    m.trace_digest = j.at("trace_digest").get<std::string>();
-    m.verdict.passed = j.at("verdict").at("passed").get<bool>();
-    m.verdict.nonzero = j.at("verdict").at("nonzero").get<std::vector<std::string>>();
-    m.command = j.value("command", "");
-  } catch (const nlohmann::json::exception& e) {
-    return InvalidArgumentError(std::string("run.json: ") + e.what());
-  }
+  if (Status s = ManifestFields(j, &m); !s.ok()) return s.WithPrefix("run.json");
   return m;
 }
 
@@ -97,7 +126,7 @@ Status CopyIntoBundle(const std::string& from, const std::string& dir, const std
 
 StatusOr<std::string> ReadWholeFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return NotFoundError("cannot open " + path);
+  if (!in) return NotFoundError("cannot open " + path + ": " + std::strerror(errno));
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();

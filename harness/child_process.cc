@@ -14,7 +14,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
+#include <deque>
+#include <fstream>
 #include <map>
 #include <thread>
 
@@ -387,6 +390,27 @@ StatusOr<std::string> RunAndCapture(const std::vector<std::string>& argv, Durati
     return InternalError(argv[0] + " ended with " + status.ToString() + ": " + output);
   }
   return output;
+}
+
+std::string LastLinesOf(const std::string& path, size_t max_lines, std::string_view indent) {
+  constexpr size_t kMaxLine = 400;
+  std::ifstream in(path, std::ios::binary);
+  std::deque<std::string> last;
+  std::string line;
+  while (std::getline(in, line)) {
+    while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back()))) line.pop_back();
+    if (line.empty()) continue;
+    if (line.size() > kMaxLine) line = line.substr(0, kMaxLine) + "...";
+    last.push_back(std::move(line));
+    if (last.size() > max_lines) last.pop_front();
+  }
+  std::string out;
+  for (const std::string& l : last) {
+    out += indent;
+    out += l;
+    out += '\n';
+  }
+  return out;
 }
 
 }  // namespace lnsim::harness

@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/clock.h"
@@ -106,5 +107,10 @@ class ChildProcess {
 // kInternal with its output when it exits non-zero.
 StatusOr<std::string> RunAndCapture(const std::vector<std::string>& argv, Duration timeout,
                                     const Clock& clock);
+
+// The last `max_lines` non-empty lines of the log file at `path`, each without trailing blanks,
+// cut to 400 characters, one per line with `indent` before each; "" when the file cannot be read
+// or is empty. For start-up errors that show a child's own words on the terminal.
+std::string LastLinesOf(const std::string& path, size_t max_lines, std::string_view indent = "  ");
 
 }  // namespace lnsim::harness

@@ -4,8 +4,10 @@
 #include <glob.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -414,7 +416,7 @@ StatusOr<std::vector<Report>> LoadReportSet(const std::string& argument,
   std::vector<Report> reports;
   for (const std::string& file : files) {
     std::ifstream in(file, std::ios::binary);
-    if (!in) return NotFoundError(file + ": cannot open");
+    if (!in) return NotFoundError(file + ": cannot open: " + std::strerror(errno));
     std::stringstream text;
     text << in.rdbuf();
     auto report = ReportFromJson(text.str());

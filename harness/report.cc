@@ -18,6 +18,7 @@
 #include <sstream>
 
 #include "common/duration.h"
+#include "harness/json_read.h"
 
 namespace lnsim::harness {
 namespace {
@@ -90,22 +91,18 @@ std::string Ms(uint64_t ns) {
   return buf;
 }
 
-// Reads a field with a clear error: "report: verdict.lost: expected a number".
+// Reads a field with a clear error: "report: `verdict.lost`: expected a non-negative integer, got
+// a string", "report: missing key `lost` in `verdict`". `where` is the enclosing object's path.
 template <typename T>
-Status Get(const Json& object, const char* key, const std::string& where, T* out) {
-  auto it = object.find(key);
-  if (it == object.end()) {
-    return InvalidArgumentError("report: " + where + key + ": missing");
-  }
-  try {
-    *out = it->template get<T>();
-  } catch (const nlohmann::json::exception& e) {
-    return InvalidArgumentError("report: " + where + key + ": " + e.what());
-  }
-  return OkStatus();
+Status Get(const Json& object, const char* key, std::string_view where, T* out) {
+  return ReadJsonField(object, key, where, out).WithPrefix("report");
+}
+template <typename T>
+Status GetOptional(const Json& object, const char* key, std::string_view where, T* out) {
+  return ReadOptionalJsonField(object, key, where, out).WithPrefix("report");
 }
 
-Status CountersFromJson(const Json& j, const std::string& where, VerdictCounters* c) {
+Status CountersFromJson(const Json& j, std::string_view where, VerdictCounters* c) {
   LNSIM_RETURN_IF_ERROR(Get(j, "lost", where, &c->lost));
   LNSIM_RETURN_IF_ERROR(Get(j, "duplicated", where, &c->duplicated));
   LNSIM_RETURN_IF_ERROR(Get(j, "redelivered", where, &c->redelivered));
@@ -119,10 +116,18 @@ Status CountersFromJson(const Json& j, const std::string& where, VerdictCounters
   return OkStatus();
 }
 
-std::optional<double> OptionalFromJson(const Json& j, const char* key) {
+// A time that may be unknown: a number, null or missing (nullopt); another type is an error.
+Status OptionalMsFromJson(const Json& j, const char* key, std::string_view where,
+                          std::optional<double>* out) {
+  double ms = 0;
   auto it = j.find(key);
-  if (it == j.end() || it->is_null() || !it->is_number()) return std::nullopt;
-  return it->get<double>();
+  if (it == j.end() || it->is_null()) {
+    *out = std::nullopt;
+    return OkStatus();
+  }
+  LNSIM_RETURN_IF_ERROR(Get(j, key, where, &ms));
+  *out = ms;
+  return OkStatus();
 }
 
 }  // namespace
@@ -276,16 +281,17 @@ Json EnvironmentToJson(const Environment& e) {
 }
 
 Status VerdictFromJson(const Json& j, Report* r) {
-  if (!j.contains("verdict") || !j["verdict"].is_object()) {
-    return InvalidArgumentError("report: verdict: missing");
-  }
-  const Json& v = j["verdict"];
-  LNSIM_RETURN_IF_ERROR(Get(v, "passed", "verdict.", &r->passed));
-  LNSIM_RETURN_IF_ERROR(CountersFromJson(v, "verdict.", &r->totals));
-  if (v.contains("per_consumer") && v["per_consumer"].is_array()) {
-    for (size_t i = 0; i < v["per_consumer"].size(); ++i) {
-      const Json& cj = v["per_consumer"][i];
-      const std::string where = "verdict.per_consumer[" + std::to_string(i) + "].";
+  auto member = JsonMember(j, "verdict", "");
+  if (!member.ok()) return member.status().WithPrefix("report");
+  const Json& v = **member;
+  LNSIM_RETURN_IF_ERROR(Get(v, "passed", "verdict", &r->passed));
+  LNSIM_RETURN_IF_ERROR(CountersFromJson(v, "verdict", &r->totals));
+  if (v.contains("per_consumer")) {
+    auto consumers = JsonMember(v, "per_consumer", "verdict", /*array=*/true);
+    if (!consumers.ok()) return consumers.status().WithPrefix("report");
+    for (size_t i = 0; i < (*consumers)->size(); ++i) {
+      const Json& cj = (**consumers)[i];
+      const std::string where = "verdict.per_consumer[" + std::to_string(i) + "]";
       ConsumerVerdict c;
       LNSIM_RETURN_IF_ERROR(Get(cj, "name", where, &c.name));
       LNSIM_RETURN_IF_ERROR(Get(cj, "mode", where, &c.mode));
@@ -294,32 +300,31 @@ Status VerdictFromJson(const Json& j, Report* r) {
       r->per_consumer.push_back(std::move(c));
     }
   }
-  if (v.contains("slos") && v["slos"].is_array()) {
-    for (const Json& sj : v["slos"]) {
+  if (v.contains("slos")) {
+    auto slos = JsonMember(v, "slos", "verdict", /*array=*/true);
+    if (!slos.ok()) return slos.status().WithPrefix("report");
+    for (size_t i = 0; i < (*slos)->size(); ++i) {
+      const Json& sj = (**slos)[i];
+      const std::string where = "verdict.slos[" + std::to_string(i) + "]";
       SloResult s;
-      LNSIM_RETURN_IF_ERROR(Get(sj, "expression", "verdict.slos[].", &s.expression));
-      LNSIM_RETURN_IF_ERROR(Get(sj, "passed", "verdict.slos[].", &s.passed));
-      LNSIM_RETURN_IF_ERROR(Get(sj, "measured", "verdict.slos[].", &s.measured));
+      LNSIM_RETURN_IF_ERROR(Get(sj, "expression", where, &s.expression));
+      LNSIM_RETURN_IF_ERROR(Get(sj, "passed", where, &s.passed));
+      LNSIM_RETURN_IF_ERROR(Get(sj, "measured", where, &s.measured));
       r->slos.push_back(std::move(s));
     }
   }
-  if (v.contains("failed_checks")) {
-    LNSIM_RETURN_IF_ERROR(Get(v, "failed_checks", "verdict.", &r->failed_checks));
-  }
-  return OkStatus();
+  return GetOptional(v, "failed_checks", "verdict", &r->failed_checks);
 }
 
 Status LatencyFromJson(const Json& j, Report* r) {
-  if (!j.contains("latency_ms") || !j["latency_ms"].is_object()) {
-    return InvalidArgumentError("report: latency_ms: missing");
-  }
+  auto latency = JsonMember(j, "latency_ms", "");
+  if (!latency.ok()) return latency.status().WithPrefix("report");
   for (Stage stage : kAllStages) {
     const std::string name(StageName(stage));
-    if (!j["latency_ms"].contains(name)) {
-      return InvalidArgumentError("report: latency_ms." + name + ": missing");
-    }
-    const Json& sj = j["latency_ms"][name];
-    const std::string where = "latency_ms." + name + ".";
+    auto stage_json = JsonMember(**latency, name, "latency_ms");
+    if (!stage_json.ok()) return stage_json.status().WithPrefix("report");
+    const Json& sj = **stage_json;
+    const std::string where = "latency_ms." + name;
     double p50 = 0, p90 = 0, p99 = 0, p999 = 0, max = 0;
     StageSummary& s = r->stage(stage);
     LNSIM_RETURN_IF_ERROR(Get(sj, "p50", where, &p50));
@@ -337,74 +342,108 @@ Status LatencyFromJson(const Json& j, Report* r) {
   return OkStatus();
 }
 
+// The member `key` of `j` as an array; empty when it is missing.
+StatusOr<const Json*> OptionalArray(const Json& j, const char* key, std::string_view where) {
+  static const Json kEmpty = Json::array();
+  if (!j.contains(key) || j[key].is_null()) return &kEmpty;
+  auto array = JsonMember(j, key, where, /*array=*/true);
+  if (!array.ok()) return array.status().WithPrefix("report");
+  return array;
+}
+
 Status FaultsFromJson(const Json& j, Report* r) {
-  if (!j.contains("faults") || !j["faults"].is_array()) return OkStatus();
-  for (const Json& fj : j["faults"]) {
+  LNSIM_ASSIGN_OR_RETURN(const Json* faults, OptionalArray(j, "faults", ""));
+  for (size_t i = 0; i < faults->size(); ++i) {
+    const Json& fj = (*faults)[i];
+    const std::string where = "faults[" + std::to_string(i) + "]";
     FaultWindow f;
-    LNSIM_RETURN_IF_ERROR(Get(fj, "kind", "faults[].", &f.kind));
-    LNSIM_RETURN_IF_ERROR(Get(fj, "target", "faults[].", &f.target));
-    LNSIM_RETURN_IF_ERROR(Get(fj, "start", "faults[].", &f.start_ms));
-    LNSIM_RETURN_IF_ERROR(Get(fj, "end", "faults[].", &f.end_ms));
-    LNSIM_RETURN_IF_ERROR(Get(fj, "events_in_window", "faults[].", &f.events_in_window));
-    f.detect_ms = OptionalFromJson(fj, "detect");
-    f.recover_ms = OptionalFromJson(fj, "recover");
-    f.drain_ms = OptionalFromJson(fj, "drain");
+    LNSIM_RETURN_IF_ERROR(Get(fj, "kind", where, &f.kind));
+    LNSIM_RETURN_IF_ERROR(Get(fj, "target", where, &f.target));
+    LNSIM_RETURN_IF_ERROR(Get(fj, "start", where, &f.start_ms));
+    LNSIM_RETURN_IF_ERROR(Get(fj, "end", where, &f.end_ms));
+    LNSIM_RETURN_IF_ERROR(Get(fj, "events_in_window", where, &f.events_in_window));
+    LNSIM_RETURN_IF_ERROR(OptionalMsFromJson(fj, "detect", where, &f.detect_ms));
+    LNSIM_RETURN_IF_ERROR(OptionalMsFromJson(fj, "recover", where, &f.recover_ms));
+    LNSIM_RETURN_IF_ERROR(OptionalMsFromJson(fj, "drain", where, &f.drain_ms));
     r->faults.push_back(std::move(f));
   }
   return OkStatus();
 }
 
-ClusterSummary ClusterFromJson(const Json& cj) {
-  ClusterSummary c;
-  c.size = cj.value("size", 0);
-  c.replicas = cj.value("replicas", 0);
-  if (cj.contains("faults") && cj["faults"].is_array()) {
-    for (const Json& fj : cj["faults"]) {
-      if (!fj.is_object()) continue;
-      ClusterFault f;
-      f.fault = fj.value("fault", "");
-      f.member = fj.value("member", "");
-      f.was_leader = fj.value("was_leader", false);
-      f.old_leader = fj.value("old_leader", "");
-      f.new_leader = fj.value("new_leader", "");
-      f.at_ms = fj.value("at", 0.0);
-      f.election_ms = OptionalFromJson(fj, "election");
-      f.first_ack_ms = OptionalFromJson(fj, "first_ack");
-      c.faults.push_back(std::move(f));
-    }
-  }
-  if (cj.contains("publish_errors") && cj["publish_errors"].is_object()) {
-    for (const auto& [kind, n] : cj["publish_errors"].items()) {
-      if (n.is_number_unsigned()) c.publish_errors.emplace_back(kind, n.get<uint64_t>());
-    }
-  }
-  return c;
+Status ClusterFaultFromJson(const Json& fj, const std::string& where, ClusterFault* f) {
+  LNSIM_RETURN_IF_ERROR(GetOptional(fj, "fault", where, &f->fault));
+  LNSIM_RETURN_IF_ERROR(GetOptional(fj, "member", where, &f->member));
+  LNSIM_RETURN_IF_ERROR(GetOptional(fj, "was_leader", where, &f->was_leader));
+  LNSIM_RETURN_IF_ERROR(GetOptional(fj, "old_leader", where, &f->old_leader));
+  LNSIM_RETURN_IF_ERROR(GetOptional(fj, "new_leader", where, &f->new_leader));
+  LNSIM_RETURN_IF_ERROR(GetOptional(fj, "at", where, &f->at_ms));
+  LNSIM_RETURN_IF_ERROR(OptionalMsFromJson(fj, "election", where, &f->election_ms));
+  LNSIM_RETURN_IF_ERROR(OptionalMsFromJson(fj, "first_ack", where, &f->first_ack_ms));
+  return OkStatus();
 }
 
-AuthSummary AuthFromJson(const Json& aj) {
-  AuthSummary a;
-  a.mode = aj.value("mode", "");
-  a.attempts = aj.value("attempts", uint64_t{0});
-  a.denials = aj.value("denials", uint64_t{0});
-  if (aj.contains("rogues") && aj["rogues"].is_array()) {
-    for (const Json& gj : aj["rogues"]) {
-      if (!gj.is_object()) continue;
-      a.rogues.push_back(RogueResult{gj.value("name", ""), gj.value("creds", ""),
-                                     gj.value("attempts", uint64_t{0}),
-                                     gj.value("denials", uint64_t{0})});
+Status ClusterFromJson(const Json& cj, ClusterSummary* c) {
+  LNSIM_RETURN_IF_ERROR(GetOptional(cj, "size", "cluster", &c->size));
+  LNSIM_RETURN_IF_ERROR(GetOptional(cj, "replicas", "cluster", &c->replicas));
+  LNSIM_ASSIGN_OR_RETURN(const Json* faults, OptionalArray(cj, "faults", "cluster"));
+  for (size_t i = 0; i < faults->size(); ++i) {
+    ClusterFault f;
+    LNSIM_RETURN_IF_ERROR(
+        ClusterFaultFromJson((*faults)[i], "cluster.faults[" + std::to_string(i) + "]", &f));
+    c->faults.push_back(std::move(f));
+  }
+  if (cj.contains("publish_errors")) {
+    auto errors = JsonMember(cj, "publish_errors", "cluster");
+    if (!errors.ok()) return errors.status().WithPrefix("report");
+    for (const auto& [kind, n] : (*errors)->items()) {
+      uint64_t count = 0;
+      LNSIM_RETURN_IF_ERROR(Get(**errors, kind.c_str(), "cluster.publish_errors", &count));
+      c->publish_errors.emplace_back(kind, count);
     }
   }
-  return a;
+  return OkStatus();
 }
 
-void EnvironmentFromJson(const Json& ej, Environment* e) {
-  e->lnsim_version = ej.value("lnsim_version", "");
-  e->nats_server_version = ej.value("nats_server_version", "");
-  e->nats_c_version = ej.value("nats_c_version", "");
-  e->cpu_model = ej.value("cpu_model", "");
-  e->cpu_count = ej.value("cpu_count", 0);
-  e->kernel = ej.value("kernel", "");
-  e->git_commit = ej.value("git_commit", "");
+Status AuthFromJson(const Json& aj, AuthSummary* a) {
+  LNSIM_RETURN_IF_ERROR(GetOptional(aj, "mode", "auth", &a->mode));
+  LNSIM_RETURN_IF_ERROR(GetOptional(aj, "attempts", "auth", &a->attempts));
+  LNSIM_RETURN_IF_ERROR(GetOptional(aj, "denials", "auth", &a->denials));
+  LNSIM_ASSIGN_OR_RETURN(const Json* rogues, OptionalArray(aj, "rogues", "auth"));
+  for (size_t i = 0; i < rogues->size(); ++i) {
+    const Json& gj = (*rogues)[i];
+    const std::string where = "auth.rogues[" + std::to_string(i) + "]";
+    RogueResult g;
+    LNSIM_RETURN_IF_ERROR(GetOptional(gj, "name", where, &g.name));
+    LNSIM_RETURN_IF_ERROR(GetOptional(gj, "creds", where, &g.creds));
+    LNSIM_RETURN_IF_ERROR(GetOptional(gj, "attempts", where, &g.attempts));
+    LNSIM_RETURN_IF_ERROR(GetOptional(gj, "denials", where, &g.denials));
+    a->rogues.push_back(std::move(g));
+  }
+  return OkStatus();
+}
+
+Status EnvironmentFromJson(const Json& ej, Environment* e) {
+  constexpr const char* kWhere = "environment";
+  LNSIM_RETURN_IF_ERROR(GetOptional(ej, "lnsim_version", kWhere, &e->lnsim_version));
+  LNSIM_RETURN_IF_ERROR(GetOptional(ej, "nats_server_version", kWhere, &e->nats_server_version));
+  LNSIM_RETURN_IF_ERROR(GetOptional(ej, "nats_c_version", kWhere, &e->nats_c_version));
+  LNSIM_RETURN_IF_ERROR(GetOptional(ej, "cpu_model", kWhere, &e->cpu_model));
+  LNSIM_RETURN_IF_ERROR(GetOptional(ej, "cpu_count", kWhere, &e->cpu_count));
+  LNSIM_RETURN_IF_ERROR(GetOptional(ej, "kernel", kWhere, &e->kernel));
+  return GetOptional(ej, "git_commit", kWhere, &e->git_commit);
+}
+
+// The optional sections (cluster, auth, environment): absent or null is fine, another type is not.
+template <typename T>
+Status OptionalSection(const Json& j, const char* key, Status (*read)(const Json&, T*),
+                       std::optional<T>* out) {
+  if (!j.contains(key) || j[key].is_null()) return OkStatus();
+  auto section = JsonMember(j, key, "");
+  if (!section.ok()) return section.status().WithPrefix("report");
+  T value{};
+  LNSIM_RETURN_IF_ERROR(read(**section, &value));
+  *out = std::move(value);
+  return OkStatus();
 }
 
 }  // namespace
@@ -429,10 +468,9 @@ std::string ReportToJson(const Report& r) {
 }
 
 StatusOr<Report> ReportFromJson(std::string_view text) {
-  Json j = Json::parse(text, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) {
-    return InvalidArgumentError("report: not a JSON object");
-  }
+  auto parsed = ParseJsonObject<Json>(text);
+  if (!parsed.ok()) return parsed.status().WithPrefix("report");
+  const Json& j = *parsed;
   std::string schema;
   LNSIM_RETURN_IF_ERROR(Get(j, "schema", "", &schema));
   if (schema != kReportSchema) {
@@ -444,17 +482,18 @@ StatusOr<Report> ReportFromJson(std::string_view text) {
   LNSIM_RETURN_IF_ERROR(LatencyFromJson(j, &r));
   LNSIM_RETURN_IF_ERROR(Get(j, "throughput", "", &r.throughput));
   LNSIM_RETURN_IF_ERROR(Get(j, "events", "", &r.events));
-  if (j.contains("duration_s")) LNSIM_RETURN_IF_ERROR(Get(j, "duration_s", "", &r.duration_s));
+  LNSIM_RETURN_IF_ERROR(GetOptional(j, "duration_s", "", &r.duration_s));
   LNSIM_RETURN_IF_ERROR(FaultsFromJson(j, &r));
-  if (j.contains("cluster") && j["cluster"].is_object()) r.cluster = ClusterFromJson(j["cluster"]);
-  if (j.contains("auth") && j["auth"].is_object()) r.auth = AuthFromJson(j["auth"]);
-  if (j.contains("environment") && j["environment"].is_object()) {
-    EnvironmentFromJson(j["environment"], &r.environment);
-  }
-  r.trace_digest = j.value("trace_digest", "");
+  LNSIM_RETURN_IF_ERROR(OptionalSection<ClusterSummary>(j, "cluster", ClusterFromJson, &r.cluster));
+  LNSIM_RETURN_IF_ERROR(OptionalSection<AuthSummary>(j, "auth", AuthFromJson, &r.auth));
+  std::optional<Environment> environment;
+  LNSIM_RETURN_IF_ERROR(
+      OptionalSection<Environment>(j, "environment", EnvironmentFromJson, &environment));
+  if (environment) r.environment = std::move(*environment);
+  LNSIM_RETURN_IF_ERROR(GetOptional(j, "trace_digest", "", &r.trace_digest));
   LNSIM_RETURN_IF_ERROR(Get(j, "seed", "", &r.seed));
-  r.scenario = j.value("scenario", "");
-  r.command = j.value("command", "");
+  LNSIM_RETURN_IF_ERROR(GetOptional(j, "scenario", "", &r.scenario));
+  LNSIM_RETURN_IF_ERROR(GetOptional(j, "command", "", &r.command));
   return r;
 }
 

@@ -26,6 +26,19 @@ std::string ConsumerSubjectFilter(const std::string& subject, const std::string&
                                     : "linstor.v1." + cluster + ".>";
 }
 
+namespace {
+
+// How a start-up error of the bridge ends: the last lines of its log (its own words: "cannot
+// connect to NATS at ..."), then where the whole log is.
+std::string BridgeLogEnd(const std::string& work_dir) {
+  const std::string path = work_dir + "/bridge.log";
+  const std::string tail = LastLinesOf(path, 10);
+  if (tail.empty()) return "; see " + path + " (empty)";
+  return "; the end of its log:\n" + tail + "see " + path;
+}
+
+}  // namespace
+
 Rig::Rig(RigContext context, const Clock& clock, std::ostream& log, Findings* findings)
     : context_(std::move(context)),
       config_(*context_.config),
@@ -214,8 +227,8 @@ Status Rig::StartMock() {
 }
 
 Status Rig::WaitOwnBridgeReady(Duration deadline, Duration timeout) {
-  const std::string see = "; see " + context_.work_dir + "/bridge.log";
   ChildProcess& child = *bridge_.child;
+  auto see = [&] { return BridgeLogEnd(context_.work_dir); };
   // lnsim's bridge prints its metrics address once NATS is connected and the stream exists.
   while (bridge_.metrics_port == 0) {
     const Duration left = deadline - clock_.Now();
@@ -227,28 +240,32 @@ Status Rig::WaitOwnBridgeReady(Duration deadline, Duration timeout) {
         bridge_.metrics_port = std::atoi(line->substr(line->rfind(':') + 1).c_str());
       }
     } else if (line.status().code() == StatusCode::kNotFound || !child.Running()) {
+      // Closed output usually means it is exiting: its exit status says more (bounded wait).
+      if (child.Running()) (void)child.Wait(seconds(2));
       return UnavailableError(
           "the bridge exited during start-up (" +
           (child.Running() ? std::string("closed its output") : child.exit_status()->ToString()) +
-          ")" + see);
+          ")" + see());
     }
   }
+  if (Interrupted()) return CancelledError("interrupted while the bridge was starting");
   if (bridge_.metrics_port == 0) {
     return DeadlineExceededError("the bridge did not report its metrics address within " +
-                                 FormatDuration(timeout) + see);
+                                 FormatDuration(timeout) + see());
   }
   // Ready = connected and the first full poll done (/healthz 200).
   while (clock_.Now() < deadline && !Interrupted()) {
     if (probe_.Ready(bridge_.metrics_port)) return OkStatus();
     if (!child.Running()) {
       return UnavailableError("the bridge exited before it was ready (" +
-                              child.exit_status()->ToString() + ")" + see);
+                              child.exit_status()->ToString() + ")" + see());
     }
     // Bounded poll of a readiness endpoint (not synchronisation by sleeping).
     context_.wait(milliseconds(50));
   }
+  if (Interrupted()) return CancelledError("interrupted while the bridge was starting");
   return DeadlineExceededError("the bridge was not ready (/healthz) within " +
-                               FormatDuration(timeout) + see);
+                               FormatDuration(timeout) + see());
 }
 
 Status Rig::WaitBridgeReady(Duration timeout) {
@@ -261,8 +278,8 @@ Status Rig::WaitBridgeReady(Duration timeout) {
   while (clock_.Now() < assumed && !Interrupted()) {
     if (!bridge_.child->Running()) {
       return UnavailableError("the bridge command exited during start-up (" +
-                              bridge_.child->exit_status()->ToString() + "); see " +
-                              context_.work_dir + "/bridge.log");
+                              bridge_.child->exit_status()->ToString() + ")" +
+                              BridgeLogEnd(context_.work_dir));
     }
     context_.wait(milliseconds(50));
   }

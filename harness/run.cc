@@ -70,6 +70,11 @@ class Run {
   // trace digest and invariant violations of *in (its cluster_faults already set).
   void Verify(ReportInputs* in);
   Report Judge();
+  // Remembers when and in which phase the stop came, for the report and the terminal.
+  void NoteInterrupt(const char* phase);
+  // An interrupted run's report: no verdict (nothing judged, no SLOs), what was delivered so far,
+  // failed_checks[0] = the interrupt note.
+  Report InterruptedReport();
   RunOutcome Finish(bool interrupted);
   // Writes the reproduction bundle (harness/bundle.h) into `dir`.
   Status WriteBundle(const std::string& dir, const Report& report);
@@ -94,6 +99,8 @@ class Run {
   int64_t last_progress_real_ns_ = 0;
   std::vector<std::pair<std::string, uint64_t>> bridge_nats_errors_;
   std::vector<std::string> invariant_violations_;
+  std::string interrupt_note_;  // set by NoteInterrupt
+  Duration interrupted_at_{0};  // world time of the stop
   bool shut_down_ = false;
 };
 
@@ -172,17 +179,23 @@ RunOutcome Run::Execute() {
        << (config_.jetstream ? "JetStream" : "core NATS") << "  "
        << config_.harness.consumers.size() << " consumer(s)\n";
   int start_exit_code = kExitInfra;
-  if (Status s = StartAll(&start_exit_code); !s.ok()) return fail(start_exit_code, s);
+  if (Status s = StartAll(&start_exit_code); !s.ok()) {
+    if (!Interrupted()) return fail(start_exit_code, s);
+    out.interrupted = true;  // whatever failed, the stop came first: no verdict, say so
+    return fail(kExitInterrupted, CancelledError("interrupted during start-up, before the run"));
+  }
   log_ << "bridge ready at world time " << FormatDurationHuman(Duration(baseline_ns_))
        << "; running " << FormatDurationHuman(rig_->run_length())
        << " of world time, then draining (up to " << FormatDurationHuman(config_.harness.drain)
        << ")\n";
 
   bool interrupted = !RunPhase();
+  if (interrupted) NoteInterrupt("during the run phase");
   // Faults whose window outlives the run end now, so the drain sees a healthy pipeline.
   faults_->EndOutstanding();
   faults_->JoinClusterRestarts(/*wait=*/true);
   const bool drained = !interrupted && DrainPhase(&interrupted);
+  if (interrupted && interrupt_note_.empty()) NoteInterrupt("during the drain");
   PrintProgress(true);
   if (!drained && !interrupted) {
     log_ << "drain expired after " << FormatDurationHuman(config_.harness.drain)
@@ -377,19 +390,49 @@ Report Run::Judge() {
   return BuildReport(in);
 }
 
+void Run::NoteInterrupt(const char* phase) {
+  interrupted_at_ = rig_->WorldNow();
+  interrupt_note_ = "interrupted " + std::string(phase) + " at world time " +
+                    FormatDurationHuman(interrupted_at_) + " of " +
+                    FormatDurationHuman(rig_->run_length()) +
+                    ": no verdict (the run did not finish); counts are partial";
+}
+
+Report Run::InterruptedReport() {
+  Report r;
+  r.passed = false;
+  r.failed_checks.push_back(interrupt_note_);
+  r.totals.delivered = receipts_->delivered();
+  r.duration_s = std::chrono::duration<double>(interrupted_at_).count();
+  r.throughput = r.duration_s > 0 ? static_cast<double>(r.totals.delivered) / r.duration_s : 0;
+  rig_->mock().WithWorld(
+      [&](sim::World& w, mock::MockState&) { r.trace_digest = w.trace().DigestHex(); });
+  r.environment = CollectEnvironment();
+  r.environment.nats_server_version = rig_->nats_version();
+  r.seed = config_.seed;
+  r.scenario = options_.scenario_path;
+  r.command = options_.command_line;
+  return r;
+}
+
 RunOutcome Run::Finish(bool interrupted) {
   RunOutcome out;
-  out.report = Judge();
+  out.report = interrupted ? InterruptedReport() : Judge();
   for (const auto& line : findings_.fault_log) log_ << "  " << line << "\n";
+  out.interrupted = interrupted;
   if (interrupted) {
-    out.exit_code = kExitInfra;
-    out.error = "interrupted";
+    out.exit_code = kExitInterrupted;
+    out.error = interrupt_note_;
   } else {
     out.exit_code = out.report.passed ? kExitOk : kExitFailed;
   }
   out.invariant_violations = invariant_violations_;
   receipts_->CloseEventsFile();
-  std::string bundle = options_.record_dir;
+  // An interrupted run reproduces nothing: no bundle, even with --record.
+  std::string bundle = interrupted ? std::string() : options_.record_dir;
+  if (interrupted && !options_.record_dir.empty()) {
+    log_ << "no reproduction bundle: the run was interrupted\n";
+  }
   if (bundle.empty() && out.exit_code == kExitFailed && options_.record_on_failure) {
     bundle = work_dir_ + "/bundle";
   }

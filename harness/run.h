@@ -63,9 +63,12 @@ struct RunOutcome {
   Report report;
   std::string work_dir;  // where the logs are ("" when removed)
   // Exit code per docs/architecture.md (harness/exit_codes.h): 0 passed, 1 an SLO or check failed,
-  // 2 bad configuration, 3 infrastructure failure (nats-server or the bridge would not start,
-  // interrupted).
+  // 2 bad configuration, 3 infrastructure failure (nats-server or the bridge would not start) or
+  // interrupted.
   int exit_code = 0;
+  // Stopped by `interrupted` (exit code kExitInterrupted): the report holds no verdict, only what
+  // was seen so far (failed_checks[0] says when it stopped); error says the same.
+  bool interrupted = false;
   std::string error;       // for exit codes 2 and 3
   std::string bundle_dir;  // where the reproduction bundle was written ("" = none)
   // Domain invariant violations (harness/invariants.h), rendered; also in report.failed_checks.

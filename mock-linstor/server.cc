@@ -10,6 +10,7 @@
 #include <memory>
 #include <thread>
 
+#include "common/listen_socket.h"
 #include "mock-linstor/internal/gzip.h"
 #include "mock-linstor/internal/json_writer.h"
 
@@ -38,6 +39,14 @@ std::thread StartListenThread(httplib::Server* server) {
   });
   while (!server->is_running() && !returned->load()) std::this_thread::yield();
   return thread;
+}
+
+// "cannot listen on 127.0.0.1:3370: Address already in use".
+Status CannotListen(const std::string& bind, int port, const char* what) {
+  const std::string reason = BindFailureReason(bind, port);
+  return UnavailableError(std::string("cannot listen ") + what + "on " + bind + ":" +
+                          std::to_string(port) + ": " +
+                          (reason.empty() ? "the address cannot be bound" : reason));
 }
 
 HttpResponse ControlJson(int status, std::string body) {
@@ -86,8 +95,7 @@ Status MockServer::Start() {
       port = svr->bind_to_any_port(options_.bind);
       if (port <= 0) return UnavailableError("cannot bind " + options_.bind + ": no free port");
     } else if (!svr->bind_to_port(options_.bind, port)) {
-      return UnavailableError("cannot bind " + options_.bind + ":" + std::to_string(port) +
-                              " (port in use?)");
+      return CannotListen(options_.bind, port, "");
     }
     port_ = port;
     std::unique_ptr<httplib::Server> ssl;
@@ -104,8 +112,7 @@ Status MockServer::Start() {
           return UnavailableError("cannot bind HTTPS " + options_.bind + ": no free port");
         }
       } else if (!ssl->bind_to_port(options_.bind, https_port)) {
-        return UnavailableError("cannot bind HTTPS " + options_.bind + ":" +
-                                std::to_string(https_port) + " (port in use?)");
+        return CannotListen(options_.bind, https_port, "HTTPS ");
       }
       https_port_ = https_port;
     }
@@ -216,6 +223,7 @@ std::unique_ptr<httplib::Server> MockServer::NewListener(bool https) {
   } else {
     svr = std::make_unique<httplib::Server>();
   }
+  svr->set_socket_options(ExclusiveListenOptions);  // a port in use fails (listen_socket.h)
   InstallHandlers(*svr);
   return svr;
 }

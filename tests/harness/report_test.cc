@@ -104,8 +104,8 @@ TEST(ReportTest, FromJsonRejectsOtherSchemasAndNamesMissingFields) {
   auto j = nlohmann::json::parse(ReportToJson(FullReport()));
   j["verdict"].erase("lost");
   auto missing = ReportFromJson(j.dump());
-  EXPECT_THAT(missing,
-              StatusIs(StatusCode::kInvalidArgument, ::testing::HasSubstr("verdict.lost")));
+  EXPECT_THAT(missing, StatusIs(StatusCode::kInvalidArgument,
+                                ::testing::HasSubstr("missing key `lost` in `verdict`")));
   EXPECT_EQ(ReportFromJson("not json").status().code(), StatusCode::kInvalidArgument);
 }
 
