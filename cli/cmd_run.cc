@@ -175,7 +175,9 @@ boost::program_options::options_description RunFlags() {
       ("work-dir", po::value<std::string>()->default_value(""),
        "logs and NATS store here (default: a temp dir, kept when the run fails)")
       ("keep", po::bool_switch(), "keep the work dir of a passing run too")
-      ("no-progress", po::bool_switch(), "no progress on stderr (world, drain, verdict: a live line on a terminal, plain lines every 10s and per phase otherwise)")
+      ("no-progress", po::bool_switch(),
+       "no progress on stderr (world, drain, verdict: a live line on a terminal, plain lines "
+       "every 10s and at each phase's end otherwise)")
       ("record", po::value<std::string>()->default_value(""),
        "write a reproduction bundle here (scenario, seed, trace, report, bridge log, events); "
        "a failed run writes one into its kept work dir anyway")

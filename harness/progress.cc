@@ -71,7 +71,10 @@ std::string DrainLine(const ProgressCounts& c, PhaseState state) {
   line += "  delivered " + N(c.delivered);
   if (c.published) {
     line += "  slowest consumer has " + N(c.slowest) + " of " + N(*c.published) + " published";
-  } else {
+  }
+  // Caught up (or not knowable): the drain still waits for a quiet spell and the bridge's last
+  // poll.
+  if (state == PhaseState::kRunning && (!c.published || c.slowest >= *c.published)) {
     line += "  (waiting until nothing new arrives)";
   }
   if (c.outstanding) line += "  bridge outstanding " + N(*c.outstanding);

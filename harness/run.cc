@@ -95,6 +95,7 @@ class Run {
   int64_t baseline_ns_ = 0;
   int64_t bridge_started_ns_ = 0;              // world time the (first) bridge was spawned
   std::unique_ptr<ProgressPrinter> progress_;  // null without options_.progress
+  bool drain_started_ = false;
   int64_t drain_start_ns_ = 0;
   std::optional<uint64_t> outstanding_;  // the bridge's unacknowledged publishes, last asked
   std::vector<std::pair<std::string, uint64_t>> bridge_nats_errors_;
@@ -190,7 +191,7 @@ RunOutcome Run::Execute() {
   faults_->EndOutstanding();
   faults_->JoinClusterRestarts(/*wait=*/true);
   const bool drained = !interrupted && DrainPhase(&interrupted);
-  if (drain_start_ns_ != 0) {
+  if (drain_started_) {
     PrintProgress(ProgressPhase::kDrain, drained       ? PhaseState::kDone
                                          : interrupted ? PhaseState::kInterrupted
                                                        : PhaseState::kExpired);
@@ -221,6 +222,7 @@ bool Run::DrainPhase(bool* interrupted) {
   // new has arrived for a few poll intervals, or `drain` expires.
   const BridgeSpec& bridge = config_.bridge;
   const Duration drain_start = clock_.Now();
+  drain_started_ = true;
   drain_start_ns_ = drain_start.count();
   const Duration quiet = std::max<Duration>(3 * bridge.options.poll_interval, milliseconds(300));
   const Duration min_drain = 2 * bridge.options.poll_interval + milliseconds(200);

@@ -197,8 +197,15 @@ TEST(FirstHourVocabularyTest, ProgressLinesNameThePhaseAndItsCounts) {
               HasSubstr("drain   expired after 30.0s"));
   ProgressCounts own_bridge = Counts(1.5, 30);
   own_bridge.published.reset();  // a team's own bridge: no timing side channel
+  EXPECT_EQ(ProgressLine(ProgressPhase::kDrain, own_bridge, PhaseState::kRunning),
+            "drain   1.5s (up to 30s)  delivered 120  (waiting until nothing new arrives)");
   EXPECT_EQ(ProgressLine(ProgressPhase::kDrain, own_bridge, PhaseState::kDone),
-            "drain   done after 1.5s  delivered 120  (waiting until nothing new arrives)");
+            "drain   done after 1.5s  delivered 120");
+  ProgressCounts caught_up = Counts(1.5, 30);
+  caught_up.slowest = 123;
+  EXPECT_EQ(ProgressLine(ProgressPhase::kDrain, caught_up, PhaseState::kRunning),
+            "drain   1.5s (up to 30s)  delivered 120  slowest consumer has 123 of 123 published  "
+            "(waiting until nothing new arrives)");
   EXPECT_EQ(VerdictProgressLine(287, 1), "verdict judging 287 received events (1 consumer)");
 }
 
