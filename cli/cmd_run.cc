@@ -190,7 +190,9 @@ boost::program_options::options_description RunFlags() {
       ("work-dir", po::value<std::string>()->default_value(""),
        "logs and NATS store here (default: a temp dir, kept when the run fails)")
       ("keep", po::bool_switch(), "keep the work dir of a passing run too")
-      ("no-progress", po::bool_switch(), "no live progress line (it is shown only on a terminal)")
+      ("no-progress", po::bool_switch(),
+       "no progress on stderr (world, drain, verdict: a live line on a terminal, plain lines "
+       "every 10s and at each phase's end otherwise)")
       ("record", po::value<std::string>()->default_value(""),
        "write a reproduction bundle here (scenario, seed, trace, report, bridge log, events); "
        "a failed run writes one into its kept work dir anyway")
@@ -245,7 +247,8 @@ int RunOptionsFromFlags(const boost::program_options::variables_map& vm, harness
   }
   ro->work_dir = vm["work-dir"].as<std::string>();
   ro->keep_work_dir = vm["keep"].as<bool>();
-  ro->progress = !vm["no-progress"].as<bool>() && isatty(STDERR_FILENO);
+  ro->progress = !vm["no-progress"].as<bool>();
+  ro->progress_live = isatty(STDERR_FILENO);
   ro->lnsim_binary = SelfPath();
   ro->bridge_binary = vm["bridge-binary"].as<std::string>();
   if (vm.count("slo")) ro->slo_expressions = vm["slo"].as<std::vector<std::string>>();

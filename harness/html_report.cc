@@ -441,7 +441,9 @@ HtmlPage RunPage(const Report& report, std::vector<TimingSample> timing) {
       {"trace digest", report.trace_digest},
       {"throughput",
        Num(report.throughput, 1) + " events/s over " + Num(report.duration_s, 1) + " s"},
-      {"delivered", std::to_string(report.totals.delivered)},
+      {"delivered = matched + unjudged + other", DeliveredSumText(report.totals)},
+      {"coalesced (not owed, not lost)", std::to_string(report.totals.coalesced)},
+      {"world changes (owed to each consumer)", std::to_string(report.events)},
       {"lost / duplicated / reordered / phantom / late",
        std::to_string(report.totals.lost) + " / " + std::to_string(report.totals.duplicated) +
            " / " + std::to_string(report.totals.reordered) + " / " +
@@ -453,6 +455,17 @@ HtmlPage RunPage(const Report& report, std::vector<TimingSample> timing) {
         {"SLO " + s.expression, (s.passed ? "pass (" : "FAIL (") + s.measured + ")"});
   }
   for (const std::string& c : report.failed_checks) page.summary.push_back({"failed check", c});
+  // The screen table's legend (harness/report.h CounterLegend), one paragraph.
+  std::string legend = "Counters, per consumer (the totals above are their sums):";
+  for (const CounterMeaning& m : CounterLegend()) {
+    std::string meaning(m.meaning);
+    std::replace(meaning.begin(), meaning.end(), '\n', ' ');
+    legend += " " + std::string(m.name) + ": " + meaning + ";";
+  }
+  legend.back() = '.';
+  page.notes.push_back(legend);
+  page.notes.push_back("Latency below is over the " + std::to_string(report.totals.matched) +
+                       " matched events (count: samples per stage).");
   page.table.push_back({"stage", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms", "count"});
   for (int s = 0; s < kStageCount; ++s) {
     const StageSummary& st = report.latency[s];

@@ -1,5 +1,5 @@
-// Report renderings: lnsim.report/v1 JSON (and back), JUnit XML, the human table. Field names and
-// units are documented in docs/report.md; change both together.
+// Report renderings: lnsim.report/v1 JSON (and back), JUnit XML (the human table is in
+// report_table.cc). Field names and units are documented in docs/report.md; change both together.
 #include "harness/report.h"
 
 #include <nats/nats.h>
@@ -13,7 +13,6 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <iomanip>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -83,12 +82,6 @@ std::string Trimmed(std::string s) {
   size_t i = 0;
   while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
   return s.substr(i);
-}
-
-std::string Ms(uint64_t ns) {
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%.3f", static_cast<double>(ns) / 1e6);
-  return buf;
 }
 
 // Reads a field with a clear error: "report: `verdict.lost`: expected a non-negative integer, got
@@ -531,112 +524,6 @@ std::string ReportToJunit(const Report& r) {
   }
   out << "  </testsuite>\n</testsuites>\n";
   return out.str();
-}
-
-namespace {
-
-// "123ms", or "-" when not measured.
-std::string OptionalMsText(const std::optional<double>& v) {
-  return v ? std::to_string(static_cast<int64_t>(std::llround(*v))) + "ms" : std::string("-");
-}
-
-void PrintVerdictRows(const Report& r, std::ostream& out) {
-  int name_width = 22;
-  for (const ConsumerVerdict& c : r.per_consumer) {
-    name_width = std::max(name_width, static_cast<int>(c.name.size() + c.mode.size() + 4));
-  }
-  auto row = [&](const std::string& name, const VerdictCounters& c, const std::string& extra) {
-    out << std::left << std::setw(name_width) << name << std::right << std::setw(10) << c.delivered
-        << std::setw(8) << c.lost << std::setw(8) << c.duplicated << std::setw(8) << c.redelivered
-        << std::setw(8) << c.reordered << std::setw(8) << c.phantom << std::setw(8) << c.late
-        << std::setw(10) << c.coalesced << "  " << extra << "\n";
-  };
-  out << std::left << std::setw(name_width) << "consumer" << std::right << std::setw(10)
-      << "delivered" << std::setw(8) << "lost" << std::setw(8) << "dup" << std::setw(8) << "redeliv"
-      << std::setw(8) << "reorder" << std::setw(8) << "phantom" << std::setw(8) << "late"
-      << std::setw(10) << "coalesced"
-      << "\n";
-  for (const ConsumerVerdict& c : r.per_consumer) {
-    row(c.name + " (" + c.mode + ")", c.counters, c.converged ? "" : "NOT CONVERGED");
-  }
-  row("total", r.totals, "");
-}
-
-void PrintLatencyRows(const Report& r, std::ostream& out) {
-  out << "\n"
-      << std::left << std::setw(14) << "latency ms" << std::right << std::setw(10) << "p50"
-      << std::setw(10) << "p90" << std::setw(10) << "p99" << std::setw(10) << "p99.9"
-      << std::setw(10) << "max" << std::setw(10) << "count"
-      << "\n";
-  for (Stage stage : kAllStages) {
-    const StageSummary& s = r.stage(stage);
-    out << std::left << std::setw(14) << StageName(stage) << std::right << std::setw(10)
-        << Ms(s.p50_ns) << std::setw(10) << Ms(s.p90_ns) << std::setw(10) << Ms(s.p99_ns)
-        << std::setw(10) << Ms(s.p999_ns) << std::setw(10) << Ms(s.max_ns) << std::setw(10)
-        << s.count << "\n";
-  }
-}
-
-void PrintFaultRows(const Report& r, std::ostream& out) {
-  if (r.faults.empty()) return;
-  out << "\nfaults\n";
-  for (const FaultWindow& f : r.faults) {
-    out << "  " << f.kind << " " << f.target << " [" << Round3(f.start_ms / 1e3) << "s, "
-        << Round3(f.end_ms / 1e3) << "s)  detect " << OptionalMsText(f.detect_ms) << "  recover "
-        << OptionalMsText(f.recover_ms) << "  drain " << OptionalMsText(f.drain_ms) << "  events "
-        << f.events_in_window << "\n";
-  }
-}
-
-void PrintClusterRows(const ClusterSummary& cluster, std::ostream& out) {
-  out << "\nnats cluster: " << cluster.size << " members, stream R" << cluster.replicas << "\n";
-  for (const ClusterFault& f : cluster.faults) {
-    out << "  " << f.fault << " " << f.member << (f.was_leader ? " (stream leader)" : "") << " at "
-        << Round3(f.at_ms / 1e3) << "s  election " << OptionalMsText(f.election_ms)
-        << (f.new_leader.empty() ? "" : " -> " + f.new_leader) << "  first ack after "
-        << OptionalMsText(f.first_ack_ms) << "\n";
-  }
-  out << "  bridge publish errors:";
-  if (cluster.publish_errors.empty()) out << " none";
-  for (const auto& [kind, n] : cluster.publish_errors) out << " " << kind << " " << n;
-  out << "\n";
-}
-
-void PrintAuthRows(const AuthSummary& auth, std::ostream& out) {
-  out << "\nnats auth: " << auth.mode << "  rogue attempts " << auth.attempts << "  denied "
-      << auth.denials << "\n";
-  for (const RogueResult& g : auth.rogues) {
-    out << "  " << g.name << " (" << g.creds << " creds): " << g.attempts << " attempts, "
-        << g.denials << " denied\n";
-  }
-}
-
-void PrintSloRows(const Report& r, std::ostream& out) {
-  if (r.slos.empty() && r.failed_checks.empty()) return;
-  out << "\nSLOs\n";
-  for (const SloResult& s : r.slos) {
-    out << "  " << (s.passed ? "pass " : "FAIL ") << s.expression << "  (measured " << s.measured
-        << ")\n";
-  }
-  for (const std::string& check : r.failed_checks) out << "  FAIL " << check << "\n";
-}
-
-}  // namespace
-
-void PrintReportTable(const Report& r, std::ostream& out) {
-  out << "lnsim " << (r.passed ? "PASSED" : "FAILED") << "  scenario " << r.scenario << "  seed "
-      << r.seed << "  trace " << r.trace_digest << "\n\n";
-  PrintVerdictRows(r, out);
-  PrintLatencyRows(r, out);
-  char rate[64];
-  std::snprintf(rate, sizeof(rate), "%.1f", r.throughput);
-  out << "\nthroughput " << rate << " events/s over " << Round3(r.duration_s)
-      << " s; world changes expected " << r.events << "\n";
-  PrintFaultRows(r, out);
-  if (r.cluster) PrintClusterRows(*r.cluster, out);
-  if (r.auth) PrintAuthRows(*r.auth, out);
-  PrintSloRows(r, out);
-  out << "\nreproduce: " << r.command << "\n";
 }
 
 Status WriteFileAtomically(const std::string& path, std::string_view text) {

@@ -159,8 +159,28 @@ StatusOr<Report> ReportFromJson(std::string_view json);
 // JUnit XML: one <testsuite name="lnsim"> with one <testcase> per SLO (failure message with the
 // measured value) and one per failed check.
 std::string ReportToJunit(const Report& report);
-// The human table printed at the end of a run.
+// The human table printed at the end of a run (harness/report_table.cc): the counters under their
+// JSON names with how they add up, a legend, latency, world changes, faults and SLOs.
 void PrintReportTable(const Report& report, std::ostream& out);
+
+// How `delivered` adds up (docs/report.md "How the numbers add up"). Every receipt is either the
+// first receipt of its event id — then exactly one of matched, unjudged, or phantom in the fact
+// it reports — or a repeat of an id already received. OtherReceipts = delivered - matched -
+// unjudged counts the repeats (each also counted in redelivered) and the first receipts whose
+// fact the world never had (each also counted in phantom), so for every verifier verdict
+// 0 <= OtherReceipts <= redelivered + phantom. Negative only for a report the verifier did not
+// write.
+int64_t OtherReceipts(const VerdictCounters& c);
+// "delivered 287 = matched 245 + unjudged 42 + other 0"
+std::string DeliveredSumText(const VerdictCounters& c);
+
+// One column of the table, in table order: its name (the JSON name, or `other`) and what it
+// counts, in a few words (the screen legend and the HTML page use the same text).
+struct CounterMeaning {
+  std::string_view name;
+  std::string_view meaning;
+};
+const std::vector<CounterMeaning>& CounterLegend();
 
 // Writes `text` to `path` atomically (temp file + rename). kUnavailable naming the path and the
 // system's reason.

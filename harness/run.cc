@@ -18,6 +18,7 @@
 #include "harness/exit_codes.h"
 #include "harness/fault_driver.h"
 #include "harness/invariants.h"
+#include "harness/progress.h"
 #include "harness/receipts.h"
 #include "harness/report_builder.h"
 #include "harness/rig.h"
@@ -63,7 +64,9 @@ class Run {
   bool CaughtUp(Duration now, int64_t* last_outstanding_check_ns);
   // Waits up to `wait` for receipts and records them (and the timing side channel).
   void Pump(milliseconds wait);
-  void PrintProgress(bool final_line);
+  // Progress on stderr (harness/progress.h): the phase's counts when due, or its last line.
+  void PrintProgress(ProgressPhase phase, PhaseState state);
+  ProgressCounts CurrentCounts(ProgressPhase phase);
   bool Interrupted() const { return interrupted_ != nullptr && *interrupted_; }
   void Shutdown();
   // Runs the verifier and the domain invariants over the world as it ended: fills the verdict,
@@ -95,8 +98,11 @@ class Run {
 
   int64_t last_delivery_real_ns_ = 0;
   int64_t baseline_ns_ = 0;
-  int64_t bridge_started_ns_ = 0;  // world time the (first) bridge was spawned
-  int64_t last_progress_real_ns_ = 0;
+  int64_t bridge_started_ns_ = 0;              // world time the (first) bridge was spawned
+  std::unique_ptr<ProgressPrinter> progress_;  // null without options_.progress
+  bool drain_started_ = false;
+  int64_t drain_start_ns_ = 0;
+  std::optional<uint64_t> outstanding_;  // the bridge's unacknowledged publishes, last asked
   std::vector<std::pair<std::string, uint64_t>> bridge_nats_errors_;
   std::vector<std::string> invariant_violations_;
   std::string interrupt_note_;  // set by NoteInterrupt
@@ -174,6 +180,8 @@ RunOutcome Run::Execute() {
   PrintScenarioWarnings(config_.scenario, "", log_);  // before anything starts
   if (Status s = PrepareWorkDir(); !s.ok()) return fail(kExitInfra, s);
   BuildRooms();
+  if (options_.progress)
+    progress_ = std::make_unique<ProgressPrinter>(std::cerr, options_.progress_live);
 
   log_ << "lnsim run " << options_.scenario_path << "  seed " << config_.seed << "  "
        << (config_.jetstream ? "JetStream" : "core NATS") << "  "
@@ -191,12 +199,17 @@ RunOutcome Run::Execute() {
 
   bool interrupted = !RunPhase();
   if (interrupted) NoteInterrupt("during the run phase");
+  PrintProgress(ProgressPhase::kWorld, interrupted ? PhaseState::kInterrupted : PhaseState::kDone);
   // Faults whose window outlives the run end now, so the drain sees a healthy pipeline.
   faults_->EndOutstanding();
   faults_->JoinClusterRestarts(/*wait=*/true);
   const bool drained = !interrupted && DrainPhase(&interrupted);
   if (interrupted && interrupt_note_.empty()) NoteInterrupt("during the drain");
-  PrintProgress(true);
+  if (drain_started_) {
+    PrintProgress(ProgressPhase::kDrain, drained       ? PhaseState::kDone
+                                         : interrupted ? PhaseState::kInterrupted
+                                                       : PhaseState::kExpired);
+  }
   if (!drained && !interrupted) {
     log_ << "drain expired after " << FormatDurationHuman(config_.harness.drain)
          << " with consumers behind the bridge\n";
@@ -213,7 +226,7 @@ bool Run::RunPhase() {
     if (Interrupted()) return false;
     faults_->Tick(rig_->WorldNow(), rig_->windows());
     Pump(milliseconds(20));
-    PrintProgress(false);
+    PrintProgress(ProgressPhase::kWorld, PhaseState::kRunning);
   }
   return true;
 }
@@ -223,6 +236,8 @@ bool Run::DrainPhase(bool* interrupted) {
   // new has arrived for a few poll intervals, or `drain` expires.
   const BridgeSpec& bridge = config_.bridge;
   const Duration drain_start = clock_.Now();
+  drain_started_ = true;
+  drain_start_ns_ = drain_start.count();
   const Duration quiet = std::max<Duration>(3 * bridge.options.poll_interval, milliseconds(300));
   const Duration min_drain = 2 * bridge.options.poll_interval + milliseconds(200);
   // lnsim's bridge counts its polls (/metrics): the final state is surely seen once a poll that
@@ -237,7 +252,7 @@ bool Run::DrainPhase(bool* interrupted) {
       return false;
     }
     Pump(milliseconds(20));
-    PrintProgress(false);
+    PrintProgress(ProgressPhase::kDrain, PhaseState::kRunning);
     const Duration now = clock_.Now();
     const Duration since_start = now - drain_start;
     if (since_start > config_.harness.drain) return false;
@@ -266,8 +281,8 @@ bool Run::CaughtUp(Duration now, int64_t* last_outstanding_check_ns) {
   // retries publishes (a stream without a leader after a cluster fault): wait for those too.
   if (now.count() - *last_outstanding_check_ns < 200'000'000) return false;  // asked again soon
   *last_outstanding_check_ns = now.count();
-  const std::optional<uint64_t> outstanding = rig_->probe().Outstanding(rig_->MetricsPort());
-  return !outstanding.has_value() || *outstanding == 0;
+  outstanding_ = rig_->probe().Outstanding(rig_->MetricsPort());
+  return !outstanding_.has_value() || *outstanding_ == 0;
 }
 
 void Run::Pump(milliseconds wait) {
@@ -279,35 +294,38 @@ void Run::Pump(milliseconds wait) {
   rig_->mock().WithWorld([&](sim::World&, mock::MockState&) { receipts_->Decode(batch_); });
 }
 
-void Run::PrintProgress(bool final_line) {
-  if (!options_.progress) return;
-  const int64_t now = clock_.Now().count();
-  if (!final_line && now - last_progress_real_ns_ < 500'000'000) return;
-  last_progress_real_ns_ = now;
-  uint64_t min_processed = UINT64_MAX, redelivered = 0, dup_dropped = 0;
+ProgressCounts Run::CurrentCounts(ProgressPhase phase) {
+  ProgressCounts counts;
+  uint64_t slowest = UINT64_MAX;
   for (const auto& c : rig_->consumers()) {
     if (!c) continue;
     const ConsumerStats s = c->stats();
-    min_processed = std::min(min_processed, s.processed);
-    redelivered += s.redelivered;
-    dup_dropped += s.dedup_dropped;
+    slowest = std::min(slowest, s.processed);
+    counts.redelivered += s.redelivered;
+    counts.dedup_dropped += s.dedup_dropped;
   }
-  if (min_processed == UINT64_MAX) min_processed = 0;
-  const uint64_t delivered = receipts_->delivered();
-  const uint64_t published = receipts_->timing().published_unique();
-  const double elapsed = std::chrono::duration<double>(rig_->WorldNow()).count();
-  const double total = std::chrono::duration<double>(rig_->run_length()).count();
-  const double rate = elapsed > 0 ? static_cast<double>(delivered) / elapsed : 0;
-  const uint64_t backlog = published > min_processed ? published - min_processed : 0;
-  char line[256];
-  std::snprintf(
-      line, sizeof line,
-      "\r  %6.1fs/%.1fs  delivered %llu (%.0f/s)  published %llu  backlog %llu  "
-      "redelivered %llu  dedup-dropped %llu   ",
-      elapsed, total, static_cast<unsigned long long>(delivered), rate,
-      static_cast<unsigned long long>(published), static_cast<unsigned long long>(backlog),
-      static_cast<unsigned long long>(redelivered), static_cast<unsigned long long>(dup_dropped));
-  std::cerr << line << (final_line ? "\n" : "") << std::flush;
+  counts.slowest = slowest == UINT64_MAX ? 0 : slowest;
+  counts.delivered = receipts_->delivered();
+  // A team's own bridge has no timing side channel: what it published is not known.
+  if (config_.bridge.command.empty()) counts.published = receipts_->timing().published_unique();
+  if (phase == ProgressPhase::kWorld) {
+    counts.elapsed_s = std::chrono::duration<double>(rig_->WorldNow()).count();
+    counts.limit_s = std::chrono::duration<double>(rig_->run_length()).count();
+  } else {
+    counts.elapsed_s = static_cast<double>(clock_.Now().count() - drain_start_ns_) / 1e9;
+    counts.limit_s = std::chrono::duration<double>(config_.harness.drain).count();
+    counts.outstanding = outstanding_;
+  }
+  return counts;
+}
+
+void Run::PrintProgress(ProgressPhase phase, PhaseState state) {
+  if (!progress_) return;
+  if (state == PhaseState::kRunning) {
+    progress_->Update(phase, CurrentCounts(phase), clock_.Now().count());
+  } else {
+    progress_->End(phase, CurrentCounts(phase), state);
+  }
 }
 
 void Run::Shutdown() {
@@ -417,6 +435,9 @@ Report Run::InterruptedReport() {
 
 RunOutcome Run::Finish(bool interrupted) {
   RunOutcome out;
+  if (progress_ && !interrupted) {
+    progress_->Verdict(receipts_->delivered(), config_.harness.consumers.size());
+  }
   out.report = interrupted ? InterruptedReport() : Judge();
   for (const auto& line : findings_.fault_log) log_ << "  " << line << "\n";
   out.interrupted = interrupted;

@@ -45,7 +45,10 @@ struct RunOptions {
   std::string junit_path;         // --junit FILE
   std::string work_dir;           // "" = a temp dir, kept when the run fails
   bool keep_work_dir = false;
-  bool progress = false;     // live progress line on stderr (only on a terminal)
+  // Progress on stderr (harness/progress.h): which phase runs (world, drain, verdict) with its
+  // counts; progress_live rewrites one line in place (a terminal), else plain lines (a CI log).
+  bool progress = false;
+  bool progress_live = false;
   std::string command_line;  // the exact command that reproduces the run
   // --bridge-binary: started as `BINARY bridge ARGS` instead of lnsim_binary (a test-only bridge
   // such as lnsim-test-bridge, which plants faults; tests/bridge/test_bridge_main.cc).
