@@ -17,7 +17,8 @@
 namespace lnsim::cli {
 namespace {
 
-constexpr char kUsage[] = "lnsim sim SCENARIO [--seed N] [--duration D] [--trace FILE]";
+constexpr char kUsage[] =
+    "lnsim sim SCENARIO [--seed N] [--duration D] [--time-scale X] [--trace FILE]";
 
 std::string ShellQuote(const std::string& s) {
   if (!s.empty() && s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -38,7 +39,16 @@ int SpecFromFlags(const boost::program_options::variables_map& vm, const std::st
     return kExitUsage;
   }
   *spec = scenario->world;
-  if (vm.count("seed")) spec->seed = vm["seed"].as<uint64_t>();
+  if (vm.count("seed")) {
+    auto seed = ParseWholeNumber("seed", vm["seed"].as<std::string>());
+    if (!seed.ok()) return UsageError("sim", seed.status().message());
+    spec->seed = *seed;
+  }
+  if (vm.count("time-scale")) {
+    const double scale = vm["time-scale"].as<double>();
+    if (Status st = CheckTimeScale(scale); !st.ok()) return UsageError("sim", st.message());
+    spec->time_scale = scale;
+  }
   if (vm.count("duration")) {
     auto d = ParseDuration(vm["duration"].as<std::string>());
     if (!d.ok() || d->count() <= 0) {
@@ -137,11 +147,19 @@ int WriteTrace(const std::string& trace_path, const sim::World& world) {
 int Run(const std::vector<std::string>& args) {
   namespace po = boost::program_options;
   po::options_description options("options");
-  options.add_options()("scenario", po::value<std::string>(), "scenario file (YAML or JSON)")(
-      "seed", po::value<uint64_t>(), "root seed (default: the scenario's `seed`, else 1)")(
-      "duration", po::value<std::string>(),
-      "scenario length, e.g. 90s (default: the scenario's `duration`, else 60s)")(
-      "trace", po::value<std::string>(), "write every transition, one line each, to FILE");
+  // clang-format off
+  options.add_options()
+      ("scenario", po::value<std::string>()->value_name("FILE"), "scenario file (YAML or JSON)")
+      ("seed", po::value<std::string>()->value_name("N"),
+       "root seed (default: the scenario's `seed`, else 1)")
+      ("duration", po::value<std::string>()->value_name("D"),
+       "scenario length, e.g. 90s (default: the scenario's `duration`, else 60s)")
+      ("time-scale", po::value<double>()->value_name("X"),
+       "multiply every world duration, 0.1 = ten times faster, as lnsim run --time-scale "
+       "(default: the scenario's `time_scale`, else 1)")
+      ("trace", po::value<std::string>()->value_name("FILE"),
+       "write every transition, one line each, to FILE");
+  // clang-format on
   po::positional_options_description positional;
   positional.add("scenario", 1);
   po::variables_map vm;
@@ -153,6 +171,11 @@ int Run(const std::vector<std::string>& args) {
   if (int rc = SpecFromFlags(vm, path, &spec); rc != kExitOk) return rc;
   std::string command = "lnsim sim " + ShellQuote(path) + " --seed " + std::to_string(spec.seed) +
                         " --duration " + FormatDuration(spec.duration);
+  if (vm.count("time-scale")) {
+    std::ostringstream scale;
+    scale << spec.time_scale;
+    command += " --time-scale " + scale.str();
+  }
   if (vm.count("trace")) command += " --trace " + ShellQuote(vm["trace"].as<std::string>());
 
   RealClock clock;  // wall time of generation and run, for the speed line
