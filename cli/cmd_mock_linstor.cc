@@ -69,7 +69,7 @@ boost::program_options::options_description MockFlags() {
       ("diskless-clients", po::value<int>()->value_name("N"),
        "extra satellites without storage (default: the scenario's)")
       ("seed", po::value<std::string>()->value_name("N"), "root seed (default: the scenario's, else 1)")
-      ("time-scale", po::value<double>()->value_name("X"),
+      ("time-scale", po::value<std::string>()->value_name("X"),
        "multiply every world duration by this, 0.1 = ten times faster (default: the scenario's, "
        "else 1)")
       ("threads", po::value<std::string>()->value_name("N")->default_value("128"),
@@ -109,10 +109,9 @@ int WorldSpecFromFlags(const boost::program_options::variables_map& vm, sim::Wor
     spec->seed = *seed;
   }
   if (vm.count("time-scale")) {
-    const double scale = vm["time-scale"].as<double>();
-    if (Status st = CheckTimeScale(scale); !st.ok())
-      return UsageError("mock-linstor", st.message());
-    spec->time_scale = scale;
+    auto scale = ParseTimeScale(vm["time-scale"].as<std::string>());
+    if (!scale.ok()) return UsageError("mock-linstor", scale.status().message());
+    spec->time_scale = *scale;
   }
   return kExitOk;
 }

@@ -81,11 +81,7 @@ void ShrinkAndReport(harness::RunOptions ro, uint64_t seed, const std::string& d
   // The flags that shaped the failing run shape the reproduction too.
   std::string overrides;
   if (ro.jetstream) overrides += *ro.jetstream ? " --jetstream" : " --core";
-  if (ro.time_scale) {
-    std::ostringstream scale;  // as the user wrote it: 0.2, not 0.200000
-    scale << *ro.time_scale;
-    overrides += " --time-scale " + scale.str();
-  }
+  if (ro.time_scale) overrides += " --time-scale " + FormatNumber(*ro.time_scale);
   if (ro.duration) overrides += " --duration " + FormatDuration(*ro.duration);
   if (ro.drain) overrides += " --drain " + FormatDuration(*ro.drain);
   if (!ro.bridge_command.empty()) overrides += " --bridge-command " + ShellQuote(ro.bridge_command);
@@ -155,7 +151,7 @@ boost::program_options::options_description RunFlags() {
       ("seed", po::value<std::string>()->value_name("N"), "root seed (default: the scenario's seed)")
       ("duration", po::value<std::string>()->value_name("D"),
        "scenario length, unscaled (default: the scenario's)")
-      ("time-scale", po::value<double>()->value_name("X"),
+      ("time-scale", po::value<std::string>()->value_name("X"),
        "multiply every world duration, 0.1 = ten times faster (default: the scenario's)")
       ("drain", po::value<std::string>()->value_name("D"),
        "longest drain after the run (default: the scenario's, else 30s)")
@@ -215,9 +211,9 @@ int RunOptionsFromFlags(const boost::program_options::variables_map& vm, harness
     (std::string(name) == "duration" ? ro->duration : ro->drain) = *d;
   }
   if (vm.count("time-scale")) {
-    ro->time_scale = vm["time-scale"].as<double>();
-    if (Status st = CheckTimeScale(*ro->time_scale); !st.ok())
-      return UsageError("run", st.message());
+    auto scale = ParseTimeScale(vm["time-scale"].as<std::string>());
+    if (!scale.ok()) return UsageError("run", scale.status().message());
+    ro->time_scale = *scale;
   }
   if (vm.count("nats")) {
     ro->nats_urls = vm["nats"].as<std::string>();

@@ -45,9 +45,9 @@ int SpecFromFlags(const boost::program_options::variables_map& vm, const std::st
     spec->seed = *seed;
   }
   if (vm.count("time-scale")) {
-    const double scale = vm["time-scale"].as<double>();
-    if (Status st = CheckTimeScale(scale); !st.ok()) return UsageError("sim", st.message());
-    spec->time_scale = scale;
+    auto scale = ParseTimeScale(vm["time-scale"].as<std::string>());
+    if (!scale.ok()) return UsageError("sim", scale.status().message());
+    spec->time_scale = *scale;
   }
   if (vm.count("duration")) {
     auto d = ParseDuration(vm["duration"].as<std::string>());
@@ -154,7 +154,7 @@ int Run(const std::vector<std::string>& args) {
        "root seed (default: the scenario's `seed`, else 1)")
       ("duration", po::value<std::string>()->value_name("D"),
        "scenario length, e.g. 90s (default: the scenario's `duration`, else 60s)")
-      ("time-scale", po::value<double>()->value_name("X"),
+      ("time-scale", po::value<std::string>()->value_name("X"),
        "multiply every world duration, 0.1 = ten times faster, as lnsim run --time-scale "
        "(default: the scenario's `time_scale`, else 1)")
       ("trace", po::value<std::string>()->value_name("FILE"),
@@ -172,9 +172,7 @@ int Run(const std::vector<std::string>& args) {
   std::string command = "lnsim sim " + ShellQuote(path) + " --seed " + std::to_string(spec.seed) +
                         " --duration " + FormatDuration(spec.duration);
   if (vm.count("time-scale")) {
-    std::ostringstream scale;
-    scale << spec.time_scale;
-    command += " --time-scale " + scale.str();
+    command += " --time-scale " + FormatNumber(spec.time_scale);
   }
   if (vm.count("trace")) command += " --trace " + ShellQuote(vm["trace"].as<std::string>());
 

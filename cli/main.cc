@@ -3,6 +3,7 @@
 #include <boost/make_shared.hpp>
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <sstream>
@@ -48,11 +49,19 @@ StatusOr<uint64_t> ParseWholeNumber(std::string_view flag, std::string_view text
                               " (want a whole number 0..18446744073709551615)");
 }
 
-Status CheckTimeScale(double scale) {
-  if (std::isfinite(scale) && scale >= 1e-6 && scale <= 1e6) return OkStatus();
-  std::ostringstream text;
-  text << scale;
-  return InvalidArgumentError("--time-scale '" + text.str() +
+std::string FormatNumber(double value) {
+  char buf[64];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
+  return ec == std::errc() ? std::string(buf, end) : std::to_string(value);
+}
+
+StatusOr<double> ParseTimeScale(const std::string& text) {
+  char* end = nullptr;
+  const double scale = text.empty() ? 0 : std::strtod(text.c_str(), &end);
+  if (end != nullptr && *end == '\0' && std::isfinite(scale) && scale >= 1e-6 && scale <= 1e6) {
+    return scale;
+  }
+  return InvalidArgumentError("--time-scale '" + text +
                               "' must be a factor 0.000001..1000000 (0.1 = ten times faster)");
 }
 

@@ -62,9 +62,11 @@ bool ParseOptions(const std::vector<std::string>& args, const std::string& usage
 // "--FLAG 'TEXT': why (want a whole number 0..18446744073709551615)".
 StatusOr<uint64_t> ParseWholeNumber(std::string_view flag, std::string_view text);
 
-// --time-scale X: a finite factor in the scenario key's range 0.000001..1000000.
-// kInvalidArgument "--time-scale 'X': why" otherwise.
-Status CheckTimeScale(double scale);
+// --time-scale X: a number in the scenario key's range 0.000001..1000000 (run, sim,
+// mock-linstor). kInvalidArgument "--time-scale 'X' must be ..." otherwise.
+StatusOr<double> ParseTimeScale(const std::string& text);
+// The shortest text that reads back as `value` (0.2, not 0.200000 or 0.20000000000000001).
+std::string FormatNumber(double value);
 
 // Prints "lnsim <sub>: <message>" to stderr and returns kExitUsage.
 int UsageError(const std::string& subcommand, const std::string& message);
