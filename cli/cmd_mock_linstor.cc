@@ -103,16 +103,13 @@ int WorldSpecFromFlags(const boost::program_options::variables_map& vm, sim::Wor
   }
   if (vm.count("diskless-clients"))
     spec->cluster.diskless_clients = vm["diskless-clients"].as<int>();
-  if (vm.count("seed")) {
-    auto seed = ParseWholeNumber("seed", vm["seed"].as<std::string>());
-    if (!seed.ok()) return UsageError("mock-linstor", seed.status().message());
-    spec->seed = *seed;
+  std::optional<uint64_t> seed;
+  std::optional<double> time_scale;
+  if (int rc = SeedAndTimeScaleFromFlags(vm, "mock-linstor", &seed, &time_scale); rc != kExitOk) {
+    return rc;
   }
-  if (vm.count("time-scale")) {
-    auto scale = ParseTimeScale(vm["time-scale"].as<std::string>());
-    if (!scale.ok()) return UsageError("mock-linstor", scale.status().message());
-    spec->time_scale = *scale;
-  }
+  spec->seed = seed.value_or(spec->seed);
+  spec->time_scale = time_scale.value_or(spec->time_scale);
   return kExitOk;
 }
 

@@ -199,21 +199,14 @@ boost::program_options::options_description RunFlags() {
 // The run's options from the parsed flags; kExitOk, or kExitUsage after printing why not.
 int RunOptionsFromFlags(const boost::program_options::variables_map& vm, harness::RunOptions* ro) {
   ro->scenario_path = vm["scenario"].as<std::string>();
-  if (vm.count("seed")) {
-    auto seed = ParseWholeNumber("seed", vm["seed"].as<std::string>());
-    if (!seed.ok()) return UsageError("run", seed.status().message());
-    ro->seed = *seed;
+  if (int rc = SeedAndTimeScaleFromFlags(vm, "run", &ro->seed, &ro->time_scale); rc != kExitOk) {
+    return rc;
   }
   for (const char* name : {"duration", "drain"}) {
     if (!vm.count(name)) continue;
     auto d = ParseDuration(vm[name].as<std::string>());
     if (!d.ok()) return UsageError("run", std::string("--") + name + ": " + d.status().message());
     (std::string(name) == "duration" ? ro->duration : ro->drain) = *d;
-  }
-  if (vm.count("time-scale")) {
-    auto scale = ParseTimeScale(vm["time-scale"].as<std::string>());
-    if (!scale.ok()) return UsageError("run", scale.status().message());
-    ro->time_scale = *scale;
   }
   if (vm.count("nats")) {
     ro->nats_urls = vm["nats"].as<std::string>();

@@ -39,16 +39,13 @@ int SpecFromFlags(const boost::program_options::variables_map& vm, const std::st
     return kExitUsage;
   }
   *spec = scenario->world;
-  if (vm.count("seed")) {
-    auto seed = ParseWholeNumber("seed", vm["seed"].as<std::string>());
-    if (!seed.ok()) return UsageError("sim", seed.status().message());
-    spec->seed = *seed;
+  std::optional<uint64_t> seed;
+  std::optional<double> time_scale;
+  if (int rc = SeedAndTimeScaleFromFlags(vm, "sim", &seed, &time_scale); rc != kExitOk) {
+    return rc;
   }
-  if (vm.count("time-scale")) {
-    auto scale = ParseTimeScale(vm["time-scale"].as<std::string>());
-    if (!scale.ok()) return UsageError("sim", scale.status().message());
-    spec->time_scale = *scale;
-  }
+  spec->seed = seed.value_or(spec->seed);
+  spec->time_scale = time_scale.value_or(spec->time_scale);
   if (vm.count("duration")) {
     auto d = ParseDuration(vm["duration"].as<std::string>());
     if (!d.ok() || d->count() <= 0) {

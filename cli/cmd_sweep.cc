@@ -148,9 +148,9 @@ int SweepRequestFromFlags(const boost::program_options::variables_map& vm, Sweep
   }
   if (vm["core"].as<bool>()) req->jetstream = false;
   if (vm["jetstream"].as<bool>()) req->jetstream = true;
-  if (vm.count("seed")) {
-    auto seed = ParseWholeNumber("seed", vm["seed"].as<std::string>());
-    if (!seed.ok()) return UsageError("sweep", seed.status().message());
+  std::optional<uint64_t> seed;
+  if (int rc = SeedAndTimeScaleFromFlags(vm, "sweep", &seed, nullptr); rc != kExitOk) return rc;
+  if (seed) {
     req->seed = *seed;
   } else if (auto loaded = harness::LoadScenarioFile(req->scenario); loaded.ok()) {
     req->seed = loaded->world.seed;

@@ -49,6 +49,22 @@ StatusOr<uint64_t> ParseWholeNumber(std::string_view flag, std::string_view text
                               " (want a whole number 0..18446744073709551615)");
 }
 
+int SeedAndTimeScaleFromFlags(const boost::program_options::variables_map& vm,
+                              const std::string& subcommand, std::optional<uint64_t>* seed,
+                              std::optional<double>* time_scale) {
+  if (vm.count("seed")) {
+    auto parsed = ParseWholeNumber("seed", vm["seed"].as<std::string>());
+    if (!parsed.ok()) return UsageError(subcommand, parsed.status().message());
+    *seed = *parsed;
+  }
+  if (time_scale != nullptr && vm.count("time-scale")) {
+    auto parsed = ParseTimeScale(vm["time-scale"].as<std::string>());
+    if (!parsed.ok()) return UsageError(subcommand, parsed.status().message());
+    *time_scale = *parsed;
+  }
+  return kExitOk;
+}
+
 std::string FormatNumber(double value) {
   char buf[64];
   const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);

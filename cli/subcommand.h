@@ -6,6 +6,7 @@
 #include <boost/program_options.hpp>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -65,6 +66,12 @@ StatusOr<uint64_t> ParseWholeNumber(std::string_view flag, std::string_view text
 // --time-scale X: a number in the scenario key's range 0.000001..1000000 (run, sim,
 // mock-linstor). kInvalidArgument "--time-scale 'X' must be ..." otherwise.
 StatusOr<double> ParseTimeScale(const std::string& text);
+// --seed N and --time-scale X, each when the options have it and it was given (run, sim,
+// sweep, mock-linstor): kExitOk with them set, or kExitUsage after printing why not.
+int SeedAndTimeScaleFromFlags(const boost::program_options::variables_map& vm,
+                              const std::string& subcommand, std::optional<uint64_t>* seed,
+                              std::optional<double>* time_scale);
+
 // The shortest text that reads back as `value` (0.2, not 0.200000 or 0.20000000000000001).
 std::string FormatNumber(double value);
 
