@@ -80,6 +80,12 @@ int Compare(const std::vector<std::string>& args) {
   auto min_repeats = ParseWholeNumber("min-repeats", vm["min-repeats"].as<std::string>());
   if (!min_repeats.ok()) return UsageError("compare", min_repeats.status().message());
   co.min_repeats = std::max<size_t>(2, *min_repeats);
+  if (const std::string path = vm["report"].as<std::string>(); !path.empty()) {
+    // Checked before the reports are read, as `lnsim run` checks its --report.
+    if (Status st = harness::CheckWritableOutput("--report", path); !st.ok()) {
+      return UsageError("compare", st.message());
+    }
+  }
 
   auto baseline = harness::LoadReportSet(vm["baseline"].as<std::string>());
   if (!baseline.ok()) return UsageError("compare", "baseline: " + baseline.status().message());

@@ -184,6 +184,12 @@ TEST_F(FirstHourCliTest, DeprecatedOutputFlagsStillWorkAndWarnOnce) {
   EXPECT_EQ(Slurp(Path("new.json")), Slurp(Path("old.json")));
   ExpectUsage(Lnsim({"compare", report, report, "--json", "a", "--report", "b"}),
               "--json is the deprecated spelling of --report; give only --report", "both");
+  // Its path is checked before the reports are read, as run's --report is.
+  r = Lnsim({"compare", report, report, "--report", Path("no-such-dir") + "/c.json"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("lnsim compare: --report"));
+  EXPECT_THAT(r.err, HasSubstr("no-such-dir/c.json"));
+  EXPECT_EQ(r.out, "");
 
   // run --record DIR is --bundle DIR (shown by the rule that --bundle takes one run).
   r = Lnsim({"run", kSmoke, "--record", Path("b"), "--seeds", "1..2"});
