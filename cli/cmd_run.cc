@@ -377,8 +377,12 @@ int Run(const std::vector<std::string>& args) {
   harness::RunOptions ro;
   if (int rc = RunOptionsFromFlags(vm, &ro); rc != kExitOk) return rc;
   // The exact command that reproduces this run: every argument, plus the seed when implicit.
+  // Deprecated spellings are reproduced with their new names.
   std::string command = "lnsim run";
-  for (const auto& a : args) command += " " + ShellQuote(a);
+  for (const auto& a : args) {
+    const bool old_bundle = a == "--record" || a.rfind("--record=", 0) == 0;
+    command += " " + ShellQuote(old_bundle ? "--bundle" + a.substr(8) : a);
+  }
   InstallStopSignals();
   const bool shrink = vm["shrink"].as<bool>();
   RealClock clock;

@@ -196,6 +196,12 @@ TEST_F(FirstHourCliTest, DeprecatedOutputFlagsStillWorkAndWarnOnce) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.err, HasSubstr("lnsim run: warning: --record is deprecated; use --bundle\n"));
   EXPECT_THAT(r.err, HasSubstr("lnsim run: --bundle takes one run; not with --seeds"));
+  // A whole run with --record writes the bundle, and its reproduce line says --bundle.
+  r = Lnsim({"run", kSmoke, "--no-progress", "--seed", "3", "--record", Path("bundle")});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("lnsim run: warning: --record is deprecated; use --bundle\n"));
+  EXPECT_THAT(r.out, HasSubstr("--seed 3 --bundle " + Path("bundle") + "\n"));
+  EXPECT_TRUE(std::filesystem::exists(Path("bundle") + "/report.json"));
   // replay --record DIR is --bundle DIR; the recorded bundle stays the positional DIR.
   r = Lnsim({"replay", Path("no-such-bundle"), "--record", Path("b")});
   EXPECT_EQ(r.exit_code, 2);
