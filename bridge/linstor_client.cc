@@ -16,6 +16,7 @@
 
 #include "common/duration.h"
 #include "common/tls_certs.h"
+#include "common/url.h"
 
 namespace lnsim::bridge {
 
@@ -280,6 +281,9 @@ StatusOr<std::string> NormalizeControllerUrl(std::string_view url) {
   if (hostport.empty() || hostport.find('/') != std::string::npos) {
     return InvalidArgumentError("LINSTOR URL '" + std::string(url) +
                                 "': expected http://host:port or https://host:port");
+  }
+  if (auto hp = ParseHostPort(hostport, 3370); !hp.ok()) {
+    return InvalidArgumentError("LINSTOR URL '" + std::string(url) + "': " + hp.status().message());
   }
   // LINSTOR's defaults: HTTP on 3370, HTTPS on 3371.
   if (hostport.find(':') == std::string::npos || hostport.back() == ']') {

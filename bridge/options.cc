@@ -9,6 +9,7 @@
 
 #include "bridge/recovery.h"
 #include "common/duration.h"
+#include "common/url.h"
 
 namespace lnsim::bridge {
 namespace {
@@ -389,10 +390,24 @@ Status ValidateBridgeConfig(BridgeConfig* c) {
     return InvalidArgumentError("no LINSTOR controller: give --linstor or set LS_CONTROLLERS");
   }
   for (auto& u : c->linstor_urls) {
-    LNSIM_ASSIGN_OR_RETURN(u, NormalizeControllerUrl(u));
+    auto normalized = NormalizeControllerUrl(u);
+    if (!normalized.ok())
+      return InvalidArgumentError("--linstor: " + normalized.status().message());
+    u = *normalized;
   }
   if (c->nats_urls.empty())
     return InvalidArgumentError("no NATS server: give --nats or set NATS_URL");
+  const std::string nats = JoinList(c->nats_urls);
+  if (Status st = CheckNatsUrls(nats); !st.ok()) {
+    return InvalidArgumentError("--nats '" + nats + "': " + st.message());
+  }
+  if (!c->metrics_addr.empty()) {
+    if (auto hp = ParseHostPort(c->metrics_addr, -1, /*allow_zero=*/true);
+        !hp.ok() || hp->port < 0) {
+      return InvalidArgumentError("--metrics-addr '" + c->metrics_addr +
+                                  "': " + (hp.ok() ? "want HOST:PORT" : hp.status().message()));
+    }
+  }
   if (c->cluster.empty()) return InvalidArgumentError("--cluster is required");
   if (c->replicas < 1 || c->replicas > 5) return InvalidArgumentError("--replicas must be 1..5");
   if (c->poll_interval <= Duration::zero())

@@ -13,31 +13,36 @@ namespace po = boost::program_options;
 
 int RunAuthInit(const std::vector<std::string>& args) {
   po::options_description options("lnsim auth init options");
-  options.add_options()("dir", po::value<std::string>(), "output directory (created 0700)")(
-      "cluster", po::value<std::vector<std::string>>(),
-      "LINSTOR cluster name (the bridge's --cluster); repeat for several bridges")(
-      "stream", po::value<std::vector<std::string>>(),
-      "CLUSTER=STREAM: the cluster's JetStream stream (default LINSTOR_<CLUSTER>)")(
-      "bucket", po::value<std::vector<std::string>>(),
-      "CLUSTER=BUCKET: the cluster's state mirror bucket (default linstor_<cluster>_state)")(
-      "operator-name", po::value<std::string>()->default_value("lnsim"), "operator name")(
-      "account-name", po::value<std::string>()->default_value("LINSTOR"),
-      "account of the bridges and consumers")(
-      "no-admin", po::bool_switch(), "do not write admin.creds (a user of the whole account)")(
-      "shared-inbox", po::bool_switch(),
-      "let every user subscribe _INBOX.> (for clients that cannot set an inbox prefix)");
+  // clang-format off
+  options.add_options()
+      ("out-dir", po::value<std::string>()->value_name("DIR"),
+       "output directory, created 0700 (positional DIR)")
+      ("cluster", po::value<std::vector<std::string>>()->value_name("NAME"),
+       "LINSTOR cluster name (the bridge's --cluster); repeat for several bridges")
+      ("stream", po::value<std::vector<std::string>>()->value_name("CLUSTER=STREAM"),
+       "the cluster's JetStream stream (default: LINSTOR_<CLUSTER>, as lnsim bridge)")
+      ("bucket", po::value<std::vector<std::string>>()->value_name("CLUSTER=BUCKET"),
+       "the cluster's state mirror bucket (default: linstor_<cluster>_state, as lnsim bridge)")
+      ("operator-name", po::value<std::string>()->value_name("NAME")->default_value("lnsim"),
+       "operator name")
+      ("account-name", po::value<std::string>()->value_name("NAME")->default_value("LINSTOR"),
+       "account of the bridges and consumers")
+      ("no-admin", po::bool_switch(), "do not write admin.creds (a user of the whole account)")
+      ("shared-inbox", po::bool_switch(),
+       "let every user subscribe _INBOX.> (for clients that cannot set an inbox prefix)");
+  // clang-format on
   po::positional_options_description positional;
-  positional.add("dir", 1);
+  positional.add("out-dir", 1);
   po::variables_map vm;
   int exit_code = kExitOk;
   if (!ParseOptions(args, "lnsim auth init DIR --cluster NAME [--cluster NAME...] [options]",
-                    options, positional, &vm, &exit_code)) {
+                    options, positional, &vm, &exit_code, {{"dir", "out-dir"}})) {
     return exit_code;
   }
-  if (!vm.count("dir")) return UsageError("auth init", "missing DIR");
+  if (!vm.count("out-dir")) return UsageError("auth init", "missing DIR");
   if (!vm.count("cluster")) return UsageError("auth init", "missing --cluster NAME");
   harness::AuthInitOptions o;
-  o.dir = vm["dir"].as<std::string>();
+  o.dir = vm["out-dir"].as<std::string>();
   o.operator_name = vm["operator-name"].as<std::string>();
   o.account_name = vm["account-name"].as<std::string>();
   o.admin_user = !vm["no-admin"].as<bool>();

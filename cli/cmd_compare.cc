@@ -38,24 +38,30 @@ bool ParseFraction(const std::string& text, double* out) {
 int Compare(const std::vector<std::string>& args) {
   namespace po = boost::program_options;
   po::options_description options("options");
-  options.add_options()("baseline", po::value<std::string>(), "baseline report(s) (positional)")(
-      "current", po::value<std::string>(), "current report(s) (positional)")(
-      "latency-threshold", po::value<std::string>()->default_value("20%"),
-      "latency p50/p90/p99 increase that counts as a regression")(
-      "throughput-threshold", po::value<std::string>()->default_value("20%"),
-      "throughput decrease that counts as a regression")(
-      "min-latency-delta", po::value<std::string>()->default_value("1ms"),
-      "latency changes below this never count")("alpha", po::value<double>()->default_value(0.05),
-                                                "significance level (repeats)")(
-      "min-repeats", po::value<size_t>()->default_value(3),
-      "reports per side needed for the significance test")(
-      "json", po::value<std::string>()->default_value(""),
-      "also write the comparison as lnsim.compare/v1 JSON here");
+  // clang-format off
+  options.add_options()
+      ("baseline", po::value<std::string>()->value_name("PATH"), "baseline report(s) (positional)")
+      ("current", po::value<std::string>()->value_name("PATH"), "current report(s) (positional)")
+      ("latency-threshold", po::value<std::string>()->value_name("PCT")->default_value("20%"),
+       "latency p50/p90/p99 increase that counts as a regression")
+      ("throughput-threshold", po::value<std::string>()->value_name("PCT")->default_value("20%"),
+       "throughput decrease that counts as a regression")
+      ("min-latency-delta", po::value<std::string>()->value_name("D")->default_value("1ms"),
+       "latency changes below this never count")
+      ("alpha", po::value<double>()->value_name("P")->default_value(0.05, "0.05"),
+       "significance level (repeats)")
+      ("min-repeats", po::value<std::string>()->value_name("N")->default_value("3"),
+       "reports per side needed for the significance test (at least 2)")
+      ("report", po::value<std::string>()->value_name("FILE")->default_value(""),
+       "also write the comparison as lnsim.compare/v1 JSON here");
+  // clang-format on
   po::positional_options_description positional;
   positional.add("baseline", 1).add("current", 1);
   po::variables_map vm;
   int exit_code = kExitOk;
-  if (!ParseOptions(args, kUsage, options, positional, &vm, &exit_code)) return exit_code;
+  if (!ParseOptions(args, kUsage, options, positional, &vm, &exit_code, {{"json", "report"}})) {
+    return exit_code;
+  }
   if (!vm.count("baseline") || !vm.count("current")) {
     return UsageError("compare", "give BASELINE and CURRENT");
   }
@@ -71,7 +77,15 @@ int Compare(const std::vector<std::string>& args) {
   co.min_latency_delta = *floor;
   co.alpha = vm["alpha"].as<double>();
   if (co.alpha <= 0 || co.alpha >= 1) return UsageError("compare", "--alpha: want 0 < alpha < 1");
-  co.min_repeats = std::max<size_t>(2, vm["min-repeats"].as<size_t>());
+  auto min_repeats = ParseWholeNumber("min-repeats", vm["min-repeats"].as<std::string>());
+  if (!min_repeats.ok()) return UsageError("compare", min_repeats.status().message());
+  co.min_repeats = std::max<size_t>(2, *min_repeats);
+  if (const std::string path = vm["report"].as<std::string>(); !path.empty()) {
+    // Checked before the reports are read, as `lnsim run` checks its --report.
+    if (Status st = harness::CheckWritableOutput("--report", path); !st.ok()) {
+      return UsageError("compare", st.message());
+    }
+  }
 
   // A report that cannot be read is a bad input (exit 2), not a usage mistake: no "see --help".
   auto unreadable = [](const char* side, const Status& s) {
@@ -85,7 +99,7 @@ int Compare(const std::vector<std::string>& args) {
 
   const harness::Comparison c = harness::CompareReports(*baseline, *current, co);
   harness::PrintComparison(c, std::cout);
-  if (const std::string path = vm["json"].as<std::string>(); !path.empty()) {
+  if (const std::string path = vm["report"].as<std::string>(); !path.empty()) {
     if (Status s = harness::WriteFileAtomically(path, harness::ComparisonToJson(c)); !s.ok()) {
       std::cerr << "lnsim compare: " << s.message() << std::endl;
       return kExitUsage;

@@ -51,28 +51,39 @@ sigset_t StopSignals() {
 boost::program_options::options_description MockFlags() {
   namespace po = boost::program_options;
   po::options_description options("options");
-  options.add_options()("port", po::value<int>()->default_value(3370),
-                        "TCP port (0 = any free port)")(
-      "bind", po::value<std::string>()->default_value("127.0.0.1"), "address to listen on")(
-      "scenario", po::value<std::string>(), "scenario file (cluster, workload, faults, api)")(
-      "nodes", po::value<int>(), "storage nodes (without --scenario)")(
-      "resources", po::value<int>(), "resource definitions")("replicas", po::value<int>(),
-                                                             "diskful replicas per resource")(
-      "volumes-per-resource", po::value<int>(), "volume definitions per resource definition")(
-      "diskless-clients", po::value<int>(), "extra satellites without storage")(
-      "seed", po::value<uint64_t>(), "root seed (default: the scenario's, else 1)")(
-      "time-scale", po::value<double>(),
-      "multiply every world duration by this (0.1 = 10x faster)")(
-      "threads", po::value<size_t>()->default_value(128), "HTTP worker threads")(
-      "https-port", po::value<int>(),
-      "also serve HTTPS on this port (LINSTOR's is 3371; 0 = any free port)")(
-      "tls-cert", po::value<std::string>(), "HTTPS server certificate chain (PEM)")(
-      "tls-key", po::value<std::string>(), "private key (PEM) of --tls-cert")(
-      "tls-client-ca", po::value<std::string>(),
-      "require HTTPS clients to present a certificate signed by this CA (PEM)")(
-      "tls-dir", po::value<std::string>(),
-      "without --tls-cert: write a generated CA, server and client certificate here "
-      "(default: a new directory under $TMPDIR)");
+  // clang-format off
+  options.add_options()
+      ("port", po::value<int>()->value_name("PORT")->default_value(3370),
+       "TCP port 0..65535 (0 = any free port)")
+      ("bind", po::value<std::string>()->value_name("ADDR")->default_value("127.0.0.1"),
+       "address to listen on")
+      ("scenario", po::value<std::string>()->value_name("FILE"),
+       "scenario file (cluster, workload, faults, api)")
+      ("nodes", po::value<int>()->value_name("N"), "storage nodes (default: the scenario's)")
+      ("resources", po::value<int>()->value_name("N"),
+       "resource definitions (default: the scenario's)")
+      ("replicas", po::value<int>()->value_name("N"),
+       "diskful replicas per resource (default: the scenario's)")
+      ("volumes-per-resource", po::value<int>()->value_name("N"),
+       "volume definitions per resource definition (default: the scenario's)")
+      ("diskless-clients", po::value<int>()->value_name("N"),
+       "extra satellites without storage (default: the scenario's)")
+      ("seed", po::value<std::string>()->value_name("N"), "root seed (default: the scenario's, else 1)")
+      ("time-scale", po::value<std::string>()->value_name("X"),
+       "multiply every world duration by this, 0.1 = ten times faster (default: the scenario's, "
+       "else 1)")
+      ("threads", po::value<std::string>()->value_name("N")->default_value("128"),
+       "HTTP worker threads")
+      ("https-port", po::value<int>()->value_name("PORT"),
+       "also serve HTTPS on this port 0..65535 (LINSTOR's is 3371; 0 = any free port)")
+      ("tls-cert", po::value<std::string>()->value_name("FILE"), "HTTPS server certificate chain (PEM)")
+      ("tls-key", po::value<std::string>()->value_name("FILE"), "private key (PEM) of --tls-cert")
+      ("tls-client-ca", po::value<std::string>()->value_name("FILE"),
+       "require HTTPS clients to present a certificate signed by this CA (PEM)")
+      ("tls-dir", po::value<std::string>()->value_name("DIR"),
+       "without --tls-cert: write a generated CA, server and client certificate here "
+       "(default: a new directory under $TMPDIR)");
+  // clang-format on
   return options;
 }
 
@@ -92,12 +103,13 @@ int WorldSpecFromFlags(const boost::program_options::variables_map& vm, sim::Wor
   }
   if (vm.count("diskless-clients"))
     spec->cluster.diskless_clients = vm["diskless-clients"].as<int>();
-  if (vm.count("seed")) spec->seed = vm["seed"].as<uint64_t>();
-  if (vm.count("time-scale")) {
-    const double scale = vm["time-scale"].as<double>();
-    if (!(scale > 0)) return UsageError("mock-linstor", "--time-scale must be > 0");
-    spec->time_scale = scale;
+  std::optional<uint64_t> seed;
+  std::optional<double> time_scale;
+  if (int rc = SeedAndTimeScaleFromFlags(vm, "mock-linstor", &seed, &time_scale); rc != kExitOk) {
+    return rc;
   }
+  spec->seed = seed.value_or(spec->seed);
+  spec->time_scale = time_scale.value_or(spec->time_scale);
   return kExitOk;
 }
 
@@ -142,7 +154,8 @@ int HttpsFromFlags(const boost::program_options::variables_map& vm, HttpsSetup* 
   }
   https->port = vm["https-port"].as<int>();
   if (https->port < 0 || https->port > 65535) {
-    return UsageError("mock-linstor", "--https-port must be 0..65535");
+    return UsageError("mock-linstor",
+                      "--https-port " + std::to_string(https->port) + ": must be 0..65535");
   }
   if (vm.count("tls-cert") != vm.count("tls-key")) {
     return UsageError("mock-linstor", "--tls-cert and --tls-key must be given together");
@@ -163,7 +176,14 @@ int ServerOptionsFromFlags(const boost::program_options::variables_map& vm, int 
                            const HttpsSetup& https, mock::ServerOptions* server_options) {
   server_options->bind = vm["bind"].as<std::string>();
   server_options->port = port;
-  server_options->threads = vm["threads"].as<size_t>();
+  auto threads = ParseWholeNumber("threads", vm["threads"].as<std::string>());
+  if (!threads.ok()) return UsageError("mock-linstor", threads.status().message());
+  if (*threads < 1 || *threads > 4096) {
+    return UsageError("mock-linstor",
+                      "--threads " + std::to_string(*threads) + ": must be 1..4096");
+  }
+  server_options->threads = *threads;
+  if (server_options->bind.empty()) return UsageError("mock-linstor", "--bind '': empty address");
   server_options->https_port = https.port;
   server_options->tls_cert_file = https.cert;
   server_options->tls_key_file = https.key;
@@ -201,7 +221,9 @@ int Run(const std::vector<std::string>& args) {
   std::vector<mock::ApiFault> api_faults;
   if (int rc = WorldSpecFromFlags(vm, &spec, &api_faults); rc != kExitOk) return rc;
   const int port = vm["port"].as<int>();
-  if (port < 0 || port > 65535) return UsageError("mock-linstor", "--port must be 0..65535");
+  if (port < 0 || port > 65535) {
+    return UsageError("mock-linstor", "--port " + std::to_string(port) + ": must be 0..65535");
+  }
   HttpsSetup https;
   if (int rc = HttpsFromFlags(vm, &https); rc != kExitOk) return rc;
 

@@ -28,23 +28,28 @@ int Replay(const std::vector<std::string>& args) {
   po::options_description options("options");
   // clang-format off
   options.add_options()
-      ("bundle", po::value<std::string>(), "bundle directory (positional), from lnsim run --record")
-      ("work-dir", po::value<std::string>()->default_value(""),
+      ("recorded", po::value<std::string>()->value_name("DIR"),
+       "the recorded bundle (positional), from lnsim run --bundle")
+      ("work-dir", po::value<std::string>()->value_name("DIR")->default_value(""),
        "logs and NATS store of the replay (default: a temp dir, kept when it fails)")
-      ("record", po::value<std::string>()->default_value(""), "record the replay as a bundle too")
-      ("nats-server-bin", po::value<std::string>()->default_value(""), "nats-server binary");
+      ("bundle", po::value<std::string>()->value_name("DIR")->default_value(""),
+       "write the replay as a bundle too")
+      ("nats-server-bin", po::value<std::string>()->value_name("FILE")->default_value(""),
+       "nats-server binary (default: PATH, then /usr/sbin/nats-server)");
   // clang-format on
   po::positional_options_description positional;
-  positional.add("bundle", 1);
+  positional.add("recorded", 1);
   po::variables_map vm;
   int exit_code = kExitOk;
-  if (!ParseOptions(args, kUsage, options, positional, &vm, &exit_code)) return exit_code;
-  if (!vm.count("bundle")) return UsageError("replay", "missing DIR");
+  if (!ParseOptions(args, kUsage, options, positional, &vm, &exit_code, {{"record", "bundle"}})) {
+    return exit_code;
+  }
+  if (!vm.count("recorded")) return UsageError("replay", "missing DIR");
 
   harness::ReplayOptions ro;
-  ro.bundle_dir = vm["bundle"].as<std::string>();
+  ro.bundle_dir = vm["recorded"].as<std::string>();
   ro.work_dir = vm["work-dir"].as<std::string>();
-  ro.record_dir = vm["record"].as<std::string>();
+  ro.record_dir = vm["bundle"].as<std::string>();
   ro.nats_server_bin = vm["nats-server-bin"].as<std::string>();
   ro.lnsim_binary = SelfExe();
 
@@ -74,7 +79,7 @@ int Replay(const std::vector<std::string>& args) {
 }  // namespace
 
 LNSIM_REGISTER_SUBCOMMAND(replay, "replay",
-                          "re-drive a recorded run (lnsim run --record DIR) and compare verdicts",
+                          "re-drive a recorded run (lnsim run --bundle DIR) and compare verdicts",
                           Replay);
 
 }  // namespace lnsim::cli

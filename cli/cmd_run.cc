@@ -14,6 +14,7 @@
 #include "cli/subcommand.h"
 #include "common/clock.h"
 #include "common/duration.h"
+#include "common/url.h"
 #include "harness/html_report.h"
 #include "harness/report.h"
 #include "harness/run.h"
@@ -83,7 +84,7 @@ void ShrinkAndReport(harness::RunOptions ro, uint64_t seed, const std::string& d
   // The flags that shaped the failing run shape the reproduction too.
   std::string overrides;
   if (ro.jetstream) overrides += *ro.jetstream ? " --jetstream" : " --core";
-  if (ro.time_scale) overrides += " --time-scale " + std::to_string(*ro.time_scale);
+  if (ro.time_scale) overrides += " --time-scale " + FormatNumber(*ro.time_scale);
   if (ro.duration) overrides += " --duration " + FormatDuration(*ro.duration);
   if (ro.drain) overrides += " --drain " + FormatDuration(*ro.drain);
   if (!ro.bridge_command.empty()) overrides += " --bridge-command " + ShellQuote(ro.bridge_command);
@@ -161,42 +162,51 @@ boost::program_options::options_description RunFlags() {
   po::options_description options("options");
   // clang-format off
   options.add_options()
-      ("scenario", po::value<std::string>(), "scenario file (positional)")
-      ("seed", po::value<uint64_t>(), "root seed (default: the scenario's seed)")
-      ("duration", po::value<std::string>(), "scenario length, unscaled (default: the scenario's)")
-      ("time-scale", po::value<double>(), "multiply every world duration (default: the scenario's)")
-      ("drain", po::value<std::string>(), "longest drain after the run (default: the scenario's, 30s)")
-      ("nats", po::value<std::string>(), "live NATS URL(s), comma separated (default: embedded nats-server)")
-      ("tls-ca", po::value<std::string>(), "with --nats: CA (PEM) that signed the server's certificate")
-      ("tls-cert", po::value<std::string>(), "with --nats: client certificate (PEM) for mutual TLS")
-      ("tls-key", po::value<std::string>(), "with --nats: private key (PEM) of --tls-cert")
-      ("nats-server-bin", po::value<std::string>()->default_value(""),
+      ("scenario", po::value<std::string>()->value_name("FILE"), "scenario file (positional)")
+      ("seed", po::value<std::string>()->value_name("N"), "root seed (default: the scenario's seed)")
+      ("duration", po::value<std::string>()->value_name("D"),
+       "scenario length, unscaled (default: the scenario's)")
+      ("time-scale", po::value<std::string>()->value_name("X"),
+       "multiply every world duration, 0.1 = ten times faster (default: the scenario's)")
+      ("drain", po::value<std::string>()->value_name("D"),
+       "longest drain after the run (default: the scenario's, else 30s)")
+      ("nats", po::value<std::string>()->value_name("URL[,URL...]"),
+       "live NATS URL(s), comma separated (default: an embedded nats-server)")
+      ("tls-ca", po::value<std::string>()->value_name("FILE"),
+       "with --nats: CA (PEM) that signed the server's certificate")
+      ("tls-cert", po::value<std::string>()->value_name("FILE"),
+       "with --nats: client certificate (PEM) for mutual TLS")
+      ("tls-key", po::value<std::string>()->value_name("FILE"), "with --nats: private key (PEM) of --tls-cert")
+      ("nats-server-bin", po::value<std::string>()->value_name("FILE")->default_value(""),
        "nats-server binary (default: PATH, then /usr/sbin/nats-server)")
-      ("bridge-command", po::value<std::string>()->default_value(""),
+      ("bridge-command", po::value<std::string>()->value_name("CMD")->default_value(""),
        "run this shell command as the bridge instead of lnsim's (see docs/scenarios.md)")
-      ("bridge-binary", po::value<std::string>()->default_value(""),
+      ("bridge-binary", po::value<std::string>()->value_name("FILE")->default_value(""),
        "start lnsim's bridge from this binary (`BINARY bridge ...`), e.g. the test-only "
-       "lnsim-test-bridge")
-      ("bridge-arg", po::value<std::vector<std::string>>()->composing(),
+       "lnsim-test-bridge (default: this lnsim)")
+      ("bridge-arg", po::value<std::vector<std::string>>()->value_name("ARG")->composing(),
        "append ARG to lnsim's own bridge's command line (repeatable; --bridge-arg=--flag)")
-      ("slo", po::value<std::vector<std::string>>()->composing(),
+      ("slo", po::value<std::vector<std::string>>()->value_name("EXPR")->composing(),
        "SLO expression judged besides the scenario's slo list, repeatable ('p99_end_to_end < 5s')")
       ("core", po::bool_switch(), "publish to core NATS (overrides nats.jetstream)")
       ("jetstream", po::bool_switch(), "publish to JetStream (overrides nats.jetstream)")
-      ("report", po::value<std::string>()->default_value(""), "write the lnsim.report/v1 JSON here")
-      ("junit", po::value<std::string>()->default_value(""), "write JUnit XML (one case per SLO) here")
-      ("html", po::value<std::string>()->default_value(""),
+      ("report", po::value<std::string>()->value_name("FILE")->default_value(""),
+       "write the lnsim.report/v1 JSON here")
+      ("junit", po::value<std::string>()->value_name("FILE")->default_value(""),
+       "write JUnit XML (one case per SLO) here")
+      ("html", po::value<std::string>()->value_name("FILE")->default_value(""),
        "write a self-contained HTML page here (latency over time, percentile spectrum)")
-      ("work-dir", po::value<std::string>()->default_value(""),
+      ("work-dir", po::value<std::string>()->value_name("DIR")->default_value(""),
        "logs and NATS store here (default: a temp dir, kept when the run fails)")
       ("keep", po::bool_switch(), "keep the work dir of a passing run too")
       ("no-progress", po::bool_switch(),
        "no progress on stderr (world, drain, verdict: a live line on a terminal, plain lines "
        "every 10s and at each phase's end otherwise)")
-      ("record", po::value<std::string>()->default_value(""),
+      ("bundle", po::value<std::string>()->value_name("DIR")->default_value(""),
        "write a reproduction bundle here (scenario, seed, trace, report, bridge log, events); "
        "a failed run writes one into its kept work dir anyway")
-      ("seeds", po::value<std::string>(), "run every seed of A..B and list the failing ones")
+      ("seeds", po::value<std::string>()->value_name("A..B"),
+       "run every seed of A..B and list the failing ones")
       ("shrink", po::bool_switch(),
        "when a run fails, shrink its fault schedule to a minimal one that still fails");
   // clang-format on
@@ -206,15 +216,21 @@ boost::program_options::options_description RunFlags() {
 // The run's options from the parsed flags; kExitOk, or kExitUsage after printing why not.
 int RunOptionsFromFlags(const boost::program_options::variables_map& vm, harness::RunOptions* ro) {
   ro->scenario_path = vm["scenario"].as<std::string>();
-  if (vm.count("seed")) ro->seed = vm["seed"].as<uint64_t>();
+  if (int rc = SeedAndTimeScaleFromFlags(vm, "run", &ro->seed, &ro->time_scale); rc != kExitOk) {
+    return rc;
+  }
   for (const char* name : {"duration", "drain"}) {
     if (!vm.count(name)) continue;
     auto d = ParseDuration(vm[name].as<std::string>());
     if (!d.ok()) return UsageError("run", std::string("--") + name + ": " + d.status().message());
     (std::string(name) == "duration" ? ro->duration : ro->drain) = *d;
   }
-  if (vm.count("time-scale")) ro->time_scale = vm["time-scale"].as<double>();
-  if (vm.count("nats")) ro->nats_urls = vm["nats"].as<std::string>();
+  if (vm.count("nats")) {
+    ro->nats_urls = vm["nats"].as<std::string>();
+    if (Status st = CheckNatsUrls(ro->nats_urls); !st.ok()) {
+      return UsageError("run", "--nats '" + ro->nats_urls + "': " + st.message());
+    }
+  }
   ro->nats_server_bin = vm["nats-server-bin"].as<std::string>();
   if (vm.count("tls-ca")) ro->nats_tls.ca = vm["tls-ca"].as<std::string>();
   if (vm.count("tls-cert")) ro->nats_tls.cert = vm["tls-cert"].as<std::string>();
@@ -254,7 +270,7 @@ int RunOptionsFromFlags(const boost::program_options::variables_map& vm, harness
   if (vm.count("slo")) ro->slo_expressions = vm["slo"].as<std::vector<std::string>>();
   if (vm.count("bridge-arg")) ro->bridge_args = vm["bridge-arg"].as<std::vector<std::string>>();
 
-  ro->record_dir = vm["record"].as<std::string>();
+  ro->record_dir = vm["bundle"].as<std::string>();
   return kExitOk;
 }
 
@@ -263,20 +279,22 @@ int RunSeedRange(const boost::program_options::variables_map& vm, const harness:
                  const std::string& command, bool shrink, const Clock& clock) {
   const std::string spec = vm["seeds"].as<std::string>();
   const size_t dots = spec.find("..");
-  uint64_t first = 0, last = 0;
-  try {
-    if (dots == std::string::npos) throw std::invalid_argument("no ..");
-    first = std::stoull(spec.substr(0, dots));
-    last = std::stoull(spec.substr(dots + 2));
-  } catch (const std::exception&) {
+  if (dots == std::string::npos) {
     return UsageError("run", "--seeds: expected A..B (e.g. 1..20), got '" + spec + "'");
   }
-  if (last < first) return UsageError("run", "--seeds: B must be >= A");
+  auto first = ParseWholeNumber("seeds", spec.substr(0, dots));
+  auto last = ParseWholeNumber("seeds", spec.substr(dots + 2));
+  for (const auto* bound : {&first, &last}) {
+    if (!bound->ok()) {
+      return UsageError("run", bound->status().message() + " in --seeds " + spec);
+    }
+  }
+  if (*last < *first) return UsageError("run", "--seeds: B must be >= A");
   if (vm.count("seed")) return UsageError("run", "--seed and --seeds exclude each other");
-  if (!ro.record_dir.empty()) return UsageError("run", "--record takes one run; not with --seeds");
+  if (!ro.record_dir.empty()) return UsageError("run", "--bundle takes one run; not with --seeds");
   if (!vm["html"].as<std::string>().empty())
     return UsageError("run", "--html takes one run; not with --seeds");
-  return RunSeeds(ro, command, first, last, shrink, clock);
+  return RunSeeds(ro, command, *first, *last, shrink, clock);
 }
 
 // Writes the JSON, JUnit and HTML reports asked for; kExitInfra when one cannot be written.
@@ -400,13 +418,19 @@ int Run(const std::vector<std::string>& args) {
   positional.add("scenario", 1);
   po::variables_map vm;
   int exit_code = kExitOk;
-  if (!ParseOptions(args, kUsage, options, positional, &vm, &exit_code)) return exit_code;
+  if (!ParseOptions(args, kUsage, options, positional, &vm, &exit_code, {{"record", "bundle"}})) {
+    return exit_code;
+  }
   if (!vm.count("scenario")) return UsageError("run", "missing SCENARIO");
   harness::RunOptions ro;
   if (int rc = RunOptionsFromFlags(vm, &ro); rc != kExitOk) return rc;
   // The exact command that reproduces this run: every argument, plus the seed when implicit.
+  // Deprecated spellings are reproduced with their new names.
   std::string command = "lnsim run";
-  for (const auto& a : args) command += " " + ShellQuote(a);
+  for (const auto& a : args) {
+    const bool old_bundle = a == "--record" || a.rfind("--record=", 0) == 0;
+    command += " " + ShellQuote(old_bundle ? "--bundle" + a.substr(8) : a);
+  }
   InstallStopSignals();
   const bool shrink = vm["shrink"].as<bool>();
   RealClock clock;

@@ -17,7 +17,8 @@
 namespace lnsim::cli {
 namespace {
 
-constexpr char kUsage[] = "lnsim sim SCENARIO [--seed N] [--duration D] [--trace FILE]";
+constexpr char kUsage[] =
+    "lnsim sim SCENARIO [--seed N] [--duration D] [--time-scale X] [--trace FILE]";
 
 std::string ShellQuote(const std::string& s) {
   if (!s.empty() && s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -39,7 +40,13 @@ int SpecFromFlags(const boost::program_options::variables_map& vm, const std::st
   }
   harness::PrintScenarioWarnings(*scenario, "lnsim sim: ", std::cerr);
   *spec = scenario->world;
-  if (vm.count("seed")) spec->seed = vm["seed"].as<uint64_t>();
+  std::optional<uint64_t> seed;
+  std::optional<double> time_scale;
+  if (int rc = SeedAndTimeScaleFromFlags(vm, "sim", &seed, &time_scale); rc != kExitOk) {
+    return rc;
+  }
+  spec->seed = seed.value_or(spec->seed);
+  spec->time_scale = time_scale.value_or(spec->time_scale);
   if (vm.count("duration")) {
     auto d = ParseDuration(vm["duration"].as<std::string>());
     if (!d.ok() || d->count() <= 0) {
@@ -138,11 +145,19 @@ int WriteTrace(const std::string& trace_path, const sim::World& world) {
 int Run(const std::vector<std::string>& args) {
   namespace po = boost::program_options;
   po::options_description options("options");
-  options.add_options()("scenario", po::value<std::string>(), "scenario file (YAML or JSON)")(
-      "seed", po::value<uint64_t>(), "root seed (default: the scenario's `seed`, else 1)")(
-      "duration", po::value<std::string>(),
-      "scenario length, e.g. 90s (default: the scenario's `duration`, else 60s)")(
-      "trace", po::value<std::string>(), "write every transition, one line each, to FILE");
+  // clang-format off
+  options.add_options()
+      ("scenario", po::value<std::string>()->value_name("FILE"), "scenario file (YAML or JSON)")
+      ("seed", po::value<std::string>()->value_name("N"),
+       "root seed (default: the scenario's `seed`, else 1)")
+      ("duration", po::value<std::string>()->value_name("D"),
+       "scenario length, e.g. 90s (default: the scenario's `duration`, else 60s)")
+      ("time-scale", po::value<std::string>()->value_name("X"),
+       "multiply every world duration, 0.1 = ten times faster, as lnsim run --time-scale "
+       "(default: the scenario's `time_scale`, else 1)")
+      ("trace", po::value<std::string>()->value_name("FILE"),
+       "write every transition, one line each, to FILE");
+  // clang-format on
   po::positional_options_description positional;
   positional.add("scenario", 1);
   po::variables_map vm;
@@ -154,6 +169,9 @@ int Run(const std::vector<std::string>& args) {
   if (int rc = SpecFromFlags(vm, path, &spec); rc != kExitOk) return rc;
   std::string command = "lnsim sim " + ShellQuote(path) + " --seed " + std::to_string(spec.seed) +
                         " --duration " + FormatDuration(spec.duration);
+  if (vm.count("time-scale")) {
+    command += " --time-scale " + FormatNumber(spec.time_scale);
+  }
   if (vm.count("trace")) command += " --trace " + ShellQuote(vm["trace"].as<std::string>());
 
   RealClock clock;  // wall time of generation and run, for the speed line

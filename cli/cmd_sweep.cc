@@ -1,6 +1,6 @@
-// `lnsim sweep SCENARIO --vary rate=LO..HI [--vary volumes=...] --slo EXPR... --out DIR`: capacity
-// search (harness/sweep.h). Each probe is a full `lnsim run` of the scenario rewritten for that
-// load and setting; the rewritten scenarios and their reports stay in DIR/probes so any point
+// `lnsim sweep SCENARIO --vary rate=LO..HI [--vary volumes=...] --slo EXPR... --out-dir DIR`:
+// capacity search (harness/sweep.h). Each probe is a full `lnsim run` of the scenario rewritten for
+// that load and setting; the rewritten scenarios and their reports stay in DIR/probes so any point
 // can be re-run by hand. Exit codes: 0 the sweep ran (whatever the knees), 2 bad usage,
 // 3 infrastructure failure.
 #include <unistd.h>
@@ -26,7 +26,7 @@ namespace {
 
 constexpr char kUsage[] =
     "lnsim sweep SCENARIO --vary rate=LO..HI [--vary volumes=V1,V2] [--vary nodes=N1,N2]\n"
-    "            [--slo EXPR]... --out DIR [options]\n"
+    "            [--slo EXPR]... --out-dir DIR [options]\n"
     "  Finds, per setting of volumes/nodes, the highest load (workload operations per second of\n"
     "  world time, the scenario's mix kept) that meets the SLOs (default: the scenario's).\n"
     "  Writes DIR/sweep.csv, DIR/knees.csv, DIR/sweep.html and DIR/probes/ (scenario + report\n"
@@ -44,19 +44,22 @@ boost::program_options::options_description SweepFlags() {
   po::options_description options("options");
   // clang-format off
   options.add_options()
-      ("scenario", po::value<std::string>(), "scenario file (positional)")
-      ("vary", po::value<std::vector<std::string>>()->composing(),
+      ("scenario", po::value<std::string>()->value_name("FILE"), "scenario file (positional)")
+      ("vary", po::value<std::vector<std::string>>()->value_name("AXIS")->composing(),
        "rate=LO..HI (required), volumes=V1,V2,..., nodes=N1,N2,...")
-      ("slo", po::value<std::vector<std::string>>()->composing(),
+      ("slo", po::value<std::vector<std::string>>()->value_name("EXPR")->composing(),
        "SLO expression, repeatable (default: the scenario's slo list)")
-      ("out", po::value<std::string>(), "output directory")
-      ("repeats", po::value<int>()->default_value(1), "runs per probe (noise)")
-      ("tolerance", po::value<double>()->default_value(0.1, "0.1"), "bisect until hi/lo <= 1 + this")
-      ("max-probes", po::value<int>()->default_value(12), "probes per setting at most")
-      ("probe-length", po::value<std::string>()->default_value("5s"),
+      ("out-dir", po::value<std::string>()->value_name("DIR"), "output directory (required)")
+      ("repeats", po::value<int>()->value_name("N")->default_value(1), "runs per probe (noise)")
+      ("tolerance", po::value<double>()->value_name("X")->default_value(0.1, "0.1"),
+       "bisect until hi/lo <= 1 + this")
+      ("max-probes", po::value<int>()->value_name("N")->default_value(12), "probes per setting at most")
+      ("probe-length", po::value<std::string>()->value_name("D")->default_value("5s"),
        "world time each probe runs (the scenario's duration is rewritten)")
-      ("drain", po::value<std::string>()->default_value("10s"), "longest drain per probe")
-      ("seed", po::value<uint64_t>(), "root seed of repeat 0 (default: the scenario's); repeat i: +i")
+      ("drain", po::value<std::string>()->value_name("D")->default_value("10s"),
+       "longest drain per probe")
+      ("seed", po::value<std::string>()->value_name("N"),
+       "root seed of repeat 0, repeat i: +i (default: the scenario's)")
       ("core", po::bool_switch(), "publish to core NATS")
       ("jetstream", po::bool_switch(), "publish to JetStream")
       ("keep", po::bool_switch(), "keep every probe's work dir (logs, NATS store)");
@@ -120,9 +123,9 @@ int SweepSlosFromFlags(const boost::program_options::variables_map& vm, const st
 // kExitOk and *req filled, or kExitUsage after printing why not.
 int SweepRequestFromFlags(const boost::program_options::variables_map& vm, SweepRequest* req) {
   if (!vm.count("scenario")) return UsageError("sweep", "missing SCENARIO");
-  if (!vm.count("out")) return UsageError("sweep", "missing --out DIR");
+  if (!vm.count("out-dir")) return UsageError("sweep", "missing --out-dir DIR");
   req->scenario = vm["scenario"].as<std::string>();
-  req->out_dir = vm["out"].as<std::string>();
+  req->out_dir = vm["out-dir"].as<std::string>();
   harness::SweepOptions& so = req->so;
   if (int rc = SweepAxesFromFlags(vm, &so); rc != kExitOk) return rc;
   if (int rc = SweepSlosFromFlags(vm, req->scenario, &so); rc != kExitOk) return rc;
@@ -145,8 +148,10 @@ int SweepRequestFromFlags(const boost::program_options::variables_map& vm, Sweep
   }
   if (vm["core"].as<bool>()) req->jetstream = false;
   if (vm["jetstream"].as<bool>()) req->jetstream = true;
-  if (vm.count("seed")) {
-    req->seed = vm["seed"].as<uint64_t>();
+  std::optional<uint64_t> seed;
+  if (int rc = SeedAndTimeScaleFromFlags(vm, "sweep", &seed, nullptr); rc != kExitOk) return rc;
+  if (seed) {
+    req->seed = *seed;
   } else if (auto loaded = harness::LoadScenarioFile(req->scenario); loaded.ok()) {
     req->seed = loaded->world.seed;
   } else {
@@ -240,7 +245,9 @@ int Sweep(const std::vector<std::string>& args) {
   positional.add("scenario", 1);
   po::variables_map vm;
   int exit_code = kExitOk;
-  if (!ParseOptions(args, kUsage, options, positional, &vm, &exit_code)) return exit_code;
+  if (!ParseOptions(args, kUsage, options, positional, &vm, &exit_code, {{"out", "out-dir"}})) {
+    return exit_code;
+  }
   SweepRequest req;
   if (int rc = SweepRequestFromFlags(vm, &req); rc != kExitOk) return rc;
   const harness::SweepOptions& so = req.so;

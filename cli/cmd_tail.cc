@@ -7,6 +7,7 @@
 
 #include "cli/subcommand.h"
 #include "common/duration.h"
+#include "common/url.h"
 #include "harness/tail.h"
 
 namespace lnsim::cli {
@@ -23,23 +24,37 @@ int Run(const std::vector<std::string>& args) {
   namespace po = boost::program_options;
   harness::TailOptions tail;
   po::options_description options("options");
-  options.add_options()("nats", po::value<std::string>(&tail.url)->default_value(tail.url),
-                        "NATS server URL (several comma-separated)")(
-      "subject", po::value<std::string>(&tail.subject)->default_value(tail.subject),
-      "subject filter, with * and > wildcards (see docs/subjects.md)")(
-      "jetstream", po::bool_switch(&tail.jetstream),
-      "read the JetStream stream from its start, then live (needs --stream)")(
-      "stream", po::value<std::string>(&tail.stream), "JetStream stream name")(
-      "count", po::value<uint64_t>(&tail.count)->default_value(0),
-      "stop after N messages (0 = until Ctrl-C)")(
-      "idle", po::value<std::string>(), "stop after this long without a message, e.g. 5s")(
-      "tls-ca", po::value<std::string>(&tail.tls.ca), "CA (PEM) of a TLS server's certificate")(
-      "tls-cert", po::value<std::string>(&tail.tls.cert), "client certificate (PEM), mutual TLS")(
-      "tls-key", po::value<std::string>(&tail.tls.key), "private key (PEM) of --tls-cert");
+  // clang-format off
+  options.add_options()
+      ("nats", po::value<std::string>(&tail.url)->value_name("URL[,URL...]")->default_value(tail.url),
+       "NATS server URL(s), comma separated")
+      ("subject", po::value<std::string>(&tail.subject)->value_name("FILTER")->default_value(tail.subject),
+       "subject filter, with * and > wildcards (see docs/subjects.md)")
+      ("jetstream", po::bool_switch(&tail.jetstream),
+       "read the JetStream stream from its start, then live (needs --stream)")
+      ("stream", po::value<std::string>(&tail.stream)->value_name("NAME"),
+       "JetStream stream name (lnsim bridge's default: LINSTOR_<CLUSTER>)")
+      ("count", po::value<std::string>()->value_name("N")->default_value("0"),
+       "stop after N messages (0 = until Ctrl-C)")
+      ("idle", po::value<std::string>()->value_name("D"),
+       "stop after this long without a message, e.g. 5s (default: never)")
+      ("tls-ca", po::value<std::string>(&tail.tls.ca)->value_name("FILE"),
+       "CA (PEM) of a TLS server's certificate")
+      ("tls-cert", po::value<std::string>(&tail.tls.cert)->value_name("FILE"),
+       "client certificate (PEM), mutual TLS")
+      ("tls-key", po::value<std::string>(&tail.tls.key)->value_name("FILE"),
+       "private key (PEM) of --tls-cert");
+  // clang-format on
   po::positional_options_description positional;
   po::variables_map vm;
   int exit_code = 0;
   if (!ParseOptions(args, kUsage, options, positional, &vm, &exit_code)) return exit_code;
+  if (Status st = CheckNatsUrls(tail.url); !st.ok()) {
+    return UsageError("tail", "--nats '" + tail.url + "': " + st.message());
+  }
+  auto count = ParseWholeNumber("count", vm["count"].as<std::string>());
+  if (!count.ok()) return UsageError("tail", count.status().message());
+  tail.count = *count;
   if (tail.jetstream && tail.stream.empty())
     return UsageError("tail", "--jetstream needs --stream NAME");
   if (!tail.jetstream && !tail.stream.empty()) {

@@ -1,4 +1,4 @@
-// Reproduction bundles: what `lnsim run --record DIR` (and every failed run, into its kept work
+// Reproduction bundles: what `lnsim run --bundle DIR` (and every failed run, into its kept work
 // dir) writes so that a failure can be replayed and studied without the original machine:
 //   scenario.yaml   the scenario as run (text of the file, or of the in-memory variant)
 //   run.json        lnsim.bundle/v1 manifest: seed, overrides, trace digest, verdict summary

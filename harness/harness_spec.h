@@ -32,7 +32,8 @@ struct NatsSpec {
   std::string url;         // "" = start an embedded nats-server; else a live server or cluster
   std::string server_bin;  // "" = DefaultNatsServerBinary()
   bool jetstream = true;   // the bridge publishes to JetStream (false: core NATS)
-  std::string stream = "LINSTOR";
+  // "" = the bridge's own default, bridge::DefaultStreamName(cluster): LINSTOR_<CLUSTER>.
+  std::string stream;
   // `nats.cluster: N` (N >= 2): lnsim starts an N-member local cluster (routes, clustered
   // JetStream) instead of one server. 0 = one embedded server (or the live `url`).
   int cluster = 0;

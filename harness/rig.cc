@@ -11,6 +11,7 @@
 
 #include "bridge/event.h"
 #include "bridge/options.h"
+#include "bridge/recovery.h"
 #include "common/duration.h"
 #include "common/rng.h"
 
@@ -61,7 +62,8 @@ Status Rig::UseLiveNats() {
   char suffix[16];
   std::snprintf(suffix, sizeof suffix, "%08x", static_cast<unsigned>(run_id));
   cluster_name_ = bridge_spec_.cluster + "-" + suffix;
-  stream_name_ = harness.nats.stream + "_" + suffix;
+  stream_name_ = harness.nats.stream.empty() ? bridge::DefaultStreamName(cluster_name_)
+                                             : harness.nats.stream + "_" + suffix;
   nats_tls_ = context_.options->nats_tls;
   if (harness.nats.tls && !nats_tls_.any()) {
     log_ << "note: nats.tls applies to the embedded server; with --nats give --tls-ca (and "
@@ -133,7 +135,7 @@ Status Rig::StartNats() {
   const NatsSpec& spec = config_.harness.nats;
   if (!spec.url.empty()) return UseLiveNats();
   cluster_name_ = bridge_spec_.cluster;
-  stream_name_ = spec.stream;
+  stream_name_ = spec.stream.empty() ? bridge::DefaultStreamName(cluster_name_) : spec.stream;
   if (spec.cluster > 1) return StartNatsCluster();
   NatsServerOptions server_options;
   server_options.binary = spec.server_bin;
@@ -288,7 +290,8 @@ Status Rig::WaitBridgeReady(Duration timeout) {
 
 ChildOptions Rig::OwnBridgeCommand(const std::string& linstor, const std::string& nats) const {
   // The scenario's bridge options, plus what only the run knows; the bridge's option table turns
-  // them into flags (bridge::BridgeArgv), so the harness never spells a flag of its own.
+  // them into flags (bridge::BridgeArgv), so the harness never spells a flag of its own. Options
+  // left at the bridge's defaults are not passed (docs/bridge.md, "Under lnsim run").
   bridge::BridgeConfig bridge_config = bridge_spec_.options;
   bridge_config.linstor_urls = {linstor};
   bridge_config.nats_urls = {nats};
@@ -297,7 +300,8 @@ ChildOptions Rig::OwnBridgeCommand(const std::string& linstor, const std::string
   bridge_config.metrics_addr = "127.0.0.1:0";
   if (config_.jetstream) {
     bridge_config.jetstream = true;
-    bridge_config.stream = stream_name_;
+    if (stream_name_ != bridge::DefaultStreamName(cluster_name_))
+      bridge_config.stream = stream_name_;
     bridge_config.replicas = std::max(1, config_.stream_replicas);
   }
   if (bridge_spec_.https) bridge_config.linstor_tls.ca = linstor_ca_;

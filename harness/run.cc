@@ -449,7 +449,7 @@ RunOutcome Run::Finish(bool interrupted) {
   }
   out.invariant_violations = invariant_violations_;
   receipts_->CloseEventsFile();
-  // An interrupted run reproduces nothing: no bundle, even with --record.
+  // An interrupted run reproduces nothing: no bundle, even with --bundle.
   std::string bundle = interrupted ? std::string() : options_.record_dir;
   if (interrupted && !options_.record_dir.empty()) {
     log_ << "no reproduction bundle: the run was interrupted\n";

@@ -20,7 +20,7 @@ TEST(HarnessSpecTest, DefaultsWithoutSections) {
   ASSERT_TRUE(spec.ok()) << spec.status().ToString();
   EXPECT_TRUE(spec->nats.url.empty());
   EXPECT_TRUE(spec->nats.jetstream);
-  EXPECT_EQ(spec->nats.stream, "LINSTOR");
+  EXPECT_EQ(spec->nats.stream, "") << "the bridge's own default, LINSTOR_<CLUSTER>";
   ASSERT_EQ(spec->consumers.size(), 1u);
   EXPECT_EQ(spec->consumers[0].name, "js-1");
   EXPECT_EQ(spec->consumers[0].mode, ConsumerMode::kJetStreamAckSync);

@@ -325,7 +325,7 @@ TEST_F(WeakSetupTest, AStreamBreakingAnInvariantFailsTheRunWithTheEventAndItsHis
   EXPECT_TRUE(failed_check);
 }
 
-// --record on a passing run writes the bundle too, and its replay reproduces the pass.
+// --bundle on a passing run writes the bundle too, and its replay reproduces the pass.
 TEST_F(WeakSetupTest, RecordedPassingRunReplaysToAPass) {
   const std::string path = std::string(LNSIM_SOURCE_DIR) + "/scenarios/smoke.yaml";
   RunOptions options = Options(path);
