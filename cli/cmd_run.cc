@@ -13,6 +13,7 @@
 #include "common/clock.h"
 #include "common/duration.h"
 #include "harness/html_report.h"
+#include "harness/junit.h"
 #include "harness/report.h"
 #include "harness/run.h"
 #include "harness/shrink.h"

@@ -42,6 +42,7 @@ struct Series {
   bool markers = true;
   double marker_radius = 3.5;
   bool dashed = false;
+  std::string css_class;  // on every marker (the DOM checks of scripts/check-html count them)
 };
 
 struct Plot {
@@ -202,8 +203,9 @@ class SvgPlot {
     for (size_t i = 0; i < s.xy.size(); ++i) {
       const bool hollow = i < s.hollow.size() && s.hollow[i];
       o_ << "<circle cx=\"" << Num(Px(s.xy[i].first)) << "\" cy=\"" << Num(Py(s.xy[i].second))
-         << "\" r=\"" << s.marker_radius << "\" fill=\"" << (hollow ? "#fff" : s.color)
-         << "\" stroke=\"" << s.color << "\"/>\n";
+         << "\" r=\"" << s.marker_radius << "\""
+         << (s.css_class.empty() ? "" : " class=\"" + s.css_class + "\"") << " fill=\""
+         << (hollow ? "#fff" : s.color) << "\" stroke=\"" << s.color << "\"/>\n";
     }
   }
 
@@ -279,7 +281,43 @@ std::string LatencyVsLoadSvg(const HtmlPage& page) {
   return RenderSvg(plot);
 }
 
+// Stage colours: the same in the over-time plot and the spectrum.
+const char* StageColor(int stage) { return kPalette[stage % 8]; }
+
+void ShadeFaults(const HtmlPage& page, Plot* plot) {
+  if (!page.run) return;
+  for (const FaultWindow& f : page.run->faults) {
+    plot->shaded.push_back({f.start_ms / 1000.0, std::max(f.end_ms, f.start_ms) / 1000.0});
+  }
+}
+
+// Every stage of the matched events the report counts (the verifier's samples), one colour per
+// stage; the legend says how many events each stage plotted.
+std::string StageLatencyOverTimeSvg(const Report& run, const HtmlPage& page) {
+  Plot plot;
+  plot.title = "Latency over time, every stage (per matched event)";
+  plot.x_label = "world time of the change (s)";
+  plot.y_label = "latency (ms, log scale)";
+  plot.log_y = true;
+  for (int s = 0; s < kStageCount; ++s) {
+    const StageSamples& samples = run.samples[s];
+    const std::string name(StageName(static_cast<Stage>(s)));
+    Series dots{name, StageColor(s), {}, {}, false, true, 1.6, false, "pt stage-" + name};
+    for (const LatencyPoint& p : samples.points) {
+      dots.xy.push_back({p.t_s, std::max(1e-3, static_cast<double>(p.ms))});
+    }
+    dots.label += samples.points.size() == samples.total
+                      ? " (" + std::to_string(samples.total) + ")"
+                      : " (" + std::to_string(samples.points.size()) + " of " +
+                            std::to_string(samples.total) + ")";
+    plot.series.push_back(std::move(dots));
+  }
+  ShadeFaults(page, &plot);
+  return RenderSvg(plot);
+}
+
 std::string LatencyOverTimeSvg(const HtmlPage& page) {
+  if (page.run && page.run->samples_recorded) return StageLatencyOverTimeSvg(*page.run, page);
   Plot plot;
   plot.title = "Publish latency over time (bridge observed -> acked, per event)";
   plot.x_label = "world time (s)";
@@ -313,11 +351,7 @@ std::string LatencyOverTimeSvg(const HtmlPage& page) {
     plot.series.push_back(std::move(median));
     plot.series.push_back(std::move(max));
   }
-  if (page.run) {
-    for (const FaultWindow& f : page.run->faults) {
-      plot.shaded.push_back({f.start_ms / 1000.0, std::max(f.end_ms, f.start_ms) / 1000.0});
-    }
-  }
+  ShadeFaults(page, &plot);
   return RenderSvg(plot);
 }
 
@@ -331,11 +365,10 @@ std::string SpectrumSvg(const HtmlPage& page) {
   const double kMaxQ = 0.9999;  // where "max" is drawn
   plot.x_ticks = {{0.5, "50%"}, {0.9, "90%"}, {0.99, "99%"}, {0.999, "99.9%"}, {kMaxQ, "max"}};
   if (page.run) {
-    int colour = 0;
     for (int s = 0; s < kStageCount; ++s) {
       const StageSummary& st = page.run->latency[s];
       Series line{std::string(StageName(static_cast<Stage>(s))),
-                  kPalette[colour++ % 8],
+                  StageColor(s),
                   {},
                   {},
                   true,
@@ -362,6 +395,26 @@ std::string SpectrumSvg(const HtmlPage& page) {
     plot.series.push_back(std::move(fine));
   }
   return RenderSvg(plot);
+}
+
+std::string OverTimeNote(const HtmlPage& page) {
+  if (!page.run || !page.run->samples_recorded) {
+    return "Each dot is one event's publish stage from the bridge's timing side channel; shaded: "
+           "the scenario's fault windows. End-to-end percentiles are in the table and the "
+           "spectrum.";
+  }
+  std::string note =
+      "Each dot is one matched event at one stage (observe, publish, deliver, end_to_end), at the "
+      "world time of the change it carries: the events the latency table counts. Shaded: the "
+      "scenario's fault windows.";
+  bool decimated = false;
+  for (const StageSamples& s : page.run->samples) decimated |= s.points.size() != s.total;
+  if (decimated) {
+    note += " From " + std::to_string(kMaxStageSamples) +
+            " events on, a stage plots every n-th event (bounded memory); the legend says how "
+            "many of how many.";
+  }
+  return note;
 }
 
 void Table(std::ostringstream& o, const std::vector<std::vector<std::string>>& rows) {
@@ -491,9 +544,7 @@ std::string RenderHtmlPage(const HtmlPage& page) {
   }
   if (page.run) {
     o << "<h2>Latency over time (" << HtmlEscape(page.run_caption) << ")</h2>\n"
-      << "<p class=\"note\">Each dot is one event's publish stage from the bridge's timing side "
-         "channel; shaded: the scenario's fault windows. End-to-end percentiles are in the "
-         "table and the spectrum.</p>\n"
+      << "<p class=\"note\">" << HtmlEscape(OverTimeNote(page)) << "</p>\n"
       << LatencyOverTimeSvg(page);
     o << "<h2>Percentile spectrum (" << HtmlEscape(page.run_caption) << ")</h2>\n"
       << SpectrumSvg(page);

@@ -443,8 +443,15 @@ Status Run::WriteBundle(const std::string& dir, const Report& report) {
 
 RunOutcome RunScenario(const RunOptions& options, const Clock& clock, std::ostream& log,
                        const volatile bool* interrupted) {
+  // Wall-clock start and duration for CI (report started_at, wall_s; JUnit time): real time,
+  // whatever clock the world runs on.
+  const RealClock wall;
+  const int64_t started_unix_ns = wall.UnixNanos();
+  const Duration started = wall.Now();
   Run run(options, clock, log, interrupted);
-  return run.Execute();
+  RunOutcome out = run.Execute();
+  StampWallClock(started_unix_ns, started, wall.Now(), &out.report);
+  return out;
 }
 
 }  // namespace lnsim::harness
