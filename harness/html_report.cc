@@ -76,8 +76,11 @@ std::vector<double> NiceTicks(double lo, double hi, int target = 6) {
 
 std::vector<double> LogTicks(double lo, double hi) {
   std::vector<double> ticks;
+  // Over more than four decades, 1-2-5 ticks crowd the axis: powers of ten only.
+  const bool decades_only = hi > lo * 1e4;
   for (double d = std::pow(10.0, std::floor(std::log10(lo))); d <= hi * 1.0001; d *= 10) {
     for (double m : {1.0, 2.0, 5.0}) {
+      if (decades_only && m != 1.0) continue;
       const double t = d * m;
       if (t >= lo * 0.9999 && t <= hi * 1.0001) ticks.push_back(t);
     }
@@ -231,9 +234,14 @@ class SvgPlot {
     double ly = kTop + 10;
     for (const Series& s : plot_.series) {
       if (s.label.empty()) continue;
-      o_ << "<line x1=\"" << kLeft + pw + 10 << "\" y1=\"" << ly << "\" x2=\"" << kLeft + pw + 28
-         << "\" y2=\"" << ly << "\" stroke=\"" << s.color << "\" stroke-width=\"2\""
-         << (s.dashed ? " stroke-dasharray=\"4 3\"" : "") << "/>\n";
+      if (s.line) {
+        o_ << "<line x1=\"" << kLeft + pw + 10 << "\" y1=\"" << ly << "\" x2=\"" << kLeft + pw + 28
+           << "\" y2=\"" << ly << "\" stroke=\"" << s.color << "\" stroke-width=\"2\""
+           << (s.dashed ? " stroke-dasharray=\"4 3\"" : "") << "/>\n";
+      } else {  // dots only: a dot
+        o_ << "<circle cx=\"" << kLeft + pw + 19 << "\" cy=\"" << ly << "\" r=\"4\" fill=\""
+           << s.color << "\"/>\n";
+      }
       o_ << "<text x=\"" << kLeft + pw + 32 << "\" y=\"" << ly + 4 << "\" font-size=\"11\">"
          << HtmlEscape(s.label) << "</text>\n";
       ly += 16;
@@ -281,6 +289,9 @@ std::string LatencyVsLoadSvg(const HtmlPage& page) {
   return RenderSvg(plot);
 }
 
+// The over-time plot's log axis starts here: shorter latencies are drawn on it.
+constexpr double kOverTimeFloorMs = 0.1;
+
 // Stage colours: the same in the over-time plot and the spectrum.
 const char* StageColor(int stage) { return kPalette[stage % 8]; }
 
@@ -304,7 +315,7 @@ std::string StageLatencyOverTimeSvg(const Report& run, const HtmlPage& page) {
     const std::string name(StageName(static_cast<Stage>(s)));
     Series dots{name, StageColor(s), {}, {}, false, true, 1.6, false, "pt stage-" + name};
     for (const LatencyPoint& p : samples.points) {
-      dots.xy.push_back({p.t_s, std::max(1e-3, static_cast<double>(p.ms))});
+      dots.xy.push_back({p.t_s, std::max(kOverTimeFloorMs, static_cast<double>(p.ms))});
     }
     dots.label += samples.points.size() == samples.total
                       ? " (" + std::to_string(samples.total) + ")"
@@ -405,8 +416,8 @@ std::string OverTimeNote(const HtmlPage& page) {
   }
   std::string note =
       "Each dot is one matched event at one stage (observe, publish, deliver, end_to_end), at the "
-      "world time of the change it carries: the events the latency table counts. Shaded: the "
-      "scenario's fault windows.";
+      "world time of the change it carries: the events the latency table counts (latencies "
+      "under 0.1 ms are drawn at 0.1 ms). Shaded: the scenario's fault windows.";
   bool decimated = false;
   for (const StageSamples& s : page.run->samples) decimated |= s.points.size() != s.total;
   if (decimated) {
