@@ -170,7 +170,7 @@ boost::program_options::options_description RunFlags() {
       ("core", po::bool_switch(), "publish to core NATS (overrides nats.jetstream)")
       ("jetstream", po::bool_switch(), "publish to JetStream (overrides nats.jetstream)")
       ("report", po::value<std::string>()->default_value(""), "write the lnsim.report/v1 JSON here")
-      ("junit", po::value<std::string>()->default_value(""), "write JUnit XML (one case per SLO) here")
+      ("junit", po::value<std::string>()->default_value(""), "write JUnit XML (one case per check) here")
       ("html", po::value<std::string>()->default_value(""),
        "write a self-contained HTML page here (latency over time, percentile spectrum)")
       ("work-dir", po::value<std::string>()->default_value(""),

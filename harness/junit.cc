@@ -9,6 +9,8 @@
 #include <filesystem>
 #include <sstream>
 
+#include "harness/html_report.h"
+
 namespace lnsim::harness {
 namespace {
 
@@ -43,34 +45,12 @@ void WriteTestcase(const Check& c, const std::string& suite, double time_s, std:
 }  // namespace
 
 std::string XmlEscape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char ch : s) {
-    switch (ch) {
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '&':
-        out += "&amp;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      default:
-        if (static_cast<unsigned char>(ch) < 0x20 && ch != '\n' && ch != '\t') {
-          out += ' ';  // control characters are not allowed in XML 1.0
-        } else {
-          out += ch;
-        }
-    }
+  std::string clean(s);
+  for (char& ch : clean) {
+    // Control characters are not allowed in XML 1.0.
+    if (static_cast<unsigned char>(ch) < 0x20 && ch != '\n' && ch != '\t') ch = ' ';
   }
-  return out;
+  return HtmlEscape(clean);  // & < > " ' as entities XML knows (&#39; for ')
 }
 
 std::string ScenarioStem(std::string_view scenario_path) {

@@ -24,7 +24,7 @@ std::string LocalHostname();
 // detail in <system-out>. The `run` check carries the run's wall-clock time.
 std::string ReportToJunit(const Report& report, std::string_view hostname = LocalHostname());
 
-// Escapes & < > " ' and replaces control characters XML 1.0 does not allow.
+// Escapes & < > " ' (as HtmlEscape) and replaces control characters XML 1.0 does not allow.
 std::string XmlEscape(std::string_view text);
 
 }  // namespace lnsim::harness

@@ -451,6 +451,13 @@ RunOutcome RunScenario(const RunOptions& options, const Clock& clock, std::ostre
   Run run(options, clock, log, interrupted);
   RunOutcome out = run.Execute();
   StampWallClock(started_unix_ns, started, wall.Now(), &out.report);
+  if (!out.bundle_dir.empty()) {
+    // The bundle's report was written before the end: give it the wall clock too.
+    if (Status s = WriteBundleFile(out.bundle_dir, "report.json", ReportToJson(out.report));
+        !s.ok()) {
+      log << "cannot update the bundle's report: " << s.message() << "\n";
+    }
+  }
   return out;
 }
 

@@ -84,7 +84,7 @@ TEST(JunitTest, PassingAndFailingRunsHaveTheSameTestcases) {
   EXPECT_THAT(fail, HasSubstr("<failure type=\"slo\" message=\"lost == 0: measured 2\""));
   EXPECT_THAT(fail, HasSubstr("<testcase classname=\"lnsim.smoke.convergence\" "
                               "name=\"consumer core-1\""));
-  EXPECT_THAT(fail, HasSubstr("message=\"did not converge to the world&apos;s final state\""));
+  EXPECT_THAT(fail, HasSubstr("message=\"did not converge to the world&#39;s final state\""));
   EXPECT_THAT(fail, HasSubstr("message=\"consumer js-1: size-by-resize: the size shrank (and 1 "
                               "more)\""));
   EXPECT_THAT(fail, HasSubstr("message=\"drain expired with 3 events outstanding\""));
@@ -135,7 +135,7 @@ TEST(JunitTest, ReportWithoutChecksHasOneTestcasePerSloAndFailedCheck) {
 }
 
 TEST(JunitTest, XmlEscapeDropsControlCharacters) {
-  EXPECT_EQ(XmlEscape("a<b>&\"'\x01\n"), "a&lt;b&gt;&amp;&quot;&apos; \n");
+  EXPECT_EQ(XmlEscape("a<b>&\"'\x01\n"), "a&lt;b&gt;&amp;&quot;&#39; \n");
 }
 
 TEST(ReportChecksTest, JsonCarriesChecksStartAndWallTimeAndReadsThemBack) {

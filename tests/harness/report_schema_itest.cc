@@ -6,7 +6,6 @@
 // report. Skips, saying why, when python3-jsonschema is not installed (scripts/setup installs it).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -15,27 +14,17 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "tests/testutil/shell.h"
+
 namespace lnsim::harness {
 namespace {
 
 using ::testing::HasSubstr;
 
-struct Result {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr
-};
+using Result = testutil::ShellResult;
+using testutil::RunShell;
 
-Result Shell(const std::string& cmd) {
-  Result r;
-  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
-  if (p == nullptr) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.output.append(buf, n);
-  const int status = pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+Result Shell(const std::string& cmd) { return RunShell(cmd); }
 
 Result Lnsim(const std::string& args) { return Shell(std::string(LNSIM_BINARY_PATH) + " " + args); }
 
@@ -103,11 +92,14 @@ TEST_F(ReportSchemaItest, RealPassingAndFailingRunReportsAreValid) {
   const std::string smoke = SmokeReport();
   std::ofstream(Path("failing.yaml")) << kFailing;
   const std::string failing = Path("failing.json");
+  // A failed run keeps its work dir (with a bundle): inside ours, removed after the test.
   const Result run = Lnsim("run " + Path("failing.yaml") + " --no-progress --report " + failing +
-                           " --junit " + Path("failing.xml"));
+                           " --junit " + Path("failing.xml") + " --work-dir " + Path("work"));
   ASSERT_EQ(run.exit_code, 1) << run.output;
-  const Result v = Validate(smoke + " " + failing);
+  // The bundle's report (rewritten with the wall clock once the run ended) is valid too.
+  const Result v = Validate(smoke + " " + failing + " " + Path("work/bundle/report.json"));
   EXPECT_EQ(v.exit_code, 0) << v.output;
+  EXPECT_THAT(v.output, HasSubstr("bundle/report.json: valid lnsim.report/v1"));
   EXPECT_THAT(v.output, HasSubstr("smoke.json: valid lnsim.report/v1"));
   EXPECT_THAT(v.output, HasSubstr("failing.json: valid lnsim.report/v1"));
   // What the schema covers is there: a fault window, failing checks, the wall clock.
