@@ -138,7 +138,12 @@ StageSummary StageSummary::From(const Histogram& h) {
 }
 
 void StageSamples::Add(double t_s, double ms) {
-  if (total++ % stride != 0) return;
+  ++total;
+  if (skip_ > 0) {  // a countdown, not total % stride: this runs per event and stage
+    --skip_;
+    return;
+  }
+  skip_ = stride - 1;
   points.push_back({static_cast<float>(t_s), static_cast<float>(std::max(0.0, ms))});
   if (points.size() < kMaxStageSamples) return;
   // Full: keep every other point (those at multiples of the doubled stride).
@@ -146,6 +151,7 @@ void StageSamples::Add(double t_s, double ms) {
   for (size_t i = 0; i < points.size(); i += 2) points[kept++] = points[i];
   points.resize(kept);
   stride *= 2;
+  skip_ = (stride - total % stride) % stride;  // up to the next multiple of the new stride
 }
 
 std::vector<Check> ChecksOrLegacy(const Report& r) {

@@ -155,6 +155,9 @@ struct StageSamples {
   uint64_t stride = 1;  // points[i] is the (i * stride)-th recorded event
   std::vector<LatencyPoint> points;
   void Add(double t_s, double ms);
+
+ private:
+  uint64_t skip_ = 0;  // events to skip before the next point
 };
 inline constexpr size_t kMaxStageSamples = 2000;
 

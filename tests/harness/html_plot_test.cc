@@ -118,6 +118,9 @@ TEST(HtmlPlotTest, SamplesAreBoundedAndThePageSaysSo) {
   EXPECT_FLOAT_EQ(s.points[0].t_s, 0);
   EXPECT_NEAR(s.points[1].t_s, static_cast<double>(s.stride) * 0.001, 1e-6);
   EXPECT_NEAR(s.points.back().t_s, 100.0, s.stride * 0.001 + 1e-3);
+  for (size_t k = 0; k < s.points.size(); ++k) {
+    ASSERT_NEAR(s.points[k].t_s, static_cast<double>(k * s.stride) * 0.001, 1e-3) << k;
+  }
   s.Add(1, -5);  // a negative interval is 0, as in the histogram
   Report r;
   r.samples_recorded = true;
