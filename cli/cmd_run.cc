@@ -16,6 +16,7 @@
 #include "common/duration.h"
 #include "common/url.h"
 #include "harness/html_report.h"
+#include "harness/junit.h"
 #include "harness/report.h"
 #include "harness/run.h"
 #include "harness/scenario_loader.h"
@@ -193,7 +194,7 @@ boost::program_options::options_description RunFlags() {
       ("report", po::value<std::string>()->value_name("FILE")->default_value(""),
        "write the lnsim.report/v1 JSON here")
       ("junit", po::value<std::string>()->value_name("FILE")->default_value(""),
-       "write JUnit XML (one case per SLO) here")
+       "write JUnit XML (one case per check) here")
       ("html", po::value<std::string>()->value_name("FILE")->default_value(""),
        "write a self-contained HTML page here (latency over time, percentile spectrum)")
       ("work-dir", po::value<std::string>()->value_name("DIR")->default_value(""),

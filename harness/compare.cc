@@ -95,7 +95,7 @@ std::vector<MetricSpec> MetricSpecs() {
                      [field](const Report& r) { return static_cast<double>(r.totals.*field); },
                      nullptr});
   }
-  specs.push_back({"events", MetricKind::kCounter, false,
+  specs.push_back({"world_changes", MetricKind::kCounter, false,
                    [](const Report& r) { return static_cast<double>(r.events); }, nullptr});
   return specs;
 }

@@ -42,6 +42,7 @@ struct Series {
   bool markers = true;
   double marker_radius = 3.5;
   bool dashed = false;
+  std::string css_class;  // on every marker (the DOM checks of scripts/check-html count them)
 };
 
 struct Plot {
@@ -75,8 +76,11 @@ std::vector<double> NiceTicks(double lo, double hi, int target = 6) {
 
 std::vector<double> LogTicks(double lo, double hi) {
   std::vector<double> ticks;
+  // Over more than four decades, 1-2-5 ticks crowd the axis: powers of ten only.
+  const bool decades_only = hi > lo * 1e4;
   for (double d = std::pow(10.0, std::floor(std::log10(lo))); d <= hi * 1.0001; d *= 10) {
     for (double m : {1.0, 2.0, 5.0}) {
+      if (decades_only && m != 1.0) continue;
       const double t = d * m;
       if (t >= lo * 0.9999 && t <= hi * 1.0001) ticks.push_back(t);
     }
@@ -202,8 +206,9 @@ class SvgPlot {
     for (size_t i = 0; i < s.xy.size(); ++i) {
       const bool hollow = i < s.hollow.size() && s.hollow[i];
       o_ << "<circle cx=\"" << Num(Px(s.xy[i].first)) << "\" cy=\"" << Num(Py(s.xy[i].second))
-         << "\" r=\"" << s.marker_radius << "\" fill=\"" << (hollow ? "#fff" : s.color)
-         << "\" stroke=\"" << s.color << "\"/>\n";
+         << "\" r=\"" << s.marker_radius << "\""
+         << (s.css_class.empty() ? "" : " class=\"" + s.css_class + "\"") << " fill=\""
+         << (hollow ? "#fff" : s.color) << "\" stroke=\"" << s.color << "\"/>\n";
     }
   }
 
@@ -229,9 +234,14 @@ class SvgPlot {
     double ly = kTop + 10;
     for (const Series& s : plot_.series) {
       if (s.label.empty()) continue;
-      o_ << "<line x1=\"" << kLeft + pw + 10 << "\" y1=\"" << ly << "\" x2=\"" << kLeft + pw + 28
-         << "\" y2=\"" << ly << "\" stroke=\"" << s.color << "\" stroke-width=\"2\""
-         << (s.dashed ? " stroke-dasharray=\"4 3\"" : "") << "/>\n";
+      if (s.line) {
+        o_ << "<line x1=\"" << kLeft + pw + 10 << "\" y1=\"" << ly << "\" x2=\"" << kLeft + pw + 28
+           << "\" y2=\"" << ly << "\" stroke=\"" << s.color << "\" stroke-width=\"2\""
+           << (s.dashed ? " stroke-dasharray=\"4 3\"" : "") << "/>\n";
+      } else {  // dots only: a dot
+        o_ << "<circle cx=\"" << kLeft + pw + 19 << "\" cy=\"" << ly << "\" r=\"4\" fill=\""
+           << s.color << "\"/>\n";
+      }
       o_ << "<text x=\"" << kLeft + pw + 32 << "\" y=\"" << ly + 4 << "\" font-size=\"11\">"
          << HtmlEscape(s.label) << "</text>\n";
       ly += 16;
@@ -279,7 +289,46 @@ std::string LatencyVsLoadSvg(const HtmlPage& page) {
   return RenderSvg(plot);
 }
 
+// The over-time plot's log axis starts here: shorter latencies are drawn on it.
+constexpr double kOverTimeFloorMs = 0.1;
+
+// Stage colours: the same in the over-time plot and the spectrum.
+const char* StageColor(int stage) { return kPalette[stage % 8]; }
+
+void ShadeFaults(const HtmlPage& page, Plot* plot) {
+  if (!page.run) return;
+  for (const FaultWindow& f : page.run->faults) {
+    plot->shaded.push_back({f.start_ms / 1000.0, std::max(f.end_ms, f.start_ms) / 1000.0});
+  }
+}
+
+// Every stage of the matched events the report counts (the verifier's samples), one colour per
+// stage; the legend says how many events each stage plotted.
+std::string StageLatencyOverTimeSvg(const Report& run, const HtmlPage& page) {
+  Plot plot;
+  plot.title = "Latency over time, every stage (per matched event)";
+  plot.x_label = "world time of the change (s)";
+  plot.y_label = "latency (ms, log scale)";
+  plot.log_y = true;
+  for (int s = 0; s < kStageCount; ++s) {
+    const StageSamples& samples = run.samples[s];
+    const std::string name(StageName(static_cast<Stage>(s)));
+    Series dots{name, StageColor(s), {}, {}, false, true, 1.6, false, "pt stage-" + name};
+    for (const LatencyPoint& p : samples.points) {
+      dots.xy.push_back({p.t_s, std::max(kOverTimeFloorMs, static_cast<double>(p.ms))});
+    }
+    dots.label += samples.points.size() == samples.total
+                      ? " (" + std::to_string(samples.total) + ")"
+                      : " (" + std::to_string(samples.points.size()) + " of " +
+                            std::to_string(samples.total) + ")";
+    plot.series.push_back(std::move(dots));
+  }
+  ShadeFaults(page, &plot);
+  return RenderSvg(plot);
+}
+
 std::string LatencyOverTimeSvg(const HtmlPage& page) {
+  if (page.run && page.run->samples_recorded) return StageLatencyOverTimeSvg(*page.run, page);
   Plot plot;
   plot.title = "Publish latency over time (bridge observed -> acked, per event)";
   plot.x_label = "world time (s)";
@@ -313,11 +362,7 @@ std::string LatencyOverTimeSvg(const HtmlPage& page) {
     plot.series.push_back(std::move(median));
     plot.series.push_back(std::move(max));
   }
-  if (page.run) {
-    for (const FaultWindow& f : page.run->faults) {
-      plot.shaded.push_back({f.start_ms / 1000.0, std::max(f.end_ms, f.start_ms) / 1000.0});
-    }
-  }
+  ShadeFaults(page, &plot);
   return RenderSvg(plot);
 }
 
@@ -331,11 +376,10 @@ std::string SpectrumSvg(const HtmlPage& page) {
   const double kMaxQ = 0.9999;  // where "max" is drawn
   plot.x_ticks = {{0.5, "50%"}, {0.9, "90%"}, {0.99, "99%"}, {0.999, "99.9%"}, {kMaxQ, "max"}};
   if (page.run) {
-    int colour = 0;
     for (int s = 0; s < kStageCount; ++s) {
       const StageSummary& st = page.run->latency[s];
       Series line{std::string(StageName(static_cast<Stage>(s))),
-                  kPalette[colour++ % 8],
+                  StageColor(s),
                   {},
                   {},
                   true,
@@ -362,6 +406,26 @@ std::string SpectrumSvg(const HtmlPage& page) {
     plot.series.push_back(std::move(fine));
   }
   return RenderSvg(plot);
+}
+
+std::string OverTimeNote(const HtmlPage& page) {
+  if (!page.run || !page.run->samples_recorded) {
+    return "Each dot is one event's publish stage from the bridge's timing side channel; shaded: "
+           "the scenario's fault windows. End-to-end percentiles are in the table and the "
+           "spectrum.";
+  }
+  std::string note =
+      "Each dot is one matched event at one stage (observe, publish, deliver, end_to_end), at the "
+      "world time of the change it carries: the events the latency table counts (latencies "
+      "under 0.1 ms are drawn at 0.1 ms). Shaded: the scenario's fault windows.";
+  bool decimated = false;
+  for (const StageSamples& s : page.run->samples) decimated |= s.points.size() != s.total;
+  if (decimated) {
+    note += " From " + std::to_string(kMaxStageSamples) +
+            " events on, a stage plots every n-th event (bounded memory); the legend says how "
+            "many of how many.";
+  }
+  return note;
 }
 
 void Table(std::ostringstream& o, const std::vector<std::vector<std::string>>& rows) {
@@ -504,9 +568,7 @@ std::string RenderHtmlPage(const HtmlPage& page) {
   }
   if (page.run) {
     o << "<h2>Latency over time (" << HtmlEscape(page.run_caption) << ")</h2>\n"
-      << "<p class=\"note\">Each dot is one event's publish stage from the bridge's timing side "
-         "channel; shaded: the scenario's fault windows. End-to-end percentiles are in the "
-         "table and the spectrum.</p>\n"
+      << "<p class=\"note\">" << HtmlEscape(OverTimeNote(page)) << "</p>\n"
       << LatencyOverTimeSvg(page);
     o << "<h2>Percentile spectrum (" << HtmlEscape(page.run_caption) << ")</h2>\n"
       << SpectrumSvg(page);

@@ -5,8 +5,10 @@
 // Plots:
 //  - latency vs load (sweep): p50 and p99 end to end per probed load, one colour per setting,
 //    failing probes hollow, the knee (highest load meeting the SLOs) marked by a dashed line;
-//  - latency over time (one run): every event's publish stage (bridge observed -> acked) from the
-//    bridge's timing side channel, with the run's fault windows shaded;
+//  - latency over time (one run): every stage (observe, publish, deliver, end_to_end) of the
+//    matched events the report counts (Report::samples, from the verifier; bounded, see
+//    StageSamples), with the run's fault windows shaded and a legend. A report without samples
+//    (hand-built) plots the publish stage from the bridge's timing side channel instead;
 //  - percentile spectrum (one run): p50..max of each stage from the report, plus the full
 //    spectrum of the publish stage from the timing samples.
 #pragma once

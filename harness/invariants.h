@@ -21,6 +21,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "bridge/event.h"
@@ -28,6 +29,10 @@
 #include "sim/trace.h"
 
 namespace lnsim::harness {
+
+// Every invariant's name, in the order above (the report has one check per invariant).
+inline constexpr std::string_view kInvariantNames[] = {"resync-progress", "attach-after-delete",
+                                                       "size-by-resize", "offline-live-state"};
 
 struct InvariantViolation {
   std::string invariant;  // "resync-progress", "attach-after-delete", ...

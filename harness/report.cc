@@ -1,5 +1,6 @@
-// Report renderings: lnsim.report/v1 JSON (and back), JUnit XML (the human table is in
-// report_table.cc). Field names and units are documented in docs/report.md; change both together.
+// Report renderings: lnsim.report/v1 JSON (and back); JUnit XML is in junit.cc and the human
+// table in report_table.cc. Field names and units are documented in docs/report.md; change both
+// together.
 #include "harness/report.h"
 
 #include <nats/nats.h>
@@ -11,6 +12,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -46,36 +48,6 @@ void AddCounters(const VerdictCounters& c, Json& j) {
 }
 
 Json OptionalMs(const std::optional<double>& v) { return v ? Json(Round3(*v)) : Json(nullptr); }
-
-std::string XmlEscape(std::string_view s) {
-  std::string out;
-  for (char ch : s) {
-    switch (ch) {
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '&':
-        out += "&amp;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      default:
-        if (static_cast<unsigned char>(ch) < 0x20 && ch != '\n' && ch != '\t') {
-          out += ' ';  // control characters are not allowed in XML 1.0
-        } else {
-          out += ch;
-        }
-    }
-  }
-  return out;
-}
 
 std::string Trimmed(std::string s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
@@ -164,6 +136,51 @@ StageSummary StageSummary::From(const Histogram& h) {
   return s;
 }
 
+void StageSamples::Add(double t_s, double ms) {
+  ++total;
+  if (skip_ > 0) {  // a countdown, not total % stride: this runs per event and stage
+    --skip_;
+    return;
+  }
+  skip_ = stride - 1;
+  points.push_back({static_cast<float>(t_s), static_cast<float>(std::max(0.0, ms))});
+  if (points.size() < kMaxStageSamples) return;
+  // Full: keep every other point (those at multiples of the doubled stride).
+  size_t kept = 0;
+  for (size_t i = 0; i < points.size(); i += 2) points[kept++] = points[i];
+  points.resize(kept);
+  stride *= 2;
+  skip_ = (stride - total % stride) % stride;  // up to the next multiple of the new stride
+}
+
+std::vector<Check> ChecksOrLegacy(const Report& r) {
+  if (!r.checks.empty()) return r.checks;
+  std::vector<Check> checks;
+  for (const SloResult& s : r.slos) {
+    checks.push_back({s.expression, kCheckSlo, s.passed, "measured " + s.measured});
+  }
+  for (const std::string& c : r.failed_checks) checks.push_back({c, kCheckRun, false, c});
+  return checks;
+}
+
+std::string IsoUtc(int64_t unix_ns) {
+  const int64_t ms = unix_ns / 1'000'000;
+  const time_t secs = static_cast<time_t>(ms / 1000);
+  tm utc{};
+  gmtime_r(&secs, &utc);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900,
+                utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
+                static_cast<int>(ms % 1000));
+  return buf;
+}
+
+void StampWallClock(int64_t start_unix_ns, Duration start_steady, Duration end_steady,
+                    Report* report) {
+  report->started_at = IsoUtc(start_unix_ns);
+  report->wall_s = std::chrono::duration<double>(end_steady - start_steady).count();
+}
+
 Environment CollectEnvironment() {
   Environment env;
   env.nats_c_version = nats_GetVersion();
@@ -205,6 +222,12 @@ Json VerdictToJson(const Report& r) {
   }
   verdict["slos"] = slos;
   verdict["failed_checks"] = r.failed_checks;
+  Json checks = Json::array();
+  for (const Check& c : r.checks) {
+    checks.push_back(
+        Json{{"name", c.name}, {"family", c.family}, {"passed", c.passed}, {"detail", c.detail}});
+  }
+  verdict["checks"] = checks;
   return verdict;
 }
 
@@ -273,6 +296,24 @@ Json EnvironmentToJson(const Environment& e) {
               {"git_commit", e.git_commit}};
 }
 
+// verdict.checks (absent in reports older than the field).
+Status ChecksFromJson(const Json& v, Report* r) {
+  if (!v.contains("checks")) return OkStatus();
+  auto checks = JsonMember(v, "checks", "verdict", /*array=*/true);
+  if (!checks.ok()) return checks.status().WithPrefix("report");
+  for (size_t i = 0; i < (*checks)->size(); ++i) {
+    const Json& cj = (**checks)[i];
+    const std::string where = "verdict.checks[" + std::to_string(i) + "]";
+    Check c;
+    LNSIM_RETURN_IF_ERROR(Get(cj, "name", where, &c.name));
+    LNSIM_RETURN_IF_ERROR(Get(cj, "family", where, &c.family));
+    LNSIM_RETURN_IF_ERROR(Get(cj, "passed", where, &c.passed));
+    LNSIM_RETURN_IF_ERROR(Get(cj, "detail", where, &c.detail));
+    r->checks.push_back(std::move(c));
+  }
+  return OkStatus();
+}
+
 Status VerdictFromJson(const Json& j, Report* r) {
   auto member = JsonMember(j, "verdict", "");
   if (!member.ok()) return member.status().WithPrefix("report");
@@ -306,7 +347,8 @@ Status VerdictFromJson(const Json& j, Report* r) {
       r->slos.push_back(std::move(s));
     }
   }
-  return GetOptional(v, "failed_checks", "verdict", &r->failed_checks);
+  LNSIM_RETURN_IF_ERROR(GetOptional(v, "failed_checks", "verdict", &r->failed_checks));
+  return ChecksFromJson(v, r);
 }
 
 Status LatencyFromJson(const Json& j, Report* r) {
@@ -448,7 +490,7 @@ std::string ReportToJson(const Report& r) {
   j["latency_ms"] = LatencyToJson(r);
   j["throughput"] = Round3(r.throughput);
   j["duration_s"] = Round3(r.duration_s);
-  j["events"] = r.events;
+  j["world_changes"] = r.events;
   j["faults"] = FaultsToJson(r.faults);
   if (r.cluster) j["cluster"] = ClusterToJson(*r.cluster);
   if (r.auth) j["auth"] = AuthToJson(*r.auth);
@@ -457,6 +499,8 @@ std::string ReportToJson(const Report& r) {
   j["seed"] = r.seed;
   j["scenario"] = r.scenario;
   j["command"] = r.command;
+  j["started_at"] = r.started_at;
+  j["wall_s"] = Round3(r.wall_s);
   return j.dump(2) + "\n";
 }
 
@@ -474,7 +518,10 @@ StatusOr<Report> ReportFromJson(std::string_view text) {
   LNSIM_RETURN_IF_ERROR(VerdictFromJson(j, &r));
   LNSIM_RETURN_IF_ERROR(LatencyFromJson(j, &r));
   LNSIM_RETURN_IF_ERROR(Get(j, "throughput", "", &r.throughput));
-  LNSIM_RETURN_IF_ERROR(Get(j, "events", "", &r.events));
+  // `world_changes`; reports written before the rename call it `events`.
+  LNSIM_RETURN_IF_ERROR(
+      Get(j, j.contains("world_changes") || !j.contains("events") ? "world_changes" : "events", "",
+          &r.events));
   LNSIM_RETURN_IF_ERROR(GetOptional(j, "duration_s", "", &r.duration_s));
   LNSIM_RETURN_IF_ERROR(FaultsFromJson(j, &r));
   LNSIM_RETURN_IF_ERROR(OptionalSection<ClusterSummary>(j, "cluster", ClusterFromJson, &r.cluster));
@@ -487,43 +534,9 @@ StatusOr<Report> ReportFromJson(std::string_view text) {
   LNSIM_RETURN_IF_ERROR(Get(j, "seed", "", &r.seed));
   LNSIM_RETURN_IF_ERROR(GetOptional(j, "scenario", "", &r.scenario));
   LNSIM_RETURN_IF_ERROR(GetOptional(j, "command", "", &r.command));
+  LNSIM_RETURN_IF_ERROR(GetOptional(j, "started_at", "", &r.started_at));
+  LNSIM_RETURN_IF_ERROR(GetOptional(j, "wall_s", "", &r.wall_s));
   return r;
-}
-
-std::string ReportToJunit(const Report& r) {
-  int failures = 0;
-  for (const SloResult& s : r.slos) failures += s.passed ? 0 : 1;
-  failures += static_cast<int>(r.failed_checks.size());
-  const size_t tests = r.slos.size() + r.failed_checks.size();
-  std::ostringstream out;
-  out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
-  out << "<testsuites name=\"lnsim\" tests=\"" << tests << "\" failures=\"" << failures << "\">\n";
-  out << "  <testsuite name=\"" << XmlEscape("lnsim " + r.scenario) << "\" tests=\"" << tests
-      << "\" failures=\"" << failures << "\" errors=\"0\" time=\"" << Round3(r.duration_s)
-      << "\">\n";
-  out << "    <properties>\n";
-  out << "      <property name=\"seed\" value=\"" << r.seed << "\"/>\n";
-  out << "      <property name=\"trace_digest\" value=\"" << XmlEscape(r.trace_digest) << "\"/>\n";
-  out << "      <property name=\"command\" value=\"" << XmlEscape(r.command) << "\"/>\n";
-  out << "    </properties>\n";
-  for (const SloResult& s : r.slos) {
-    out << "    <testcase classname=\"lnsim.slo\" name=\"" << XmlEscape(s.expression)
-        << "\" time=\"0\"";
-    if (s.passed) {
-      out << ">\n      <system-out>measured " << XmlEscape(s.measured)
-          << "</system-out>\n    </testcase>\n";
-    } else {
-      out << ">\n      <failure type=\"slo\" message=\""
-          << XmlEscape(s.expression + ": measured " + s.measured) << "\"/>\n    </testcase>\n";
-    }
-  }
-  for (const std::string& check : r.failed_checks) {
-    out << "    <testcase classname=\"lnsim.check\" name=\"" << XmlEscape(check)
-        << "\" time=\"0\">\n      <failure type=\"check\" message=\"" << XmlEscape(check)
-        << "\"/>\n    </testcase>\n";
-  }
-  out << "  </testsuite>\n</testsuites>\n";
-  return out.str();
 }
 
 Status WriteFileAtomically(const std::string& path, std::string_view text) {

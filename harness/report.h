@@ -1,6 +1,7 @@
-// The outcome of a run as data (Report) and its three renderings: `lnsim.report/v1` JSON for
-// machines and `lnsim compare`, JUnit XML for CI (each SLO a test case), and the human table
-// printed at the end of `lnsim run`. Every field is documented in docs/report.md.
+// The outcome of a run as data (Report) and its renderings: `lnsim.report/v1` JSON for machines
+// and `lnsim compare` (schema: docs/schemas/report.json), the human table printed at the end of
+// `lnsim run`; JUnit XML is in harness/junit.h, the HTML page in harness/html_report.h. Every
+// field is documented in docs/report.md.
 #pragma once
 
 #include <array>
@@ -128,15 +129,50 @@ struct SloResult {
   std::string measured;  // "1.23s", "0", "no samples"
 };
 
+// One check of the verdict, passing or not (docs/report.md `checks`): every SLO, the convergence
+// of every consumer, every invariant family and the run's own steps, so that a passing and a
+// failing run of one scenario have the same checks.
+struct Check {
+  std::string name;    // "lost == 0", "consumer js-1", "resync-progress", "run"
+  std::string family;  // kCheckSlo, kCheckConvergence, kCheckInvariants, kCheckRun
+  bool passed = false;
+  std::string detail;  // "measured 0", the failure message, ...
+};
+inline constexpr char kCheckSlo[] = "slo";
+inline constexpr char kCheckConvergence[] = "convergence";
+inline constexpr char kCheckInvariants[] = "invariants";
+inline constexpr char kCheckRun[] = "run";
+
+// The latency of sampled matched events per stage, for the HTML plot (not in the JSON). Bounded:
+// at most kMaxStageSamples points per stage; past that every `stride`-th event is kept (the
+// stride doubles each time the cap is reached), so `total` can exceed points.size().
+struct LatencyPoint {
+  float t_s = 0;  // world time of the change the event carries, seconds since t = 0
+  float ms = 0;   // the stage's latency (a negative interval is 0, as in the histogram)
+};
+struct StageSamples {
+  uint64_t total = 0;   // events recorded for the stage: latency_ms.<stage>.count
+  uint64_t stride = 1;  // points[i] is the (i * stride)-th recorded event
+  std::vector<LatencyPoint> points;
+  void Add(double t_s, double ms);
+
+ private:
+  uint64_t skip_ = 0;  // events to skip before the next point
+};
+inline constexpr size_t kMaxStageSamples = 2000;
+
 struct Report {
   bool passed = false;                     // every SLO passed and no check failed
   std::vector<std::string> failed_checks;  // non-SLO failures ("consumer js-1 did not converge")
+  std::vector<Check> checks;               // every check, passing or not (SLOs included)
   VerdictCounters totals;
   std::vector<ConsumerVerdict> per_consumer;
   std::array<StageSummary, kStageCount> latency;
   double duration_s = 0;  // measured part of the run (drain excluded)
   double throughput = 0;  // delivered events per second over duration_s
-  uint64_t events = 0;    // world transitions the run expected to be observable
+  // World changes: what a perfect bridge owes consumers (JSON `world_changes`; older reports
+  // named it `events`).
+  uint64_t events = 0;
   std::vector<FaultWindow> faults;
   std::optional<ClusterSummary> cluster;  // runs with `nats.cluster` only
   std::optional<AuthSummary> auth;        // runs with `nats.auth` only
@@ -144,8 +180,14 @@ struct Report {
   Environment environment;
   std::string trace_digest;  // sim TraceLog::DigestHex()
   uint64_t seed = 0;
-  std::string scenario;  // path as given
-  std::string command;   // the exact command line that reproduces the run
+  std::string scenario;    // path as given
+  std::string command;     // the exact command line that reproduces the run
+  std::string started_at;  // wall-clock start, ISO 8601 UTC ("2026-12-03T18:34:13.123Z")
+  double wall_s = 0;       // wall-clock duration of the whole run (start-up and drain included)
+  // Per-event stage latencies for the HTML plot; not in the JSON. samples_recorded: the verifier
+  // filled them (else the plot falls back to the bridge's timing side channel).
+  std::array<StageSamples, kStageCount> samples;
+  bool samples_recorded = false;
 
   const StageSummary& stage(Stage s) const { return latency[static_cast<int>(s)]; }
   StageSummary& stage(Stage s) { return latency[static_cast<int>(s)]; }
@@ -156,9 +198,15 @@ std::string ReportToJson(const Report& report);
 // Reads a report back (for `lnsim compare`). kInvalidArgument naming the field that is wrong,
 // kFailedPrecondition for another schema.
 StatusOr<Report> ReportFromJson(std::string_view json);
-// JUnit XML: one <testsuite name="lnsim"> with one <testcase> per SLO (failure message with the
-// measured value) and one per failed check.
-std::string ReportToJunit(const Report& report);
+// The report's checks; for a report without `checks` (an older baseline, a hand-built report):
+// its SLOs and one run check per failed check.
+std::vector<Check> ChecksOrLegacy(const Report& report);
+
+// Wall-clock time as ISO 8601 UTC with milliseconds: "2026-12-03T18:34:13.123Z".
+std::string IsoUtc(int64_t unix_ns);
+// Sets report->started_at from `start_unix_ns` and report->wall_s from the two steady readings.
+void StampWallClock(int64_t start_unix_ns, Duration start_steady, Duration end_steady,
+                    Report* report);
 // The human table printed at the end of a run (harness/report_table.cc): the counters under their
 // JSON names with how they add up, a legend, latency, world changes, faults and SLOs.
 void PrintReportTable(const Report& report, std::ostream& out);

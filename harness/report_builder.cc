@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "harness/invariants.h"
+
 namespace lnsim::harness {
 namespace {
 
@@ -38,6 +40,54 @@ ClusterSummary BuildClusterSummary(const ReportInputs& in) {
   }
   summary.publish_errors = in.publish_errors;
   return summary;
+}
+
+// The invariant a rendered violation ("consumer js-1: size-by-resize: ...") broke; "" if none.
+std::string_view InvariantOf(const std::string& rendered) {
+  for (std::string_view name : kInvariantNames) {
+    if (rendered.find(": " + std::string(name) + ": ") != std::string::npos) return name;
+  }
+  return "";
+}
+
+// Every check, passing or not: the SLOs (already applied), each consumer's convergence, each
+// invariant, and the run's own steps (one check, failed when any step failed).
+std::vector<Check> AllChecks(const ReportInputs& in, const Report& report) {
+  std::vector<Check> checks;
+  for (const SloResult& s : report.slos) {
+    checks.push_back({s.expression, kCheckSlo, s.passed, "measured " + s.measured});
+  }
+  for (const ConsumerVerdict& c : report.per_consumer) {
+    checks.push_back({"consumer " + c.name, kCheckConvergence, c.converged,
+                      c.converged ? "converged to the world's final state"
+                                  : "did not converge to the world's final state"});
+  }
+  for (std::string_view name : kInvariantNames) {
+    Check check{std::string(name), kCheckInvariants, true, "held in the world and every stream"};
+    size_t broken = 0;
+    for (const std::string& v : in.invariant_violations) {
+      if (InvariantOf(v) != name) continue;
+      if (broken++ == 0) check.detail = v.substr(0, v.find('\n'));
+    }
+    if (broken > 0) {
+      check.passed = false;
+      if (broken > 1) check.detail += " (and " + std::to_string(broken - 1) + " more)";
+    }
+    checks.push_back(std::move(check));
+  }
+  Check run{"run", kCheckRun, in.failed_checks.empty(), "every step of the run completed"};
+  // Violations of an invariant this build does not name still fail a check.
+  std::vector<std::string> steps = in.failed_checks;
+  for (const std::string& v : in.invariant_violations) {
+    if (InvariantOf(v).empty()) steps.push_back("invariant " + v);
+  }
+  if (!steps.empty()) {
+    run.passed = false;
+    run.detail.clear();
+    for (const std::string& f : steps) run.detail += (run.detail.empty() ? "" : "; ") + f;
+  }
+  checks.push_back(std::move(run));
+  return checks;
 }
 
 }  // namespace
@@ -97,6 +147,9 @@ Report BuildReport(const ReportInputs& in) {
     if (defaults.ok()) slos = *defaults;
   }
   ApplySlos(slos, &report);
+  report.checks = AllChecks(in, report);
+  report.samples = result.samples;
+  report.samples_recorded = true;
   return report;
 }
 

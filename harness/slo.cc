@@ -12,8 +12,10 @@
 namespace lnsim::harness {
 namespace {
 
-constexpr std::string_view kCounterMetrics[] = {"lost", "duplicated",  "reordered", "phantom",
-                                                "late", "redelivered", "events",    "delivered"};
+// `events` is the older name of `world_changes` (the report's JSON key), still accepted.
+constexpr std::string_view kCounterMetrics[] = {"lost",          "duplicated", "reordered",
+                                                "phantom",       "late",       "redelivered",
+                                                "world_changes", "delivered",  "events"};
 struct QuantileName {
   std::string_view name;
   double q;
@@ -44,7 +46,7 @@ uint64_t CounterValue(const Report& report, std::string_view metric) {
   if (metric == "late") return c.late;
   if (metric == "redelivered") return c.redelivered;
   if (metric == "delivered") return c.delivered;
-  if (metric == "events") return report.events;
+  if (metric == "world_changes" || metric == "events") return report.events;
   LNSIM_CHECK(false) << "unknown counter metric " << metric;
   return 0;
 }

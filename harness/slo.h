@@ -3,7 +3,8 @@
 // fields, so what a CI gate checks is exactly what the report shows.
 //
 // Grammar: METRIC OP VALUE, blanks optional around OP.
-//   METRIC  counters: lost duplicated reordered phantom late redelivered events delivered
+//   METRIC  counters: lost duplicated reordered phantom late redelivered world_changes
+//                     delivered (events: the older name of world_changes)
 //           latency:  (p50|p90|p99|p999|max)_(observe|publish|deliver|end_to_end)
 //           rate:     throughput (delivered events per second)
 //   OP      < <= > >= == !=

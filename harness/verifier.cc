@@ -217,18 +217,19 @@ class ReceiptJudge {
     return std::max(effective, s_.options.baseline_ns);
   }
 
+  // Each stage into the run's histogram and its bounded sample (same events, same order).
   void RecordLatency(int64_t effective) {
-    auto& latency = s_.latency;
-    if (o_.observed_ns != kNoTime) {
-      latency[static_cast<int>(Stage::kObserve)].RecordSigned(o_.observed_ns - effective);
-    }
+    auto record = [&](Stage stage, int64_t ns) {
+      s_.latency[static_cast<int>(stage)].RecordSigned(ns);
+      s_.samples[static_cast<int>(stage)].Add(static_cast<double>(effective) / 1e9,
+                                              static_cast<double>(ns) / 1e6);
+    };
+    if (o_.observed_ns != kNoTime) record(Stage::kObserve, o_.observed_ns - effective);
     if (o_.acked_ns != kNoTime && o_.observed_ns != kNoTime) {
-      latency[static_cast<int>(Stage::kPublish)].RecordSigned(o_.acked_ns - o_.observed_ns);
+      record(Stage::kPublish, o_.acked_ns - o_.observed_ns);
     }
-    if (o_.acked_ns != kNoTime) {
-      latency[static_cast<int>(Stage::kDeliver)].RecordSigned(o_.delivered_ns - o_.acked_ns);
-    }
-    latency[static_cast<int>(Stage::kEndToEnd)].RecordSigned(o_.delivered_ns - effective);
+    if (o_.acked_ns != kNoTime) record(Stage::kDeliver, o_.delivered_ns - o_.acked_ns);
+    record(Stage::kEndToEnd, o_.delivered_ns - effective);
   }
 
   void TrackFaults(int64_t effective, bool late) {
@@ -484,6 +485,7 @@ VerifierResult Verifier::Finish(int64_t end_ns, const sim::Cluster* cluster) {
     }
   }
   result.latency = s.latency;
+  result.samples = s.samples;
   for (size_t f = 0; f < s.faults.size(); ++f) {
     result.faults.push_back(ReportFaultWindow(s.options.faults[f], s.faults[f]));
   }

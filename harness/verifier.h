@@ -150,6 +150,8 @@ struct VerifierResult {
   std::vector<std::vector<std::string>> phantom_samples;  // per consumer, first few, with why
   VerdictCounters totals;
   std::array<Histogram, kStageCount> latency;  // nanoseconds, all consumers
+  // Per-event (t, latency) of the same events, bounded (StageSamples): the HTML plot.
+  std::array<StageSamples, kStageCount> samples;
   uint64_t expected = 0;  // required segments: changes a perfect bridge must deliver
   std::vector<FaultWindow> faults;
 };

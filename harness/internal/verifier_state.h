@@ -85,6 +85,7 @@ struct VerifierState {
   std::vector<std::vector<Segment>> progress;
   std::vector<ConsumerState> consumers;
   std::array<Histogram, kStageCount> latency;
+  std::array<StageSamples, kStageCount> samples;  // the same events as latency, bounded
   std::vector<FaultTracking> faults;
 
   // Folds the generated cluster (the state before the first transition) into the channels.

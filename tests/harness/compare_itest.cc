@@ -9,26 +9,15 @@
 #include <fstream>
 
 #include "harness/report.h"
+#include "tests/testutil/shell.h"
 
 namespace lnsim::harness {
 namespace {
 
-struct Result {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr
-};
+using Result = testutil::ShellResult;
 
 Result Lnsim(const std::string& args) {
-  const std::string cmd = std::string(LNSIM_BINARY_PATH) + " " + args + " 2>&1";
-  Result r;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.output.append(buf, n);
-  const int status = pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+  return testutil::RunShell(std::string(LNSIM_BINARY_PATH) + " " + args);
 }
 
 class CompareCliItest : public ::testing::Test {

@@ -109,18 +109,6 @@ TEST(ReportTest, FromJsonRejectsOtherSchemasAndNamesMissingFields) {
   EXPECT_EQ(ReportFromJson("not json").status().code(), StatusCode::kInvalidArgument);
 }
 
-TEST(ReportTest, JunitHasOneTestcasePerSloWithFailures) {
-  Report r = FullReport();
-  r.failed_checks.push_back("consumer core-1 did not converge <final state>");
-  const std::string xml = ReportToJunit(r);
-  EXPECT_NE(xml.find("tests=\"3\" failures=\"2\""), std::string::npos) << xml;
-  EXPECT_NE(xml.find("name=\"p99_end_to_end &lt; 2s\""), std::string::npos) << xml;
-  EXPECT_NE(xml.find("<failure type=\"slo\" message=\"lost == 0: measured 1\""), std::string::npos)
-      << xml;
-  EXPECT_NE(xml.find("&lt;final state&gt;"), std::string::npos);
-  EXPECT_EQ(xml.find("<final"), std::string::npos) << "unescaped text in XML";
-}
-
 TEST(ReportTest, TableShowsVerdictLatencyAndReproduction) {
   std::ostringstream out;
   PrintReportTable(FullReport(), out);
