@@ -175,7 +175,8 @@ TEST(ReportChecksTest, OlderBaselinesWithEventsAndWithoutChecksStillRead) {
   EXPECT_TRUE(old->checks.empty());
   EXPECT_EQ(old->started_at, "");
   j.erase("events");
-  EXPECT_THAT(ReportFromJson(j.dump()).status().message(), HasSubstr("world_changes: missing"));
+  EXPECT_THAT(ReportFromJson(j.dump()).status().message(),
+              HasSubstr("missing key `world_changes`"));
   j["world_changes"] = 10;
   j["verdict"]["checks"] = {{{"name", "x"}, {"family", "slo"}, {"passed", "yes"}, {"detail", ""}}};
   EXPECT_THAT(ReportFromJson(j.dump()).status().message(), HasSubstr("verdict.checks[0].passed"));
