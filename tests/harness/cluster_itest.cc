@@ -19,6 +19,7 @@
 #include "harness/nats_cluster.h"
 #include "harness/run.h"
 #include "harness/scenario_loader.h"
+#include "tests/testutil/test_dir.h"
 
 namespace lnsim::harness {
 namespace {
@@ -32,19 +33,6 @@ std::string ReadText(const std::string& path) {
 
 class ClusterRunTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("lnsim-cluster-" + std::to_string(getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override {
-    if (!HasFailure()) {
-      std::error_code ec;
-      std::filesystem::remove_all(dir_, ec);
-    }
-  }
   RunOptions Options(const std::string& path) {
     RunOptions options;
     options.scenario_path = path;
@@ -71,7 +59,8 @@ class ClusterRunTest : public ::testing::Test {
     EXPECT_EQ(r.totals.phantom, 0u);
     for (const ConsumerVerdict& c : r.per_consumer) EXPECT_TRUE(c.converged) << c.name;
   }
-  std::filesystem::path dir_;
+  testutil::TestDir test_dir_{"cluster"};
+  const std::filesystem::path dir_ = test_dir_.path();
   RealClock clock_;
 };
 

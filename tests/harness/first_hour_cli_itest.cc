@@ -13,6 +13,8 @@
 #include <regex>
 #include <sstream>
 
+#include "tests/testutil/test_dir.h"
+
 namespace lnsim {
 namespace {
 
@@ -40,17 +42,6 @@ std::string Slurp(const std::string& path) {
 
 class FirstHourCliTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("lnsim-first-hour-cli-" + std::to_string(getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override {
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
-
   // Runs `lnsim ARGS...` to completion with stdin from /dev/null.
   Result Lnsim(const std::vector<std::string>& args) {
     std::string cmd = Quote(LNSIM_BINARY_PATH);
@@ -67,7 +58,8 @@ class FirstHourCliTest : public ::testing::Test {
 
   std::string Path(const std::string& name) const { return (dir_ / name).string(); }
 
-  std::filesystem::path dir_;
+  testutil::TestDir test_dir_{"first-hour-cli"};
+  const std::filesystem::path dir_ = test_dir_.path();
 };
 
 const std::string kSmoke = std::string(LNSIM_SOURCE_DIR) + "/scenarios/smoke.yaml";

@@ -19,6 +19,7 @@
 #include "harness/json_read.h"
 #include "harness/nats_server.h"
 #include "harness/report.h"
+#include "tests/testutil/test_dir.h"
 
 namespace lnsim::harness {
 namespace {
@@ -66,17 +67,6 @@ class Port {
 
 class FirstHourErrors : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("lnsim-first-hour-errors-" + std::to_string(getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override {
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
-
   std::string Path(const std::string& name) const { return (dir_ / name).string(); }
   std::string Write(const std::string& name, const std::string& text) {
     std::ofstream(Path(name), std::ios::binary) << text;
@@ -123,7 +113,8 @@ class FirstHourErrors : public ::testing::Test {
 
   std::string Smoke() const { return std::string(LNSIM_SOURCE_DIR) + "/scenarios/smoke.yaml"; }
 
-  std::filesystem::path dir_;
+  testutil::TestDir test_dir_{"first-hour-errors"};
+  const std::filesystem::path dir_ = test_dir_.path();
   RealClock clock_;
   int runs_ = 0;
 };

@@ -11,6 +11,7 @@
 
 #include "common/clock.h"
 #include "harness/child_process.h"
+#include "tests/testutil/test_dir.h"
 
 namespace lnsim::harness {
 namespace {
@@ -26,14 +27,7 @@ struct Result {
 
 class FirstHourScenario : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("lnsim-first-hour-scenario-" + std::to_string(getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_ + "/tmp");
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
+  void SetUp() override { std::filesystem::create_directories(dir_ + "/tmp"); }
 
   std::string Write(const std::string& name, const std::string& text) {
     const std::string path = dir_ + "/" + name;
@@ -79,7 +73,8 @@ class FirstHourScenario : public ::testing::Test {
   }
 
   RealClock clock_;
-  std::string dir_;
+  testutil::TestDir test_dir_{"first-hour-scenario"};
+  const std::string dir_ = test_dir_.path().string();
 };
 
 TEST_F(FirstHourScenario, ReplicasBeyondNodesIsRefusedWithTheLine) {
@@ -177,8 +172,8 @@ TEST_F(FirstHourScenario, WarningsReachTheTerminal) {
 TEST_F(FirstHourScenario, SweepUsesTheSameChecks) {
   // --slo and --seed given: the scenario is still read by the shared loader first.
   Write("d.yaml", "cluster:\n  nodes: 3\n  nodes: 4\n");
-  const Result r = Lnsim({"sweep", "d.yaml", "--out", dir_ + "/out", "--vary", "rate=1..2", "--slo",
-                          "lost == 0", "--seed", "1"});
+  const Result r = Lnsim({"sweep", "d.yaml", "--out-dir", dir_ + "/out", "--vary", "rate=1..2",
+                          "--slo", "lost == 0", "--seed", "1"});
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_THAT(r.output, HasSubstr("d.yaml:3: cluster.nodes: duplicate key (first at line 2)"));
   EXPECT_THAT(r.tmp_entries, IsEmpty());

@@ -121,7 +121,7 @@ TEST_F(ReportSchemaItest, SweepProbeReportIsValid) {
   const std::string out = Path("sweep");
   const Result r = Lnsim("sweep " + std::string(LNSIM_SOURCE_DIR) +
                          "/scenarios/smoke.yaml --vary rate=5..10 --max-probes 1 "
-                         "--probe-length 2s --drain 5s --out " +
+                         "--probe-length 2s --drain 5s --out-dir " +
                          out);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const Result v = Validate(out + "/probes/p001.json");

@@ -14,23 +14,13 @@
 #include "harness/run.h"
 #include "harness/scenario_loader.h"
 #include "sim/world.h"
+#include "tests/testutil/test_dir.h"
 
 namespace lnsim::harness {
 namespace {
 
 class RunTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("lnsim-run-test-" + std::to_string(getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override {
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
-
   std::string Write(const std::string& name, const std::string& text) {
     const std::string path = (dir_ / name).string();
     std::ofstream(path) << text;
@@ -48,7 +38,8 @@ class RunTest : public ::testing::Test {
     return out;
   }
 
-  std::filesystem::path dir_;
+  testutil::TestDir test_dir_{"run-test"};
+  const std::filesystem::path dir_ = test_dir_.path();
   RealClock clock_;
   std::string log_;
 };
