@@ -81,6 +81,7 @@ class FirstHourErrors : public ::testing::Test {
     options.argv.insert(options.argv.end(), args.begin(), args.end());
     options.capture_stdout = true;
     options.log_path = Path("stderr-" + std::to_string(++runs_));
+    options.env = {"TMPDIR=" + dir_.string()};  // a failed run's kept work dir stays in ours
     auto child = ChildProcess::Spawn(options, clock_);
     CliResult r;
     if (!child.ok()) {
@@ -184,7 +185,7 @@ CliResult FirstHourErrors::InterruptAfter(const std::string& line_prefix,
   ChildOptions options;
   options.argv = {"/bin/sh", "-c", "exec \"$@\" 2>&1 1>\"$OUT\"", "sh", LNSIM_BINARY_PATH, "run"};
   options.argv.insert(options.argv.end(), args.begin(), args.end());
-  options.env = {"OUT=" + out_path};
+  options.env = {"OUT=" + out_path, "TMPDIR=" + dir_.string()};
   options.capture_stdout = true;
   CliResult r;
   auto child = ChildProcess::Spawn(options, clock_);
