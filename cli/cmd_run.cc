@@ -63,20 +63,33 @@ void ShrinkAndReport(harness::RunOptions ro, uint64_t seed, const std::string& d
   ro.junit_path.clear();
   ro.work_dir.clear();
   std::cout << "shrinking the fault schedule (seed " << seed << ")..." << std::endl;
+  bool interrupted = false;
   auto still_fails = [&](const harness::Scenario& parsed, const std::string& candidate) {
+    if (interrupted) return false;  // the rest are not run: nothing more is learned
     harness::RunOptions o = ro;
     o.scenario_text = candidate;
     std::ostringstream quiet;
     const harness::RunOutcome out = harness::RunScenario(o, clock, quiet, &g_stop_requested);
-    std::cout << "  candidate with " << parsed.world.faults.size()
-              << " faults: " << (out.exit_code == 1 ? "still fails" : "passes") << std::endl;
+    interrupted = out.interrupted;
+    // Only a verdict failure counts as "still fails"; a candidate that could not run (INFRA) or
+    // was interrupted is kept out of the minimal schedule's evidence and said so.
+    std::cout << "  candidate with " << parsed.world.faults.size() << " faults: "
+              << (out.interrupted                ? "interrupted"
+                  : out.exit_code == kExitFailed ? "still fails"
+                  : out.exit_code == kExitOk     ? "passes"
+                                                 : "could not run (" + out.error + ")")
+              << std::endl;
     if (!out.work_dir.empty()) {
       std::error_code ec;
       std::filesystem::remove_all(out.work_dir, ec);  // a candidate's logs are not kept
     }
-    return out.exit_code == 1;
+    return out.exit_code == kExitFailed;
   };
   auto result = harness::ShrinkFaultSchedule(text, ro.scenario_path, still_fails);
+  if (interrupted) {
+    std::cout << "shrink interrupted: no minimal schedule\n";
+    return;
+  }
   if (!result.ok()) {
     std::cout << "cannot shrink: " << result.status().message() << "\n";
     return;

@@ -110,7 +110,10 @@ class FirstHourErrors : public ::testing::Test {
     return out;
   }
 
-  CliResult InterruptAfter(const std::string& line_prefix, const std::vector<std::string>& args);
+  // Which output InterruptAfter watches for its line.
+  enum class Watch { kStderr, kStdout };
+  CliResult InterruptAfter(const std::string& line_prefix, const std::vector<std::string>& args,
+                           Watch watch = Watch::kStderr);
 
   std::string Smoke() const { return std::string(LNSIM_SOURCE_DIR) + "/scenarios/smoke.yaml"; }
 
@@ -177,13 +180,20 @@ TEST_F(FirstHourErrors, BridgeMetricsOnAPortInUseExits3NamingTheReason) {
 
 // --- Ctrl-C during a run ------------------------------------------------------------------------
 
-// Runs `lnsim run ARGS...`, reads its stderr until a line starting with `line_prefix`, sends it
-// SIGINT and lets it finish: stdout (the result) into a file, stderr through the pipe.
+// Runs `lnsim run ARGS...`, reads the watched output (stderr by default) until a line starting
+// with `line_prefix`, sends it SIGINT and lets it finish: the watched output through the pipe, the
+// other one into a file.
 CliResult FirstHourErrors::InterruptAfter(const std::string& line_prefix,
-                                          const std::vector<std::string>& args) {
-  const std::string out_path = Path("stdout-" + std::to_string(++runs_));
+                                          const std::vector<std::string>& args, Watch watch) {
+  const std::string out_path = Path("other-" + std::to_string(++runs_));
   ChildOptions options;
-  options.argv = {"/bin/sh", "-c", "exec \"$@\" 2>&1 1>\"$OUT\"", "sh", LNSIM_BINARY_PATH, "run"};
+  options.argv = {
+      "/bin/sh",
+      "-c",
+      watch == Watch::kStderr ? "exec \"$@\" 2>&1 1>\"$OUT\"" : "exec \"$@\" 2>\"$OUT\"",
+      "sh",
+      LNSIM_BINARY_PATH,
+      "run"};
   options.argv.insert(options.argv.end(), args.begin(), args.end());
   options.env = {"OUT=" + out_path, "TMPDIR=" + dir_.string()};
   options.capture_stdout = true;
@@ -214,8 +224,51 @@ CliResult FirstHourErrors::InterruptAfter(const std::string& line_prefix,
   const ExitStatus st = status.ok() ? *status : (*child)->Kill();
   r.exit_code = st.exited ? st.code : -1;
   r.out = ReadText(out_path);
+  if (watch == Watch::kStdout) std::swap(r.out, r.err);
   return r;
 }
+
+#ifdef LNSIM_TEST_BRIDGE_PATH
+TEST_F(FirstHourErrors, InterruptedShrinkSaysSoAndGivesNoMinimalSchedule) {
+  // A run that fails (the test bridge's planted differ bug) with faults to shrink; the stop comes
+  // while the first candidate runs. A candidate cut short must not read "passes", and no
+  // "minimal schedule" may be claimed from a shrink that did not finish.
+  const std::string scenario = Write("churn.yaml", R"(
+cluster:
+  nodes: 3
+  resources: 20
+  replicas: 3
+workload:
+  attach_rate: 4
+  detach_rate: 4
+faults:
+  - kind: slow-satellite
+    at: 2s
+    duration: 4s
+    nodes: [node-2]
+    params: latency=100ms
+  - kind: slow-satellite
+    at: 8s
+    duration: 4s
+    nodes: [node-3]
+    params: latency=100ms
+time_scale: 0.2
+duration: 20s
+seed: 3
+)");
+  const CliResult r = InterruptAfter(
+      "shrinking the fault schedule",
+      {scenario, "--no-progress", "--shrink", "--bridge-binary", LNSIM_TEST_BRIDGE_PATH,
+       "--bridge-arg=--plant", "--bridge-arg=swap-attach-detach"},
+      Watch::kStdout);
+  EXPECT_THAT(r.out, HasSubstr("lnsim FAILED"));  // the original run was judged
+  EXPECT_THAT(r.out, HasSubstr("faults: interrupted\n"));
+  EXPECT_THAT(r.out, HasSubstr("shrink interrupted: no minimal schedule\n"));
+  EXPECT_THAT(r.out, Not(HasSubstr("faults: passes")));
+  EXPECT_THAT(r.out, Not(HasSubstr("minimal schedule:")));
+  EXPECT_EQ(r.exit_code, 1) << r.err;  // the verdict of the run that was judged
+}
+#endif
 
 TEST_F(FirstHourErrors, InterruptedRunSaysInterruptedFirstWithNoVerdict) {
   const std::string report_path = Path("report.json");
