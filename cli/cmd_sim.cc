@@ -30,7 +30,8 @@ std::string ShellQuote(const std::string& s) {
   return out + "'";
 }
 
-// The scenario's world with --seed and --duration on top; kExitOk, else kExitUsage (printed).
+// The scenario's world with --seed, --time-scale and --duration on top, checked again with them
+// (and its warnings printed as they apply to this run); kExitOk, else kExitUsage (printed).
 int SpecFromFlags(const boost::program_options::variables_map& vm, const std::string& path,
                   sim::WorldSpec* spec) {
   auto scenario = harness::LoadScenarioFile(path);
@@ -38,23 +39,28 @@ int SpecFromFlags(const boost::program_options::variables_map& vm, const std::st
     std::cerr << "lnsim sim: " << scenario.status().message() << std::endl;
     return kExitUsage;
   }
-  harness::PrintScenarioWarnings(*scenario, "lnsim sim: ", std::cerr);
-  *spec = scenario->world;
+  sim::WorldSpec& world = scenario->world;
   std::optional<uint64_t> seed;
   std::optional<double> time_scale;
   if (int rc = SeedAndTimeScaleFromFlags(vm, "sim", &seed, &time_scale); rc != kExitOk) {
     return rc;
   }
-  spec->seed = seed.value_or(spec->seed);
-  spec->time_scale = time_scale.value_or(spec->time_scale);
+  world.seed = seed.value_or(world.seed);
+  world.time_scale = time_scale.value_or(world.time_scale);
   if (vm.count("duration")) {
     auto d = ParseDuration(vm["duration"].as<std::string>());
     if (!d.ok() || d->count() <= 0) {
       return UsageError("sim", "--duration: bad duration '" + vm["duration"].as<std::string>() +
                                    "' (write e.g. 90s, 5m)");
     }
-    spec->duration = *d;
+    world.duration = *d;
   }
+  if (Status st = harness::RecheckScenario(&*scenario); !st.ok()) {
+    std::cerr << "lnsim sim: " << st.message() << std::endl;
+    return kExitUsage;
+  }
+  harness::PrintScenarioWarnings(*scenario, "lnsim sim: ", std::cerr);
+  *spec = std::move(world);
   return kExitOk;
 }
 

@@ -162,6 +162,17 @@ TEST_F(FirstHourScenario, WarningsReachTheTerminal) {
   // --duration moves the end: the same fault then fires, no warning.
   r = Lnsim({"run", "w.yaml", "--duration", "30s", "--nats-server-bin", dir_ + "/none"});
   EXPECT_THAT(r.output, ::testing::Not(HasSubstr("warning:"))) << r.output;
+  // lnsim sim judges the warnings with its own --duration too, both ways.
+  r = Lnsim({"sim", "w.yaml", "--duration", "30s"});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, ::testing::Not(HasSubstr("warning:"))) << r.output;
+  Write("w30.yaml",
+        "workload: {attach_rate: 1}\nduration: 30s\nfaults:\n  - kind: node-crash\n"
+        "    at: 20s\n");
+  r = Lnsim({"sim", "w30.yaml", "--duration", "10s"});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("lnsim sim: warning: w30.yaml:5: faults[0].at: node-crash at 20s "
+                                  "is at or after the end of the run (duration 10s)"));
   Write("nothing.yaml", "cluster: {resources: 0}\n");
   r = Lnsim({"sim", "nothing.yaml"});
   EXPECT_EQ(r.exit_code, 0) << r.output;
