@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "bridge/options.h"
+#include "tests/bridge/testutil_bridge.h"
 
 namespace lnsim::bridge {
 namespace {
@@ -44,28 +45,16 @@ std::vector<std::string> RunTestBridge(const std::vector<std::string>& args, int
 }
 
 TEST(TestBridgeTest, FlagsRoundTripThroughTheRealCommandLine) {
-  BridgeConfig c;
+  // Every option changed, less the files the real binary would open and the names it derives.
+  BridgeConfig c = testing::EveryOptionSet();
   c.linstor_urls = {"http://ctrl-1:3370", "http://ctrl-2:3371"};
-  c.nats_urls = {"nats://a:4222", "nats://b:4222"};
-  c.cluster = "prod";
-  c.jetstream = true;
-  c.replicas = 3;
-  c.dedup_window = std::chrono::minutes(5);
-  c.poll_interval = std::chrono::milliseconds(250);
-  c.request_timeout = std::chrono::seconds(3);
-  c.ack_timeout = std::chrono::seconds(7);
-  c.drain_timeout = std::chrono::seconds(20);
-  c.creds_file = "/etc/nats.creds";
-  c.inbox_prefix = "_INBOX_bridge";
+  c.linstor_tls = {};
+  c.nats_tls = {};
+  c.nkey_seed_file.clear();
+  c.timing_file.clear();
+  c.stream.clear();
+  c.bucket.clear();
   c.metrics_addr = "127.0.0.1:0";
-  c.timing_subject = "timing";
-  c.pool_low_threshold_percent = 12.5;
-  c.resync_step_percent = 5;
-  c.page_size = 0;
-  c.max_in_flight = 100;
-  c.sse = false;
-  c.send_asap = true;
-  c.quiet = true;
   ASSERT_TRUE(ValidateBridgeConfig(&c).ok());  // fills stream and bucket as the bridge does
   const std::vector<std::string> argv = BridgeArgv(c);
   std::vector<std::string> args = argv;

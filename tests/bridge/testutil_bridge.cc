@@ -14,6 +14,38 @@
 
 namespace lnsim::bridge::testing {
 
+BridgeConfig EveryOptionSet() {
+  BridgeConfig c;
+  c.linstor_urls = {"http://ctrl-1:3370", "https://ctrl-2:3371"};
+  c.linstor_tls = {"/etc/linstor/ca.pem", "/etc/linstor/cert.pem", "/etc/linstor/key.pem"};
+  c.nats_urls = {"nats://a:4222", "nats://b:4222"};
+  c.cluster = "prod";
+  c.jetstream = true;
+  c.stream = "S";
+  c.bucket = "b";
+  c.replicas = 3;
+  c.dedup_window = std::chrono::minutes(5);
+  c.poll_interval = std::chrono::milliseconds(250);
+  c.request_timeout = std::chrono::seconds(3);
+  c.ack_timeout = std::chrono::seconds(7);
+  c.drain_timeout = std::chrono::seconds(20);
+  c.creds_file = "/etc/nats.creds";
+  c.nkey_seed_file = "/etc/nats.nk";
+  c.inbox_prefix = "_INBOX_bridge";
+  c.nats_tls = {"/etc/nats/ca.pem", "/etc/nats/cert.pem", "/etc/nats/key.pem"};
+  c.metrics_addr = "127.0.0.1:9310";
+  c.timing_file = "/tmp/t.jsonl";
+  c.timing_subject = "timing";
+  c.pool_low_threshold_percent = 12.5;
+  c.resync_step_percent = 5;
+  c.page_size = 0;
+  c.max_in_flight = 100;
+  c.sse = false;
+  c.send_asap = true;
+  c.quiet = true;
+  return c;
+}
+
 std::string MakeTempDir(const std::string& prefix) {
   const char* tmp = std::getenv("TMPDIR");
   std::string tmpl = std::string(tmp ? tmp : "/tmp") + "/" + prefix + "XXXXXX";

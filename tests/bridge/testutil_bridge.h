@@ -11,12 +11,17 @@
 #include <vector>
 
 #include "bridge/event.h"
+#include "bridge/options.h"
 #include "bridge/snapshot.h"
 #include "common/clock.h"
 #include "common/status.h"
 #include "harness/child_process.h"
 
 namespace lnsim::bridge::testing {
+
+// A value for every option of the bridge's table that differs from its default (the option-table
+// tests check that none is missed).
+BridgeConfig EveryOptionSet();
 
 std::string MakeTempDir(const std::string& prefix);
 std::string WriteFile(const std::string& dir, const std::string& name, const std::string& text);
