@@ -19,6 +19,7 @@
 #include "harness/json_read.h"
 #include "harness/nats_server.h"
 #include "harness/report.h"
+#include "tests/harness/planted_churn.h"
 #include "tests/testutil/test_dir.h"
 
 namespace lnsim::harness {
@@ -233,14 +234,7 @@ TEST_F(FirstHourErrors, InterruptedShrinkSaysSoAndGivesNoMinimalSchedule) {
   // A run that fails (the test bridge's planted differ bug) with faults to shrink; the stop comes
   // while the first candidate runs. A candidate cut short must not read "passes", and no
   // "minimal schedule" may be claimed from a shrink that did not finish.
-  const std::string scenario = Write("churn.yaml", R"(
-cluster:
-  nodes: 3
-  resources: 20
-  replicas: 3
-workload:
-  attach_rate: 4
-  detach_rate: 4
+  const std::string scenario = Write("churn.yaml", std::string(testing::kPlantedChurnScenario) + R"(
 faults:
   - kind: slow-satellite
     at: 2s
@@ -252,10 +246,8 @@ faults:
     duration: 4s
     nodes: [node-3]
     params: latency=100ms
-time_scale: 0.2
-duration: 20s
-seed: 3
 )");
+
   const CliResult r = InterruptAfter(
       "shrinking the fault schedule",
       {scenario, "--no-progress", "--shrink", "--bridge-binary", LNSIM_TEST_BRIDGE_PATH,

@@ -11,6 +11,7 @@
 
 #include "common/clock.h"
 #include "harness/run.h"
+#include "tests/harness/planted_churn.h"
 
 namespace lnsim::harness {
 namespace {
@@ -21,18 +22,7 @@ RunOutcome RunChurn(std::vector<std::string> bridge_args, const std::string& nam
   std::filesystem::create_directories(dir);
   RunOptions options;
   options.scenario_path = (dir / "churn.yaml").string();
-  options.scenario_text = R"(
-cluster:
-  nodes: 3
-  resources: 20
-  replicas: 3
-workload:
-  attach_rate: 4
-  detach_rate: 4
-time_scale: 0.2
-duration: 20s
-seed: 3
-)";
+  options.scenario_text = testing::kPlantedChurnScenario;
   options.lnsim_binary = LNSIM_BINARY_PATH;
   options.bridge_binary = LNSIM_TEST_BRIDGE_PATH;
   options.bridge_args = std::move(bridge_args);
