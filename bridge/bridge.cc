@@ -10,6 +10,7 @@
 
 #include "common/duration.h"
 #include "common/listen_socket.h"
+#include "common/url.h"
 
 namespace lnsim::bridge {
 namespace {
@@ -120,12 +121,12 @@ void Bridge::StartCorePublisher() {
 }
 
 Status Bridge::StartMetricsServer() {
-  const auto colon = config_.metrics_addr.rfind(':');
-  if (colon == std::string::npos) {
+  auto address = ParseHostPort(config_.metrics_addr, -1, /*allow_zero=*/true);
+  if (!address.ok() || address->port < 0) {
     return InvalidArgumentError("--metrics-addr '" + config_.metrics_addr + "' is not HOST:PORT");
   }
-  const std::string host = config_.metrics_addr.substr(0, colon);
-  const int port = std::atoi(config_.metrics_addr.c_str() + colon + 1);
+  const std::string& host = address->host;
+  const int port = address->port;
   http_ = std::make_unique<httplib::Server>();
   http_->set_socket_options(ExclusiveListenOptions);  // a port in use fails (listen_socket.h)
   http_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {

@@ -93,19 +93,13 @@ struct BaseUrl {
 BaseUrl ParseBase(const std::string& base) {
   BaseUrl u;
   u.https = base.rfind("https://", 0) == 0;
-  std::string hostport = base.substr(u.https ? 8 : 7);
-  const size_t colon = hostport.rfind(':');
-  const size_t bracket = hostport.rfind(']');
-  if (colon != std::string::npos && (bracket == std::string::npos || colon > bracket)) {
-    u.port = std::atoi(hostport.c_str() + colon + 1);
-    hostport.resize(colon);
-  } else {
-    u.port = u.https ? 3371 : 3370;
+  // NormalizeControllerUrl has checked the address; a base that slipped past it keeps an empty
+  // host, and the request names the URL when it fails.
+  auto hp = ParseHostPort(std::string_view(base).substr(u.https ? 8 : 7), u.https ? 3371 : 3370);
+  if (hp.ok()) {
+    u.host = hp->host;
+    u.port = hp->port;
   }
-  if (hostport.size() >= 2 && hostport.front() == '[' && hostport.back() == ']') {
-    hostport = hostport.substr(1, hostport.size() - 2);
-  }
-  u.host = hostport;
   return u;
 }
 
