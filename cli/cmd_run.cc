@@ -34,16 +34,6 @@ std::string SelfPath() {
   return std::string(buf, static_cast<size_t>(n));
 }
 
-std::string ShellQuote(const std::string& s) {
-  if (!s.empty() && s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                        "0123456789-_./=:,@%+") == std::string::npos) {
-    return s;
-  }
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
 // Shrinks the failing schedule of `ro` with seed `seed` (each candidate is a real run) and
 // writes the minimal scenario into `dir` (the failing run's kept work dir).
 void ShrinkAndReport(harness::RunOptions ro, uint64_t seed, const std::string& dir,

@@ -20,16 +20,6 @@ namespace {
 constexpr char kUsage[] =
     "lnsim sim SCENARIO [--seed N] [--duration D] [--time-scale X] [--trace FILE]";
 
-std::string ShellQuote(const std::string& s) {
-  if (!s.empty() && s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                        "0123456789-_./=:,+") == std::string::npos) {
-    return s;
-  }
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
 // The scenario's world with --seed, --time-scale and --duration on top, checked again with them
 // (and its warnings printed as they apply to this run); kExitOk, else kExitUsage (printed).
 int SpecFromFlags(const boost::program_options::variables_map& vm, const std::string& path,

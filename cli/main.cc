@@ -31,6 +31,16 @@ int UsageError(const std::string& subcommand, const std::string& message) {
 
 std::string VersionString() { return LNSIM_VERSION; }
 
+std::string ShellQuote(const std::string& s) {
+  if (!s.empty() && s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                        "0123456789-_./=:,@%+") == std::string::npos) {
+    return s;
+  }
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
 StatusOr<uint64_t> ParseWholeNumber(std::string_view flag, std::string_view text) {
   uint64_t value = 0;
   const char* end = text.data() + text.size();

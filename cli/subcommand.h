@@ -76,6 +76,10 @@ int SeedAndTimeScaleFromFlags(const boost::program_options::variables_map& vm,
 // The shortest text that reads back as `value` (0.2, not 0.200000 or 0.20000000000000001).
 std::string FormatNumber(double value);
 
+// `s` as one shell word for a reproduce line: as it is when it needs no quoting, else in single
+// quotes ('it'\''s').
+std::string ShellQuote(const std::string& s);
+
 // Prints "lnsim <sub>: <message>" to stderr and returns kExitUsage.
 int UsageError(const std::string& subcommand, const std::string& message);
 
