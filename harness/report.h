@@ -161,6 +161,20 @@ struct StageSamples {
 };
 inline constexpr size_t kMaxStageSamples = 2000;
 
+// One concrete case behind a counter or check (docs/report.md "examples"), so that a person can
+// act on it: which key, which events, which rule, and what the world did to that entity. At most
+// kMaxExamplesPerCounter per (consumer, counter); the counter itself stays exact.
+struct Example {
+  std::string counter;               // "lost", "reordered", "phantom", "invalid", ...
+  std::string consumer;              // "js-1"; "" for checks not tied to one consumer
+  std::string key;                   // partition key or entity: "resource.pvc-4f1c"
+  std::string rule;                  // what was broken, in words
+  std::vector<std::string> events;   // the events involved: "seq 7 replica.created (subject)"
+  std::vector<std::string> history;  // the world's history of the entity: "1.20s created"
+  bool operator==(const Example&) const = default;
+};
+inline constexpr size_t kMaxExamplesPerCounter = 5;
+
 struct Report {
   bool passed = false;                     // every SLO passed and no check failed
   std::vector<std::string> failed_checks;  // non-SLO failures ("consumer js-1 did not converge")
@@ -177,6 +191,7 @@ struct Report {
   std::optional<ClusterSummary> cluster;  // runs with `nats.cluster` only
   std::optional<AuthSummary> auth;        // runs with `nats.auth` only
   std::vector<SloResult> slos;
+  std::vector<Example> examples;  // up to kMaxExamplesPerCounter per (consumer, counter)
   Environment environment;
   std::string trace_digest;  // sim TraceLog::DigestHex()
   uint64_t seed = 0;
