@@ -185,6 +185,7 @@ Status ObservationDecoder::Decode(const Delivery& d, Observation* out,
   out->id_hash = Fnv1a64(d.id);
   out->delivered_ns = ToWorld(d.delivered_unix_ns);
   out->num_delivered = static_cast<uint32_t>(d.num_delivered);
+  out->stream_sequence = d.stream_sequence;
   out->processed = d.processed;
   if (d.observed_unix_ns != 0) out->observed_ns = ToWorld(d.observed_unix_ns);
   auto event = bridge::DecodeEvent(d.payload);

@@ -199,7 +199,9 @@ const std::vector<CounterMeaning>& CounterLegend() {
       {"redelivered",
        "repeat receipts before dedup, and first receipts JetStream marks\n"
        "redelivered (harmless with dedup; not gated by default)"},
-      {"reordered", "events with a lower sequence than one delivered before for their key"},
+      {"reordered",
+       "events with a lower sequence than one delivered before for their key\n"
+       "(a JetStream redelivery that the stream holds in order counts in redelivered)"},
       {"phantom", "events no world change explains"},
       {"late", "matched events delivered later than the observation bound (not lost)"},
   };

@@ -110,7 +110,8 @@ struct Observation {
   int64_t acked_ns = kNoTime;     // publish acknowledged (side channel)
   int64_t delivered_ns = 0;       // consumer received it
   uint32_t num_delivered = 1;
-  bool processed = true;  // false: the consumer's dedup dropped it
+  uint64_t stream_sequence = 0;  // JetStream stream sequence; 0 for core
+  bool processed = true;         // false: the consumer's dedup dropped it
 };
 
 struct FaultWindowSpec {

@@ -58,10 +58,11 @@ struct PhantomSample {
 };
 
 struct ConsumerState {
-  std::vector<PhantomSample> phantoms;  // the first few, for the failure message
-  FlatMap64<uint8_t> ids{1024};         // id hash -> bit0 received, bit1 processed
-  FlatMap64<uint64_t> last_seq{256};    // partition hash -> highest sequence delivered
-  FlatMap64<uint8_t> matched{1024};     // PackMatch(channel, segment)
+  std::vector<PhantomSample> phantoms;   // the first few, for the failure message
+  FlatMap64<uint8_t> ids{1024};          // id hash -> bit0 received, bit1 processed
+  FlatMap64<uint64_t> last_seq{256};     // partition hash -> highest sequence delivered
+  FlatMap64<uint64_t> last_stream{256};  // partition hash -> its stream sequence (JetStream)
+  FlatMap64<uint8_t> matched{1024};      // PackMatch(channel, segment)
   VerdictCounters counters;
 };
 
