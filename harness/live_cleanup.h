@@ -1,9 +1,11 @@
 // What `lnsim run --nats URL` leaves on a live server, and its removal at the end of the run
 // (docs/deploy.md, "Live servers"). On a live server every name a run creates carries the run's
-// id (8 hex digits): the cluster `<cluster>-<id>`, the stream `LINSTOR_<CLUSTER>_<ID>` (or
-// `<nats.stream>_<id>`), the state mirror KV bucket `linstor_<cluster>_<id>_state` (or
-// `<bridge.bucket>_<id>`) and the consumers' durables on that stream. The rig deletes them when
-// it stops (also after a failed or interrupted run) unless --keep-stream keeps them.
+// id (8 hex digits) and what JetStream holds starts with lnsim's prefix: the cluster (subjects)
+// `<cluster>-<id>`, the stream `LNSIM_<ID>_<stream>` (<stream> = nats.stream or LINSTOR_<CLUSTER>),
+// the state mirror KV bucket `lnsim_<id>_<bucket>` (<bucket> = bridge.bucket or
+// linstor_<cluster>_state; its stream is KV_lnsim_<id>_...) and the consumers' durables on that
+// stream. The rig deletes them when it stops (also after a failed or interrupted run) unless
+// --keep-stream keeps them.
 #pragma once
 
 #include <string>

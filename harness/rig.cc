@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <fstream>
 #include <ostream>
@@ -63,10 +64,16 @@ Status Rig::UseLiveNats() {
   char suffix[16];
   std::snprintf(suffix, sizeof suffix, "%08x", static_cast<unsigned>(run_id));
   cluster_name_ = bridge_spec_.cluster + "-" + suffix;
-  stream_name_ = harness.nats.stream.empty() ? bridge::DefaultStreamName(cluster_name_)
-                                             : harness.nats.stream + "_" + suffix;
+  // What it creates in JetStream starts with `LNSIM_<ID>_` / `lnsim_<id>_`
+  // (harness/live_cleanup.h).
+  std::string upper = suffix;
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  stream_name_ = "LNSIM_" + upper + "_" +
+                 (harness.nats.stream.empty() ? bridge::DefaultStreamName(bridge_spec_.cluster)
+                                              : harness.nats.stream);
   const std::string& bucket = bridge_spec_.options.bucket;
-  bucket_name_ = bucket.empty() ? bridge::DefaultBucketName(cluster_name_) : bucket + "_" + suffix;
+  bucket_name_ = std::string("lnsim_") + suffix + "_" +
+                 (bucket.empty() ? bridge::DefaultBucketName(bridge_spec_.cluster) : bucket);
   live_ = true;
   nats_tls_ = context_.options->nats_tls;
   if (harness.nats.tls && !nats_tls_.any()) {

@@ -92,8 +92,8 @@ TEST_F(LiveCleanupTest, APassingRunLeavesNothingOfItsOwn) {
   ASSERT_EQ(out.exit_code, 0) << out.error << "\n" << log_;
   // It did create them (the bridge's stream and bucket, the consumer's durable) ...
   EXPECT_THAT(log_, HasSubstr("live server: deleted durable consumer "));
-  EXPECT_THAT(log_, HasSubstr(", stream LINSTOR_"));
-  EXPECT_THAT(log_, HasSubstr(", KV bucket linstor_"));
+  EXPECT_THAT(log_, HasSubstr(", stream LNSIM_"));
+  EXPECT_THAT(log_, HasSubstr(", KV bucket lnsim_"));
   // ... and nothing of them remains; the other team's stream does.
   EXPECT_EQ(Streams(), std::set<std::string>{"OTHER_TEAM"});
 }
@@ -116,8 +116,8 @@ TEST_F(LiveCleanupTest, KeepStreamKeepsThemAndNamesThem) {
   const std::string stream = Kept("stream");
   const std::string bucket = Kept("KV bucket");
   const std::string consumer = Kept("durable consumers");
-  ASSERT_THAT(stream, HasSubstr("LINSTOR_")) << log_;
-  ASSERT_THAT(bucket, HasSubstr("linstor_")) << log_;
+  ASSERT_THAT(stream, ::testing::StartsWith("LNSIM_")) << log_;
+  ASSERT_THAT(bucket, ::testing::StartsWith("lnsim_")) << log_;
   ASSERT_FALSE(consumer.empty()) << log_;
   EXPECT_EQ(Streams(), (std::set<std::string>{"OTHER_TEAM", stream, "KV_" + bucket}));
   jsConsumerInfo* ci = nullptr;
