@@ -203,6 +203,9 @@ boost::program_options::options_description RunFlags() {
       ("work-dir", po::value<std::string>()->value_name("DIR")->default_value(""),
        "logs and NATS store here (default: a temp dir, kept when the run fails)")
       ("keep", po::bool_switch(), "keep the work dir of a passing run too")
+      ("keep-stream", po::bool_switch(),
+       "with --nats: keep the stream, KV bucket and durables this run created on the live "
+       "server and print their names (default: deleted at the end; docs/deploy.md)")
       ("no-progress", po::bool_switch(),
        "no progress on stderr (world, drain, verdict: a live line on a terminal, plain lines "
        "every 10s and at each phase's end otherwise)")
@@ -267,6 +270,7 @@ int RunOptionsFromFlags(const boost::program_options::variables_map& vm, harness
   }
   ro->work_dir = vm["work-dir"].as<std::string>();
   ro->keep_work_dir = vm["keep"].as<bool>();
+  ro->keep_stream = vm["keep-stream"].as<bool>();
   ro->progress = !vm["no-progress"].as<bool>();
   ro->progress_live = isatty(STDERR_FILENO);
   ro->lnsim_binary = SelfPath();

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <fstream>
 #include <ostream>
@@ -14,6 +15,7 @@
 #include "bridge/recovery.h"
 #include "common/duration.h"
 #include "common/rng.h"
+#include "harness/live_cleanup.h"
 
 namespace lnsim::harness {
 
@@ -62,8 +64,17 @@ Status Rig::UseLiveNats() {
   char suffix[16];
   std::snprintf(suffix, sizeof suffix, "%08x", static_cast<unsigned>(run_id));
   cluster_name_ = bridge_spec_.cluster + "-" + suffix;
-  stream_name_ = harness.nats.stream.empty() ? bridge::DefaultStreamName(cluster_name_)
-                                             : harness.nats.stream + "_" + suffix;
+  // What it creates in JetStream starts with `LNSIM_<ID>_` / `lnsim_<id>_`
+  // (harness/live_cleanup.h).
+  std::string upper = suffix;
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  stream_name_ = "LNSIM_" + upper + "_" +
+                 (harness.nats.stream.empty() ? bridge::DefaultStreamName(bridge_spec_.cluster)
+                                              : harness.nats.stream);
+  const std::string& bucket = bridge_spec_.options.bucket;
+  bucket_name_ = std::string("lnsim_") + suffix + "_" +
+                 (bucket.empty() ? bridge::DefaultBucketName(bridge_spec_.cluster) : bucket);
+  live_ = true;
   nats_tls_ = context_.options->nats_tls;
   if (harness.nats.tls && !nats_tls_.any()) {
     log_ << "note: nats.tls applies to the embedded server; with --nats give --tls-ca (and "
@@ -134,6 +145,10 @@ Status Rig::PrepareTls(NatsServerOptions* options) {
 Status Rig::StartNats() {
   const NatsSpec& spec = config_.harness.nats;
   if (!spec.url.empty()) return UseLiveNats();
+  if (context_.options->keep_stream) {
+    log_ << "note: --keep-stream applies to a live server (--nats); the embedded server and its "
+            "store go with the run\n";
+  }
   cluster_name_ = bridge_spec_.cluster;
   stream_name_ = spec.stream.empty() ? bridge::DefaultStreamName(cluster_name_) : spec.stream;
   if (spec.cluster > 1) return StartNatsCluster();
@@ -302,6 +317,8 @@ ChildOptions Rig::OwnBridgeCommand(const std::string& linstor, const std::string
     bridge_config.jetstream = true;
     if (stream_name_ != bridge::DefaultStreamName(cluster_name_))
       bridge_config.stream = stream_name_;
+    if (!bucket_name_.empty() && bucket_name_ != bridge::DefaultBucketName(cluster_name_))
+      bridge_config.bucket = bucket_name_;
     bridge_config.replicas = std::max(1, config_.stream_replicas);
   }
   if (bridge_spec_.https) bridge_config.linstor_tls.ca = linstor_ca_;
@@ -486,12 +503,35 @@ void Rig::StopInfrastructure() {
   cluster_.reset();
 }
 
+void Rig::CleanLiveServer() {
+  if (!live_ || live_cleaned_) return;
+  live_cleaned_ = true;
+  LiveNames names{stream_name_, bucket_name_, {}};
+  if (config_.jetstream) {
+    for (const ConsumerSpec& c : config_.harness.consumers) names.consumers.push_back(c.name);
+  }
+  if (context_.options->keep_stream) {
+    log_ << "live server: kept (--keep-stream): " << DescribeLiveNames(names) << "\n";
+    return;
+  }
+  auto deleted = DeleteLiveNames(nats_url_, nats_tls_, names);
+  if (!deleted.ok()) {
+    log_ << "warning: live server " << nats_url_ << ": " << deleted.status().message()
+         << "; delete by hand what remains of: " << DescribeLiveNames(names) << "\n";
+    return;
+  }
+  std::string what;
+  for (const std::string& d : *deleted) what += (what.empty() ? "" : ", ") + d;
+  log_ << "live server: deleted " << (what.empty() ? "nothing (none was created)" : what) << "\n";
+}
+
 void Rig::StopAll() {
   if (stopped_) return;
   stopped_ = true;
   StopRogues();
   StopConsumers();
   StopBridge();
+  CleanLiveServer();
   StopInfrastructure();
 }
 

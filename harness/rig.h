@@ -108,7 +108,10 @@ class Rig {
   void StopRogues();  // records their results (auth_summary) and refused attempts
   void StopConsumers();
   void StopBridge();  // SIGTERM; lnsim's bridge must exit 0
-  void StopAll();     // the above, then the mock, the proxies and NATS
+  // With a live server: deletes what this run created there (harness/live_cleanup.h), or with
+  // --keep-stream says what it keeps.
+  void CleanLiveServer();
+  void StopAll();  // the above, then the mock, the proxies and NATS
 
   // What the rig knows.
   mock::MockServer& mock() { return *mock_; }
@@ -166,6 +169,9 @@ class Rig {
 
   std::string cluster_name_;
   std::string stream_name_;
+  std::string bucket_name_;  // live server only: the state mirror bucket with the run id
+  bool live_ = false;        // --nats: a server this run did not start
+  bool live_cleaned_ = false;
   std::string nats_url_;
   std::string nats_version_;
   tls::ClientTlsFiles nats_tls_;  // what the bridge and consumers present/trust ("" = plain)

@@ -33,6 +33,9 @@ struct RunOptions {
   std::optional<Duration> drain;
   std::string nats_urls;        // --nats: a live server or cluster instead of the embedded one
   std::string nats_server_bin;  // --nats-server-bin
+  // --keep-stream: leave the stream, KV bucket and durables this run created on the live server
+  // of --nats (harness/live_cleanup.h) and print their names; by default they are deleted.
+  bool keep_stream = false;
   // --tls-ca/--tls-cert/--tls-key: TLS to the live server of --nats (bridge and consumers).
   // The embedded server uses TLS when the scenario says `nats.tls` (generated certificates).
   tls::ClientTlsFiles nats_tls;

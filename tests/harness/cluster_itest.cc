@@ -123,13 +123,14 @@ TEST_F(ClusterRunTest, LiveClusterGivenAsASeedListWithADeadFirstUrl) {
   RunOptions options = Options(smoke);
   options.scenario_text = emitter.c_str();
   options.nats_urls = seeds;
+  options.keep_stream = true;  // inspected below; a live run deletes its stream otherwise
   std::ostringstream log;
   const RunOutcome out = RunScenario(options, clock_, log);
   SCOPED_TRACE(log.str());
   ExpectExactlyOnce(out);
   EXPECT_FALSE(out.report.cluster.has_value()) << "a live cluster is not lnsim's to report on";
 
-  // The run's stream (LINSTOR_<suffix>) exists on the live cluster with 3 replicas.
+  // The run's stream (LNSIM_<ID>_LINSTOR_LNSIM) exists on the live cluster with 3 replicas.
   auto nc = internal::ConnectNats((*cluster)->urls(), "check");
   ASSERT_TRUE(nc.ok()) << nc.status().ToString();
   jsCtx* js = nullptr;
@@ -140,7 +141,7 @@ TEST_F(ClusterRunTest, LiveClusterGivenAsASeedListWithADeadFirstUrl) {
   int linstor_streams = 0;
   for (int i = 0; i < list->Count; ++i) {
     const jsStreamConfig* c = list->List[i]->Config;
-    if (std::string(c->Name).rfind("LINSTOR_", 0) != 0) continue;
+    if (std::string(c->Name).rfind("LNSIM_", 0) != 0) continue;
     ++linstor_streams;
     EXPECT_EQ(c->Replicas, 3) << c->Name;
   }
