@@ -196,9 +196,10 @@ std::vector<sim::Kib> ReadVolumeSizes(internal::BodyReader& reader, const intern
     return sizes;
   }
   for (const internal::Json& value : *values) {
-    if (!value.is_number_integer()) reader.bad = true;
-    const bool positive = value.is_number_integer() && value.get<int64_t>() > 0;
-    sizes.push_back(positive ? static_cast<sim::Kib>(value.get<int64_t>()) : 0);
+    // Jackson coerces "1048576" into the List<Long> entry as it does for a member.
+    if (value.is_null()) reader.bad = true;
+    const int64_t size = value.is_null() ? 0 : reader.IntegerOf(value).value_or(0);
+    sizes.push_back(size > 0 ? static_cast<sim::Kib>(size) : 0);
   }
   return sizes;
 }
