@@ -116,10 +116,15 @@ void WriteDrbdVolume(JsonWriter& writer, const Cluster& cluster, const sim::Repl
   writer.KeyStr("device_path", "/dev/drbd" + std::to_string(vd.minor));
   if (diskful) writer.KeyStr("backing_device", BackingDevice(cluster, r, vd.number));
   writer.KeyStr("meta_disk", diskful ? "internal" : "none");
+  // A diskless DRBD volume keeps its sizes too: the controller's DrbdVlmData starts at
+  // allocatedSize -1, DrbdLayerSizeCalculator skips diskless volumes, and the usable size is the
+  // volume definition's (set from above). python-linstor reads both keys by subscript.
   if (diskful) {
     writer.KeyUint("allocated_size_kib", vd.size_kib);
-    writer.KeyUint("usable_size_kib", vd.size_kib);
+  } else {
+    writer.KeyInt("allocated_size_kib", -1);
   }
+  writer.KeyUint("usable_size_kib", vd.size_kib);
   writer.EndObject();
 }
 
