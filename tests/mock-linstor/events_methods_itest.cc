@@ -8,6 +8,7 @@
 #include "mock-linstor/server.h"
 #include "sim/world.h"
 #include "tests/mock-linstor/testutil_http.h"
+#include "tests/mock-linstor/testutil_server.h"
 
 namespace lnsim::mock {
 namespace {
@@ -17,10 +18,7 @@ using testing::RawHttp;
 class EventsMethodsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    sim::WorldSpec spec;
-    spec.cluster.nodes = 3;
-    spec.cluster.resources = 4;
-    spec.seed = 3;
+    const sim::WorldSpec spec = testing::SmallSpec(3, 4);
     auto world = sim::World::Create(spec, spec.seed);
     ASSERT_TRUE(world.ok()) << world.status().ToString();
     ServerOptions options;

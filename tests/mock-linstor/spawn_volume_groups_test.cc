@@ -19,6 +19,10 @@ bool MentionsPartialMode(const nlohmann::json& answer) {
   return false;
 }
 
+nlohmann::json Spawn(WorldHarness& h, const std::string& body, int* status) {
+  return h.Json("POST", "/v1/resource-groups/RGV/spawn", body, status);
+}
+
 void CreateGroupWithVolumeGroups(WorldHarness& h, int volume_groups) {
   ASSERT_EQ(
       h.Do("POST", "/v1/resource-groups", R"({"name":"RGV","select_filter":{"place_count":2}})")
@@ -35,8 +39,7 @@ TEST(SpawnVolumeGroups, ApiCreatedVolumeGroupIsUsed) {
   WorldHarness h(SmallSpec());
   CreateGroupWithVolumeGroups(h, 1);
   int status = 0;
-  auto j = h.Json("POST", "/v1/resource-groups/RGV/spawn",
-                  R"({"resource_definition_name":"SPV","volume_sizes":[1048576]})", &status);
+  auto j = Spawn(h, R"({"resource_definition_name":"SPV","volume_sizes":[1048576]})", &status);
   ASSERT_EQ(status, 201) << j.dump();
   EXPECT_FALSE(MentionsPartialMode(j)) << j.dump();
   EXPECT_EQ(h.Json("GET", "/v1/resource-definitions/SPV")["resource_group_name"], "RGV");
@@ -50,15 +53,14 @@ TEST(SpawnVolumeGroups, SizeCountMustMatchUnlessPartial) {
   WorldHarness h(SmallSpec());
   CreateGroupWithVolumeGroups(h, 2);
   int status = 0;
-  auto j = h.Json("POST", "/v1/resource-groups/RGV/spawn",
-                  R"({"resource_definition_name":"SPW","volume_sizes":[1048576]})", &status);
+  auto j = Spawn(h, R"({"resource_definition_name":"SPW","volume_sizes":[1048576]})", &status);
   EXPECT_EQ(status, 500) << j.dump();
   EXPECT_EQ(CodeOf(j[0]["ret_code"].get<int64_t>()), rccode::kFailInvalidVolumeSizes);
   EXPECT_EQ(h.Do("GET", "/v1/resource-definitions/SPW").status, 404) << "nothing was created";
-  j = h.Json("POST", "/v1/resource-groups/RGV/spawn",
-             R"({"resource_definition_name":"SPW","volume_sizes":[1048576],"partial":true,)"
-             R"("definitions_only":true})",
-             &status);
+  j = Spawn(h,
+            R"({"resource_definition_name":"SPW","volume_sizes":[1048576],"partial":true,)"
+            R"("definitions_only":true})",
+            &status);
   EXPECT_EQ(status, 201) << j.dump();
   EXPECT_EQ(h.Json("GET", "/v1/resource-definitions/SPW/volume-definitions").size(), 1u);
   EXPECT_EQ(h.Json("GET", "/v1/resource-definitions/SPW/resources").size(), 0u);
