@@ -508,6 +508,18 @@ void MockServer::InstallHandlers(httplib::Server& svr) {
   svr.Delete(".*", handler);
   svr.Patch(".*", handler);
   svr.Options(".*", handler);
+  // RFC 9112 6.3 (7230 3.3.3): a request with neither Content-Length nor Transfer-Encoding has
+  // an empty body. cpp-httplib 0.11 instead reads a POST/PUT/PATCH/DELETE body until the client
+  // closes and then answers 400, so such requests are served here, before it reads anything.
+  svr.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    const bool may_have_body = req.method == "POST" || req.method == "PUT" ||
+                               req.method == "PATCH" || req.method == "DELETE";
+    if (!may_have_body || req.has_header("Content-Length") || req.has_header("Transfer-Encoding")) {
+      return httplib::Server::HandlerResponse::Unhandled;
+    }
+    Serve(req, res);
+    return httplib::Server::HandlerResponse::Handled;
+  });
   svr.new_task_queue = [n = options_.threads] { return new httplib::ThreadPool(n); };
   svr.set_payload_max_length(options_.payload_max_bytes);
   svr.set_keep_alive_max_count(100000);

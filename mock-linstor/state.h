@@ -19,6 +19,9 @@ struct MockState {
   std::map<std::string, std::map<std::string, bool>> deleted_props;
   std::map<std::string, std::string> group_descriptions;  // folded rg -> description
   std::map<std::string, uint32_t> extra_volume_groups;    // folded rg -> volume groups added
+  // folded rd -> resource group set by `resource-definition modify --resource-group` (the world
+  // keeps the group an RD was created in; renders and auto-place use this one).
+  std::map<std::string, std::string> rd_groups;
 };
 
 }  // namespace lnsim::mock

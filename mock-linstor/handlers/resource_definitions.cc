@@ -146,8 +146,20 @@ HttpResponse ModifyResourceDefinition(const WriteContext& context) {
   reader.Integer(*body, "drbd_port");
   reader.Integer(*body, "drbd_peer_slots");
   reader.StringList(*body, "layer_stack");
+  const std::string group_name = reader.String(*body, "resource_group").value_or("");
   if (reader.bad) return internal::ParseError(context.created_ms, false);
   context.effects.changed = true;
+  if (!group_name.empty()) {
+    // CtrlRscDfnApiCallHandler.modify: loadResourceGroup(name, failIfNull) then setResourceGroup.
+    const sim::GroupIndex group = context.world.FindResourceGroup(group_name);
+    if (group == kNoIndex) {
+      return internal::Failure(rcmask::kModify, rcmask::kRscDfn, rccode::kFailNotFoundRscGrp,
+                               "Resource group '" + group_name + "' not found.", context.created_ms,
+                               200);
+    }
+    context.state.rd_groups[sim::FoldName(stored_name)] =
+        context.world.cluster().groups[group].name;
+  }
   return internal::Modified(rcmask::kRscDfn, "Resource definition '" + stored_name + "' modified.",
                             {{"RscDfn", stored_name}}, context.created_ms);
 }
@@ -155,6 +167,7 @@ HttpResponse ModifyResourceDefinition(const WriteContext& context) {
 HttpResponse DeleteResourceDefinition(const WriteContext& context) {
   sim::OpResult op = context.world.DeleteResourceDefinition(context.params["rsc"]);
   context.effects.changed = true;
+  if (!internal::OpFailed(op)) context.state.rd_groups.erase(sim::FoldName(context.params["rsc"]));
   return internal::FromOp(op, rcmask::kDelete, rcmask::kRscDfn, context.created_ms, 200);
 }
 
@@ -276,6 +289,19 @@ HttpResponse DeleteVolumeDefinition(const WriteContext& context) {
   return internal::FromOp(op, rcmask::kDelete, rcmask::kVlmDfn, context.created_ms, 200);
 }
 
+// An RD moved to another group by modify auto-places with that group's place count and pools
+// where the request leaves them out (the world only knows the group it was created in).
+void ApplyModifiedGroup(const WriteContext& context, sim::AutoPlaceRequest* request) {
+  const sim::RdIndex rd = context.world.FindResourceDefinition(context.params["rsc"]);
+  if (rd == kNoIndex) return;
+  const sim::Cluster& cluster = context.world.cluster();
+  if (context.state.rd_groups.count(sim::FoldName(cluster.rds[rd].name)) == 0) return;
+  const sim::ResourceGroup& group =
+      cluster.groups[internal::EffectiveGroup(cluster, context.state, rd)];
+  if (request->place_count == 0) request->place_count = group.place_count;
+  if (request->storage_pool_list.empty()) request->storage_pool_list = group.pool_names;
+}
+
 HttpResponse AutoPlace(const WriteContext& context) {
   auto body = internal::ParseBody(context.request.body, /*body_required=*/true);
   if (!body || !body->is_object()) return internal::ParseError(context.created_ms, false);
@@ -292,6 +318,7 @@ HttpResponse AutoPlace(const WriteContext& context) {
                              "Invalid place count " + std::to_string(request.place_count) + ".",
                              context.created_ms, 201);
   }
+  ApplyModifiedGroup(context, &request);
   sim::OpResult op = context.world.AutoPlace(context.params["rsc"], request);
   context.effects.changed = true;
   std::vector<ApiCallRc> entries;

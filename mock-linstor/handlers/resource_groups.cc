@@ -196,11 +196,57 @@ std::vector<sim::Kib> ReadVolumeSizes(internal::BodyReader& reader, const intern
     return sizes;
   }
   for (const internal::Json& value : *values) {
-    if (!value.is_number_integer()) reader.bad = true;
-    const bool positive = value.is_number_integer() && value.get<int64_t>() > 0;
-    sizes.push_back(positive ? static_cast<sim::Kib>(value.get<int64_t>()) : 0);
+    // Jackson coerces "1048576" into the List<Long> entry as it does for a member.
+    if (value.is_null()) reader.bad = true;
+    const int64_t size = value.is_null() ? 0 : reader.IntegerOf(value).value_or(0);
+    sizes.push_back(size > 0 ? static_cast<sim::Kib>(size) : 0);
   }
   return sizes;
+}
+
+struct SpawnFlags {
+  bool partial = false;
+  bool definitions_only = false;
+};
+
+// Spawn from a group that has volume groups added through the API (MockState): the world does
+// not know them, so the count check of CtrlRscGrpApiCallHandler.spawn is done here (sizes must
+// match the volume groups unless `partial`), then RD, VDs and auto-place go through the world.
+HttpResponse SpawnWithApiVolumeGroups(const WriteContext& context, sim::GroupIndex group,
+                                      const std::string& definition_name,
+                                      const std::vector<sim::Kib>& sizes, SpawnFlags flags) {
+  const std::string group_name = context.world.cluster().groups[group].name;
+  const uint32_t groups = internal::VolumeGroupCount(
+      internal::RenderContext{context.world.cluster(), context.state, context.epoch_ms}, group);
+  if (!flags.partial && sizes.size() != groups) {
+    return internal::Failure(
+        rcmask::kCreate, rcmask::kRscDfn, rccode::kFailInvalidVolumeSizes,
+        "Invalid count of volume sizes to spawn resource group '" + group_name + "'",
+        context.created_ms, 500);
+  }
+  for (sim::Kib size : sizes) {
+    if (size == 0) {
+      return internal::Failure(rcmask::kCreate, rcmask::kVlmDfn, rccode::kFailInvalidVolumeSize,
+                               "Invalid volume size 0", context.created_ms, 500);
+    }
+  }
+  context.effects.changed = true;
+  std::vector<ApiCallRc> entries;
+  sim::OpResult op = context.world.CreateResourceDefinition(definition_name, group_name);
+  internal::AppendOp(op, rcmask::kCreate, rcmask::kRscDfn, context.created_ms, &entries);
+  if (internal::OpFailed(op)) return internal::Answer(std::move(entries), 201);
+  for (uint32_t number = 0; number < sizes.size(); ++number) {
+    uint32_t chosen = 0;
+    op = context.world.CreateVolumeDefinition(definition_name, sizes[number], number, &chosen);
+    internal::AppendOp(op, rcmask::kCreate, rcmask::kVlmDfn, context.created_ms, &entries);
+    if (internal::OpFailed(op)) return internal::Answer(std::move(entries), 201);
+  }
+  if (!flags.definitions_only) {
+    op = context.world.AutoPlace(definition_name, sim::AutoPlaceRequest{});
+    internal::AppendOp(op, rcmask::kCreate, rcmask::kRscDfn, context.created_ms, &entries);
+    internal::AddReadyEntries(&entries, context.created_ms);
+  }
+  return internal::Answer(std::move(entries), 201);
 }
 
 HttpResponse Spawn(const WriteContext& context) {
@@ -209,13 +255,18 @@ HttpResponse Spawn(const WriteContext& context) {
   internal::BodyReader reader;
   const std::string definition_name = reader.String(*body, "resource_definition_name").value_or("");
   const std::vector<sim::Kib> sizes = ReadVolumeSizes(reader, *body);
-  // The world checks the volume groups (partial mode, FAIL_INVLD_VLM_SIZES).
-  reader.Boolean(*body, "partial");
+  // The world checks its own volume groups (partial mode, FAIL_INVLD_VLM_SIZES).
+  const bool partial = reader.Boolean(*body, "partial").value_or(false);
   const bool definitions_only = reader.Boolean(*body, "definitions_only").value_or(false);
   internal::ReadSelectFilter(reader, reader.Object(*body, "select_filter"));
   if (reader.bad) return internal::ParseError(context.created_ms, false);
   const sim::GroupIndex group = context.world.FindResourceGroup(context.params["rg"]);
   if (group == kNoIndex) return GroupMissingForWrite(context, rcmask::kCreate);
+  if (context.state.extra_volume_groups.count(
+          sim::FoldName(context.world.cluster().groups[group].name)) != 0) {
+    return SpawnWithApiVolumeGroups(context, group, definition_name, sizes,
+                                    SpawnFlags{partial, definitions_only});
+  }
   sim::OpResult op = context.world.Spawn(context.world.cluster().groups[group].name,
                                          definition_name, sizes, definitions_only);
   context.effects.changed = true;

@@ -1,5 +1,7 @@
-// Reads request bodies with Jackson's strictness (LINSTOR-API.md 1 and the errata): a member of
-// the wrong JSON type is a parse error, JSON null counts as absent, unknown members are ignored.
+// Reads request bodies as the controller's default Jackson ObjectMapper does: scalars are coerced
+// (ALLOW_COERCION_OF_SCALARS is on by default: "2" for an Integer, "true" for a Boolean, 7 for a
+// String), any other wrong JSON type is a parse error, JSON null and "" for a number/boolean count
+// as absent, unknown members are ignored.
 // A reader remembers the first type error in `bad`; callers read every member they accept, then
 // answer API_CALL_PARSE_ERROR once if `bad` is set.
 #pragma once
@@ -27,8 +29,13 @@ class BodyReader {
   // The member `key` of object `object`, or null when absent or JSON null (not an object: bad).
   const Json* Get(const Json& object, const char* key);
   std::optional<std::string> String(const Json& object, const char* key);
-  // Integers; a float with an integral value is accepted as Jackson does.
+  // One value as a String: a string, or a number/boolean as its JSON text; else bad.
+  std::optional<std::string> StringOf(const Json& value);
+  // Integers; a float with an integral value and a decimal string ("2") are accepted as Jackson
+  // does.
   std::optional<int64_t> Integer(const Json& object, const char* key);
+  // The same coercion for one value (an array entry); null is absent.
+  std::optional<int64_t> IntegerOf(const Json& value);
   std::optional<bool> Boolean(const Json& object, const char* key);
   // A list of strings (null entries skipped); absent = empty.
   std::vector<std::string> StringList(const Json& object, const char* key);

@@ -116,10 +116,15 @@ void WriteDrbdVolume(JsonWriter& writer, const Cluster& cluster, const sim::Repl
   writer.KeyStr("device_path", "/dev/drbd" + std::to_string(vd.minor));
   if (diskful) writer.KeyStr("backing_device", BackingDevice(cluster, r, vd.number));
   writer.KeyStr("meta_disk", diskful ? "internal" : "none");
+  // A diskless DRBD volume keeps its sizes too: the controller's DrbdVlmData starts at
+  // allocatedSize -1, DrbdLayerSizeCalculator skips diskless volumes, and the usable size is the
+  // volume definition's (set from above). python-linstor reads both keys by subscript.
   if (diskful) {
     writer.KeyUint("allocated_size_kib", vd.size_kib);
-    writer.KeyUint("usable_size_kib", vd.size_kib);
+  } else {
+    writer.KeyInt("allocated_size_kib", -1);
   }
+  writer.KeyUint("usable_size_kib", vd.size_kib);
   writer.EndObject();
 }
 
@@ -389,8 +394,9 @@ void RenderResourceDefinition(JsonWriter& writer, const RenderContext& context, 
   writer.EndObject();
   writer.EndArray();
   writer.KeyStr("uuid", DeterministicUuid("rd", std::to_string(rd) + "/" + def.name));
-  if (def.group < context.cluster.groups.size()) {
-    writer.KeyStr("resource_group_name", context.cluster.groups[def.group].name);
+  const sim::GroupIndex group = EffectiveGroup(context.cluster, context.state, rd);
+  if (group < context.cluster.groups.size()) {
+    writer.KeyStr("resource_group_name", context.cluster.groups[group].name);
   }
   if (with_volume_definitions && !def.volumes.empty()) {
     writer.Key("volume_definitions");
@@ -603,6 +609,14 @@ void RenderResource(JsonWriter& writer, const RenderContext& context, sim::Repli
     writer.EndArray();
   }
   writer.EndObject();
+}
+
+sim::GroupIndex EffectiveGroup(const Cluster& cluster, const MockState& state, sim::RdIndex rd) {
+  const sim::ResourceDefinition& def = cluster.rds[rd];
+  auto it = state.rd_groups.find(FoldName(def.name));
+  if (it == state.rd_groups.end()) return def.group;
+  const sim::GroupIndex group = sim::FindResourceGroup(cluster, it->second);
+  return group == sim::kNoIndex ? def.group : group;
 }
 
 uint32_t VolumeGroupCount(const RenderContext& context, sim::GroupIndex g) {

@@ -46,6 +46,9 @@ void RenderResourceGroup(JsonWriter& writer, const RenderContext& context, sim::
 void RenderVolumeGroup(JsonWriter& writer, const RenderContext& context, sim::GroupIndex g,
                        uint32_t nr);
 // Number of volume groups of a group: the world's plus those created through the API.
+// The resource group of RD `rd`: the one set through RD modify (MockState), else the world's.
+sim::GroupIndex EffectiveGroup(const sim::Cluster& cluster, const MockState& state,
+                               sim::RdIndex rd);
 uint32_t VolumeGroupCount(const RenderContext& context, sim::GroupIndex g);
 
 // Props as the controller stores them, derived defaults merged with API overrides.
