@@ -289,6 +289,7 @@ def publish(seq, kind, what, data):
                        "datacontenttype": "application/json", "partitionkey": key,
                        "sequence": seq, "data": data["data"]}).encode()
     s.sendall(b"PUB %s %d\r\n%s\r\n" % (subject.encode(), len(body), body))
+open(os.environ["LNSIM_READY_FILE"], "w").close()  # connected: ready (docs/scenarios.md)
 publish(1, "resource", ["pvc-planted"],
         {"type": "deleted", "data": {"resource": "pvc-planted"}})
 publish(2, "volume", ["pvc-planted", "node-1"],
