@@ -13,6 +13,7 @@
 #include "harness/exit_codes.h"
 #include "harness/report.h"
 #include "harness/run.h"
+#include "tests/harness/standin_bridge.h"
 #include "tests/testutil/test_dir.h"
 
 namespace lnsim::harness {
@@ -21,25 +22,15 @@ namespace {
 // A stand-in team bridge: connects to NATS with the raw client protocol, reads the mock's node
 // list once (its "first full poll"), waits `delay` seconds more, then signals readiness and
 // stays up publishing nothing. Its delay makes the start of the judged window observable.
-constexpr char kSignallingBridge[] = R"(import os, socket, sys, time, urllib.request
-url = os.environ["LNSIM_NATS_URL"].split(",")[0].split("://")[-1]
-host, port = url.rsplit(":", 1)
-s = socket.create_connection((host, int(port)))
-f = s.makefile("rb")
-f.readline()  # INFO
-s.sendall(b'CONNECT {"verbose":false,"pedantic":false}\r\nPING\r\n')
-while not f.readline().startswith(b"PONG"):
-    pass
+const std::string kSignallingBridge = std::string(testing::kStandInConnect) + R"(
+import urllib.request
 urllib.request.urlopen(os.environ["LNSIM_LINSTOR_URL"] + "/v1/nodes").read()
 time.sleep(float(sys.argv[1]))
 path = os.environ["LNSIM_READY_FILE"]
 with open(path + ".tmp", "w") as out:
     out.write("ready\n")
 os.rename(path + ".tmp", path)
-for line in f:  # stay up like a bridge until the run stops us
-    if line.startswith(b"PING"):
-        s.sendall(b"PONG\r\n")
-)";
+)" + testing::kStandInStayUp;
 
 class ReadinessTest : public ::testing::Test {
  protected:
