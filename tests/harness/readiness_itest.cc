@@ -90,12 +90,17 @@ TEST_F(ReadinessTest, TeamBridgeThatSignalsStartsTheJudgedWindowAtItsSignal) {
   EXPECT_GE(out.report.judged_from_s, 1.0);
 }
 
-// The older guess stays available and is said in the report.
+// The older guess stays available and is said in the report: ready one request timeout (2s)
+// plus one poll interval (500ms) after the start, whatever the bridge did.
 TEST_F(ReadinessTest, AssumedReadinessIsReportedAsAssumed) {
   const RunOutcome out =
       RunWith("bridge:\n  readiness: assumed\n", "exec python3 " + StandIn() + " 0");
-  ASSERT_EQ(out.exit_code, kExitFailed) << out.error << "\n" << log_;
+  // A verdict either way (what little is owed after 2.5 s may be nothing), not a start-up error.
+  ASSERT_TRUE(out.exit_code == kExitOk || out.exit_code == kExitFailed)
+      << out.exit_code << " " << out.error << "\n"
+      << log_;
   EXPECT_EQ(out.report.readiness, "assumed");
+  EXPECT_GE(out.report.judged_from_s, 2.5);
 }
 
 TEST_F(ReadinessTest, TeamBridgeThatNeverSignalsFailsStartUpNamingTheProtocol) {
