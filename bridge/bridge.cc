@@ -5,6 +5,8 @@
 
 #include <httplib.h>
 
+#include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <set>
 
@@ -168,6 +170,10 @@ Status Bridge::Start() {
       return InvalidArgumentError("--timing-file '" + config_.timing_file + "' cannot be opened");
     }
   }
+  if (!config_.ready_file.empty() && std::remove(config_.ready_file.c_str()) != 0 &&
+      errno != ENOENT) {  // a stale file of an earlier run would read as ready
+    return InvalidArgumentError("--ready-file '" + config_.ready_file + "' cannot be removed");
+  }
   LNSIM_RETURN_IF_ERROR(ConnectNats());
   if (config_.jetstream) {
     LNSIM_RETURN_IF_ERROR(StartJetStreamPublisher());
@@ -296,7 +302,7 @@ void Bridge::PollOnce() {
   std::swap(baseline_, next);
   RecycleSnapshot(std::move(next));  // the next poll's parse reuses the old baseline's memory
   if (!metrics_.ready()) {
-    metrics_.SetReady(true);
+    MarkReady();
     logger_->Log("info", "ready: state recovered and first poll diffed",
                  {{"events", std::to_string(events.size())}});
   }
@@ -345,7 +351,22 @@ void Bridge::InitialSync(const Snapshot& snapshot, int64_t observed_ns) {
   }
   baseline_ = snapshot;
   synced_ = true;
+  MarkReady();
+}
+
+void Bridge::MarkReady() {
+  if (metrics_.ready()) return;
   metrics_.SetReady(true);
+  if (config_.ready_file.empty()) return;
+  // Written under a temporary name and renamed, so a reader never sees a half-written file.
+  const std::string tmp = config_.ready_file + ".tmp";
+  std::FILE* f = std::fopen(tmp.c_str(), "w");
+  const bool written =
+      f != nullptr && std::fprintf(f, "%lld\n", static_cast<long long>(clock_.UnixNanos())) > 0;
+  if (f != nullptr) std::fclose(f);
+  if (!written || std::rename(tmp.c_str(), config_.ready_file.c_str()) != 0) {
+    logger_->Log("error", "cannot write the ready file", {{"ready_file", config_.ready_file}});
+  }
 }
 
 void Bridge::Emit(const std::vector<DomainEvent>& events, const Snapshot& next,

@@ -75,6 +75,8 @@ class Bridge {
   // Stops the SSE watcher and waits for outstanding publishes; returns how many are left.
   size_t Drain();
   void PollOnce();
+  // Ready: /healthz 200, lnsim_bridge_ready 1 and, with --ready-file, the file created.
+  void MarkReady();
   void InitialSync(const Snapshot& snapshot, int64_t observed_ns);
   void Emit(const std::vector<DomainEvent>& events, const Snapshot& next, int64_t observed_ns);
   void OnPublished(const OutMessage& m, bool duplicate, int64_t acked_ns);

@@ -211,6 +211,10 @@ void AddOutputOptions(std::vector<BridgeOption>& t) {
       {"timing-file", "FILE", "off", "", "JSONL timing side channel (id, observed, acked)"},
       [](auto& c) -> auto& { return c.timing_file; }));
   t.push_back(Text(
+      {"ready-file", "FILE", "off", "",
+       "created once NATS and the stream are ready and the first full poll is done"},
+      [](auto& c) -> auto& { return c.ready_file; }));
+  t.push_back(Text(
       {"timing-subject", "SUBJ", "off", "", "core NATS subject for the timing side channel"},
       [](auto& c) -> auto& { return c.timing_subject; }));
   t.push_back(Number<double>(

@@ -39,6 +39,7 @@ struct BridgeConfig {
   std::string metrics_addr;       // "host:port"; "" = no metrics server
   std::string timing_file;        // JSONL side channel
   std::string timing_subject;     // or a core NATS subject
+  std::string ready_file;  // --ready-file: created once ready (docs/scenarios.md "Readiness")
   double pool_low_threshold_percent = 10.0;
   double resync_step_percent = 10.0;
   size_t page_size = 1000;

@@ -184,7 +184,8 @@ boost::program_options::options_description RunFlags() {
       ("nats-server-bin", po::value<std::string>()->value_name("FILE")->default_value(""),
        "nats-server binary (default: PATH, then /usr/sbin/nats-server)")
       ("bridge-command", po::value<std::string>()->value_name("CMD")->default_value(""),
-       "run this shell command as the bridge instead of lnsim's (see docs/scenarios.md)")
+       "run this shell command as the bridge instead of lnsim's; it creates the file "
+       "$LNSIM_READY_FILE once ready (docs/scenarios.md \"Readiness\")")
       ("bridge-binary", po::value<std::string>()->value_name("FILE")->default_value(""),
        "start lnsim's bridge from this binary (`BINARY bridge ...`), e.g. the test-only "
        "lnsim-test-bridge (default: this lnsim)")

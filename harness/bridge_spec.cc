@@ -14,15 +14,16 @@ namespace {
 std::string Line(const YAML::Node& n) { return std::to_string(n.Mark().line + 1); }
 
 // Keys of the section that are the harness's own, not bridge options.
-const std::vector<std::string> kHarnessKeys = {"command", "cluster", "https", "extra_args"};
+const std::vector<std::string> kHarnessKeys = {"command",    "cluster",       "https",
+                                               "extra_args", "ready_timeout", "readiness"};
 
 // Bridge options the rig sets from the rest of the run (where to watch and publish, under which
 // name, with which credentials and side channels): a scenario cannot set them here.
 constexpr std::string_view kRigOwned[] = {
-    "linstor", "linstor-ca",   "linstor-cert", "linstor-key",    "nats",
-    "cluster", "jetstream",    "stream",       "bucket",         "replicas",
-    "creds",   "nkey-seed",    "inbox-prefix", "tls-ca",         "tls-cert",
-    "tls-key", "metrics-addr", "timing-file",  "timing-subject", "quiet"};
+    "linstor",        "linstor-ca", "linstor-cert", "linstor-key", "nats",         "cluster",
+    "jetstream",      "stream",     "bucket",       "replicas",    "creds",        "nkey-seed",
+    "inbox-prefix",   "tls-ca",     "tls-cert",     "tls-key",     "metrics-addr", "timing-file",
+    "timing-subject", "quiet",      "ready-file"};
 
 std::string SnakeCase(std::string_view kebab) {
   std::string out(kebab);
@@ -83,6 +84,15 @@ Status ParseEntry(const std::string& key, const YAML::Node& value, BridgeSpec* s
     if (spec->cluster.empty()) return InvalidArgumentError("must not be empty");
   } else if (key == "https") {
     spec->https = value.as<bool>();
+  } else if (key == "ready_timeout") {
+    LNSIM_ASSIGN_OR_RETURN(spec->ready_timeout, ParseDuration(value.as<std::string>()));
+    if (spec->ready_timeout.count() <= 0) return InvalidArgumentError("must be > 0");
+  } else if (key == "readiness") {
+    const std::string mode = value.as<std::string>();
+    if (mode != "file" && mode != "assumed") {
+      return InvalidArgumentError("must be `file` or `assumed`, not '" + mode + "'");
+    }
+    spec->assume_ready = mode == "assumed";
   } else if (key == "extra_args") {
     if (!value.IsSequence()) return InvalidArgumentError("must be a list of strings");
     for (const auto& a : value) spec->extra_args.push_back(a.as<std::string>());

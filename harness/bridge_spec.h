@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "bridge/options.h"
+#include "common/duration.h"
 #include "common/status.h"
 
 namespace YAML {
@@ -32,6 +33,12 @@ struct BridgeSpec {
   // (--linstor-ca; a team's bridge gets LS_ROOT_CA and LNSIM_LINSTOR_CA).
   bool https = false;
   std::vector<std::string> extra_args;  // appended to lnsim bridge's command line
+  // Readiness (docs/scenarios.md "Readiness"): the bridge creates the file named by
+  // LNSIM_READY_FILE (lnsim's own: --ready-file) within ready_timeout of its start; the judged
+  // window starts then. `readiness: assumed` (a team's bridge only) keeps the older guess: ready
+  // one request timeout plus one poll interval after the start.
+  Duration ready_timeout = std::chrono::seconds(30);
+  bool assume_ready = false;
 };
 
 // The bridge options (kebab-case table names) a scenario's `bridge` section may set; the others

@@ -491,6 +491,10 @@ std::string ReportToJson(const Report& r) {
   j["throughput"] = Round3(r.throughput);
   j["duration_s"] = Round3(r.duration_s);
   j["world_changes"] = r.events;
+  if (!r.readiness.empty()) {
+    j["judged_from_s"] = Round3(r.judged_from_s);
+    j["readiness"] = r.readiness;
+  }
   j["faults"] = FaultsToJson(r.faults);
   if (r.cluster) j["cluster"] = ClusterToJson(*r.cluster);
   if (r.auth) j["auth"] = AuthToJson(*r.auth);
@@ -523,6 +527,8 @@ StatusOr<Report> ReportFromJson(std::string_view text) {
       Get(j, j.contains("world_changes") || !j.contains("events") ? "world_changes" : "events", "",
           &r.events));
   LNSIM_RETURN_IF_ERROR(GetOptional(j, "duration_s", "", &r.duration_s));
+  LNSIM_RETURN_IF_ERROR(GetOptional(j, "judged_from_s", "", &r.judged_from_s));
+  LNSIM_RETURN_IF_ERROR(GetOptional(j, "readiness", "", &r.readiness));
   LNSIM_RETURN_IF_ERROR(FaultsFromJson(j, &r));
   LNSIM_RETURN_IF_ERROR(OptionalSection<ClusterSummary>(j, "cluster", ClusterFromJson, &r.cluster));
   LNSIM_RETURN_IF_ERROR(OptionalSection<AuthSummary>(j, "auth", AuthFromJson, &r.auth));

@@ -187,6 +187,11 @@ struct Report {
   // World changes: what a perfect bridge owes consumers (JSON `world_changes`; older reports
   // named it `events`).
   uint64_t events = 0;
+  // The judged window (docs/scenarios.md "Readiness"): world time the bridge was ready, from
+  // which `events` are owed (JSON `judged_from_s`), and how that was known: "signalled" (the
+  // ready file) or "assumed" (`bridge.readiness: assumed`); "" in reports written before.
+  double judged_from_s = 0;
+  std::string readiness;
   std::vector<FaultWindow> faults;
   std::optional<ClusterSummary> cluster;  // runs with `nats.cluster` only
   std::optional<AuthSummary> auth;        // runs with `nats.auth` only

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <ostream>
 #include <sstream>
@@ -270,26 +271,45 @@ Status Rig::WaitOwnBridgeReady(Duration deadline, Duration timeout) {
     return DeadlineExceededError("the bridge did not report its metrics address within " +
                                  FormatDuration(timeout) + see());
   }
-  // Ready = connected and the first full poll done (/healthz 200).
+  // Ready = connected, the stream there and the first full poll done: the ready file, the
+  // protocol a team's bridge follows too (docs/scenarios.md "Readiness").
+  return WaitReadyFile(deadline, timeout);
+}
+
+std::string Rig::ReadyFilePath() const { return context_.work_dir + "/bridge.ready"; }
+
+Status Rig::WaitReadyFile(Duration deadline, Duration timeout) {
+  ChildProcess& child = *bridge_.child;
+  const std::string path = ReadyFilePath();
   while (clock_.Now() < deadline && !Interrupted()) {
-    if (probe_.Ready(bridge_.metrics_port)) return OkStatus();
-    if (!child.Running()) {
-      return UnavailableError("the bridge exited before it was ready (" +
-                              child.exit_status()->ToString() + ")" + see());
+    if (std::filesystem::exists(path)) {
+      readiness_ = "signalled";
+      return OkStatus();
     }
-    // Bounded poll of a readiness endpoint (not synchronisation by sleeping).
-    context_.wait(milliseconds(50));
+    if (!child.Running()) {
+      return UnavailableError("the bridge exited before it signalled readiness (" +
+                              child.exit_status()->ToString() + ")" +
+                              BridgeLogEnd(context_.work_dir));
+    }
+    // Bounded poll of the readiness file (not synchronisation by sleeping).
+    context_.wait(milliseconds(20));
   }
   if (Interrupted()) return CancelledError("interrupted while the bridge was starting");
-  return DeadlineExceededError("the bridge was not ready (/healthz) within " +
-                               FormatDuration(timeout) + see());
+  return DeadlineExceededError(
+      "the bridge did not signal readiness within " + FormatDuration(timeout) +
+      ": it must create the file named by LNSIM_READY_FILE (" + path +
+      ") once connected to NATS, its stream exists and its first full poll is done; see "
+      "docs/scenarios.md \"Readiness\" (bridge.ready_timeout sets the deadline, "
+      "bridge.readiness: assumed the older guess)" +
+      BridgeLogEnd(context_.work_dir));
 }
 
 Status Rig::WaitBridgeReady(Duration timeout) {
   const Duration deadline = clock_.Now() + timeout;
   if (bridge_spec_.command.empty()) return WaitOwnBridgeReady(deadline, timeout);
-  // A team's own bridge gives no readiness signal lnsim knows: its first full poll is assumed
-  // done after one request timeout plus one poll interval (documented in docs/scenarios.md).
+  if (!bridge_spec_.assume_ready) return WaitReadyFile(deadline, timeout);
+  // `bridge.readiness: assumed`: the first full poll is guessed done after one request timeout
+  // plus one poll interval (docs/scenarios.md "Readiness").
   const Duration assumed =
       clock_.Now() + bridge_spec_.options.request_timeout + bridge_spec_.options.poll_interval;
   while (clock_.Now() < assumed && !Interrupted()) {
@@ -300,6 +320,7 @@ Status Rig::WaitBridgeReady(Duration timeout) {
     }
     context_.wait(milliseconds(50));
   }
+  readiness_ = "assumed";
   return OkStatus();
 }
 
@@ -313,6 +334,7 @@ ChildOptions Rig::OwnBridgeCommand(const std::string& linstor, const std::string
   bridge_config.cluster = cluster_name_;
   bridge_config.timing_file = context_.timing_path;
   bridge_config.metrics_addr = "127.0.0.1:0";
+  bridge_config.ready_file = ReadyFilePath();
   if (config_.jetstream) {
     bridge_config.jetstream = true;
     if (stream_name_ != bridge::DefaultStreamName(cluster_name_))
@@ -349,6 +371,7 @@ ChildOptions Rig::TeamBridgeCommand(const std::string& linstor, const std::strin
                        "NATS_URL=" + nats,
                        "LNSIM_CLUSTER=" + cluster_name_,
                        "LNSIM_STREAM=" + stream_name_,
+                       "LNSIM_READY_FILE=" + ReadyFilePath(),
                        std::string("LNSIM_JETSTREAM=") + (config_.jetstream ? "1" : "0"),
                        "LNSIM_POLL_INTERVAL=" + FormatDuration(bridge_spec_.options.poll_interval)};
   if (bridge_spec_.https) {  // golinstor reads the CA's PEM text from LS_ROOT_CA
@@ -375,9 +398,11 @@ Status Rig::StartBridge() {
   ChildOptions child_options = bridge_spec_.command.empty() ? OwnBridgeCommand(linstor, nats)
                                                             : TeamBridgeCommand(linstor, nats);
   child_options.log_path = context_.work_dir + "/bridge.log";
+  std::error_code ignored;  // a restarted bridge signals afresh
+  std::filesystem::remove(ReadyFilePath(), ignored);
   LNSIM_ASSIGN_OR_RETURN(bridge_.child, ChildProcess::Spawn(child_options, clock_));
   bridge_.metrics_port = 0;
-  return WaitBridgeReady(seconds(30));
+  return WaitBridgeReady(bridge_spec_.ready_timeout);
 }
 
 Status Rig::StartConsumers() {

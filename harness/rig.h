@@ -86,7 +86,8 @@ class Rig {
   Status StartProxies();
   // Creates the world and serves it; world time 0 is now.
   Status StartMock();
-  // Spawns the bridge and waits (up to 30 s) until it is ready.
+  // Spawns the bridge and waits (up to bridge.ready_timeout) until it is ready: it created the
+  // ready file (docs/scenarios.md "Readiness"), or, `readiness: assumed`, the guess elapsed.
   Status StartBridge();
   Status StartConsumers();  // every consumer, each error prefixed with its name
   Status StartConsumer(size_t i);
@@ -131,6 +132,8 @@ class Rig {
   const std::string& nats_version() const { return nats_version_; }
   const std::optional<AuthSummary>& auth_summary() const { return auth_summary_; }
   const std::vector<std::unique_ptr<Consumer>>& consumers() const { return consumers_; }
+  // How the bridge's readiness was known: "signalled" (the ready file) or "assumed".
+  const std::string& readiness() const { return readiness_; }
   // The metrics port of lnsim's running bridge; 0 for a team's bridge or when there is none.
   int MetricsPort() const;
 
@@ -149,6 +152,8 @@ class Rig {
   Status PrepareTls(NatsServerOptions* options);
   Status WaitBridgeReady(Duration timeout);
   Status WaitOwnBridgeReady(Duration deadline, Duration timeout);
+  Status WaitReadyFile(Duration deadline, Duration timeout);
+  std::string ReadyFilePath() const;  // <work dir>/bridge.ready (LNSIM_READY_FILE)
   ChildOptions OwnBridgeCommand(const std::string& linstor, const std::string& nats) const;
   ChildOptions TeamBridgeCommand(const std::string& linstor, const std::string& nats) const;
   std::string NatsUrlForBridge() const {
@@ -194,6 +199,7 @@ class Rig {
   std::string mock_https_url_;  // bridge.https: the mock's HTTPS listener
   std::string linstor_ca_;      // ... and the CA that signed its certificate
   BridgeProcess bridge_;
+  std::string readiness_;
   // Declared before the consumers that push into it, so it outlives them.
   DeliveryQueue queue_;
   std::vector<std::unique_ptr<Consumer>> consumers_;

@@ -192,10 +192,10 @@ RunOutcome Run::Execute() {
     out.interrupted = true;  // whatever failed, the stop came first: no verdict, say so
     return fail(kExitInterrupted, CancelledError("interrupted during start-up, before the run"));
   }
-  log_ << "bridge ready at world time " << FormatDurationHuman(Duration(baseline_ns_))
-       << "; running " << FormatDurationHuman(rig_->run_length())
-       << " of world time, then draining (up to " << FormatDurationHuman(config_.harness.drain)
-       << ")\n";
+  log_ << "bridge ready (" << rig_->readiness() << ") at world time "
+       << FormatDurationHuman(Duration(baseline_ns_)) << "; running "
+       << FormatDurationHuman(rig_->run_length()) << " of world time, then draining (up to "
+       << FormatDurationHuman(config_.harness.drain) << ")\n";
 
   bool interrupted = !RunPhase();
   if (interrupted) NoteInterrupt("during the run phase");
@@ -405,7 +405,12 @@ Report Run::Judge() {
                                   metrics_errors.first + ")");
   }
   for (std::string& line : VerdictLogLines(in)) findings_.fault_log.push_back(std::move(line));
-  return BuildReport(in);
+  Report r = BuildReport(in);
+  r.judged_from_s = std::chrono::duration<double>(Duration(baseline_ns_)).count();
+  r.readiness = rig_->readiness();
+  log_ << "judged from " << FormatDurationHuman(Duration(baseline_ns_)) << " (bridge readiness "
+       << r.readiness << "): " << r.events << " world changes owed\n";
+  return r;
 }
 
 void Run::NoteInterrupt(const char* phase) {
@@ -423,6 +428,8 @@ Report Run::InterruptedReport() {
   r.totals.delivered = receipts_->delivered();
   r.duration_s = std::chrono::duration<double>(interrupted_at_).count();
   r.throughput = r.duration_s > 0 ? static_cast<double>(r.totals.delivered) / r.duration_s : 0;
+  r.judged_from_s = std::chrono::duration<double>(Duration(baseline_ns_)).count();
+  r.readiness = rig_->readiness();
   rig_->mock().WithWorld(
       [&](sim::World& w, mock::MockState&) { r.trace_digest = w.trace().DigestHex(); });
   r.environment = CollectEnvironment();

@@ -36,6 +36,7 @@ BridgeConfig EveryOptionSet() {
   c.metrics_addr = "127.0.0.1:9310";
   c.timing_file = "/tmp/t.jsonl";
   c.timing_subject = "timing";
+  c.ready_file = "/run/lnsim/bridge.ready";
   c.pool_low_threshold_percent = 12.5;
   c.resync_step_percent = 5;
   c.page_size = 0;

@@ -151,14 +151,15 @@ seed: 5
 
 // A team's own bridge (`bridge.command` / --bridge-command) is judged by the same verifier as
 // long as it publishes the documented envelope. Here the "team's bridge" is lnsim's, started as
-// an opaque shell command that learns where things are only from the documented environment.
+// an opaque shell command that learns where things are only from the documented environment,
+// and signals readiness through the documented file (LNSIM_READY_FILE).
 TEST_F(RunTest, OwnBridgeCommandIsJudgedByTheSameVerifier) {
   RunOptions options;
   options.bridge_command =
       std::string(LNSIM_BINARY_PATH) +
       " bridge --quiet --linstor \"$LNSIM_LINSTOR_URL\" --nats \"$LNSIM_NATS_URL\""
       " --cluster \"$LNSIM_CLUSTER\" --jetstream --stream \"$LNSIM_STREAM\""
-      " --poll-interval 500ms --request-timeout 2s";
+      " --poll-interval 500ms --request-timeout 2s --ready-file \"$LNSIM_READY_FILE\"";
   RunOutcome out = RunFile(std::string(LNSIM_SOURCE_DIR) + "/scenarios/smoke.yaml", options);
   ExpectDeliveredCleanly(out);
 }

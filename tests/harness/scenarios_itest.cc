@@ -24,6 +24,7 @@
 #include "harness/replay.h"
 #include "harness/run.h"
 #include "harness/scenario_loader.h"
+#include "tests/harness/standin_bridge.h"
 
 namespace lnsim::harness {
 namespace {
@@ -269,16 +270,7 @@ TEST_F(WeakSetupTest, CoreNatsDuringNatsRestartLosesEventsAndTheReplayReproduces
 // A stand-in "team bridge" (bridge.command) that publishes, over core NATS with the raw client
 // protocol, a stream breaking one domain invariant: volume.attached after resource.deleted. The
 // run must fail on it, naming the invariant, the offending event and the entity's history.
-constexpr char kInvariantBreakingBridge[] = R"(import json, os, socket
-url = os.environ["LNSIM_NATS_URL"].split(",")[0].split("://")[-1]
-host, port = url.rsplit(":", 1)
-cluster = os.environ["LNSIM_CLUSTER"]
-s = socket.create_connection((host, int(port)))
-f = s.makefile("rb")
-f.readline()  # INFO
-s.sendall(b'CONNECT {"verbose":false,"pedantic":false}\r\nPING\r\n')
-while not f.readline().startswith(b"PONG"):
-    pass
+const std::string kInvariantBreakingBridge = std::string(testing::kStandInConnect) + R"(
 def publish(seq, kind, what, data):
     key = "resource.pvc-planted"
     subject = "linstor.v1.%s.%s.%s.%s" % (cluster, kind, ".".join(what), data["type"])
@@ -289,15 +281,13 @@ def publish(seq, kind, what, data):
                        "datacontenttype": "application/json", "partitionkey": key,
                        "sequence": seq, "data": data["data"]}).encode()
     s.sendall(b"PUB %s %d\r\n%s\r\n" % (subject.encode(), len(body), body))
+open(os.environ["LNSIM_READY_FILE"], "w").close()  # connected: ready (docs/scenarios.md)
 publish(1, "resource", ["pvc-planted"],
         {"type": "deleted", "data": {"resource": "pvc-planted"}})
 publish(2, "volume", ["pvc-planted", "node-1"],
         {"type": "attached", "data": {"resource": "pvc-planted", "node": "node-1"}})
 s.sendall(b"PING\r\n")
-for line in f:  # stay up like a bridge until the run stops us
-    if line.startswith(b"PING"):
-        s.sendall(b"PONG\r\n")
-)";
+)" + testing::kStandInStayUp;
 
 TEST_F(WeakSetupTest, AStreamBreakingAnInvariantFailsTheRunWithTheEventAndItsHistory) {
   const std::string script = (dir_ / "planted_bridge.py").string();
