@@ -14,6 +14,7 @@
 #include "mock-linstor/server.h"
 #include "sim/world.h"
 #include "tests/mock-linstor/testutil_http.h"
+#include "tests/mock-linstor/testutil_sse.h"
 
 namespace lnsim::mock {
 namespace {
@@ -21,6 +22,7 @@ namespace {
 using nlohmann::json;
 using testing::CanConnect;
 using testing::RawHttp;
+using testing::SseReader;
 using testing::WaitFor;
 
 class ServerTest : public ::testing::Test {
@@ -147,47 +149,6 @@ TEST_F(ServerTest, ManyConcurrentClientsGetConsistentAnswers) {
   EXPECT_EQ(bad.load(), 0);
   EXPECT_EQ(ok.load(), 8 * 25);
 }
-
-// Reads an SSE stream on a thread into a buffer the test polls.
-class SseReader {
- public:
-  SseReader(int port, const std::string& path, httplib::Headers headers)
-      : client_(std::make_unique<httplib::Client>("127.0.0.1", port)) {
-    client_->set_read_timeout(std::chrono::seconds(60));
-    thread_ = std::thread([this, path, headers] {
-      client_->Get(path, headers, [&](const char* data, size_t len) {
-        std::lock_guard<std::mutex> lock(mu_);
-        buffer_.append(data, len);
-        return !stop_.load();
-      });
-      ended_ = true;
-    });
-  }
-  ~SseReader() {
-    stop_ = true;
-    client_->stop();  // unblocks a read that waits for the next event
-    thread_.join();
-  }
-  std::string Text() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return buffer_;
-  }
-  size_t Count(const std::string& needle) {
-    const std::string t = Text();
-    size_t n = 0;
-    for (size_t p = t.find(needle); p != std::string::npos; p = t.find(needle, p + 1)) ++n;
-    return n;
-  }
-  bool ended() const { return ended_.load(); }
-  void Stop() { stop_ = true; }
-
- private:
-  std::mutex mu_;
-  std::string buffer_;
-  std::atomic<bool> stop_{false}, ended_{false};
-  std::unique_ptr<httplib::Client> client_;
-  std::thread thread_;
-};
 
 TEST_F(ServerTest, NodeCrashShowsInNodesReplicasAndPromotionStream) {
   sim::WorldSpec spec = Spec(3, 4);
