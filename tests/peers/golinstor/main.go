@@ -59,6 +59,7 @@ func main() {
 	}
 	fmt.Printf("%-44s %-5s %s\n", "call", "result", "detail")
 	csiFlow(ctx, c, r)
+	rgFlow(ctx, c, r)
 	promotionStream(ctx, c, r)
 	restartFlow(ctx, c, u, r)
 	fmt.Printf("%d passed, %d failed\n", r.passed, r.failed)
