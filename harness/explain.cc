@@ -42,7 +42,7 @@ std::string StageMsText(const StageSummary& stage, uint64_t ns) {
 std::string JudgedFromText(const Report& r) {
   char from[48];
   std::snprintf(from, sizeof(from), "%.3gs", r.judged_from_s);
-  const std::string owed = std::to_string(r.events) + " world changes owed";
+  const std::string owed = std::to_string(r.events) + " world changes, owed from then on";
   if (r.readiness.empty()) return "judged from t = 0 (readiness not recorded): " + owed;
   return std::string("judged from ") + from + " (bridge readiness " + r.readiness + "): " + owed;
 }

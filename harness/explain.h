@@ -18,8 +18,9 @@ inline constexpr char kNotMeasured[] = "not measured";
 // stage a team's bridge does not report must never read as a measurement of 0.
 std::string StageMsText(const StageSummary& stage, uint64_t ns);
 
-// "judged from 1.18s (bridge readiness signalled): 97 world changes owed"; for a report without
-// readiness (written before it existed): "judged from t = 0 (readiness not recorded): ...".
+// "judged from 1.18s (bridge readiness signalled): 97 world changes, owed from then on"; for a
+// report without readiness (written before it existed): "judged from t = 0 (readiness not
+// recorded): ...".
 std::string JudgedFromText(const Report& report);
 
 // An example as lines of text: a head line "reordered js-1 resource.pvc-4f1c: <rule>" then
