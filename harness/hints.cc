@@ -99,11 +99,18 @@ void SubjectWatch::OnMessage(natsConnection*, natsSubscription*, natsMsg* msg, v
   auto* self = static_cast<SubjectWatch*>(closure);
   const std::string_view subject = natsMsg_GetSubject(msg);
   const SubjectClass c = ClassifySubject(subject, self->cluster_, self->auth_.inbox_prefix);
+  bool done = false;
   {
     std::lock_guard<std::mutex> lock(self->mu_);
     if (c == SubjectClass::kWrongCluster) self->wrong_cluster_.Add(subject);
     if (c == SubjectClass::kWrongPrefix) self->wrong_prefix_.Add(subject);
+    if (c == SubjectClass::kExpected) ++self->expected_;
+    // A bridge that got this far right needs no watching: stop costing the server a copy of
+    // every message (benchmarks).
+    done = self->expected_ == kWatchedEvents && self->wrong_cluster_.count == 0 &&
+           self->wrong_prefix_.count == 0;
   }
+  if (done) natsSubscription_Unsubscribe(self->sub_);
   natsMsg_Destroy(msg);
 }
 

@@ -54,7 +54,10 @@ struct HintInputs {
 std::vector<std::string> SetupHints(const HintInputs& inputs);
 
 // A core subscription on `>` for the run (a diagnostic, not a consumer): counts messages outside
-// linstor.v1.<cluster>. Thread-safe accessors; the callback runs on a nats.c thread.
+// linstor.v1.<cluster>. It unsubscribes after kWatchedEvents messages on the expected subjects
+// with none outside (a bridge that got its subjects right). Thread-safe accessors; the callback
+// runs on a nats.c thread.
+inline constexpr uint64_t kWatchedEvents = 1000;
 class SubjectWatch {
  public:
   // kUnavailable when the server cannot be reached or the subscription is refused.
@@ -80,6 +83,7 @@ class SubjectWatch {
   std::mutex mu_;
   StraySubjects wrong_cluster_;
   StraySubjects wrong_prefix_;
+  uint64_t expected_ = 0;
 };
 
 }  // namespace lnsim::harness

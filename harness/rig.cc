@@ -501,7 +501,8 @@ void Rig::StopRogues() {
 }
 
 Status Rig::StartSubjectWatch() {
-  if (auth_ || subject_watch_) return OkStatus();
+  // A live server carries other clients' traffic (other runs' clusters): no watch there.
+  if (auth_ || live_ || subject_watch_) return OkStatus();
   internal::NatsClientAuth watch_auth;
   watch_auth.tls = nats_tls_;
   LNSIM_ASSIGN_OR_RETURN(subject_watch_, SubjectWatch::Start(nats_url_, watch_auth, cluster_name_));

@@ -138,7 +138,8 @@ class Rig {
   // The metrics port of lnsim's running bridge; 0 for a team's bridge or when there is none.
   int MetricsPort() const;
   // A diagnostic subscription on `>` (harness/hints.h) for the setup hints; not for `nats.auth`
-  // runs (their users may not subscribe to everything). kUnavailable when it cannot subscribe.
+  // runs (their users may not subscribe to everything) nor a live server (other clients'
+  // traffic would read as mistakes). kUnavailable when it cannot subscribe.
   Status StartSubjectWatch();
   // The setup mistakes seen so far (docs/report.md "hints"): subject watch + consumers' stats.
   std::vector<std::string> SetupHintLines();
