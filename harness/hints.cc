@@ -99,7 +99,6 @@ void SubjectWatch::OnMessage(natsConnection*, natsSubscription*, natsMsg* msg, v
   auto* self = static_cast<SubjectWatch*>(closure);
   const std::string_view subject = natsMsg_GetSubject(msg);
   const SubjectClass c = ClassifySubject(subject, self->cluster_, self->auth_.inbox_prefix);
-  bool done = false;
   {
     std::lock_guard<std::mutex> lock(self->mu_);
     if (c == SubjectClass::kWrongCluster) self->wrong_cluster_.Add(subject);
@@ -107,23 +106,34 @@ void SubjectWatch::OnMessage(natsConnection*, natsSubscription*, natsMsg* msg, v
     if (c == SubjectClass::kExpected) ++self->expected_;
     // A bridge that got this far right needs no watching: stop costing the server a copy of
     // every message (benchmarks).
-    done = self->expected_ == kWatchedEvents && self->wrong_cluster_.count == 0 &&
-           self->wrong_prefix_.count == 0;
+    if (self->expected_ == kWatchedEvents && self->wrong_cluster_.count == 0 &&
+        self->wrong_prefix_.count == 0) {
+      natsSubscription_Unsubscribe(self->sub_);
+    }
+    ++self->handled_;
   }
-  if (done) natsSubscription_Unsubscribe(self->sub_);
   natsMsg_Destroy(msg);
 }
 
 void SubjectWatch::Collect(HintInputs* inputs) {
-  // Messages the server sent before now reach the subscription's queue; then (bounded) wait
-  // until the callback has taken them all.
+  // Messages the server sent before now reach the subscription (flush); then (bounded) wait until
+  // the callback has handled every one delivered, and flush again so that an unsubscribe the
+  // callback sent has reached the server.
   natsConnection_FlushTimeout(nc_, 2000);
-  int pending = 0;
-  for (int i = 0;
-       i < 400 && natsSubscription_GetPending(sub_, &pending, nullptr) == NATS_OK && pending > 0;
-       ++i) {
+  for (int i = 0; i < 400; ++i) {
+    int pending = 0;
+    int64_t delivered = 0;
+    if (natsSubscription_GetPending(sub_, &pending, nullptr) != NATS_OK ||
+        natsSubscription_GetDelivered(sub_, &delivered) != NATS_OK) {
+      break;  // unsubscribed: nothing more arrives
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (pending == 0 && handled_ >= static_cast<uint64_t>(delivered)) break;
+    }
     nats_Sleep(5);
   }
+  natsConnection_FlushTimeout(nc_, 2000);
   std::lock_guard<std::mutex> lock(mu_);
   inputs->cluster = cluster_;
   inputs->wrong_cluster = wrong_cluster_;

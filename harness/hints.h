@@ -84,6 +84,7 @@ class SubjectWatch {
   StraySubjects wrong_cluster_;
   StraySubjects wrong_prefix_;
   uint64_t expected_ = 0;
+  uint64_t handled_ = 0;  // messages the callback has finished with
 };
 
 }  // namespace lnsim::harness
