@@ -10,6 +10,7 @@
 #include <cstring>
 #include <thread>
 
+#include "harness/hints.h"
 #include "harness/internal/nats_util.h"
 
 namespace lnsim::harness {
@@ -196,10 +197,10 @@ class Consumer::Impl {
                            &so, &jerr);
       if (s == NATS_OK) break;
       if (clock_.Now() >= deadline) {
-        return UnavailableError("consumer " + options_.name + ": pull subscribe to stream '" +
-                                options_.stream + "' on " + options_.url + ": " +
-                                natsStatus_GetText(s) + " (jetstream error " +
-                                std::to_string(jerr) + ")");
+        return UnavailableError(
+            "consumer " + options_.name + ": pull subscribe to stream '" + options_.stream +
+            "' on " + options_.url + ": " + natsStatus_GetText(s) + " (jetstream error " +
+            std::to_string(jerr) + ")" + MissingStreamHint(jerr, options_.stream));
       }
       // The stream may not exist yet (the bridge creates it): bounded retry.
       clock_.SleepFor(std::chrono::milliseconds(50));
@@ -258,6 +259,7 @@ class Consumer::Impl {
     s.acks = acks_.load();
     s.ack_failures = ack_failures_.load();
     s.fetch_errors = fetch_errors_.load();
+    s.without_msg_id = without_msg_id_.load();
     s.acks_unconfirmed = static_cast<uint64_t>(std::max<int64_t>(0, unconfirmed_.load()));
     return s;
   }
@@ -289,6 +291,7 @@ class Consumer::Impl {
     if (natsMsgHeader_Get(msg, "Nats-Msg-Id", &value) == NATS_OK && value != nullptr) {
       d.id = value;
     } else {
+      if (options_.mode != ConsumerMode::kCore) ++without_msg_id_;  // a setup hint (hints.h)
       d.id =
           options_.id_extractor ? options_.id_extractor(d.payload) : EnvelopeIdFromJson(d.payload);
     }
@@ -393,7 +396,7 @@ class Consumer::Impl {
  private:
   std::thread thread_;
   std::atomic<uint64_t> received_{0}, processed_{0}, dedup_dropped_{0}, redelivered_{0}, acks_{0},
-      ack_failures_{0}, fetch_errors_{0};
+      ack_failures_{0}, fetch_errors_{0}, without_msg_id_{0};
 };
 
 StatusOr<std::unique_ptr<Consumer>> Consumer::Start(const ConsumerOptions& given, uint32_t index,

@@ -128,6 +128,7 @@ struct ConsumerStats {
   uint64_t ack_failures = 0;      // ack not sent or not confirmed (the message will be redelivered)
   uint64_t acks_unconfirmed = 0;  // pipelined acks still waiting for the server's confirmation
   uint64_t fetch_errors = 0;      // fetches that failed other than by timeout
+  uint64_t without_msg_id = 0;    // JetStream modes: messages without a Nats-Msg-Id header
 };
 
 // Thread-safe accessors; Start/Stop from the owner thread. Deliveries go to `queue`, which must

@@ -8,6 +8,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "harness/explain.h"
+
 namespace lnsim::harness {
 namespace {
 
@@ -508,6 +510,7 @@ HtmlPage RunPage(const Report& report, std::vector<TimingSample> timing) {
       {"delivered = matched + unjudged + other", DeliveredSumText(report.totals)},
       {"coalesced (not owed, not lost)", std::to_string(report.totals.coalesced)},
       {"world changes (owed to each consumer)", std::to_string(report.events)},
+      {"judged window", JudgedFromText(report)},
       {"lost / duplicated / reordered / phantom / late",
        std::to_string(report.totals.lost) + " / " + std::to_string(report.totals.duplicated) +
            " / " + std::to_string(report.totals.reordered) + " / " +
@@ -519,6 +522,7 @@ HtmlPage RunPage(const Report& report, std::vector<TimingSample> timing) {
         {"SLO " + s.expression, (s.passed ? "pass (" : "FAIL (") + s.measured + ")"});
   }
   for (const std::string& c : report.failed_checks) page.summary.push_back({"failed check", c});
+  for (const std::string& h : report.hints) page.summary.push_back({"hint", h});
   // The screen table's legend (harness/report.h CounterLegend), one paragraph.
   std::string legend = "Counters, per consumer (the totals above are their sums):";
   for (const CounterMeaning& m : CounterLegend()) {
@@ -533,9 +537,9 @@ HtmlPage RunPage(const Report& report, std::vector<TimingSample> timing) {
   page.table.push_back({"stage", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms", "count"});
   for (int s = 0; s < kStageCount; ++s) {
     const StageSummary& st = report.latency[s];
-    page.table.push_back({std::string(StageName(static_cast<Stage>(s))), Num(st.p50_ns / 1e6, 3),
-                          Num(st.p90_ns / 1e6, 3), Num(st.p99_ns / 1e6, 3),
-                          Num(st.p999_ns / 1e6, 3), Num(st.max_ns / 1e6, 3),
+    page.table.push_back({std::string(StageName(static_cast<Stage>(s))), StageMsText(st, st.p50_ns),
+                          StageMsText(st, st.p90_ns), StageMsText(st, st.p99_ns),
+                          StageMsText(st, st.p999_ns), StageMsText(st, st.max_ns),
                           std::to_string(st.count)});
   }
   page.run = report;
@@ -563,6 +567,7 @@ std::string RenderHtmlPage(const HtmlPage& page) {
   }
   for (const std::string& n : page.notes) o << "<p class=\"note\">" << HtmlEscape(n) << "</p>\n";
   Table(o, page.table);
+  if (page.run) o << ExamplesHtml(page.run->examples);
   if (!page.curves.empty()) {
     o << "<h2>Latency vs load</h2>\n" << LatencyVsLoadSvg(page);
   }

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <sstream>
 
+#include "harness/explain.h"
 #include "harness/html_report.h"
 
 namespace lnsim::harness {
@@ -30,14 +31,49 @@ std::string FailureMessage(const Check& c) {
   return c.detail.empty() ? c.name : c.detail;
 }
 
-void WriteTestcase(const Check& c, const std::string& suite, double time_s, std::ostream& out) {
+// The failure's text: the check's detail, then the examples behind it (explain.h).
+std::string FailureText(const Report& r, const Check& c) {
+  std::string text = c.detail;
+  for (const Example* e : ExamplesForCheck(r, c)) {
+    const std::vector<std::string> lines = ExampleLines(*e);
+    text += "\nexample: " + lines[0];
+    for (size_t i = 1; i < lines.size(); ++i) text += "\n  " + lines[i];
+  }
+  return text;
+}
+
+// Properties beyond the run's identity: the judged window, each stage's p99 (or "not measured")
+// and the setup hints, so that a CI page shows them without opening the JSON.
+std::vector<std::pair<std::string, std::string>> ExtraProperties(const Report& r) {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (!r.readiness.empty()) {
+    char from[32];
+    std::snprintf(from, sizeof from, "%.3f", r.judged_from_s);
+    out.emplace_back("judged_from_s", from);
+    out.emplace_back("readiness", r.readiness);
+  }
+  out.emplace_back("world_changes", std::to_string(r.events));
+  out.emplace_back("judged", JudgedFromText(r));
+  for (int i = 0; i < kStageCount; ++i) {
+    const StageSummary& st = r.latency[i];
+    out.emplace_back("latency." + std::string(StageName(static_cast<Stage>(i))) + ".p99_ms",
+                     StageMsText(st, st.p99_ns));
+  }
+  for (size_t i = 0; i < r.hints.size(); ++i) {
+    out.emplace_back("hint." + std::to_string(i + 1), r.hints[i]);
+  }
+  return out;
+}
+
+void WriteTestcase(const Report& r, const Check& c, const std::string& suite, double time_s,
+                   std::ostream& out) {
   out << "    <testcase classname=\"" << XmlEscape(suite + "." + c.family) << "\" name=\""
       << XmlEscape(c.name) << "\" time=\"" << Seconds(time_s) << "\">\n";
   if (c.passed) {
     out << "      <system-out>" << XmlEscape(c.detail) << "</system-out>\n";
   } else {
     out << "      <failure type=\"" << XmlEscape(c.family) << "\" message=\""
-        << XmlEscape(FailureMessage(c)) << "\">" << XmlEscape(c.detail) << "</failure>\n";
+        << XmlEscape(FailureMessage(c)) << "\">" << XmlEscape(FailureText(r, c)) << "</failure>\n";
   }
   out << "    </testcase>\n";
 }
@@ -92,11 +128,15 @@ std::string ReportToJunit(const Report& r, std::string_view hostname) {
   for (const auto& [name, value] : properties) {
     out << "      <property name=\"" << name << "\" value=\"" << XmlEscape(value) << "\"/>\n";
   }
+  for (const auto& [name, value] : ExtraProperties(r)) {
+    out << "      <property name=\"" << XmlEscape(name) << "\" value=\"" << XmlEscape(value)
+        << "\"/>\n";
+  }
   out << "    </properties>\n";
   for (const Check& c : checks) {
     // The run check is the run itself: its time is the run's (the others are instantaneous).
     const bool whole_run = c.family == kCheckRun && c.name == "run";
-    WriteTestcase(c, suite, whole_run ? r.wall_s : 0, out);
+    WriteTestcase(r, c, suite, whole_run ? r.wall_s : 0, out);
   }
   out << "  </testsuite>\n</testsuites>\n";
   return out.str();

@@ -19,6 +19,7 @@
 #include <sstream>
 
 #include "common/duration.h"
+#include "harness/internal/report_examples_json.h"
 #include "harness/json_read.h"
 
 namespace lnsim::harness {
@@ -498,6 +499,8 @@ std::string ReportToJson(const Report& r) {
   j["faults"] = FaultsToJson(r.faults);
   if (r.cluster) j["cluster"] = ClusterToJson(*r.cluster);
   if (r.auth) j["auth"] = AuthToJson(*r.auth);
+  if (!r.examples.empty()) j["examples"] = internal::ExamplesToJson(r.examples);
+  if (!r.hints.empty()) j["hints"] = r.hints;
   j["environment"] = EnvironmentToJson(r.environment);
   j["trace_digest"] = r.trace_digest;
   j["seed"] = r.seed;
@@ -532,6 +535,8 @@ StatusOr<Report> ReportFromJson(std::string_view text) {
   LNSIM_RETURN_IF_ERROR(FaultsFromJson(j, &r));
   LNSIM_RETURN_IF_ERROR(OptionalSection<ClusterSummary>(j, "cluster", ClusterFromJson, &r.cluster));
   LNSIM_RETURN_IF_ERROR(OptionalSection<AuthSummary>(j, "auth", AuthFromJson, &r.auth));
+  LNSIM_RETURN_IF_ERROR(internal::ExamplesFromJson(j, &r.examples));
+  LNSIM_RETURN_IF_ERROR(GetOptional(j, "hints", "", &r.hints));
   std::optional<Environment> environment;
   LNSIM_RETURN_IF_ERROR(
       OptionalSection<Environment>(j, "environment", EnvironmentFromJson, &environment));

@@ -197,6 +197,9 @@ struct Report {
   std::optional<AuthSummary> auth;        // runs with `nats.auth` only
   std::vector<SloResult> slos;
   std::vector<Example> examples;  // up to kMaxExamplesPerCounter per (consumer, counter)
+  // Setup mistakes lnsim saw (harness/hints.h, docs/report.md "hints"), each a sentence that
+  // names what to change: "the bridge must create the stream LNSIM_STREAM=...".
+  std::vector<std::string> hints;
   Environment environment;
   std::string trace_digest;  // sim TraceLog::DigestHex()
   uint64_t seed = 0;

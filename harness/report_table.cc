@@ -7,18 +7,13 @@
 #include <iomanip>
 #include <sstream>
 
+#include "harness/explain.h"
 #include "harness/report.h"
 
 namespace lnsim::harness {
 namespace {
 
 double Round3(double v) { return std::round(v * 1e3) / 1e3; }
-
-std::string Ms(uint64_t ns) {
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%.3f", static_cast<double>(ns) / 1e6);
-  return buf;
-}
 
 // "123ms", or "-" when not measured.
 std::string OptionalMsText(const std::optional<double>& v) {
@@ -109,7 +104,8 @@ void PrintWorldChanges(const Report& r, std::ostream& out) {
          "  event or counts in lost (values that held for the observation bound; creations and\n"
          "  deletions are not world changes, their events are among matched)\n"
       << "throughput " << rate << " delivered events/s over " << Round3(r.duration_s)
-      << " s of world time\n";
+      << " s of world time\n"
+      << JudgedFromText(r) << "\n";
 }
 
 void PrintLatencyRows(const Report& r, std::ostream& out) {
@@ -121,10 +117,15 @@ void PrintLatencyRows(const Report& r, std::ostream& out) {
   for (int i = 0; i < kStageCount; ++i) {
     const Stage stage = static_cast<Stage>(i);
     const StageSummary& s = r.stage(stage);
-    out << std::left << std::setw(14) << StageName(stage) << std::right << std::setw(10)
-        << Ms(s.p50_ns) << std::setw(10) << Ms(s.p90_ns) << std::setw(10) << Ms(s.p99_ns)
-        << std::setw(10) << Ms(s.p999_ns) << std::setw(10) << Ms(s.max_ns) << std::setw(10)
-        << s.count << "\n";
+    out << std::left << std::setw(14) << StageName(stage) << std::right;
+    if (s.count == 0) {
+      out << "  " << kNotMeasured << " (no samples: the bridge or the run did not report it)\n";
+      continue;
+    }
+    for (uint64_t ns : {s.p50_ns, s.p90_ns, s.p99_ns, s.p999_ns, s.max_ns}) {
+      out << std::setw(10) << StageMsText(s, ns);
+    }
+    out << std::setw(10) << s.count << "\n";
   }
 }
 
@@ -160,6 +161,22 @@ void PrintAuthRows(const AuthSummary& auth, std::ostream& out) {
     out << "  " << g.name << " (" << g.creds << " creds): " << g.attempts << " attempts, "
         << g.denials << " denied\n";
   }
+}
+
+// Up to kMaxExamplesPerCounter cases per (consumer, counter), as the verifier gave them.
+void PrintExampleRows(const Report& r, std::ostream& out) {
+  if (r.examples.empty()) return;
+  out << "\nexamples (up to " << kMaxExamplesPerCounter << " per counter and consumer)\n";
+  for (const Example& e : r.examples) {
+    const std::vector<std::string> lines = ExampleLines(e);
+    for (size_t i = 0; i < lines.size(); ++i) out << (i == 0 ? "  " : "      ") << lines[i] << "\n";
+  }
+}
+
+void PrintHintRows(const Report& r, std::ostream& out) {
+  if (r.hints.empty()) return;
+  out << "\nhints (setup mistakes seen)\n";
+  for (const std::string& hint : r.hints) out << "  " << hint << "\n";
 }
 
 void PrintSloRows(const Report& r, std::ostream& out) {
@@ -212,6 +229,8 @@ void PrintReportTable(const Report& r, std::ostream& out) {
   out << "lnsim " << (r.passed ? "PASSED" : "FAILED") << "  scenario " << r.scenario << "  seed "
       << r.seed << "  trace " << r.trace_digest << "\n\n";
   PrintVerdictRows(r, out);
+  PrintExampleRows(r, out);
+  PrintHintRows(r, out);
   PrintLegend(out);
   PrintWorldChanges(r, out);
   PrintLatencyRows(r, out);

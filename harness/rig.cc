@@ -500,6 +500,29 @@ void Rig::StopRogues() {
   rogues_.clear();
 }
 
+Status Rig::StartSubjectWatch() {
+  // A live server carries other clients' traffic (other runs' clusters): no watch there.
+  if (auth_ || live_ || subject_watch_) return OkStatus();
+  internal::NatsClientAuth watch_auth;
+  watch_auth.tls = nats_tls_;
+  LNSIM_ASSIGN_OR_RETURN(subject_watch_, SubjectWatch::Start(nats_url_, watch_auth, cluster_name_));
+  return OkStatus();
+}
+
+std::vector<std::string> Rig::SetupHintLines() {
+  HintInputs in;
+  in.cluster = cluster_name_;
+  if (subject_watch_) subject_watch_->Collect(&in);
+  for (const auto& c : consumers_) {
+    if (!c || c->options().mode == ConsumerMode::kCore) continue;
+    const ConsumerStats st = c->stats();
+    in.jetstream = true;
+    in.jetstream_received += st.received;
+    in.without_msg_id += st.without_msg_id;
+  }
+  return SetupHints(in);
+}
+
 void Rig::StopConsumers() {
   if (consumers_stopped_) return;
   consumers_stopped_ = true;

@@ -28,6 +28,7 @@
 #include "harness/child_process.h"
 #include "harness/consumer.h"
 #include "harness/fault_proxy.h"
+#include "harness/hints.h"
 #include "harness/nats_auth.h"
 #include "harness/nats_cluster.h"
 #include "harness/nats_server.h"
@@ -136,6 +137,12 @@ class Rig {
   const std::string& readiness() const { return readiness_; }
   // The metrics port of lnsim's running bridge; 0 for a team's bridge or when there is none.
   int MetricsPort() const;
+  // A diagnostic subscription on `>` (harness/hints.h) for the setup hints; not for `nats.auth`
+  // runs (their users may not subscribe to everything) nor a live server (other clients'
+  // traffic would read as mistakes). kUnavailable when it cannot subscribe.
+  Status StartSubjectWatch();
+  // The setup mistakes seen so far (docs/report.md "hints"): subject watch + consumers' stats.
+  std::vector<std::string> SetupHintLines();
 
  private:
   struct BridgeProcess {
@@ -180,6 +187,7 @@ class Rig {
   std::string nats_url_;
   std::string nats_version_;
   tls::ClientTlsFiles nats_tls_;  // what the bridge and consumers present/trust ("" = plain)
+  std::unique_ptr<SubjectWatch> subject_watch_;
   std::unique_ptr<NatsServer> nats_;
   std::unique_ptr<NatsCluster> cluster_;  // `nats.cluster`: instead of nats_
   // `nats.auth: jwt`: the operator, accounts and creds of this run (work dir auth/), and the

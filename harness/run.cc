@@ -158,6 +158,9 @@ Status Run::StartAll(int* exit_code) {
   // Core NATS keeps nothing: its subscribers must be there before the bridge's first publish,
   // or the events right after the baseline are lost to the harness, not to the pipeline.
   // JetStream consumers bind to the stream the bridge creates, so they start after it.
+  if (Status s = rig_->StartSubjectWatch(); !s.ok()) {
+    log_ << "no setup hints on subjects: " << s.message() << "\n";
+  }
   if (!config_.jetstream) LNSIM_RETURN_IF_ERROR(rig_->StartConsumers());
   bridge_started_ns_ = rig_->WorldNow().count();
   if (Status s = rig_->StartBridge(); !s.ok()) return s.WithPrefix("bridge");
@@ -406,6 +409,8 @@ Report Run::Judge() {
   }
   for (std::string& line : VerdictLogLines(in)) findings_.fault_log.push_back(std::move(line));
   Report r = BuildReport(in);
+  r.hints = rig_->SetupHintLines();
+  for (const std::string& hint : r.hints) log_ << "hint: " << hint << "\n";
   r.judged_from_s = std::chrono::duration<double>(Duration(baseline_ns_)).count();
   r.readiness = rig_->readiness();
   log_ << "judged from " << FormatDurationHuman(Duration(baseline_ns_)) << " (bridge readiness "
