@@ -186,6 +186,40 @@ HttpResponse CreateVolumeGroup(const WriteContext& context) {
   return internal::Answer({rc}, 200);
 }
 
+// PUT …/volume-groups/{vnr} (CtrlVlmGrpApiCallHandler.modify, synchronous: bad JSON is 400):
+// props only here; the world's volume groups have no other settable state.
+HttpResponse ModifyVolumeGroup(const WriteContext& context) {
+  auto body = internal::ParseBody(context.request.body, /*body_required=*/true);
+  if (!body || !body->is_object() || !internal::ModifyPropsWellTyped(*body)) {
+    return internal::ParseError(context.created_ms, true);
+  }
+  const sim::GroupIndex group = context.world.FindResourceGroup(context.params["rg"]);
+  if (group == kNoIndex) return GroupMissingForWrite(context, rcmask::kModify);
+  const sim::Cluster& cluster = context.world.cluster();
+  const std::string& name = cluster.groups[group].name;
+  const std::string& number_text = context.params["vnr"];
+  uint32_t number = 0;
+  auto parsed =
+      std::from_chars(number_text.data(), number_text.data() + number_text.size(), number);
+  const uint32_t count = internal::VolumeGroupCount(
+      internal::RenderContext{cluster, context.state, context.epoch_ms}, group);
+  if (parsed.ec != std::errc() || number >= count) {
+    return internal::Failure(rcmask::kModify, rcmask::kVlmGrp, rccode::kFailNotFoundVlmGrp,
+                             "Volume group with number '" + number_text + "' of resource group '" +
+                                 name + "' not found.",
+                             context.created_ms, 200);
+  }
+  internal::BodyReader reader;
+  internal::ModifyProps(reader, *body, "vg:" + sim::FoldName(name) + "/" + std::to_string(number),
+                        &context.state);
+  context.effects.changed = true;
+  return internal::Modified(rcmask::kVlmGrp,
+                            "Volume group with number '" + std::to_string(number) +
+                                "' of resource group '" + name + "' modified.",
+                            {{"RscGrp", name}, {"VlmNr", std::to_string(number)}},
+                            context.created_ms);
+}
+
 // CtrlRscGrpApiCallHandler.delete: a missing group only warns (WARN_NOT_FOUND, 200), one with
 // resource definitions is refused with FAIL_EXISTS_RSC_DFN; its context is built with
 // makeCreateOperation, so every entry carries the create mask, as the controller's do.
@@ -207,6 +241,11 @@ HttpResponse DeleteResourceGroup(const WriteContext& context) {
     context.state.group_descriptions.erase(key);
     context.state.extra_volume_groups.erase(key);
     context.state.props.erase("rg:" + key);
+    auto& props = context.state.props;  // and its volume groups' ("vg:<rg>/<nr>")
+    for (auto it = props.lower_bound("vg:" + key + "/");
+         it != props.end() && it->first.rfind("vg:" + key + "/", 0) == 0;) {
+      it = props.erase(it);
+    }
   }
   return internal::FromOp(op, rcmask::kCreate, rcmask::kRscGrp, context.created_ms, 200);
 }
@@ -326,6 +365,8 @@ void AddResourceGroupRoutes(std::vector<Route>* routes) {
   routes->push_back({"GET", kVolumeGroups, ListVolumeGroups});
   routes->push_back({"POST", kVolumeGroups, nullptr, CreateVolumeGroup});
   routes->push_back({"GET", "/v1/resource-groups/{rg}/volume-groups/{vnr}", GetVolumeGroup});
+  routes->push_back(
+      {"PUT", "/v1/resource-groups/{rg}/volume-groups/{vnr}", nullptr, ModifyVolumeGroup});
   routes->push_back({"POST", "/v1/resource-groups/{rg}/spawn", nullptr, Spawn});
 }
 

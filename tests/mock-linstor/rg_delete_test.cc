@@ -135,6 +135,25 @@ TEST(PoolModify, PropsAreSetAndMissingPoolRefused) {
   EXPECT_EQ(CodeOfFirst(j), rccode::kFailNotFoundStorPool);
 }
 
+TEST(VolumeGroupModify, PropsAreSetAndGoWithTheGroup) {
+  WorldHarness h(SmallSpec());
+  CreateGroup(h, "VGS");
+  ASSERT_EQ(h.Do("POST", "/v1/resource-groups/VGS/volume-groups", "{}").status, 200);
+  int status = 0;
+  auto j = h.Json("PUT", "/v1/resource-groups/VGS/volume-groups/0",
+                  R"({"override_props":{"Aux/vg":"1"}})", &status);
+  ASSERT_EQ(status, 200) << j.dump();
+  EXPECT_EQ(h.Json("GET", "/v1/resource-groups/VGS/volume-groups/0")["props"]["Aux/vg"], "1");
+  j = h.Json("PUT", "/v1/resource-groups/VGS/volume-groups/4", R"({"override_props":{}})", &status);
+  EXPECT_EQ(CodeOfFirst(j), rccode::kFailNotFoundVlmGrp) << j.dump();
+  EXPECT_EQ(h.Do("PUT", "/v1/resource-groups/VGS/volume-groups/0", "{x").status, 400);
+  ASSERT_EQ(h.Do("DELETE", "/v1/resource-groups/VGS").status, 200);
+  CreateGroup(h, "VGS");
+  ASSERT_EQ(h.Do("POST", "/v1/resource-groups/VGS/volume-groups", "{}").status, 200);
+  EXPECT_FALSE(h.Json("GET", "/v1/resource-groups/VGS/volume-groups/0").contains("props"))
+      << "a new group of the same name starts without the old one's props";
+}
+
 TEST(ApiConstsCodes, ExistingPoolAndInvalidDefinitionName) {
   WorldHarness h(SmallSpec());
   auto j = h.Json("POST", "/v1/nodes/node-1/storage-pools",

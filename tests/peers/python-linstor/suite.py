@@ -22,7 +22,6 @@ CODE_BITS = 0x7FFF  # bits 0-14: the code (sharedconsts: "Bits 0 - 14 are reserv
 # Calls the mock is known to answer differently from LINSTOR (docs/mock-linstor.md).
 KNOWN = {
     "volume_modify props": "PUT .../resources/{node}/volumes/{nr} not served (405)",
-    "volume_group_modify props": "PUT /v1/resource-groups/{rg}/volume-groups/{nr} not served (405)",
 }
 
 
@@ -432,7 +431,9 @@ def group_calls(s, api):
     s.run("volume_group_create missing group", lambda: refused(
         api.volume_group_create("no-such-rg"), rc.FAIL_NOT_FOUND_RSC_GRP))
     s.run("volume_group_list_raise", lambda: _count(api.volume_group_list_raise(RG).volume_groups, 1))
-    s.run("volume_group_modify props", lambda: ok(api.volume_group_modify(RG, 0, {"Aux/vg": "1"})))
+    s.run("volume_group_modify props", lambda: _vg_prop(api))
+    s.run("volume_group_modify missing", lambda: refused(
+        api.volume_group_modify(RG, 5, {"Aux/vg": "1"}), rc.FAIL_NOT_FOUND_VLM_GRP))
     s.run("resource_group_spawn", lambda: _spawn(api, "pyl-sp1", {}, 3))
     s.run("resource_group_spawn place_count", lambda: _spawn(api, "pyl-sp2", {"place_count": 2}, 2))
     s.run("resource_group_spawn definitions_only", lambda: _spawn(
@@ -449,6 +450,13 @@ def group_calls(s, api):
     s.run("resource_group_delete missing", lambda: _warned(
         api.resource_group_delete("no-such-rg"), rc.WARN_NOT_FOUND))
     s.run("resource_group_delete", lambda: _rg_delete(api))
+
+
+def _vg_prop(api):
+    ok(api.volume_group_modify(RG, 0, {"Aux/vg": "1"}))
+    vg = api.volume_group_list_raise(RG).volume_groups[0]
+    assert vg.properties.get("Aux/vg") == "1", vg.data_v1
+    return "Aux/vg=1"
 
 
 def _rg_modify(api):
