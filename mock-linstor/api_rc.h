@@ -50,7 +50,7 @@ inline constexpr int kFailNotFoundNode = 300, kFailNotFoundRscDfn = 301, kFailNo
                      kFailNotFoundVlmDfn = 303, kFailNotFoundVlm = 304, kFailNotFoundStorPool = 310,
                      kFailNotFoundRscGrp = 317, kFailNotFoundVlmGrp = 318;
 inline constexpr int kFailExistsNode = 500, kFailExistsRscDfn = 501, kFailExistsRsc = 502,
-                     kFailExistsVlmDfn = 503, kFailExistsStorPool = 507, kFailExistsRscGrp = 522;
+                     kFailExistsVlmDfn = 503, kFailExistsStorPool = 510, kFailExistsRscGrp = 522;
 inline constexpr int kFailNotAllUpToDate = 974, kFailNotEnoughFreeSpace = 980, kFailRscBusy = 992,
                      kFailNotConnected = 995, kFailNotEnoughNodes = 996, kFailInUse = 997,
                      kFailUnknownError = 998, kFailImplError = 999;

@@ -13,7 +13,8 @@ using Props = std::map<std::string, std::string>;
 
 struct MockState {
   // Keys: "ctrl", "node:<folded>", "pool:<node>/<pool>", "rd:<folded>", "vd:<rd>/<nr>",
-  // "rsc:<rd>/<node>", "rg:<folded>" (all folded). Values override derived defaults.
+  // "rsc:<rd>/<node>", "rg:<folded>", "vg:<rg>/<nr>" (all folded). Values override derived
+  // defaults.
   std::map<std::string, Props> props;
   // Property keys deleted through the API (hides a derived default).
   std::map<std::string, std::map<std::string, bool>> deleted_props;

@@ -109,7 +109,7 @@ OpResult WorldImpl::CreateNode(std::string_view name, NodeType type, std::string
   }
   uint32_t ip = 0;
   if (!ParseIpv4(ipv4, &ip)) {
-    return Fail(rc::kInvalidName, "Invalid IP address '" + std::string(ipv4) + "'", "", name_s);
+    return Fail(rc::kInvalidNetAddr, "Invalid IP address '" + std::string(ipv4) + "'", "", name_s);
   }
   const NodeIndex n = static_cast<NodeIndex>(cluster_.nodes.size());
   Node node;
@@ -159,7 +159,8 @@ OpResult WorldImpl::CreateStoragePool(std::string_view node, std::string_view po
   OpScope scope(this, "api:create-storage-pool");
   const std::string pool_s(pool), node_s(node);
   if (std::string err = NameCheck(pool, 3, 48, "_", "_-"); !err.empty()) {
-    return Fail(rc::kInvalidName, "Invalid storage pool name '" + pool_s + "': " + err, "", node_s);
+    return Fail(rc::kInvalidStorPoolName, "Invalid storage pool name '" + pool_s + "': " + err, "",
+                node_s);
   }
   const Resolved target = Resolve("", node, Require::kNode);
   if (target.failure) return *target.failure;
@@ -191,7 +192,7 @@ OpResult WorldImpl::CreateResourceGroup(std::string_view name, int place_count,
   OpScope scope(this, "api:create-resource-group");
   const std::string name_s(name);
   if (std::string err = NameCheck(name, 2, 48, "_", "_-"); !err.empty()) {
-    return Fail(rc::kInvalidName, "Invalid resource group name '" + name_s + "': " + err);
+    return Fail(rc::kInvalidRscGrpName, "Invalid resource group name '" + name_s + "': " + err);
   }
   if (FindResourceGroup(name) != kNoIndex) {
     return Fail(rc::kExistsRscGrp, "Resource group '" + name_s + "' already exists.");
@@ -221,6 +222,38 @@ OpResult WorldImpl::ModifyResourceGroup(std::string_view name, std::optional<int
   return Succeed(rc::kModified, "Resource group '" + std::string(name) + "' modified.");
 }
 
+OpResult WorldImpl::DeleteResourceGroup(std::string_view name) {
+  OpScope scope(this, "api:delete-resource-group");
+  const std::string name_s(name);
+  const GroupIndex g = FindResourceGroup(name);
+  if (g == kNoIndex) {
+    OpResult result;
+    result.messages.push_back(MakeMessage(Severity::kWarning, rc::kWarnNotFound,
+                                          "Resource group '" + name_s + "' not found.", "", ""));
+    return result;
+  }
+  if (g == 0) {  // the world puts RDs created without a group there (deviation, docs)
+    return Fail(rc::kInUse, "The default resource group '" + name_s + "' cannot be deleted.");
+  }
+  for (const ResourceDefinition& rd : cluster_.rds) {
+    if (rd.alive && rd.group == g) {
+      return Fail(rc::kExistsRscDfn, "Cannot delete resource group '" + cluster_.groups[g].name +
+                                         "' because it has existing resource definitions.");
+    }
+  }
+  const std::string shown = cluster_.groups[g].name;
+  cluster_.groups.erase(cluster_.groups.begin() + g);
+  for (ResourceDefinition& rd : cluster_.rds) {  // dead RDs of the group fall back to the default
+    if (rd.group == g) rd.group = 0;
+    if (rd.group > g) --rd.group;
+  }
+  group_by_name_.clear();
+  for (GroupIndex i = 0; i < cluster_.groups.size(); ++i) {
+    group_by_name_.emplace(FoldName(cluster_.groups[i].name), i);
+  }
+  return Succeed(rc::kDeleted, "Resource group '" + shown + "' deleted.");
+}
+
 // --- Resource and volume definitions ------------------------------------------------------------
 
 OpResult WorldImpl::CreateResourceDefinition(std::string_view name, std::string_view group) {
@@ -232,7 +265,7 @@ OpResult WorldImpl::CreateResourceDefinition(std::string_view name, std::string_
           "' cannot be used because it matches a keyword reserved for DRBD.";
   }
   if (!err.empty()) {
-    return Fail(rc::kInvalidName, "Invalid resource definition name '" + name_s + "': " + err,
+    return Fail(rc::kInvalidRscName, "Invalid resource definition name '" + name_s + "': " + err,
                 name_s);
   }
   if (FindResourceDefinition(name) != kNoIndex) {

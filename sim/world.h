@@ -35,16 +35,19 @@ namespace lnsim::sim {
 // LINSTOR-API.md 3.2). The mock adds the masks; the world only says which failure it is.
 namespace rc {
 inline constexpr int kCreated = 1, kDeleted = 2, kModified = 3;
-inline constexpr int kInvalidName = 200;  // FAIL_INVLD_*_NAME family (node 200..)
+// FAIL_INVLD_*_NAME: each object kind has its own code (LINSTOR's ApiConsts).
+inline constexpr int kInvalidName = 200;  // FAIL_INVLD_NODE_NAME
+inline constexpr int kInvalidRscName = 202, kInvalidStorPoolName = 208, kInvalidNetAddr = 210,
+                     kInvalidRscGrpName = 237;
 inline constexpr int kInvalidVolumeSize = 206, kInvalidPlaceCount = 219, kInvalidVolumeSizes = 228;
 inline constexpr int kNotFoundNode = 300, kNotFoundRscDfn = 301, kNotFoundRsc = 302,
                      kNotFoundVlmDfn = 303, kNotFoundVlm = 304, kNotFoundStorPool = 310,
                      kNotFoundRscGrp = 317;
 inline constexpr int kExistsNode = 500, kExistsRscDfn = 501, kExistsRsc = 502, kExistsVlmDfn = 503,
-                     kExistsStorPool = 507, kExistsRscGrp = 522;
+                     kExistsStorPool = 510, kExistsRscGrp = 522;
 inline constexpr int kNotAllUpToDate = 974, kNotEnoughFreeSpace = 980, kRscBusy = 992,
                      kNotConnected = 995, kNotEnoughNodes = 996, kInUse = 997;
-inline constexpr int kWarnNotConnected = 1002, kWarnResizeSameSize = 1023;
+inline constexpr int kWarnNotConnected = 1002, kWarnResizeSameSize = 1023, kWarnNotFound = 3000;
 }  // namespace rc
 
 enum class Severity : uint8_t { kSuccess, kInfo, kWarning, kError };
@@ -154,6 +157,9 @@ class World {
                                        std::vector<std::string> pool_names) = 0;
   virtual OpResult ModifyResourceGroup(std::string_view name, std::optional<int> place_count,
                                        std::optional<std::vector<std::string>> pool_names) = 0;
+  // Refused while a live resource definition is in the group (FAIL_EXISTS_RSC_DFN); a missing
+  // group only warns (WARN_NOT_FOUND), as CtrlRscGrpApiCallHandler.delete does.
+  virtual OpResult DeleteResourceGroup(std::string_view name) = 0;
   virtual OpResult CreateResourceDefinition(std::string_view name,
                                             std::string_view group /* "" = DfltRscGrp */) = 0;
   virtual OpResult DeleteResourceDefinition(std::string_view name) = 0;

@@ -170,6 +170,40 @@ HttpResponse ModifyNode(const WriteContext& context) {
                             {{"Node", stored_name}}, context.created_ms);
 }
 
+// PUT /v1/nodes/{node}/storage-pools/{pool}: props only (override_props, delete_props,
+// delete_namespaces), like CtrlStorPoolApiCallHandler.modify.
+HttpResponse ModifyStoragePool(const WriteContext& context) {
+  auto body = internal::ParseBody(context.request.body, /*body_required=*/true);
+  if (!body || !body->is_object()) return internal::ParseError(context.created_ms, false);
+  const std::string& node_name = context.params["node"];
+  const std::string& pool_name = context.params["pool"];
+  const sim::NodeIndex node = context.world.FindNode(node_name);
+  if (node == kNoIndex) {
+    return internal::Failure(rcmask::kModify, rcmask::kStorPool, rccode::kFailNotFoundNode,
+                             "Node '" + node_name + "' not found.", context.created_ms, 200);
+  }
+  const sim::PoolIndex pool = context.world.FindPool(node, pool_name);
+  if (pool == kNoIndex) {
+    return internal::Failure(
+        rcmask::kModify, rcmask::kStorPool, rccode::kFailNotFoundStorPool,
+        "Storage pool '" + pool_name + "' on node '" + node_name + "' not found.",
+        context.created_ms, 200);
+  }
+  const sim::Cluster& cluster = context.world.cluster();
+  const std::string& stored_node = cluster.nodes[node].name;
+  const std::string& stored_pool = cluster.pools[pool].name;
+  internal::BodyReader reader;
+  internal::ModifyProps(reader, *body,
+                        "pool:" + sim::FoldName(stored_node) + "/" + sim::FoldName(stored_pool),
+                        &context.state);
+  if (reader.bad) return internal::ParseError(context.created_ms, false);
+  context.effects.changed = true;
+  return internal::Modified(
+      rcmask::kStorPool,
+      "Storage pool '" + stored_pool + "' on node '" + stored_node + "' modified.",
+      {{"Node", stored_node}, {"StorPoolName", stored_pool}}, context.created_ms);
+}
+
 HttpResponse CreateStoragePool(const WriteContext& context) {
   auto body = internal::ParseBody(context.request.body, /*body_required=*/true);
   if (!body || !body->is_object()) return internal::ParseError(context.created_ms, false);
@@ -238,6 +272,7 @@ void AddNodeRoutes(std::vector<Route>* routes) {
   routes->push_back({"GET", "/v1/nodes/{node}/storage-pools", ListNodePools});
   routes->push_back({"POST", "/v1/nodes/{node}/storage-pools", nullptr, CreateStoragePool});
   routes->push_back({"GET", "/v1/nodes/{node}/storage-pools/{pool}", GetNodePool});
+  routes->push_back({"PUT", "/v1/nodes/{node}/storage-pools/{pool}", nullptr, ModifyStoragePool});
 }
 
 }  // namespace lnsim::mock::handlers

@@ -186,6 +186,70 @@ HttpResponse CreateVolumeGroup(const WriteContext& context) {
   return internal::Answer({rc}, 200);
 }
 
+// PUT …/volume-groups/{vnr} (CtrlVlmGrpApiCallHandler.modify, synchronous: bad JSON is 400):
+// props only here; the world's volume groups have no other settable state.
+HttpResponse ModifyVolumeGroup(const WriteContext& context) {
+  auto body = internal::ParseBody(context.request.body, /*body_required=*/true);
+  if (!body || !body->is_object() || !internal::ModifyPropsWellTyped(*body)) {
+    return internal::ParseError(context.created_ms, true);
+  }
+  const sim::GroupIndex group = context.world.FindResourceGroup(context.params["rg"]);
+  if (group == kNoIndex) return GroupMissingForWrite(context, rcmask::kModify);
+  const sim::Cluster& cluster = context.world.cluster();
+  const std::string& name = cluster.groups[group].name;
+  const std::string& number_text = context.params["vnr"];
+  uint32_t number = 0;
+  auto parsed =
+      std::from_chars(number_text.data(), number_text.data() + number_text.size(), number);
+  const uint32_t count = internal::VolumeGroupCount(
+      internal::RenderContext{cluster, context.state, context.epoch_ms}, group);
+  if (parsed.ec != std::errc() || number >= count) {
+    return internal::Failure(rcmask::kModify, rcmask::kVlmGrp, rccode::kFailNotFoundVlmGrp,
+                             "Volume group with number '" + number_text + "' of resource group '" +
+                                 name + "' not found.",
+                             context.created_ms, 200);
+  }
+  internal::BodyReader reader;
+  internal::ModifyProps(reader, *body, "vg:" + sim::FoldName(name) + "/" + std::to_string(number),
+                        &context.state);
+  context.effects.changed = true;
+  return internal::Modified(rcmask::kVlmGrp,
+                            "Volume group with number '" + std::to_string(number) +
+                                "' of resource group '" + name + "' modified.",
+                            {{"RscGrp", name}, {"VlmNr", std::to_string(number)}},
+                            context.created_ms);
+}
+
+// CtrlRscGrpApiCallHandler.delete: a missing group only warns (WARN_NOT_FOUND, 200), one with
+// resource definitions is refused with FAIL_EXISTS_RSC_DFN; its context is built with
+// makeCreateOperation, so every entry carries the create mask, as the controller's do.
+HttpResponse DeleteResourceGroup(const WriteContext& context) {
+  const std::string& asked = context.params["rg"];
+  const std::string key = sim::FoldName(asked);
+  for (const auto& [rd, group] : context.state.rd_groups) {  // moved in by RD modify
+    if (sim::FoldName(group) != key || context.world.FindResourceDefinition(rd) == kNoIndex) {
+      continue;
+    }
+    return internal::Failure(rcmask::kCreate, rcmask::kRscGrp, rccode::kFailExistsRscDfn,
+                             "Cannot delete resource group '" + asked +
+                                 "' because it has existing resource definitions.",
+                             context.created_ms, 200);
+  }
+  sim::OpResult op = context.world.DeleteResourceGroup(asked);
+  context.effects.changed = true;
+  if (!internal::OpFailed(op)) {
+    context.state.group_descriptions.erase(key);
+    context.state.extra_volume_groups.erase(key);
+    context.state.props.erase("rg:" + key);
+    auto& props = context.state.props;  // and its volume groups' ("vg:<rg>/<nr>")
+    for (auto it = props.lower_bound("vg:" + key + "/");
+         it != props.end() && it->first.rfind("vg:" + key + "/", 0) == 0;) {
+      it = props.erase(it);
+    }
+  }
+  return internal::FromOp(op, rcmask::kCreate, rcmask::kRscGrp, context.created_ms, 200);
+}
+
 // volume_sizes of a spawn body: non-positive sizes stay as 0 (the world refuses them).
 std::vector<sim::Kib> ReadVolumeSizes(internal::BodyReader& reader, const internal::Json& body) {
   std::vector<sim::Kib> sizes;
@@ -207,6 +271,10 @@ std::vector<sim::Kib> ReadVolumeSizes(internal::BodyReader& reader, const intern
 struct SpawnFlags {
   bool partial = false;
   bool definitions_only = false;
+  // The spawn's select_filter: its members override the group's (AutoSelectFilterPojo.merge in
+  // CtrlRscGrpApiCallHandler.spawn); members left out fall back to the group's.
+  sim::AutoPlaceRequest filter;
+  bool has_filter = false;
 };
 
 // Spawn from a group that has volume groups added through the API (MockState): the world does
@@ -242,7 +310,7 @@ HttpResponse SpawnWithApiVolumeGroups(const WriteContext& context, sim::GroupInd
     if (internal::OpFailed(op)) return internal::Answer(std::move(entries), 201);
   }
   if (!flags.definitions_only) {
-    op = context.world.AutoPlace(definition_name, sim::AutoPlaceRequest{});
+    op = context.world.AutoPlace(definition_name, flags.filter);
     internal::AppendOp(op, rcmask::kCreate, rcmask::kRscDfn, context.created_ms, &entries);
     internal::AddReadyEntries(&entries, context.created_ms);
   }
@@ -258,20 +326,27 @@ HttpResponse Spawn(const WriteContext& context) {
   // The world checks its own volume groups (partial mode, FAIL_INVLD_VLM_SIZES).
   const bool partial = reader.Boolean(*body, "partial").value_or(false);
   const bool definitions_only = reader.Boolean(*body, "definitions_only").value_or(false);
-  internal::ReadSelectFilter(reader, reader.Object(*body, "select_filter"));
+  const internal::Json* filter_json = reader.Object(*body, "select_filter");
+  SpawnFlags flags{partial, definitions_only, internal::ReadSelectFilter(reader, filter_json),
+                   filter_json != nullptr && !filter_json->empty()};
   if (reader.bad) return internal::ParseError(context.created_ms, false);
   const sim::GroupIndex group = context.world.FindResourceGroup(context.params["rg"]);
   if (group == kNoIndex) return GroupMissingForWrite(context, rcmask::kCreate);
-  if (context.state.extra_volume_groups.count(
-          sim::FoldName(context.world.cluster().groups[group].name)) != 0) {
-    return SpawnWithApiVolumeGroups(context, group, definition_name, sizes,
-                                    SpawnFlags{partial, definitions_only});
+  const std::string group_name = context.world.cluster().groups[group].name;
+  if (context.state.extra_volume_groups.count(sim::FoldName(group_name)) != 0) {
+    return SpawnWithApiVolumeGroups(context, group, definition_name, sizes, flags);
   }
-  sim::OpResult op = context.world.Spawn(context.world.cluster().groups[group].name,
-                                         definition_name, sizes, definitions_only);
+  // With a select_filter the world spawns the definitions and the auto-place takes the merge.
+  const bool place_here = flags.has_filter && !definitions_only;
+  sim::OpResult op =
+      context.world.Spawn(group_name, definition_name, sizes, definitions_only || place_here);
   context.effects.changed = true;
   std::vector<ApiCallRc> entries;
   internal::AppendOp(op, rcmask::kCreate, rcmask::kRscDfn, context.created_ms, &entries);
+  if (place_here && !internal::OpFailed(op)) {
+    op = context.world.AutoPlace(definition_name, flags.filter);
+    internal::AppendOp(op, rcmask::kCreate, rcmask::kRscDfn, context.created_ms, &entries);
+  }
   internal::AddReadyEntries(&entries, context.created_ms);
   return internal::Answer(std::move(entries), 201);
 }
@@ -286,9 +361,12 @@ void AddResourceGroupRoutes(std::vector<Route>* routes) {
   routes->push_back({"POST", kGroups, nullptr, CreateResourceGroup});
   routes->push_back({"GET", kGroup, GetResourceGroup});
   routes->push_back({"PUT", kGroup, nullptr, ModifyResourceGroup});
+  routes->push_back({"DELETE", kGroup, nullptr, DeleteResourceGroup});
   routes->push_back({"GET", kVolumeGroups, ListVolumeGroups});
   routes->push_back({"POST", kVolumeGroups, nullptr, CreateVolumeGroup});
   routes->push_back({"GET", "/v1/resource-groups/{rg}/volume-groups/{vnr}", GetVolumeGroup});
+  routes->push_back(
+      {"PUT", "/v1/resource-groups/{rg}/volume-groups/{vnr}", nullptr, ModifyVolumeGroup});
   routes->push_back({"POST", "/v1/resource-groups/{rg}/spawn", nullptr, Spawn});
 }
 

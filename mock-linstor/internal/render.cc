@@ -656,6 +656,10 @@ void RenderVolumeGroup(JsonWriter& writer, const RenderContext& context, sim::Gr
                        uint32_t nr) {
   writer.BeginObject();
   writer.KeyUint("volume_number", nr);
+  std::map<std::string, std::string> props;  // set by volume-group modify
+  MergeOverrides(context.state, PropsKey("vg:", context.cluster.groups[g].name, std::to_string(nr)),
+                 &props);
+  WriteProps(writer, props);
   writer.KeyStr("uuid",
                 DeterministicUuid("vg", std::to_string(g) + "/" + context.cluster.groups[g].name +
                                             "/" + std::to_string(nr)));

@@ -156,6 +156,7 @@ class WorldImpl final : public World {
                                std::vector<std::string> pool_names) override;
   OpResult ModifyResourceGroup(std::string_view name, std::optional<int> place_count,
                                std::optional<std::vector<std::string>> pool_names) override;
+  OpResult DeleteResourceGroup(std::string_view name) override;
   OpResult CreateResourceDefinition(std::string_view name, std::string_view group) override;
   OpResult DeleteResourceDefinition(std::string_view name) override;
   OpResult CreateVolumeDefinition(std::string_view rd, Kib size_kib, std::optional<uint32_t> number,

@@ -152,11 +152,11 @@ TEST(Generator, MoreReplicasThanNodesIsRejected) {
 
 TEST(Operations, NamesFollowLinstorRules) {
   auto w = MakeWorld(Small());
-  EXPECT_EQ(ErrorCode(w->CreateResourceDefinition("a", "")), rc::kInvalidName);
-  EXPECT_EQ(ErrorCode(w->CreateResourceDefinition("1abc", "")), rc::kInvalidName);
-  EXPECT_EQ(ErrorCode(w->CreateResourceDefinition("ab.c", "")), rc::kInvalidName);
-  EXPECT_EQ(ErrorCode(w->CreateResourceDefinition("all", "")), rc::kInvalidName);
-  EXPECT_EQ(ErrorCode(w->CreateResourceDefinition(std::string(49, 'x'), "")), rc::kInvalidName);
+  EXPECT_EQ(ErrorCode(w->CreateResourceDefinition("a", "")), rc::kInvalidRscName);
+  EXPECT_EQ(ErrorCode(w->CreateResourceDefinition("1abc", "")), rc::kInvalidRscName);
+  EXPECT_EQ(ErrorCode(w->CreateResourceDefinition("ab.c", "")), rc::kInvalidRscName);
+  EXPECT_EQ(ErrorCode(w->CreateResourceDefinition("all", "")), rc::kInvalidRscName);
+  EXPECT_EQ(ErrorCode(w->CreateResourceDefinition(std::string(49, 'x'), "")), rc::kInvalidRscName);
   EXPECT_TRUE(w->CreateResourceDefinition("_data-1", "").ok());
   EXPECT_TRUE(w->CreateResourceDefinition("Demo", "").ok());
   // Case-insensitive.
@@ -169,7 +169,7 @@ TEST(Operations, NamesFollowLinstorRules) {
   EXPECT_EQ(ErrorCode(w->CreateNode("NODE-1", NodeType::kSatellite, "10.0.0.99")), rc::kExistsNode);
   EXPECT_TRUE(w->CreateNode("node-a.example", NodeType::kSatellite, "10.0.0.99").ok());
   EXPECT_EQ(ErrorCode(w->CreateStoragePool("node-a.example", "p1", ProviderKind::kLvm, 1 << 20)),
-            rc::kInvalidName);  // pool names need 3 characters
+            rc::kInvalidStorPoolName);  // pool names need 3 characters
   EXPECT_TRUE(w->CreateStoragePool("node-a.example", "pool1", ProviderKind::kLvm, 1 << 20).ok());
   EXPECT_EQ(ErrorCode(w->CreateStoragePool("nosuch", "pool1", ProviderKind::kLvm, 1)),
             rc::kNotFoundNode);
