@@ -184,6 +184,18 @@ std::vector<std::string> VerdictLogLines(const ReportInputs& in) {
       lines.push_back("invalid (" + e.consumer + "): " + e.key + ": " + e.rule);
     }
   }
+  // The order and sequence promises, with the events that broke them (lost and phantom have
+  // their samples below; invalid is above).
+  for (size_t c = 0; c < in.verdict.examples.size(); ++c) {
+    for (const Example& e : in.verdict.examples[c]) {
+      if (e.counter != "misordered" && e.counter != "sequence_gaps" && e.counter != "reordered") {
+        continue;
+      }
+      std::string events;
+      for (const std::string& ev : e.events) events += (events.empty() ? "" : " then ") + ev;
+      lines.push_back(e.counter + " (" + name(c) + "): " + e.key + ": " + events + ": " + e.rule);
+    }
+  }
   for (size_t c = 0; c < in.verdict.lost_samples.size(); ++c) {
     for (const auto& s : in.verdict.lost_samples[c])
       lines.push_back("lost (" + name(c) + "): " + s);
