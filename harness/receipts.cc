@@ -3,6 +3,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "harness/subject_grammar.h"
+
 namespace lnsim::harness {
 
 void TimingLog::Feed(std::string_view chunk) {
@@ -89,7 +91,15 @@ void Receipts::Decode(const std::vector<Delivery>& batch) {
   std::vector<Assertion> extras;
   for (const Delivery& d : batch) {
     Observation observation;
-    if (!decoder_->Decode(d, &observation, &extras).ok()) ++decode_errors_;
+    const Status decoded = decoder_->Decode(d, &observation, &extras);
+    std::string rule = SubjectRuleBroken(d.subject);
+    if (rule.empty() && !decoded.ok()) rule = decoded.message();
+    if (!rule.empty()) {
+      ++decode_errors_;
+      observation.invalid = true;
+      extras.clear();
+      KeepInvalidExample(d, std::move(rule));
+    }
     observation.extra_count = static_cast<uint32_t>(extras.size());
     extras_begin_.push_back(static_cast<uint32_t>(extras_.size()));
     extras_.insert(extras_.end(), extras.begin(), extras.end());
@@ -97,6 +107,24 @@ void Receipts::Decode(const std::vector<Delivery>& batch) {
     observation_ids_.push_back(d.id);
     Record(d);
   }
+}
+
+void Receipts::KeepInvalidExample(const Delivery& d, std::string rule) {
+  const std::string name = d.consumer < consumer_names_.size() ? consumer_names_[d.consumer]
+                                                               : std::to_string(d.consumer);
+  size_t same = 0;
+  for (const Example& e : invalid_examples_) same += e.consumer == name ? 1 : 0;
+  if (same >= kMaxExamplesPerCounter) return;
+  constexpr size_t kMaxPayload = 200;
+  Example e;
+  e.counter = "invalid";
+  e.consumer = name;
+  e.key = d.subject;
+  e.rule = std::move(rule);
+  std::string payload = d.payload.substr(0, kMaxPayload);
+  if (d.payload.size() > kMaxPayload) payload += "...";
+  e.events.push_back("id '" + d.id + "' on " + d.subject + ": " + payload);
+  invalid_examples_.push_back(std::move(e));
 }
 
 void Receipts::Record(const Delivery& d) {

@@ -82,12 +82,18 @@ class Receipts {
   void Replay(Verifier* verifier) const;
 
   size_t delivered() const { return observations_.size(); }
+  // Receipts that were not valid events (bad subject per docs/subjects.md, or an envelope
+  // bridge::DecodeEvent rejects): the verifier counts them in `invalid`.
   uint64_t decode_errors() const { return decode_errors_; }
+  // Up to kMaxExamplesPerCounter per consumer: subject, the rule broken, the message.
+  const std::vector<Example>& invalid_examples() const { return invalid_examples_; }
   const TimingLog& timing() const { return timing_; }
   // Per consumer: the events it processed, first receipt of each id, in arrival order.
   const std::vector<std::vector<bridge::Event>>& streams() const { return streams_; }
 
  private:
+  void KeepInvalidExample(const Delivery& d, std::string rule);
+
   std::vector<std::string> consumer_names_;
   std::string timing_path_;
   std::unique_ptr<ObservationDecoder> decoder_;
@@ -97,6 +103,7 @@ class Receipts {
   std::vector<Assertion> extras_;
   std::vector<std::string> observation_ids_;
   uint64_t decode_errors_ = 0;
+  std::vector<Example> invalid_examples_;
 
   TimingLog timing_;
   std::ifstream timing_in_;

@@ -46,6 +46,9 @@ void AddCounters(const VerdictCounters& c, Json& j) {
   j["matched"] = c.matched;
   j["coalesced"] = c.coalesced;
   j["unjudged"] = c.unjudged;
+  j["misordered"] = c.misordered;
+  j["sequence_gaps"] = c.sequence_gaps;
+  j["invalid"] = c.invalid;
 }
 
 Json OptionalMs(const std::optional<double>& v) { return v ? Json(Round3(*v)) : Json(nullptr); }
@@ -79,6 +82,12 @@ Status CountersFromJson(const Json& j, std::string_view where, VerdictCounters* 
   LNSIM_RETURN_IF_ERROR(Get(j, "matched", where, &c->matched));
   LNSIM_RETURN_IF_ERROR(Get(j, "coalesced", where, &c->coalesced));
   if (j.contains("unjudged")) LNSIM_RETURN_IF_ERROR(Get(j, "unjudged", where, &c->unjudged));
+  // Added later to lnsim.report/v1: optional in older reports.
+  for (auto [key, field] :
+       {std::pair{"misordered", &c->misordered}, std::pair{"sequence_gaps", &c->sequence_gaps},
+        std::pair{"invalid", &c->invalid}}) {
+    if (j.contains(key)) LNSIM_RETURN_IF_ERROR(Get(j, key, where, field));
+  }
   return OkStatus();
 }
 
@@ -109,6 +118,9 @@ VerdictCounters& VerdictCounters::operator+=(const VerdictCounters& o) {
   phantom += o.phantom;
   late += o.late;
   unjudged += o.unjudged;
+  misordered += o.misordered;
+  sequence_gaps += o.sequence_gaps;
+  invalid += o.invalid;
   return *this;
 }
 

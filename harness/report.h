@@ -32,7 +32,12 @@ struct VerdictCounters {
   uint64_t reordered = 0;
   uint64_t phantom = 0;
   uint64_t late = 0;
-  uint64_t unjudged = 0;  // events of a kind the run does not judge (e.g. quorum by default)
+  uint64_t unjudged = 0;  // events of a kind the run does not judge (a scenario's opt-out)
+  // Documented promises (docs/report.md): the order within one resource broken, JetStream
+  // sequences that never arrived, messages on the event subjects that are not valid events.
+  uint64_t misordered = 0;
+  uint64_t sequence_gaps = 0;
+  uint64_t invalid = 0;
   bool operator==(const VerdictCounters&) const = default;
   VerdictCounters& operator+=(const VerdictCounters& other);
 };

@@ -109,6 +109,17 @@ std::vector<FaultWindowSpec> VerifierFaultWindows(
   return out;
 }
 
+std::vector<Slo> WithPromiseSlos(std::vector<Slo> slos) {
+  for (const char* promise : {"misordered", "sequence_gaps", "invalid"}) {
+    bool named = false;
+    for (const Slo& s : slos) named = named || s.metric == promise;
+    if (named) continue;
+    auto gate = ParseSlos({std::string(promise) + " == 0"});
+    if (gate.ok()) slos.push_back(gate->front());
+  }
+  return slos;
+}
+
 Report BuildReport(const ReportInputs& in) {
   Report report;
   const VerifierResult& result = in.verdict;
@@ -121,6 +132,12 @@ Report BuildReport(const ReportInputs& in) {
     cv.name = in.consumers[i].name;
     cv.mode = std::string(ConsumerModeName(in.consumers[i].mode));
     if (i < result.per_consumer.size()) cv.counters = result.per_consumer[i];
+    if (i < result.examples.size()) {
+      for (Example e : result.examples[i]) {
+        e.consumer = cv.name;
+        report.examples.push_back(std::move(e));
+      }
+    }
     cv.converged = i < result.converged.size() ? result.converged[i] : false;
     if (!cv.converged) {
       failed.push_back("consumer " + cv.name + " did not converge to the world's final state");
@@ -140,13 +157,15 @@ Report BuildReport(const ReportInputs& in) {
   report.command = in.command;
   report.auth = in.auth;
   report.failed_checks = std::move(failed);
+  report.examples.insert(report.examples.end(), in.invalid_examples.begin(),
+                         in.invalid_examples.end());
   std::vector<Slo> slos = in.slos;
   if (slos.empty()) {
     // No `slo` section: exactly-once is the contract (core NATS reports its losses honestly).
     auto defaults = ParseSlos({"lost == 0", "duplicated == 0", "reordered == 0", "phantom == 0"});
     if (defaults.ok()) slos = *defaults;
   }
-  ApplySlos(slos, &report);
+  ApplySlos(WithPromiseSlos(std::move(slos)), &report);
   report.checks = AllChecks(in, report);
   report.samples = result.samples;
   report.samples_recorded = true;
@@ -159,8 +178,23 @@ std::vector<std::string> VerdictLogLines(const ReportInputs& in) {
     return c < in.consumers.size() ? in.consumers[c].name : std::to_string(c);
   };
   if (in.decode_errors > 0) {
-    // Undecodable messages are counted as phantom by the verifier; say why too.
+    // Counted in `invalid` by the verifier; say which subjects and rules too.
     lines.push_back(std::to_string(in.decode_errors) + " received messages were not valid events");
+    for (const Example& e : in.invalid_examples) {
+      lines.push_back("invalid (" + e.consumer + "): " + e.key + ": " + e.rule);
+    }
+  }
+  // The order and sequence promises, with the events that broke them (lost and phantom have
+  // their samples below; invalid is above).
+  for (size_t c = 0; c < in.verdict.examples.size(); ++c) {
+    for (const Example& e : in.verdict.examples[c]) {
+      if (e.counter != "misordered" && e.counter != "sequence_gaps" && e.counter != "reordered") {
+        continue;
+      }
+      std::string events;
+      for (const std::string& ev : e.events) events += (events.empty() ? "" : " then ") + ev;
+      lines.push_back(e.counter + " (" + name(c) + "): " + e.key + ": " + events + ": " + e.rule);
+    }
   }
   for (size_t c = 0; c < in.verdict.lost_samples.size(); ++c) {
     for (const auto& s : in.verdict.lost_samples[c])

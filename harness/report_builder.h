@@ -54,7 +54,13 @@ struct ReportInputs {
   std::vector<std::string> failed_checks;  // found during the run, in order
   std::vector<Slo> slos;                   // empty = exactly-once (lost, duplicated, ... == 0)
   uint64_t decode_errors = 0;              // receipts that were not valid events
+  std::vector<Example> invalid_examples;   // their subjects and rules (Receipts)
 };
+
+// The SLO `<counter> == 0` for each documented promise (misordered, sequence_gaps, invalid) that
+// `slos` does not already gate: these are checked by default, whatever the scenario's list; a
+// scenario loosens one by naming it (`misordered <= 3`).
+std::vector<Slo> WithPromiseSlos(std::vector<Slo> slos);
 
 // The report, SLOs applied. failed_checks: the run's, then the invariants, then every consumer
 // that did not converge to the world's final state.

@@ -401,6 +401,7 @@ Report Run::Judge() {
   in.failed_checks = findings_.failed_checks;
   in.slos = config_.harness.slos;
   in.decode_errors = receipts_->decode_errors();
+  in.invalid_examples = receipts_->invalid_examples();
   const MetricsParseErrors& metrics_errors = rig_->probe().parse_errors();
   if (metrics_errors.count > 0) {
     findings_.fault_log.push_back(std::to_string(metrics_errors.count) +

@@ -13,9 +13,9 @@ namespace lnsim::harness {
 namespace {
 
 // `events` is the older name of `world_changes` (the report's JSON key), still accepted.
-constexpr std::string_view kCounterMetrics[] = {"lost",          "duplicated", "reordered",
-                                                "phantom",       "late",       "redelivered",
-                                                "world_changes", "delivered",  "events"};
+constexpr std::string_view kCounterMetrics[] = {
+    "lost",       "duplicated",    "reordered", "phantom",       "late",      "redelivered",
+    "misordered", "sequence_gaps", "invalid",   "world_changes", "delivered", "events"};
 struct QuantileName {
   std::string_view name;
   double q;
@@ -45,6 +45,9 @@ uint64_t CounterValue(const Report& report, std::string_view metric) {
   if (metric == "phantom") return c.phantom;
   if (metric == "late") return c.late;
   if (metric == "redelivered") return c.redelivered;
+  if (metric == "misordered") return c.misordered;
+  if (metric == "sequence_gaps") return c.sequence_gaps;
+  if (metric == "invalid") return c.invalid;
   if (metric == "delivered") return c.delivered;
   if (metric == "world_changes" || metric == "events") return report.events;
   LNSIM_CHECK(false) << "unknown counter metric " << metric;

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "harness/internal/verifier_examples.h"
 #include "harness/internal/verifier_state.h"
 
 namespace lnsim::harness {
@@ -125,18 +126,38 @@ using internal::Reportable;
 using internal::VerifierState;
 using sim::kNoIndex;
 
-// Counts one receipt; true when it is the first receipt of its id (the one that is judged).
-bool CountFirstReceipt(ConsumerState& c, const Observation& o) {
+constexpr char kDuplicatedRule[] =
+    "an event id processed twice after the consumer's dedup (docs/events.md: consumers must "
+    "deduplicate by id)";
+constexpr char kReorderedRule[] =
+    "a first receipt below the highest sequence already delivered for its partition key "
+    "(docs/events.md \"partitionkey\")";
+
+enum class Receipt : uint8_t { kRepeat, kInOrder, kBackwards };
+
+// Counts one receipt; kRepeat unless it is the first receipt of its id (the one that is judged),
+// kBackwards when its sequence is below the highest already delivered for its key.
+Receipt CountFirstReceipt(ConsumerState& c, const Observation& o) {
   c.counters.delivered++;
   bool first = false;
   uint8_t& flags = c.ids.FindOrInsert(o.id_hash, 0, &first);
   if (!first || o.num_delivered > 1) c.counters.redelivered++;
   if (!first) {
     if (o.processed) {
-      if (flags & 2) c.counters.duplicated++;
+      if (flags & 2) {
+        c.counters.duplicated++;
+        internal::KeepExample(&c.examples, {"duplicated",
+                                            kDuplicatedRule,
+                                            o.primary.channel,
+                                            {},
+                                            0,
+                                            o.primary,
+                                            o.sequence,
+                                            o.delivered_ns});
+      }
       flags |= 2;
     }
-    return false;
+    return Receipt::kRepeat;
   }
   flags = static_cast<uint8_t>(1 | (o.processed ? 2 : 0));
   bool inserted = false;
@@ -145,13 +166,20 @@ bool CountFirstReceipt(ConsumerState& c, const Observation& o) {
   if (o.sequence >= last) {
     last = o.sequence;
     last_stream = o.stream_sequence;
-  } else if (!(o.num_delivered > 1 && o.stream_sequence != 0 && o.stream_sequence < last_stream)) {
+    return Receipt::kInOrder;
+  }
+  if (!(o.num_delivered > 1 && o.stream_sequence != 0 && o.stream_sequence < last_stream)) {
     // A JetStream redelivery (after ack_wait: its first delivery never reached the consumer)
     // that the stream holds before the later events of its key is in the order the pipeline
     // gave it; it counts in redelivered, not here (docs/report.md "reordered").
     c.counters.reordered++;
+    const internal::RawExample* prev = c.order.Last(o.partition_hash);
+    internal::RawExample e{"reordered", kReorderedRule, o.primary.channel, {},
+                           last,        o.primary,      o.sequence,        o.delivered_ns};
+    if (prev != nullptr) e.first = prev->second;
+    internal::KeepExample(&c.examples, e);
   }
-  return true;
+  return Receipt::kBackwards;
 }
 
 // Judges the assertions of one first receipt: matches each to the segment that explains it,
@@ -198,6 +226,8 @@ class ReceiptJudge {
  private:
   void Phantom(const Assertion& a, const char* why) {
     phantom_ = true;
+    internal::KeepExample(&c_.examples,
+                          {"phantom", why, a.channel, {}, 0, a, o_.sequence, o_.delivered_ns});
     if (c_.phantoms.size() < s_.options.max_lost_samples) {
       c_.phantoms.push_back({a.channel, a.value, when_, why});
     }
@@ -267,7 +297,18 @@ class ReceiptJudge {
 void Verifier::Observe(const Observation& o, const Assertion* extras) {
   LNSIM_CHECK(o.consumer < s_->consumers.size()) << "unknown consumer " << o.consumer;
   ConsumerState& c = s_->consumers[o.consumer];
-  if (!CountFirstReceipt(c, o)) return;
+  if (o.invalid) {
+    c.counters.delivered++;
+    c.counters.invalid++;
+    return;
+  }
+  const Receipt receipt = CountFirstReceipt(c, o);
+  if (receipt == Receipt::kRepeat) return;
+  if (receipt == Receipt::kInOrder) {
+    c.counters.misordered += c.order.Observe(o, &c.examples);
+  } else {
+    c.order.ObserveBackwards(o);
+  }
   ReceiptJudge judge(*s_, c, o);
   judge.Judge(o.primary, true);
   for (uint32_t i = 0; i < o.extra_count; ++i) judge.Judge(extras[i], false);
@@ -363,6 +404,7 @@ class ChannelJudge {
       }
       counters.lost++;
       const bool last = Last(k);
+      AddLostExample(k, last, cluster, result.examples[ci]);
       if (last) result.converged[ci] = false;
       if (result.lost_samples[ci].size() < s_.options.max_lost_samples) {
         std::string what =
@@ -376,6 +418,23 @@ class ChannelJudge {
 
  private:
   bool Last(size_t k) const { return k + 1 == segs_.size() || segs_[k + 1].start > end_ns_; }
+
+  void AddLostExample(size_t k, bool last, const sim::Cluster* cluster,
+                      std::vector<Example>& out) const {
+    size_t same = 0;
+    for (const Example& e : out) same += e.counter == "lost" ? 1 : 0;
+    if (same >= kMaxExamplesPerCounter) return;
+    Example e;
+    e.counter = "lost";
+    e.key = internal::KeyText(ch_.key, cluster);
+    e.rule = last ? "the world's final state, observable at the end, reached no consumer event"
+                  : "a change the world held for at least the observation bound reached no "
+                    "consumer event";
+    e.events.push_back("expected " + internal::EventText({ch_.key, segs_[k].value}, 0, cluster) +
+                       " for the change at " + std::to_string(segs_[k].start / 1000000) + "ms");
+    e.history = internal::ChannelHistory(s_, ch_.key, cluster);
+    out.push_back(std::move(e));
+  }
 
   // First instant the entity (re)created at segment j was observable.
   int64_t FirstSeen(size_t j) const {
@@ -470,6 +529,7 @@ VerifierResult Verifier::Finish(int64_t end_ns, const sim::Cluster* cluster) {
   result.per_consumer.resize(n_consumers);
   result.converged.assign(n_consumers, true);
   result.lost_samples.resize(n_consumers);
+  result.examples.resize(n_consumers);
   for (size_t ci = 0; ci < n_consumers; ++ci) result.per_consumer[ci] = s.consumers[ci].counters;
   const int64_t window_from = s.options.baseline_window_start_ns == INT64_MIN
                                   ? s.options.baseline_ns
@@ -484,6 +544,11 @@ VerifierResult Verifier::Finish(int64_t end_ns, const sim::Cluster* cluster) {
   }
   result.phantom_samples.resize(n_consumers);
   for (size_t ci = 0; ci < n_consumers; ++ci) {
+    std::vector<internal::RawExample> raw = s.consumers[ci].examples;
+    result.per_consumer[ci].sequence_gaps = s.consumers[ci].order.Gaps(&raw);
+    for (const internal::RawExample& e : raw) {
+      result.examples[ci].push_back(internal::RenderExample(s, e, cluster));
+    }
     result.totals += result.per_consumer[ci];
     for (const PhantomSample& p : s.consumers[ci].phantoms) {
       result.phantom_samples[ci].push_back(PhantomText(p, cluster));

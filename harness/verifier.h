@@ -112,6 +112,9 @@ struct Observation {
   uint32_t num_delivered = 1;
   uint64_t stream_sequence = 0;  // JetStream stream sequence; 0 for core
   bool processed = true;         // false: the consumer's dedup dropped it
+  // Not a valid event (harness/subject_grammar.h, bridge::DecodeEvent): counted in `invalid`
+  // only; its example comes from the receipts, which know the subject and the rule.
+  bool invalid = false;
 };
 
 struct FaultWindowSpec {
@@ -149,6 +152,9 @@ struct VerifierResult {
   std::vector<bool> converged;                            // per consumer
   std::vector<std::vector<std::string>> lost_samples;     // per consumer, first few, described
   std::vector<std::vector<std::string>> phantom_samples;  // per consumer, first few, with why
+  // Per consumer: up to kMaxExamplesPerCounter examples per counter (lost, phantom, reordered,
+  // duplicated, misordered, sequence_gaps); Example::consumer is left for the caller to name.
+  std::vector<std::vector<Example>> examples;
   VerdictCounters totals;
   std::array<Histogram, kStageCount> latency;  // nanoseconds, all consumers
   // Per-event (t, latency) of the same events, bounded (StageSamples): the HTML plot.

@@ -11,6 +11,7 @@
 
 #include "common/histogram.h"
 #include "harness/internal/flat_hash.h"
+#include "harness/internal/order_check.h"
 #include "harness/verifier.h"
 #include "sim/model.h"
 #include "sim/trace.h"
@@ -63,6 +64,8 @@ struct ConsumerState {
   FlatMap64<uint64_t> last_seq{256};     // partition hash -> highest sequence delivered
   FlatMap64<uint64_t> last_stream{256};  // partition hash -> its stream sequence (JetStream)
   FlatMap64<uint8_t> matched{1024};      // PackMatch(channel, segment)
+  OrderTracker order;                    // misordered and sequence gaps (order_check.h)
+  std::vector<RawExample> examples;      // the first few per counter, rendered at Finish
   VerdictCounters counters;
 };
 

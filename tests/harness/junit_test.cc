@@ -67,16 +67,17 @@ Report Stamped(Report r) {
 TEST(JunitTest, PassingAndFailingRunsHaveTheSameTestcases) {
   const std::string pass = ReportToJunit(Stamped(BuildReport(Inputs())), "ci-runner");
   const std::string fail = ReportToJunit(Stamped(BuildReport(FailingInputs())), "ci-runner");
-  // 4 default SLOs + 2 consumers + 4 invariants + the run.
-  EXPECT_EQ(Count(pass, "<testcase "), 11u) << pass;
-  EXPECT_EQ(Count(fail, "<testcase "), 11u) << fail;
+  // 7 default SLOs + 2 consumers + 4 invariants + the run.
+  EXPECT_EQ(Count(pass, "<testcase "), 14u) << pass;
+  EXPECT_EQ(Count(fail, "<testcase "), 14u) << fail;
   EXPECT_EQ(Count(pass, "<failure "), 0u) << pass;
   // lost == 0, core-1 not converged, size-by-resize, the run's drain.
   EXPECT_EQ(Count(fail, "<failure "), 4u) << fail;
-  EXPECT_THAT(pass, HasSubstr("<testsuites name=\"lnsim\" tests=\"11\" failures=\"0\""));
-  EXPECT_THAT(fail, HasSubstr("<testsuites name=\"lnsim\" tests=\"11\" failures=\"4\""));
+  EXPECT_THAT(pass, HasSubstr("<testsuites name=\"lnsim\" tests=\"14\" failures=\"0\""));
+  EXPECT_THAT(fail, HasSubstr("<testsuites name=\"lnsim\" tests=\"14\" failures=\"4\""));
   for (const std::string& xml : {pass, fail}) {
-    EXPECT_EQ(Count(xml, "classname=\"lnsim.smoke.slo\""), 4u) << xml;
+    // 4 exactly-once SLOs + misordered, sequence_gaps, invalid (gated in every run)
+    EXPECT_EQ(Count(xml, "classname=\"lnsim.smoke.slo\""), 7u) << xml;
     EXPECT_EQ(Count(xml, "classname=\"lnsim.smoke.convergence\""), 2u) << xml;
     EXPECT_EQ(Count(xml, "classname=\"lnsim.smoke.invariants\""), 4u) << xml;
     EXPECT_EQ(Count(xml, "classname=\"lnsim.smoke.run\""), 1u) << xml;
@@ -92,7 +93,7 @@ TEST(JunitTest, PassingAndFailingRunsHaveTheSameTestcases) {
 
 TEST(JunitTest, SuiteHasTheWallClockDurationStartAndHost) {
   const std::string xml = ReportToJunit(Stamped(BuildReport(Inputs())), "ci-runner");
-  EXPECT_THAT(xml, HasSubstr("<testsuite name=\"lnsim.smoke\" tests=\"11\" failures=\"0\" "
+  EXPECT_THAT(xml, HasSubstr("<testsuite name=\"lnsim.smoke\" tests=\"14\" failures=\"0\" "
                              "errors=\"0\" skipped=\"0\" time=\"4.500\" "
                              "timestamp=\"2026-12-03T18:34:13\" hostname=\"ci-runner\">"));
   // The world time (3 s) is not the suite's time; the run check carries the wall time, the
@@ -145,8 +146,8 @@ TEST(ReportChecksTest, JsonCarriesChecksStartAndWallTimeAndReadsThemBack) {
   EXPECT_EQ(j["wall_s"], 4.5);
   EXPECT_EQ(j["world_changes"], 10);
   EXPECT_FALSE(j.contains("events"));
-  ASSERT_EQ(j["verdict"]["checks"].size(), 11u);
-  EXPECT_EQ(j["verdict"]["checks"][4],
+  ASSERT_EQ(j["verdict"]["checks"].size(), 14u);
+  EXPECT_EQ(j["verdict"]["checks"][7],
             (nlohmann::json{{"name", "consumer js-1"},
                             {"family", "convergence"},
                             {"passed", true},
@@ -157,8 +158,8 @@ TEST(ReportChecksTest, JsonCarriesChecksStartAndWallTimeAndReadsThemBack) {
   EXPECT_DOUBLE_EQ(back->wall_s, 4.5);
   EXPECT_EQ(back->events, 10u);
   ASSERT_EQ(back->checks.size(), r.checks.size());
-  EXPECT_EQ(back->checks[10].name, "run");
-  EXPECT_EQ(back->checks[10].detail, "drain expired with 3 events outstanding");
+  EXPECT_EQ(back->checks[13].name, "run");
+  EXPECT_EQ(back->checks[13].detail, "drain expired with 3 events outstanding");
   EXPECT_EQ(ReportToJson(*back), ReportToJson(r));
 }
 

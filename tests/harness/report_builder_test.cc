@@ -34,8 +34,11 @@ TEST(ReportBuilderTest, ACleanRunPassesTheDefaultExactlyOnceSlos) {
   const Report r = BuildReport(CleanInputs());
   EXPECT_TRUE(r.passed);
   EXPECT_TRUE(r.failed_checks.empty());
-  ASSERT_EQ(r.slos.size(), 4u);
+  ASSERT_EQ(r.slos.size(), 7u);  // exactly-once, then the documented promises
   EXPECT_EQ(r.slos[0].expression, "lost == 0");
+  EXPECT_EQ(r.slos[4].expression, "misordered == 0");
+  EXPECT_EQ(r.slos[5].expression, "sequence_gaps == 0");
+  EXPECT_EQ(r.slos[6].expression, "invalid == 0");
   EXPECT_EQ(r.seed, 7u);
   EXPECT_EQ(r.scenario, "scenarios/smoke.yaml");
   EXPECT_EQ(r.command, "lnsim run scenarios/smoke.yaml --seed 7");
@@ -72,7 +75,8 @@ TEST(ReportBuilderTest, TheScenariosSlosReplaceTheDefaults) {
   ASSERT_TRUE(slos.ok());
   in.slos = *slos;
   const Report r = BuildReport(in);
-  ASSERT_EQ(r.slos.size(), 1u);
+  ASSERT_EQ(r.slos.size(), 4u);  // the scenario's, and the documented promises it did not name
+  EXPECT_EQ(r.slos[0].expression, "lost <= 5");
   EXPECT_TRUE(r.passed);
 }
 
