@@ -451,6 +451,7 @@ StatusOr<Snapshot> LinstorClient::FetchSnapshot(PollStats* stats) {
     }
     MergeList(&part, li, &snap);
   }
+  DropReplicasWithoutDefinition(&snap);  // the lists are read one after another
   AdaptTimeout(false);
   return snap;
 }

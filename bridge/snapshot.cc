@@ -163,6 +163,19 @@ std::vector<std::string> SplitKey(const std::string& key) {
 
 }  // namespace
 
+size_t DropReplicasWithoutDefinition(Snapshot* s) {
+  size_t dropped = 0;
+  for (auto it = s->replicas.begin(); it != s->replicas.end();) {
+    if (s->resource_definitions.count(it->first) != 0) {
+      ++it;
+      continue;
+    }
+    dropped += it->second.size();
+    it = s->replicas.erase(it);
+  }
+  return dropped;
+}
+
 void FinalizeSnapshot(Snapshot* s, const DiffOptions& options) {
   for (auto& [key, pool] : s->pools) {
     pool.low = Tri::kUnknown;

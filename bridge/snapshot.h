@@ -98,6 +98,15 @@ struct DiffOptions {
 // data unknown on replicas whose node is known and not ONLINE. Call once per parsed snapshot.
 void FinalizeSnapshot(Snapshot* snapshot, const DiffOptions& options);
 
+// The four lists of a poll are read one after another, not as one snapshot: a resource created
+// between the read of /v1/resource-definitions and of /v1/view/resources shows its replicas
+// without its definition. Reported as they stand, its replica.created events would come a poll
+// before its resource.created, breaking the documented order within a resource (docs/events.md).
+// Drops such replicas from this reading (the next poll sees both, in order) and returns how many.
+// A definition deleted between the reads also drops its replicas, so their replica.deleted
+// events come in the same poll as, and before, its resource.deleted.
+size_t DropReplicasWithoutDefinition(Snapshot* snapshot);
+
 // ---- State mirror form ------------------------------------------------------------------
 // One entry per partition key (PartitionKey in event.h): node.<n>, pool.<n>.<p>,
 // resource.<r> (the definition plus every replica). `sequence` is the last sequence used for
