@@ -51,12 +51,16 @@ int64_t Millis(Duration d) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
 }
 
-// Builds the NATS message for `m` with the bridge's headers. The key and sequence headers are
-// for JetStream (ack matching, recovery); core NATS carries only the timing breadcrumb.
+// Builds the NATS message for `m` with the bridge's headers. Every event carries the CloudEvents
+// structured-mode Content-Type (core and JetStream alike). The key and sequence headers are for
+// JetStream (ack matching, recovery); core NATS carries only the timing breadcrumb.
 natsStatus BuildMsg(const OutMessage& m, natsMsg** out, bool key_headers = true) {
   natsMsg* msg = nullptr;
   natsStatus s = natsMsg_Create(&msg, m.subject.c_str(), nullptr, m.payload.data(),
                                 static_cast<int>(m.payload.size()));
+  if (s == NATS_OK && m.event_type >= 0) {
+    s = natsMsgHeader_Set(msg, kHeaderContentType, kCloudEventsJson);
+  }
   if (s == NATS_OK && key_headers) {
     s = natsMsgHeader_Set(msg, kHeaderPartitionKey, m.partition_key.c_str());
   }

@@ -292,12 +292,13 @@ TEST_P(MockEventTypesTest, EveryTypeArrivesFromTheMockWithDocumentedSubjectEnvel
     seen.insert(label);
     // Envelope (docs/events.md "Envelope").
     EXPECT_EQ(j.value("specversion", ""), "1.0");
-    EXPECT_EQ(j.value("type", ""), "io.linstor." + label + ".v1");
+    EXPECT_EQ(j.value("type", ""), "io.linstor." + label + ".v2");
     EXPECT_EQ(j.value("subject", ""), r.subject);
     EXPECT_EQ(j.value("source", ""), std::string("/linstor/") + kCluster);
     EXPECT_EQ(j.value("datacontenttype", ""), "application/json");
+    EXPECT_EQ(j.value("sequence", ""), FormatSequence(ev->sequence));  // a String (v2)
     EXPECT_EQ(j.value("id", ""), std::string(kCluster) + "/" + j.value("partitionkey", "") + "/" +
-                                     std::to_string(j.value("sequence", uint64_t{0})));
+                                     std::to_string(ev->sequence));
     EXPECT_TRUE(j.contains("time") && j["time"].is_string());
     EXPECT_TRUE(j.contains("data") && j["data"].is_object());
     // Subject (docs/subjects.md): linstor.v1.<cluster>.<entity>.<names...>.<event>.
