@@ -98,7 +98,9 @@ class ContentTypeTest : public PublisherTest {
         content_type = value;
       }
       const std::string subject = natsMsg_GetSubject(m);
-      if (seen.count(subject)) EXPECT_EQ(seen[subject], content_type) << subject;
+      if (seen.count(subject)) {
+        EXPECT_EQ(seen[subject], content_type) << subject;
+      }
       seen[subject] = content_type;
       natsMsg_Destroy(m);
     }
