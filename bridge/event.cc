@@ -21,39 +21,39 @@ struct TypeInfo {
 };
 
 constexpr TypeInfo kTypes[kEventTypeCount] = {
-    {EventType::kNodeOnline, Entity::kNode, "online", "node.online", "io.linstor.node.online.v1"},
+    {EventType::kNodeOnline, Entity::kNode, "online", "node.online", "io.linstor.node.online.v2"},
     {EventType::kNodeOffline, Entity::kNode, "offline", "node.offline",
-     "io.linstor.node.offline.v1"},
+     "io.linstor.node.offline.v2"},
     {EventType::kNodeEvicted, Entity::kNode, "evicted", "node.evicted",
-     "io.linstor.node.evicted.v1"},
+     "io.linstor.node.evicted.v2"},
     {EventType::kPoolCapacityLow, Entity::kPool, "capacity_low", "pool.capacity_low",
-     "io.linstor.pool.capacity_low.v1"},
+     "io.linstor.pool.capacity_low.v2"},
     {EventType::kPoolCapacityOk, Entity::kPool, "capacity_ok", "pool.capacity_ok",
-     "io.linstor.pool.capacity_ok.v1"},
+     "io.linstor.pool.capacity_ok.v2"},
     {EventType::kResourceCreated, Entity::kResource, "created", "resource.created",
-     "io.linstor.resource.created.v1"},
+     "io.linstor.resource.created.v2"},
     {EventType::kResourceDeleted, Entity::kResource, "deleted", "resource.deleted",
-     "io.linstor.resource.deleted.v1"},
+     "io.linstor.resource.deleted.v2"},
     {EventType::kReplicaCreated, Entity::kReplica, "created", "replica.created",
-     "io.linstor.replica.created.v1"},
+     "io.linstor.replica.created.v2"},
     {EventType::kReplicaDeleted, Entity::kReplica, "deleted", "replica.deleted",
-     "io.linstor.replica.deleted.v1"},
+     "io.linstor.replica.deleted.v2"},
     {EventType::kVolumeAttached, Entity::kVolume, "attached", "volume.attached",
-     "io.linstor.volume.attached.v1"},
+     "io.linstor.volume.attached.v2"},
     {EventType::kVolumeDetached, Entity::kVolume, "detached", "volume.detached",
-     "io.linstor.volume.detached.v1"},
+     "io.linstor.volume.detached.v2"},
     {EventType::kVolumeResized, Entity::kVolume, "resized", "volume.resized",
-     "io.linstor.volume.resized.v1"},
+     "io.linstor.volume.resized.v2"},
     {EventType::kReplicaDiskStateChanged, Entity::kReplica, "disk_state_changed",
-     "replica.disk_state_changed", "io.linstor.replica.disk_state_changed.v1"},
+     "replica.disk_state_changed", "io.linstor.replica.disk_state_changed.v2"},
     {EventType::kReplicaConnectionLost, Entity::kReplica, "connection_lost",
-     "replica.connection_lost", "io.linstor.replica.connection_lost.v1"},
+     "replica.connection_lost", "io.linstor.replica.connection_lost.v2"},
     {EventType::kReplicaConnectionRestored, Entity::kReplica, "connection_restored",
-     "replica.connection_restored", "io.linstor.replica.connection_restored.v1"},
+     "replica.connection_restored", "io.linstor.replica.connection_restored.v2"},
     {EventType::kReplicaQuorumLost, Entity::kReplica, "quorum_lost", "replica.quorum_lost",
-     "io.linstor.replica.quorum_lost.v1"},
+     "io.linstor.replica.quorum_lost.v2"},
     {EventType::kReplicaQuorumRegained, Entity::kReplica, "quorum_regained",
-     "replica.quorum_regained", "io.linstor.replica.quorum_regained.v1"},
+     "replica.quorum_regained", "io.linstor.replica.quorum_regained.v2"},
 };
 
 const TypeInfo& Info(EventType type) {
@@ -565,6 +565,23 @@ StatusOr<int64_t> ParseRfc3339Nanos(std::string_view text) {
   return secs * 1000000000 + nanos;
 }
 
+std::string FormatSequence(uint64_t sequence) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "%020llu", static_cast<unsigned long long>(sequence));
+  return buf;
+}
+
+StatusOr<uint64_t> ParseSequence(std::string_view text) {
+  uint64_t v = 0;
+  auto r = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (text.size() != 20 || r.ec != std::errc() || r.ptr != text.data() + text.size()) {
+    return InvalidArgumentError("sequence '" + std::string(text) +
+                                "' is not 20 decimal digits (docs/events.md \"sequence\")");
+  }
+  if (v == 0) return InvalidArgumentError("sequence must be >= 1");
+  return v;
+}
+
 std::string EncodeEvent(const Event& event) {
   std::string out;
   out.reserve(420);
@@ -577,8 +594,7 @@ std::string EncodeEvent(const Event& event) {
   w.String("time", FormatRfc3339Nanos(event.time_unix_ns));
   w.String("datacontenttype", "application/json");
   w.String("partitionkey", event.partition_key);
-  w.Key("sequence");
-  AppendUint(out, event.sequence);
+  w.String("sequence", FormatSequence(event.sequence));
   w.Key("data");
   EncodeData(out, event.body);
   w.Close();
@@ -725,6 +741,22 @@ Status DecodeData(const json& d, DomainEvent* e) {
   return OkStatus();
 }
 
+// The previous event format (v1) had an integer `sequence` and ".v1" types: name the version
+// change instead of failing on a detail.
+Status CheckFormatVersion(const json& j, std::string_view type) {
+  auto seq = j.find("sequence");
+  if (seq != j.end() && seq->is_number()) {
+    return InvalidArgumentError(std::string(kEventFormatV1Rule) + " (integer 'sequence')");
+  }
+  constexpr std::string_view kV1 = ".v1";
+  if (type.size() > kV1.size() && type.substr(type.size() - kV1.size()) == kV1 &&
+      EventTypeFromCloudEventType(std::string(type.substr(0, type.size() - 1)) + "2")) {
+    return InvalidArgumentError(std::string(kEventFormatV1Rule) + " (type '" + std::string(type) +
+                                "')");
+  }
+  return OkStatus();
+}
+
 StatusOr<Event> DecodeEventImpl(std::string_view text) {
   json j = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) return InvalidArgumentError("event is not valid JSON");
@@ -735,6 +767,7 @@ StatusOr<Event> DecodeEventImpl(std::string_view text) {
   LNSIM_RETURN_IF_ERROR(RequireString(j, "id", &id));
   LNSIM_RETURN_IF_ERROR(RequireString(j, "source", &source));
   LNSIM_RETURN_IF_ERROR(RequireString(j, "type", &type));
+  LNSIM_RETURN_IF_ERROR(CheckFormatVersion(j, type));
   LNSIM_RETURN_IF_ERROR(RequireString(j, "subject", &subject));
   LNSIM_RETURN_IF_ERROR(RequireString(j, "time", &time));
   LNSIM_RETURN_IF_ERROR(RequireString(j, "datacontenttype", &content_type));
@@ -743,8 +776,9 @@ StatusOr<Event> DecodeEventImpl(std::string_view text) {
   }
   LNSIM_RETURN_IF_ERROR(RequireString(j, "partitionkey", &partition_key));
   Event event;
-  LNSIM_RETURN_IF_ERROR(RequireInt(j, "sequence", &event.sequence));
-  if (event.sequence == 0) return InvalidArgumentError("sequence must be >= 1");
+  std::string sequence;
+  LNSIM_RETURN_IF_ERROR(RequireString(j, "sequence", &sequence));
+  LNSIM_ASSIGN_OR_RETURN(event.sequence, ParseSequence(sequence));
   auto ce_type = EventTypeFromCloudEventType(type);
   if (!ce_type) return InvalidArgumentError("unknown type '" + type + "'");
   event.body.type = *ce_type;

@@ -15,8 +15,10 @@
 namespace lnsim::bridge {
 
 // ---------------------------------------------------------------------------------------------
-// Event types. The CloudEvents `type` is "io.linstor.<entity>.<name>.v1"; the last subject token
-// is <name>. Values are stable (they index metrics arrays); append only.
+// Event types. The CloudEvents `type` is "io.linstor.<entity>.<name>.v<kEventFormatVersion>";
+// the last subject token is <name>. The type version is the event FORMAT version (docs/events.md
+// "Versioning"); the subject layout has its own version (kSubjectPrefix) and did not change. Values
+// are stable (they index metrics arrays); append only.
 enum class EventType : uint8_t {
   kNodeOnline = 0,             // node.online: connection_status became ONLINE
   kNodeOffline,                // node.offline: ONLINE -> anything else (carries the status)
@@ -43,8 +45,9 @@ enum class Entity : uint8_t { kNode, kPool, kResource, kReplica, kVolume };
 
 std::string_view EntityName(Entity entity);  // "node", "pool", ...
 Entity EntityOf(EventType type);
-std::string_view EventName(EventType type);       // "online", "disk_state_changed", ...
-std::string_view CloudEventType(EventType type);  // "io.linstor.volume.attached.v1"
+std::string_view EventName(EventType type);  // "online", "disk_state_changed", ...
+inline constexpr int kEventFormatVersion = 2;
+std::string_view CloudEventType(EventType type);  // "io.linstor.volume.attached.v2"
 std::optional<EventType> EventTypeFromCloudEventType(std::string_view ce_type);
 // Short label "volume.attached" (metrics, logs, docs/schemas/<label>.json).
 std::string_view EventLabel(EventType type);
@@ -156,14 +159,24 @@ struct Event {
 
 // CloudEvents 1.0 structured JSON (one line, no trailing newline):
 // {"specversion":"1.0","id":..,"source":"/linstor/<cluster>","type":..,"subject":<NATS subject>,
-//  "time":<RFC 3339, ns>,"datacontenttype":"application/json","partitionkey":..,"sequence":N,
-//  "data":{...type-specific, see docs/events.md...}}
+//  "time":<RFC 3339, ns>,"datacontenttype":"application/json","partitionkey":..,
+//  "sequence":"<N as 20 decimal digits, zero-padded>","data":{...type-specific...}}
+// The sequence is a String as the CloudEvents Sequence extension defines it; the padding makes
+// string order equal numeric order (the extension asks for lexicographic comparability).
 std::string EncodeEvent(const Event& event);
+// "00000000000000000017" for 17: the `sequence` attribute's text.
+std::string FormatSequence(uint64_t sequence);
+// Inverse of FormatSequence: exactly 20 decimal digits, value >= 1.
+StatusOr<uint64_t> ParseSequence(std::string_view text);
 // Parses and validates: required attributes present with the right JSON types, specversion 1.0,
 // a known type, id == EventId(cluster, partitionkey, sequence), partitionkey and subject
 // consistent with the data. Unknown extra attributes and data fields are accepted (forward
 // compatibility). The cluster comes back folded (as the subject carries it).
-// Errors: kInvalidArgument (not JSON / missing / wrong type / inconsistent).
+// Errors: kInvalidArgument (not JSON / missing / wrong type / inconsistent). An event of the
+// previous format (integer `sequence`, or a ".v1" type) fails with a message that starts with
+// kEventFormatV1Rule, so a consumer sees the version change rather than a reinterpretation.
+inline constexpr std::string_view kEventFormatV1Rule =
+    "event format v1: lnsim expects v2, docs/events.md";
 StatusOr<Event> DecodeEvent(std::string_view json);
 
 // The content that a (key, sequence) identifies: type + subject + data, without `time`.
@@ -172,6 +185,10 @@ std::string ContentDigest(const Event& event);
 
 // NATS header names the bridge sets (timing breadcrumbs travel here, not in the envelope).
 inline constexpr const char* kHeaderMsgId = "Nats-Msg-Id";
+// Every event message carries Content-Type: application/cloudevents+json (structured content
+// mode of the CloudEvents NATS protocol binding, docs/events.md "Wire format").
+inline constexpr const char* kHeaderContentType = "Content-Type";
+inline constexpr const char* kCloudEventsJson = "application/cloudevents+json";
 inline constexpr const char* kHeaderObservedNs = "Lnsim-Observed-Unix-Ns";
 inline constexpr const char* kHeaderSequence = "Lnsim-Sequence";
 inline constexpr const char* kHeaderPartitionKey = "Lnsim-Partition-Key";

@@ -51,19 +51,24 @@ int64_t Millis(Duration d) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
 }
 
-// Builds the NATS message for `m` with the bridge's headers. The key and sequence headers are
-// for JetStream (ack matching, recovery); core NATS carries only the timing breadcrumb.
-natsStatus BuildMsg(const OutMessage& m, natsMsg** out, bool key_headers = true) {
+// Builds the NATS message for `m` with the bridge's headers. Every event carries the CloudEvents
+// structured-mode Content-Type (core and JetStream alike). The key and sequence headers are for
+// JetStream (ack matching, recovery); core NATS carries only the timing breadcrumb.
+natsStatus BuildMsg(const OutMessage& m, natsMsg** out, bool key_headers = true,
+                    bool observed_header = true) {
   natsMsg* msg = nullptr;
   natsStatus s = natsMsg_Create(&msg, m.subject.c_str(), nullptr, m.payload.data(),
                                 static_cast<int>(m.payload.size()));
+  if (s == NATS_OK && m.event_type >= 0) {
+    s = natsMsgHeader_Set(msg, kHeaderContentType, kCloudEventsJson);
+  }
   if (s == NATS_OK && key_headers) {
     s = natsMsgHeader_Set(msg, kHeaderPartitionKey, m.partition_key.c_str());
   }
   if (s == NATS_OK && key_headers && m.sequence != 0) {
     s = natsMsgHeader_Set(msg, kHeaderSequence, std::to_string(m.sequence).c_str());
   }
-  if (s == NATS_OK && m.observed_unix_ns != 0) {
+  if (s == NATS_OK && observed_header && m.observed_unix_ns != 0) {
     s = natsMsgHeader_Set(msg, kHeaderObservedNs, std::to_string(m.observed_unix_ns).c_str());
   }
   if (s != NATS_OK) {
@@ -305,9 +310,9 @@ class CorePublisher final : public Publisher {
     for (auto& m : batch) {
       const Duration start = clock_.Now();
       natsStatus s;
-      if (timing_header_) {
+      if (timing_header_ || m.event_type >= 0) {  // events always carry Content-Type
         natsMsg* msg = nullptr;
-        s = BuildMsg(m, &msg, /*key_headers=*/false);
+        s = BuildMsg(m, &msg, /*key_headers=*/false, timing_header_);
         if (s == NATS_OK) s = calls_.PublishMsg(nc_->conn(), msg);
         natsMsg_Destroy(msg);
       } else {

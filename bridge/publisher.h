@@ -171,7 +171,7 @@ struct JetStreamPublisherOptions {
 };
 
 // timing_header: send the Lnsim-Observed-Unix-Ns header (only when the harness asked for the
-// timing side channel; without it the message is exactly the envelope bytes, no headers).
+// timing side channel; without it an event carries only the Content-Type header).
 // `calls` (not owned, outlives the publisher) hands messages to nats.c; nullptr = nats.c itself.
 std::unique_ptr<Publisher> NewCorePublisher(NatsConnection* nc, const Clock& clock,
                                             Metrics* metrics, Logger* logger, PublishedFn done,

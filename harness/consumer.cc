@@ -296,6 +296,10 @@ class Consumer::Impl {
           options_.id_extractor ? options_.id_extractor(d.payload) : EnvelopeIdFromJson(d.payload);
     }
     value = nullptr;
+    if (natsMsgHeader_Get(msg, "Content-Type", &value) == NATS_OK && value != nullptr) {
+      d.content_type = value;
+    }
+    value = nullptr;
     if (natsMsgHeader_Get(msg, "Lnsim-Observed-Unix-Ns", &value) == NATS_OK && value != nullptr) {
       d.observed_unix_ns = std::strtoll(value, nullptr, 10);
     }

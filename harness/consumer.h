@@ -43,8 +43,11 @@ struct Delivery {
   std::string id;                 // event id: Nats-Msg-Id header, else from the payload
   int64_t delivered_unix_ns = 0;  // consumer's Clock::UnixNanos() at receipt
   int64_t observed_unix_ns = 0;   // bridge's Lnsim-Observed-Unix-Ns header, 0 when absent
-  uint64_t num_delivered = 1;     // JetStream metadata (1 = first delivery); 1 for core
-  uint64_t stream_sequence = 0;   // JetStream stream sequence; 0 for core
+  // The Content-Type header as received ("" when absent): must be application/cloudevents+json
+  // (CloudEvents NATS binding, structured mode; docs/events.md "Wire format").
+  std::string content_type;
+  uint64_t num_delivered = 1;    // JetStream metadata (1 = first delivery); 1 for core
+  uint64_t stream_sequence = 0;  // JetStream stream sequence; 0 for core
   // False when the consumer's dedup dropped it (id already processed): a redelivery that the
   // application never saw twice. True receipts of an already processed id are effective
   // duplicates (dedup off, or its state lost in a crash).

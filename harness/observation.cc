@@ -178,6 +178,16 @@ void ObservationDecoder::FromEvent(const bridge::Event& event, Observation* out,
   out->extra_count = static_cast<uint32_t>(extras->size());
 }
 
+namespace {
+// A message on an event subject must say it is a structured-mode CloudEvent: readers that follow
+// the NATS binding read a message with headers but without this one as binary mode.
+Status NoContentTypeError() {
+  return InvalidArgumentError(std::string("no ") + bridge::kHeaderContentType + ": " +
+                              bridge::kCloudEventsJson +
+                              " header (CloudEvents NATS binding, docs/events.md)");
+}
+}  // namespace
+
 Status ObservationDecoder::Decode(const Delivery& d, Observation* out,
                                   std::vector<Assertion>* extras) {
   *out = Observation{};
@@ -189,6 +199,7 @@ Status ObservationDecoder::Decode(const Delivery& d, Observation* out,
   out->processed = d.processed;
   if (d.observed_unix_ns != 0) out->observed_ns = ToWorld(d.observed_unix_ns);
   auto event = bridge::DecodeEvent(d.payload);
+  if (event.ok() && d.content_type != bridge::kCloudEventsJson) event = NoContentTypeError();
   if (!event.ok()) {
     extras->clear();
     out->primary = Assertion{};  // channel 0: phantom

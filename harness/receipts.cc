@@ -60,6 +60,7 @@ std::string DeliveryJsonLine(const Delivery& d, const std::string& consumer_name
   j["num_delivered"] = d.num_delivered;
   j["stream_sequence"] = d.stream_sequence;
   j["processed"] = d.processed;
+  j["content_type"] = d.content_type;
   auto payload = nlohmann::ordered_json::parse(d.payload, nullptr, false);
   if (payload.is_discarded()) {
     j["payload_text"] = d.payload;

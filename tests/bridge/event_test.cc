@@ -211,12 +211,12 @@ TEST(EnvelopeTest, CarriesCloudEventsAttributes) {
   ev.time_unix_ns = 0;
   const std::string json = EncodeEvent(ev);
   EXPECT_NE(json.find("\"specversion\":\"1.0\""), std::string::npos);
-  EXPECT_NE(json.find("\"type\":\"io.linstor.volume.attached.v1\""), std::string::npos);
+  EXPECT_NE(json.find("\"type\":\"io.linstor.volume.attached.v2\""), std::string::npos);
   EXPECT_NE(json.find("\"id\":\"prod/resource.pvc-1/3\""), std::string::npos);
   EXPECT_NE(json.find("\"time\":\"1970-01-01T00:00:00.000000000Z\""), std::string::npos);
   EXPECT_NE(json.find("\"datacontenttype\":\"application/json\""), std::string::npos);
   EXPECT_NE(json.find("\"partitionkey\":\"resource.pvc-1\""), std::string::npos);
-  EXPECT_NE(json.find("\"sequence\":3"), std::string::npos);
+  EXPECT_NE(json.find("\"sequence\":\"00000000000000000003\""), std::string::npos);
   EXPECT_NE(json.find("\"source\":\"/linstor/prod\""), std::string::npos);
 }
 
@@ -235,9 +235,9 @@ TEST(EnvelopeTest, RejectsInconsistentEnvelopes) {
     return s;
   };
   for (const std::string& bad :
-       {replace("\"sequence\":3", "\"sequence\":4"),
-        replace("\"sequence\":3", "\"sequence\":\"3\""), replace("1.0", "0.3"),
-        replace("volume.detached.v1", "volume.exploded.v1"),
+       {replace("\"00000000000000000003\"", "\"00000000000000000004\""),
+        replace("\"00000000000000000003\"", "3"), replace("1.0", "0.3"),
+        replace("volume.detached.v2", "volume.exploded.v2"),
         replace("\"node\":\"node.a\"", "\"node\":\"other\""), replace("\"data\":", "\"dat\":"),
         good.substr(0, good.size() / 2), std::string("[]"), std::string("")}) {
     auto st = DecodeEvent(bad);

@@ -70,6 +70,80 @@ class PublisherTest : public ::testing::Test {
   jsCtx* js_ = nullptr;
 };
 
+// Every event message carries Content-Type: application/cloudevents+json (CloudEvents NATS
+// binding, structured mode; docs/events.md "Wire format"), core NATS and JetStream alike, with or
+// without the timing header; state-mirror writes (not events) do not.
+class ContentTypeTest : public PublisherTest {
+ protected:
+  void SetUp() override {
+    PublisherTest::SetUp();
+    ASSERT_EQ(natsConnection_ConnectTo(&listener_, nats_->url().c_str()), NATS_OK);
+    ASSERT_EQ(natsConnection_SubscribeSync(&sub_, listener_, "linstor.v1.>"), NATS_OK);
+    ASSERT_EQ(natsConnection_Flush(listener_), NATS_OK);
+  }
+  void TearDown() override {
+    natsSubscription_Destroy(sub_);
+    natsConnection_Destroy(listener_);
+    PublisherTest::TearDown();
+  }
+  // Content-Type per subject of the messages on linstor.v1.>, until `want` subjects arrived or
+  // none came for 10 s. A resent copy must carry the same header.
+  std::map<std::string, std::string> ContentTypes(size_t want) {
+    std::map<std::string, std::string> seen;
+    natsMsg* m = nullptr;
+    while (seen.size() < want && natsSubscription_NextMsg(&m, sub_, 10000) == NATS_OK) {
+      const char* value = nullptr;
+      std::string content_type;
+      if (natsMsgHeader_Get(m, kHeaderContentType, &value) == NATS_OK && value) {
+        content_type = value;
+      }
+      const std::string subject = natsMsg_GetSubject(m);
+      if (seen.count(subject)) {
+        EXPECT_EQ(seen[subject], content_type) << subject;
+      }
+      seen[subject] = content_type;
+      natsMsg_Destroy(m);
+    }
+    return seen;
+  }
+
+  natsConnection* listener_ = nullptr;
+  natsSubscription* sub_ = nullptr;
+};
+
+TEST_F(ContentTypeTest, CoreEventsCarryTheHeaderWithAndWithoutTheTimingHeader) {
+  for (bool timing : {false, true}) {
+    auto pub = NewCorePublisher(nc_.get(), clock_, &metrics_, nullptr, nullptr, timing);
+    OutMessage m = Msg(timing ? "timed" : "plain", 1, "core");
+    m.observed_unix_ns = 5;
+    pub->Enqueue({m});
+    ASSERT_EQ(pub->WaitIdle(10s), 0u);
+    auto seen = ContentTypes(1);
+    EXPECT_EQ(seen[m.subject], kCloudEventsJson) << "timing header " << timing;
+    pub->Stop();
+  }
+}
+
+TEST_F(ContentTypeTest, JetStreamEventsCarryTheHeaderMirrorWritesDoNot) {
+  JetStreamPublisherOptions o;
+  o.ack_timeout = 200ms;
+  auto pub = NewJetStreamPublisher(nc_.get(), clock_, &metrics_, nullptr, o, nullptr);
+  // Cluster "js": no stream captures it, and the listener answers no request, so the sends
+  // reach the listener unacknowledged (an event may be resent; each copy is checked).
+  const OutMessage event = Msg("r", 1, "js");
+  OutMessage mirror = Msg("m", 1, "js");  // a mirror write: not an event
+  mirror.subject = "linstor.v1.js.mirror-write";
+  mirror.event_type = -1;
+  mirror.sequence = 0;
+  mirror.msg_id.clear();
+  pub->Enqueue({event, mirror});
+  auto seen = ContentTypes(2);
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[event.subject], kCloudEventsJson);
+  EXPECT_EQ(seen[mirror.subject], "");
+  pub->Stop();
+}
+
 TEST_F(PublisherTest, PerKeyOrderAndDuplicatesCounted) {
   std::mutex mu;
   std::map<std::string, uint64_t> last;

@@ -116,6 +116,7 @@ PipelineRun RunPipeline(const std::string& name, PipelineOptions options, uint64
       event.time_unix_ns = kEpochMs * kMs + t;
       Delivery d;
       d.payload = bridge::EncodeEvent(event);
+      d.content_type = bridge::kCloudEventsJson;
       d.id = event.Id();
       d.subject = event.NatsSubject();
       d.delivered_unix_ns = event.time_unix_ns + kMs;

@@ -63,6 +63,7 @@ Delivery MakeDelivery(uint32_t consumer, const std::string& id, const std::strin
   d.subject = "linstor.v1.c.node.a";
   d.id = id;
   d.payload = payload;
+  d.content_type = bridge::kCloudEventsJson;
   d.delivered_unix_ns = 5;
   d.observed_unix_ns = 4;
   d.num_delivered = 2;

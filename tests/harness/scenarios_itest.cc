@@ -17,6 +17,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "bridge/event.h"
 #include "common/clock.h"
 #include "harness/bundle.h"
 #include "harness/child_process.h"
@@ -270,17 +271,18 @@ TEST_F(WeakSetupTest, CoreNatsDuringNatsRestartLosesEventsAndTheReplayReproduces
 // A stand-in "team bridge" (bridge.command) that publishes, over core NATS with the raw client
 // protocol, a stream breaking one domain invariant: volume.attached after resource.deleted. The
 // run must fail on it, naming the invariant, the offending event and the entity's history.
-const std::string kInvariantBreakingBridge = std::string(testing::kStandInConnect) + R"(
+const std::string kInvariantBreakingBridge = std::string(testing::kStandInConnect) + "version = " +
+                                             std::to_string(bridge::kEventFormatVersion) + R"(
 def publish(seq, kind, what, data):
     key = "resource.pvc-planted"
     subject = "linstor.v1.%s.%s.%s.%s" % (cluster, kind, ".".join(what), data["type"])
     body = json.dumps({"specversion": "1.0", "id": "%s/%s/%d" % (cluster, key, seq),
                        "source": "/linstor/" + cluster,
-                       "type": "io.linstor.%s.%s.v1" % (kind, data["type"]),
+                       "type": "io.linstor.%s.%s.v%d" % (kind, data["type"], version),
                        "subject": subject, "time": "2026-01-01T00:00:0%dZ" % seq,
                        "datacontenttype": "application/json", "partitionkey": key,
-                       "sequence": seq, "data": data["data"]}).encode()
-    s.sendall(b"PUB %s %d\r\n%s\r\n" % (subject.encode(), len(body), body))
+                       "sequence": ce_sequence(seq), "data": data["data"]}).encode()
+    publish_event(subject, body)
 open(os.environ["LNSIM_READY_FILE"], "w").close()  # connected: ready (docs/scenarios.md)
 publish(1, "resource", ["pvc-planted"],
         {"type": "deleted", "data": {"resource": "pvc-planted"}})

@@ -316,6 +316,7 @@ TEST(ObservationDecoderTest, DecodesTheBridgesOwnEnvelope) {
   Delivery d;
   d.payload = bridge::EncodeEvent(e);
   d.id = e.Id();
+  d.content_type = bridge::kCloudEventsJson;
   d.delivered_unix_ns = 100;
   Observation o;
   std::vector<Assertion> extras;
