@@ -11,6 +11,15 @@ namespace {
 bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
+// The whole UTF-8 character starting at name[i] (its lead byte and continuation bytes): an error
+// message naming one byte of a multi-byte character is not valid UTF-8, so not valid JSON
+// (schemathesis found "cannot contain character '\xC3'" for a name with 'Å').
+std::string CharAt(std::string_view name, size_t i) {
+  size_t end = i + 1;
+  while (end < name.size() && (static_cast<unsigned char>(name[end]) & 0xC0) == 0x80) ++end;
+  return std::string(name.substr(i, end - i));
+}
+
 }  // namespace
 
 std::string NameCheck(std::string_view name, size_t min_length, size_t max_length,
@@ -27,12 +36,12 @@ std::string NameCheck(std::string_view name, size_t min_length, size_t max_lengt
     return "Invalid name: Name must contain at least one character that matches [a-zA-Z]";
   }
   if (!IsAlpha(name[0]) && first_extra.find(name[0]) == std::string_view::npos) {
-    return std::string("Invalid name: Cannot begin with character '") + name[0] + "'";
+    return "Invalid name: Cannot begin with character '" + CharAt(name, 0) + "'";
   }
   for (size_t i = 1; i < name.size(); ++i) {
     const char c = name[i];
     if (!IsAlpha(c) && !IsDigit(c) && inner_extra.find(c) == std::string_view::npos) {
-      return std::string("Invalid name: Cannot contain character '") + c + "'";
+      return "Invalid name: Cannot contain character '" + CharAt(name, i) + "'";
     }
   }
   return "";
@@ -45,14 +54,15 @@ std::string HostNameCheck(std::string_view name) {
   if (name.size() < 2) return "Hostname length violates RFC1123 minimum length of 2";
   if (name.size() > 255) return "Hostname length violates RFC1123 maximum length of 255";
   size_t label = 0;
-  for (char c : name) {
+  for (size_t i = 0; i < name.size(); ++i) {
+    const char c = name[i];
     if (c == '.') {
       label = 0;
       continue;
     }
     if (++label > 63) return "Domain name component length violates RFC1123 maximum of 63";
     if (!IsAlpha(c) && !IsDigit(c) && c != '-') {
-      return std::string("Domain name cannot contain character '") + c + "'";
+      return "Domain name cannot contain character '" + CharAt(name, i) + "'";
     }
   }
   return "";

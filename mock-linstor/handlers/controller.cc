@@ -50,7 +50,9 @@ HttpResponse GetProperties(const ReadContext& context) {
   return internal::JsonOk(std::move(out));
 }
 
-// POST and PUT /v1/controller/properties: a synchronous call (bad JSON is 400).
+// POST and PUT /v1/controller/properties: a synchronous call (bad JSON is 400). POST answers
+// 201 as LINSTOR's Controller.setProperties does (mapToMonoResponse(flux, CREATED); the spec
+// documents 201 too; schemathesis found the mock's 200). PUT is the mock's own alias: 200.
 HttpResponse SetProperties(const WriteContext& context) {
   auto body = internal::ParseBody(context.request.body, /*body_required=*/true);
   if (!body || !body->is_object()) return internal::ParseError(context.created_ms, true);
@@ -58,8 +60,10 @@ HttpResponse SetProperties(const WriteContext& context) {
   internal::ModifyProps(reader, *body, "ctrl", &context.state);
   if (reader.bad) return internal::ParseError(context.created_ms, true);
   context.effects.changed = true;
-  return internal::Modified(rcmask::kCtrlConf, "Successfully set property key(s)", {},
-                            context.created_ms);
+  HttpResponse response = internal::Modified(rcmask::kCtrlConf, "Successfully set property key(s)",
+                                             {}, context.created_ms);
+  if (context.request.method == "POST") response.status = 201;
+  return response;
 }
 
 }  // namespace

@@ -5,34 +5,15 @@
 
 #include <nlohmann/json.hpp>
 
-#include "mock-linstor/server.h"
-#include "sim/world.h"
 #include "tests/mock-linstor/testutil_http.h"
-#include "tests/mock-linstor/testutil_server.h"
+#include "tests/mock-linstor/testutil_live_server.h"
 
 namespace lnsim::mock {
 namespace {
 
 using testing::RawHttp;
 
-class EventsMethodsTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    const sim::WorldSpec spec = testing::SmallSpec(3, 4);
-    auto world = sim::World::Create(spec, spec.seed);
-    ASSERT_TRUE(world.ok()) << world.status().ToString();
-    ServerOptions options;
-    options.port = 0;
-    options.epoch_unix_ms = 1795466932000LL;
-    server_ = std::make_unique<MockServer>(std::move(world).value(), clock_, options);
-    ASSERT_TRUE(server_->Start().ok());
-  }
-  void TearDown() override {
-    if (server_) server_->Stop();
-  }
-  SimulatedClock clock_{Duration::zero(), 1795466932000LL * 1000000};
-  std::unique_ptr<MockServer> server_;
-};
+using EventsMethodsTest = testing::LiveServerTest;
 
 int StatusOf(const std::string& response) {
   if (response.rfind("HTTP/1.1 ", 0) != 0) return -1;

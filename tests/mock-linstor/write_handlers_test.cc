@@ -203,7 +203,7 @@ TEST(WriteHandlers, ControllerPropertiesAreSynchronous) {
   int status = 0;
   auto j = h.Json("POST", "/v1/controller/properties",
                   R"({"override_props":{"DrbdOptions/AutoEvictAllowEviction":"true"}})", &status);
-  EXPECT_EQ(status, 200);
+  EXPECT_EQ(status, 201);  // LINSTOR's Controller.setProperties: CREATED
   EXPECT_EQ(j[0]["ret_code"], RetCode(0, rcmask::kModify, rcmask::kCtrlConf, rccode::kModified));
   EXPECT_EQ(h.Json("GET", "/v1/controller/properties")["DrbdOptions/AutoEvictAllowEviction"],
             "true");
