@@ -84,7 +84,7 @@ for text in BODIES:
         subject = subject.replace("." + node.lower() + ".", "." + node.upper() + ".")
         body["subject"] = subject
     data = json.dumps(body).encode()
-    s.sendall(b"PUB %s %d\r\n%s\r\n" % (subject.encode(), len(data), data))
+    publish_event(subject, data)
 s.sendall(b"PING\r\n")
 )" + testing::kStandInStayUp;
 }
