@@ -365,7 +365,7 @@ def _volume_modify(api):
     vlms = api.volume_list(filter_by_nodes=["node-1"], filter_by_resources=[RD])[0].resources
     props = vlms[0].volumes[0].properties
     assert props.get("Aux/vol") == "x", f"{props}"
-    ok(api.volume_modify("node-1", RD, 0, delete_props=["Aux/vol"]))
+    ok(api.volume_modify("node-1", RD, 0, {}, delete_props=["Aux/vol"]))
     return replies[0].message
 
 
