@@ -61,34 +61,37 @@ class SatelliteWaitTest : public ::testing::Test {
     return "";
   }
 
+  // DELETE `path`: 200 and at least two entries; their messages.
+  std::vector<std::string> DeleteMessages(const std::string& path) {
+    int status = 0;
+    auto replies = Call("DELETE", path, &status);
+    EXPECT_EQ(status, 200) << replies.dump();
+    std::vector<std::string> out;
+    for (const auto& r : replies) out.push_back(r.value("message", ""));
+    EXPECT_GE(out.size(), 2u) << replies.dump();
+    return out;
+  }
+
   RealClock clock_;
   std::unique_ptr<MockServer> server_;
   std::unique_ptr<httplib::Client> client_;
 };
 
-std::vector<std::string> Messages(const nlohmann::json& replies) {
-  std::vector<std::string> out;
-  for (const auto& r : replies) out.push_back(r.value("message", ""));
-  return out;
-}
-
 TEST_F(SatelliteWaitTest, DefinitionDeleteAnswersWhenGoneWithBothEntries) {
   std::vector<std::string> nodes;
   const std::string rd = DefinitionWithReplicas(&nodes);
   ASSERT_FALSE(rd.empty());
-  int status = 0;
-  auto replies = Call("DELETE", "/v1/resource-definitions/" + rd, &status);
-  ASSERT_EQ(status, 200) << replies.dump();
-  const auto texts = Messages(replies);
-  ASSERT_GE(texts.size(), 2u) << replies.dump();
+  const auto texts = DeleteMessages("/v1/resource-definitions/" + rd);
+  ASSERT_GE(texts.size(), 2u);
   EXPECT_EQ(texts.front(), "Resource definition '" + rd + "' marked for deletion.");
   EXPECT_EQ(texts.back(), "Resource definition '" + rd + "' deleted.");
   for (const std::string& node : nodes) {
     EXPECT_NE(
         std::find(texts.begin(), texts.end(), "Resource '" + rd + "' on '" + node + "' deleted"),
         texts.end())
-        << node << ": " << replies.dump();
+        << node;
   }
+  int status = 0;
   Call("GET", "/v1/resource-definitions/" + rd, &status);
   EXPECT_EQ(status, 404) << "the RD is still listed after its DELETE answered";
 }
@@ -98,14 +101,12 @@ TEST_F(SatelliteWaitTest, ResourceDeleteAnswersWhenTheReplicaIsGone) {
   const std::string rd = DefinitionWithReplicas(&nodes);
   ASSERT_FALSE(rd.empty());
   const std::string path = "/v1/resource-definitions/" + rd + "/resources/" + nodes.back();
-  int status = 0;
-  auto replies = Call("DELETE", path, &status);
-  ASSERT_EQ(status, 200) << replies.dump();
   const std::string what = "Resource '" + rd + "' on '" + nodes.back() + "'";
-  const auto texts = Messages(replies);
-  ASSERT_GE(texts.size(), 2u) << replies.dump();
+  const auto texts = DeleteMessages(path);
+  ASSERT_GE(texts.size(), 2u);
   EXPECT_EQ(texts.front(), what + " marked for deletion");
   EXPECT_EQ(texts.back(), what + " deleted");
+  int status = 0;
   Call("GET", path, &status);
   EXPECT_EQ(status, 404) << "the resource is still listed after its DELETE answered";
 }
