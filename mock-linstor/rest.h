@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -53,6 +54,12 @@ struct NodeEvent {
 struct WriteEffects {
   std::vector<NodeEvent> node_events;
   bool changed = false;  // the world or the mock state may have changed (invalidate caches)
+  // Set by a write the controller answers only when the satellites are done (resource-definition
+  // and resource delete, toggle-disk; docs/mock-linstor.md "Answers after the satellites"). The
+  // HTTP adapter calls it under the world lock after each tick, never holding the lock while it
+  // waits; it returns true once done, having replaced *response with the final answer. Callers
+  // of HandleWrite that do not wait (MockServer::HandleForTest) send the first answer.
+  std::function<bool(const sim::World&, HttpResponse*)> complete;
 };
 
 // Parsed query helpers shared with the server.

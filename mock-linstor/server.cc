@@ -175,6 +175,7 @@ void MockServer::Tick() {
     world_->AdvanceTo(now);
     hub_.Pump(world_->cluster(), world_->trace());
   }
+  WakeWaiters();  // writes waiting for the satellites (AwaitSatellites) re-check the world
   {
     std::lock_guard<std::mutex> lock(faults_mu_);
     down = faults_.ControllerDown(now);
@@ -325,7 +326,8 @@ void MockServer::ReadWorld(
 
 HttpResponse MockServer::Dispatch(const HttpRequest& req, const FaultDecision& decision,
                                   std::shared_ptr<const std::string>* shared_body,
-                                  std::shared_ptr<const std::string>* shared_gzip, bool want_gzip) {
+                                  std::shared_ptr<const std::string>* shared_gzip, bool want_gzip,
+                                  std::function<bool(const sim::World&, HttpResponse*)>* complete) {
   const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Elapsed()).count();
   if (!RestApi::IsWrite(req)) {
     if (decision.stale) {
@@ -390,7 +392,24 @@ HttpResponse MockServer::Dispatch(const HttpRequest& req, const FaultDecision& d
     for (const NodeEvent& e : effects.node_events) hub_.PublishNodeEvent(e.name, e.data);
     hub_.Pump(world_->cluster(), world_->trace());
   }
+  if (complete != nullptr) *complete = std::move(effects.complete);
   return response;
+}
+
+void MockServer::AwaitSatellites(
+    const std::function<bool(const sim::World&, HttpResponse*)>& complete, HttpResponse* response) {
+  const Duration limit = clock_.Now() + kSatelliteWaitLimit;
+  const uint64_t generation = listen_generation_.load();  // a controller restart ends the wait
+  auto done = [&] {
+    std::lock_guard<std::mutex> lock(world_mu_);
+    return complete(*world_, response);
+  };
+  std::unique_lock<std::mutex> lock(wake_mu_);
+  // Tick() wakes this after each world advance; the predicate takes the world lock itself, so
+  // the ticker is never blocked by a waiting request.
+  clock_.WaitUntil(lock, wake_cv_, limit, [&] {
+    return stopping_.load() || listen_generation_.load() != generation || done();
+  });
 }
 
 HttpResponse MockServer::HandleForTest(const HttpRequest& req) {
@@ -648,7 +667,9 @@ void MockServer::Serve(const httplib::Request& req, httplib::Response& res) {
   const std::string accept = req.get_header_value("Accept-Encoding");
   const bool want_gzip = accept.find("gzip") != std::string::npos;
   std::shared_ptr<const std::string> body, gzip;
-  HttpResponse response = Dispatch(request, decision, &body, &gzip, want_gzip);
+  std::function<bool(const sim::World&, HttpResponse*)> complete;
+  HttpResponse response = Dispatch(request, decision, &body, &gzip, want_gzip, &complete);
+  if (complete) AwaitSatellites(complete, &response);
   send(response, body, gzip, want_gzip);
 }
 

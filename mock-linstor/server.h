@@ -58,6 +58,11 @@ struct ServerOptions {
   std::string tls_client_ca_file;
 };
 
+// The longest a write's answer waits for the world to finish it (AwaitSatellites); past it the
+// first answer is sent. The controller has no such bound; it keeps a stuck request from holding a
+// worker thread forever.
+inline constexpr Duration kSatelliteWaitLimit = std::chrono::minutes(2);
+
 class MockServer {
  public:
   MockServer(std::unique_ptr<sim::World> world, Clock& clock, ServerOptions options);
@@ -116,9 +121,16 @@ class MockServer {
   // Wakes every wait on wake_cv_ so it re-checks its condition (no lost wake-up).
   void WakeWaiters();
   // Renders an answer; `view_cache` points at the cached view body when it was one.
+  // `complete` (may be null) receives a write's WriteEffects::complete.
   HttpResponse Dispatch(const HttpRequest& req, const FaultDecision& decision,
                         std::shared_ptr<const std::string>* shared_body,
-                        std::shared_ptr<const std::string>* shared_gzip, bool want_gzip);
+                        std::shared_ptr<const std::string>* shared_gzip, bool want_gzip,
+                        std::function<bool(const sim::World&, HttpResponse*)>* complete = nullptr);
+  // Holds a write's answer until `complete` says the world finished it (re-checked after each
+  // tick, the world lock released while waiting), the server stops or restarts (controller_down),
+  // or kSatelliteWaitLimit passes.
+  void AwaitSatellites(const std::function<bool(const sim::World&, HttpResponse*)>& complete,
+                       HttpResponse* response);
   // Waits up to `d` of the clock's time, waking early on shutdown or controller stop.
   void Delay(Duration d);
   // Holds a request while a matching hang fault is active (or until shutdown/controller stop).

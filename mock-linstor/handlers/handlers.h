@@ -76,5 +76,13 @@ HttpResponse RenderPoolList(const ReadContext& context, const std::vector<uint32
 HttpResponse ResourceDefinitionMissing(const ReadContext& context);
 // The slot of the volume numbered `number_text` (decimal) in definition, or kNoIndex.
 uint32_t VolumeSlot(const sim::ResourceDefinition& definition, std::string_view number_text);
+// Answers of writes the controller sends when the satellites are done (satellite_wait.cc): the
+// first answer for `op`, with WriteEffects::complete set while the world still works on it.
+HttpResponse DeleteResourceDefinitionAwaiting(const WriteContext& context, sim::OpResult op);
+HttpResponse DeleteResourceAwaiting(const WriteContext& context, sim::OpResult op);
+HttpResponse ToggleDiskAwaiting(const WriteContext& context, const sim::OpResult& op);
+// PUT …/resources/{node}/volumes/{vnr}: volume props (volume_modify.cc); the props are stored
+// under internal::VolumePropsKey and rendered on the volume.
+HttpResponse ModifyVolume(const WriteContext& context);
 
 }  // namespace lnsim::mock::handlers

@@ -2,6 +2,7 @@
 // 2.6): lists, single objects, create/modify/delete; a resize is a PUT of size_kib.
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "mock-linstor/handlers/handlers.h"
@@ -168,7 +169,7 @@ HttpResponse DeleteResourceDefinition(const WriteContext& context) {
   sim::OpResult op = context.world.DeleteResourceDefinition(context.params["rsc"]);
   context.effects.changed = true;
   if (!internal::OpFailed(op)) context.state.rd_groups.erase(sim::FoldName(context.params["rsc"]));
-  return internal::FromOp(op, rcmask::kDelete, rcmask::kRscDfn, context.created_ms, 200);
+  return DeleteResourceDefinitionAwaiting(context, std::move(op));
 }
 
 HttpResponse CreateVolumeDefinition(const WriteContext& context) {

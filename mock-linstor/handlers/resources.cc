@@ -2,6 +2,7 @@
 // objects, create (an array, or one object for the node in the path), modify, delete,
 // make-available (CSI's attach) and toggle-disk in its current and deprecated forms.
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "mock-linstor/handlers/handlers.h"
@@ -221,7 +222,7 @@ HttpResponse DeleteResource(const WriteContext& context) {
   // keep_tiebreaker is accepted and has no effect on the simulated placement.
   sim::OpResult op = context.world.DeleteReplica(context.params["rsc"], context.params["node"]);
   context.effects.changed = true;
-  return internal::FromOp(op, rcmask::kDelete, rcmask::kRsc, context.created_ms, 200);
+  return DeleteResourceAwaiting(context, std::move(op));
 }
 
 HttpResponse MakeAvailable(const WriteContext& context) {
@@ -241,7 +242,7 @@ HttpResponse ToggleDiskTo(const WriteContext& context, bool to_diskful, const st
   sim::OpResult op =
       context.world.ToggleDisk(context.params["rsc"], context.params["node"], to_diskful, pool);
   context.effects.changed = true;
-  return internal::FromOp(op, rcmask::kModify, rcmask::kRsc, context.created_ms, 200);
+  return ToggleDiskAwaiting(context, op);
 }
 
 // PUT …/toggle-disk with {"operation": INTO_DRBD_DISKFUL | INTO_DRBD_DISKLESS | INTO_DRBD_CLIENT}.
@@ -315,6 +316,8 @@ void AddResourceRoutes(std::vector<Route>* routes) {
       {"GET", "/v1/resource-definitions/{rsc}/resources/{node}/volumes", ListVolumes});
   routes->push_back(
       {"GET", "/v1/resource-definitions/{rsc}/resources/{node}/volumes/{vnr}", GetVolume});
+  routes->push_back({"PUT", "/v1/resource-definitions/{rsc}/resources/{node}/volumes/{vnr}",
+                     nullptr, ModifyVolume});
 }
 
 }  // namespace lnsim::mock::handlers

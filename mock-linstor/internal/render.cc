@@ -25,6 +25,14 @@ std::string PropsKey(std::string_view prefix, std::string_view a, std::string_vi
   return key;
 }
 
+}  // namespace
+
+std::string VolumePropsKey(std::string_view rd, std::string_view node, uint32_t number) {
+  return PropsKey("vlm:", rd, node) + "/" + std::to_string(number);
+}
+
+namespace {
+
 bool HasOverrides(const MockState& state) {
   return !state.props.empty() || !state.deleted_props.empty();
 }
@@ -440,11 +448,14 @@ void RenderVolume(JsonWriter& writer, const RenderContext& context, sim::Replica
   if (online && diskful) {
     writer.KeyUint("allocated_size_kib", vd.size_kib + MetadataKib(vd.size_kib));
   }
-  writer.Key("props");
-  writer.BeginObject();
-  writer.KeyStr("Satellite/Device/Symlinks/0",
-                "/dev/drbd/by-res/" + def.name + "/" + std::to_string(vd.number));
-  writer.EndObject();
+  std::map<std::string, std::string> props{
+      {"Satellite/Device/Symlinks/0",
+       "/dev/drbd/by-res/" + def.name + "/" + std::to_string(vd.number)}};
+  if (HasOverrides(context.state)) {
+    MergeOverrides(context.state, VolumePropsKey(def.name, cluster.nodes[rep.node].name, vd.number),
+                   &props);
+  }
+  WriteProps(writer, props);
   if (vr != nullptr && vr->flags != 0) {
     writer.Key("flags");
     writer.BeginArray();

@@ -56,6 +56,8 @@ std::map<std::string, std::string> NodeProps(const RenderContext& context, sim::
 std::map<std::string, std::string> PoolProps(const RenderContext& context, sim::PoolIndex p);
 std::map<std::string, std::string> RdProps(const RenderContext& context, sim::RdIndex rd);
 std::map<std::string, std::string> ResourceProps(const RenderContext& context, sim::ReplicaIndex r);
+// MockState::props key of a volume's props ("vlm:<rd>/<node>/<nr>", folded; volume modify).
+std::string VolumePropsKey(std::string_view rd, std::string_view node, uint32_t number);
 std::map<std::string, std::string> GroupProps(const RenderContext& context, sim::GroupIndex g);
 
 // "SyncTarget(42.17%)" while resyncing with a known percentage, else the DRBD disk state name.

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <future>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -71,8 +72,17 @@ class RoutesTest : public ::testing::Test {
     return out;
   }
 
+  // Writes the controller answers after its satellites (RD/resource delete, toggle-disk) wait
+  // for the world, which moves only with this test's simulated clock: advance it until answered.
   httplib::Result Send(const std::string& method, const std::string& path) {
     if (method == "GET") return client_->Get(path);
+    auto pending = std::async(std::launch::async, [&] { return SendNow(method, path); });
+    while (pending.wait_for(std::chrono::milliseconds(2)) != std::future_status::ready) {
+      clock_.Advance(std::chrono::milliseconds(100));
+    }
+    return pending.get();
+  }
+  httplib::Result SendNow(const std::string& method, const std::string& path) {
     if (method == "POST") return client_->Post(path, "{}", "application/json");
     if (method == "PUT") return client_->Put(path, "{}", "application/json");
     if (method == "DELETE") return client_->Delete(path);

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	linstor "github.com/LINBIT/golinstor"
 	"github.com/LINBIT/golinstor/client"
@@ -56,26 +55,21 @@ func deleteVolume(ctx context.Context, c *client.Client, r *results, name string
 		r.check("Resources.Delete "+res.NodeName, err, "deleted")
 	}
 	r.check("ResourceDefinitions.Delete "+name, c.ResourceDefinitions.Delete(ctx, name), "deleted")
-	r.check("ResourceDefinitions.Get until gone", waitGone(ctx, c, name), "404")
+	r.check("ResourceDefinitions.Get right after delete", goneNow(ctx, c, name), "404")
 }
 
-// waitGone polls until the RD answers 404. The mock answers a DELETE before its world has
-// removed the replicas: the RD is listed with the DELETE flag meanwhile (docs/mock-linstor.md).
-func waitGone(ctx context.Context, c *client.Client, name string) error {
-	for {
-		_, err := c.ResourceDefinitions.Get(ctx, name)
-		if errors.Is(err, client.NotFoundError) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("still listed: %w", ctx.Err())
-		case <-time.After(50 * time.Millisecond): // polling interval, not a synchronisation
-		}
+// goneNow: one GET right after the DELETE answered must be 404. LINSTOR's DELETE returns when
+// the satellites removed every resource and the RD's data (CtrlRscDfnDeleteApiCallHandler), and
+// so does the mock (docs/mock-linstor.md "Answers after the satellites").
+func goneNow(ctx context.Context, c *client.Client, name string) error {
+	rd, err := c.ResourceDefinitions.Get(ctx, name)
+	if errors.Is(err, client.NotFoundError) {
+		return nil
 	}
+	if err != nil {
+		return err
+	}
+	return fmt.Errorf("still listed after DELETE answered (flags %v)", rd.Flags)
 }
 
 func csiFlow(ctx context.Context, c *client.Client, r *results) {

@@ -21,7 +21,6 @@ CODE_BITS = 0x7FFF  # bits 0-14: the code (sharedconsts: "Bits 0 - 14 are reserv
 
 # Calls the mock is known to answer differently from LINSTOR (docs/mock-linstor.md).
 KNOWN = {
-    "volume_modify props": "PUT .../resources/{node}/volumes/{nr} not served (405)",
 }
 
 
@@ -347,21 +346,27 @@ def _cap(api):
 
 
 def _toggle(api, diskless):
-    """The mock answers toggle-disk when the change is requested (flags DISK_ADD_REQUESTED /
-    DISK_REMOVE_REQUESTED), the controller when it is done (KNOWN): accept a transitional flag
-    right after, then wait for the world to finish it (bounded; no fixed sleep)."""
+    """LINSTOR answers toggle-disk when the satellites are done (CtrlRscToggleDiskApiCallHandler),
+    and so does the mock: right after the answer the replica has its new disk state and no
+    DISK_* transition flag."""
     node = "node-1" if diskless else "node-2"
     ok(api.resource_toggle_disk(node, RD, storage_pool=None if diskless else "pool1",
                                 diskless=diskless))
     flags = _flags(api, node)
     moving = [f for f in flags if f.startswith("DISK_")]
-    assert moving or (("DISKLESS" in flags) == diskless), f"neither done nor moving: {flags}"
-    deadline = time.monotonic() + 60
-    while moving and time.monotonic() < deadline:
-        flags = _flags(api, node)
-        moving = [f for f in flags if f.startswith("DISK_")]
-    assert ("DISKLESS" in flags) == diskless and not moving, f"toggle did not finish: {flags}"
+    assert ("DISKLESS" in flags) == diskless and not moving, f"not done when answered: {flags}"
     return f"{node} {flags}"
+
+
+def _volume_modify(api):
+    """CtrlVlmApiCallHandler.modifyVolume: props set on the volume, one MODIFIED entry."""
+    replies = api.volume_modify("node-1", RD, 0, {"Aux/vol": "x"})
+    ok(replies)
+    vlms = api.volume_list(filter_by_nodes=["node-1"], filter_by_resources=[RD])[0].resources
+    props = vlms[0].volumes[0].properties
+    assert props.get("Aux/vol") == "x", f"{props}"
+    ok(api.volume_modify("node-1", RD, 0, {}, delete_props=["Aux/vol"]))
+    return replies[0].message
 
 
 def _flags(api, node):
@@ -396,7 +401,7 @@ def volume_calls(s, api):
     s.run("volume_list_raise filter_by_resources", lambda: _count(
         api.volume_list_raise(filter_by_resources=[RD]).resources,
         len(api.resource_list(filter_by_resources=[RD])[0].resources)))
-    s.run("volume_modify props", lambda: ok(api.volume_modify("node-1", RD, 0, {"Aux/vol": "x"})))
+    s.run("volume_modify props", lambda: _volume_modify(api))
 
     def rsc_list():
         rscs = listed(api.resource_list(), R.ResourceResponse)
@@ -497,11 +502,17 @@ def cleanup_calls(s, api):
 
 
 def _rd_delete(api, name):
-    ok(api.resource_dfn_delete(name))
-    left = [r for r in api.resource_dfn_list(filter_by_resource_definitions=[name])[0]
-            .resource_definitions if "DELETE" not in r.flags]
-    assert not left, f"{name} still there unflagged"
-    return "deleted"
+    """LINSTOR answers "... marked for deletion." first and "... deleted." once the satellites
+    removed the resources and the data (CtrlRscDfnDeleteApiCallHandler); the REST call returns
+    then, so the RD is gone right after."""
+    replies = api.resource_dfn_delete(name)
+    ok(replies)
+    texts = [r.message for r in replies]
+    assert any(t.endswith("marked for deletion.") for t in texts), f"{texts}"
+    assert texts[-1] == f"Resource definition '{name}' deleted.", f"{texts}"
+    left = api.resource_dfn_list(filter_by_resource_definitions=[name])[0].resource_definitions
+    assert not left, f"{name} still listed: {[r.flags for r in left]}"
+    return texts[-1]
 
 
 def _node_delete(api):
