@@ -57,6 +57,7 @@ inline constexpr int kFailNotAllUpToDate = 974, kFailNotEnoughFreeSpace = 980, k
 inline constexpr int kWarnNotConnected = 1002, kWarnRscAlreadyDeployed = 1006,
                      kWarnResizeSameSize = 1023, kWarnNotFound = 3000;
 inline constexpr int kInfoNoRscSpawned = 10000;
+inline constexpr int kFailNotFoundSnapshotDfn = 313;  // snapshots (handlers/snapshots.cc)
 }  // namespace rccode
 
 // API_CALL_PARSE_ERROR: 0x0FFFFFFFFFFFFFFD | MASK_ERROR (= -3458764513820540931).

@@ -32,6 +32,8 @@ const std::vector<CompiledRoute>& RouteTable() {
     handlers::AddResourceGroupRoutes(&routes);
     handlers::AddViewRoutes(&routes);
     handlers::AddEventRoutes(&routes);
+    handlers::AddSnapshotRoutes(&routes);
+    handlers::AddExtraRoutes(&routes);
     std::vector<CompiledRoute> compiled;
     compiled.reserve(routes.size());
     for (const Route& route : routes) {

@@ -23,6 +23,9 @@ struct MockState {
   // folded rd -> resource group set by `resource-definition modify --resource-group` (the world
   // keeps the group an RD was created in; renders and auto-place use this one).
   std::map<std::string, std::string> rd_groups;
+  // Key-value stores (handlers/extras.cc): folded instance name -> name as first written; their
+  // props live under props["kvs:<folded>"].
+  std::map<std::string, std::string> kvs_names;
 };
 
 }  // namespace lnsim::mock

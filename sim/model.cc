@@ -214,6 +214,14 @@ ReplicaIndex FindReplica(const Cluster& cluster, RdIndex rd, NodeIndex node) {
   return kNoIndex;
 }
 
+uint32_t FindSnapshot(const Cluster& cluster, RdIndex rd, std::string_view name) {
+  for (uint32_t s = 0; s < cluster.snapshots.size(); ++s) {
+    const Snapshot& snap = cluster.snapshots[s];
+    if (snap.alive && snap.rd == rd && NamesEqual(snap.name, name)) return s;
+  }
+  return kNoIndex;
+}
+
 uint32_t FindVolumeSlot(const ResourceDefinition& rd, uint32_t number) {
   for (uint32_t slot = 0; slot < rd.volumes.size(); ++slot) {
     if (rd.volumes[slot].number == number) return slot;

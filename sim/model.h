@@ -131,6 +131,8 @@ struct StoragePool {
 
   bool thin() const { return kind == ProviderKind::kLvmThin || kind == ProviderKind::kZfsThin; }
   bool diskless() const { return kind == ProviderKind::kDiskless; }
+  // LINSTOR's DeviceProviderKind.isSnapshotSupported: LVM_THIN, ZFS, ZFS_THIN; not thick LVM.
+  bool SupportsSnapshots() const { return kind != ProviderKind::kLvm && !diskless(); }
   // free_capacity as LINSTOR reports it: physical space left.
   Kib FreeKib() const { return allocated_kib >= total_kib ? 0 : total_kib - allocated_kib; }
   // Whether the autoplacer may put `size_kib` more here (thin: within the oversubscription).
@@ -197,6 +199,22 @@ struct Replica {
   std::vector<VolumeReplica> volumes;  // aligned with ResourceDefinition::volumes
 };
 
+// A snapshot definition with its per-node snapshots (sim/snapshots.cc; docs/mock-linstor.md
+// "Snapshots"). Taken only through the API, so scenarios without snapshot calls never create one.
+struct SnapshotVolume {
+  uint32_t number = 0;
+  Kib size_kib = 0;  // the volume definition's size when the snapshot was taken
+};
+struct Snapshot {
+  std::string name;
+  RdIndex rd = kNoIndex;
+  bool alive = true;  // false once deleted (index stays valid)
+  int64_t create_time_ms = 0;
+  std::vector<NodeIndex> nodes;         // diskful replicas snapshotted, in the RD's replica order
+  std::vector<PoolIndex> pools;         // aligned with nodes: the replica's pool
+  std::vector<SnapshotVolume> volumes;  // the RD's volume definitions at creation
+};
+
 // The whole cluster. Indices are stable for the life of the world: deleted objects keep their
 // slot with alive == false, so a trace entry can always name what it refers to.
 struct Cluster {
@@ -205,6 +223,7 @@ struct Cluster {
   std::vector<ResourceGroup> groups;
   std::vector<ResourceDefinition> rds;
   std::vector<Replica> replicas;
+  std::vector<Snapshot> snapshots;
 };
 
 // Folds a LINSTOR name for case-insensitive comparison (ASCII lower case).
@@ -223,6 +242,8 @@ GroupIndex FindResourceGroup(const Cluster& cluster, std::string_view name);
 PoolIndex FindPool(const Cluster& cluster, NodeIndex node, std::string_view pool_name);
 // The live replica of `rd` on `node`; kNoIndex when either is kNoIndex or there is none.
 ReplicaIndex FindReplica(const Cluster& cluster, RdIndex rd, NodeIndex node);
+// The live snapshot `name` of `rd` (case-insensitive), or kNoIndex.
+uint32_t FindSnapshot(const Cluster& cluster, RdIndex rd, std::string_view name);
 // The slot in rd.volumes of volume definition `number`, or kNoIndex.
 uint32_t FindVolumeSlot(const ResourceDefinition& rd, uint32_t number);
 

@@ -283,6 +283,7 @@ OpResult WorldImpl::DeleteResourceDefinition(std::string_view name) {
   if (target.failure) return *target.failure;
   const RdIndex rd = target.rd;
   const std::string& name_s = target.rd_name;
+  if (OpResult refused = RefuseDeleteWithSnapshots(rd, name_s); !refused.ok()) return refused;
   for (ReplicaIndex r : cluster_.rds[rd].replicas) {
     if (cluster_.replicas[r].in_use) {
       return Fail(rc::kInUse,

@@ -50,6 +50,13 @@ inline constexpr int kNotAllUpToDate = 974, kNotEnoughFreeSpace = 980, kRscBusy 
 inline constexpr int kWarnNotConnected = 1002, kWarnResizeSameSize = 1023, kWarnNotFound = 3000;
 }  // namespace rc
 
+// Snapshot answers (sim/snapshots.cc): FAIL_INVLD_SNAPSHOT_NAME, FAIL_NOT_FOUND_SNAPSHOT_DFN,
+// FAIL_EXISTS_SNAPSHOT_DFN, FAIL_SNAPSHOTS_NOT_SUPPORTED.
+namespace rc {
+inline constexpr int kInvalidSnapshotName = 218, kNotFoundSnapshotDfn = 313,
+                     kExistsSnapshotDfn = 514, kSnapshotsNotSupported = 994;
+}  // namespace rc
+
 enum class Severity : uint8_t { kSuccess, kInfo, kWarning, kError };
 
 // One entry of what an operation answers; the mock turns each into an ApiCallRc.
@@ -194,6 +201,23 @@ class World {
   // Resource-group spawn: RD + VDs, then autoplace unless definitions_only.
   virtual OpResult Spawn(std::string_view group, std::string_view rd, const std::vector<Kib>& sizes,
                          bool definitions_only) = 0;
+
+  // --- Snapshots (sim/snapshots.cc; LINSTOR's CtrlSnapshot*ApiCallHandler) -------------------
+  // Snapshots every diskful replica on an ONLINE node (or only `nodes`). Refused with
+  // kSnapshotsNotSupported when a diskful replica's pool cannot snapshot (thick LVM), or a named
+  // node's replica is diskless; kNotConnected when no diskful replica is online.
+  virtual OpResult CreateSnapshot(std::string_view rd, std::string_view name,
+                                  const std::vector<std::string>& nodes) = 0;
+  // Removes the snapshot from `nodes` (all when empty); the definition goes with its last node.
+  virtual OpResult DeleteSnapshot(std::string_view rd, std::string_view name,
+                                  const std::vector<std::string>& nodes) = 0;
+  // Restore into the new, empty RD `to_rd`: its volume definitions from the snapshot, and (unless
+  // definitions_only) a diskful replica on each node of the snapshot (or `nodes`) in the same pool.
+  virtual OpResult RestoreSnapshot(std::string_view rd, std::string_view name,
+                                   std::string_view to_rd, const std::vector<std::string>& nodes,
+                                   bool definitions_only) = 0;
+  // The live snapshot `name` of `rd`, or kNoIndex.
+  virtual uint32_t FindSnapshot(RdIndex rd, std::string_view name) const = 0;
 };
 
 }  // namespace lnsim::sim

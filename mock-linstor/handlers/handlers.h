@@ -59,6 +59,9 @@ void AddResourceRoutes(std::vector<Route>* routes);            // resources.cc (
 void AddResourceGroupRoutes(std::vector<Route>* routes);       // resource_groups.cc
 void AddViewRoutes(std::vector<Route>* routes);                // views.cc
 void AddEventRoutes(std::vector<Route>* routes);               // events.cc (SSE)
+void AddSnapshotRoutes(std::vector<Route>* routes);            // snapshots.cc
+void AddExtraRoutes(
+    std::vector<Route>* routes);  // extras.cc (error reports, physical storage, KVS)
 
 // The /v1/view/resources body (views.cc); RestApi::RenderResourceView forwards here.
 std::string RenderResourceView(const sim::Cluster& cluster, const MockState& state,

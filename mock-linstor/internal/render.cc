@@ -306,6 +306,8 @@ void RenderPool(JsonWriter& writer, const RenderContext& context, sim::PoolIndex
     writer.Raw(R"({"SupportsSnapshots":"false"})");
   } else if (pool.thin()) {
     writer.Raw(R"({"Provisioning":"Thin","SupportsSnapshots":"true"})");
+  } else if (pool.SupportsSnapshots()) {  // ZFS (thick): zfs snapshots work
+    writer.Raw(R"({"Provisioning":"Fat","SupportsSnapshots":"true"})");
   } else {
     writer.Raw(R"({"Provisioning":"Fat","SupportsSnapshots":"false"})");
   }
@@ -336,7 +338,7 @@ void RenderPool(JsonWriter& writer, const RenderContext& context, sim::PoolIndex
     writer.Raw(tmp);
     writer.EndArray();
   }
-  writer.KeyBool("supports_snapshots", pool.thin());
+  writer.KeyBool("supports_snapshots", pool.SupportsSnapshots());
   writer.KeyBool("external_locking", false);
   writer.EndObject();
 }

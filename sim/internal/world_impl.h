@@ -173,6 +173,13 @@ class WorldImpl final : public World {
   OpResult SetInUse(std::string_view rd, std::string_view node, bool in_use) override;
   OpResult Spawn(std::string_view group, std::string_view rd, const std::vector<Kib>& sizes,
                  bool definitions_only) override;
+  OpResult CreateSnapshot(std::string_view rd, std::string_view name,
+                          const std::vector<std::string>& nodes) override;
+  OpResult DeleteSnapshot(std::string_view rd, std::string_view name,
+                          const std::vector<std::string>& nodes) override;
+  OpResult RestoreSnapshot(std::string_view rd, std::string_view name, std::string_view to_rd,
+                           const std::vector<std::string>& nodes, bool definitions_only) override;
+  uint32_t FindSnapshot(RdIndex rd, std::string_view name) const override;
 
  private:
   // Sets the cause of an API operation unless the world itself (workload, fault) is calling.
@@ -514,6 +521,12 @@ class WorldImpl final : public World {
   void RequestReplicaDelete(ReplicaIndex r);
   void RemoveReplica(ReplicaIndex r);
   void RemoveResourceDefinitionIfDone(RdIndex rd);
+  // CtrlRscDfnDeleteApiCallHandler: FAIL_EXISTS_SNAPSHOT_DFN while `rd` has snapshots
+  // (sim/snapshots.cc); an empty (ok) result otherwise.
+  OpResult RefuseDeleteWithSnapshots(RdIndex rd, const std::string& rd_name) const;
+  // The nodes a snapshot is taken on, or the refusal (sim/snapshots.cc).
+  OpResult SnapshotTargets(RdIndex rd, const std::vector<std::string>& nodes,
+                           std::vector<ReplicaIndex>* targets) const;
   RdIndex AddResourceDefinition(const std::string& name, GroupIndex group);
   void AddVolume(RdIndex rd, uint32_t number, Kib size_kib, bool generating);
   void UpdateInUseSet(RdIndex rd);

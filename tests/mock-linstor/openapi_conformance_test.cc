@@ -248,6 +248,9 @@ TEST_F(OpenApiConformance, EveryServedReadEndpoint) {
   }
   ASSERT_FALSE(node_of_conf.empty());
   const std::string rsc = "/v1/resource-definitions/conf/resources/" + node_of_conf;
+  ASSERT_EQ(h.Do("POST", "/v1/resource-definitions/conf/snapshots", R"({"name":"s1"})").status,
+            201);
+  h.Do("PUT", "/v1/key-value-store/store1", R"({"override_props":{"a/b":"c"}})");
   const std::vector<Served> served = {
       {"GET", "/v1/controller/version", "/v1/controller/version", "200"},
       {"GET", "/v1/nodes", "/v1/nodes", "200"},
@@ -280,6 +283,17 @@ TEST_F(OpenApiConformance, EveryServedReadEndpoint) {
        "/v1/resource-groups/{resource_group}/volume-groups", "200"},
       {"GET", "/v1/resource-groups/gold/volume-groups/0",
        "/v1/resource-groups/{resource_group}/volume-groups", "200", true},
+      // Snapshots and the controller extras (handlers/snapshots.cc, handlers/extras.cc).
+      {"GET", "/v1/resource-definitions/conf/snapshots",
+       "/v1/resource-definitions/{resource}/snapshots", "200"},
+      {"GET", "/v1/resource-definitions/conf/snapshots/s1",
+       "/v1/resource-definitions/{resource}/snapshots/{snapshot}", "200"},
+      {"GET", "/v1/view/snapshots", "/v1/view/snapshots", "200"},
+      {"GET", "/v1/error-reports", "/v1/error-reports", "200"},
+      {"GET", "/v1/stats/error-reports", "/v1/stats/error-reports", "200"},
+      {"GET", "/v1/physical-storage", "/v1/physical-storage", "200"},
+      {"GET", "/v1/key-value-store", "/v1/key-value-store", "200"},
+      {"GET", "/v1/key-value-store/store1", "/v1/key-value-store/{instance}", "200"},
   };
   for (const Served& s : served) Check(h, s);
   EXPECT_EQ(checked_, static_cast<int>(served.size()));
