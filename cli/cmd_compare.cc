@@ -17,8 +17,8 @@ constexpr char kUsage[] =
     "  BASELINE, CURRENT: a lnsim.report/v1 JSON file, a directory of them, or a quoted glob\n"
     "  ('runs/*.json'). With >= 3 reports per side the comparison is noise-aware (medians and a\n"
     "  one-sided Mann-Whitney U test); with fewer, plain relative thresholds. Correctness\n"
-    "  counters (lost, duplicated, reordered, phantom) gate at zero. Exit 0 no regression,\n"
-    "  1 regression, 2 bad usage or input";
+    "  counters (lost, duplicated, reordered, phantom, misordered, sequence_gaps, invalid)\n"
+    "  gate at zero. Exit 0 no regression, 1 regression, 2 bad usage or input";
 
 // "20%" or "0.2" -> 0.2.
 bool ParseFraction(const std::string& text, double* out) {

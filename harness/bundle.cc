@@ -30,6 +30,9 @@ VerdictSignature SignatureOf(const Report& report, size_t invariant_violations) 
   if (c.duplicated) v.nonzero.push_back("duplicated");
   if (c.reordered) v.nonzero.push_back("reordered");
   if (c.phantom) v.nonzero.push_back("phantom");
+  if (c.misordered) v.nonzero.push_back("misordered");
+  if (c.sequence_gaps) v.nonzero.push_back("sequence_gaps");
+  if (c.invalid) v.nonzero.push_back("invalid");
   if (invariant_violations) v.nonzero.push_back("invariants");
   return v;
 }

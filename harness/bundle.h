@@ -27,7 +27,8 @@ inline constexpr char kBundleSchema[] = "lnsim.bundle/v1";
 // correctness counters were non-zero (not their values: coalescing depends on poll timing).
 struct VerdictSignature {
   bool passed = false;
-  std::vector<std::string> nonzero;  // of lost, duplicated, reordered, phantom, invariants
+  std::vector<std::string> nonzero;  // of lost, duplicated, reordered, phantom, misordered,
+                                     // sequence_gaps, invalid, invariants
   bool operator==(const VerdictSignature&) const = default;
   std::string ToString() const;  // "failed (lost, reordered)" / "passed"
 };

@@ -86,6 +86,9 @@ std::vector<MetricSpec> MetricSpecs() {
                         {"duplicated", true, &VerdictCounters::duplicated},
                         {"reordered", true, &VerdictCounters::reordered},
                         {"phantom", true, &VerdictCounters::phantom},
+                        {"misordered", true, &VerdictCounters::misordered},
+                        {"sequence_gaps", true, &VerdictCounters::sequence_gaps},
+                        {"invalid", true, &VerdictCounters::invalid},
                         {"redelivered", false, &VerdictCounters::redelivered},
                         {"late", false, &VerdictCounters::late},
                         {"delivered", false, &VerdictCounters::delivered}};
@@ -217,8 +220,9 @@ Comparison CompareReports(const std::vector<Report>& baseline, const std::vector
     }
     m << ". Thresholds: latency p50/p90/p99 " << Percent(options.latency_threshold)
       << " and at least " << floor_ms << "ms, throughput " << Percent(-options.throughput_threshold)
-      << ". Correctness counters (lost, duplicated, reordered, phantom) gate at zero in every "
-         "current run. p999, max, redelivered, late, delivered and events are reported, not gated.";
+      << ". Correctness counters (lost, duplicated, reordered, phantom, misordered, "
+         "sequence_gaps, invalid; 0 when a report predates one) gate at zero in every current "
+         "run. p999, max, redelivered, late, delivered and events are reported, not gated.";
     c.method = m.str();
   }
   std::set<std::string> scenarios;

@@ -8,8 +8,9 @@
 //    current runs are worse (p <= alpha) AND the median moved beyond the threshold (relative,
 //    plus an absolute floor for latency). Noise moves one of the two, rarely both.
 //  - Otherwise (a single report on a side): plain relative thresholds on the medians.
-//  - Correctness counters (lost, duplicated, reordered, phantom) gate at zero: any current run
-//    above zero is a regression, whatever the baseline and the noise. Redelivered and late are
+//  - Correctness counters (lost, duplicated, reordered, phantom, misordered, sequence_gaps,
+//    invalid) gate at zero: any current run above zero is a regression, whatever the baseline and
+//    the noise; a report written before a counter existed reads it as 0. Redelivered and late are
 //    reported, not gated.
 // Pure functions over Report values; file and glob handling is in LoadReportSet.
 #pragma once

@@ -516,6 +516,10 @@ HtmlPage RunPage(const Report& report, std::vector<TimingSample> timing) {
            " / " + std::to_string(report.totals.reordered) + " / " +
            std::to_string(report.totals.phantom) + " / " + std::to_string(report.totals.late)},
       {"redelivered (not gated)", std::to_string(report.totals.redelivered)},
+      {"misordered / sequence_gaps / invalid (documented promises)",
+       std::to_string(report.totals.misordered) + " / " +
+           std::to_string(report.totals.sequence_gaps) + " / " +
+           std::to_string(report.totals.invalid)},
       {"command", report.command}};
   for (const SloResult& s : report.slos) {
     page.summary.push_back(

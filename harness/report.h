@@ -241,11 +241,12 @@ void PrintReportTable(const Report& report, std::ostream& out);
 
 // How `delivered` adds up (docs/report.md "How the numbers add up"). Every receipt is either the
 // first receipt of its event id — then exactly one of matched, unjudged, or phantom in the fact
-// it reports — or a repeat of an id already received. OtherReceipts = delivered - matched -
-// unjudged counts the repeats (each also counted in redelivered) and the first receipts whose
-// fact the world never had (each also counted in phantom), so for every verifier verdict
-// 0 <= OtherReceipts <= redelivered + phantom. Negative only for a report the verifier did not
-// write.
+// it reports — or a repeat of an id already received, or no valid event at all (`invalid`).
+// OtherReceipts = delivered - matched - unjudged counts the repeats (each also counted in
+// redelivered), the first receipts whose fact the world never had (each also counted in phantom)
+// and the invalid messages (each counted in invalid), so for every verifier verdict
+// 0 <= OtherReceipts <= redelivered + phantom + invalid. Negative only for a report the verifier
+// did not write.
 int64_t OtherReceipts(const VerdictCounters& c);
 // "delivered 287 = matched 245 + unjudged 42 + other 0"
 std::string DeliveredSumText(const VerdictCounters& c);

@@ -92,6 +92,10 @@ Report MedianReport(const std::vector<Report>& runs, const std::vector<Slo>& slo
     t.reordered = std::max(t.reordered, r.totals.reordered);
     t.phantom = std::max(t.phantom, r.totals.phantom);
     t.late = std::max(t.late, r.totals.late);
+    t.unjudged = std::max(t.unjudged, r.totals.unjudged);
+    t.misordered = std::max(t.misordered, r.totals.misordered);
+    t.sequence_gaps = std::max(t.sequence_gaps, r.totals.sequence_gaps);
+    t.invalid = std::max(t.invalid, r.totals.invalid);
     for (const std::string& c : r.failed_checks) m.failed_checks.push_back(c);
   }
   ApplySlos(slos, &m);
@@ -251,7 +255,7 @@ std::string SweepCsv(const SweepResult& result) {
   o << "setting,rate_ops_per_s,repeats,passed,p50_end_to_end_ms,p90_end_to_end_ms,"
        "p99_end_to_end_ms,max_end_to_end_ms,p99_observe_ms,p99_publish_ms,p99_deliver_ms,"
        "throughput_events_per_s,delivered,events,lost,duplicated,reordered,phantom,late,"
-       "redelivered,why\n";
+       "redelivered,misordered,sequence_gaps,invalid,why\n";
   for (const SettingResult& s : result.settings) {
     for (const Probe& p : s.probes) {
       const Report& r = p.median;
@@ -268,7 +272,8 @@ std::string SweepCsv(const SweepResult& result) {
         << ms(Stage::kDeliver, &StageSummary::p99_ns) << "," << Fmt(r.throughput, 1) << ","
         << r.totals.delivered << "," << r.events << "," << r.totals.lost << ","
         << r.totals.duplicated << "," << r.totals.reordered << "," << r.totals.phantom << ","
-        << r.totals.late << "," << r.totals.redelivered << ",\"" << why << "\"\n";
+        << r.totals.late << "," << r.totals.redelivered << "," << r.totals.misordered << ","
+        << r.totals.sequence_gaps << "," << r.totals.invalid << ",\"" << why << "\"\n";
     }
   }
   return o.str();

@@ -102,10 +102,11 @@ TEST(FirstHourVocabularyTest, LegendExplainsEveryColumnOnce) {
     names.emplace_back(m.name);
     EXPECT_THAT(table, HasSubstr("\n  " + std::string(m.name) + " ")) << m.name;
   }
-  EXPECT_EQ(names, (std::vector<std::string>{"delivered", "matched", "unjudged", "other",
-                                             "coalesced", "lost", "duplicated", "redelivered",
-                                             "reordered", "phantom", "late"}));
-  EXPECT_THAT(table, HasSubstr("other        delivered - matched - unjudged"));
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"delivered", "matched", "unjudged", "other", "coalesced",
+                                      "lost", "duplicated", "redelivered", "reordered", "phantom",
+                                      "late", "misordered", "sequence_gaps", "invalid"}));
+  EXPECT_THAT(table, HasSubstr("other         delivered - matched - unjudged"));
 }
 
 TEST(FirstHourVocabularyTest, LatencyCountsMatchedEventsAndWorldChangesHaveOneName) {
