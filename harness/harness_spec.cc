@@ -1,11 +1,13 @@
 // Validation of the harness's scenario sections; see harness_spec.h and docs/scenarios.md.
 #include "harness/harness_spec.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <set>
 
 #include "common/duration.h"
+#include "harness/verifier.h"
 
 namespace lnsim::harness {
 namespace {
@@ -348,6 +350,33 @@ Status ParseSloSection(const Errors& err, const YAML::Node& n, HarnessSpec* spec
   return OkStatus();
 }
 
+// `verify: {unjudged: [quorum, ...]}`: the kinds of event this scenario opts out of judging.
+Status ParseVerifySection(const Errors& err, const YAML::Node& n, HarnessSpec* spec) {
+  if (!n.IsDefined() || n.IsNull()) return OkStatus();
+  LNSIM_RETURN_IF_ERROR(CheckKeys(err, n, "verify", {"unjudged"}));
+  const YAML::Node& list = n["unjudged"];
+  if (!list.IsDefined() || list.IsNull()) return OkStatus();
+  std::vector<std::string> names;
+  for (int k = 1; k < kChannelKindCount; ++k) {
+    names.emplace_back(ChannelKindName(static_cast<ChannelKind>(k)));
+  }
+  std::string known;
+  for (const std::string& name : names) known += (known.empty() ? "" : ", ") + name;
+  if (!list.IsSequence()) return err.At(list, "verify.unjudged", "must be a list of: " + known);
+  for (size_t i = 0; i < list.size(); ++i) {
+    const std::string where = "verify.unjudged[" + std::to_string(i) + "]";
+    const std::string name = list[i].IsScalar() ? list[i].as<std::string>() : "";
+    if (std::find(names.begin(), names.end(), name) == names.end()) {
+      return err.At(list[i], where, "unknown kind '" + name + "': one of " + known);
+    }
+    if (std::find(spec->unjudged.begin(), spec->unjudged.end(), name) != spec->unjudged.end()) {
+      return err.At(list[i], where, "'" + name + "' is listed twice");
+    }
+    spec->unjudged.push_back(name);
+  }
+  return OkStatus();
+}
+
 // One harness fault's params, validated now so a typo fails before anything starts; a network
 // fault turns its proxy on.
 Status CheckHarnessFault(const sim::FaultSpec& f, const std::string& path, HarnessSpec* spec) {
@@ -397,6 +426,7 @@ StatusOr<HarnessSpec> ParseHarnessSections(const Scenario& scenario) {
   LNSIM_RETURN_IF_ERROR(ParseConsumers(err, scenario.consumers, &spec));
   LNSIM_RETURN_IF_ERROR(ParseNetwork(err, scenario.network, &spec));
   LNSIM_RETURN_IF_ERROR(ParseSloSection(err, scenario.slo, &spec));
+  LNSIM_RETURN_IF_ERROR(ParseVerifySection(err, scenario.verify, &spec));
   if (const YAML::Node& n = scenario.drain; n.IsDefined() && !n.IsNull()) {
     LNSIM_ASSIGN_OR_RETURN(spec.drain, GetDuration(err, n, "drain"));
   }

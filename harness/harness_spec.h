@@ -76,6 +76,9 @@ struct HarnessSpec {
   std::vector<Slo> slos;
   std::vector<std::string> slo_expressions;  // as written
   Duration drain = std::chrono::seconds(30);
+  // `verify.unjudged`: channel kinds (ChannelKindName: "quorum", ...) whose events this scenario
+  // does not judge; they count as `unjudged` and the report lists them (`unjudged_kinds`).
+  std::vector<std::string> unjudged;
 };
 
 // Parses the harness's sections of `scenario` (defaults for missing ones). kInvalidArgument as

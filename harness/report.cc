@@ -508,6 +508,7 @@ std::string ReportToJson(const Report& r) {
     j["judged_from_s"] = Round3(r.judged_from_s);
     j["readiness"] = r.readiness;
   }
+  if (!r.unjudged_kinds.empty()) j["unjudged_kinds"] = r.unjudged_kinds;
   j["faults"] = FaultsToJson(r.faults);
   if (r.cluster) j["cluster"] = ClusterToJson(*r.cluster);
   if (r.auth) j["auth"] = AuthToJson(*r.auth);
@@ -544,6 +545,7 @@ StatusOr<Report> ReportFromJson(std::string_view text) {
   LNSIM_RETURN_IF_ERROR(GetOptional(j, "duration_s", "", &r.duration_s));
   LNSIM_RETURN_IF_ERROR(GetOptional(j, "judged_from_s", "", &r.judged_from_s));
   LNSIM_RETURN_IF_ERROR(GetOptional(j, "readiness", "", &r.readiness));
+  LNSIM_RETURN_IF_ERROR(GetOptional(j, "unjudged_kinds", "", &r.unjudged_kinds));
   LNSIM_RETURN_IF_ERROR(FaultsFromJson(j, &r));
   LNSIM_RETURN_IF_ERROR(OptionalSection<ClusterSummary>(j, "cluster", ClusterFromJson, &r.cluster));
   LNSIM_RETURN_IF_ERROR(OptionalSection<AuthSummary>(j, "auth", AuthFromJson, &r.auth));

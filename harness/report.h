@@ -197,6 +197,10 @@ struct Report {
   // ready file) or "assumed" (`bridge.readiness: assumed`); "" in reports written before.
   double judged_from_s = 0;
   std::string readiness;
+  // Channel kinds the scenario opted out of judging (`verify.unjudged`, docs/scenarios.md), e.g.
+  // "quorum"; their events count as `unjudged`. Empty: every event type was judged (JSON
+  // `unjudged_kinds`, absent when empty).
+  std::vector<std::string> unjudged_kinds;
   std::vector<FaultWindow> faults;
   std::optional<ClusterSummary> cluster;  // runs with `nats.cluster` only
   std::optional<AuthSummary> auth;        // runs with `nats.auth` only

@@ -217,7 +217,7 @@ const std::vector<CounterMeaning>& CounterLegend() {
   static const std::vector<CounterMeaning> legend = {
       {"delivered", "events received, raw: every receipt, repeats included"},
       {"matched", "first receipts of an event id that a world change explains"},
-      {"unjudged", "first receipts of a kind this run does not judge (quorum by default)"},
+      {"unjudged", "first receipts of a kind this run does not judge (verify.unjudged)"},
       {"other",
        "delivered - matched - unjudged: repeat receipts of an id (also in redelivered),\n"
        "first receipts whose fact the world never had (also in phantom) and messages\n"

@@ -350,6 +350,11 @@ void Run::Verify(ReportInputs* in) {
   verifier_options.baseline_window_start_ns = bridge_started_ns_;
   verifier_options.pool_low_threshold_percent = bridge.options.pool_low_threshold_percent;
   verifier_options.expected_events = receipts_->delivered();
+  for (const std::string& name : config_.harness.unjudged) {
+    for (int k = 1; k < kChannelKindCount; ++k) {
+      if (ChannelKindName(static_cast<ChannelKind>(k)) == name) verifier_options.judged[k] = false;
+    }
+  }
   // World-executed faults are marked fired when they happen: read the windows as they are now.
   rig_->mock().WithWorld([&](sim::World& w, mock::MockState&) {
     verifier_options.faults =
@@ -414,6 +419,12 @@ Report Run::Judge() {
   for (const std::string& hint : r.hints) log_ << "hint: " << hint << "\n";
   r.judged_from_s = std::chrono::duration<double>(Duration(baseline_ns_)).count();
   r.readiness = rig_->readiness();
+  r.unjudged_kinds = config_.harness.unjudged;
+  if (!r.unjudged_kinds.empty()) {
+    std::string kinds;
+    for (const std::string& k : r.unjudged_kinds) kinds += (kinds.empty() ? "" : ", ") + k;
+    log_ << "not judged (verify.unjudged): " << kinds << "\n";
+  }
   log_ << "judged from " << FormatDurationHuman(Duration(baseline_ns_)) << " (bridge readiness "
        << r.readiness << "): " << r.events << " world changes owed\n";
   return r;

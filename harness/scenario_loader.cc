@@ -126,8 +126,8 @@ Status CheckApiFaultKinds(const Scenario& s) {
 
 const std::vector<std::string>& ScenarioTopLevelKeys() {
   static const std::vector<std::string> keys = {
-      "cluster", "workload", "faults",    "time_scale", "duration", "seed", "api",
-      "bridge",  "nats",     "consumers", "network",    "slo",      "drain"};
+      "cluster", "workload", "faults",    "time_scale", "duration", "seed",  "api",
+      "bridge",  "nats",     "consumers", "network",    "slo",      "drain", "verify"};
   return keys;
 }
 
@@ -164,6 +164,7 @@ StatusOr<Scenario> LoadScenarioText(std::string_view text, const std::string& pa
   s.network = root["network"];
   s.slo = root["slo"];
   s.drain = root["drain"];
+  s.verify = root["verify"];
   return s;
 }
 

@@ -20,7 +20,7 @@ struct Scenario {
   std::string path;      // as given (used in error messages)
   sim::WorldSpec world;  // cluster, workload, faults, time_scale, duration, seed
   // Sections owned by other parts, unparsed; IsDefined() is false when the file has none.
-  YAML::Node api, bridge, nats, consumers, network, slo, drain;
+  YAML::Node api, bridge, nats, consumers, network, slo, drain, verify;
   YAML::Node root;  // the whole document (lines for the cross-field rules)
   // `path:line: key: what` for scenarios that test nothing and faults that never fire
   // (docs/scenarios.md "Checked before anything starts"); the run goes on.

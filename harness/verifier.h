@@ -16,8 +16,9 @@
 //   volume disk state as LINSTOR renders it (SyncTarget while resyncing)
 //                                        -> replica.disk_state_changed
 //   peer link Connected or not           -> replica.connection_lost / connection_restored
-//   replica quorum                       -> replica.quorum_lost / quorum_regained (judged only
-//                                           when asked: the bridge derives quorum itself)
+//   replica quorum by the documented rule -> replica.quorum_lost / quorum_regained (derived from
+//     (docs/events.md "Quorum")               disks, links, kinds and node connections:
+//                                             internal/quorum_truth.h)
 // Each channel has a timeline of segments (value, start). Live channels (in_use, disk state,
 // peer links, quorum, pool capacity) are observable only while their node is ONLINE in the
 // controller's view: the API hides them otherwise, so time offline never makes a value lost.
@@ -136,9 +137,10 @@ struct VerifierOptions {
   int64_t baseline_window_start_ns = INT64_MIN;
   // Clock skew allowed between the bridge's observation stamp and the world's clock.
   int64_t match_slack_ns = 100'000'000;
-  // Which channel kinds are judged; events on other kinds are counted as delivered only.
+  // Which channel kinds are judged; events on other kinds are counted `unjudged` only. Every
+  // kind by default; a scenario opts out with `verify.unjudged` (docs/scenarios.md).
   std::array<bool, kChannelKindCount> judged = {false, true, true, true, true, true,
-                                                true,  true, true, true, false};
+                                                true,  true, true, true, true};
   double pool_low_threshold_percent = 10.0;  // as the bridge's DiffOptions
   std::vector<FaultWindowSpec> faults;
   size_t max_lost_samples = 20;  // per consumer, for the failure message

@@ -119,6 +119,19 @@ int64_t VerifierState::Current(uint64_t key) const {
 // ------------------------------------------------------------------------------------ Apply
 
 void VerifierState::Apply(const sim::Cluster& cluster, const sim::Transition& t) {
+  ApplyRaw(cluster, t);
+  ApplyQuorum(t);
+}
+
+void VerifierState::ApplyQuorum(const sim::Transition& t) {
+  quorum_updates.clear();
+  quorum.Apply(t, &quorum_updates);
+  for (const QuorumUpdate& u : quorum_updates) {
+    Set(MakeChannelKey(ChannelKind::kQuorum, u.rd, u.node), u.node, t.time_ns, kGone, u.value);
+  }
+}
+
+void VerifierState::ApplyRaw(const sim::Cluster& cluster, const sim::Transition& t) {
   const auto& e = t.entity;
   switch (e.kind) {
     case EntityKind::kNode:
@@ -205,10 +218,9 @@ void VerifierState::ApplyReplica(const sim::Transition& t) {
   } else if (t.attr == Attribute::kInUse) {
     Set(MakeChannelKey(ChannelKind::kReplicaInUse, e.a, e.b), node, time,
         t.old_value == kAbsent ? 0 : t.old_value, t.new_value == kAbsent ? 0 : t.new_value);
-  } else if (t.attr == Attribute::kQuorum) {
-    Set(MakeChannelKey(ChannelKind::kQuorum, e.a, e.b), node, time, OrGone(t.old_value),
-        OrGone(t.new_value));
   }
+  // Attribute::kQuorum (the world's own DRBD model) is not the documented rule: QuorumTruth
+  // derives the kQuorum channels instead (ApplyQuorum).
 }
 
 void VerifierState::ApplyVolumeReplica(const sim::Transition& t) {
@@ -320,6 +332,7 @@ int64_t VerifierState::Match(const Channel& ch, int64_t value, int64_t t) const 
 // ------------------------------------------------------------------------------------- Seed
 
 void VerifierState::Seed(const sim::Cluster& c) {
+  quorum.Seed(c);
   SeedNodesAndPools(c);
   SeedResourceDefinitions(c);
   for (const sim::Replica& rep : c.replicas) {
@@ -365,7 +378,8 @@ void VerifierState::SeedReplica(const sim::Cluster& c, const sim::Replica& rep) 
   ChannelFor(MakeChannelKey(ChannelKind::kReplicaExists, rep.rd, rep.node), kNoIndex, 1);
   ChannelFor(MakeChannelKey(ChannelKind::kReplicaInUse, rep.rd, rep.node), rep.node,
              rep.in_use ? 1 : 0);
-  ChannelFor(MakeChannelKey(ChannelKind::kQuorum, rep.rd, rep.node), rep.node, rep.quorum ? 1 : 0);
+  ChannelFor(MakeChannelKey(ChannelKind::kQuorum, rep.rd, rep.node), rep.node,
+             quorum.Value(rep.rd, rep.node));
   for (size_t vi = 0; vi < rep.volumes.size() && vi < rd.volumes.size(); ++vi) {
     const sim::VolumeReplica& v = rep.volumes[vi];
     const uint64_t key =

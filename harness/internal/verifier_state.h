@@ -12,6 +12,7 @@
 #include "common/histogram.h"
 #include "harness/internal/flat_hash.h"
 #include "harness/internal/order_check.h"
+#include "harness/internal/quorum_truth.h"
 #include "harness/verifier.h"
 #include "sim/model.h"
 #include "sim/trace.h"
@@ -91,6 +92,10 @@ struct VerifierState {
   std::array<Histogram, kStageCount> latency;
   std::array<StageSamples, kStageCount> samples;  // the same events as latency, bounded
   std::vector<FaultTracking> faults;
+  // Quorum as docs/events.md documents it, derived from the other inputs (quorum_truth.h): the
+  // kQuorum channels follow it, not the world's own quorum attribute.
+  QuorumTruth quorum;
+  std::vector<QuorumUpdate> quorum_updates;  // scratch
 
   // Folds the generated cluster (the state before the first transition) into the channels.
   void Seed(const sim::Cluster& cluster);
@@ -123,6 +128,8 @@ struct VerifierState {
   int64_t Match(const Channel& ch, int64_t value, int64_t t) const;
 
  private:
+  void ApplyRaw(const sim::Cluster& cluster, const sim::Transition& t);
+  void ApplyQuorum(const sim::Transition& t);
   void ApplyNode(const sim::Transition& t);
   void ApplyPool(const sim::Cluster& cluster, const sim::Transition& t);
   void ApplyVolumeDefinition(const sim::Transition& t);

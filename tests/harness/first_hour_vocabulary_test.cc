@@ -133,6 +133,7 @@ TEST(FirstHourVocabularyTest, VerifierCountsKeepTheSumsBounds) {
   VerifierOptions options;
   options.observation_bound_ns = 400 * kMs;
   options.match_slack_ns = 10 * kMs;
+  options.judged[static_cast<size_t>(ChannelKind::kQuorum)] = false;  // a scenario's opt-out
   Verifier v(options, 2);
   v.AddTransitions(w.cluster, w.trace);
   const auto perfect = PerfectBridge(w, 100, 6000, 2, 0);
@@ -146,7 +147,7 @@ TEST(FirstHourVocabularyTest, VerifierCountsKeepTheSumsBounds) {
     v.Observe(o);
   }
   // Consumer 1: the perfect stream, its first receipt marked redelivered, plus a quorum event
-  // (not judged by default).
+  // (not judged: this run opts out of quorum).
   std::vector<Observation> marked_stream = PerfectBridge(w, 100, 6000, 2, 1);
   marked_stream[0].num_delivered = 2;
   for (const Observation& o : marked_stream) v.Observe(o);

@@ -33,11 +33,51 @@ int64_t RenderedDisk(const sim::VolumeReplica& v) {
   return static_cast<int64_t>(v.disk);
 }
 
+bool DisksAttached(const sim::Replica& r) {
+  if (r.kind != sim::ReplicaKind::kDiskful) return false;
+  for (const sim::VolumeReplica& v : r.volumes) {
+    switch (v.disk) {
+      case sim::DiskState::kDiskless:
+      case sim::DiskState::kFailed:
+      case sim::DiskState::kDUnknown:
+      case sim::DiskState::kAttaching:
+      case sim::DiskState::kDetaching:
+        return false;
+      default:
+        break;
+    }
+  }
+  return true;
+}
+
+// docs/events.md "Quorum", written again from the text (the verifier's own is
+// harness/internal/quorum_truth.cc); -1 while unknown (no diskful replica).
+int64_t DocumentedQuorum(const std::map<uint32_t, const sim::Replica*>& by_node,
+                         const sim::Replica& rep, const std::vector<bool>& online) {
+  int32_t voters = 0;
+  for (const auto& [n, q] : by_node) voters += q->kind == sim::ReplicaKind::kDiskful ? 1 : 0;
+  if (voters == 0) return -1;
+  int32_t votes = DisksAttached(rep) ? 1 : 0;
+  bool tie = rep.kind == sim::ReplicaKind::kTieBreaker;
+  for (const sim::PeerLink& link : rep.peers) {
+    auto it = by_node.find(link.peer);
+    if (it == by_node.end() || link.conn != sim::ConnState::kConnected) continue;
+    const sim::Replica& peer = *it->second;
+    if (peer.kind == sim::ReplicaKind::kDiskful) {
+      votes += (!online[peer.node] || DisksAttached(peer)) ? 1 : 0;
+    } else {
+      tie = tie || peer.kind == sim::ReplicaKind::kTieBreaker;
+    }
+  }
+  return (2 * votes > voters || (2 * votes == voters && votes > 0 && tie)) ? 1 : 0;
+}
+
 struct ReferenceBridgeOptions {
   int64_t poll_ms = 100;
   int64_t deliver_ms = 1;
   bool swap_attach_detach = false;
   bool skip_disk_events = false;
+  bool skip_quorum_events = false;
 };
 
 // Polls the cluster between world steps and produces the observations a correct bridge would.
@@ -106,12 +146,17 @@ class ReferenceBridge {
             live.push_back({MakeChannelKey(ChannelKind::kPeerConnected, r, n, peer.peer),
                             peer.conn == sim::ConnState::kConnected ? 1 : 0});
           }
+          const int64_t quorum = DocumentedQuorum(by_node, *rep, online);
+          if (quorum >= 0 && !options_.skip_quorum_events) {
+            live.push_back({MakeChannelKey(ChannelKind::kQuorum, r, n), quorum});
+          }
         }
         if (Reported(rex) != 1) {
           // replica.created carries in_use and disk states; connections become the baseline.
           std::vector<Assertion> carried;
           for (const Assertion& a : live) {
-            if (ChannelKindOf(a.channel) != ChannelKind::kPeerConnected) carried.push_back(a);
+            const ChannelKind k = ChannelKindOf(a.channel);
+            if (k != ChannelKind::kPeerConnected && k != ChannelKind::kQuorum) carried.push_back(a);
             reported_[a.channel] = a.value;
           }
           Report(key, rex, 1, carried);
@@ -140,7 +185,8 @@ class ReferenceBridge {
       const ChannelKind k = ChannelKindOf(it->first);
       const uint32_t a = static_cast<uint32_t>((it->first >> 36) & 0xffffff);
       const uint32_t b = static_cast<uint32_t>((it->first >> 16) & 0xfffff);
-      const bool live = k == ChannelKind::kDiskLabel || k == ChannelKind::kPeerConnected;
+      const bool live = k == ChannelKind::kDiskLabel || k == ChannelKind::kPeerConnected ||
+                        k == ChannelKind::kQuorum;
       it = (live && a == rd && b == node) ? reported_.erase(it) : std::next(it);
     }
   }
@@ -150,9 +196,9 @@ class ReferenceBridge {
     // A value known for the first time (its node was offline when the replica appeared): the
     // bridge reports disk states and an attachment, and takes connections as they are.
     const ChannelKind kind = ChannelKindOf(channel);
-    const bool first =
-        Reported(channel) == kGone &&
-        (kind == ChannelKind::kPeerConnected || (kind == ChannelKind::kReplicaInUse && value == 0));
+    const bool first = Reported(channel) == kGone &&
+                       (kind == ChannelKind::kPeerConnected || kind == ChannelKind::kQuorum ||
+                        (kind == ChannelKind::kReplicaInUse && value == 0));
     reported_[channel] = value;
     if (baseline_ || first) return;  // the first snapshot of a value is state, not a change
     int64_t carried = value;
@@ -281,6 +327,28 @@ TEST(VerifierWorldTest, MissingDiskEventsAreLostAfterANodeCrash) {
   options.skip_disk_events = true;
   const WorldRun run = RunScenario("node-crash.yaml", options);
   EXPECT_GT(run.result.per_consumer[0].lost, 0u);
+}
+
+// Quorum is judged by default, its ground truth the documented rule: a reference bridge that
+// derives quorum by the text of docs/events.md is clean through a quorum loss, one that never
+// reports quorum loses those changes.
+TEST(VerifierWorldTest, ReferenceBridgeOnQuorumLossIsClean) {
+  const WorldRun run = RunScenario("quorum-loss.yaml", {});
+  const VerdictCounters& c = run.result.per_consumer[0];
+  EXPECT_EQ(c.lost, 0u) << Samples(run.result);
+  EXPECT_EQ(c.phantom, 0u) << Samples(run.result);
+  EXPECT_EQ(c.unjudged, 0u);
+  EXPECT_TRUE(run.result.converged[0]);
+}
+
+TEST(VerifierWorldTest, MissingQuorumEventsAreLostOnQuorumLoss) {
+  ReferenceBridgeOptions options;
+  options.skip_quorum_events = true;
+  const WorldRun run = RunScenario("quorum-loss.yaml", options);
+  EXPECT_GT(run.result.per_consumer[0].lost, 0u);
+  bool names_quorum = false;
+  for (const std::string& s : run.result.lost_samples[0]) names_quorum |= s.rfind("quorum", 0) == 0;
+  EXPECT_TRUE(names_quorum) << Samples(run.result);
 }
 
 // Shrinking against real judgements (tests/harness/shrink_test.cc has the fake-predicate cases):
