@@ -42,7 +42,10 @@ std::string StageMsText(const StageSummary& stage, uint64_t ns) {
 std::string JudgedFromText(const Report& r) {
   char from[48];
   std::snprintf(from, sizeof(from), "%.3gs", r.judged_from_s);
-  const std::string owed = std::to_string(r.events) + " world changes, owed from then on";
+  std::string owed = std::to_string(r.events) + " world changes, owed from then on";
+  for (size_t i = 0; i < r.unjudged_kinds.size(); ++i) {  // the scenario's opt-out, said
+    owed += (i == 0 ? "; not judged (verify.unjudged): " : ", ") + r.unjudged_kinds[i];
+  }
   if (r.readiness.empty()) return "judged from t = 0 (readiness not recorded): " + owed;
   return std::string("judged from ") + from + " (bridge readiness " + r.readiness + "): " + owed;
 }

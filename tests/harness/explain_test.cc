@@ -70,6 +70,13 @@ TEST(StageMsText, NoSamplesIsNotMeasuredNeverZero) {
   EXPECT_EQ(StageMsText(StageSummary{.count = 1}, 1'234'567), "1.235");
 }
 
+TEST(JudgedFromText, NamesTheKindsAScenarioOptedOutOf) {
+  Report r = SampleReport();
+  r.unjudged_kinds = {"quorum", "pool"};
+  EXPECT_THAT(JudgedFromText(r), HasSubstr("; not judged (verify.unjudged): quorum, pool"));
+  EXPECT_THAT(JudgedFromText(SampleReport()), Not(HasSubstr("not judged")));
+}
+
 TEST(JudgedFromText, NamesTheStartTheReadinessAndWhatWasOwed) {
   EXPECT_EQ(JudgedFromText(SampleReport()),
             "judged from 1.18s (bridge readiness signalled): 97 world changes, owed from then on");

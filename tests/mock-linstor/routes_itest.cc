@@ -39,7 +39,10 @@ class RoutesTest : public ::testing::Test {
                  {"node", cluster.nodes[replica.node].name},
                  {"pool", cluster.pools[replica.pool].name},
                  {"vnr", std::to_string(rd.volumes.front().number)},
-                 {"rg", "DfltRscGrp"}};
+                 {"rg", "DfltRscGrp"},
+                 {"snapshot", "snap1"},
+                 {"reportid", "report1"},
+                 {"instance", "inst1"}};
       break;
     }
     ASSERT_FALSE(values_.empty()) << "the world has no resource with a replica";
