@@ -10,18 +10,12 @@
 namespace lnsim::mock {
 namespace {
 
+using testing::CreateDefinition;
 using testing::SmallSpec;
 using testing::WorldHarness;
 
 void Deploy(WorldHarness& h, const std::string& name) {
-  ASSERT_EQ(h.Do("POST", "/v1/resource-definitions",
-                 R"({"resource_definition":{"name":")" + name + R"("}})")
-                .status,
-            201);
-  ASSERT_EQ(h.Do("POST", "/v1/resource-definitions/" + name + "/volume-definitions",
-                 R"({"volume_definition":{"size_kib":1048576}})")
-                .status,
-            200);
+  CreateDefinition(h, name);
   ASSERT_EQ(h.Do("POST", "/v1/resource-definitions/" + name + "/autoplace",
                  R"({"select_filter":{"place_count":2}})")
                 .status,

@@ -51,4 +51,15 @@ sim::Cluster WorldHarness::ClusterCopy() {
   return copy;
 }
 
+void CreateDefinition(WorldHarness& h, const std::string& name) {
+  ASSERT_EQ(h.Do("POST", "/v1/resource-definitions",
+                 R"({"resource_definition":{"name":")" + name + R"("}})")
+                .status,
+            201);
+  ASSERT_EQ(h.Do("POST", "/v1/resource-definitions/" + name + "/volume-definitions",
+                 R"({"volume_definition":{"size_kib":1048576}})")
+                .status,
+            200);
+}
+
 }  // namespace lnsim::mock::testing

@@ -36,4 +36,8 @@ class WorldHarness {
   std::unique_ptr<MockServer> server_;
 };
 
+// Creates resource definition `name` with one 1 GiB volume definition through the REST API,
+// failing the test on any other answer than LINSTOR's (201, then 200).
+void CreateDefinition(WorldHarness& h, const std::string& name);
+
 }  // namespace lnsim::mock::testing
